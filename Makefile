@@ -1,0 +1,42 @@
+# engramlab: `make demo` runs the main job, `make test` runs the test suite.
+# Both create .venv and install the package into it on first use.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+OUT    ?= results
+
+.PHONY: demo test lint venv clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+# Stamp files re-install when pyproject.toml changes.
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@
+
+$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[test,dev]'
+	touch $@
+
+venv: $(VENV)/.installed
+
+demo: $(VENV)/.installed
+	$(BIN)/engramlab theory sdm --n 64 --d 11 --out $(OUT)/theory-sdm
+	$(BIN)/engramlab theory hopfield --n 200 --out $(OUT)/theory-hopfield
+	@echo "Figures and summary.json are in $(OUT)/theory-sdm and $(OUT)/theory-hopfield"
+
+test: $(VENV)/.installed-test
+	$(BIN)/python -m pytest
+
+lint: $(VENV)/.installed-dev
+	$(BIN)/ruff check engramlab tests labs benchmarks
+	$(BIN)/mypy engramlab/analysis
+
+clean:
+	rm -rf $(VENV) results .pytest_cache .mypy_cache .ruff_cache

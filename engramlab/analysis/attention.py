@@ -1,0 +1,205 @@
+r"""Softmax attention, the SDM read written as attention, and distances between weight vectors.
+
+Transformer attention (Vaswani et al. 2017) with an inverse temperature β:
+
+.. math:: y_t = \sum_\mu \mathrm{softmax}_\mu(\beta\, k_\mu \cdot q_t)\, v_\mu
+
+With L2-normalised keys and queries (Query-Key-Norm) and β fitted to the circle intersection,
+this is the SDM read (Bricken & Pehlevan, NeurIPS 2021).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from engramlab.analysis import _validate as V
+from engramlab.analysis import sdm
+
+__all__ = [
+    "attention",
+    "causal_mask",
+    "kl_divergence",
+    "l2_normalize",
+    "max_abs_difference",
+    "sdm_attention_weights",
+    "sdm_softmax_weights",
+    "softmax",
+]
+
+
+def softmax(
+    x: ArrayLike, beta: float = 1.0, axis: int = -1, mask: ArrayLike | None = None
+) -> NDArray[np.float64]:
+    r"""Numerically stable softmax, softmax(βx)_i = exp(βx_i) / Σ_j exp(βx_j).
+
+    Parameters
+    ----------
+    x : array_like
+        Scores.
+    beta : float
+        Inverse temperature (``>= 0``).
+    axis : int
+        Axis to normalise over.
+    mask : array_like of bool, optional
+        Entries that may receive weight (broadcast against ``x``); masked-out entries get 0.
+        A slice with every entry masked out gets all zeros.
+
+    Returns
+    -------
+    ndarray
+        Weights summing to one along ``axis`` (or zero where fully masked).
+    """
+    beta = V.real("beta", beta, 0.0)
+    z = beta * np.asarray(x, dtype=float)
+    if np.any(np.isnan(z)):
+        raise ValueError("x must not contain NaN")
+    if mask is not None:
+        m = np.broadcast_to(np.asarray(mask, dtype=bool), z.shape)
+        z = np.where(m, z, -np.inf)
+    zmax = np.max(z, axis=axis, keepdims=True)
+    zmax = np.where(np.isfinite(zmax), zmax, 0.0)
+    e = np.exp(z - zmax)
+    total = e.sum(axis=axis, keepdims=True)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out = np.where(total > 0, e / np.where(total > 0, total, 1.0), 0.0)
+    return np.asarray(out)
+
+
+def l2_normalize(x: ArrayLike, axis: int = -1) -> NDArray[np.float64]:
+    """Scale vectors to unit L2 norm along ``axis`` (zero vectors raise ``ValueError``)."""
+    arr = np.asarray(x, dtype=float)
+    norm = np.linalg.norm(arr, axis=axis, keepdims=True)
+    if np.any(norm == 0):
+        raise ValueError("cannot L2-normalise a zero vector")
+    return np.asarray(arr / norm)
+
+
+def causal_mask(t: int, s: int | None = None, include_current: bool = True) -> NDArray[np.bool_]:
+    """Boolean mask ``M[i, j]`` = query ``i`` may attend to key ``j``.
+
+    Keys are indexed by the step they were written; query ``i`` sees keys ``j <= i``
+    (``include_current``) or ``j < i`` (strictly past).
+
+    Parameters
+    ----------
+    t : int
+        Number of queries (``>= 1``).
+    s : int, optional
+        Number of keys (default ``t``).
+    include_current : bool
+        Whether step ``i`` sees the key written at step ``i``.
+    """
+    t = V.integer("t", t, 1)
+    s = t if s is None else V.integer("s", s, 1)
+    i = np.arange(t)[:, None]
+    j = np.arange(s)[None, :]
+    return np.asarray(j <= i if include_current else j < i)
+
+
+def attention(
+    queries: ArrayLike,
+    keys: ArrayLike,
+    values: ArrayLike,
+    beta: float = 1.0,
+    causal: bool = False,
+    include_current: bool = True,
+    normalize: bool = False,
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    r"""Softmax attention y_t = Σ_μ softmax_μ(β k_μ·q_t) v_μ.
+
+    Parameters
+    ----------
+    queries : array_like, shape (t, k) or (k,)
+    keys : array_like, shape (s, k)
+    values : array_like, shape (s, v)
+    beta : float
+        Inverse temperature.
+    causal : bool
+        Query ``i`` attends only to keys ``j <= i`` (``j < i`` if not ``include_current``).
+        A query with no visible key outputs zeros and zero weights.
+    include_current : bool
+        See ``causal``.
+    normalize : bool
+        L2-normalise keys and queries first (the SDM correspondence needs this).
+
+    Returns
+    -------
+    outputs : ndarray, shape (t, v) (or (v,))
+    weights : ndarray, shape (t, s) (or (s,))
+    """
+    q = V.finite_array("queries", queries, (1, 2))
+    k = V.finite_array("keys", keys, 2)
+    v = V.finite_array("values", values, 2)
+    if k.shape[0] != v.shape[0]:
+        raise ValueError(f"keys ({k.shape[0]}) and values ({v.shape[0]}) need the same number of rows")
+    if q.shape[-1] != k.shape[1]:
+        raise ValueError(f"query dimension {q.shape[-1]} differs from key dimension {k.shape[1]}")
+    q2 = np.atleast_2d(q)
+    if normalize:
+        q2, k = l2_normalize(q2), l2_normalize(k)
+    mask = causal_mask(q2.shape[0], k.shape[0], include_current) if causal else None
+    w = softmax(q2 @ k.T, beta, axis=-1, mask=mask)
+    y = w @ v
+    if q.ndim == 1:
+        return y[0], w[0]
+    return y, w
+
+
+def sdm_attention_weights(
+    keys: ArrayLike, query: ArrayLike, d: int, r: float | int | None = None
+) -> NDArray[np.float64]:
+    r"""Normalised SDM read weights w_μ / Σ w, w_μ = (r/2^n)|O(p_a^μ,d) ∩ O(ξ,d)|.
+
+    The attention weights an SDM with radius ``d`` puts on stored patterns (binary keys).
+    All zeros when no pattern lies within ``2d`` of the query.
+    """
+    w = sdm.pattern_weights(keys, query, d, r)
+    total = w.sum()
+    return w / total if total > 0 else w
+
+
+def sdm_softmax_weights(keys: ArrayLike, query: ArrayLike, beta: float) -> NDArray[np.float64]:
+    r"""softmax(β p̂_a · ξ̂) for binary keys and query read as ±1 vectors (cos = 1 − 2 d_v/n).
+
+    The attention approximation of :func:`sdm_attention_weights`, β from :func:`sdm.fit_beta`.
+    """
+    k = V.binary_matrix("keys", keys, 2)
+    q = V.binary_matrix("query", query, 1)
+    if q.shape[0] != k.shape[1]:
+        raise ValueError(f"query length {q.shape[0]} differs from the key length {k.shape[1]}")
+    cos = np.asarray(sdm.hamming_to_cosine(sdm.hamming_distances(k, q), k.shape[1]))
+    return softmax(cos, beta)
+
+
+def _weight_pair(p: ArrayLike, q: ArrayLike) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    pa = V.finite_array("p", p, (1, 2))
+    qa = V.finite_array("q", q, (1, 2))
+    if pa.shape != qa.shape:
+        raise ValueError(f"p and q must have the same shape, got {pa.shape} and {qa.shape}")
+    return pa, qa
+
+
+def max_abs_difference(p: ArrayLike, q: ArrayLike) -> float:
+    """Largest absolute difference between two weight vectors, max_i |p_i − q_i|."""
+    pa, qa = _weight_pair(p, q)
+    return float(np.max(np.abs(pa - qa))) if pa.size else 0.0
+
+
+def kl_divergence(p: ArrayLike, q: ArrayLike) -> float:
+    r"""Kullback–Leibler divergence KL(p ‖ q) = Σ_i p_i log(p_i / q_i) in nats.
+
+    Both are normalised to sum to one first; terms with p_i = 0 contribute 0; ``inf`` when
+    q_i = 0 < p_i. For 2-D input the rows are distributions and the mean KL is returned.
+    """
+    pa, qa = _weight_pair(p, q)
+    if np.any(pa < 0) or np.any(qa < 0):
+        raise ValueError("p and q must be non-negative")
+    p2, q2 = np.atleast_2d(pa), np.atleast_2d(qa)
+    ps, qs = p2.sum(1, keepdims=True), q2.sum(1, keepdims=True)
+    if np.any(ps == 0) or np.any(qs == 0):
+        raise ValueError("p and q must each have a positive sum")
+    p2, q2 = p2 / ps, q2 / qs
+    with np.errstate(divide="ignore", invalid="ignore"):
+        terms = np.where(p2 > 0, p2 * (np.log(p2) - np.log(q2)), 0.0)
+    return float(np.mean(terms.sum(1)))

@@ -1,0 +1,1 @@
+"""Neuron, synapse and plasticity definitions: Brian2 equations and parameter dataclasses."""

@@ -1,0 +1,1 @@
+"""Learning protocols: schedules and teaching signals that run a circuit and return a Result."""

@@ -1,0 +1,90 @@
+"""Softmax attention and the SDM-as-attention weights."""
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+
+from engramlab.analysis import attention as A
+from engramlab.analysis import sdm
+
+
+@settings(max_examples=50, deadline=None)
+@given(arrays(float, st.integers(1, 30), elements=st.floats(-1e3, 1e3)), st.floats(0, 50))
+def test_softmax_is_a_distribution(x, beta):
+    w = A.softmax(x, beta)
+    assert np.all(w >= 0) and w.sum() == pytest.approx(1.0)
+    assert np.argmax(w) == np.argmax(x) or np.isclose(w.max(), w[np.argmax(x)])
+
+
+def test_softmax_stable_and_masked():
+    w = A.softmax([1000.0, 1001.0], 1.0)
+    np.testing.assert_allclose(w, [1 / (1 + np.e), np.e / (1 + np.e)])
+    w = A.softmax([[1.0, 2.0, 3.0]], 1.0, mask=[[True, False, True]])
+    np.testing.assert_allclose(w[0], [1 / (1 + np.e**2), 0, np.e**2 / (1 + np.e**2)])
+    assert np.all(A.softmax([1.0, 2.0], 1.0, mask=[False, False]) == 0)
+
+
+def test_causal_attention_equals_explicit_loop():
+    rng = np.random.default_rng(0)
+    t, dk, dv = 7, 5, 3
+    q, k, v = rng.normal(size=(t, dk)), rng.normal(size=(t, dk)), rng.normal(size=(t, dv))
+    beta = 1.7
+    for include_current in (True, False):
+        y, w = A.attention(q, k, v, beta, causal=True, include_current=include_current)
+        for i in range(t):
+            last = i + 1 if include_current else i
+            if last == 0:
+                assert np.all(w[i] == 0) and np.all(y[i] == 0)
+                continue
+            s = np.exp(beta * (k[:last] @ q[i]))
+            s /= s.sum()
+            np.testing.assert_allclose(w[i, :last], s)
+            assert np.all(w[i, last:] == 0)
+            np.testing.assert_allclose(y[i], s @ v[:last])
+
+
+def test_normalized_attention_uses_cosines():
+    rng = np.random.default_rng(1)
+    q, k, v = rng.normal(size=4), rng.normal(size=(6, 4)), rng.normal(size=(6, 2))
+    _, w = A.attention(q, k, v, 3.0, normalize=True)
+    cos = k @ q / np.linalg.norm(k, axis=1) / np.linalg.norm(q)
+    np.testing.assert_allclose(w, np.exp(3 * cos) / np.exp(3 * cos).sum())
+
+
+def test_sdm_weights_approximate_softmax_with_fitted_beta():
+    rng = np.random.default_rng(3)
+    n, d = 64, 11
+    beta = sdm.fit_beta(n, d)
+    q = rng.integers(0, 2, n).astype(bool)
+    # patterns at distances 0..d-1 from the query: the attention-relevant range
+    keys = np.array([np.concatenate([~q[:dv], q[dv:]]) for dv in range(d)])
+    w_sdm = A.sdm_attention_weights(keys, q, d)
+    w_soft = A.sdm_softmax_weights(keys, q, beta)
+    assert w_sdm.sum() == pytest.approx(1) and w_soft.sum() == pytest.approx(1)
+    assert A.max_abs_difference(w_sdm, w_soft) < 0.12
+    assert A.kl_divergence(w_sdm, w_soft) < 0.05
+    # an ordinary SDM read and attention pick the same nearest pattern
+    assert np.argmax(w_sdm) == np.argmax(w_soft) == 0
+
+
+def test_divergences():
+    p, q = np.array([0.5, 0.5]), np.array([0.25, 0.75])
+    assert A.kl_divergence(p, q) == pytest.approx(0.5 * np.log(2) + 0.5 * np.log(2 / 3))
+    assert A.kl_divergence(p, p) == 0
+    assert A.kl_divergence([1, 0], [0, 1]) == np.inf
+    assert A.max_abs_difference(p, q) == 0.25
+    with pytest.raises(ValueError, match="same shape"):
+        A.max_abs_difference([1, 2], [1, 2, 3])
+
+
+def test_attention_bad_shapes():
+    with pytest.raises(ValueError, match="same number of rows"):
+        A.attention(np.ones(3), np.ones((4, 3)), np.ones((5, 2)))
+    with pytest.raises(ValueError, match="query dimension"):
+        A.attention(np.ones(2), np.ones((4, 3)), np.ones((4, 2)))
+    with pytest.raises(ValueError, match="beta"):
+        A.softmax([1.0], -1.0)
+    with pytest.raises(ValueError, match="zero vector"):
+        A.l2_normalize(np.zeros(3))
