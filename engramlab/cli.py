@@ -9,8 +9,7 @@ from __future__ import annotations
 import argparse
 import re
 import sys
-from collections.abc import Mapping, Sequence
-from pathlib import Path
+from collections.abc import Sequence
 from typing import Any
 
 from engramlab import __version__
@@ -35,70 +34,6 @@ def _neuron_count(text: str) -> int | float:
     if not value > 0:
         raise argparse.ArgumentTypeError(f"--r must be > 0, got {text!r}")
     return value
-
-
-def _print_table(title: str, rows: Mapping[str, Any]) -> None:
-    print(title)
-    width = max(len(k) for k in rows)
-    for key, value in rows.items():
-        if isinstance(value, float):
-            shown = f"{value:.6g}"
-        elif isinstance(value, int) and value.bit_length() > 64:
-            shown = f"2^{value.bit_length() - 1}" if value & (value - 1) == 0 else f"{float(value):.6g}"
-        else:
-            shown = str(value)
-        print(f"  {key:<{width}}  {shown}")
-
-
-def _cmd_theory_sdm(args: argparse.Namespace) -> int:
-    from engramlab.analysis.figures.theory import sdm_weights_figure
-    from engramlab.analysis.theory import sdm_attention_comparison, sdm_theory
-    from engramlab.results import run_metadata, save_figure, write_summary
-
-    summary = sdm_theory(args.n, args.d, args.r, args.m)
-    out = Path(args.out)
-    fig = sdm_weights_figure(sdm_attention_comparison(args.n, args.d, summary["beta_ols"]))
-    figures = save_figure(fig, out, "sdm_weights")
-    record = dict(summary)
-    if isinstance(record["r"], int) and record["r"].bit_length() > 53:
-        record["r"] = float(record["r"]) if record["r"].bit_length() < 1024 else str(record["r"])
-    record["figures"] = [p.name for p in figures]
-    record["metadata"] = run_metadata(None, command="theory sdm")
-    path = write_summary(out, record)
-    _print_table(f"SDM theory (n = {args.n}, d = {args.d})", {
-        "p(d) = ball fraction": summary["ball_fraction"],
-        "expected neurons per ball r·p(d)": summary["expected_active"],
-        "beta (OLS, default)": summary["beta_ols"],
-        "beta (published estimator)": summary["beta_published"],
-        "beta (fit to normalised weights)": summary["beta_weights"],
-        "max |SDM − softmax| weight, d_v <= d": summary["softmax_weight_error"],
-        f"d* SNR-optimal (m = {args.m}, r)": summary["d_snr"],
-        "d* memory-capacity-optimal": summary["d_memory"],
-        "r (neurons)": summary["r"],
-    })
-    print(f"figures: {', '.join(str(p) for p in figures)}\nsummary: {path}")
-    return 0
-
-
-def _cmd_theory_hopfield(args: argparse.Namespace) -> int:
-    from engramlab.analysis.figures.theory import capacity_figure
-    from engramlab.analysis.theory import hopfield_capacity
-    from engramlab.results import run_metadata, save_figure, write_summary
-
-    trials = 2 if args.quick else args.trials
-    classic, modern, summary = hopfield_capacity(args.n, trials, args.cue_flip, args.seed)
-    out = Path(args.out)
-    figures = save_figure(capacity_figure([classic, modern]), out, "hopfield_capacity")
-    record = dict(summary, figures=[p.name for p in figures],
-                  metadata=run_metadata(args.seed, command="theory hopfield", quick=args.quick))
-    path = write_summary(out, record)
-    _print_table(f"Hopfield capacity (N = {args.n}, {trials} trials, {args.cue_flip:.0%} cue noise)", {
-        "classic capacity (overlap < 0.9 first at P/N)": summary["classic_capacity"],
-        "modern: largest load tested P/N": summary["modern_load_tested"],
-        "modern: mean overlap there": summary["modern_mean_overlap"],
-    })
-    print(f"figures: {', '.join(str(p) for p in figures)}\nsummary: {path}")
-    return 0
 
 
 def _positive_int(name: str, low: int = 1) -> Any:
@@ -152,7 +87,7 @@ def build_parser() -> argparse.ArgumentParser:
                        help="patterns stored, for the optimal radii (default 1024)")
     t_sdm.add_argument("--out", default="results/theory-sdm",
                        help="output folder (default results/theory-sdm)")
-    t_sdm.set_defaults(func=_cmd_theory_sdm)
+    t_sdm.set_defaults(func=_lazy("theory", "theory_sdm"))
 
     t_hop = tsub.add_parser("hopfield", help="capacity curve: classic vs modern Hopfield")
     t_hop.add_argument("--n", type=_positive_int("--n", 10), default=200,
@@ -165,8 +100,35 @@ def build_parser() -> argparse.ArgumentParser:
     t_hop.add_argument("--quick", action="store_true", help="2 trials per load")
     t_hop.add_argument("--out", default="results/theory-hopfield",
                        help="output folder (default results/theory-hopfield)")
-    t_hop.set_defaults(func=_cmd_theory_hopfield)
+    t_hop.set_defaults(func=_lazy("theory", "theory_hopfield"))
+
+    run = sub.add_parser("run", help="run a spiking protocol: figures, summary.json and the Result")
+    rsub = run.add_subparsers(dest="protocol", metavar="PROTOCOL")
+    rsub.required = True
+    r_sdm = rsub.add_parser("sdm", help="cerebellar SDM: write patterns, read noisy queries, hold "
+                                        "spikes against the SDM equations")
+    _add_run_options(r_sdm, "results/sdm")
+    r_sdm.set_defaults(func=_lazy("run_sdm", "run_sdm"))
     return parser
+
+
+def _add_run_options(p: argparse.ArgumentParser, default_out: str) -> None:
+    p.add_argument("--config", metavar="FILE.toml", help="TOML file of parameters (builder names)")
+    p.add_argument("--set", action="append", metavar="KEY=VALUE",
+                   help="override one parameter, e.g. --set r=5000 --set 'granule.tau_exc=\"6 ms\"'")
+    p.add_argument("--seed", type=_positive_int("--seed", 0), default=None, help="seed (default 0)")
+    p.add_argument("--quick", action="store_true", help="small, fast version (for CI and a first look)")
+    p.add_argument("--out", default=default_out, help=f"output folder (default {default_out})")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress or table output")
+
+
+def _lazy(module: str, func: str) -> Any:
+    """Import a command's module only when it runs (keeps --help fast, Brian2 out of theory)."""
+    def call(args: argparse.Namespace) -> int:
+        import importlib
+        mod = importlib.import_module(f"engramlab.commands.{module}")
+        return int(getattr(mod, func)(args))
+    return call
 
 
 def main(argv: Sequence[str] | None = None) -> int:

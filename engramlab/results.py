@@ -25,6 +25,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.figure import Figure
 
 __all__ = [
+    "Result",
     "atomic_write",
     "atomic_write_json",
     "package_versions",
@@ -37,7 +38,7 @@ __all__ = [
 _VERSIONED_PACKAGES = ("engramlab", "brian2", "numpy", "scipy", "matplotlib", "networkx")
 
 
-def atomic_write(path: str | os.PathLike[str], write: Callable[[IO[bytes]], None]) -> Path:
+def atomic_write(path: str | os.PathLike[str], write: Callable[[IO[bytes]], object]) -> Path:
     """Write a file atomically: ``write`` fills a temporary file that is then renamed to ``path``.
 
     Parameters
@@ -105,8 +106,9 @@ def save_figure(
     """Save a Matplotlib figure as ``name.<fmt>`` for each format, atomically."""
     paths = []
     for fmt in formats:
-        dest = Path(out_dir) / f"{name}.{fmt}"
-        paths.append(atomic_write(dest, lambda fh, fmt=fmt: fig.savefig(fh, format=fmt, dpi=150)))
+        def write(fh: IO[bytes], fmt: str = fmt) -> None:
+            fig.savefig(fh, format=fmt, dpi=150)
+        paths.append(atomic_write(Path(out_dir) / f"{name}.{fmt}", write))
     return paths
 
 
@@ -145,3 +147,69 @@ def run_metadata(seed: int | None = None, **extra: Any) -> dict[str, Any]:
     }
     meta.update(extra)
     return meta
+
+
+# ----------------------------------------------------------------------------------------------
+# Result: what a protocol returns
+# ----------------------------------------------------------------------------------------------
+
+
+class Result:
+    """What a protocol returns: NumPy arrays, SI-float parameters and metadata (no Brian2).
+
+    Saved as ``<name>.npz`` (the arrays) plus ``<name>.json`` (protocol, parameters, metadata,
+    array index), each written atomically; :meth:`load` reads them back.
+
+    Parameters
+    ----------
+    protocol : str
+        Name of the protocol that produced it (e.g. ``"sdm_memory"``).
+    arrays : dict of str to ndarray
+        Spike times/indices, schedules, weights ...
+    params : dict
+        Parameters as plain JSON values (quantities as SI floats, with units in ``units``).
+    metadata : dict
+        Seed, package versions, git revision, timings.
+    units : dict of str to str, optional
+        SI unit of each quantity parameter.
+    """
+
+    def __init__(self, protocol: str, arrays: Mapping[str, np.ndarray], params: Mapping[str, Any],
+                 metadata: Mapping[str, Any], units: Mapping[str, str] | None = None) -> None:
+        self.protocol = protocol
+        self.arrays = {k: np.asarray(v) for k, v in arrays.items()}
+        self.params = dict(params)
+        self.metadata = dict(metadata)
+        self.units = dict(units or {})
+
+    def __getitem__(self, key: str) -> np.ndarray:
+        return self.arrays[key]
+
+    def __contains__(self, key: object) -> bool:
+        return key in self.arrays
+
+    def save(self, out_dir: str | os.PathLike[str], name: str = "result") -> tuple[Path, Path]:
+        """Write ``<name>.npz`` and ``<name>.json`` atomically into ``out_dir``."""
+        out = Path(out_dir)
+        def write_npz(fh: IO[bytes]) -> None:
+            np.savez_compressed(fh, **self.arrays)  # type: ignore[arg-type]
+        npz = atomic_write(out / f"{name}.npz", write_npz)
+        sidecar = {
+            "protocol": self.protocol,
+            "params": self.params,
+            "units": self.units,
+            "metadata": self.metadata,
+            "arrays": {k: {"shape": list(v.shape), "dtype": str(v.dtype)} for k, v in self.arrays.items()},
+        }
+        js = atomic_write_json(out / f"{name}.json", sidecar)
+        return npz, js
+
+    @classmethod
+    def load(cls, path: str | os.PathLike[str]) -> Result:
+        """Read a result saved by :meth:`save` (give the .npz, the .json or the stem)."""
+        p = Path(path)
+        stem = p.with_suffix("") if p.suffix in (".npz", ".json") else p
+        meta = json.loads(stem.with_suffix(".json").read_text())
+        with np.load(stem.with_suffix(".npz"), allow_pickle=False) as data:
+            arrays = {k: data[k] for k in data.files}
+        return cls(meta["protocol"], arrays, meta["params"], meta["metadata"], meta.get("units"))

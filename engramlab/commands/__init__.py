@@ -1,0 +1,1 @@
+"""Implementations of the ``engramlab`` subcommands (the parser lives in :mod:`engramlab.cli`)."""

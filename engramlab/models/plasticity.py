@@ -1,0 +1,131 @@
+r"""Parallel-fibre → Purkinje plasticity: climbing-fibre-gated LTD and PF-alone LTP.
+
+The Marr–Albus–Ito rule in the spiking form of Antonietti et al. (2016, IEEE TBME 63:210) /
+EDLUT: every PF spike potentiates its synapse by ``a_plus``; every climbing-fibre spike (a
+complex spike of the postsynaptic Purkinje cell) depresses each PF synapse of that cell by
+``a_minus`` times the PF's eligibility; weights stay in ``[0, w_max]``; a plasticity gate
+(0 or 1, a schedule) switches learning off during reads.
+
+Eligibility, selectable:
+
+* ``"window"`` (synchronous volleys): 1 if the PF spike arrived within ``window`` before the
+  CF, else 0. With ``ltd_ltp_ratio = 2`` one write changes an active synapse by
+  ``-a_plus (2v - 1)``: Kanerva's bipolar counter, sign-flipped (``v`` the value bit taught
+  by the CF).
+* ``"kernel"``: a gamma kernel of recent PF spikes, k(s) ∝ (s/τ)^q e^{-s/τ}, peaking
+  ``kernel_peak`` (≈ 100 ms) before the CF with half-height ≈ 60–140 ms for q = 8, normalised
+  to 1 at the peak. It is held in q + 1 linear state variables per granule cell (a chain of
+  exponential filters), so no spike buffers are needed — the same idea as EDLUT's
+  exp·sin^e kernel held in e + 2 variables.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import brian2 as b2
+from brian2 import ms, pA
+
+from engramlab.models._params import check_choice, check_int, check_number, check_quantity, param
+
+__all__ = ["PFPlasticityParams", "climbing_fibre_synapses", "eligibility_equations",
+           "pf_purkinje_synapses"]
+
+
+@dataclass(frozen=True)
+class PFPlasticityParams:
+    """PF→PC synapse and plasticity parameters."""
+
+    w0: b2.Quantity = param(800 * pA, "unlearned PF→PC EPSC amplitude per model PF (a model PF "
+                                      "stands for a bundle of real PFs); also the lumped MLI "
+                                      "feed-forward inhibition per PF spike")
+    w_max: b2.Quantity = param(1600 * pA, "upper weight bound")
+    a_plus: b2.Quantity = param(100 * pA, "LTP per PF spike while plasticity is on")
+    ltd_ltp_ratio: float = param(2.0, "LTD per CF-paired PF spike / LTP per PF spike; 2 gives "
+                                      "Kanerva's bipolar counters; published spiking models use "
+                                      "8–40 per event (Antonietti et al. 2016; Geminiani 2022)")
+    eligibility: str = param("window", "PF eligibility: 'window' (synchronous volleys) or "
+                                       "'kernel' (gamma kernel peaking kernel_peak before the CF)")
+    window: b2.Quantity = param(25 * ms, "eligibility window after PF arrival ('window' mode)")
+    kernel_peak: b2.Quantity = param(100 * ms, "time after a PF spike at which a CF depresses "
+                                               "most (Safo & Regehr 2008; Wetmore et al. 2008)")
+    kernel_order: int = param(8, "order q of the gamma kernel (half-height ≈ 60–140 ms)")
+    delay_pf: b2.Quantity = param(5 * ms, "PF→PC delay (Casali et al. 2019)")
+    delay_cf: b2.Quantity = param(4 * ms, "CF→PC delay (Casali et al. 2019)")
+
+    def __post_init__(self) -> None:
+        o = "PFPlasticityParams"
+        check_quantity(o, "w0", self.w0, pA, 0, None)
+        check_quantity(o, "w_max", self.w_max, pA, 0, None, low_open=True)
+        check_quantity(o, "a_plus", self.a_plus, pA, 0, None)
+        check_number(o, "ltd_ltp_ratio", self.ltd_ltp_ratio, 0, None)
+        check_choice(o, "eligibility", self.eligibility, ("window", "kernel"))
+        check_quantity(o, "window", self.window, ms, 0, None, low_open=True)
+        check_quantity(o, "kernel_peak", self.kernel_peak, ms, 0, None, low_open=True)
+        check_int(o, "kernel_order", self.kernel_order, 1, 30)
+        check_quantity(o, "delay_pf", self.delay_pf, ms, 0, None)
+        check_quantity(o, "delay_cf", self.delay_cf, ms, 0, None)
+        if self.w0 > self.w_max:
+            raise ValueError(f"PFPlasticityParams.w0 ({self.w0}) must not exceed w_max ({self.w_max})")
+
+    @property
+    def a_minus(self) -> b2.Quantity:
+        """LTD per CF-paired eligible PF spike."""
+        return self.ltd_ltp_ratio * self.a_plus
+
+    @property
+    def kernel_tau(self) -> b2.Quantity:
+        """Time constant of each filter of the gamma chain (peak = order · tau)."""
+        return self.kernel_peak / self.kernel_order
+
+
+def eligibility_equations(params: PFPlasticityParams) -> tuple[b2.Equations, str, dict[str, object]]:
+    """Per-granule-cell eligibility state for ``kernel`` mode (empty in ``window`` mode).
+
+    Returns the extra equations, the reset code to add on a granule spike, and their namespace.
+    """
+    if params.eligibility != "kernel":
+        return b2.Equations(""), "", {}
+    q = params.kernel_order
+    lines = ["de0/dt = -e0 / tau_elig : 1"]
+    lines += [f"de{i}/dt = (e{i - 1} - e{i}) / tau_elig : 1" for i in range(1, q + 1)]
+    peak = q**q * math.exp(-q) / math.factorial(q)
+    lines.append(f"elig = e{q} / {peak!r} : 1")
+    return b2.Equations("\n".join(lines)), "e0 += 1", {"tau_elig": params.kernel_tau}
+
+
+def pf_purkinje_synapses(granule: b2.NeuronGroup, purkinje: b2.NeuronGroup,
+                         params: PFPlasticityParams, gate: b2.TimedArray,
+                         name: str = "pf_purkinje", clock: b2.Clock | None = None) -> b2.Synapses:
+    """All-to-all plastic PF→PC synapses (not yet connected), with the plasticity ``gate``.
+
+    ``gate`` is a TimedArray of 0/1 over time; it is looked up in the synapses' namespace
+    under ``plasticity_gate`` and may be replaced there before a run.
+    """
+    if params.eligibility == "window":
+        elig = ("int(t - lastspike_pre - delay_pf >= 0*ms) * "
+                "int(t - lastspike_pre - delay_pf < eligibility_window)")
+    else:
+        elig = "elig_pre"
+    ns = {"w0": params.w0, "w_max": params.w_max, "a_plus": params.a_plus,
+          "a_minus": params.a_minus, "delay_pf": params.delay_pf,
+          "eligibility_window": params.window, "plasticity_gate": gate}
+    syn = b2.Synapses(
+        granule, purkinje, model="w : amp",
+        on_pre=("I_pf_post += w\n"
+                "I_mli_post += w0\n"
+                "w = clip(w + a_plus * plasticity_gate(t), 0*amp, w_max)"),
+        on_post=f"w = clip(w - a_minus * plasticity_gate(t) * {elig}, 0*amp, w_max)",
+        on_event={"pre": "spike", "post": "complex"},
+        delay={"pre": params.delay_pf}, namespace=ns, name=name, clock=clock)
+    return syn
+
+
+def climbing_fibre_synapses(olive: b2.SpikeSource, purkinje: b2.NeuronGroup,
+                            params: PFPlasticityParams, name: str = "climbing_fibre",
+                            clock: b2.Clock | None = None) -> b2.Synapses:
+    """One climbing fibre per Purkinje cell: a CF spike schedules a complex spike."""
+    syn = b2.Synapses(olive, purkinje, on_pre="cf_post += 1", delay=params.delay_cf, name=name,
+                      clock=clock)
+    return syn

@@ -1,0 +1,189 @@
+"""The spiking cerebellar SDM held against the SDM equations (slow: runs Brian2)."""
+
+import numpy as np
+import pytest
+
+from engramlab.analysis import sdm
+from engramlab.analysis.cerebellar_sdm import analyse_sdm, sdm_summary
+from engramlab.circuits.cerebellum import CerebellarSDM, CerebellumConfig
+from engramlab.protocols.sdm_memory import SDMMemoryConfig, run_sdm_memory
+from engramlab.results import Result
+
+pytestmark = pytest.mark.slow
+
+
+def test_granule_cells_are_exactly_kanerva_hard_locations(sdm_analysis, sdm_result):
+    a = sdm_analysis
+    assert a.radius == sdm.optimal_radius(64, 8, 2000)
+    # every granule cell fires at most once per volley, and exactly when the query is within d
+    assert a.max_spikes_per_cell == 1
+    assert a.numpy_active_agreement == 1.0
+    # counts: mean within 3 SE of r p(d), spread close to binomial
+    mean = a.active_counts.mean()
+    assert abs(mean - a.active_expected) < 3 * a.active_sd / np.sqrt(a.active_counts.size)
+    assert 0.7 < a.active_counts.std() / a.active_sd < 1.3
+
+
+def test_overlaps_match_exact_circle_intersection(sdm_analysis):
+    ov = sdm_analysis.overlap
+    testable = ov.expected >= 5
+    assert np.count_nonzero(testable) >= 8
+    assert np.max(np.abs(ov.z[testable])) < 3
+
+
+def test_weights_equal_bipolar_counters(sdm_analysis):
+    a = sdm_analysis
+    assert np.any(a.counters != 0)
+    assert a.weight_scale == pytest.approx(100e-12, rel=1e-9)  # a_plus = 100 pA
+    assert a.weight_counter_max_error < 1e-18
+    assert a.weights_clipped == 0
+
+
+def test_recall_and_agreement_with_numpy_sdm(sdm_analysis):
+    a = sdm_analysis
+    low = a.read_noise <= 5
+    assert np.mean(a.spike_bits[low] == a.read_target[low]) >= 0.95
+    assert a.numpy_agreement >= 0.99
+    # disagreements only where the SDM's own majority is a near tie
+    bad = a.spike_bits != a.numpy_bits
+    assert np.all(np.abs(a.numpy_sums[bad]) <= 3)
+    # the Purkinje phase shift falls with the counter sum (stored 1s pause the cell)
+    assert np.corrcoef(a.shifts.ravel(), a.numpy_sums.ravel())[0, 1] < -0.95
+
+
+def test_spikes_approximate_softmax(sdm_analysis):
+    a = sdm_analysis
+    assert a.softmax_weight_error < 0.06
+    assert a.beta_fit == pytest.approx(a.beta_theory, rel=0.15)
+
+
+def test_baseline_rates_are_physiological(sdm_analysis):
+    assert 40 <= sdm_analysis.pc_baseline_hz <= 90
+    assert 3 <= sdm_analysis.dcn_baseline_hz <= 25
+
+
+def test_summary_has_the_published_keys(sdm_analysis):
+    s = sdm_summary(sdm_analysis)
+    for key in ("n", "r", "m", "d", "scheme", "patterns", "seed", "bit_accuracy_by_noise",
+                "numpy_agreement", "overlap_max_z", "softmax_weight_error", "beta_fit"):
+        assert key in s
+    assert s["bit_accuracy_by_noise"][0] == 1.0
+
+
+def test_result_round_trip(sdm_result, tmp_path):
+    npz, _ = sdm_result.save(tmp_path, "r")
+    back = Result.load(npz)
+    assert back.protocol == "sdm_memory"
+    assert set(back.arrays) == set(sdm_result.arrays)
+    np.testing.assert_array_equal(back["spikes_purkinje_t"], sdm_result["spikes_purkinje_t"])
+    assert back.params["circuit.granule.tau_exc"] == pytest.approx(5.8e-3)
+    assert back.units["circuit.granule.tau_exc"] == "s"
+    assert back.metadata["versions"]["brian2"]
+    assert not list(tmp_path.glob("*.tmp"))
+
+
+def _tiny(seed):
+    net = CerebellarSDM(CerebellumConfig(n=16, r=300, m=4, d=5, target="numpy", seed=seed))
+    rng = np.random.default_rng(0)
+    net.rest()
+    for _ in range(2):
+        net.write(rng.integers(0, 2, 16), rng.integers(0, 2, 4))
+    net.read(rng.integers(0, 2, 16))
+    return net.run()
+
+
+def test_same_seed_same_spikes_different_seed_different_locations():
+    a, b, c = _tiny(1), _tiny(1), _tiny(2)
+    for pop in a.spikes:
+        np.testing.assert_array_equal(a.spikes[pop][0], b.spikes[pop][0])
+        np.testing.assert_array_equal(a.spikes[pop][1], b.spikes[pop][1])
+    np.testing.assert_array_equal(a.weights, b.weights)
+    assert not np.array_equal(a.targets, c.targets)
+
+
+def test_granule_scheme_matches_jaeckel():
+    circuit = CerebellumConfig(n=32, r=3000, m=8, scheme="granule", k=4, target="numpy", seed=4)
+    res = run_sdm_memory(circuit, SDMMemoryConfig(patterns=6, association="hetero",
+                                                  noise_levels=(0, 2, 4, 8, 16), seed=2))
+    a = analyse_sdm(res)
+    assert np.all(res["selected"].sum(1) == 4)
+    assert a.numpy_active_agreement == 1.0
+    assert abs(a.active_counts.mean() - 3000 / 16) < 4 * a.active_sd / np.sqrt(a.active_counts.size)
+    ov = a.overlap
+    testable = ov.expected >= 5
+    assert np.count_nonzero(testable) >= 5
+    assert np.max(np.abs(ov.z[testable])) < 3
+    assert a.weight_counter_max_error < 1e-18
+    assert a.numpy_agreement >= 0.98
+
+
+def test_topk_golgi_inhibition_limits_active_cells():
+    circuit = CerebellumConfig(n=64, r=3000, m=64, d=23, activation="topk", top_k=40,
+                               target="numpy", seed=6)
+    res = run_sdm_memory(circuit, SDMMemoryConfig(patterns=5, noise_levels=(0, 3, 10), seed=1))
+    a = analyse_sdm(res)
+    assert len(res["spikes_golgi_t"]) > 0
+    # k-winners-take-all with a synaptic delay: about k cells, never the whole radius-ball
+    ball = 3000 * sdm.ball_fraction(64, circuit.effective_topk_radius)
+    assert 40 <= a.active_counts.mean() <= 2 * 40 < ball
+    # the winners are the best-matching cells: active cells are closer than the rest
+    rec_targets = res["targets"]
+    s = int(np.flatnonzero(res["slot_kind"] == 1)[0])
+    dist = (rec_targets != res["slot_address"][s]).sum(1)
+    act = a.active[s]
+    assert dist[act].max() <= np.sort(dist)[int(act.sum()) + 20]
+    low = a.read_noise <= 3
+    assert np.mean(a.spike_bits[low] == a.read_target[low]) >= 0.95
+
+
+def test_poisson_mode_activates_nearer_cells_more():
+    from engramlab.models.mossy import MossyFibreParams
+    circuit = CerebellumConfig(n=32, r=2000, m=4, d=8, target="numpy", seed=3,
+                               mossy=MossyFibreParams(mode="poisson"))
+    net = CerebellarSDM(circuit)
+    rng = np.random.default_rng(0)
+    x = rng.integers(0, 2, 32).astype(bool)
+    for _ in range(5):
+        net.read(x)
+    rec = net.run()
+    t, i = rec.spikes["granule"]
+    assert t.size > 0
+    dist = (rec.targets != x).sum(1)
+    fired = np.zeros(2000, bool)
+    fired[i] = True
+    assert dist[fired].mean() < dist[~fired].mean() - 3
+
+
+@pytest.mark.parametrize("kwargs,name", [
+    (dict(d=64), "d"),
+    (dict(r=0), "r"),
+    (dict(scheme="grid"), "scheme"),
+    (dict(scheme="granule", k=0), "k"),
+    (dict(slot=0.033e-3), "slot"),
+])
+def test_bad_circuit_config(kwargs, name):
+    import brian2 as b2
+    if "slot" in kwargs:
+        kwargs["slot"] = 0.033 * b2.ms
+    with pytest.raises(ValueError, match=name):
+        CerebellumConfig(**kwargs)
+
+
+def test_bad_inputs_named():
+    from engramlab.models.granule import GranuleParams
+    from engramlab.models.mossy import MossyFibreParams
+    with pytest.raises(ValueError, match="encoding"):
+        CerebellumConfig(mossy=MossyFibreParams(encoding="on"))
+    with pytest.raises(ValueError, match=r"tau_exc.*unit"):
+        GranuleParams(tau_exc=5.8)
+    with pytest.raises(ValueError, match="m must equal n"):
+        run_sdm_memory(CerebellumConfig(n=16, m=8, r=100, d=4, target="numpy"), SDMMemoryConfig())
+    with pytest.raises(ValueError, match="noise_levels"):
+        SDMMemoryConfig(noise_levels=(0, 70)).levels(CerebellumConfig())
+    net = CerebellarSDM(CerebellumConfig(n=16, r=50, m=4, d=4, target="numpy"))
+    with pytest.raises(ValueError, match="address must be a vector of 16 bits"):
+        net.write(np.zeros(15), np.zeros(4))
+    with pytest.raises(ValueError, match="value must be a vector of 4 bits"):
+        net.write(np.zeros(16), np.zeros(5))
+    with pytest.raises(ValueError, match="only 0 and 1"):
+        net.read(np.full(16, 3))
