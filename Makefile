@@ -27,9 +27,9 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 venv: $(VENV)/.installed
 
 demo: $(VENV)/.installed
+	$(BIN)/engramlab run sdm --out $(OUT)/sdm
 	$(BIN)/engramlab theory sdm --n 64 --d 11 --out $(OUT)/theory-sdm
-	$(BIN)/engramlab theory hopfield --n 200 --out $(OUT)/theory-hopfield
-	@echo "Figures and summary.json are in $(OUT)/theory-sdm and $(OUT)/theory-hopfield"
+	@echo "Open $(OUT)/sdm/summary.md and the figures beside it (also $(OUT)/theory-sdm)."
 
 test: $(VENV)/.installed-test
 	$(BIN)/python -m pytest

@@ -83,3 +83,28 @@ def test_to_jsonable():
     import numpy as np
     assert to_jsonable({"a": np.float64(np.nan), "b": np.arange(2), "c": (np.int64(3),)}) == {
         "a": None, "b": [0, 1], "c": [3]}
+
+
+@pytest.mark.slow
+def test_run_sdm_quick_writes_results(tmp_path, capsys):
+    out = tmp_path / "sdm"
+    code = main(["run", "sdm", "--quick", "--set", "r=1200", "--set", "patterns=4",
+                 "--seed", "3", "--out", str(out), "-q"])
+    assert code == 0
+    summary = json.loads((out / "summary.json").read_text())
+    for key in ("n", "r", "m", "d", "scheme", "patterns", "seed", "bit_accuracy_by_noise",
+                "numpy_agreement", "overlap_max_z", "softmax_weight_error", "beta_fit"):
+        assert key in summary, key
+    assert summary["r"] == 1200 and summary["patterns"] == 4 and summary["seed"] == 3
+    assert summary["bit_accuracy_by_noise"]["0"] == 1.0
+    for name in ("1_active_granule_cells", "2_overlap_vs_distance", "3_weights_vs_counters",
+                 "4_readout", "5_spikes_vs_softmax", "raster"):
+        assert (out / f"{name}.png").exists() and (out / f"{name}.svg").exists()
+    assert (out / "result.npz").exists() and (out / "summary.md").exists()
+    assert capsys.readouterr().out == ""  # -q
+
+
+def test_run_sdm_bad_config_exits_2(tmp_path, capsys):
+    code = main(["run", "sdm", "--quick", "--set", "granule.tau_exc=5", "--out", str(tmp_path)])
+    assert code == 2
+    assert "granule.tau_exc needs a unit" in capsys.readouterr().err

@@ -39,10 +39,12 @@ REST, WRITE, READ = 0, 1, 2
 class OverlapStats:
     """Measured vs expected granule-cell overlaps, grouped by query–pattern distance.
 
+    Pairs are (read, the stored pattern it was derived from), so ``dv`` is the query noise.
+
     Attributes
     ----------
     dv : ndarray of int
-        Distances with at least one (query, stored pattern) pair.
+        Distances with at least one (query, source pattern) pair.
     mean, pairs : ndarray
         Mean measured overlap and number of pairs at each distance.
     expected : ndarray
@@ -161,8 +163,12 @@ def analyse_sdm(result: Result) -> SDMAnalysis:
     reads = np.flatnonzero(kind == READ)
     write_sets = np.array([active[write_slot[mu]] for mu in range(addresses.shape[0])])
     read_sets = active[reads]
-    overlaps = read_sets.astype(np.int64) @ write_sets.T.astype(np.int64)
-    dists = sdm.hamming_distances(result["slot_address"][reads], addresses)
+    # Each read is paired with the pattern it was derived from: at a given distance the pairs
+    # then involve distinct random patterns and are independent binomial draws (pairing every
+    # read with every stored pattern would reuse each write set many times and correlate them).
+    source = pattern_of[reads]
+    overlaps = np.sum(read_sets & write_sets[source], axis=1)
+    dists = sdm.hamming_distances(result["slot_address"][reads], addresses)[np.arange(reads.size), source]
     overlap = _overlap_stats(overlaps, dists, n, r, scheme, activation, radius, k)
 
     # 3. weights vs counters --------------------------------------------------------------------

@@ -85,7 +85,7 @@ def weights_figure(a: SDMAnalysis) -> Figure:
             label=f"Δw = −{a.weight_scale * 1e12:.1f} pA × counter")
     ax.set_xlabel("Kanerva counter of the NumPy SDM (same activation sets)")
     ax.set_ylabel("Δw of the PF→PC synapse (pA)")
-    ax.set_title(f"2:1 LTD:LTP makes weights bipolar counters (max error "
+    ax.set_title(f"2:1 LTD:LTP makes weights bipolar counters\n(max error "
                  f"{a.weight_counter_max_error * 1e12:.2g} pA)")
     ax.legend(frameon=False, fontsize=8)
     return fig
