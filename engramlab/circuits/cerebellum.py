@@ -44,7 +44,7 @@ from engramlab.models.nuclei import NucleiParams, nuclei_group
 from engramlab.models.plasticity import (
     PFPlasticityParams,
     climbing_fibre_synapses,
-    eligibility_equations,
+    eligibility_state,
     pf_purkinje_synapses,
 )
 from engramlab.models.purkinje import PurkinjeParams, purkinje_group
@@ -271,9 +271,10 @@ class CerebellarSDM:
 
         self.mossy = b2.SpikeGeneratorGroup(n_lines(c.n, c.mossy.encoding), [], [] * second,
                                             clock=clock, name="mossy")
-        elig_eqs, elig_reset, elig_ns = eligibility_equations(c.plasticity)
-        self.granule = granule_group(c.r, c.granule, extra_equations=elig_eqs,
-                                     extra_reset=elig_reset, extra_namespace=elig_ns, clock=clock)
+        elig = eligibility_state(c.plasticity, c.dt)
+        self.granule = granule_group(c.r, c.granule, extra_equations=elig.equations,
+                                     extra_reset=elig.reset, extra_namespace=elig.namespace,
+                                     clock=clock, extra_update=elig.update)
         pre, post = self._mf_connections()
         self.mf_granule = b2.Synapses(self.mossy, self.granule, on_pre="I_mf_post += w_mf",
                                       delay=c.mossy.delay, namespace={"w_mf": self.mf_weight},

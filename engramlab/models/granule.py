@@ -76,11 +76,12 @@ def granule_equations() -> b2.Equations:
 def granule_group(n: int, params: GranuleParams, name: str = "granule",
                   extra_equations: b2.Equations | None = None, extra_reset: str = "",
                   extra_namespace: dict[str, object] | None = None,
-                  clock: b2.Clock | None = None) -> b2.NeuronGroup:
+                  clock: b2.Clock | None = None, extra_update: str = "") -> b2.NeuronGroup:
     """A NeuronGroup of ``n`` granule cells at rest.
 
-    ``extra_equations``/``extra_reset`` add per-cell state driven by the cell's own spikes
-    (e.g. the PF eligibility kernel of :mod:`engramlab.models.plasticity`).
+    ``extra_equations``/``extra_reset``/``extra_update`` add per-cell state driven by the
+    cell's own spikes and updated every step (e.g. the PF eligibility kernel of
+    :mod:`engramlab.models.plasticity`).
     """
     ns: dict[str, object] = {k: getattr(params, k) for k in ("C", "g_L", "E_L", "V_th", "V_reset",
                                                              "tau_exc", "tau_inh")}
@@ -92,6 +93,8 @@ def granule_group(n: int, params: GranuleParams, name: str = "granule",
     group = b2.NeuronGroup(
         n, eqs, threshold="v > V_th", reset=reset,
         refractory=params.refractory, method="exact", namespace=ns, name=name, clock=clock)
+    if extra_update:
+        group.run_regularly(extra_update, when="groups", name=f"{name}_extra_update")
     group.v = params.E_L
     return group
 

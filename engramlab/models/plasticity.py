@@ -29,8 +29,8 @@ from brian2 import ms, pA
 
 from engramlab.models._params import check_choice, check_int, check_number, check_quantity, param
 
-__all__ = ["PFPlasticityParams", "climbing_fibre_synapses", "eligibility_equations",
-           "pf_purkinje_synapses"]
+__all__ = ["EligibilityState", "PFPlasticityParams", "climbing_fibre_synapses",
+           "eligibility_state", "pf_purkinje_synapses"]
 
 
 @dataclass(frozen=True)
@@ -80,19 +80,54 @@ class PFPlasticityParams:
         return self.kernel_peak / self.kernel_order
 
 
-def eligibility_equations(params: PFPlasticityParams) -> tuple[b2.Equations, str, dict[str, object]]:
-    """Per-granule-cell eligibility state for ``kernel`` mode (empty in ``window`` mode).
+@dataclass(frozen=True)
+class EligibilityState:
+    """Per-granule-cell state of the ``kernel`` eligibility (empty in ``window`` mode).
 
-    Returns the extra equations, the reset code to add on a granule spike, and their namespace.
+    Attributes
+    ----------
+    equations : brian2.Equations
+        State variables ``e0 … e_q`` and the normalised output ``elig``.
+    reset : str
+        Code added to the granule reset (a PF spike enters the chain).
+    update : str
+        Code run every step: the exact propagator of the filter chain.
+    namespace : dict
+        Constants used by the code.
+    """
+
+    equations: b2.Equations
+    reset: str
+    update: str
+    namespace: dict[str, object]
+
+
+def eligibility_state(params: PFPlasticityParams, dt: b2.Quantity) -> EligibilityState:
+    r"""The gamma-kernel eligibility as explicit, exactly integrated state (``kernel`` mode).
+
+    A chain of q + 1 first-order filters with time constant τ driven by PF spikes,
+    ė_0 = −e_0/τ, ė_i = (e_{i−1} − e_i)/τ, has impulse response e_q(s) = (s/τ)^q e^{−s/τ}/q!.
+    Its exact propagator over one step h is e_i ← e^{−h/τ} Σ_{j≤i} e_j (h/τ)^{i−j}/(i−j)!,
+    applied here as explicit code (updating the highest stage first so every stage reads the
+    old values). Writing the update out avoids Brian2's symbolic solver, which is very slow on
+    a chain this long, and keeps the integration exact.
     """
     if params.eligibility != "kernel":
-        return b2.Equations(""), "", {}
+        return EligibilityState(b2.Equations(""), "", "", {})
     q = params.kernel_order
-    lines = ["de0/dt = -e0 / tau_elig : 1"]
-    lines += [f"de{i}/dt = (e{i - 1} - e{i}) / tau_elig : 1" for i in range(1, q + 1)]
+    tau = float(params.kernel_tau)
+    h = float(dt)
+    decay = math.exp(-h / tau)
+    coef = [decay * (h / tau) ** k / math.factorial(k) for k in range(q + 1)]
     peak = q**q * math.exp(-q) / math.factorial(q)
+    lines = [f"e{i} : 1" for i in range(q + 1)]
     lines.append(f"elig = e{q} / {peak!r} : 1")
-    return b2.Equations("\n".join(lines)), "e0 += 1", {"tau_elig": params.kernel_tau}
+    update = []
+    for i in range(q, -1, -1):
+        terms = " + ".join(f"elig_c{i - j} * e{j}" for j in range(i + 1))
+        update.append(f"e{i} = {terms}")
+    namespace: dict[str, object] = {f"elig_c{k}": coef[k] for k in range(q + 1)}
+    return EligibilityState(b2.Equations("\n".join(lines)), "e0 += 1", "\n".join(update), namespace)
 
 
 def pf_purkinje_synapses(granule: b2.NeuronGroup, purkinje: b2.NeuronGroup,
