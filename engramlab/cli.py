@@ -109,6 +109,21 @@ def build_parser() -> argparse.ArgumentParser:
                                         "spikes against the SDM equations")
     _add_run_options(r_sdm, "results/sdm")
     r_sdm.set_defaults(func=_lazy("run_sdm", "run_sdm"))
+    r_eye = rsub.add_parser("eyeblink", help="delay eyeblink conditioning: acquisition, probes, "
+                                             "extinction, reacquisition, adaptive timing")
+    _add_run_options(r_eye, "results/eyeblink")
+    r_eye.add_argument("--isi", help="CS→US interval(s), e.g. 250ms or 150,250,400 (ms); several "
+                                     "values run each and add the adaptive-timing figure")
+    r_eye.add_argument("--trials", type=_positive_int("--trials"), default=None,
+                       help="acquisition trials (default 100)")
+    r_eye.add_argument("--extinction", type=_positive_int("--extinction", 0), default=None,
+                       help="CS-alone extinction trials after acquisition")
+    r_eye.add_argument("--reacquisition", type=_positive_int("--reacquisition", 0), default=None,
+                       help="paired trials after extinction (savings)")
+    r_eye.set_defaults(func=_lazy("run_conditioning", "run_eyeblink_cmd"))
+    r_assoc = rsub.add_parser("associative", help="tone A → left, tone B → right, then reversal")
+    _add_run_options(r_assoc, "results/associative")
+    r_assoc.set_defaults(func=_lazy("run_conditioning", "run_associative_cmd"))
     return parser
 
 

@@ -94,6 +94,10 @@ def check_choice(owner: str, name: str, value: Any, choices: tuple[str, ...]) ->
 _QUANTITY_RE = re.compile(r"^\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*\*?\s*([A-Za-z]+)?\s*$")
 
 
+_UNIT_ALIASES = {"s": "second", "sec": "second", "V": "volt", "A": "amp", "F": "farad",
+                 "S": "siemens", "Ohm": "ohm"}
+
+
 def parse_quantity(text: str, unit: b2.Unit, key: str) -> Quantity:
     """Parse ``"5.8 ms"`` / ``"5.8*ms"`` into a Brian2 quantity with the dimensions of ``unit``.
 
@@ -104,6 +108,7 @@ def parse_quantity(text: str, unit: b2.Unit, key: str) -> Quantity:
     if not m or m.group(2) is None:
         raise ValueError(f"{key}: expected a number with a unit such as '5 {unit}', got {text!r}")
     number, unit_name = float(m.group(1)), m.group(2)
+    unit_name = _UNIT_ALIASES.get(unit_name, unit_name)
     given = getattr(b2.units, unit_name, None)
     if given is None:
         given = getattr(b2, unit_name, None)

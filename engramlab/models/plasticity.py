@@ -51,6 +51,10 @@ class PFPlasticityParams:
     kernel_peak: b2.Quantity = param(100 * ms, "time after a PF spike at which a CF depresses "
                                                "most (Safo & Regehr 2008; Wetmore et al. 2008)")
     kernel_order: int = param(8, "order q of the gamma kernel (half-height ≈ 60–140 ms)")
+    bounds: str = param("hard", "'hard': additive steps clipped to [0, w_max] (exact counters); "
+                                "'soft': steps scaled by the distance to the bound, LTP × "
+                                "(w_max − w)/(w_max − w0), LTD × w/w0 (van Rossum et al. 2000), so "
+                                "weights settle where LTP and LTD balance")
     delay_pf: b2.Quantity = param(5 * ms, "PF→PC delay (Casali et al. 2019)")
     delay_cf: b2.Quantity = param(4 * ms, "CF→PC delay (Casali et al. 2019)")
 
@@ -61,6 +65,7 @@ class PFPlasticityParams:
         check_quantity(o, "a_plus", self.a_plus, pA, 0, None)
         check_number(o, "ltd_ltp_ratio", self.ltd_ltp_ratio, 0, None)
         check_choice(o, "eligibility", self.eligibility, ("window", "kernel"))
+        check_choice(o, "bounds", self.bounds, ("hard", "soft"))
         check_quantity(o, "window", self.window, ms, 0, None, low_open=True)
         check_quantity(o, "kernel_peak", self.kernel_peak, ms, 0, None, low_open=True)
         check_int(o, "kernel_order", self.kernel_order, 1, 30)
@@ -68,6 +73,8 @@ class PFPlasticityParams:
         check_quantity(o, "delay_cf", self.delay_cf, ms, 0, None)
         if self.w0 > self.w_max:
             raise ValueError(f"PFPlasticityParams.w0 ({self.w0}) must not exceed w_max ({self.w_max})")
+        if self.bounds == "soft" and not 0 * pA < self.w0 < self.w_max:
+            raise ValueError("PFPlasticityParams with bounds='soft' needs 0 < w0 < w_max")
 
     @property
     def a_minus(self) -> b2.Quantity:
@@ -146,12 +153,17 @@ def pf_purkinje_synapses(granule: b2.NeuronGroup, purkinje: b2.NeuronGroup,
     ns = {"w0": params.w0, "w_max": params.w_max, "a_plus": params.a_plus,
           "a_minus": params.a_minus, "delay_pf": params.delay_pf,
           "eligibility_window": params.window, "plasticity_gate": gate}
+    if params.bounds == "soft":
+        ltp = "a_plus * (w_max - w) / (w_max - w0)"
+        ltd = f"a_minus * {elig} * w / w0"
+    else:
+        ltp, ltd = "a_plus", f"a_minus * {elig}"
     syn = b2.Synapses(
         granule, purkinje, model="w : amp",
         on_pre=("I_pf_post += w\n"
                 "I_mli_post += w0\n"
-                "w = clip(w + a_plus * plasticity_gate(t), 0*amp, w_max)"),
-        on_post=f"w = clip(w - a_minus * plasticity_gate(t) * {elig}, 0*amp, w_max)",
+                f"w = clip(w + {ltp} * plasticity_gate(t), 0*amp, w_max)"),
+        on_post=f"w = clip(w - {ltd} * plasticity_gate(t), 0*amp, w_max)",
         on_event={"pre": "spike", "post": "complex"},
         delay={"pre": params.delay_pf}, namespace=ns, name=name, clock=clock)
     return syn

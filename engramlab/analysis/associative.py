@@ -1,0 +1,89 @@
+"""Decoding the motor choice of the left/right associative task from DCN spikes.
+
+The choice on a trial is the side whose DCN cell raised its rate more during the tone (from
+``decode_from`` after tone onset to the teaching time) relative to its pre-tone baseline: a
+Purkinje pause on that side disinhibits its nucleus ("move left" / "move right").
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from engramlab.results import Result
+
+__all__ = ["AssociativeAnalysis", "analyse_associative", "associative_summary"]
+
+
+@dataclass
+class AssociativeAnalysis:
+    """Per-trial choices and weight traces of an associative run."""
+
+    tone: NDArray[np.int8]
+    taught: NDArray[np.int8]
+    phase: NDArray[np.int8]
+    dcn_increase: NDArray[np.float64]
+    choice: NDArray[np.int8]
+    correct_acquisition: NDArray[np.bool_]
+    correct_reversal: NDArray[np.bool_]
+    accuracy_by_block: list[float]
+    reversal_accuracy_by_block: list[float]
+    weights_by_trial: NDArray[np.float64]
+    active_granule_fraction: NDArray[np.float64]
+    block: int
+
+
+def _blocks(x: NDArray[np.bool_], block: int) -> list[float]:
+    return [float(x[k:k + block].mean()) for k in range(0, x.size, block)]
+
+
+def analyse_associative(result: Result, block: int = 10, decode_from: float = 0.05) -> AssociativeAnalysis:
+    """Decoded choices, accuracy per block (acquisition, reversal) and the weight traces."""
+    if result.protocol != "associative":
+        raise ValueError(f"analyse_associative needs an associative result, got {result.protocol!r}")
+    p = result.params
+    onset = float(p["protocol.cs_onset"])
+    isi = float(p["protocol.isi"])
+    starts = result["trial_start"]
+    t, i = result["spikes_nuclei_t"], result["spikes_nuclei_i"]
+    inc = np.zeros((starts.size, 2))
+    for k, s in enumerate(starts):
+        for side in range(2):
+            ts = t[i == side]
+            base = np.count_nonzero((ts >= s) & (ts < s + onset)) / onset
+            a, b = s + onset + decode_from, s + onset + isi
+            inc[k, side] = np.count_nonzero((ts >= a) & (ts < b)) / (b - a) - base
+    choice = np.argmax(inc, axis=1).astype(np.int8)
+    taught, phase = result["trial_taught"], result["trial_phase"]
+    correct = choice == taught
+    counts = result["granule_counts"]
+    return AssociativeAnalysis(
+        tone=result["trial_tone"], taught=taught, phase=phase, dcn_increase=inc, choice=choice,
+        correct_acquisition=correct[phase == 0], correct_reversal=correct[phase == 1],
+        accuracy_by_block=_blocks(correct[phase == 0], block),
+        reversal_accuracy_by_block=_blocks(correct[phase == 1], block),
+        weights_by_trial=result["weights_by_trial"],
+        active_granule_fraction=(counts > 0).mean(1), block=block)
+
+
+def associative_summary(a: AssociativeAnalysis) -> dict[str, Any]:
+    """Key numbers (the ``summary.json`` of ``engramlab run associative``)."""
+    w = a.weights_by_trial * 1e12
+    return {
+        "trials": int(np.sum(a.phase == 0)),
+        "reversal_trials": int(np.sum(a.phase == 1)),
+        "accuracy_by_block": a.accuracy_by_block,
+        "reversal_accuracy_by_block": a.reversal_accuracy_by_block,
+        "accuracy_last_block_by_tone": {
+            "A": float(a.correct_acquisition[-a.block:][a.tone[a.phase == 0][-a.block:] == 0].mean()),
+            "B": float(a.correct_acquisition[-a.block:][a.tone[a.phase == 0][-a.block:] == 1].mean()),
+        } if a.correct_acquisition.size >= a.block else None,
+        "weight_pA_A_to_left_start_mid_end": [float(w[0, 0, 0]), float(w[a.correct_acquisition.size, 0, 0]),
+                                              float(w[-1, 0, 0])],
+        "weight_pA_A_to_right_start_mid_end": [float(w[0, 0, 1]), float(w[a.correct_acquisition.size, 0, 1]),
+                                               float(w[-1, 0, 1])],
+        "active_granule_fraction": float(a.active_granule_fraction.mean()),
+    }

@@ -1,0 +1,210 @@
+r"""Eyeblink conditioning from spikes: peri-stimulus rates, the Purkinje pause, conditioned responses.
+
+CR rule (Geminiani et al. 2022 / equations.md §5): the DCN population rate, smoothed over
+100 ms and baseline-subtracted (baseline: the pre-CS window), must cross ``threshold`` after the
+first 100 ms of the CS and stay above it for at least 75 % of the time left before the US.
+The learned Purkinje pause is the minimum of the Purkinje population rate (Gaussian-smoothed,
+σ = 20 ms, baseline-subtracted) between CS onset and CS offset, averaged over the last block:
+all trials before the US, CS-alone probes after it (the US's complex spikes perturb the
+Purkinje cells on paired trials).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+from scipy.ndimage import gaussian_filter1d, uniform_filter1d
+
+from engramlab.results import Result
+
+__all__ = ["EyeblinkAnalysis", "analyse_eyeblink", "cr_threshold", "detect_cr", "eyeblink_summary",
+           "trial_rates"]
+
+
+def trial_rates(t: NDArray[np.float64], i: NDArray[np.int64], starts: NDArray[np.float64],
+                offset: float, window: tuple[float, float], bin_s: float, cells: int,
+                select: NDArray[np.bool_] | None = None) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Population rate (Hz per cell) per trial in bins, aligned to ``start + offset``.
+
+    Returns ``(time axis relative to the alignment point, rates of shape (trials, bins))``.
+    ``select`` restricts to neurons where it is True.
+    """
+    lo, hi = window
+    edges = np.arange(lo, hi + bin_s / 2, bin_s)
+    tt = np.asarray(t)
+    ii = np.asarray(i)
+    if select is not None:
+        keep = select[ii]
+        tt, ii = tt[keep], ii[keep]
+        cells = int(select.sum())
+    out = np.zeros((len(starts), edges.size - 1))
+    order = np.argsort(tt)
+    tt = tt[order]
+    for k, s in enumerate(starts):
+        a, b = np.searchsorted(tt, [s + offset + lo, s + offset + hi])
+        out[k] = np.histogram(tt[a:b] - s - offset, edges)[0]
+    return 0.5 * (edges[1:] + edges[:-1]), out / (bin_s * max(cells, 1))
+
+
+def detect_cr(rate: NDArray[np.float64], axis: NDArray[np.float64], isi: float, threshold: float,
+              smooth_s: float = 0.1, bin_s: float = 0.005) -> tuple[bool, float]:
+    """Apply the CR rule to one trial's DCN rate (Hz) on ``axis`` (s, 0 = CS onset).
+
+    Returns ``(is_cr, onset)`` with onset in s after CS onset (NaN when there is no CR).
+    """
+    width = max(1, round(smooth_s / bin_s))
+    smooth = uniform_filter1d(rate, width, mode="nearest")
+    base = smooth[axis < 0].mean() if np.any(axis < 0) else 0.0
+    signal = smooth - base
+    window = (axis >= 0.1) & (axis < isi)
+    if not np.any(window):
+        return False, float("nan")
+    above = signal[window] > threshold
+    # the response must *cross* the threshold after the first 100 ms: one already above it at
+    # 100 ms started too early (a short-latency response, not a conditioned one)
+    if above.size == 0 or above[0] or not np.any(above):
+        return False, float("nan")
+    first = int(np.argmax(above))
+    rest = above[first:]
+    if rest.mean() >= 0.75:
+        return True, float(axis[window][first])
+    return False, float("nan")
+
+
+@dataclass
+class EyeblinkAnalysis:
+    """Per-trial rates, CRs and pause timing of an eyeblink run."""
+
+    isi: float
+    trials: int
+    axis: NDArray[np.float64]
+    pc_rate: NDArray[np.float64]
+    dcn_rate: NDArray[np.float64]
+    phase: NDArray[np.int8]
+    paired: NDArray[np.bool_]
+    cr: NDArray[np.bool_]
+    cr_onset: NDArray[np.float64]
+    threshold: float
+    block: int
+    cr_percent_by_block: list[float]
+    extinction_cr_percent_by_block: list[float]
+    reacquisition_cr_percent_by_block: list[float]
+    pause_depth: NDArray[np.float64]
+    pause_time: NDArray[np.float64]
+    last_block_pause_min: float
+    last_block_pause_depth: float
+    cr_onset_last_block: float
+    pc_baseline_hz: float
+    dcn_baseline_hz: float
+    cs_duration: float
+    extra: dict[str, Any]
+
+
+def _percent_by_block(cr: NDArray[np.bool_], block: int) -> list[float]:
+    return [float(100 * cr[k:k + block].mean()) for k in range(0, cr.size - block + 1, block)] + (
+        [float(100 * cr[cr.size - cr.size % block:].mean())] if cr.size % block else [])
+
+
+def cr_threshold(dcn_rate: NDArray[np.float64], axis: NDArray[np.float64], bin_s: float = 0.005,
+                 smooth_s: float = 0.1, sds: float = 5.0) -> float:
+    """Default CR threshold: ``sds`` standard deviations of the smoothed pre-CS DCN rate.
+
+    The SD is pooled over every trial's baseline window (after removing each trial's mean), so
+    spontaneous fluctuations of the DCN output cross it rarely (5 SD: p < 1e-6 per sample).
+    """
+    width = max(1, round(smooth_s / bin_s))
+    smooth = uniform_filter1d(dcn_rate, width, axis=1, mode="nearest")
+    pre = smooth[:, axis < -smooth_s / 2]
+    if pre.size == 0:
+        raise ValueError("no pre-CS baseline to set the CR threshold; give threshold explicitly")
+    return float(sds * np.std(pre - pre.mean(1, keepdims=True)))
+
+
+def analyse_eyeblink(result: Result, threshold: float | None = None, block: int = 10,
+                     bin_s: float = 0.005) -> EyeblinkAnalysis:
+    """CRs per trial, %CR per block, Purkinje pause timing and depth, from an eyeblink Result.
+
+    ``threshold`` is the DCN rate increase (Hz above the pre-CS baseline) that counts as a CR;
+    by default 5 SD of the baseline fluctuations (:func:`cr_threshold`).
+    """
+    if result.protocol != "eyeblink":
+        raise ValueError(f"analyse_eyeblink needs an eyeblink result, got {result.protocol!r}")
+    p = result.params
+    isi = float(p["protocol.isi"])
+    onset = float(p["protocol.cs_onset"])
+    cs_dur = float(p["cs_duration"])
+    period = float(p["protocol.trial_period"])
+    m, n_dcn = int(p["circuit.m"]), int(p["circuit.n_dcn"])
+    starts = result["trial_start"]
+    window = (-onset, min(period - onset, cs_dur + 0.2))
+    axis, pc = trial_rates(result["spikes_purkinje_t"], result["spikes_purkinje_i"], starts, onset,
+                           window, bin_s, m)
+    _, dcn = trial_rates(result["spikes_nuclei_t"], result["spikes_nuclei_i"], starts, onset,
+                         window, bin_s, n_dcn)
+    phase, paired = result["trial_phase"], result["trial_paired"]
+    if threshold is None:
+        threshold = cr_threshold(dcn, axis, bin_s)
+    crs, onsets = zip(*(detect_cr(dcn[k], axis, isi, threshold, bin_s=bin_s) for k in range(len(starts))),
+                      strict=True) if len(starts) else ((), ())
+    cr = np.array(crs, dtype=bool)
+    cr_onset = np.array(onsets, dtype=float)
+    sdf = gaussian_filter1d(pc, 0.02 / bin_s, axis=1, mode="nearest")
+    base = sdf[:, axis < 0].mean(1, keepdims=True)
+    in_cs = (axis >= 0) & (axis <= cs_dur)
+    rel = sdf[:, in_cs] - base
+    pause_depth = -rel.min(1)
+    pause_time = axis[in_cs][np.argmin(rel, axis=1)]
+    acq = phase == 0
+    acq_idx = np.flatnonzero(acq)
+    last = acq_idx[-block:] if acq_idx.size else acq_idx
+    if last.size:
+        # average over the last block: every trial before the US, CS-alone trials after it
+        # (on paired trials the US's complex spikes perturb the Purkinje cells)
+        probes = last[~paired[last]]
+        t_cs = axis[in_cs]
+        mean_rel = rel[last].mean(0)
+        after_us = t_cs >= isi
+        if probes.size:
+            mean_rel = np.where(after_us, rel[probes].mean(0), mean_rel)
+        else:
+            mean_rel = np.where(after_us, np.inf, mean_rel)
+        pause_min = float(t_cs[np.argmin(mean_rel)])
+        pause_d = float(-np.min(mean_rel))
+    else:
+        pause_min = pause_d = float("nan")
+    last_onsets = cr_onset[last][cr[last]]
+    return EyeblinkAnalysis(
+        isi=isi, trials=len(starts), axis=axis, pc_rate=pc, dcn_rate=dcn, phase=phase,
+        paired=paired, cr=cr, cr_onset=cr_onset, threshold=threshold, block=block,
+        cr_percent_by_block=_percent_by_block(cr[acq], block),
+        extinction_cr_percent_by_block=_percent_by_block(cr[phase == 1], block),
+        reacquisition_cr_percent_by_block=_percent_by_block(cr[phase == 2], block),
+        pause_depth=pause_depth, pause_time=pause_time, last_block_pause_min=pause_min,
+        last_block_pause_depth=pause_d,
+        cr_onset_last_block=float(np.median(last_onsets)) if last_onsets.size else float("nan"),
+        pc_baseline_hz=float(pc[:, axis < 0].mean()), dcn_baseline_hz=float(dcn[:, axis < 0].mean()),
+        cs_duration=cs_dur, extra={})
+
+
+def eyeblink_summary(a: EyeblinkAnalysis) -> dict[str, Any]:
+    """Key numbers (the ``summary.json`` of ``engramlab run eyeblink``)."""
+    out: dict[str, Any] = {
+        "isi_ms": a.isi * 1e3,
+        "trials": int(np.sum(a.phase == 0)),
+        "cr_percent_by_block": a.cr_percent_by_block,
+        "pause_min_ms": a.last_block_pause_min * 1e3,
+        "pause_depth_hz": a.last_block_pause_depth,
+        "us_onset_ms": a.isi * 1e3,
+        "cr_onset_ms": a.cr_onset_last_block * 1e3,
+        "cr_threshold_hz": a.threshold,
+        "purkinje_baseline_hz": a.pc_baseline_hz,
+        "dcn_baseline_hz": a.dcn_baseline_hz,
+    }
+    if np.any(a.phase == 1):
+        out["extinction_cr_percent_by_block"] = a.extinction_cr_percent_by_block
+    if np.any(a.phase == 2):
+        out["reacquisition_cr_percent_by_block"] = a.reacquisition_cr_percent_by_block
+    return out

@@ -1,0 +1,165 @@
+"""Figures of eyeblink conditioning and the associative left/right task."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+from matplotlib.figure import Figure
+from scipy.ndimage import gaussian_filter1d, uniform_filter1d
+
+from engramlab.analysis.associative import AssociativeAnalysis
+from engramlab.analysis.eyeblink import EyeblinkAnalysis
+from engramlab.results import Result
+
+__all__ = ["associative_accuracy_figure", "associative_weights_figure", "learning_curve_figure",
+           "pause_timing_figure", "psth_figure"]
+
+
+def _shade_cs(ax, a: EyeblinkAnalysis) -> None:  # type: ignore[no-untyped-def]
+    ax.axvspan(0, a.cs_duration * 1e3, color="0.93", lw=0)
+    ax.axvline(a.isi * 1e3, color="C3", lw=1, ls="--")
+
+
+def psth_figure(result: Result, a: EyeblinkAnalysis) -> Figure:
+    """Purkinje raster and PSTHs (Purkinje, DCN) in the first and the last block of acquisition."""
+    fig = Figure(figsize=(11, 7), layout="constrained")
+    axes = fig.subplots(3, 2, sharex=True, height_ratios=[1.3, 1, 1])
+    acq = np.flatnonzero(a.phase == 0)
+    blocks = (acq[: a.block], acq[-a.block:])
+    starts = result["trial_start"]
+    onset = float(result.params["protocol.cs_onset"])
+    t, i = result["spikes_purkinje_t"], result["spikes_purkinje_i"]
+    ms_axis = a.axis * 1e3
+    for col, (trials, title) in enumerate(zip(blocks, ("first block (naive)", "last block (trained)"),
+                                               strict=True)):
+        ax = axes[0, col]
+        for row, k in enumerate(trials):
+            sel = (t >= starts[k] + onset + a.axis[0]) & (t < starts[k] + onset + a.axis[-1])
+            rel = (t[sel] - starts[k] - onset) * 1e3
+            cells = i[sel]
+            ax.plot(rel, row + cells / (cells.max() + 1 if cells.size else 1), "|", ms=1.5,
+                    color="C0" if a.paired[k] else "C2")
+        _shade_cs(ax, a)
+        ax.set_ylabel("trial (PCs stacked)")
+        ax.set_title(f"Purkinje cells, {title}")
+        pc = gaussian_filter1d(a.pc_rate[trials].mean(0), 4)
+        dcn = uniform_filter1d(a.dcn_rate[trials].mean(0), 20)
+        axes[1, col].plot(ms_axis, pc, color="C0")
+        _shade_cs(axes[1, col], a)
+        axes[1, col].set_ylabel("Purkinje rate (Hz)")
+        axes[2, col].plot(ms_axis, dcn, color="C1")
+        base = a.dcn_rate[trials][:, a.axis < 0].mean()
+        axes[2, col].axhline(base + a.threshold, color="0.5", ls=":", lw=1, label="CR threshold")
+        _shade_cs(axes[2, col], a)
+        axes[2, col].set_ylabel("DCN rate (Hz)")
+        axes[2, col].set_xlabel("time from CS onset (ms)")
+    axes[2, 1].legend(frameon=False, fontsize=8)
+    fig.suptitle(f"Delay eyeblink conditioning, ISI {a.isi * 1e3:.0f} ms (grey: CS; dashed: US; "
+                 "green rows: CS-alone probes)")
+    return fig
+
+
+def learning_curve_figure(a: EyeblinkAnalysis) -> Figure:
+    """%CR per block through acquisition, extinction and reacquisition, and the pause depth."""
+    fig = Figure(figsize=(10, 4), layout="constrained")
+    ax, axd = fig.subplots(1, 2)
+    x0 = 0
+    for label, values, color in (("acquisition", a.cr_percent_by_block, "C0"),
+                                 ("extinction", a.extinction_cr_percent_by_block, "C3"),
+                                 ("reacquisition", a.reacquisition_cr_percent_by_block, "C2")):
+        if values:
+            x = np.arange(x0, x0 + len(values)) + 1
+            ax.plot(x, values, "o-", color=color, label=label)
+            x0 += len(values)
+    ax.axhline(70, color="0.7", ls=":", lw=1)
+    ax.set_xlabel(f"block of {a.block} trials")
+    ax.set_ylabel("% conditioned responses")
+    ax.set_ylim(-5, 105)
+    ax.legend(frameon=False)
+    ax.set_title("Learning curve")
+    depth = np.convolve(a.pause_depth, np.ones(a.block) / a.block, mode="valid")
+    axd.plot(np.arange(depth.size) + a.block, depth, color="C0")
+    axd.set_xlabel("trial")
+    axd.set_ylabel("Purkinje pause depth (Hz below baseline)")
+    axd.set_title(f"Learned pause (running mean of {a.block} trials)")
+    return fig
+
+
+def pause_timing_figure(analyses: Sequence[EyeblinkAnalysis]) -> Figure:
+    """Last-block Purkinje rate for each ISI: the pause moves with the US."""
+    fig = Figure(figsize=(10, 4), layout="constrained")
+    ax, axs = fig.subplots(1, 2)
+    for k, a in enumerate(analyses):
+        acq = np.flatnonzero(a.phase == 0)[-a.block:]
+        probes = acq[~a.paired[acq]]
+        use = probes if probes.size else acq
+        sdf = gaussian_filter1d(a.pc_rate[use].mean(0), 4)
+        color = f"C{k}"
+        ax.plot(a.axis * 1e3, sdf, color=color, label=f"ISI {a.isi * 1e3:.0f} ms")
+        ax.axvline(a.isi * 1e3, color=color, ls="--", lw=1)
+        ax.plot(a.last_block_pause_min * 1e3, np.interp(a.last_block_pause_min, a.axis, sdf), "v",
+                color=color, ms=8)
+    ax.set_xlabel("time from CS onset (ms)")
+    ax.set_ylabel("Purkinje rate (Hz), last block")
+    ax.legend(frameon=False, fontsize=8)
+    ax.set_title("Learned pauses (▼ minimum, dashed: US onset)")
+    isis = np.array([a.isi for a in analyses]) * 1e3
+    mins = np.array([a.last_block_pause_min for a in analyses]) * 1e3
+    axs.plot(isis, mins, "o", ms=8, label="pause minimum")
+    span = np.array([isis.min() - 50, isis.max() + 50])
+    axs.plot(span, span, "k-", lw=1, label="= US onset")
+    axs.fill_between(span, span - 50, span + 50, color="0.9", label="± 50 ms")
+    axs.set_xlabel("ISI (ms)")
+    axs.set_ylabel("pause minimum after CS onset (ms)")
+    axs.legend(frameon=False, fontsize=8)
+    axs.set_title("Adaptive timing")
+    return fig
+
+
+def associative_accuracy_figure(a: AssociativeAnalysis) -> Figure:
+    """Choice accuracy per block before and after reversal, and per-trial DCN evidence."""
+    fig = Figure(figsize=(11, 4), layout="constrained")
+    ax, axe = fig.subplots(1, 2)
+    n_acq = len(a.accuracy_by_block)
+    ax.plot(np.arange(1, n_acq + 1), a.accuracy_by_block, "o-", label="A → left, B → right")
+    ax.plot(np.arange(n_acq + 1, n_acq + 1 + len(a.reversal_accuracy_by_block)),
+            a.reversal_accuracy_by_block, "o-", color="C3", label="reversed: A → right, B → left")
+    ax.axvline(n_acq + 0.5, color="0.5", ls=":")
+    ax.axhline(0.9, color="0.8", lw=1)
+    ax.set_ylim(-0.05, 1.05)
+    ax.set_xlabel(f"block of {a.block} trials")
+    ax.set_ylabel("fraction of correct choices")
+    ax.set_title("Associative learning and reversal")
+    ax.legend(frameon=False, fontsize=8)
+    evidence = a.dcn_increase[:, 0] - a.dcn_increase[:, 1]
+    k = np.arange(evidence.size)
+    for tone, marker in ((0, "o"), (1, "s")):
+        sel = a.tone == tone
+        axe.scatter(k[sel], evidence[sel], s=10, marker=marker,
+                    c=np.where(a.taught[sel] == 0, "C0", "C1"), label=f"tone {'AB'[tone]}")
+    axe.axhline(0, color="0.5", lw=0.8)
+    axe.axvline(int(np.sum(a.phase == 0)) - 0.5, color="0.5", ls=":")
+    axe.set_xlabel("trial")
+    axe.set_ylabel("left − right DCN rate increase (Hz)")
+    axe.set_title("Decoded choice (> 0: left); colour: taught side")
+    axe.legend(frameon=False, fontsize=8)
+    return fig
+
+
+def associative_weights_figure(a: AssociativeAnalysis) -> Figure:
+    """Mean PF→PC weight of tone-specific granule cells onto each side, trial by trial."""
+    fig = Figure(figsize=(7, 4), layout="constrained")
+    ax = fig.subplots()
+    w = a.weights_by_trial * 1e12
+    trials = np.arange(w.shape[0])
+    styles = {(0, 0): ("C0", "-"), (0, 1): ("C0", "--"), (1, 0): ("C1", "-"), (1, 1): ("C1", "--")}
+    for (tone, side), (color, ls) in styles.items():
+        ax.plot(trials, w[:, tone, side], color=color, ls=ls,
+                label=f"tone {'AB'[tone]} cells → {'left' if side == 0 else 'right'} PCs")
+    ax.axvline(int(np.sum(a.phase == 0)), color="0.5", ls=":")
+    ax.set_xlabel("trial")
+    ax.set_ylabel("mean PF→PC weight (pA)")
+    ax.set_title("Reversal overwrites the old memory")
+    ax.legend(frameon=False, fontsize=8)
+    return fig

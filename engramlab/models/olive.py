@@ -1,0 +1,63 @@
+r"""Inferior olive (IO) cells: the climbing-fibre source, driven by the teaching signal (US).
+
+.. math:: C \dot v = g_L (E_L - v) + I_{us}, \qquad \dot I_{us} = -I_{us}/\tau_{us}
+
+A 500 Hz, 30 ms US (Geminiani et al. 2022) makes each olive cell fire one or two complex
+spikes; the long refractory period reflects the olive's low firing rates (≤ ~10 Hz).
+Spontaneous complex spikes (~1 Hz in vivo) are added as independent Poisson kicks.
+Membrane constants from Casali et al. (2019).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import brian2 as b2
+from brian2 import Hz, ms, mV, nS, pA, pF
+
+from engramlab.models._params import check_quantity, param
+
+__all__ = ["OliveParams", "olive_group"]
+
+
+@dataclass(frozen=True)
+class OliveParams:
+    """IO LIF parameters and its input synapse (membrane: Casali et al. 2019)."""
+
+    C: b2.Quantity = param(189 * pF, "membrane capacitance (Casali et al. 2019)")
+    g_L: b2.Quantity = param(17.18 * nS, "leak conductance (Casali et al. 2019)")
+    E_L: b2.Quantity = param(-45 * mV, "resting potential (Casali et al. 2019)")
+    V_th: b2.Quantity = param(-35 * mV, "spike threshold (Casali et al. 2019)")
+    V_reset: b2.Quantity = param(-45 * mV, "reset potential (Casali et al. 2019)")
+    refractory: b2.Quantity = param(15 * ms, "refractory period (complex spikes ≤ ~60 Hz in a burst)")
+    tau_us: b2.Quantity = param(5 * ms, "US→IO EPSC decay")
+    w_us: b2.Quantity = param(300 * pA, "US→IO EPSC amplitude per US spike")
+    background_rate: b2.Quantity = param(1 * Hz, "spontaneous complex-spike rate (~1 Hz in vivo)")
+
+    def __post_init__(self) -> None:
+        o = "OliveParams"
+        check_quantity(o, "C", self.C, pF, 0, None, low_open=True)
+        check_quantity(o, "g_L", self.g_L, nS, 0, None, low_open=True)
+        for name in ("E_L", "V_th", "V_reset"):
+            check_quantity(o, name, getattr(self, name), mV, -150, 0)
+        check_quantity(o, "refractory", self.refractory, ms, 0, None)
+        check_quantity(o, "tau_us", self.tau_us, ms, 0, None, low_open=True)
+        check_quantity(o, "w_us", self.w_us, pA, 0, None)
+        check_quantity(o, "background_rate", self.background_rate, Hz, 0, None)
+        if not self.V_th > self.E_L:
+            raise ValueError("OliveParams.V_th must lie above E_L")
+
+
+def olive_group(n: int, params: OliveParams, name: str = "olive",
+                clock: b2.Clock | None = None) -> b2.NeuronGroup:
+    """A NeuronGroup of ``n`` olive cells at rest."""
+    ns = {k: getattr(params, k) for k in ("C", "g_L", "E_L", "V_th", "V_reset", "tau_us")}
+    eqs = b2.Equations("""
+        dv/dt = (g_L*(E_L - v) + I_us) / C : volt (unless refractory)
+        dI_us/dt = -I_us / tau_us : amp
+    """)
+    group = b2.NeuronGroup(n, eqs, threshold="v > V_th", reset="v = V_reset",
+                           refractory=params.refractory, method="exact", namespace=ns, name=name,
+                           clock=clock)
+    group.v = params.E_L
+    return group

@@ -1,0 +1,102 @@
+r"""A granular layer that represents the passage of time during a sustained conditioned stimulus.
+
+Choice and justification
+------------------------
+Two families of models make granule cells (GrCs) tell time: recurrent Golgi–granule inhibition
+that turns a constant input into a sequence of population states (Yamazaki & Tanaka 2007), and
+a *spectrum* of slow, heterogeneous granule-layer dynamics (spectral timing: Grossberg &
+Schmajuk 1989; Bullock, Fiala & Grossberg 1994). We use spectral timing because it is
+transparent (each cell's active window follows from its own time constant), works at the
+few-thousand-cell sizes a laptop or CI runs in seconds, and needs no network tuning; the
+recurrent model needs large networks tuned near a dynamical regime to give reliable sequences.
+
+Each CS-responsive GrC receives its CS mossy fibres through a slow excitatory current with its
+own time constant τ_i (uniform over ``tau_min``…``tau_max``) and, through feed-forward
+Golgi inhibition (MF → Golgi → GrC), a slower inhibitory current with time constant
+``inh_ratio`` · τ_i and ``inh_gain`` times the steady strength. For a sustained CS the net drive
+is
+
+.. math:: I(t) = \rho_i I_{rh}\,[(1 - e^{-t/\tau_i}) - \kappa (1 - e^{-t/(\lambda\tau_i)})]
+
+which rises, peaks at a time ∝ τ_i and turns negative: the cell fires in one window whose
+centre and width both scale with τ_i (scalar, Weber-like timing). Different GrC subsets are
+therefore active at different times after CS onset, and the windows broaden with delay.
+
+With CF-gated LTD that looks back ~100 ms (the PF eligibility kernel) the Purkinje cells learn
+to pause when the cells active ~100 ms before the climbing fibre fire: the learned pause *leads*
+the US by about the kernel's look-back (the lead that compensates the delay of the motor
+pathway; Suvrathan, Payne & Raymond 2016), and it moves with the ISI.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import brian2 as b2
+import numpy as np
+from brian2 import Hz, ms
+
+from engramlab.models._params import check_number, check_quantity, param
+
+__all__ = ["SpectralTimingParams", "active_window", "net_drive", "spectral_timing_draw"]
+
+
+@dataclass(frozen=True)
+class SpectralTimingParams:
+    """Heterogeneous slow CS input that activates granule cells in delayed, scaled windows."""
+
+    tau_min: b2.Quantity = param(30 * ms, "shortest slow-excitation time constant (spectral "
+                                          "timing, Bullock, Fiala & Grossberg 1994)")
+    tau_max: b2.Quantity = param(900 * ms, "longest slow-excitation time constant (uniform "
+                                           "spectrum: windows cover 0–0.5 s evenly)")
+    gain_min: float = param(6.0, "smallest steady slow excitation relative to rheobase (with the "
+                                 "default inhibition the net drive peaks at ~0.18 of it)")
+    gain_max: float = param(9.0, "largest steady slow excitation relative to rheobase")
+    inh_gain: float = param(1.5, "steady feed-forward (Golgi) inhibition / steady slow excitation "
+                                 "(> 1 ends each cell's window)")
+    inh_ratio: float = param(3.0, "inhibition time constant / excitation time constant")
+    cs_rate: b2.Quantity = param(40 * Hz, "CS mossy-fibre rate the gains are normalised to "
+                                          "(Geminiani et al. 2022: 40 Hz)")
+
+    def __post_init__(self) -> None:
+        o = "SpectralTimingParams"
+        check_quantity(o, "tau_min", self.tau_min, ms, 0, None, low_open=True)
+        check_quantity(o, "tau_max", self.tau_max, ms, 0, None, low_open=True)
+        check_number(o, "gain_min", self.gain_min, 0.0, None, low_open=True)
+        check_number(o, "gain_max", self.gain_max, 0.0, None, low_open=True)
+        check_number(o, "inh_gain", self.inh_gain, 0.0, None)
+        check_number(o, "inh_ratio", self.inh_ratio, 1.0, None, low_open=True)
+        check_quantity(o, "cs_rate", self.cs_rate, Hz, 0, None, low_open=True)
+        if self.tau_max < self.tau_min:
+            raise ValueError("SpectralTimingParams needs tau_min <= tau_max")
+        if self.gain_max < self.gain_min:
+            raise ValueError("SpectralTimingParams needs gain_min <= gain_max")
+
+
+def spectral_timing_draw(n: int, params: SpectralTimingParams, rng: np.random.Generator
+                         ) -> tuple[np.ndarray, np.ndarray]:
+    """Per-cell slow time constants (s) and excitation gains, both uniform, for ``n`` cells."""
+    tau = rng.uniform(float(params.tau_min), float(params.tau_max), n)
+    gain = rng.uniform(params.gain_min, params.gain_max, n)
+    return tau, gain
+
+
+def net_drive(t: np.ndarray, tau: float, gain: float, params: SpectralTimingParams) -> np.ndarray:
+    """Mean net CS drive (in units of rheobase) of one cell at times ``t`` (s) after CS onset."""
+    t = np.asarray(t, dtype=float)
+    lam, kappa = params.inh_ratio, params.inh_gain
+    return np.asarray(gain * ((1 - np.exp(-t / tau)) - kappa * (1 - np.exp(-t / (lam * tau)))))
+
+
+def active_window(tau: np.ndarray, gain: np.ndarray, params: SpectralTimingParams,
+                  horizon: float = 3.0) -> tuple[np.ndarray, np.ndarray]:
+    """Start and end (s after CS onset) of each cell's suprathreshold window (NaN if none)."""
+    t = np.linspace(0, horizon, 3001)
+    start = np.full(np.size(tau), np.nan)
+    end = np.full(np.size(tau), np.nan)
+    for k, (ti, gi) in enumerate(zip(np.atleast_1d(tau), np.atleast_1d(gain), strict=True)):
+        above = net_drive(t, ti, gi, params) > 1.0
+        if above.any():
+            idx = np.flatnonzero(above)
+            start[k], end[k] = t[idx[0]], t[idx[-1]]
+    return start, end

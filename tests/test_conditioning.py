@@ -1,0 +1,165 @@
+"""Eyeblink conditioning and the associative task (analysis units + small Brian2 runs)."""
+
+import numpy as np
+import pytest
+from brian2 import ms, pA, second
+
+from engramlab.analysis.eyeblink import analyse_eyeblink, detect_cr, eyeblink_summary, trial_rates
+from engramlab.circuits.microzone import CerebellarMicrozone, MicrozoneConfig
+from engramlab.models.plasticity import PFPlasticityParams
+from engramlab.models.timing import SpectralTimingParams, active_window, net_drive, spectral_timing_draw
+from engramlab.protocols.eyeblink import EyeblinkConfig, run_eyeblink, schedule
+
+BIN = 0.005
+AXIS = np.arange(-0.2, 0.5, BIN) + BIN / 2
+
+
+def step_trace(start, stop, height=30.0):
+    r = np.full(AXIS.size, 10.0)
+    r[(AXIS >= start) & (AXIS < stop)] += height
+    return r
+
+
+def test_cr_rule():
+    # crosses after 100 ms and stays up until the US (250 ms): a CR with that onset
+    is_cr, onset = detect_cr(step_trace(0.15, 0.3), AXIS, 0.25, threshold=10)
+    # the centred 100 ms boxcar ramps from 100 to 200 ms; 10 of 30 Hz is reached a third of the way
+    assert is_cr and onset == pytest.approx(0.1 + 0.1 / 3, abs=0.006)
+    # already up at 100 ms: a short-latency response, not a CR
+    assert not detect_cr(step_trace(0.0, 0.3), AXIS, 0.25, threshold=10)[0]
+    # up briefly then down well before the US: fails the 75 % rule
+    assert not detect_cr(step_trace(0.16, 0.19), AXIS, 0.25, threshold=10)[0]
+    assert not detect_cr(np.full(AXIS.size, 10.0), AXIS, 0.25, threshold=10)[0]
+
+
+def test_trial_rates_counts_spikes():
+    starts = np.array([0.0, 1.0])
+    t = np.array([0.27, 0.28, 1.21, 1.5])
+    i = np.array([0, 1, 1, 0])
+    axis, rates = trial_rates(t, i, starts, 0.2, (-0.1, 0.2), 0.05, cells=2)
+    # trial 0: spikes at +70 and +80 ms after CS onset, in bin [50, 100) ms
+    assert rates[0].sum() * 0.05 * 2 == 2
+    assert rates[0][np.searchsorted(axis, 0.075)] == pytest.approx(2 / (0.05 * 2))
+    assert rates[1].sum() * 0.05 * 2 == 1  # the spike at 1.5 s is outside the window
+
+
+def test_eyeblink_schedule_and_bad_inputs():
+    plan = schedule(EyeblinkConfig(trials=20, extinction_trials=10, reacquisition_trials=10))
+    assert len(plan) == 40
+    assert [paired for _, paired in plan[:10]] == [True] * 9 + [False]  # every 10th is a probe
+    assert all(not paired for phase, paired in plan if phase == 1)
+    with pytest.raises(ValueError, match="US would come before the CS"):
+        EyeblinkConfig(isi=-50 * ms)
+    with pytest.raises(ValueError, match="isi"):
+        EyeblinkConfig(isi=0 * ms)
+    with pytest.raises(ValueError, match="trials"):
+        EyeblinkConfig(trials=0)
+    with pytest.raises(ValueError, match="trial_period"):
+        EyeblinkConfig(isi=900 * ms).check_fits(MicrozoneConfig())
+    with pytest.raises(ValueError, match="unknown CS"):
+        run_eyeblink(MicrozoneConfig(r=10, target="numpy"), EyeblinkConfig(trials=1), cs="bell")
+
+
+def test_spectral_timing_windows_scale_with_tau():
+    p = SpectralTimingParams()
+    tau, gain = spectral_timing_draw(500, p, np.random.default_rng(0))
+    start, end = active_window(tau, gain, p)
+    ok = ~np.isnan(start)
+    assert ok.mean() > 0.95
+    assert np.corrcoef(tau[ok], start[ok])[0, 1] > 0.8
+    assert np.corrcoef(tau[ok], (end - start)[ok])[0, 1] > 0.8  # later windows are wider
+    # the net drive rises, exceeds rheobase inside the window and turns negative late
+    t = np.linspace(0, 5, 5001)
+    d = net_drive(t, 0.3, 8.0, p)
+    assert d[0] == 0 and d.max() > 1 and d[-1] < 0
+
+
+@pytest.fixture(scope="module")
+def small_eyeblink():
+    circuit = MicrozoneConfig(r=500, m=8, n_dcn=2, target="numpy", seed=3,
+                              plasticity=PFPlasticityParams(eligibility="kernel", bounds="soft",
+                                                            w0=60 * pA, w_max=120 * pA,
+                                                            a_plus=1.0 * pA, ltd_ltp_ratio=3.0))
+    protocol = EyeblinkConfig(trials=12, trial_period=0.6 * second, cs_onset=100 * ms, probe_every=6)
+    return run_eyeblink(circuit, protocol)
+
+
+@pytest.mark.slow
+def test_granule_cells_fire_in_their_predicted_windows(small_eyeblink):
+    r = small_eyeblink
+    t, i = r["spikes_granule_t"], r["spikes_granule_i"]
+    starts = r["trial_start"]
+    rel = t - starts[np.searchsorted(starts, t, side="right") - 1] - 0.1
+    start, end = r["granule_window_start"], r["granule_window_end"]
+    in_cs = (rel >= 0) & (rel < 0.28)
+    cells = np.unique(i[in_cs])
+    cells = cells[~np.isnan(start[cells])]
+    med = np.array([np.median(rel[in_cs & (i == c)]) for c in cells])
+    centre = np.clip(0.5 * (start[cells] + end[cells]), 0, 0.28)
+    assert cells.size > 100
+    assert np.corrcoef(med, np.clip(start[cells], 0, 0.28))[0, 1] > 0.6
+    assert np.mean(np.abs(med - centre) < 0.1) > 0.6
+
+
+@pytest.mark.slow
+def test_ltd_targets_cells_active_before_the_us(small_eyeblink):
+    r = small_eyeblink
+    dw = (r["weights_final"] - r["weights_initial"]).mean(1)
+    start, end = r["granule_window_start"], r["granule_window_end"]
+    # cells whose window covers 100-200 ms (the kernel's look-back before a 250 ms US) vs cells
+    # that only fire after the US or never get CS input
+    eligible = (start < 0.1) & (end > 0.2)
+    late = start > 0.26
+    silent = np.isnan(start)
+    assert dw[eligible].mean() < dw[late].mean() < 1e-12 + abs(dw[eligible].mean())
+    assert np.allclose(dw[silent], 0, atol=2e-12)  # a few background spikes at most
+    assert dw[eligible].mean() < -2e-12
+
+
+@pytest.mark.slow
+def test_pause_deepens_and_summary_keys(small_eyeblink):
+    a = analyse_eyeblink(small_eyeblink)
+    assert a.pause_depth[-4:].mean() > a.pause_depth[:3].mean() + 5
+    assert 40 <= a.pc_baseline_hz <= 90
+    s = eyeblink_summary(a)
+    for key in ("isi_ms", "trials", "cr_percent_by_block", "pause_min_ms", "us_onset_ms", "cr_onset_ms"):
+        assert key in s
+    assert s["isi_ms"] == 250 and s["trials"] == 12
+
+
+@pytest.mark.slow
+def test_associative_learning_and_reversal():
+    from engramlab.analysis.associative import analyse_associative, associative_summary
+    from engramlab.protocols.associative import AssociativeConfig, associative_circuit, run_associative
+    circuit = associative_circuit(r=500, target="numpy", seed=2,
+                                  plasticity=PFPlasticityParams(eligibility="kernel", bounds="soft",
+                                                                w0=60 * pA, w_max=120 * pA,
+                                                                a_plus=1.5 * pA, ltd_ltp_ratio=3.0))
+    res = run_associative(circuit, AssociativeConfig(trials=10, reversal_trials=20,
+                                                      trial_period=0.6 * second, cs_onset=100 * ms))
+    a = analyse_associative(res, block=5)
+    s = associative_summary(a)
+    assert s["accuracy_by_block"][-1] >= 0.8
+    w = a.weights_by_trial
+    # A-only cells onto the left group: depressed during acquisition, recovering after reversal
+    assert w[10, 0, 0] < w[0, 0, 0] and w[-1, 0, 0] > w[10, 0, 0]
+    assert w[-1, 0, 1] < w[10, 0, 1]  # ... while A → right is now depressed
+    assert np.all(res["granule_counts"].sum(1) > 0)
+    with pytest.raises(ValueError, match="tones 'A' and 'B'"):
+        run_associative(MicrozoneConfig(r=10, target="numpy", m=4, n_dcn=2), AssociativeConfig(trials=2))
+
+
+def test_microzone_config_errors():
+    with pytest.raises(ValueError, match="divisible"):
+        MicrozoneConfig(m=10, n_dcn=4)
+    with pytest.raises(ValueError, match="cs_lines"):
+        MicrozoneConfig(n_mf=10, cs_lines={"a": 8, "b": 8})
+    with pytest.raises(ValueError, match="kernel"):
+        MicrozoneConfig(plasticity=PFPlasticityParams())
+    zone = CerebellarMicrozone(MicrozoneConfig(r=20, m=2, n_dcn=1, target="numpy"), trial_period=1.0)
+    with pytest.raises(ValueError, match="inside the trial"):
+        zone.add_trial(1.0, "tone", 0.9, 0.3)
+    with pytest.raises(ValueError, match="us_targets"):
+        zone.add_trial(1.0, "tone", 0.2, 0.3, (5,), 0.25)
+    with pytest.raises(ValueError, match=r"built for trials of 1\.0 s"):
+        zone.add_trial(0.5, "tone", 0.1, 0.2)
