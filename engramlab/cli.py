@@ -124,6 +124,30 @@ def build_parser() -> argparse.ArgumentParser:
     r_assoc = rsub.add_parser("associative", help="tone A → left, tone B → right, then reversal")
     _add_run_options(r_assoc, "results/associative")
     r_assoc.set_defaults(func=_lazy("run_conditioning", "run_associative_cmd"))
+
+    lab = sub.add_parser("lab", help="teaching labs: list them, run one")
+    lsub = lab.add_subparsers(dest="lab_command", metavar="ACTION")
+    lsub.required = True
+    lsub.add_parser("list", help="list the labs").set_defaults(func=_lazy("misc", "lab_list"))
+    l_run = lsub.add_parser("run", help="run lab N (writes figures and report.html)")
+    l_run.add_argument("number", type=_positive_int("N"), help="lab number (see lab list)")
+    l_run.add_argument("--quick", action="store_true", help="small and fast version")
+    l_run.add_argument("--out", default=None, help="output folder (default results/labs/<lab>)")
+    l_run.set_defaults(func=_lazy("misc", "lab_run"))
+
+    rep = sub.add_parser("report", help="rebuild report.html of a results folder")
+    rep.add_argument("folder", help="a folder written by engramlab (has summary.json)")
+    rep.set_defaults(func=_lazy("misc", "report_cmd"))
+
+    par = sub.add_parser("params", help="every parameter of a protocol with its default and source")
+    par.add_argument("protocol", choices=("sdm", "eyeblink", "associative"))
+    par.set_defaults(func=_lazy("misc", "params_cmd"))
+
+    exp = sub.add_parser("export", help="export the spike trains of a run (CSV or Neo)")
+    exp.add_argument("folder", help="results folder (with result.npz) or the .npz itself")
+    exp.add_argument("--format", choices=("csv", "neo"), default="csv")
+    exp.add_argument("--out", default=None, help="output folder (default: beside the result)")
+    exp.set_defaults(func=_lazy("misc", "export_cmd"))
     return parser
 
 
@@ -160,6 +184,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ValueError as exc:
         print(f"engramlab: error: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # e.g. `engramlab params sdm | head`
+        sys.stderr.close()
+        return 0
 
 
 if __name__ == "__main__":  # pragma: no cover

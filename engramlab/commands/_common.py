@@ -36,3 +36,39 @@ def write_table(path: str | Path, title: str, rows: Mapping[str, Any]) -> Path:
     lines += [f"| {k} | {format_value(v)} |" for k, v in rows.items()]
     text = "\n".join(lines) + "\n"
     return atomic_write(path, lambda fh: fh.write(text.encode("utf-8")))
+
+
+def finish_run(out: str | Path, title: str, intro: str, figures: list[tuple[str, str]],
+               summary: Mapping[str, Any], quiet: bool = False) -> Path:
+    """Write summary.json, report.json and the self-contained report.html of a results folder."""
+    from engramlab.report import build_report, write_manifest
+    from engramlab.results import write_summary
+
+    folder = Path(out)
+    write_summary(folder, summary)
+    write_manifest(folder, title, intro, figures)
+    page = build_report(folder)
+    if not quiet:
+        print(f"report: {page}  (open it in a browser; works offline)")
+    return page
+
+
+def progress(quiet: bool) -> Any:
+    """A Brian2 ``report`` callback drawing a progress bar with ETA on stderr (None if quiet)."""
+    if quiet:
+        return None
+    import sys
+
+    def report(elapsed: Any, completed: float, start: Any, duration: Any) -> None:
+        width = 30
+        done = round(width * completed)
+        secs = float(elapsed)
+        eta = secs * (1 - completed) / completed if completed > 0 else float("nan")
+        bar = "#" * done + "." * (width - done)
+        sys.stderr.write(f"\r  [{bar}] {completed:4.0%} of {float(duration):.1f} s biology · "
+                         f"{secs:5.1f} s elapsed · ETA {eta:5.1f} s")
+        if completed >= 1:
+            sys.stderr.write("\n")
+        sys.stderr.flush()
+
+    return report

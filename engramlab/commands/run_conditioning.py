@@ -7,12 +7,26 @@ import time
 from pathlib import Path
 from typing import Any
 
-from engramlab.commands._common import print_table, write_table
+from engramlab.commands._common import finish_run, print_table, progress, write_table
 
 __all__ = ["build_microzone", "run_associative_cmd", "run_eyeblink_cmd"]
 
 #: ``--quick``: a small microzone, few trials, faster learning; NumPy target (no compiler).
 QUICK_CIRCUIT: dict[str, Any] = {"r": 800, "target": "numpy", "plasticity": {"a_plus": "0.4 pA"}}
+
+
+EYEBLINK_INTRO = ("Delay eyeblink conditioning of a spiking cerebellar microzone: a 40 Hz tone on "
+                  "mossy fibres (CS) and a 500 Hz, 30 ms US to the olive, co-terminating; every "
+                  "trial runs inside one network run.")
+EYEBLINK_FIGURES = [
+    ("raster_psth", "Purkinje rasters (one row per trial, green: CS-alone probes) and the Purkinje "
+                    "and DCN peri-stimulus rates in the first and last block of acquisition. Grey: "
+                    "CS; dashed: US onset; dotted: the CR threshold."),
+    ("learning_curve", "Left: % conditioned responses per block (acquisition, extinction, "
+                       "reacquisition). Right: depth of the Purkinje pause, trial by trial."),
+]
+PAUSE_CAPTION = ("Learned Purkinje pauses (last block) for each ISI and the time of their minimum "
+                 "against the US onset: adaptive timing.")
 
 
 def build_microzone(defaults: Any, protocol_cls: type, config_file: str | None, sets: list[str] | None,
@@ -55,7 +69,7 @@ def run_eyeblink_cmd(args: argparse.Namespace) -> int:
     from engramlab.analysis.figures import conditioning as figs
     from engramlab.circuits.microzone import MicrozoneConfig
     from engramlab.protocols.eyeblink import EyeblinkConfig, run_eyeblink
-    from engramlab.results import run_metadata, save_figure, write_summary
+    from engramlab.results import run_metadata, save_figure
 
     quick_proto = {"trials": 20, "trial_period": "0.6 s", "cs_onset": "100 ms", "probe_every": 5}
     extra: dict[str, Any] = {}
@@ -79,7 +93,7 @@ def run_eyeblink_cmd(args: argparse.Namespace) -> int:
                   f"{protocol.extinction_trials} extinction + {protocol.reacquisition_trials} "
                   f"reacquisition trials, r = {circuit.r} granule cells, m = {circuit.m} Purkinje "
                   f"cells, target {circuit.target}")
-        result = run_eyeblink(circuit, protocol, report=None if args.quiet else "text")
+        result = run_eyeblink(circuit, protocol, report=progress(args.quiet))
         sub = out if len(isis) == 1 else out / f"isi_{float(protocol.isi) * 1e3:.0f}ms"
         result.save(sub, "result")
         a = analyse_eyeblink(result)
@@ -91,7 +105,8 @@ def run_eyeblink_cmd(args: argparse.Namespace) -> int:
         save_figure(figs.psth_figure(result, a), sub, "raster_psth")
         save_figure(figs.learning_curve_figure(a), sub, "learning_curve")
         if len(isis) > 1:
-            write_summary(sub, s)
+            finish_run(sub, f"Eyeblink conditioning, ISI {s['isi_ms']:.0f} ms", EYEBLINK_INTRO,
+                       EYEBLINK_FIGURES, dict(s, metadata=run_metadata(circuit.seed)), quiet=True)
     save_figure(figs.pause_timing_figure(analyses), out, "pause_timing")
     summary: dict[str, Any] = dict(summaries[0])
     if len(isis) > 1:
@@ -101,7 +116,9 @@ def run_eyeblink_cmd(args: argparse.Namespace) -> int:
     summary["wall_seconds"] = time.perf_counter() - t0
     summary["quick"] = bool(args.quick)
     summary["metadata"] = run_metadata(args.seed, command="run eyeblink")
-    path = write_summary(out, summary)
+    figures = [("pause_timing", PAUSE_CAPTION)] + (EYEBLINK_FIGURES if len(isis) == 1 else [])
+    finish_run(out, "Eyeblink conditioning", EYEBLINK_INTRO, figures, summary, quiet=True)
+    path = out / "summary.json"
     table: dict[str, Any] = {}
     for s in summaries:
         tag = f"ISI {s['isi_ms']:.0f} ms"
@@ -119,7 +136,7 @@ def run_eyeblink_cmd(args: argparse.Namespace) -> int:
     write_table(out / "summary.md", "Eyeblink conditioning", table)
     if not args.quiet:
         print_table("Eyeblink conditioning", table)
-        print(f"summary: {path}")
+        print(f"summary: {path}\nreport: {out / 'report.html'}")
     return 0
 
 
@@ -128,7 +145,7 @@ def run_associative_cmd(args: argparse.Namespace) -> int:
     from engramlab.analysis.associative import analyse_associative, associative_summary
     from engramlab.analysis.figures import conditioning as figs
     from engramlab.protocols.associative import AssociativeConfig, associative_circuit, run_associative
-    from engramlab.results import run_metadata, save_figure, write_summary
+    from engramlab.results import run_metadata, save_figure
 
     quick_proto = {"trials": 20, "reversal_trials": 30, "trial_period": "0.6 s", "cs_onset": "100 ms"}
     circuit, protocol = build_microzone(associative_circuit(), AssociativeConfig, args.config, args.set,
@@ -137,7 +154,7 @@ def run_associative_cmd(args: argparse.Namespace) -> int:
         print(f"associative task: {protocol.trials} trials, then {protocol.reversal_trials} reversed; "
               f"r = {circuit.r}, m = {circuit.m}, target {circuit.target}")
     t0 = time.perf_counter()
-    result = run_associative(circuit, protocol, report=None if args.quiet else "text")
+    result = run_associative(circuit, protocol, report=progress(args.quiet))
     out = Path(args.out)
     result.save(out, "result")
     a = analyse_associative(result)
@@ -148,7 +165,17 @@ def run_associative_cmd(args: argparse.Namespace) -> int:
     summary["biological_seconds"] = result.metadata["biological_seconds"]
     summary["quick"] = bool(args.quick)
     summary["metadata"] = run_metadata(circuit.seed, command="run associative")
-    path = write_summary(out, summary)
+    finish_run(out, "Associative left/right task with reversal",
+               "Tone A is taught to the left Purkinje group and tone B to the right one through "
+               "their climbing fibres; then the mapping is reversed. The choice is the side whose "
+               "DCN cell fires more during the tone.",
+               [("accuracy", "Left: fraction of correct choices per block before and after the "
+                             "reversal (dotted). Right: left − right DCN rate increase per trial "
+                             "(> 0 means 'left'), coloured by the taught side."),
+                ("weights", "Mean PF→Purkinje weight of the granule cells driven only by tone A "
+                            "(or B) onto the left and right groups, trial by trial: the reversal "
+                            "overwrites the old memory.")], summary, quiet=True)
+    path = out / "summary.json"
     table = {
         "accuracy by block": ", ".join(f"{v:.2f}" for v in summary["accuracy_by_block"]),
         "reversal accuracy by block": ", ".join(f"{v:.2f}" for v in summary["reversal_accuracy_by_block"]),
@@ -158,5 +185,5 @@ def run_associative_cmd(args: argparse.Namespace) -> int:
     write_table(out / "summary.md", "Associative left/right task", table)
     if not args.quiet:
         print_table("Associative left/right task", table)
-        print(f"summary: {path}")
+        print(f"summary: {path}\nreport: {out / 'report.html'}")
     return 0

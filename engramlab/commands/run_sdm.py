@@ -7,7 +7,24 @@ import time
 from pathlib import Path
 from typing import Any
 
-from engramlab.commands._common import print_table, write_table
+from engramlab.commands._common import finish_run, print_table, progress, write_table
+
+SDM_FIGURES = [
+    ("1_active_granule_cells", "Granule cells active per presentation against the binomial "
+     "distribution with mean r·p(d) (Kanerva) or r·2^-k (Jaeckel)."),
+    ("2_overlap_vs_distance", "Left: granule cells active for both a query and the pattern it came "
+     "from, against their Hamming distance, with the exact expected intersection. Right: "
+     "(measured − expected)/binomial SE where the expected count is at least 5."),
+    ("3_weights_vs_counters", "Learned PF→Purkinje weight changes against the counters of the NumPy "
+     "SDM fed the same activation sets: with 2:1 LTD:LTP they are −a₊ × counter exactly."),
+    ("4_readout", "Left: fraction of correct bits against query noise for the spiking circuit, the "
+     "NumPy SDM on the same hard locations and the pattern-view read. Right: each Purkinje cell's "
+     "simple spikes gained or lost in a read against the NumPy read sum (bit = sum > 0)."),
+    ("5_spikes_vs_softmax", "Normalised overlaps from spikes against softmax(β cos) with β fitted "
+     "to the spikes and the exact theory, linear and log scale: spikes approximate attention."),
+    ("raster", "Spike rasters of mossy fibres, granule cells (active ones), climbing fibres, "
+     "Purkinje and DCN cells over the first slots: presentations are schedules in one run."),
+]
 
 __all__ = ["QUICK", "build_configs", "run_sdm"]
 
@@ -43,7 +60,7 @@ def run_sdm(args: argparse.Namespace) -> int:
     from engramlab.analysis.cerebellar_sdm import analyse_sdm, sdm_summary
     from engramlab.analysis.figures import cerebellum as figs
     from engramlab.protocols.sdm_memory import run_sdm_memory
-    from engramlab.results import run_metadata, save_figure, write_summary
+    from engramlab.results import run_metadata, save_figure
 
     circuit, protocol = build_configs(args.config, args.set, args.seed, args.quick)
     levels = protocol.levels(circuit)
@@ -56,7 +73,7 @@ def run_sdm(args: argparse.Namespace) -> int:
               f"({len(levels)} noise levels) = {slots * float(circuit.slot):.1f} s of biology, "
               f"target {circuit.target}, seed {circuit.seed}")
     t0 = time.perf_counter()
-    result = run_sdm_memory(circuit, protocol, report=None if args.quiet else "text")
+    result = run_sdm_memory(circuit, protocol, report=progress(args.quiet))
     out = Path(args.out)
     npz, sidecar = result.save(out, "result")
     analysis = analyse_sdm(result)
@@ -75,7 +92,11 @@ def run_sdm(args: argparse.Namespace) -> int:
     summary["figures"] = sorted({p.name for p in figures})
     summary["result"] = [npz.name, sidecar.name]
     summary["metadata"] = run_metadata(circuit.seed, command="run sdm", target=circuit.target)
-    path = write_summary(out, summary)
+    finish_run(out, f"Cerebellar SDM: n = {analysis.n}, r = {analysis.r}, m = {analysis.m}",
+               "A spiking cerebellar microcircuit (mossy fibres → granule cells → Purkinje cells, "
+               "climbing-fibre writes) stores patterns and is held against Kanerva's SDM and "
+               "softmax attention, number by number.", SDM_FIGURES, summary, quiet=True)
+    path = out / "summary.json"
     table = {
         "n, r, m": f"{analysis.n}, {analysis.r}, {analysis.m}",
         "scheme": f"{analysis.scheme} ({what}), {analysis.activation}",
@@ -95,6 +116,6 @@ def run_sdm(args: argparse.Namespace) -> int:
     write_table(out / "summary.md", "Cerebellar SDM run", table)
     if not args.quiet:
         print_table("Cerebellar SDM: spikes vs equations", table)
-        print(f"results in {out}/: summary.json, summary.md, result.npz/.json, "
-              f"{len(figures)} figure files\nsummary: {path}")
+        print(f"results in {out}/: report.html, summary.json, summary.md, result.npz/.json, "
+              f"{len(figures)} figure files\nsummary: {path}\nreport: {out / 'report.html'}")
     return 0

@@ -1,0 +1,60 @@
+# %% [markdown]
+# # Lab 3 — Eyeblink conditioning: a timed Purkinje pause emerges; extinction
+#
+# A tone (40 Hz on mossy fibres) precedes an air-puff US (500 Hz, 30 ms to the inferior olive).
+# Granule cells tell time: each fires in its own window after tone onset (spectral timing). The
+# climbing fibre depresses the parallel-fibre synapses that were active ~100 ms before it (the
+# eligibility kernel), so Purkinje cells learn to pause during the tone, disinhibiting the deep
+# nuclei: the conditioned response (CR). CS-alone trials (extinction) potentiate the same
+# synapses back and the CR fades.
+#
+# Run: `engramlab lab run 3 --quick` (the full version takes a few minutes).
+
+# %%
+from brian2 import ms, pA, second
+
+from engramlab.analysis.eyeblink import analyse_eyeblink, eyeblink_summary
+from engramlab.analysis.figures import conditioning as figs
+from engramlab.circuits.microzone import MicrozoneConfig
+from engramlab.models.plasticity import PFPlasticityParams
+from engramlab.protocols.eyeblink import EyeblinkConfig, run_eyeblink
+from engramlab.results import save_figure
+
+import _labkit
+
+args = _labkit.lab_args("lab3_eyeblink", "Eyeblink conditioning")
+if args.quick:
+    # a small microzone and a 4x learning rate so a short session shows learning
+    plasticity = PFPlasticityParams(eligibility="kernel", bounds="soft", w0=60 * pA, w_max=120 * pA,
+                                    a_plus=0.6 * pA, ltd_ltp_ratio=3.0)
+    circuit = MicrozoneConfig(r=600, m=8, n_dcn=2, target="numpy", plasticity=plasticity, seed=2)
+    protocol = EyeblinkConfig(trials=20, extinction_trials=10, trial_period=0.6 * second,
+                              cs_onset=100 * ms, probe_every=5)
+else:
+    circuit = MicrozoneConfig(seed=2)
+    protocol = EyeblinkConfig(trials=100, extinction_trials=50)
+
+# %%
+result = run_eyeblink(circuit, protocol)
+a = analyse_eyeblink(result, block=5 if args.quick else 10)
+s = eyeblink_summary(a)
+print("%CR per block:", s["cr_percent_by_block"], " extinction:", s.get("extinction_cr_percent_by_block"))
+print(f"pause minimum {s['pause_min_ms']:.0f} ms after CS onset (US at {s['us_onset_ms']:.0f} ms)")
+
+# %%
+save_figure(figs.psth_figure(result, a), args.out, "raster_psth")
+save_figure(figs.learning_curve_figure(a), args.out, "learning_curve")
+
+# %% [markdown]
+# ## Exercises
+# 1. Change the ISI (`EyeblinkConfig(isi=400*ms)`): does the pause follow the US?
+# 2. Set `plasticity.kernel_peak=50*ms`: where does the pause move, and why? (Hint: LTD hits
+#    the granule cells active one kernel-peak before the climbing fibre.)
+# 3. Set `ltd_ltp_ratio=1.5`: why does learning stall?
+# 4. Add `reacquisition_trials=50`. Is relearning faster (savings)? What would a second site of
+#    plasticity (mossy fibre → nuclei) add?
+
+# %%
+_labkit.finish(args.out, "Lab 3 — Eyeblink conditioning", "A timed Purkinje pause emerges and extinguishes.",
+               [("raster_psth", "Purkinje rasters and PC/DCN rates, first vs last block."),
+                ("learning_curve", "%CR per block and pause depth.")], s)

@@ -1,0 +1,89 @@
+# %% [markdown]
+# # Lab 7 — Attention three ways: softmax, the SDM read, and spikes
+#
+# One set of keys (stored addresses) and values, one query, three read-outs:
+#
+# 1. **softmax attention** $\sum_\mu \mathrm{softmax}_\mu(\beta\, \hat k_\mu\cdot\hat q)\, v_\mu$
+#    with β fitted to the SDM geometry;
+# 2. **the SDM read** with weights from the exact circle intersection;
+# 3. **spikes**: the number of granule cells a spiking cerebellum activates for both the query and
+#    each stored pattern, normalised — measured, not computed.
+#
+# (The memory-neuron spiking network of the hippocampal model will add a fourth read-out.)
+#
+# Run: `engramlab lab run 7 --quick`.
+
+# %%
+import numpy as np
+from matplotlib.figure import Figure
+
+from engramlab.analysis import attention, sdm
+from engramlab.analysis.cerebellar_sdm import analyse_sdm
+from engramlab.circuits.cerebellum import CerebellumConfig
+from engramlab.protocols.sdm_memory import SDMMemoryConfig, run_sdm_memory
+from engramlab.results import save_figure
+
+import _labkit
+
+args = _labkit.lab_args("lab7_attention_three_ways", "Attention three ways")
+r = 1500 if args.quick else 10_000
+patterns = 8 if args.quick else 20
+circuit = CerebellumConfig(r=r, design_patterns=patterns, target="numpy" if args.quick else "auto", seed=4)
+result = run_sdm_memory(circuit, SDMMemoryConfig(patterns=patterns, noise_levels=(0, 4, 8, 12), seed=4))
+a = analyse_sdm(result)
+d, n = circuit.radius, circuit.n
+beta = sdm.fit_beta(n, d)
+
+# %% [markdown]
+# For every read, compare the weights each read-out gives the stored patterns.
+
+# %%
+keys, values = result["pattern_address"], result["pattern_value"].astype(float)
+reads = np.flatnonzero(result["slot_kind"] == 2)
+writes = {int(result["slot_pattern"][s]): s for s in np.flatnonzero(result["slot_kind"] == 1)}
+write_sets = np.array([a.active[writes[mu]] for mu in range(patterns)])
+err_soft, err_spike, agree = [], [], []
+for s in reads:
+    q = result["slot_address"][s]
+    w_sdm = attention.sdm_attention_weights(keys, q, d)
+    w_soft = attention.sdm_softmax_weights(keys, q, beta)
+    overlap = (write_sets & a.active[s]).sum(1).astype(float)
+    w_spk = overlap / overlap.sum() if overlap.sum() else overlap
+    err_soft.append(attention.max_abs_difference(w_sdm, w_soft))
+    err_spike.append(attention.max_abs_difference(w_sdm, w_spk))
+    agree.append(np.mean((w_sdm @ values > 0.5) == (w_spk @ values > 0.5)))
+print(f"max |SDM − softmax| weight: median {np.median(err_soft):.3f}; "
+      f"max |SDM − spikes|: median {np.median(err_spike):.3f}; "
+      f"read-outs agree on {np.mean(agree):.1%} of bits")
+
+# %%
+fig = Figure(figsize=(10, 4), layout="constrained")
+ax, ax2 = fig.subplots(1, 2)
+s0 = reads[1]
+q0 = result["slot_address"][s0]
+order = np.argsort(sdm.hamming_distances(keys, q0))
+ov = (write_sets & a.active[s0]).sum(1).astype(float)
+for label, w, marker in (("SDM read (exact)", attention.sdm_attention_weights(keys, q0, d), "o"),
+                         (f"softmax, β = {beta:.1f}", attention.sdm_softmax_weights(keys, q0, beta), "s"),
+                         ("spikes (granule overlaps)", ov / max(ov.sum(), 1), "^")):
+    ax.plot(np.arange(patterns), w[order], marker, label=label)
+ax.set_xlabel("stored patterns, nearest first")
+ax.set_ylabel("weight")
+ax.set_title("One query, three read-outs")
+ax.legend(frameon=False, fontsize=8)
+ax2.hist(err_soft, bins=15, alpha=0.6, label="|SDM − softmax|")
+ax2.hist(err_spike, bins=15, alpha=0.6, label="|SDM − spikes|")
+ax2.set_xlabel("max absolute weight difference per read")
+ax2.legend(frameon=False)
+save_figure(fig, args.out, "three_ways")
+
+# %% [markdown]
+# ## Exercises
+# 1. With fewer granule cells (r = 500) the spike weights get noisier: by how much?
+# 2. Replace β by 2β: which read-out does the softmax approximate better now?
+
+# %%
+_labkit.finish(args.out, "Lab 7 — Attention three ways", "Softmax, the SDM read and spikes on the same keys/values.",
+               [("three_ways", "Weights of the three read-outs for one query, and their differences over all reads.")],
+               {"n": n, "d": d, "r": r, "beta": beta, "median_softmax_error": float(np.median(err_soft)),
+                "median_spike_error": float(np.median(err_spike)), "readout_agreement": float(np.mean(agree))})

@@ -1,0 +1,111 @@
+"""Labs, report pages (headless Chromium), parameter listing and spike exports."""
+
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from engramlab.cli import main
+from engramlab.export import spikes_to_csv, spikes_to_neo
+from engramlab.report import build_report, write_manifest
+from engramlab.results import write_summary
+
+LABS = [1, 2, 3, 5, 7]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("number", LABS)
+def test_every_lab_runs_quick(number, tmp_path):
+    out = tmp_path / f"lab{number}"
+    assert main(["lab", "run", str(number), "--quick", "--out", str(out)]) == 0
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["metadata"]["versions"]["engramlab"]
+    assert list(out.glob("*.png")) and (out / "report.html").stat().st_size > 5000
+
+
+def test_lab_list(capsys):
+    assert main(["lab", "list"]) == 0
+    text = capsys.readouterr().out
+    for number in LABS:
+        assert f"{number:>2}  Lab {number}" in text
+    assert main(["lab", "run", "99"]) == 2
+
+
+def test_params_lists_units_and_sources(capsys):
+    assert main(["params", "sdm"]) == 0
+    text = capsys.readouterr().out
+    assert "granule.tau_exc" in text and "5.8 ms" in text and "Casali" in text
+    assert "protocol.patterns" in text
+    assert main(["params", "eyeblink"]) == 0
+    assert "plasticity.kernel_peak" in capsys.readouterr().out
+
+
+def make_folder(tmp_path):
+    from matplotlib.figure import Figure
+
+    from engramlab.results import save_figure
+    fig = Figure()
+    fig.subplots().plot([0, 1], [1, 0])
+    save_figure(fig, tmp_path, "demo")
+    write_summary(tmp_path, {"n": 64, "beta": 14.41, "by_noise": {"0": 1.0},
+                             "metadata": {"seed": 3, "versions": {"engramlab": "x"}}})
+    write_manifest(tmp_path, "A title", "An <intro> & more", [("demo", "what it shows")])
+    return build_report(tmp_path)
+
+
+def test_report_is_self_contained(tmp_path):
+    page = make_folder(tmp_path).read_text()
+    assert "data:image/png;base64," in page and "what it shows" in page
+    assert "&lt;intro&gt; &amp; more" in page  # escaped
+    assert "http://" not in page and "https://" not in page and "<script" not in page
+    assert main(["report", str(tmp_path)]) == 0
+    assert main(["report", str(tmp_path / "missing")]) == 2
+
+
+def _chrome():
+    return shutil.which("chromium") and shutil.which("chromedriver")
+
+
+@pytest.mark.skipif(not _chrome(), reason="needs Debian chromium + chromium-driver (.ci/run installs them)")
+def test_report_renders_in_headless_chromium(tmp_path):
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    page = make_folder(tmp_path)
+    opts = webdriver.ChromeOptions()
+    opts.binary_location = shutil.which("chromium")
+    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run",
+                 f"--user-data-dir={tmp_path / 'profile'}"):
+        opts.add_argument(flag)
+    opts.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    driver = webdriver.Chrome(service=Service(shutil.which("chromedriver")), options=opts)
+    try:
+        driver.get(Path(page).resolve().as_uri())
+        assert driver.title == "A title"
+        images = driver.execute_script(
+            "return Array.from(document.images).map(i => [i.complete, i.naturalWidth])")
+        assert images and all(done and width > 0 for done, width in images)
+        errors = [e for e in driver.get_log("browser") if e["level"] == "SEVERE"]
+        assert errors == []
+    finally:
+        driver.quit()
+
+
+@pytest.mark.slow
+def test_exports_csv_and_neo(sdm_result, tmp_path):
+    path = spikes_to_csv(sdm_result, tmp_path / "s.csv")
+    lines = path.read_text().splitlines()
+    assert lines[0] == "population,neuron,time_s"
+    total = sum(sdm_result[k].size for k in sdm_result.arrays if k.startswith("spikes_") and k.endswith("_t"))
+    assert len(lines) == total + 1
+    times = np.array([float(x.split(",")[2]) for x in lines[1:]])
+    assert np.all(np.diff(times) >= 0)
+    block = spikes_to_neo(sdm_result)
+    trains = block.segments[0].spiketrains
+    assert sum(len(st) for st in trains) == total
+    pc = [st for st in trains if st.annotations["population"] == "purkinje"]
+    assert len(pc) == 64 and float(pc[0].t_stop) >= float(pc[0].times.max())
+    assert spikes_to_neo(sdm_result, tmp_path / "n.pkl").exists()
