@@ -124,6 +124,14 @@ def build_parser() -> argparse.ArgumentParser:
     r_assoc = rsub.add_parser("associative", help="tone A → left, tone B → right, then reversal")
     _add_run_options(r_assoc, "results/associative")
     r_assoc.set_defaults(func=_lazy("run_conditioning", "run_associative_cmd"))
+    for name, func, help_text in (
+            ("navigation", "run_navigation_cmd", "random walks on a graph world: memory neurons predict the "
+                                                 "next observation (TEM-t in spikes)"),
+            ("foraging", "run_foraging_cmd", "rat-like foraging: grid cells, place cells, gridness"),
+            ("pattern-completion", "run_pattern_completion_cmd", "spiking Hopfield network: overlap vs load")):
+        sp = rsub.add_parser(name, help=help_text)
+        _add_run_options(sp, f"results/{name}")
+        sp.set_defaults(func=_lazy("run_hippocampus", func))
 
     lab = sub.add_parser("lab", help="teaching labs: list them, run one")
     lsub = lab.add_subparsers(dest="lab_command", metavar="ACTION")

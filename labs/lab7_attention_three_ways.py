@@ -9,7 +9,8 @@
 # 3. **spikes**: the number of granule cells a spiking cerebellum activates for both the query and
 #    each stored pattern, normalised — measured, not computed.
 #
-# (The memory-neuron spiking network of the hippocampal model will add a fourth read-out.)
+# The hippocampal memory-neuron circuit computes the same softmax in spikes (lab 6 and
+# `engramlab run navigation` compare its spike counts with softmax(β k·q)).
 #
 # Run: `engramlab lab run 7 --quick`.
 

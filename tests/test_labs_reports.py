@@ -12,7 +12,7 @@ from engramlab.export import spikes_to_csv, spikes_to_neo
 from engramlab.report import build_report, write_manifest
 from engramlab.results import write_summary
 
-LABS = [1, 2, 3, 5, 7]
+LABS = [1, 2, 3, 4, 5, 6, 7]
 
 
 @pytest.mark.slow

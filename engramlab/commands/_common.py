@@ -63,10 +63,10 @@ def progress(quiet: bool) -> Any:
         width = 30
         done = round(width * completed)
         secs = float(elapsed)
-        eta = secs * (1 - completed) / completed if completed > 0 else float("nan")
+        eta = f"{secs * (1 - completed) / completed:5.1f} s" if completed > 0 else "    ?"
         bar = "#" * done + "." * (width - done)
         sys.stderr.write(f"\r  [{bar}] {completed:4.0%} of {float(duration):.1f} s biology · "
-                         f"{secs:5.1f} s elapsed · ETA {eta:5.1f} s")
+                         f"{secs:5.1f} s elapsed · ETA {eta}")
         if completed >= 1:
             sys.stderr.write("\n")
         sys.stderr.flush()

@@ -1,0 +1,111 @@
+"""Figures of the hippocampal formation.
+
+Navigation learning curves, attention in spikes, grid and place rate maps, spiking pattern
+completion.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from matplotlib.figure import Figure
+
+from engramlab.analysis.foraging import ForagingAnalysis
+from engramlab.analysis.grid import autocorrelogram
+from engramlab.analysis.navigation import NavigationAnalysis, baseline_accuracy, binned_accuracy
+
+__all__ = ["capacity_spiking_figure", "grid_maps_figure", "navigation_figure", "place_maps_figure",
+           "softmax_spikes_figure"]
+
+
+def navigation_figure(a: NavigationAnalysis) -> Figure:
+    """Prediction accuracy vs fraction of nodes and of edges visited, with both baselines."""
+    fig = Figure(figsize=(11, 4), layout="constrained")
+    axes = fig.subplots(1, 2)
+    bins = np.linspace(0, 1, 11)
+    centres = 0.5 * (bins[1:] + bins[:-1])
+    node_agent = baseline_accuracy(a.stats.node_seen, a.observations)
+    edge_agent = baseline_accuracy(a.stats.edge_seen, a.observations)
+    for ax, x, label in ((axes[0], a.stats.nodes_fraction, "fraction of nodes visited"),
+                         (axes[1], a.stats.edges_fraction, "fraction of edges taken")):
+        ax.plot(centres, binned_accuracy(a.correct, x, bins), "o-", color="C0", label="memory-neuron circuit")
+        ax.plot(centres, binned_accuracy(node_agent > 0.5, x, bins), "--", color="C2", label="node agent")
+        ax.plot(centres, binned_accuracy(edge_agent > 0.5, x, bins), ":", color="C3", label="edge agent")
+        ax.set_xlabel(label)
+        ax.set_ylabel("next-observation accuracy")
+        ax.set_ylim(-0.05, 1.05)
+    zs = a.correct[a.stats.zero_shot].mean() if a.stats.zero_shot.any() else float("nan")
+    axes[0].legend(frameon=False, fontsize=8)
+    axes[0].set_title(f"{a.graph}: learning at the rate of nodes")
+    axes[1].set_title(f"… not edges (zero-shot links: {zs:.0%} correct)")
+    return fig
+
+
+def softmax_spikes_figure(a: NavigationAnalysis) -> Figure:
+    """Memory-neuron spike-count fractions vs softmax(β k·q), and the per-step error."""
+    fig = Figure(figsize=(10, 4), layout="constrained")
+    ax, axe = fig.subplots(1, 2)
+    w, s = a.softmax_weights.ravel(), a.spike_weights.ravel()
+    keep = (w > 1e-3) | (s > 0)
+    rng = np.random.default_rng(0)
+    idx = np.flatnonzero(keep)
+    if idx.size > 20_000:
+        idx = rng.choice(idx, 20_000, replace=False)
+    ax.plot(w[idx], s[idx], ".", ms=2, alpha=0.3)
+    ax.plot([0, 1], [0, 1], "k-", lw=1)
+    ax.set_xlabel("softmax(β k·q) (NumPy attention)")
+    ax.set_ylabel("fraction of memory-neuron spikes")
+    ax.set_title(f"Memory neurons fire softmax weights (β = {a.beta:g})")
+    axe.hist(a.weight_error, bins=30)
+    axe.set_xlabel("max |spike fraction − softmax| per step")
+    axe.set_ylabel("steps")
+    axe.set_title(f"mean error {a.weight_error.mean():.3f}")
+    return fig
+
+
+def grid_maps_figure(a: ForagingAnalysis) -> Figure:
+    """One grid cell per module: rate map and autocorrelogram, with gridness and spacing."""
+    modules = np.unique(a.grid_module)
+    fig = Figure(figsize=(3 * len(modules), 6), layout="constrained")
+    axes = fig.subplots(2, len(modules), squeeze=False)
+    for col, k in enumerate(modules):
+        cells = np.flatnonzero(a.grid_module == k)
+        c = cells[np.nanargmax(a.gridness[cells])] if np.any(np.isfinite(a.gridness[cells])) else cells[0]
+        axes[0, col].imshow(a.grid_maps[c].T, origin="lower", cmap="jet")
+        axes[0, col].set_title(f"module {k}: target {a.spacing_target[k]:.2f} m")
+        axes[1, col].imshow(autocorrelogram(a.grid_maps[c]).T, origin="lower", cmap="jet", vmin=-0.5, vmax=1)
+        axes[1, col].set_title(f"gridness {a.gridness[c]:.2f}, spacing {a.spacing[c]:.2f} m")
+        for ax in axes[:, col]:
+            ax.set_xticks([])
+            ax.set_yticks([])
+    fig.suptitle("Grid cells: rate maps (top) and spatial autocorrelograms (bottom)")
+    return fig
+
+
+def place_maps_figure(a: ForagingAnalysis, cells: int = 8) -> Figure:
+    """Rate maps of the first place cells, with field count and Skaggs information."""
+    n = min(cells, len(a.place_maps))
+    fig = Figure(figsize=(2.4 * n, 2.8), layout="constrained")
+    axes = fig.subplots(1, n, squeeze=False)[0]
+    for c in range(n):
+        axes[c].imshow(a.place_maps[c].T, origin="lower", cmap="jet")
+        axes[c].set_title(f"{a.place_fields[c]} field(s)\n{a.place_information[c]:.1f} bits/spike", fontsize=8)
+        axes[c].set_xticks([])
+        axes[c].set_yticks([])
+    fig.suptitle("Place cells from thresholded sums of grid cells")
+    return fig
+
+
+def capacity_spiking_figure(load: np.ndarray, overlap: np.ndarray, classic: np.ndarray, n: int) -> Figure:
+    """Mean final overlap vs load: spiking Hopfield network vs the NumPy classic network."""
+    fig = Figure(figsize=(6, 4), layout="constrained")
+    ax = fig.subplots()
+    loads = np.unique(load)
+    for values, label, style in ((overlap, "spiking network", "o-"), (classic, "NumPy classic (async)", "s--")):
+        ax.plot(loads, [values[load == x].mean() for x in loads], style, label=label)
+    ax.axvline(0.138, color="0.5", ls=":")
+    ax.set_xlabel("load P / N")
+    ax.set_ylabel("mean final overlap")
+    ax.set_ylim(-0.05, 1.05)
+    ax.set_title(f"Pattern completion, N = {n}")
+    ax.legend(frameon=False)
+    return fig

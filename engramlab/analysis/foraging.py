@@ -1,0 +1,127 @@
+"""Grid and place cells from a foraging run: rate maps, gridness, spacing, place fields, Skaggs information."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+from scipy import ndimage
+
+from engramlab.analysis.grid import autocorrelogram, grid_spacing_orientation, gridness, rate_map
+
+__all__ = ["ForagingAnalysis", "analyse_foraging", "foraging_summary", "place_fields", "skaggs_information"]
+
+
+def skaggs_information(rm: NDArray[np.float64], occupancy: NDArray[np.float64]) -> float:
+    r"""Skaggs et al. (1993) spatial information, I = Σ_i p_i (λ_i/λ̄) log2(λ_i/λ̄), bits/spike."""
+    ok = np.isfinite(rm) & (occupancy > 0)
+    p = occupancy[ok] / occupancy[ok].sum()
+    lam = rm[ok]
+    mean = float(np.sum(p * lam))
+    if mean <= 0:
+        return 0.0
+    ratio = lam / mean
+    with np.errstate(divide="ignore", invalid="ignore"):
+        terms = np.where(ratio > 0, p * ratio * np.log2(ratio), 0.0)
+    return float(terms.sum())
+
+
+def place_fields(rm: NDArray[np.float64], bin_size: float, fraction: float = 0.2, min_bins: int = 9
+                 ) -> tuple[int, float]:
+    """Number of place fields and the area (m²) of the largest.
+
+    A field is a connected region above ``fraction`` of the peak with at least ``min_bins`` bins.
+    """
+    a = np.nan_to_num(rm, nan=0.0)
+    if a.max() <= 0:
+        return 0, 0.0
+    labels, n = ndimage.label(a > fraction * a.max())
+    sizes = ndimage.sum(np.ones_like(a), labels, index=np.arange(1, n + 1))
+    big = sizes[sizes >= min_bins]
+    return int(big.size), float(big.max() * bin_size**2) if big.size else 0.0
+
+
+@dataclass
+class ForagingAnalysis:
+    """Rate maps and their statistics."""
+
+    bin_size: float
+    grid_maps: list[NDArray[np.float64]]
+    place_maps: list[NDArray[np.float64]]
+    grid_module: NDArray[np.int64]
+    gridness: NDArray[np.float64]
+    spacing: NDArray[np.float64]
+    orientation: NDArray[np.float64]
+    spacing_target: NDArray[np.float64]
+    place_fields: NDArray[np.int64]
+    place_field_area: NDArray[np.float64]
+    place_information: NDArray[np.float64]
+    extra: dict[str, Any]
+
+
+def analyse_foraging(result: Any, bin_size: float = 0.025) -> ForagingAnalysis:
+    """Rate maps of every grid and place cell and their grid/place statistics."""
+    if result.protocol != "foraging":
+        raise ValueError(f"analyse_foraging needs a foraging result, got {result.protocol!r}")
+    p = result.params
+    dt = float(p["trajectory_dt"])
+    box = float(p["box"])
+    pos = result["position"]
+    times = (np.arange(pos.shape[0]) + 1) * dt
+
+    def spike_pos(t: NDArray[np.float64]) -> NDArray[np.float64]:
+        idx = np.clip(np.searchsorted(times, t), 0, pos.shape[0] - 1)
+        return pos[idx]
+
+    module = result["grid_module"]
+    maps_g, maps_p = [], []
+    gt, gi = result["spikes_grid_t"], result["spikes_grid_i"]
+    for c in range(module.size):
+        maps_g.append(rate_map(pos, spike_pos(gt[gi == c]), dt, box, bin_size))
+    pt, pi = result["spikes_place_t"], result["spikes_place_i"]
+    n_place = result["place_centres"].shape[0]
+    for c in range(n_place):
+        maps_p.append(rate_map(pos, spike_pos(pt[pi == c]), dt, box, bin_size))
+    g, sp, ori = [], [], []
+    for m in maps_g:
+        ac = autocorrelogram(m)
+        g.append(gridness(ac, bin_size))
+        s, o = grid_spacing_orientation(ac, bin_size)
+        sp.append(s)
+        ori.append(o)
+    edges = np.linspace(0, box, round(box / bin_size) + 1)
+    occ, _, _ = np.histogram2d(pos[:, 0], pos[:, 1], [edges, edges])
+    fields, areas, info = [], [], []
+    for m in maps_p:
+        n, a = place_fields(m, bin_size)
+        fields.append(n)
+        areas.append(a)
+        info.append(skaggs_information(m, occ))
+    return ForagingAnalysis(bin_size, maps_g, maps_p, module, np.array(g), np.array(sp), np.array(ori),
+                            result["grid_spacing"], np.array(fields), np.array(areas), np.array(info),
+                            extra={"coverage": float(np.mean(occ > 0))})
+
+
+def foraging_summary(a: ForagingAnalysis) -> dict[str, Any]:
+    """Key numbers (the ``summary.json`` of ``engramlab run foraging``)."""
+    modules = np.unique(a.grid_module)
+    med_g = [float(np.nanmedian(a.gridness[a.grid_module == k])) for k in modules]
+    med_s = [float(np.nanmedian(a.spacing[a.grid_module == k])) for k in modules]
+    ratios = [med_s[k + 1] / med_s[k] for k in range(len(med_s) - 1)]
+    active = a.place_fields > 0
+    return {
+        "gridness": med_g,
+        "gridness_form": "Sargolini 2006 min-max: min(r60, r120) - max(r30, r90, r150)",
+        "spacing_m": med_s,
+        "spacing_target_m": [float(x) for x in a.spacing_target],
+        "spacing_error": [abs(s - t) / t for s, t in zip(med_s, a.spacing_target, strict=True)],
+        "spacing_ratios": ratios,
+        "place_cells_single_field_fraction": float(np.mean(a.place_fields[active] == 1)) if active.any() else 0.0,
+        "place_cells_active": int(active.sum()),
+        "place_field_area_m2_median": float(np.median(a.place_field_area[active])) if active.any() else None,
+        "place_information_bits_per_spike_median": float(np.median(a.place_information[active]))
+        if active.any() else None,
+        "box_coverage": a.extra["coverage"],
+    }

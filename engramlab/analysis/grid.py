@@ -1,0 +1,191 @@
+r"""Grid codes: plane-wave rate maps, path integration with action matrices, gridness, spacing.
+
+A grid module is three plane waves 60° apart. With wave-vector magnitude
+
+.. math:: |k| = \frac{4\pi}{\sqrt3\,\lambda}
+
+the firing fields sit on a triangular lattice whose **vertex spacing** (distance between
+neighbouring field centres) is λ (equations.md §4; a code parameterised by the wavelength
+2π/|k| would have spacing 2/√3 × that wavelength — we always mean the vertex spacing).
+
+Path integration: the module state is z_j = e^{i k_j·x} for the three waves; a displacement Δ
+multiplies z_j by e^{i k_j·Δ}, i.e. rotates (Re z_j, Im z_j) by the angle k_j·Δ. Stacking the
+modules gives the position code g ∈ ℝ^{6M} and every action a is a block-diagonal rotation
+matrix W_a with W_{−a} = W_a^{-1} = W_aᵀ (Whittington et al. 2020, TEM).
+
+Gridness (Sargolini et al. 2006, the "min–max" form): rotate the autocorrelogram by 30°, 60°,
+90°, 120°, 150°, correlate with the original inside an annulus that excludes the central peak
+and reaches past the first ring of six peaks, and take min(r60, r120) − max(r30, r90, r150).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+from scipy import ndimage, signal
+
+from engramlab.analysis import _validate as V
+
+__all__ = [
+    "GridModule",
+    "action_matrix",
+    "autocorrelogram",
+    "grid_rates",
+    "grid_spacing_orientation",
+    "gridness",
+    "module_code",
+    "rate_map",
+    "wave_vectors",
+]
+
+
+def wave_vectors(spacing: float, orientation: float = 0.0) -> NDArray[np.float64]:
+    """The three wave vectors (rows) of a grid with vertex ``spacing`` (m) and ``orientation`` (rad)."""
+    spacing = V.real("spacing", spacing, 0.0, None, low_open=True)
+    kmag = 4 * math.pi / (math.sqrt(3) * spacing)
+    angles = orientation + np.array([0.0, 2 * math.pi / 3, 4 * math.pi / 3]) + math.pi / 6
+    return np.asarray(kmag * np.stack([np.cos(angles), np.sin(angles)], axis=1))
+
+
+@dataclass(frozen=True)
+class GridModule:
+    """One grid module: vertex spacing (m), orientation (rad) and its cells' spatial phases (m)."""
+
+    spacing: float
+    orientation: float
+    phases: NDArray[np.float64]  # (cells, 2)
+
+    @property
+    def k(self) -> NDArray[np.float64]:
+        """Wave vectors (3, 2)."""
+        return wave_vectors(self.spacing, self.orientation)
+
+
+def grid_rates(module: GridModule, positions: ArrayLike, max_rate: float = 1.0) -> NDArray[np.float64]:
+    r"""Rates of a module's cells at ``positions`` (n, 2): r = r_max (Σ_j cos(k_j·(x − φ)) + 3/2) / 4.5.
+
+    The sum of three cosines lies in [−3/2, 3]; the shift and scale map it to [0, 1], peaking
+    at the field centres x = φ + lattice vectors.
+    """
+    x = np.atleast_2d(np.asarray(positions, dtype=float))
+    k = module.k
+    arg = (x @ k.T)[:, None, :] - (module.phases @ k.T)[None, :, :]
+    return np.asarray(max_rate * (np.cos(arg).sum(-1) + 1.5) / 4.5)
+
+
+def module_code(module: GridModule, positions: ArrayLike) -> NDArray[np.float64]:
+    """The path-integrated state of a module at ``positions``: [cos(k_j·x), sin(k_j·x)]_j, (n, 6)."""
+    x = np.atleast_2d(np.asarray(positions, dtype=float))
+    arg = x @ module.k.T
+    return np.concatenate([np.cos(arg), np.sin(arg)], axis=1)
+
+
+def action_matrix(modules: list[GridModule], displacement: ArrayLike) -> NDArray[np.float64]:
+    """Block-diagonal rotation W_a moving every module's code by ``displacement`` (2-vector, m).
+
+    For a code laid out as ``module_code`` (cos block then sin block per module),
+    ``code(x + Δ) = code(x) @ W_a.T``.
+    """
+    delta = np.asarray(displacement, dtype=float)
+    if delta.shape != (2,):
+        raise ValueError(f"displacement must be a 2-vector, got shape {delta.shape}")
+    blocks = []
+    for m in modules:
+        theta = m.k @ delta
+        c, s = np.cos(theta), np.sin(theta)
+        blk = np.zeros((6, 6))
+        idx = np.arange(3)
+        # cos(a+θ) = cos a cos θ − sin a sin θ ; sin(a+θ) = sin a cos θ + cos a sin θ
+        blk[idx, idx] = c
+        blk[idx, idx + 3] = -s
+        blk[idx + 3, idx + 3] = c
+        blk[idx + 3, idx] = s
+        blocks.append(blk)
+    out = np.zeros((6 * len(modules), 6 * len(modules)))
+    for b, blk in enumerate(blocks):
+        out[6 * b:6 * b + 6, 6 * b:6 * b + 6] = blk
+    return out
+
+
+def rate_map(positions: ArrayLike, spike_positions: ArrayLike, dt: float, box: float = 1.0,
+             bin_size: float = 0.025, sigma_bins: float = 1.5, min_occupancy: float = 0.05
+             ) -> NDArray[np.float64]:
+    """Occupancy-normalised, Gaussian-smoothed firing-rate map (Hz); NaN where unvisited.
+
+    ``positions`` are the animal's samples every ``dt`` seconds; ``spike_positions`` where spikes fired.
+    """
+    pos = np.atleast_2d(np.asarray(positions, dtype=float))
+    spk = np.asarray(spike_positions, dtype=float).reshape(-1, 2)
+    edges = np.linspace(0, box, round(box / bin_size) + 1)
+    occ, _, _ = np.histogram2d(pos[:, 0], pos[:, 1], [edges, edges])
+    occ = occ * dt
+    cnt, _, _ = np.histogram2d(spk[:, 0], spk[:, 1], [edges, edges])
+    occ_s = ndimage.gaussian_filter(occ, sigma_bins)
+    cnt_s = ndimage.gaussian_filter(cnt, sigma_bins)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        rm = np.where(occ_s > min_occupancy * dt * 10, cnt_s / occ_s, np.nan)
+    return np.asarray(rm)
+
+
+def autocorrelogram(rm: ArrayLike) -> NDArray[np.float64]:
+    """Spatial autocorrelation (Pearson, over overlapping visited bins) of a rate map."""
+    a = np.asarray(rm, dtype=float)
+    valid = np.isfinite(a).astype(float)
+    x = np.where(np.isfinite(a), a, 0.0)
+    n = signal.correlate(valid, valid, mode="full", method="fft")
+    sx = signal.correlate(x, valid, mode="full", method="fft")
+    sy = signal.correlate(valid, x, mode="full", method="fft")
+    sxy = signal.correlate(x, x, mode="full", method="fft")
+    sxx = signal.correlate(x * x, valid, mode="full", method="fft")
+    syy = signal.correlate(valid, x * x, mode="full", method="fft")
+    with np.errstate(invalid="ignore", divide="ignore"):
+        num = n * sxy - sx * sy
+        den = np.sqrt(np.clip(n * sxx - sx**2, 0, None) * np.clip(n * syy - sy**2, 0, None))
+        ac = np.where((n > 20) & (den > 0), num / den, np.nan)
+    return np.asarray(ac)
+
+
+def _central_peaks(ac: NDArray[np.float64], bin_size: float) -> tuple[NDArray[np.float64], float]:
+    """Positions (m, relative to centre) of the peaks nearest the centre, and the centre radius."""
+    a = np.nan_to_num(ac, nan=-1.0)
+    local = ndimage.maximum_filter(a, size=5) == a
+    peaks = np.argwhere(local & (a > 0.1))
+    centre = np.array(a.shape) // 2
+    rel = (peaks - centre) * bin_size
+    dist = np.hypot(rel[:, 0], rel[:, 1])
+    order = np.argsort(dist)
+    rel, dist = rel[order], dist[order]
+    ring = rel[dist > 1e-9][:6]
+    return ring, float(dist[dist > 1e-9][:6].mean()) if ring.size else float("nan")
+
+
+def grid_spacing_orientation(ac: ArrayLike, bin_size: float) -> tuple[float, float]:
+    """Spacing (m, mean distance to the six nearest autocorrelogram peaks) and orientation (rad)."""
+    ring, spacing = _central_peaks(np.asarray(ac, dtype=float), bin_size)
+    if ring.size == 0:
+        return float("nan"), float("nan")
+    angles = np.mod(np.arctan2(ring[:, 1], ring[:, 0]), math.pi / 3)
+    orientation = float(np.angle(np.mean(np.exp(6j * angles))) / 6) % (math.pi / 3)
+    return spacing, orientation
+
+
+def gridness(ac: ArrayLike, bin_size: float) -> float:
+    """Gridness (Sargolini et al. 2006, min–max form) of an autocorrelogram."""
+    a = np.asarray(ac, dtype=float)
+    _, spacing = _central_peaks(a, bin_size)
+    if not np.isfinite(spacing):
+        return float("nan")
+    centre = (np.array(a.shape) - 1) / 2
+    yy, xx = np.indices(a.shape)
+    r = np.hypot(yy - centre[0], xx - centre[1]) * bin_size
+    annulus = (r > 0.5 * spacing) & (r < 1.3 * spacing)
+    base = np.nan_to_num(a, nan=0.0)
+    corr = {}
+    for angle in (30, 60, 90, 120, 150):
+        rot = ndimage.rotate(base, angle, reshape=False, order=1, mode="constant", cval=0.0)
+        m = annulus & np.isfinite(a)
+        corr[angle] = float(np.corrcoef(base[m], rot[m])[0, 1])
+    return min(corr[60], corr[120]) - max(corr[30], corr[90], corr[150])

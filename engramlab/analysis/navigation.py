@@ -1,0 +1,228 @@
+"""Navigation in graph worlds: TEM-t prediction by causal attention, baselines, learning curves.
+
+TEM-t (Whittington et al. 2022): keys and queries come from the position code (path-integrated
+grid code), values from the sensory code; predicting the next observation is causal attention
+over everything written so far. A model that has the world's structure predicts correctly
+whenever it reaches a node it has seen — *at the rate of nodes visited, not edges* — including
+by an edge never taken (zero-shot link inference). Baselines (equations.md §3): the node agent
+is right iff the node was visited before (else chance), the edge agent iff that exact edge was
+taken before (else chance).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from engramlab.analysis.attention import softmax
+
+__all__ = ["NavigationAnalysis", "WalkStats", "analyse_navigation", "attention_predict",
+           "baseline_accuracy", "binned_accuracy", "decode_symbols", "navigation_summary",
+           "summary_numbers", "walk_stats"]
+
+
+def decode_symbols(vectors: NDArray[np.float64], codebook: NDArray[np.float64]) -> NDArray[np.int64]:
+    """Nearest codeword (largest dot product with the unit-normalised codewords) of each row."""
+    cb = codebook / np.linalg.norm(codebook, axis=1, keepdims=True)
+    return np.asarray(np.argmax(np.atleast_2d(vectors) @ cb.T, axis=1))
+
+
+def attention_predict(keys: NDArray[np.float64], values: NDArray[np.float64], queries: NDArray[np.float64],
+                      beta: float, env: NDArray[np.int64] | None = None
+                      ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Causal attention: query t attends to keys 0 … t (of the same environment).
+
+    Keys and queries are L2-normalised. Returns (outputs (T, D), weights (T, T)).
+    """
+    k = keys / np.linalg.norm(keys, axis=1, keepdims=True)
+    q = queries / np.linalg.norm(queries, axis=1, keepdims=True)
+    t = k.shape[0]
+    mask = np.tril(np.ones((t, t), dtype=bool))
+    if env is not None:
+        mask &= env[:, None] == env[None, :]
+    w = softmax(q @ k.T, beta, axis=1, mask=mask)
+    return w @ values, w
+
+
+@dataclass(frozen=True)
+class WalkStats:
+    """Per-step facts about a walk's *next* step (the one being predicted).
+
+    Attributes
+    ----------
+    node_seen : bool array
+        The next node was visited before (in this environment).
+    edge_seen : bool array
+        The step (node, next node) was taken before.
+    zero_shot : bool array
+        Known node reached by a never-taken edge.
+    nodes_fraction, edges_fraction : float arrays
+        Fraction of the graph's nodes / directed edges visited so far.
+    """
+
+    node_seen: NDArray[np.bool_]
+    edge_seen: NDArray[np.bool_]
+    zero_shot: NDArray[np.bool_]
+    nodes_fraction: NDArray[np.float64]
+    edges_fraction: NDArray[np.float64]
+
+
+def walk_stats(nodes: NDArray[np.int64], env: NDArray[np.int64], n_nodes: int, n_edges: int) -> WalkStats:
+    """Facts about predicting node[t+1] from step t, for t = 0 … T−2 (per environment).
+
+    ``n_edges`` counts directed edges including self-loops ("stay still").
+    """
+    steps = nodes.size - 1
+    node_seen = np.zeros(steps, bool)
+    edge_seen = np.zeros(steps, bool)
+    nf = np.zeros(steps)
+    ef = np.zeros(steps)
+    seen_nodes: set[int] = set()
+    seen_edges: set[tuple[int, int]] = set()
+    current_env = None
+    for t in range(steps):
+        if env[t] != current_env:
+            current_env = env[t]
+            seen_nodes, seen_edges = {int(nodes[t])}, set()
+        a, b = int(nodes[t]), int(nodes[t + 1])
+        if env[t + 1] != env[t]:
+            node_seen[t] = edge_seen[t] = False
+        else:
+            node_seen[t] = b in seen_nodes
+            edge_seen[t] = (a, b) in seen_edges
+            seen_nodes.add(b)
+            seen_edges.add((a, b))
+        nf[t] = len(seen_nodes) / n_nodes
+        ef[t] = len(seen_edges) / n_edges
+    return WalkStats(node_seen, edge_seen, node_seen & ~edge_seen, nf, ef)
+
+
+def binned_accuracy(correct: NDArray[np.bool_], x: NDArray[np.float64], bins: NDArray[np.float64]
+                    ) -> NDArray[np.float64]:
+    """Mean of ``correct`` in bins of ``x`` (NaN for empty bins)."""
+    idx = np.digitize(x, bins) - 1
+    out = np.full(bins.size - 1, np.nan)
+    for b in range(bins.size - 1):
+        sel = idx == b
+        if sel.any():
+            out[b] = correct[sel].mean()
+    return out
+
+
+def baseline_accuracy(seen: NDArray[np.bool_], n_symbols: int) -> NDArray[np.float64]:
+    """Expected accuracy of an agent right when ``seen`` and at chance (1/symbols) otherwise."""
+    return np.where(seen, 1.0, 1.0 / n_symbols)
+
+
+def summary_numbers(correct: NDArray[np.bool_], stats: WalkStats, n_symbols: int) -> dict[str, Any]:
+    """Accuracy overall, of the baselines, and zero-shot."""
+    zs = stats.zero_shot
+    return {
+        "accuracy": float(correct.mean()),
+        "node_agent_accuracy": float(baseline_accuracy(stats.node_seen, n_symbols).mean()),
+        "edge_agent_accuracy": float(baseline_accuracy(stats.edge_seen, n_symbols).mean()),
+        "zero_shot_accuracy": float(correct[zs].mean()) if zs.any() else None,
+        "zero_shot_steps": int(zs.sum()),
+    }
+
+
+@dataclass
+class NavigationAnalysis:
+    """Predictions of the spiking circuit and of NumPy attention, with the walk's statistics."""
+
+    graph: str
+    steps: int
+    beta: float
+    observations: int
+    circuit_symbol: NDArray[np.int64]
+    attention_symbol: NDArray[np.int64]
+    truth: NDArray[np.int64]
+    correct: NDArray[np.bool_]
+    attention_correct: NDArray[np.bool_]
+    stats: WalkStats
+    spike_weights: NDArray[np.float64]
+    softmax_weights: NDArray[np.float64]
+    weight_error: NDArray[np.float64]
+    env: NDArray[np.int64]
+    extra: dict[str, Any]
+
+
+def _counts(t: NDArray[np.float64], i: NDArray[np.int64], window: float, steps: int, n: int,
+            skip: float) -> NDArray[np.float64]:
+    """Spike counts per step window (skipping the first ``skip`` s of each) and neuron."""
+    step = np.floor(t / window + 1e-9).astype(np.int64)
+    keep = (t - step * window >= skip - 1e-12) & (step < steps)
+    out = np.zeros((steps, n))
+    np.add.at(out, (step[keep], i[keep]), 1.0)
+    return out
+
+
+def analyse_navigation(result: Any, skip: float = 0.002) -> NavigationAnalysis:
+    """Decode the circuit's predictions and hold them against causal attention and the baselines.
+
+    The first ``skip`` seconds of each step are left out (the memory and prediction neurons
+    settle within a couple of time steps after the query changes).
+    """
+    if result.protocol != "navigation":
+        raise ValueError(f"analyse_navigation needs a navigation result, got {result.protocol!r}")
+    p = result.params
+    window = float(p["window"])
+    beta = float(p["memory.beta"])
+    env_of_step = result["env"]
+    steps = env_of_step.size
+    keys, queries, values = result["keys"], result["queries"], result["values"]
+    codebook = result["codebook"]
+    pred = _counts(result["spikes_prediction_t"], result["spikes_prediction_i"], window, steps,
+                   codebook.shape[1], skip)
+    mem = _counts(result["spikes_memory_t"], result["spikes_memory_i"], window, steps, keys.shape[0], skip)
+    circuit_symbol = decode_symbols(pred, codebook)
+    out, w = attention_predict(keys, values, queries, beta, env_of_step)
+    attention_symbol = decode_symbols(out, codebook)
+    # node sequence per environment: steps+1 nodes each
+    nodes = result["node"]
+    obs = result["observation"]
+    per_env = int(p["steps"])
+    truth, stats_parts = [], []
+    env_nodes = []
+    for e in range(int(p["environments"])):
+        nseg = nodes[e * (per_env + 1):(e + 1) * (per_env + 1)]
+        oseg = obs[e * (per_env + 1):(e + 1) * (per_env + 1)]
+        truth.append(oseg[1:])
+        env_nodes.append(nseg)
+        stats_parts.append(walk_stats(nseg, np.zeros(nseg.size, dtype=np.int64), int(p["n_nodes"]),
+                                      int(p["n_directed_edges"])))
+    truth_arr = np.concatenate(truth)
+    stats = WalkStats(*(np.concatenate([getattr(s, f) for s in stats_parts])
+                        for f in ("node_seen", "edge_seen", "zero_shot", "nodes_fraction", "edges_fraction")))
+    totals = mem.sum(1, keepdims=True)
+    spike_w = np.divide(mem, totals, out=np.zeros_like(mem), where=totals > 0)
+    err = np.max(np.abs(spike_w - w), axis=1)
+    return NavigationAnalysis(
+        graph=str(p["graph"]), steps=steps, beta=beta, observations=int(p["observations"]),
+        circuit_symbol=circuit_symbol, attention_symbol=attention_symbol, truth=truth_arr,
+        correct=circuit_symbol == truth_arr, attention_correct=attention_symbol == truth_arr,
+        stats=stats, spike_weights=spike_w, softmax_weights=w, weight_error=err, env=env_of_step,
+        extra={"memory_spikes_per_step": float(totals.mean())})
+
+
+def navigation_summary(a: NavigationAnalysis) -> dict[str, Any]:
+    """Key numbers (the ``summary.json`` of ``engramlab run navigation``)."""
+    base = summary_numbers(a.correct, a.stats, a.observations)
+    half = a.stats.nodes_fraction >= 0.5
+    node_curve = baseline_accuracy(a.stats.node_seen, a.observations)
+    return {
+        "graph": a.graph,
+        "steps": a.steps,
+        "beta": a.beta,
+        **base,
+        "attention_accuracy": float(a.attention_correct.mean()),
+        "attention_agreement": float(np.mean(a.circuit_symbol == a.attention_symbol)),
+        "softmax_weight_error": float(np.mean(a.weight_error)),
+        "softmax_weight_error_p95": float(np.percentile(a.weight_error, 95)),
+        "accuracy_after_half_nodes": float(a.correct[half].mean()) if half.any() else None,
+        "node_agent_after_half_nodes": float(node_curve[half].mean()) if half.any() else None,
+        "memory_spikes_per_step": a.extra["memory_spikes_per_step"],
+    }

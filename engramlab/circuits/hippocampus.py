@@ -1,0 +1,242 @@
+r"""Hippocampal formation circuits (one explicit Brian2 Network each).
+
+* :class:`MemoryNeuronCircuit` — TEM-t in spikes. Grid cells fire at the rates of the queried
+  (path-integrated) position; memory neuron μ, allocated when write μ happens, receives them
+  through weights = its key and is active from its write until the end of its environment; a
+  pooling (shunting-inhibition) unit sums the memory neurons' exponentiated drives and divides
+  every memory neuron's rate by it, so the memory population fires softmax(β k·q); prediction
+  (LEC) neurons receive the memory spikes through weights = the values.
+* :class:`ForagingCircuit` — grid cells driven by a continuous trajectory, and place cells that
+  threshold the summed input of grid cells sharing a field location across modules.
+* :class:`SpikingHopfield` — the classic auto-associative network in spikes, for pattern
+  completion.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import brian2 as b2
+import numpy as np
+from brian2 import Hz, ms
+
+from engramlab.models.hippocampal import HopfieldUnitParams, MemoryNeuronParams
+
+__all__ = ["ForagingCircuit", "MemoryNeuronCircuit", "SpikingHopfield"]
+
+
+class MemoryNeuronCircuit:
+    """Memory neurons computing causal softmax attention in spikes.
+
+    Parameters
+    ----------
+    query_rates : ndarray, shape (steps, n_grid)
+        Grid-cell rates (Hz) during each step's window: the queried position.
+    keys : ndarray, shape (n_mem, n_grid)
+        Memory neuron μ's incoming weights (grid rates at its write; normalised inside).
+    values : ndarray, shape (n_mem, n_out)
+        Memory neuron μ's outgoing weights to the prediction neurons (the LEC code).
+    write_step, end_step : int arrays, shape (n_mem,)
+        Memory μ is active during steps write_step[μ] … end_step[μ] − 1.
+    params : MemoryNeuronParams
+    dt : Quantity
+    target : str
+    seed : int
+    """
+
+    def __init__(self, query_rates: np.ndarray, keys: np.ndarray, values: np.ndarray,
+                 write_step: np.ndarray, end_step: np.ndarray, params: MemoryNeuronParams,
+                 dt: b2.Quantity = 1 * ms, target: str = "numpy", seed: int = 0) -> None:
+        b2.prefs.codegen.target = target
+        steps, n_grid = query_rates.shape
+        n_mem, n_out = values.shape
+        if keys.shape != (n_mem, n_grid):
+            raise ValueError(f"keys must have shape (memories={n_mem}, grid cells={n_grid}), got {keys.shape}")
+        if write_step.shape != (n_mem,) or end_step.shape != (n_mem,):
+            raise ValueError("write_step and end_step need one entry per memory neuron")
+        self.params = params
+        self.steps = steps
+        clock = b2.Clock(dt=dt, name="hpc_clock*")
+        window = params.window
+        qnorm = np.linalg.norm(query_rates, axis=1)
+        if np.any(qnorm == 0):
+            raise ValueError("every query needs at least one active grid cell")
+        self._rates = b2.TimedArray(query_rates * Hz, dt=window)
+        self._qnorm = b2.TimedArray(qnorm * Hz, dt=window)
+        self._step = b2.TimedArray(np.arange(steps, dtype=float), dt=window)
+        b2.seed(seed)
+        self.grid = b2.NeuronGroup(
+            n_grid, "rate = grid_rate(t, i) : Hz\nrn = rate / query_norm(t) : 1",
+            threshold="rand() < rate * dt", namespace={"grid_rate": self._rates,
+                                                       "query_norm": self._qnorm},
+            clock=clock, name="grid_cells")
+        self.memory = b2.NeuronGroup(
+            n_mem,
+            """
+            h : 1
+            Z : 1
+            t_on : 1 (constant)
+            t_off : 1 (constant)
+            active = int(step_of(t) >= t_on) * int(step_of(t) < t_off) : 1
+            ex = active * exp(beta * (h - 1)) : 1
+            rho = population_rate * ex / (Z + 1e-300) : Hz
+            """,
+            threshold="rand() < rho * dt",
+            namespace={"beta": params.beta, "population_rate": params.population_rate,
+                       "step_of": self._step},
+            clock=clock, name="memory_neurons")
+        self.memory.t_on = write_step.astype(float)
+        self.memory.t_off = end_step.astype(float)
+        kn = keys / np.maximum(np.linalg.norm(keys, axis=1, keepdims=True), 1e-300)
+        grid_ns = {"grid_rate": self._rates, "query_norm": self._qnorm}
+        memory_ns = {"beta": params.beta, "population_rate": params.population_rate,
+                     "step_of": self._step}
+        # (summed variables evaluate the presynaptic subexpressions, so they get their namespace)
+        self.drive = b2.Synapses(self.grid, self.memory, "w : 1 (constant)\nh_post = w * rn_pre : 1 (summed)",
+                                 namespace=grid_ns, clock=clock, name="grid_to_memory")
+        pre, post = np.meshgrid(np.arange(n_grid), np.arange(n_mem), indexing="ij")
+        self.drive.connect(i=pre.ravel(), j=post.ravel())
+        self.drive.w = kn.T.ravel()
+        # the divisive (shunting) inhibition: one pooling unit sums exp(beta h) of the active
+        # memories and divides every memory neuron's rate by it
+        self.pool = b2.NeuronGroup(1, "Z : 1", clock=clock, name="shunting_pool")
+        self.to_pool = b2.Synapses(self.memory, self.pool, "Z_post = ex_pre : 1 (summed)", clock=clock,
+                                   namespace=memory_ns, name="memory_to_pool")
+        self.to_pool.connect()
+        self.from_pool = b2.Synapses(self.pool, self.memory, "Z_post = Z_pre : 1 (summed)", clock=clock,
+                                     name="pool_to_memory")
+        self.from_pool.connect()
+        self.prediction = b2.NeuronGroup(
+            n_out, "du/dt = -u / tau_u : 1\nrate = gain * u : Hz", threshold="rand() < rate * dt",
+            namespace={"tau_u": 5 * ms, "gain": params.readout_gain}, method="exact", clock=clock,
+            name="prediction_neurons")
+        self.readout = b2.Synapses(self.memory, self.prediction, "w : 1 (constant)", on_pre="u_post += w",
+                                   namespace=memory_ns, clock=clock, name="memory_to_prediction")
+        mpre, opost = np.nonzero(values)
+        self.readout.connect(i=mpre, j=opost)
+        self.readout.w = values[mpre, opost] / np.maximum(values.sum(1)[mpre], 1e-300)
+        self.monitors = {
+            "grid": b2.SpikeMonitor(self.grid, name="mon_grid"),
+            "memory": b2.SpikeMonitor(self.memory, name="mon_memory"),
+            "prediction": b2.SpikeMonitor(self.prediction, name="mon_prediction"),
+        }
+        self.network = b2.Network(self.grid, self.memory, self.drive, self.pool, self.to_pool,
+                                  self.from_pool, self.prediction, self.readout, *self.monitors.values())
+
+    def run(self, report: Any = None) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+        """Simulate every step in one run; return spikes per population (s, index)."""
+        self.network.run(self.steps * self.params.window, report=report, namespace={})
+        return {k: (np.asarray(m.t_), np.asarray(m.i)) for k, m in self.monitors.items()}
+
+
+class ForagingCircuit:
+    """Grid cells (Poisson, rates from the trajectory) and place cells built from them."""
+
+    def __init__(self, grid_rates: np.ndarray, rate_dt: b2.Quantity, place_weights: np.ndarray,
+                 place_threshold: np.ndarray, place_max_rate: b2.Quantity, dt: b2.Quantity = 1 * ms,
+                 target: str = "numpy", seed: int = 0) -> None:
+        b2.prefs.codegen.target = target
+        samples, n_grid = grid_rates.shape
+        n_place = place_weights.shape[0]
+        clock = b2.Clock(dt=dt, name="forage_clock*")
+        self.duration = samples * rate_dt
+        self._rates = b2.TimedArray(grid_rates * Hz, dt=rate_dt)
+        b2.seed(seed)
+        self.grid = b2.NeuronGroup(n_grid, "rate = grid_rate(t, i) : Hz", threshold="rand() < rate * dt",
+                                   namespace={"grid_rate": self._rates}, clock=clock, name="grid_cells")
+        self.place = b2.NeuronGroup(
+            n_place, "I : Hz\ntheta : Hz (constant)\nImax : Hz (constant)\n"
+            "rate = pmax * clip(I - theta, 0*Hz, 1e9*Hz) / (Imax - theta) : Hz",
+            threshold="rand() < rate * dt", namespace={"pmax": place_max_rate}, clock=clock,
+            name="place_cells")
+        self.place.theta = place_threshold * Hz
+        self.place.Imax = np.maximum(place_weights.sum(1) * float(np.max(grid_rates)), place_threshold + 1e-9) * Hz
+        self.syn = b2.Synapses(self.grid, self.place, "w : 1 (constant)\nI_post = w * rate_pre : Hz (summed)",
+                               namespace={"grid_rate": self._rates}, clock=clock, name="grid_to_place")
+        pi, gi = np.nonzero(place_weights)
+        self.syn.connect(i=gi, j=pi)
+        self.syn.w = place_weights[pi, gi]
+        self.monitors = {"grid": b2.SpikeMonitor(self.grid, name="mon_grid"),
+                         "place": b2.SpikeMonitor(self.place, name="mon_place")}
+        self.network = b2.Network(self.grid, self.place, self.syn, *self.monitors.values())
+
+    def run(self, report: Any = None) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+        """Simulate the whole trajectory in one run."""
+        self.network.run(self.duration, report=report, namespace={})
+        return {k: (np.asarray(m.t_), np.asarray(m.i)) for k, m in self.monitors.items()}
+
+
+class SpikingHopfield:
+    """The classic Hopfield network in spikes: ``copies`` independent networks run side by side.
+
+    Unit i reads a filtered copy of every unit's spike train in its own network, maps it to a ±1
+    state s_j = 2 a_j − 1 (a_j ∈ [0, 1]: activity relative to the 'on' rate) and fires at
+    ``rate`` when Σ_j W_ij s_j > 0, else stays silent. A cue drives the units of the cued pattern
+    for ``cue``; the recalled state is who fires in the last ``readout`` of the free recall.
+    Each copy has its own weights (a load, a trial), so a whole capacity curve is one run.
+    """
+
+    def __init__(self, weights: list[np.ndarray], cues: list[np.ndarray], params: HopfieldUnitParams,
+                 dt: b2.Quantity = 0.5 * ms, target: str = "numpy", seed: int = 0) -> None:
+        b2.prefs.codegen.target = target
+        if len(weights) != len(cues) or not weights:
+            raise ValueError("give one weight matrix per cue set (and at least one)")
+        n = weights[0].shape[0]
+        self.n = n
+        self.params = params
+        self.copies = len(weights)
+        self.cues_per_copy = [np.atleast_2d(c).shape[0] for c in cues]
+        # every (copy, cue) pair is its own network of n units
+        blocks = [(k, c) for k in range(self.copies) for c in range(self.cues_per_copy[k])]
+        self.blocks = blocks
+        total = len(blocks) * n
+        clock = b2.Clock(dt=dt, name="hopfield_clock*")
+        b2.seed(seed)
+        self.units = b2.NeuronGroup(
+            total, """
+            da/dt = -a / tau : 1
+            field : 1
+            cue_state : 1 (constant)
+            cue_on = int(t < cue_end) : 1
+            rate = on_rate * (cue_on * cue_state + (1 - cue_on) * int(field > 0)) : Hz
+            """,
+            threshold="rand() < rate * dt", reset="a += 1 / (on_rate * tau)",
+            namespace={"tau": params.tau, "on_rate": params.rate, "cue_end": params.cue},
+            method="exact", clock=clock, name="hopfield_units")
+        pre, post, w = [], [], []
+        idx = np.arange(n)
+        ii, jj = np.meshgrid(idx, idx, indexing="ij")
+        off = ii != jj
+        states = []
+        for b, (k, c) in enumerate(blocks):
+            wk = weights[k]
+            if wk.shape != (n, n):
+                raise ValueError(f"every weight matrix must be ({n}, {n}), got {wk.shape}")
+            pre.append(jj[off] + b * n)   # presynaptic j
+            post.append(ii[off] + b * n)  # postsynaptic i: field_i = sum_j W_ij s_j
+            w.append(wk[ii[off], jj[off]])
+            states.append(np.atleast_2d(cues[k])[c] > 0)
+        self.units.cue_state = np.concatenate(states).astype(float)
+        self.syn = b2.Synapses(self.units, self.units,
+                               "w : 1 (constant)\nfield_post = w * (2 * a_pre - 1) : 1 (summed)",
+                               clock=clock, name="hopfield_recurrent")
+        self.syn.connect(i=np.concatenate(pre), j=np.concatenate(post))
+        self.syn.w = np.concatenate(w)
+        self.monitor = b2.SpikeMonitor(self.units, name="mon_hopfield")
+        self.network = b2.Network(self.units, self.syn, self.monitor)
+
+    def run(self, report: Any = None) -> list[np.ndarray]:
+        """Cue and recall every network in one run; the recalled ±1 states, one array per copy."""
+        p = self.params
+        self.network.run(p.cue + p.settle, report=report, namespace={})
+        t_end = float(self.network.t)
+        t = np.asarray(self.monitor.t_)
+        i = np.asarray(self.monitor.i)
+        sel = t >= t_end - float(p.readout)
+        counts = np.bincount(i[sel], minlength=len(self.blocks) * self.n).reshape(len(self.blocks), self.n)
+        expected_on = float(p.rate * p.readout)
+        states = np.where(counts >= 0.5 * expected_on, 1.0, -1.0)
+        out: list[list[np.ndarray]] = [[] for _ in range(self.copies)]
+        for b, (k, _) in enumerate(self.blocks):
+            out[k].append(states[b])
+        return [np.array(x) for x in out]

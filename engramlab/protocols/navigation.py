@@ -1,0 +1,132 @@
+"""Navigation: predict the next observation on a random walk, writing one memory per step.
+
+For each environment (same graph, observations re-drawn from ``observations`` symbols) the
+agent walks ``steps`` steps. At step t it stands on node n_t, writes a memory (key: the grid
+code there, path-integrated from the walk's start through the action matrices; value: the LEC
+code of what it sees) and, before moving, predicts what it will see at n_{t+1} from the
+path-integrated code of n_{t+1} (the query). The memory-neuron circuit does this in spikes for
+every step of every environment inside one ``Network.run``.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import brian2 as b2
+import numpy as np
+from brian2 import ms
+
+from engramlab.circuits.hippocampus import MemoryNeuronCircuit
+from engramlab.models._params import check_choice, check_int, check_number, flatten_params, param
+from engramlab.models.hippocampal import GridParams, MemoryNeuronParams
+from engramlab.protocols.worlds import make_world, random_walk
+from engramlab.results import Result, run_metadata
+
+__all__ = ["NavigationConfig", "lec_codes", "run_navigation"]
+
+
+@dataclass(frozen=True)
+class NavigationConfig:
+    """Graph, walk and circuit of the navigation protocol."""
+
+    graph: str = param("grid10x10", "gridNxM (4-connected with stay, e.g. grid8x8 … grid11x11) or ringN "
+                                    "(a non-spatial cycle)")
+    steps: int = param(1000, "steps walked in each environment")
+    environments: int = param(2, "environments: same graph, observations re-drawn")
+    observations: int = param(45, "observation symbols (TEM: 45)")
+    lec_size: int = param(100, "LEC cells coding observations")
+    lec_active: int = param(10, "LEC cells active per observation (sparse code)")
+    straight_bias: float = param(0.5, "probability of repeating the last move when possible")
+    node_spacing: float = param(0.1, "metres between neighbouring grid-world nodes")
+    target: str = param("numpy", "Brian2 target (numpy: no compiler needed)")
+    dt: b2.Quantity = param(1 * ms, "simulation step (rate-driven Poisson cells)")
+    seed: int = param(0, "seed of the world, walks, codes and spikes")
+    grid: GridParams = field(default_factory=GridParams)
+    memory: MemoryNeuronParams = field(default_factory=MemoryNeuronParams)
+
+    def __post_init__(self) -> None:
+        o = "NavigationConfig"
+        check_int(o, "steps", self.steps, 1)
+        check_int(o, "environments", self.environments, 1)
+        check_int(o, "observations", self.observations, 2)
+        check_int(o, "lec_size", self.lec_size, 2)
+        check_int(o, "lec_active", self.lec_active, 1, self.lec_size)
+        check_number(o, "straight_bias", self.straight_bias, 0.0, 0.999)
+        check_number(o, "node_spacing", self.node_spacing, 0.0, None, low_open=True)
+        check_choice(o, "target", self.target, ("numpy", "cython", "auto"))
+        check_int(o, "seed", self.seed, 0, 2**32 - 1)
+
+
+def lec_codes(symbols: int, size: int, active: int, rng: np.random.Generator) -> np.ndarray:
+    """A sparse random binary code per observation symbol (rows)."""
+    codes = np.zeros((symbols, size))
+    for s in range(symbols):
+        codes[s, rng.choice(size, active, replace=False)] = 1.0
+    return codes
+
+
+def run_navigation(config: NavigationConfig | None = None, report: Any = None) -> Result:
+    """Walk every environment, run the memory-neuron circuit once, return a Result.
+
+    Arrays: ``node`` (steps + 1 per environment, concatenated), ``action``, ``env`` (of each
+    step), ``observation`` (of each node visit), ``keys`` (grid rates written), ``queries``,
+    ``values`` (LEC codes written), ``codebook``, spikes of grid, memory and prediction neurons.
+    """
+    cfg = config or NavigationConfig()
+    rng = np.random.default_rng([cfg.seed, 31])
+    world = make_world(cfg.graph, cfg.grid, rng, cfg.node_spacing)
+    codebook = lec_codes(cfg.observations, cfg.lec_size, cfg.lec_active, rng)
+    nodes_all, acts_all, env_step, obs_visit, keys, queries, values = [], [], [], [], [], [], []
+    write_step, end_step = [], []
+    step0 = 0
+    for e in range(cfg.environments):
+        obs_of_node = rng.integers(cfg.observations, size=world.n_nodes)
+        nodes, acts = random_walk(world, cfg.steps, rng, cfg.straight_bias)
+        # path integration: start from the code of the first node, then apply action matrices
+        code = world.codes[nodes[0]].copy()
+        codes = [code]
+        for a in acts:
+            code = world.matrices[a] @ code
+            codes.append(code)
+        codes_arr = np.array(codes)
+        if not np.allclose(codes_arr, world.codes[nodes], atol=1e-9):  # pragma: no cover
+            raise RuntimeError("path integration drifted from the node codes")
+        rates = world.rates(codes_arr)
+        keys.append(rates[:-1])
+        queries.append(rates[1:])
+        values.append(codebook[obs_of_node[nodes[:-1]]])
+        nodes_all.append(nodes)
+        acts_all.append(acts)
+        env_step.append(np.full(cfg.steps, e))
+        obs_visit.append(obs_of_node[nodes])
+        write_step.append(step0 + np.arange(cfg.steps))
+        end_step.append(np.full(cfg.steps, step0 + cfg.steps))
+        step0 += cfg.steps
+    k = np.concatenate(keys)
+    q = np.concatenate(queries)
+    v = np.concatenate(values)
+    t0 = time.perf_counter()
+    circuit = MemoryNeuronCircuit(q, k, v, np.concatenate(write_step), np.concatenate(end_step),
+                                  cfg.memory, dt=cfg.dt, target=cfg.target, seed=cfg.seed)
+    build_s = time.perf_counter() - t0
+    t1 = time.perf_counter()
+    spikes = circuit.run(report=report)
+    run_s = time.perf_counter() - t1
+    arrays: dict[str, np.ndarray] = {
+        "node": np.concatenate(nodes_all), "action": np.concatenate(acts_all),
+        "env": np.concatenate(env_step), "observation": np.concatenate(obs_visit),
+        "keys": k, "queries": q, "values": v, "codebook": codebook,
+        "node_codes": world.codes,
+    }
+    for pop, (t, i) in spikes.items():
+        arrays[f"spikes_{pop}_t"] = t
+        arrays[f"spikes_{pop}_i"] = i.astype(np.int32)
+    values_flat, units = flatten_params(cfg)
+    params = dict(values_flat, n_nodes=world.n_nodes, n_directed_edges=world.n_directed_edges,
+                  actions=world.actions, window=float(cfg.memory.window))
+    metadata = run_metadata(cfg.seed, protocol="navigation", target=cfg.target, build_seconds=build_s,
+                            run_seconds=run_s, biological_seconds=float(cfg.environments * cfg.steps
+                                                                        * cfg.memory.window))
+    return Result("navigation", arrays, params, metadata, units)

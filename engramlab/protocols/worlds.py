@@ -1,0 +1,159 @@
+"""Graph worlds for navigation: networkx graphs, actions as invertible matrices, random walks.
+
+* ``gridNxM``: a 4-connected N×M grid (``networkx.grid_2d_graph``) with actions north, south,
+  east, west and stay; node (i, j) sits at (i, j)·``node_spacing`` metres; the position code is
+  the MEC grid code, and every action is a block-diagonal rotation (:func:`analysis.grid.action_matrix`).
+* ``ringN``: a non-spatial cycle of N nodes (``networkx.cycle_graph``) with actions forward,
+  back and stay; the code is a set of "ring modules" (periods of 3, 3·1.42, … nodes: phase
+  2π f n / N with f = N / period) and every action is again a rotation, so the same memory
+  circuit path-integrates it.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import networkx as nx
+import numpy as np
+
+from engramlab.analysis.grid import GridModule, action_matrix, grid_rates, module_code
+from engramlab.models.hippocampal import GridParams, make_modules
+
+__all__ = ["World", "make_world", "random_walk"]
+
+
+@dataclass
+class World:
+    """A graph world with invertible action matrices acting on a position code."""
+
+    name: str
+    graph: nx.Graph
+    nodes: list[Any]
+    actions: list[str]
+    transition: dict[tuple[int, int], int]  # (node index, action index) -> node index
+    matrices: list[np.ndarray]  # one per action, acting on the code
+    codes: np.ndarray  # (nodes, code dim): the code at each node
+    readout: np.ndarray  # (cells, code dim) linear map code -> rate shape
+    offset: float
+    scale: float
+    max_rate: float
+
+    @property
+    def n_nodes(self) -> int:
+        """Number of nodes."""
+        return len(self.nodes)
+
+    @property
+    def n_directed_edges(self) -> int:
+        """Directed edges including 'stay' self-loops (what an edge agent can learn)."""
+        return len(self.transition)
+
+    def rates(self, code: np.ndarray) -> np.ndarray:
+        """Cell rates (Hz) from codes (…, code dim): a linear readout, offset and scale."""
+        return np.asarray(self.max_rate * (code @ self.readout.T + self.offset) / self.scale)
+
+
+def _grid_world(rows: int, cols: int, params: GridParams, rng: np.random.Generator,
+                node_spacing: float) -> World:
+    graph = nx.grid_2d_graph(rows, cols)
+    nodes = sorted(graph.nodes)
+    index = {n: k for k, n in enumerate(nodes)}
+    modules: list[GridModule] = make_modules(params, rng)
+    pos = np.array(nodes, dtype=float) * node_spacing
+    codes = np.concatenate([module_code(m, pos) for m in modules], axis=1)
+    moves = {"north": (0, 1), "south": (0, -1), "east": (1, 0), "west": (-1, 0), "stay": (0, 0)}
+    actions = list(moves)
+    matrices = [action_matrix(modules, node_spacing * np.array(d, dtype=float)) for d in moves.values()]
+    transition = {}
+    for n in nodes:
+        for a, (dx, dy) in enumerate(moves.values()):
+            target = (n[0] + dx, n[1] + dy)
+            if target in index:
+                transition[(index[n], a)] = index[target]
+    # cell rate = (sum_j cos(k_j x - k_j phi) + 1.5)/4.5: linear in the code [cos k x, sin k x]
+    readout = []
+    for b, m in enumerate(modules):
+        kphi = m.phases @ m.k.T  # (cells, 3)
+        r = np.zeros((kphi.shape[0], 6 * len(modules)))
+        r[:, 6 * b:6 * b + 3] = np.cos(kphi)
+        r[:, 6 * b + 3:6 * b + 6] = np.sin(kphi)
+        readout.append(r)
+        if not np.allclose((codes @ r.T + 1.5) / 4.5, grid_rates(m, pos)):  # pragma: no cover
+            raise RuntimeError("grid readout does not reproduce the plane-wave rates")
+    return World(f"grid{rows}x{cols}", graph, nodes, actions, transition, matrices, codes,
+                 np.concatenate(readout), 1.5, 4.5, float(params.max_rate))
+
+
+def _ring_world(n: int, params: GridParams, rng: np.random.Generator) -> World:
+    graph = nx.cycle_graph(n)
+    nodes = list(range(n))
+    # "ring modules" play the grid modules' role: periods of 3, 3·ratio, 3·ratio², … nodes (the
+    # grid world's smallest module spans 3 node spacings), i.e. frequencies n / period
+    freqs = np.unique([max(1, round(n / (3 * params.ratio**k))) for k in range(params.modules)])
+    theta = 2 * math.pi * np.arange(n) / n
+    codes = np.concatenate([np.stack([np.cos(f * theta), np.sin(f * theta)], 1) for f in freqs], 1)
+    actions = ["forward", "back", "stay"]
+    matrices = []
+    for step in (1, -1, 0):
+        m = np.zeros((2 * freqs.size, 2 * freqs.size))
+        for b, f in enumerate(freqs):
+            ang = 2 * math.pi * f * step / n
+            c, s = math.cos(ang), math.sin(ang)
+            m[2 * b:2 * b + 2, 2 * b:2 * b + 2] = [[c, -s], [s, c]]
+        matrices.append(m)
+    transition = {(k, a): (k + step) % n for k in nodes for a, step in enumerate((1, -1, 0))}
+    phases = rng.uniform(0, 2 * math.pi, (freqs.size, params.cells_per_module))
+    readout = np.zeros((freqs.size * params.cells_per_module, 2 * freqs.size))
+    for b in range(freqs.size):
+        rows = slice(b * params.cells_per_module, (b + 1) * params.cells_per_module)
+        readout[rows, 2 * b] = np.cos(phases[b])
+        readout[rows, 2 * b + 1] = np.sin(phases[b])
+    return World(f"ring{n}", graph, nodes, actions, transition, matrices, codes, readout, 1.0, 2.0,
+                 float(params.max_rate))
+
+
+def make_world(spec: str, params: GridParams, rng: np.random.Generator, node_spacing: float = 0.1) -> World:
+    """Build ``gridNxM`` (e.g. grid10x10) or ``ringN`` (e.g. ring30)."""
+    m = re.fullmatch(r"grid(\d+)x(\d+)", spec)
+    if m:
+        rows, cols = int(m.group(1)), int(m.group(2))
+        if not (2 <= rows <= 50 and 2 <= cols <= 50):
+            raise ValueError(f"graph {spec!r}: grid sizes must lie in [2, 50]")
+        return _grid_world(rows, cols, params, rng, node_spacing)
+    m = re.fullmatch(r"ring(\d+)", spec)
+    if m:
+        n = int(m.group(1))
+        if not 3 <= n <= 2000:
+            raise ValueError(f"graph {spec!r}: a ring needs 3 … 2000 nodes")
+        return _ring_world(n, params, rng)
+    raise ValueError(f"graph must be 'gridNxM' (e.g. grid10x10) or 'ringN' (e.g. ring30), got {spec!r}")
+
+
+def random_walk(world: World, steps: int, rng: np.random.Generator, straight_bias: float = 0.5,
+                start: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Nodes (steps + 1) and actions (steps) of a random walk with a straight-line bias.
+
+    The walk repeats its last move with probability ``straight_bias`` when it can, else picks
+    uniformly among the available actions (including "stay").
+    """
+    if steps < 1:
+        raise ValueError(f"a walk needs steps >= 1, got {steps}")
+    if not 0 <= straight_bias < 1:
+        raise ValueError(f"straight_bias must lie in [0, 1), got {straight_bias}")
+    node = int(rng.integers(world.n_nodes)) if start is None else start
+    nodes, acts = [node], []
+    last = None
+    for _ in range(steps):
+        allowed = [a for a in range(len(world.actions)) if (node, a) in world.transition]
+        if last is not None and last in allowed and rng.random() < straight_bias:
+            a = last
+        else:
+            a = int(rng.choice(allowed))
+        node = world.transition[(node, a)]
+        nodes.append(node)
+        acts.append(a)
+        last = a
+    return np.array(nodes), np.array(acts)

@@ -1,0 +1,161 @@
+"""Grid codes, graph worlds, the memory-neuron circuit, foraging and spiking pattern completion."""
+
+import math
+
+import numpy as np
+import pytest
+from brian2 import second
+
+from engramlab.analysis.attention import softmax
+from engramlab.analysis.foraging import place_fields, skaggs_information
+from engramlab.analysis.grid import (
+    GridModule,
+    action_matrix,
+    autocorrelogram,
+    grid_rates,
+    grid_spacing_orientation,
+    gridness,
+    module_code,
+    wave_vectors,
+)
+from engramlab.analysis.navigation import walk_stats
+from engramlab.models.hippocampal import GridParams, make_modules
+from engramlab.protocols.worlds import make_world, random_walk
+
+
+def square_map(module, bins=100, box=1.0):
+    xs = (np.arange(bins) + 0.5) * box / bins
+    xx, yy = np.meshgrid(xs, xs, indexing="ij")
+    return grid_rates(module, np.stack([xx.ravel(), yy.ravel()], 1))[:, 0].reshape(bins, bins)
+
+
+@pytest.mark.parametrize("spacing,orientation", [(0.3, 0.0), (0.42, 0.4), (0.25, 0.9)])
+def test_vertex_spacing_and_orientation_are_what_we_configure(spacing, orientation):
+    m = GridModule(spacing, orientation, np.array([[0.13, 0.31]]))
+    k = wave_vectors(spacing, orientation)
+    assert np.allclose(np.linalg.norm(k, axis=1), 4 * math.pi / (math.sqrt(3) * spacing))
+    # the field lattice: a peak at the phase and at phase + spacing along the orientation
+    for ang in (orientation, orientation + math.pi / 3):
+        p = m.phases[0] + spacing * np.array([math.cos(ang), math.sin(ang)])
+        assert grid_rates(m, p[None])[0, 0] == pytest.approx(1.0)
+    ac = autocorrelogram(square_map(m))
+    s, _ = grid_spacing_orientation(ac, 0.01)
+    assert s == pytest.approx(spacing, rel=0.04)
+    assert gridness(ac, 0.01) > 1.0
+
+
+def test_action_matrices_path_integrate_and_invert():
+    mods = make_modules(GridParams(modules=3), np.random.default_rng(0))
+    rng = np.random.default_rng(1)
+    x = rng.uniform(0, 1, (1, 2))
+    code = np.concatenate([module_code(m, x) for m in mods], 1)[0]
+    steps = rng.normal(0, 0.05, (200, 2))
+    for d in steps:
+        code = action_matrix(mods, d) @ code
+    target = np.concatenate([module_code(m, x + steps.sum(0)) for m in mods], 1)[0]
+    assert np.allclose(code, target, atol=1e-9)
+    w = action_matrix(mods, steps[0])
+    assert np.allclose(w @ action_matrix(mods, -steps[0]), np.eye(w.shape[0]))
+    assert np.allclose(w.T @ w, np.eye(w.shape[0]))  # rotations
+
+
+def test_worlds_and_walks():
+    rng = np.random.default_rng(0)
+    world = make_world("grid10x10", GridParams(), rng)
+    assert world.n_nodes == 100 and world.n_directed_edges == 100 + 2 * 180
+    codes = world.rates(world.codes)
+    unit = codes / np.linalg.norm(codes, axis=1, keepdims=True)
+    sim = unit @ unit.T
+    np.fill_diagonal(sim, -1)
+    assert sim.max() < 0.999  # every node has its own position code
+    nodes, acts = random_walk(world, 500, rng, 0.5)
+    for a, b, act in zip(nodes[:-1], nodes[1:], acts, strict=True):
+        assert world.transition[(a, act)] == b
+    ring = make_world("ring30", GridParams(), rng)
+    code = ring.codes[0]
+    for _ in range(30):
+        code = ring.matrices[0] @ code
+    assert np.allclose(code, ring.codes[0])  # 30 steps forward round the ring
+    with pytest.raises(ValueError, match="gridNxM"):
+        make_world("torus5", GridParams(), rng)
+    with pytest.raises(ValueError, match="steps"):
+        random_walk(world, 0, rng)
+
+
+def test_walk_stats_baselines_and_zero_shot():
+    # path 0 -> 1 -> 0 -> 2 -> 0: returning to 0 from 2 is a known node by a new edge
+    nodes = np.array([0, 1, 0, 2, 0])
+    s = walk_stats(nodes, np.zeros(5, dtype=np.int64), 3, 7)
+    assert s.node_seen.tolist() == [False, True, False, True]
+    assert s.edge_seen.tolist() == [False, False, False, False]
+    assert s.zero_shot.tolist() == [False, True, False, True]
+
+
+def test_place_field_and_skaggs_reference_values():
+    rm = np.zeros((20, 20))
+    rm[5:9, 5:9] = 10.0
+    occ = np.ones_like(rm)
+    n, area = place_fields(rm, 0.05)
+    assert n == 1 and area == pytest.approx(16 * 0.05**2)
+    # uniform occupancy, one field covering 16/400: I = log2(400/16)
+    assert skaggs_information(rm, occ) == pytest.approx(math.log2(400 / 16))
+    rm2 = rm.copy()
+    rm2[14:18, 14:18] = 10.0
+    assert place_fields(rm2, 0.05)[0] == 2
+
+
+@pytest.mark.slow
+def test_memory_neurons_compute_causal_attention_in_spikes():
+    from engramlab.analysis.navigation import analyse_navigation, navigation_summary
+    from engramlab.protocols.navigation import NavigationConfig, run_navigation
+    res = run_navigation(NavigationConfig(graph="grid8x8", steps=250, environments=2, seed=3))
+    a = analyse_navigation(res)
+    s = navigation_summary(a)
+    assert s["attention_agreement"] >= 0.95
+    assert s["softmax_weight_error"] < 0.08
+    assert s["zero_shot_accuracy"] >= 0.9
+    assert s["accuracy"] > s["edge_agent_accuracy"] + 0.15
+    assert abs(s["accuracy"] - s["node_agent_accuracy"]) < 0.1
+    # the spike fractions follow the softmax weights of NumPy attention
+    w, sw = a.softmax_weights.ravel(), a.spike_weights.ravel()
+    assert np.corrcoef(w, sw)[0, 1] > 0.95
+    # memories are causal and per environment: no spikes from memories not yet written
+    counts_future = a.spike_weights[np.triu_indices(a.steps, 1)]
+    assert counts_future.max() == 0
+    # a second environment keeps the structure (keys) and re-draws the observations
+    obs = res["observation"]
+    nodes = res["node"]
+    first = dict(zip(nodes[:251], obs[:251], strict=True))
+    second_env = dict(zip(nodes[251:], obs[251:], strict=True))
+    common = set(first) & set(second_env)
+    assert np.mean([first[n] != second_env[n] for n in common]) > 0.8
+
+
+def test_softmax_reference_for_circuit_weights():
+    # the circuit divides exp(beta (h - 1)) by its sum: softmax over active memories
+    h = np.array([0.9, 1.0, 0.5])
+    ex = np.exp(30 * (h - 1))
+    assert np.allclose(ex / ex.sum(), softmax(h, 30))
+
+
+@pytest.mark.slow
+def test_foraging_grids_and_place_cells():
+    from engramlab.analysis.foraging import analyse_foraging, foraging_summary
+    from engramlab.protocols.foraging import ForagingConfig, run_foraging
+    res = run_foraging(ForagingConfig(duration=300 * second, seed=1))
+    s = foraging_summary(analyse_foraging(res))
+    assert all(g > 1.0 for g in s["gridness"])
+    assert all(e < 0.1 for e in s["spacing_error"])
+    assert all(abs(r - 1.42) < 0.1 for r in s["spacing_ratios"])
+    assert s["place_cells_single_field_fraction"] >= 0.75
+
+
+@pytest.mark.slow
+def test_spiking_pattern_completion_collapses_near_014():
+    from engramlab.protocols.pattern_completion import PatternCompletionConfig, run_pattern_completion
+    res = run_pattern_completion(PatternCompletionConfig(n=150, loads=(0.05, 0.1, 0.2, 0.3), trials=1,
+                                                         cues=8, seed=2))
+    load, ov = res["load"], res["overlap"]
+    by = {round(float(x), 2): ov[load == x].mean() for x in np.unique(load)}
+    assert by[0.05] > 0.95 and by[0.1] > 0.9
+    assert by[0.2] < 0.85 and by[0.3] < 0.7
