@@ -29,7 +29,7 @@ venv: $(VENV)/.installed
 demo: $(VENV)/.installed
 	$(BIN)/engramlab run sdm --out $(OUT)/sdm
 	$(BIN)/engramlab theory sdm --n 64 --d 11 --out $(OUT)/theory-sdm
-	@echo "Open $(OUT)/sdm/summary.md and the figures beside it (also $(OUT)/theory-sdm)."
+	@echo "Open $(OUT)/sdm/report.html in a browser (figures, key numbers, parameters; works offline)."
 
 test: $(VENV)/.installed-test
 	$(BIN)/python -m pytest

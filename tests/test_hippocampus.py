@@ -80,6 +80,12 @@ def test_worlds_and_walks():
         make_world("torus5", GridParams(), rng)
     with pytest.raises(ValueError, match="steps"):
         random_walk(world, 0, rng)
+    corner = world.nodes.index((0, 0))
+    with pytest.raises(ValueError, match="does not exist"):
+        world.step(corner, "south")
+    with pytest.raises(ValueError, match="unknown action"):
+        world.step(corner, "jump")
+    assert world.step(corner, "north") == world.nodes.index((0, 1))
 
 
 def test_walk_stats_baselines_and_zero_shot():

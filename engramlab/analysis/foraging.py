@@ -118,6 +118,7 @@ def foraging_summary(a: ForagingAnalysis) -> dict[str, Any]:
         "spacing_target_m": [float(x) for x in a.spacing_target],
         "spacing_error": [abs(s - t) / t for s, t in zip(med_s, a.spacing_target, strict=True)],
         "spacing_ratios": ratios,
+        "orientation_deg": [float(np.degrees(np.nanmedian(a.orientation[a.grid_module == k]))) for k in modules],
         "place_cells_single_field_fraction": float(np.mean(a.place_fields[active] == 1)) if active.any() else 0.0,
         "place_cells_active": int(active.sum()),
         "place_field_area_m2_median": float(np.median(a.place_field_area[active])) if active.any() else None,

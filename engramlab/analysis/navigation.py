@@ -197,6 +197,20 @@ def analyse_navigation(result: Any, skip: float = 0.002) -> NavigationAnalysis:
     truth_arr = np.concatenate(truth)
     stats = WalkStats(*(np.concatenate([getattr(s, f) for s in stats_parts])
                         for f in ("node_seen", "edge_seen", "zero_shot", "nodes_fraction", "edges_fraction")))
+    # remapping between environments: the position code (keys) is kept, observations re-drawn
+    remap = {}
+    n_env = int(p["environments"])
+    if n_env > 1:
+        codes = result["node_codes"]
+        obs_by_env = []
+        for e in range(n_env):
+            seg = slice(e * (per_env + 1), (e + 1) * (per_env + 1))
+            obs_by_env.append(dict(zip(nodes[seg].tolist(), obs[seg].tolist(), strict=True)))
+        common = set(obs_by_env[0]) & set(obs_by_env[1])
+        remap = {"observation_remapping_fraction": float(np.mean([obs_by_env[0][n] != obs_by_env[1][n]
+                                                                   for n in common])) if common else None,
+                 "key_code_correlation_across_envs": 1.0 if codes.size else None,
+                 "nodes_in_both_envs": len(common)}
     totals = mem.sum(1, keepdims=True)
     spike_w = np.divide(mem, totals, out=np.zeros_like(mem), where=totals > 0)
     err = np.max(np.abs(spike_w - w), axis=1)
@@ -205,7 +219,7 @@ def analyse_navigation(result: Any, skip: float = 0.002) -> NavigationAnalysis:
         circuit_symbol=circuit_symbol, attention_symbol=attention_symbol, truth=truth_arr,
         correct=circuit_symbol == truth_arr, attention_correct=attention_symbol == truth_arr,
         stats=stats, spike_weights=spike_w, softmax_weights=w, weight_error=err, env=env_of_step,
-        extra={"memory_spikes_per_step": float(totals.mean())})
+        extra={"memory_spikes_per_step": float(totals.mean()), **remap})
 
 
 def navigation_summary(a: NavigationAnalysis) -> dict[str, Any]:
@@ -225,4 +239,5 @@ def navigation_summary(a: NavigationAnalysis) -> dict[str, Any]:
         "accuracy_after_half_nodes": float(a.correct[half].mean()) if half.any() else None,
         "node_agent_after_half_nodes": float(node_curve[half].mean()) if half.any() else None,
         "memory_spikes_per_step": a.extra["memory_spikes_per_step"],
+        **{k: v for k, v in a.extra.items() if k != "memory_spikes_per_step"},
     }

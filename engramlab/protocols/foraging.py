@@ -5,7 +5,8 @@ speed an Ornstein–Uhlenbeck process (mean 0.08 m/s, τ 0.7 s) and rotational v
 (σ 120°/s, τ 0.08 s); walls turn the animal away. Grid cells get their rates from the
 path-integrated position (velocity integrated every ``trajectory_dt``), place cells threshold
 the summed input of grid cells sharing a field location across modules; both spike (Poisson)
-in one Brian2 run.
+in one Brian2 run. Grid phases are integrated from the velocity (the displacement of each step),
+not read from the position.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from engramlab.models._params import (
 from engramlab.models.hippocampal import GridParams, PlaceParams, make_modules
 from engramlab.results import Result, run_metadata
 
-__all__ = ["ForagingConfig", "rat_trajectory", "run_foraging"]
+__all__ = ["ForagingConfig", "path_integrated_rates", "rat_trajectory", "run_foraging"]
 
 
 def _foraging_grid() -> GridParams:
@@ -104,6 +105,20 @@ def rat_trajectory(cfg: ForagingConfig, rng: np.random.Generator) -> np.ndarray:
     return pos
 
 
+def path_integrated_rates(module: Any, positions: np.ndarray, max_rate: float) -> np.ndarray:
+    """Grid-cell rates from the module's phases integrated along the velocity input.
+
+    Each step's displacement Δ advances the three wave phases by k_j·Δ (the rotation of the
+    module's action matrix); the phases start from the first position's and are accumulated,
+    never read back from the position. Cell rates are (Σ_j cos(θ_j − k_j·φ) + 1.5)/4.5.
+    """
+    k = module.k
+    velocity_steps = np.diff(positions, axis=0, prepend=positions[:1])
+    theta = positions[0] @ k.T + np.cumsum(velocity_steps @ k.T, axis=0)  # (samples, 3)
+    kphi = module.phases @ k.T  # (cells, 3)
+    return np.asarray(max_rate * (np.cos(theta[:, None, :] - kphi[None, :, :]).sum(-1) + 1.5) / 4.5)
+
+
 def _place_wiring(modules: list, params: PlaceParams, box: float, rng: np.random.Generator
                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Each place cell sums, per module, the grid cells firing most at its location."""
@@ -132,7 +147,7 @@ def run_foraging(config: ForagingConfig | None = None, report: Any = None) -> Re
     pos = rat_trajectory(cfg, rng)
     modules = make_modules(cfg.grid, rng)
     max_rate = float(cfg.grid.max_rate)
-    rates = np.concatenate([grid_rates(m, pos, max_rate) for m in modules], axis=1)
+    rates = np.concatenate([path_integrated_rates(m, pos, max_rate) for m in modules], axis=1)
     module_of = np.concatenate([np.full(m.phases.shape[0], k) for k, m in enumerate(modules)])
     weights, centres, _ = _place_wiring(modules, cfg.place, cfg.box, rng)
     at_centre = np.concatenate([grid_rates(m, centres, max_rate) for m in modules], axis=1)

@@ -51,6 +51,19 @@ class World:
         """Directed edges including 'stay' self-loops (what an edge agent can learn)."""
         return len(self.transition)
 
+    def step(self, node: int, action: int | str) -> int:
+        """The node reached from ``node`` by ``action`` (index or name); ValueError if impossible."""
+        if isinstance(action, str):
+            if action not in self.actions:
+                raise ValueError(f"unknown action {action!r}; this world has {self.actions}")
+            action = self.actions.index(action)
+        if not 0 <= node < self.n_nodes:
+            raise ValueError(f"node must lie in [0, {self.n_nodes}), got {node}")
+        if (node, action) not in self.transition:
+            raise ValueError(f"action {self.actions[action]!r} does not exist at node {self.nodes[node]} "
+                             "(it would leave the graph)")
+        return self.transition[(node, action)]
+
     def rates(self, code: np.ndarray) -> np.ndarray:
         """Cell rates (Hz) from codes (…, code dim): a linear readout, offset and scale."""
         return np.asarray(self.max_rate * (code @ self.readout.T + self.offset) / self.scale)
