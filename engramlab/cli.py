@@ -133,6 +133,23 @@ def build_parser() -> argparse.ArgumentParser:
         _add_run_options(sp, f"results/{name}")
         sp.set_defaults(func=_lazy("run_hippocampus", func))
 
+    sw = sub.add_parser("sweep", help="run a protocol over a grid of parameters and seeds (resumable; "
+                                      "process pool or Dask)")
+    sw.add_argument("protocol", choices=("sdm", "eyeblink", "associative", "navigation", "foraging",
+                                         "pattern-completion"))
+    sw.add_argument("--param", action="append", metavar="NAME=V1,V2,...",
+                    help="values of one parameter (repeat for a grid), e.g. --param d=18,21,24")
+    sw.add_argument("--set", action="append", metavar="KEY=VALUE",
+                    help="a fixed override applied to every point")
+    sw.add_argument("--seeds", type=_positive_int("--seeds"), default=1, help="seeds per point (0 … N-1)")
+    sw.add_argument("--workers", type=_positive_int("--workers"), default=1, help="parallel workers")
+    sw.add_argument("--scheduler", default=None, help="Dask scheduler address (tcp://host:8786)")
+    sw.add_argument("--dask", choices=("local",), default=None, help="run on a Dask LocalCluster")
+    sw.add_argument("--quick", action="store_true", help="quick version of every point")
+    sw.add_argument("--out", required=True, help="sweep folder (re-use it to resume)")
+    sw.add_argument("-q", "--quiet", action="store_true")
+    sw.set_defaults(func=_lazy("sweep", "sweep_cmd"))
+
     lab = sub.add_parser("lab", help="teaching labs: list them, run one")
     lsub = lab.add_subparsers(dest="lab_command", metavar="ACTION")
     lsub.required = True

@@ -1,0 +1,81 @@
+"""``engramlab sweep``: a protocol over a grid of parameters and seeds, resumable, local or on Dask."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from engramlab.commands._common import finish_run, print_table, write_table
+
+__all__ = ["sweep_cmd"]
+
+
+def _figure(rows: list[dict[str, Any]], param: str, metric: str) -> Any:
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(6, 4), layout="constrained")
+    ax = fig.subplots()
+    others = sorted({tuple((k, v) for k, v in r.items() if k not in (param, metric, "point", "seed")
+                           and isinstance(v, str)) for r in rows})
+    for other in others:
+        sel = [r for r in rows if all(r.get(k) == v for k, v in other) and r.get(metric) is not None]
+        xs = sorted({r[param] for r in sel}, key=lambda v: float(v) if _isnum(v) else str(v))
+        means = [np.mean([r[metric] for r in sel if r[param] == x]) for x in xs]
+        sds = [np.std([r[metric] for r in sel if r[param] == x]) for x in xs]
+        label = ", ".join(f"{k}={v}" for k, v in other) or "all"
+        xv = [float(x) for x in xs] if all(_isnum(x) for x in xs) else list(range(len(xs)))
+        ax.errorbar(xv, means, yerr=sds, marker="o", capsize=3, label=label)
+        if not all(_isnum(x) for x in xs):
+            ax.set_xticks(xv, xs)
+    ax.set_xlabel(param)
+    ax.set_ylabel(metric)
+    ax.legend(frameon=False, fontsize=8)
+    ax.set_title(f"{metric} vs {param} (mean ± SD over seeds)")
+    return fig
+
+
+def _isnum(v: Any) -> bool:
+    try:
+        float(v)
+        return True
+    except (TypeError, ValueError):
+        return False
+
+
+def sweep_cmd(args: argparse.Namespace) -> int:
+    """Plan, run (resuming) and summarise a sweep."""
+    from engramlab.results import run_metadata, save_figure
+    from engramlab.sweep import METRICS, parse_params, plan_sweep, run_sweep, sweep_table
+
+    params = parse_params(args.param or [])
+    points = plan_sweep(args.protocol, params, args.seeds, args.quick, tuple(args.set or ()))
+    scheduler = "local" if args.dask == "local" else args.scheduler
+    out = Path(args.out)
+    run_sweep(points, out, workers=args.workers, scheduler=scheduler,
+              log=(lambda s: None) if args.quiet else print)
+    rows = sweep_table(points, out)
+    metrics = [m for m in METRICS[args.protocol] if any(r.get(m) is not None for r in rows)]
+    figures = []
+    if params and metrics and rows:
+        first = next(iter(params))
+        save_figure(_figure(rows, first, metrics[0]), out, "sweep")
+        figures.append(("sweep", f"{metrics[0]} against {first} for each combination of the other "
+                                 "parameters, mean ± SD over seeds."))
+    header = list(rows[0].keys()) if rows else []
+    lines = [",".join(header)] + [",".join(str(r.get(h, "")) for h in header) for r in rows]
+    (out / "sweep.csv").write_text("\n".join(lines) + "\n")
+    summary = {"protocol": args.protocol, "points": len(points), "finished": len(rows),
+               "params": params, "seeds": args.seeds, "rows": rows,
+               "metadata": run_metadata(None, command="sweep", scheduler=scheduler or "process-pool")}
+    table = {f"{r['point']} seed {r['seed']} " + " ".join(f"{k}={r[k]}" for k in params): ", ".join(
+        f"{m}={r.get(m)}" for m in metrics) for r in rows}
+    write_table(out / "summary.md", f"Sweep of {args.protocol}", table)
+    finish_run(out, f"Sweep of {args.protocol}", "One row per point; every point has its own "
+               "results folder under points/.", figures, summary, quiet=True)
+    if not args.quiet:
+        print_table(f"Sweep of {args.protocol} ({len(rows)}/{len(points)} points)", table)
+        print(f"table: {out / 'sweep.csv'}\nreport: {out / 'report.html'}")
+    return 0

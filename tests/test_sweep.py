@@ -1,0 +1,69 @@
+"""Sweeps: planning, resume after a kill, and the Dask path on a LocalCluster of 2 workers."""
+
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from engramlab.sweep import parse_params, plan_sweep, run_sweep, sweep_table
+
+TINY = ["--param", "n=30,40,50", "--set", "trials=1", "--set", "cues=2", "--set", "loads=[0.05, 0.2]"]
+
+
+def test_plan_and_parse():
+    params = parse_params(["r=1000,2000", "d=10"])
+    assert params == {"r": ["1000", "2000"], "d": ["10"]}
+    points = plan_sweep("sdm", params, seeds=2, quick=True)
+    assert len(points) == 4 and len({p.key for p in points}) == 4
+    assert plan_sweep("sdm", params, 2, True)[0].key == points[0].key  # stable ids
+    with pytest.raises(ValueError, match="NAME=V1"):
+        parse_params(["r"])
+    with pytest.raises(ValueError, match="unknown protocol"):
+        plan_sweep("dance", {}, 1, True)
+
+
+def _points_done(out):
+    return sorted((out / "points").glob("*/done.json")) if (out / "points").exists() else []
+
+
+@pytest.mark.slow
+def test_killed_sweep_resumes_without_redoing_points(tmp_path):
+    out = tmp_path / "sweep"
+    cmd = [sys.executable, "-m", "engramlab.cli", "sweep", "pattern-completion", *TINY, "--out", str(out), "-q"]
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 300
+    while time.time() < deadline and not _points_done(out) and proc.poll() is None:
+        time.sleep(0.2)
+    assert proc.poll() is None, "the sweep ended before it could be killed"
+    proc.kill()
+    proc.wait()
+    first = _points_done(out)
+    assert 1 <= len(first) < 3, "the sweep should have been killed midway"
+    stamps = {p: p.stat().st_mtime_ns for p in first}
+    result = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr
+    done = _points_done(out)
+    assert len(done) == 3
+    assert all(p.stat().st_mtime_ns == stamps[p] for p in first)  # not redone
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["finished"] == 3 and (out / "sweep.csv").exists() and (out / "report.html").exists()
+    # every finished point has its whole result (done.json is written last)
+    for marker in done:
+        assert (marker.parent / "summary.json").exists() and (marker.parent / "result.npz").exists()
+
+
+@pytest.mark.slow
+def test_dask_local_cluster_with_two_workers(tmp_path):
+    pytest.importorskip("distributed")
+    points = plan_sweep("pattern-completion", {"n": ["30", "40"]}, seeds=1, quick=True)
+    points = [p.__class__(p.protocol, (*p.overrides, "trials=1", "cues=2", "loads=[0.05]"), p.seed, p.quick)
+              for p in points]
+    ran = run_sweep(points, tmp_path, workers=2, scheduler="local", log=lambda s: None)
+    assert len(ran) == 2
+    rows = sweep_table(points, tmp_path)
+    assert len(rows) == 2 and all(r["spiking_capacity"] is None or r["spiking_capacity"] > 0 for r in rows)
+    assert run_sweep(points, tmp_path, workers=2, scheduler="local", log=lambda s: None) == []  # resumed: nothing to do
+    assert all(Path(tmp_path / "points" / p.key / "result.npz").exists() for p in points)
