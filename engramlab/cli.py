@@ -184,6 +184,12 @@ def _add_run_options(p: argparse.ArgumentParser, default_out: str) -> None:
     p.add_argument("--quick", action="store_true", help="small, fast version (for CI and a first look)")
     p.add_argument("--out", default=default_out, help=f"output folder (default {default_out})")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress or table output")
+    p.add_argument("--device", choices=("runtime", "cpp_standalone"), default=None,
+                   help="runtime (numpy/cython target, the default) or cpp_standalone (the whole "
+                        "protocol as one compiled C++ program: a build of ~10-30 s, then several "
+                        "times faster; for large networks and long protocols)")
+    p.add_argument("--threads", type=_positive_int("--threads", 0), default=None,
+                   help="OpenMP threads of cpp_standalone (default 0: none)")
 
 
 def _lazy(module: str, func: str) -> Any:
@@ -204,6 +210,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     if args.command == "theory" and args.topic == "sdm" and args.d > args.n:
         parser.error(f"--d must satisfy 1 <= d <= n = {args.n}, got {args.d}")
+    if getattr(args, "device", None) or getattr(args, "threads", None) is not None:
+        # --device/--threads are shorthands for the config keys of every protocol
+        args.set = list(args.set or [])
+        if args.device:
+            args.set.append(f'device="{args.device}"')
+        if args.threads is not None:
+            args.set.append(f"threads={args.threads}")
     try:
         return int(args.func(args))
     except ValueError as exc:

@@ -187,3 +187,50 @@ def test_bad_inputs_named():
         net.write(np.zeros(16), np.zeros(5))
     with pytest.raises(ValueError, match="only 0 and 1"):
         net.read(np.full(16, 3))
+
+
+def _schedule(net, pats):
+    net.rest()
+    for p in pats:
+        net.write(p, p)
+    for p in pats:
+        net.read(p)
+
+
+def test_cpp_standalone_gives_the_same_spikes_as_runtime_and_reruns_without_compiling(tmp_path):
+    """One compiled C++ program reproduces the runtime network spike for spike; a new schedule of
+    the same length re-runs the binary (run_args) and still matches a runtime network."""
+    import shutil
+    if shutil.which("g++") is None:
+        pytest.skip("needs a C++ compiler")
+    rng = np.random.default_rng(0)
+    first, second = rng.integers(0, 2, (2, 3, 16)).astype(bool)
+    cfg = dict(n=16, r=300, m=16, d=5, target="numpy", seed=9)
+
+    def runtime(pats):
+        net = CerebellarSDM(CerebellumConfig(**cfg))
+        _schedule(net, pats)
+        return net.run()
+
+    ref_first, ref_second = runtime(first), runtime(second)
+    net = CerebellarSDM(CerebellumConfig(**cfg, device="cpp_standalone"), build_dir=str(tmp_path / "sa"))
+    _schedule(net, first)
+    rec_first = net.run()
+    assert net.timings["compile"] > 0
+    net.new_schedule()
+    _schedule(net, second)
+    rec_second = net.run()
+    assert "rerun" in net.timings and net.timings["rerun"] < net.timings["build_and_run"]
+    for ref, rec in ((ref_first, rec_first), (ref_second, rec_second)):
+        for pop in ("mossy", "granule", "purkinje", "olive", "nuclei"):
+            np.testing.assert_array_equal(ref.spikes[pop][1], rec.spikes[pop][1], err_msg=pop)
+            np.testing.assert_allclose(ref.spikes[pop][0], rec.spikes[pop][0], atol=1e-9, err_msg=pop)
+        np.testing.assert_allclose(ref.weights, rec.weights, rtol=1e-9, atol=1e-18)
+        np.testing.assert_array_equal(ref.slot_address, rec.slot_address)
+    assert not np.array_equal(ref_first.weights, ref_second.weights)  # the re-run really changed input
+    net.new_schedule()
+    net.rest()
+    with pytest.raises(ValueError, match="runs 7 slots"):
+        net.run()
+    after = CerebellarSDM(CerebellumConfig(n=16, r=50, m=16, d=5, target="numpy"))
+    assert after.run().duration == 0.0  # the process is back on the runtime device

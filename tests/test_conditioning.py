@@ -163,3 +163,30 @@ def test_microzone_config_errors():
         zone.add_trial(1.0, "tone", 0.2, 0.3, (5,), 0.25)
     with pytest.raises(ValueError, match=r"built for trials of 1\.0 s"):
         zone.add_trial(0.5, "tone", 0.1, 0.2)
+
+
+@pytest.mark.slow
+def test_microzone_cpp_standalone_reproduces_runtime_spikes(tmp_path):
+    """The whole trial protocol as one compiled C++ program gives the runtime network's spikes."""
+    import shutil
+    if shutil.which("g++") is None:
+        pytest.skip("needs a C++ compiler")
+    records = []
+    for device in ("runtime", "cpp_standalone"):
+        zone = CerebellarMicrozone(MicrozoneConfig(r=200, m=4, n_dcn=1, target="numpy", device=device, seed=5),
+                                   trial_period=0.4)
+        for paired in (True, True, False):
+            zone.add_trial(0.4, "tone", 0.05, 0.28, (0, 1, 2, 3) if paired else (), 0.25)
+        records.append(zone.run())
+        if device == "cpp_standalone":
+            assert zone.timings["compile"] > 0 and zone.timings["simulate"] > 0
+            with pytest.raises(ValueError, match="runs once"):
+                zone.add_trial(0.4, "tone", 0.05, 0.28)
+                zone.run()
+    a, b = records
+    assert a.spikes["granule"][0].size > 100 and a.spikes["olive"][0].size > 0
+    for pop in ("mossy", "granule", "purkinje", "olive", "nuclei"):
+        np.testing.assert_array_equal(a.spikes[pop][1], b.spikes[pop][1], err_msg=pop)
+        np.testing.assert_allclose(a.spikes[pop][0], b.spikes[pop][0], atol=1e-9, err_msg=pop)
+    np.testing.assert_allclose(a.weights, b.weights, rtol=1e-9, atol=1e-18)
+    assert np.abs(b.weights - b.weights_initial).max() > 1e-13  # plasticity ran in the program (A)

@@ -165,3 +165,17 @@ def test_spiking_pattern_completion_collapses_near_014():
     by = {round(float(x), 2): ov[load == x].mean() for x in np.unique(load)}
     assert by[0.05] > 0.95 and by[0.1] > 0.9
     assert by[0.2] < 0.85 and by[0.3] < 0.7
+
+
+@pytest.mark.slow
+def test_pattern_completion_runs_as_one_standalone_program():
+    """The same protocol on cpp_standalone (its own random streams): recall still collapses with load."""
+    import shutil
+    if shutil.which("g++") is None:
+        pytest.skip("needs a C++ compiler")
+    from engramlab.protocols.pattern_completion import PatternCompletionConfig, run_pattern_completion
+    res = run_pattern_completion(PatternCompletionConfig(n=100, loads=(0.05, 0.3), trials=1, cues=6, seed=2,
+                                                         device="cpp_standalone"))
+    load, ov = res["load"], res["overlap"]
+    assert ov[load == 0.05].mean() > 0.95 and ov[load == 0.3].mean() < 0.7
+    assert res.metadata["device"] == "cpp_standalone" and res.metadata["timings"]["compile"] > 0

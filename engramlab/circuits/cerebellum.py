@@ -19,8 +19,10 @@ output                     DCN cells, disinhibited by the PC pause
 =========================  ====================================================================
 
 Every presentation occupies one *slot* of fixed duration inside a single ``Network.run``: the
-mossy-fibre volleys and climbing-fibre teaching spikes come from SpikeGeneratorGroups and the
-plasticity gate from a TimedArray, so presentations are schedules, never rebuilds. The
+mossy-fibre volleys and climbing-fibre teaching spikes come from SpikeGeneratorGroups (under
+``cpp_standalone``: from per-slot TimedArray tables, so a compiled program can be re-run with a
+new schedule) and the plasticity gate from a TimedArray, so presentations are schedules, never
+rebuilds. The
 granular layer is returned to rest at the start of every slot (a simulation shortcut for the
 silent interval between presentations, during which granule cells relax to rest); Purkinje and
 nuclear cells keep running.
@@ -29,6 +31,7 @@ nuclear cells keep running.
 from __future__ import annotations
 
 import dataclasses
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -36,10 +39,11 @@ import brian2 as b2
 import numpy as np
 from brian2 import ms, second
 
+from engramlab.circuits._device import run_network, select_device
 from engramlab.models._params import check_choice, check_int, check_quantity
 from engramlab.models.golgi import GolgiParams, golgi_group
 from engramlab.models.granule import GranuleParams, granule_group, volley_weight
-from engramlab.models.mossy import MossyFibreParams, n_lines, presentation_spikes
+from engramlab.models.mossy import MossyFibreParams, active_lines, n_lines, presentation_spikes
 from engramlab.models.nuclei import NucleiParams, nuclei_group
 from engramlab.models.plasticity import (
     PFPlasticityParams,
@@ -98,6 +102,12 @@ class CerebellumConfig:
         Brian2 runtime code-generation target: numpy needs no compiler and suits small
         networks; cython compiles each model once (~30 s, cached in ~/.cython) and runs ~3×
         faster; auto uses cython when a compiler works, numpy otherwise.
+    device : {"runtime", "cpp_standalone"}
+        ``cpp_standalone`` generates and compiles one C++ program for the whole schedule (build
+        ~10 s) and runs several times faster than the runtime targets; schedule everything,
+        then call :meth:`CerebellarSDM.run` once.
+    threads : int
+        OpenMP threads of ``cpp_standalone`` (0: none).
     seed : int
         Seed of the connectivity (and of Poisson input); same seed → same spikes.
     """
@@ -119,6 +129,8 @@ class CerebellumConfig:
     dt: b2.Quantity = field(default_factory=lambda: 0.1 * ms)
     reset_granule: bool = True
     target: str = "auto"
+    device: str = "runtime"
+    threads: int = 0
     seed: int = 0
     mossy: MossyFibreParams = field(default_factory=MossyFibreParams)
     granule: GranuleParams = field(default_factory=GranuleParams)
@@ -135,6 +147,8 @@ class CerebellumConfig:
         check_choice(o, "scheme", self.scheme, ("kanerva", "granule"))
         check_choice(o, "activation", self.activation, ("radius", "topk"))
         check_choice(o, "target", self.target, ("numpy", "cython", "auto"))
+        check_choice(o, "device", self.device, ("runtime", "cpp_standalone"))
+        check_int(o, "threads", self.threads, 0, 256)
         check_int(o, "seed", self.seed, 0, 2**32 - 1)
         check_int(o, "design_patterns", self.design_patterns, 1)
         if self.scheme == "kanerva":
@@ -230,9 +244,19 @@ class CerebellarSDM:
     >>> record = sdm.run()                                               # doctest: +SKIP
     """
 
-    def __init__(self, config: CerebellumConfig) -> None:
+    def __init__(self, config: CerebellumConfig, build_dir: str | None = None) -> None:
         self.config = config
-        b2.prefs.codegen.target = config.target
+        self._standalone = config.device == "cpp_standalone"
+        self._build_dir = select_device(config.device, target=config.target, threads=config.threads,
+                                        build_dir=build_dir)
+        # Under cpp_standalone with volley input, the mossy fibres and the olive are driven from
+        # per-slot TimedArrays instead of SpikeGeneratorGroups: TimedArray values can be replaced
+        # with ``device.run(run_args=...)``, so a new schedule of the same length re-runs the
+        # compiled program (milliseconds) instead of regenerating and recompiling it.
+        self._slot_driven = (self._standalone and config.mossy.mode == "volley"
+                             and float(config.mossy.background_rate) == 0.0)
+        self._compiled_slots: int | None = None
+        self.timings: dict[str, float] = {}
         self._rng = np.random.default_rng(config.seed)
         self._input_rng = np.random.default_rng([config.seed, 1])
         self.selected, self.targets = self._draw_hard_locations()
@@ -269,8 +293,16 @@ class CerebellarSDM:
         self.clock = clock
         self.mf_weight = volley_weight(c.granule, c.threshold_inputs, c.dt)
 
-        self.mossy = b2.SpikeGeneratorGroup(n_lines(c.n, c.mossy.encoding), [], [] * second,
-                                            clock=clock, name="mossy")
+        slot_steps = round(float(c.slot / c.dt))
+        if self._slot_driven:
+            self.mossy = b2.NeuronGroup(
+                n_lines(c.n, c.mossy.encoding), "",
+                threshold="mf_drive(t, i) > 0.5 and timestep(t, dt) % slot_steps == volley_step",
+                namespace={"slot_steps": slot_steps, "volley_step": round(float(c.volley_time / c.dt))},
+                clock=clock, name="mossy")
+        else:
+            self.mossy = b2.SpikeGeneratorGroup(n_lines(c.n, c.mossy.encoding), [], [] * second,
+                                                clock=clock, name="mossy")
         elig = eligibility_state(c.plasticity, c.dt)
         self.granule = granule_group(c.r, c.granule, extra_equations=elig.equations,
                                      extra_reset=elig.reset, extra_namespace=elig.namespace,
@@ -316,7 +348,13 @@ class CerebellarSDM:
                                                 clock=clock)
         self.pf_purkinje.connect()
         self.pf_purkinje.w = c.plasticity.w0
-        self.olive = b2.SpikeGeneratorGroup(c.m, [], [] * second, clock=clock, name="olive")
+        if self._slot_driven:
+            self.olive = b2.NeuronGroup(
+                c.m, "", threshold="cf_drive(t, i) > 0.5 and timestep(t, dt) % slot_steps == cf_step",
+                namespace={"slot_steps": slot_steps, "cf_step": round(float(c.cf_time / c.dt))},
+                clock=clock, name="olive")
+        else:
+            self.olive = b2.SpikeGeneratorGroup(c.m, [], [] * second, clock=clock, name="olive")
         self.climbing_fibre = climbing_fibre_synapses(self.olive, self.purkinje, c.plasticity,
                                                       clock=clock)
         self.climbing_fibre.connect(j="i")
@@ -341,7 +379,10 @@ class CerebellarSDM:
         if c.activation == "topk":
             self.monitors["golgi"] = b2.SpikeMonitor(self.golgi, name="mon_golgi")
         self.network = b2.Network(*objects, *self.monitors.values())
-        self.weights_initial = self.weights()
+        # every PF→PC synapse starts at w0 (read back from the network only in runtime mode:
+        # a standalone network has no values before its program runs)
+        self.weights_initial = (np.full((c.r, c.m), float(c.plasticity.w0)) if self._standalone
+                                else self.weights())
 
     @property
     def top_k(self) -> int:
@@ -387,37 +428,102 @@ class CerebellarSDM:
 
     # running ---------------------------------------------------------------------------------
     def run(self, report: Any = None) -> CerebellumRecord:
-        """Run every scheduled slot not yet simulated, in one ``Network.run``, and return a record."""
+        """Run every scheduled slot not yet simulated, in one ``Network.run``, and return a record.
+
+        Under ``cpp_standalone`` the whole schedule becomes one C++ program, generated, compiled
+        and run here; after :meth:`new_schedule`, a schedule with the same number of slots
+        re-runs that program with new inputs (``device.run(run_args=...)``, no recompilation).
+        """
         c = self.config
-        if self._pending:
-            first = len(self._slots) - self._pending
-            t_start = float(self.network.t)
-            slot = float(c.slot)
-            dt = float(c.dt)
-            mf_i, mf_t, io_i, io_t = [], [], [], []
-            for s in range(first, len(self._slots)):
-                kind, address, value = self._slots[s]
-                t0 = t_start + (s - first) * slot
-                if kind != SLOT_KINDS["rest"]:
-                    li, lt = presentation_spikes(address, t0 + float(c.volley_time), c.mossy,
-                                                 self._input_rng, dt)
-                    mf_i.append(li)
-                    mf_t.append(lt)
-                if kind == SLOT_KINDS["write"]:
-                    on = np.flatnonzero(value)
-                    io_i.append(on)
-                    io_t.append(np.full(on.size, t0 + float(c.cf_time)))
-                self._gate_history.append(1.0 if kind == SLOT_KINDS["write"] else 0.0)
-            duration = self._pending * slot
+        if not self._pending:
+            return self._record if self._standalone and hasattr(self, "_record") else self.record()
+        if self._standalone and self._compiled_slots is not None:
+            return self._rerun()
+        first = len(self._slots) - self._pending
+        t_start = float(self.network.t) if not self._standalone else 0.0
+        slot = float(c.slot)
+        dt = float(c.dt)
+        mf_i, mf_t, io_i, io_t = [], [], [], []
+        for s in range(first, len(self._slots)):
+            kind, address, value = self._slots[s]
+            t0 = t_start + (s - first) * slot
+            if kind != SLOT_KINDS["rest"]:
+                li, lt = presentation_spikes(address, t0 + float(c.volley_time), c.mossy,
+                                             self._input_rng, dt)
+                mf_i.append(li)
+                mf_t.append(lt)
+            if kind == SLOT_KINDS["write"]:
+                on = np.flatnonzero(value)
+                io_i.append(on)
+                io_t.append(np.full(on.size, t0 + float(c.cf_time)))
+            self._gate_history.append(1.0 if kind == SLOT_KINDS["write"] else 0.0)
+        duration = self._pending * slot
+        self._gate = b2.TimedArray(np.asarray([*self._gate_history, 0.0]), dt=c.slot)
+        self.pf_purkinje.namespace["plasticity_gate"] = self._gate
+        if self._slot_driven:
+            mf_drive, cf_drive = self._drive_tables()
+            self._drives = {"mf": b2.TimedArray(mf_drive, dt=c.slot),
+                            "cf": b2.TimedArray(cf_drive, dt=c.slot)}
+            self.mossy.namespace["mf_drive"] = self._drives["mf"]
+            self.olive.namespace["cf_drive"] = self._drives["cf"]
+        else:
             mf_i, mf_t = self._with_background(mf_i, mf_t, t_start, duration)
             self.mossy.set_spikes(*self._spike_arrays(mf_i, mf_t, dt))
             self.olive.set_spikes(*self._spike_arrays(io_i, io_t, dt))
-            gate = np.asarray([*self._gate_history, 0.0])
-            self._gate = b2.TimedArray(gate, dt=c.slot)
-            self.pf_purkinje.namespace["plasticity_gate"] = self._gate
-            self.network.run(duration * second, report=report, namespace={})
-            self._pending = 0
-        return self.record()
+        self.timings.update(run_network(self.network, duration * second, self._build_dir, report))
+        self._pending = 0
+        if not self._standalone:
+            return self.record()
+        self._compiled_slots = len(self._slots)
+        self._record = self.record()
+        return self._record
+
+    def new_schedule(self) -> None:
+        """Start a fresh schedule from t = 0 for re-running a compiled standalone program.
+
+        Schedule exactly as many slots as the first run (any mix of writes, reads and rests,
+        any addresses and values), then call :meth:`run`: the program re-runs from its initial
+        state with the new inputs in milliseconds, without code generation or compilation.
+        """
+        if not self._standalone or self._compiled_slots is None:
+            raise ValueError("new_schedule() needs a cpp_standalone CerebellarSDM that has run once")
+        if not self._slot_driven:
+            raise ValueError("re-running a compiled program needs mossy.mode = 'volley' and "
+                             "mossy.background_rate = 0 Hz (spike-generator inputs are fixed at "
+                             "compile time)")
+        self._slots = []
+        self._gate_history = []
+        self._pending = 0
+
+    def _drive_tables(self) -> tuple[np.ndarray, np.ndarray]:
+        """Per-slot 0/1 tables of the mossy lines and climbing fibres that fire (last row: off)."""
+        c = self.config
+        slots = len(self._slots)
+        mf = np.zeros((slots + 1, n_lines(c.n, c.mossy.encoding)))
+        cf = np.zeros((slots + 1, c.m))
+        for s, (kind, address, value) in enumerate(self._slots):
+            if kind != SLOT_KINDS["rest"]:
+                mf[s, active_lines(address, c.mossy.encoding)] = 1.0
+            if kind == SLOT_KINDS["write"]:
+                cf[s] = value
+        return mf, cf
+
+    def _rerun(self) -> CerebellumRecord:
+        if len(self._slots) != self._compiled_slots:
+            raise ValueError(f"the compiled program runs {self._compiled_slots} slots; the new "
+                             f"schedule has {len(self._slots)}: schedule the same number, or build "
+                             "a new CerebellarSDM for a different length")
+        self._gate_history = [1.0 if k == SLOT_KINDS["write"] else 0.0 for k, _, _ in self._slots]
+        mf, cf = self._drive_tables()
+        run_args = {self._drives["mf"]: mf, self._drives["cf"]: cf,
+                    self._gate: np.asarray([*self._gate_history, 0.0])}
+        t0 = time.perf_counter()
+        b2.device.run(run_args=run_args, with_output=False)
+        self.timings.update(rerun=time.perf_counter() - t0,
+                            simulate=float(getattr(b2.device, "_last_run_time", 0.0) or 0.0))
+        self._pending = 0
+        self._record = self.record()
+        return self._record
 
     def _with_background(self, idx: list[np.ndarray], times: list[np.ndarray], t_start: float,
                          duration: float) -> tuple[list[np.ndarray], list[np.ndarray]]:

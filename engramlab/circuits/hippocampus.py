@@ -20,6 +20,7 @@ import brian2 as b2
 import numpy as np
 from brian2 import Hz, ms
 
+from engramlab.circuits._device import run_network, select_device
 from engramlab.models.hippocampal import HopfieldUnitParams, MemoryNeuronParams
 
 __all__ = ["ForagingCircuit", "MemoryNeuronCircuit", "SpikingHopfield"]
@@ -46,8 +47,10 @@ class MemoryNeuronCircuit:
 
     def __init__(self, query_rates: np.ndarray, keys: np.ndarray, values: np.ndarray,
                  write_step: np.ndarray, end_step: np.ndarray, params: MemoryNeuronParams,
-                 dt: b2.Quantity = 1 * ms, target: str = "numpy", seed: int = 0) -> None:
-        b2.prefs.codegen.target = target
+                 dt: b2.Quantity = 1 * ms, target: str = "numpy", seed: int = 0,
+                 device: str = "runtime", threads: int = 0) -> None:
+        self._build_dir = select_device(device, target=target, threads=threads)
+        self.timings: dict[str, float] = {}
         steps, n_grid = query_rates.shape
         n_mem, n_out = values.shape
         if keys.shape != (n_mem, n_grid):
@@ -125,7 +128,7 @@ class MemoryNeuronCircuit:
 
     def run(self, report: Any = None) -> dict[str, tuple[np.ndarray, np.ndarray]]:
         """Simulate every step in one run; return spikes per population (s, index)."""
-        self.network.run(self.steps * self.params.window, report=report, namespace={})
+        self.timings = run_network(self.network, self.steps * self.params.window, self._build_dir, report)
         return {k: (np.asarray(m.t_), np.asarray(m.i)) for k, m in self.monitors.items()}
 
 
@@ -134,8 +137,9 @@ class ForagingCircuit:
 
     def __init__(self, grid_rates: np.ndarray, rate_dt: b2.Quantity, place_weights: np.ndarray,
                  place_threshold: np.ndarray, place_max_rate: b2.Quantity, dt: b2.Quantity = 1 * ms,
-                 target: str = "numpy", seed: int = 0) -> None:
-        b2.prefs.codegen.target = target
+                 target: str = "numpy", seed: int = 0, device: str = "runtime", threads: int = 0) -> None:
+        self._build_dir = select_device(device, target=target, threads=threads)
+        self.timings: dict[str, float] = {}
         samples, n_grid = grid_rates.shape
         n_place = place_weights.shape[0]
         clock = b2.Clock(dt=dt, name="forage_clock*")
@@ -162,7 +166,7 @@ class ForagingCircuit:
 
     def run(self, report: Any = None) -> dict[str, tuple[np.ndarray, np.ndarray]]:
         """Simulate the whole trajectory in one run."""
-        self.network.run(self.duration, report=report, namespace={})
+        self.timings = run_network(self.network, self.duration, self._build_dir, report)
         return {k: (np.asarray(m.t_), np.asarray(m.i)) for k, m in self.monitors.items()}
 
 
@@ -177,8 +181,10 @@ class SpikingHopfield:
     """
 
     def __init__(self, weights: list[np.ndarray], cues: list[np.ndarray], params: HopfieldUnitParams,
-                 dt: b2.Quantity = 0.5 * ms, target: str = "numpy", seed: int = 0) -> None:
-        b2.prefs.codegen.target = target
+                 dt: b2.Quantity = 0.5 * ms, target: str = "numpy", seed: int = 0,
+                 device: str = "runtime", threads: int = 0) -> None:
+        self._build_dir = select_device(device, target=target, threads=threads)
+        self.timings: dict[str, float] = {}
         if len(weights) != len(cues) or not weights:
             raise ValueError("give one weight matrix per cue set (and at least one)")
         n = weights[0].shape[0]
@@ -228,7 +234,7 @@ class SpikingHopfield:
     def run(self, report: Any = None) -> list[np.ndarray]:
         """Cue and recall every network in one run; the recalled ±1 states, one array per copy."""
         p = self.params
-        self.network.run(p.cue + p.settle, report=report, namespace={})
+        self.timings = run_network(self.network, p.cue + p.settle, self._build_dir, report)
         t_end = float(self.network.t)
         t = np.asarray(self.monitor.t_)
         i = np.asarray(self.monitor.i)

@@ -28,6 +28,7 @@ import brian2 as b2
 import numpy as np
 from brian2 import Hz, ms, pA, second
 
+from engramlab.circuits._device import DEVICES, run_network, select_device
 from engramlab.models._params import check_choice, check_int, check_quantity
 from engramlab.models.granule import GranuleParams
 from engramlab.models.nuclei import NucleiParams, nuclei_group
@@ -85,7 +86,11 @@ class MicrozoneConfig:
         Simulation step (0.2 ms: every time constant here is ≥ 1 ms and linear parts are
         integrated exactly).
     target : {"numpy", "cython", "auto"}
-        Brian2 code-generation target.
+        Brian2 code-generation target of the runtime device.
+    device : {"runtime", "cpp_standalone"}
+        ``cpp_standalone`` turns the whole protocol into one compiled C++ program.
+    threads : int
+        OpenMP threads of ``cpp_standalone`` (0: none).
     seed : int
         Seed of connectivity, timing spectrum, Poisson inputs and initial phases.
     """
@@ -103,6 +108,8 @@ class MicrozoneConfig:
     us_duration: b2.Quantity = field(default_factory=lambda: 30 * ms)
     dt: b2.Quantity = field(default_factory=lambda: 0.2 * ms)
     target: str = "auto"
+    device: str = "runtime"
+    threads: int = 0
     seed: int = 0
     granule: GranuleParams = field(default_factory=GranuleParams)
     timing: SpectralTimingParams = field(default_factory=SpectralTimingParams)
@@ -122,6 +129,8 @@ class MicrozoneConfig:
             raise ValueError(f"MicrozoneConfig.m ({self.m}) must be divisible by n_dcn ({self.n_dcn})")
         check_int(o, "seed", self.seed, 0, 2**32 - 1)
         check_choice(o, "target", self.target, ("numpy", "cython", "auto"))
+        check_choice(o, "device", self.device, DEVICES)
+        check_int(o, "threads", self.threads, 0, 256)
         if not self.cs_lines:
             raise ValueError("MicrozoneConfig.cs_lines must name at least one CS")
         for name, lines in self.cs_lines.items():
@@ -195,7 +204,8 @@ class CerebellarMicrozone:
     def __init__(self, config: MicrozoneConfig, record_weights_every: float | None = None,
                  trial_period: float | None = None) -> None:
         self.config = config
-        b2.prefs.codegen.target = config.target
+        self._build_dir = select_device(config.device, target=config.target, threads=config.threads)
+        self.timings: dict[str, float] = {}
         self._rng = np.random.default_rng([config.seed, 11])
         self._input_rng = np.random.default_rng([config.seed, 12])
         self._trials: list[Trial] = []
@@ -329,7 +339,9 @@ class CerebellarMicrozone:
                                                   dt=self._record_every * second, name="mon_weights")
             objects.append(self.weight_monitor)
         self.network = b2.Network(*objects, *self.monitors.values())
-        self.weights_initial = self.weights()
+        # a standalone network has no values before its program runs: every weight starts at w0
+        self.weights_initial = (np.full((c.r, c.m), float(c.plasticity.w0)) if self._build_dir
+                                else self.weights())
 
     # schedule ------------------------------------------------------------------------------------
     def add_trial(self, duration: float, cs: str | None, cs_onset: float, cs_duration: float,
@@ -369,7 +381,7 @@ class CerebellarMicrozone:
         todo = self._trials[self._pending_from:]
         if todo:
             dt = float(c.dt)
-            t0 = float(self.network.t)
+            t0 = float(self.network.t) if self._build_dir is None else 0.0
             end = todo[-1].start + self._durations[len(self._trials) - 1]
             duration = end - t0
             mf_i, mf_t = [], []
@@ -396,7 +408,9 @@ class CerebellarMicrozone:
                         io_t.append(tt)
             self.mossy.set_spikes(*_grid_spikes(mf_i, mf_t, dt, t0))
             self.olive_input.set_spikes(*_grid_spikes(io_i, io_t, dt, t0))
-            self.network.run(duration * second, report=report, namespace={})
+            if self._build_dir is not None and self._pending_from:
+                raise ValueError("a cpp_standalone microzone runs once: schedule every trial, then run()")
+            self.timings.update(run_network(self.network, duration * second, self._build_dir, report))
             self._pending_from = len(self._trials)
         return self.record()
 

@@ -134,6 +134,7 @@ def run_eyeblink(circuit: MicrozoneConfig | None = None, protocol: EyeblinkConfi
     params.update(cs=cs, cs_duration=cs_dur, phases=PHASES)
     units = {f"circuit.{k}": u for k, u in c_units.items()}
     units.update({f"protocol.{k}": u for k, u in p_units.items()})
-    metadata = run_metadata(circuit.seed, protocol="eyeblink", target=circuit.target,
+    metadata = run_metadata(circuit.seed, protocol="eyeblink",
+                            device=circuit.device, timings=zone.timings, target=circuit.target,
                             build_seconds=build_s, run_seconds=run_s, biological_seconds=rec.duration)
     return Result("eyeblink", arrays, params, metadata, units)

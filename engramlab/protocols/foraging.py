@@ -52,6 +52,9 @@ class ForagingConfig:
     rotation_tau: float = param(0.08, "rotational velocity OU time constant, s")
     trajectory_dt: b2.Quantity = param(10 * ms, "trajectory sampling step")
     target: str = param("numpy", "Brian2 target")
+    device: str = param("runtime", "'runtime' (numpy/cython target) or 'cpp_standalone' "
+                        "(one compiled C++ program)")
+    threads: int = param(0, "OpenMP threads of cpp_standalone (0: none)")
     dt: b2.Quantity = param(1 * ms, "simulation step")
     seed: int = param(0, "seed of trajectory, grids and spikes")
     grid: GridParams = field(default_factory=_foraging_grid)
@@ -67,6 +70,8 @@ class ForagingConfig:
         check_number(o, "rotation_tau", self.rotation_tau, 0.0, None, low_open=True)
         check_quantity(o, "trajectory_dt", self.trajectory_dt, ms, 0, None, low_open=True)
         check_choice(o, "target", self.target, ("numpy", "cython", "auto"))
+        check_choice(o, "device", self.device, ("runtime", "cpp_standalone"))
+        check_int(o, "threads", self.threads, 0, 256)
         check_int(o, "seed", self.seed, 0, 2**32 - 1)
 
 
@@ -155,7 +160,8 @@ def run_foraging(config: ForagingConfig | None = None, report: Any = None) -> Re
     threshold = cfg.place.threshold * drive_at_centre
     t0 = time.perf_counter()
     circuit = ForagingCircuit(rates, cfg.trajectory_dt, weights, threshold, cfg.place.max_rate,
-                              dt=cfg.dt, target=cfg.target, seed=cfg.seed)
+                              dt=cfg.dt, target=cfg.target, seed=cfg.seed,
+                                  device=cfg.device, threads=cfg.threads)
     build_s = time.perf_counter() - t0
     t1 = time.perf_counter()
     spikes = circuit.run(report=report)
@@ -168,6 +174,7 @@ def run_foraging(config: ForagingConfig | None = None, report: Any = None) -> Re
         arrays[f"spikes_{pop}_t"] = t
         arrays[f"spikes_{pop}_i"] = i.astype(np.int32)
     values, units = flatten_params(cfg)
-    metadata = run_metadata(cfg.seed, protocol="foraging", target=cfg.target, build_seconds=build_s,
+    metadata = run_metadata(cfg.seed, protocol="foraging", target=cfg.target, device=cfg.device,
+                            timings=circuit.timings, build_seconds=build_s,
                             run_seconds=run_s, biological_seconds=float(cfg.duration))
     return Result("foraging", arrays, values, metadata, units)

@@ -41,6 +41,9 @@ class NavigationConfig:
     straight_bias: float = param(0.5, "probability of repeating the last move when possible")
     node_spacing: float = param(0.1, "metres between neighbouring grid-world nodes")
     target: str = param("numpy", "Brian2 target (numpy: no compiler needed)")
+    device: str = param("runtime", "'runtime' (numpy/cython target) or 'cpp_standalone' "
+                        "(one compiled C++ program)")
+    threads: int = param(0, "OpenMP threads of cpp_standalone (0: none)")
     dt: b2.Quantity = param(1 * ms, "simulation step (rate-driven Poisson cells)")
     seed: int = param(0, "seed of the world, walks, codes and spikes")
     grid: GridParams = field(default_factory=GridParams)
@@ -56,6 +59,8 @@ class NavigationConfig:
         check_number(o, "straight_bias", self.straight_bias, 0.0, 0.999)
         check_number(o, "node_spacing", self.node_spacing, 0.0, None, low_open=True)
         check_choice(o, "target", self.target, ("numpy", "cython", "auto"))
+        check_choice(o, "device", self.device, ("runtime", "cpp_standalone"))
+        check_int(o, "threads", self.threads, 0, 256)
         check_int(o, "seed", self.seed, 0, 2**32 - 1)
 
 
@@ -109,7 +114,8 @@ def run_navigation(config: NavigationConfig | None = None, report: Any = None) -
     v = np.concatenate(values)
     t0 = time.perf_counter()
     circuit = MemoryNeuronCircuit(q, k, v, np.concatenate(write_step), np.concatenate(end_step),
-                                  cfg.memory, dt=cfg.dt, target=cfg.target, seed=cfg.seed)
+                                  cfg.memory, dt=cfg.dt, target=cfg.target, seed=cfg.seed,
+                                  device=cfg.device, threads=cfg.threads)
     build_s = time.perf_counter() - t0
     t1 = time.perf_counter()
     spikes = circuit.run(report=report)
@@ -126,7 +132,8 @@ def run_navigation(config: NavigationConfig | None = None, report: Any = None) -
     values_flat, units = flatten_params(cfg)
     params = dict(values_flat, n_nodes=world.n_nodes, n_directed_edges=world.n_directed_edges,
                   actions=world.actions, window=float(cfg.memory.window))
-    metadata = run_metadata(cfg.seed, protocol="navigation", target=cfg.target, build_seconds=build_s,
+    metadata = run_metadata(cfg.seed, protocol="navigation", target=cfg.target, device=cfg.device,
+                            timings=circuit.timings, build_seconds=build_s,
                             run_seconds=run_s, biological_seconds=float(cfg.environments * cfg.steps
                                                                         * cfg.memory.window))
     return Result("navigation", arrays, params, metadata, units)

@@ -33,6 +33,9 @@ class PatternCompletionConfig:
     cues: int = param(10, "patterns cued per trial")
     cue_flip: float = param(0.05, "fraction of flipped cue bits")
     target: str = param("numpy", "Brian2 target")
+    device: str = param("runtime", "'runtime' (numpy/cython target) or 'cpp_standalone' "
+                        "(one compiled C++ program)")
+    threads: int = param(0, "OpenMP threads of cpp_standalone (0: none)")
     seed: int = param(0, "seed of patterns, cues and spikes")
     units: HopfieldUnitParams = field(default_factory=HopfieldUnitParams)
 
@@ -45,6 +48,8 @@ class PatternCompletionConfig:
         check_int(o, "cues", self.cues, 1)
         check_number(o, "cue_flip", self.cue_flip, 0.0, 0.49)
         check_choice(o, "target", self.target, ("numpy", "cython", "auto"))
+        check_choice(o, "device", self.device, ("runtime", "cpp_standalone"))
+        check_int(o, "threads", self.threads, 0, 256)
         check_int(o, "seed", self.seed, 0, 2**32 - 1)
 
 
@@ -67,7 +72,8 @@ def run_pattern_completion(config: PatternCompletionConfig | None = None, report
             stored.append(x[idx])
             loads.append(p / cfg.n)
     t0 = time.perf_counter()
-    net = SpikingHopfield(weights, cues, cfg.units, target=cfg.target, seed=cfg.seed)
+    net = SpikingHopfield(weights, cues, cfg.units, target=cfg.target, seed=cfg.seed,
+                                  device=cfg.device, threads=cfg.threads)
     build_s = time.perf_counter() - t0
     t1 = time.perf_counter()
     recalled = net.run(report=report)
@@ -82,7 +88,8 @@ def run_pattern_completion(config: PatternCompletionConfig | None = None, report
               "classic_overlap": np.concatenate(classic)}
     values, units = flatten_params(cfg)
     values["loads"] = [float(x) for x in cfg.loads]
-    metadata = run_metadata(cfg.seed, protocol="pattern_completion", target=cfg.target,
+    metadata = run_metadata(cfg.seed, protocol="pattern_completion", target=cfg.target, device=cfg.device,
+                            timings=net.timings,
                             build_seconds=build_s, run_seconds=run_s,
                             biological_seconds=float(cfg.units.cue + cfg.units.settle))
     return Result("pattern_completion", arrays, values, metadata, units)

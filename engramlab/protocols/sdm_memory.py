@@ -140,7 +140,8 @@ def run_sdm_memory(circuit: CerebellumConfig, protocol: SDMMemoryConfig | None =
     })
     units = {f"circuit.{k}": u for k, u in c_units.items()}
     units["mf_weight"] = "A"
-    metadata = run_metadata(circuit.seed, protocol="sdm_memory", protocol_seed=protocol.seed,
+    metadata = run_metadata(circuit.seed, protocol="sdm_memory",
+                            device=circuit.device, timings=net.timings, protocol_seed=protocol.seed,
                             target=circuit.target, build_seconds=build_s, run_seconds=run_s,
                             biological_seconds=rec.duration)
     return Result("sdm_memory", arrays, params, metadata, units)

@@ -1,0 +1,74 @@
+"""Choosing Brian2's device for one circuit: runtime (numpy/cython target) or cpp_standalone.
+
+Brian2 has one global device per process. A circuit built for ``cpp_standalone`` generates one
+C++ program for its whole schedule; a circuit built afterwards (on either device) starts the
+device afresh, so only the most recently built standalone circuit can still re-run its binary.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import time
+
+import brian2 as b2
+from brian2.devices.cpp_standalone.device import CPPStandaloneDevice
+
+DEVICES = ("runtime", "cpp_standalone")
+
+
+def select_device(device: str, *, target: str = "auto", threads: int = 0,
+                  build_dir: str | None = None) -> str | None:
+    """Make ``device`` the active Brian2 device for a circuit about to be built.
+
+    Parameters
+    ----------
+    device : {"runtime", "cpp_standalone"}
+        Where the circuit runs.
+    target : {"numpy", "cython", "auto"}
+        Code-generation target of the runtime device (ignored for standalone).
+    threads : int
+        OpenMP threads of the standalone program (0: no OpenMP).
+    build_dir : str, optional
+        Project directory of the standalone program (default: a fresh temporary directory).
+
+    Returns
+    -------
+    str or None
+        The standalone project directory, or None on the runtime device.
+    """
+    if device not in DEVICES:
+        raise ValueError(f"device must be one of {DEVICES}, got {device!r}")
+    current = b2.get_device()
+    if isinstance(current, CPPStandaloneDevice):
+        # forget the previous standalone program (its objects, arrays and code)
+        current.reinit()
+    if device == "runtime":
+        b2.set_device("runtime")
+        b2.prefs.codegen.target = target
+        return None
+    directory = build_dir or tempfile.mkdtemp(prefix="engramlab_standalone_")
+    b2.set_device("cpp_standalone", directory=directory, build_on_run=False)
+    b2.prefs.devices.cpp_standalone.openmp_threads = threads
+    return directory
+
+
+def run_network(network: b2.Network, duration: b2.Quantity, build_dir: str | None,
+                report: object = None) -> dict[str, float]:
+    """Run ``network`` for ``duration`` on the active device; return wall-time parts (seconds).
+
+    On the runtime device this is ``network.run``. Under cpp_standalone (``build_dir`` given) the
+    run is recorded into the program, which is then generated, compiled and executed here, so a
+    circuit calls this once with its whole schedule.
+    """
+    t0 = time.perf_counter()
+    network.run(duration, report=None if build_dir is not None else report, namespace={})
+    timings = {"run_call": time.perf_counter() - t0}
+    if build_dir is None:
+        timings["simulate"] = timings["run_call"]
+        return timings
+    t1 = time.perf_counter()
+    b2.device.build(directory=build_dir, compile=True, run=True, debug=False)
+    total = time.perf_counter() - t1
+    simulated = float(getattr(b2.device, "_last_run_time", 0.0) or 0.0)
+    timings.update(build_and_run=total, simulate=simulated, compile=max(0.0, total - simulated))
+    return timings
