@@ -297,7 +297,7 @@ class CerebellarSDM:
         if self._slot_driven:
             self.mossy = b2.NeuronGroup(
                 n_lines(c.n, c.mossy.encoding), "",
-                threshold="mf_drive(t, i) > 0.5 and timestep(t, dt) % slot_steps == volley_step",
+                threshold="mf_drive(t, i) > 0.5 and timestep(t, dt) % slot_steps == volley_step", reset="",
                 namespace={"slot_steps": slot_steps, "volley_step": round(float(c.volley_time / c.dt))},
                 clock=clock, name="mossy")
         else:
@@ -350,7 +350,7 @@ class CerebellarSDM:
         self.pf_purkinje.w = c.plasticity.w0
         if self._slot_driven:
             self.olive = b2.NeuronGroup(
-                c.m, "", threshold="cf_drive(t, i) > 0.5 and timestep(t, dt) % slot_steps == cf_step",
+                c.m, "", threshold="cf_drive(t, i) > 0.5 and timestep(t, dt) % slot_steps == cf_step", reset="",
                 namespace={"slot_steps": slot_steps, "cf_step": round(float(c.cf_time / c.dt))},
                 clock=clock, name="olive")
         else:

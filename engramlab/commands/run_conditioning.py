@@ -31,11 +31,12 @@ PAUSE_CAPTION = ("Learned Purkinje pauses (last block) for each ISI and the time
 
 def build_microzone(defaults: Any, protocol_cls: type, config_file: str | None, sets: list[str] | None,
                     seed: int | None, quick: bool, quick_protocol: dict[str, Any],
-                    extra_protocol: dict[str, Any] | None = None) -> tuple[Any, Any]:
+                    extra_protocol: dict[str, Any] | None = None,
+                    quick_circuit: dict[str, Any] | None = None) -> tuple[Any, Any]:
     """Microzone and protocol configs from defaults, ``--quick``, TOML, ``--set`` and ``--seed``."""
     from engramlab.config import apply_mapping, load_toml, merge, parse_set, split_protocol
 
-    mapping: dict[str, Any] = dict(QUICK_CIRCUIT) if quick else {}
+    mapping: dict[str, Any] = merge(dict(QUICK_CIRCUIT), quick_circuit or {}) if quick else {}
     if quick:
         mapping = merge(mapping, {"protocol": quick_protocol})
     if extra_protocol:
@@ -147,9 +148,11 @@ def run_associative_cmd(args: argparse.Namespace) -> int:
     from engramlab.protocols.associative import AssociativeConfig, associative_circuit, run_associative
     from engramlab.results import run_metadata, save_figure
 
-    quick_proto = {"trials": 20, "reversal_trials": 30, "trial_period": "0.6 s", "cs_onset": "100 ms"}
+    # quick: 40 short trials with faster learning, so the NumPy target stays well under a minute
+    quick_proto = {"trials": 20, "reversal_trials": 20, "trial_period": "0.6 s", "cs_onset": "100 ms"}
     circuit, protocol = build_microzone(associative_circuit(), AssociativeConfig, args.config, args.set,
-                                        args.seed, args.quick, quick_proto)
+                                        args.seed, args.quick, quick_proto,
+                                        quick_circuit={"plasticity": {"a_plus": "0.6 pA"}})
     if not args.quiet:
         print(f"associative task: {protocol.trials} trials, then {protocol.reversal_trials} reversed; "
               f"r = {circuit.r}, m = {circuit.m}, target {circuit.target}")
