@@ -108,6 +108,10 @@ def build_parser() -> argparse.ArgumentParser:
     r_sdm = rsub.add_parser("sdm", help="cerebellar SDM: write patterns, read noisy queries, hold "
                                         "spikes against the SDM equations")
     _add_run_options(r_sdm, "results/sdm")
+    r_sdm.add_argument("--repeats", type=_positive_int("--repeats"), default=1,
+                       help="run N pattern sets (protocol seeds seed … seed+N-1) on the same circuit and "
+                            "report the spread of the key numbers; with --device cpp_standalone the "
+                            "program is compiled once and re-run")
     r_sdm.set_defaults(func=_lazy("run_sdm", "run_sdm"))
     r_eye = rsub.add_parser("eyeblink", help="delay eyeblink conditioning: acquisition, probes, "
                                              "extinction, reacquisition, adaptive timing")

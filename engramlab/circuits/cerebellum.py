@@ -478,6 +478,11 @@ class CerebellarSDM:
         self._record = self.record()
         return self._record
 
+    @property
+    def has_run(self) -> bool:
+        """Whether any slot has been simulated (standalone: whether the program exists)."""
+        return self._compiled_slots is not None if self._standalone else float(self.network.t) > 0
+
     def new_schedule(self) -> None:
         """Start a fresh schedule from t = 0 for re-running a compiled standalone program.
 
@@ -519,8 +524,9 @@ class CerebellarSDM:
                     self._gate: np.asarray([*self._gate_history, 0.0])}
         t0 = time.perf_counter()
         b2.device.run(run_args=run_args, with_output=False)
-        self.timings.update(rerun=time.perf_counter() - t0,
-                            simulate=float(getattr(b2.device, "_last_run_time", 0.0) or 0.0))
+        # a re-run has no build or compile step: only its own timings
+        self.timings = {"rerun": time.perf_counter() - t0,
+                        "simulate": float(getattr(b2.device, "_last_run_time", 0.0) or 0.0)}
         self._pending = 0
         self._record = self.record()
         return self._record

@@ -55,11 +55,33 @@ def build_configs(config_file: str | None, sets: list[str] | None, seed: int | N
     return circuit, protocol
 
 
+#: the numbers compared across pattern sets by ``--repeats``
+REPEAT_KEYS = ("bit_accuracy_noise_le_5", "numpy_agreement", "activation_agreement", "overlap_max_z",
+               "softmax_weight_error", "beta_fit")
+
+
+def _repeat_summary(results: list[Any]) -> dict[str, Any]:
+    """Key numbers of every pattern set (one Result each), with their mean and SD."""
+    import numpy as np
+
+    from engramlab.analysis.cerebellar_sdm import analyse_sdm, sdm_summary
+
+    rows = [sdm_summary(analyse_sdm(r)) for r in results]
+    out: dict[str, Any] = {"protocol_seeds": [int(r.params["protocol.seed"]) for r in results],
+                           "rerun_seconds": [r.metadata.get("timings", {}).get("rerun") for r in results]}
+    for key in REPEAT_KEYS:
+        values = [float(row[key]) for row in rows]
+        out[key] = values
+        out[f"{key}_mean"] = float(np.mean(values))
+        out[f"{key}_sd"] = float(np.std(values, ddof=1))
+    return out
+
+
 def run_sdm(args: argparse.Namespace) -> int:
     """Run the SDM protocol, save the Result, the five figures, summary.json and summary.md."""
     from engramlab.analysis.cerebellar_sdm import analyse_sdm, sdm_summary
     from engramlab.analysis.figures import cerebellum as figs
-    from engramlab.protocols.sdm_memory import run_sdm_memory
+    from engramlab.protocols.sdm_memory import run_sdm_memory_repeats
     from engramlab.results import run_metadata, save_figure
 
     circuit, protocol = build_configs(args.config, args.set, args.seed, args.quick)
@@ -73,7 +95,9 @@ def run_sdm(args: argparse.Namespace) -> int:
               f"({len(levels)} noise levels) = {slots * float(circuit.slot):.1f} s of biology, "
               f"target {circuit.target}, seed {circuit.seed}")
     t0 = time.perf_counter()
-    result = run_sdm_memory(circuit, protocol, report=progress(args.quiet))
+    repeats = getattr(args, "repeats", 1) or 1
+    results = run_sdm_memory_repeats(circuit, protocol, repeats, report=progress(args.quiet))
+    result = results[0]
     out = Path(args.out)
     npz, sidecar = result.save(out, "result")
     analysis = analyse_sdm(result)
@@ -91,7 +115,10 @@ def run_sdm(args: argparse.Namespace) -> int:
     summary["quick"] = bool(args.quick)
     summary["figures"] = sorted({p.name for p in figures})
     summary["result"] = [npz.name, sidecar.name]
-    summary["metadata"] = run_metadata(circuit.seed, command="run sdm", target=circuit.target)
+    summary["metadata"] = run_metadata(circuit.seed, command="run sdm", target=circuit.target,
+                                       device=circuit.device)
+    if repeats > 1:
+        summary["repeats"] = _repeat_summary(results)
     finish_run(out, f"Cerebellar SDM: n = {analysis.n}, r = {analysis.r}, m = {analysis.m}",
                "A spiking cerebellar microcircuit (mossy fibres → granule cells → Purkinje cells, "
                "climbing-fibre writes) stores patterns and is held against Kanerva's SDM and "
@@ -113,6 +140,11 @@ def run_sdm(args: argparse.Namespace) -> int:
             f"{summary['purkinje_baseline_hz']:.1f} / {summary['dcn_baseline_hz']:.1f}",
         "wall time (s) / biology (s)": f"{summary['wall_seconds']:.1f} / {summary['biological_seconds']:.2f}",
     }
+    if repeats > 1:
+        rep = summary["repeats"]
+        table[f"over {repeats} pattern sets: bit accuracy <= 5 bits / NumPy agreement (mean ± SD)"] = (
+            f"{rep['bit_accuracy_noise_le_5_mean']:.4f} ± {rep['bit_accuracy_noise_le_5_sd']:.4f} / "
+            f"{rep['numpy_agreement_mean']:.4f} ± {rep['numpy_agreement_sd']:.4f}")
     write_table(out / "summary.md", "Cerebellar SDM run", table)
     if not args.quiet:
         print_table("Cerebellar SDM: spikes vs equations", table)

@@ -139,7 +139,7 @@ def run_associative(circuit: MicrozoneConfig | None = None, protocol: Associativ
     units = {f"circuit.{k}": u for k, u in c_units.items()}
     units.update({f"protocol.{k}": u for k, u in p_units.items()})
     metadata = run_metadata(circuit.seed, protocol="associative",
-                            device=circuit.device, timings=zone.timings, protocol_seed=protocol.seed,
+                            device=circuit.device, timings=dict(zone.timings), protocol_seed=protocol.seed,
                             target=circuit.target, build_seconds=build_s, run_seconds=run_s,
                             biological_seconds=rec.duration)
     return Result("associative", arrays, params, metadata, units)

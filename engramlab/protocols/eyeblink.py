@@ -135,6 +135,6 @@ def run_eyeblink(circuit: MicrozoneConfig | None = None, protocol: EyeblinkConfi
     units = {f"circuit.{k}": u for k, u in c_units.items()}
     units.update({f"protocol.{k}": u for k, u in p_units.items()})
     metadata = run_metadata(circuit.seed, protocol="eyeblink",
-                            device=circuit.device, timings=zone.timings, target=circuit.target,
+                            device=circuit.device, timings=dict(zone.timings), target=circuit.target,
                             build_seconds=build_s, run_seconds=run_s, biological_seconds=rec.duration)
     return Result("eyeblink", arrays, params, metadata, units)

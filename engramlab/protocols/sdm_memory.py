@@ -9,6 +9,7 @@ plasticity on), then one read per pattern and query-noise level (the address wit
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -19,7 +20,7 @@ from engramlab.circuits.cerebellum import SLOT_KINDS, CerebellarSDM, CerebellumC
 from engramlab.models._params import check_choice, check_int, flatten_params, param
 from engramlab.results import Result, run_metadata
 
-__all__ = ["SDMMemoryConfig", "run_sdm_memory"]
+__all__ = ["SDMMemoryConfig", "run_sdm_memory", "run_sdm_memory_repeats"]
 
 
 @dataclass(frozen=True)
@@ -65,8 +66,12 @@ def _flip(rng: np.random.Generator, x: np.ndarray, k: int) -> np.ndarray:
 
 
 def run_sdm_memory(circuit: CerebellumConfig, protocol: SDMMemoryConfig | None = None,
-                   report: Any = None) -> Result:
+                   report: Any = None, net: CerebellarSDM | None = None) -> Result:
     """Run the write/read protocol on a freshly built cerebellar SDM and return a Result.
+
+    With ``net`` (a ``cpp_standalone`` CerebellarSDM of the same ``circuit`` that has already
+    run a protocol of the same length), the compiled program is re-run with this protocol's
+    patterns and queries instead of building and compiling a new one.
 
     Parameters
     ----------
@@ -76,6 +81,8 @@ def run_sdm_memory(circuit: CerebellumConfig, protocol: SDMMemoryConfig | None =
         Patterns, association and query noise (defaults if omitted).
     report : optional
         Brian2 progress report (``"text"``, ``"stdout"`` or a callable).
+    net : CerebellarSDM, optional
+        A compiled standalone circuit to re-run (see above).
 
     Returns
     -------
@@ -96,7 +103,13 @@ def run_sdm_memory(circuit: CerebellumConfig, protocol: SDMMemoryConfig | None =
               else rng.integers(0, 2, size=(protocol.patterns, circuit.m)).astype(bool))
 
     t0 = time.perf_counter()
-    net = CerebellarSDM(circuit)
+    if net is None:
+        net = CerebellarSDM(circuit)
+    else:
+        if net.config != circuit:
+            raise ValueError("run_sdm_memory: net was built for a different circuit config")
+        if net.has_run:
+            net.new_schedule()
     build_s = time.perf_counter() - t0
     slot_pattern, slot_noise = [], []
     net.rest(protocol.rest_slots)
@@ -141,7 +154,21 @@ def run_sdm_memory(circuit: CerebellumConfig, protocol: SDMMemoryConfig | None =
     units = {f"circuit.{k}": u for k, u in c_units.items()}
     units["mf_weight"] = "A"
     metadata = run_metadata(circuit.seed, protocol="sdm_memory",
-                            device=circuit.device, timings=net.timings, protocol_seed=protocol.seed,
+                            device=circuit.device, timings=dict(net.timings), protocol_seed=protocol.seed,
                             target=circuit.target, build_seconds=build_s, run_seconds=run_s,
                             biological_seconds=rec.duration)
     return Result("sdm_memory", arrays, params, metadata, units)
+
+
+def run_sdm_memory_repeats(circuit: CerebellumConfig, protocol: SDMMemoryConfig, repeats: int,
+                           report: Any = None) -> list[Result]:
+    """The protocol with ``repeats`` pattern sets (protocol seeds ``seed … seed + repeats − 1``).
+
+    On ``cpp_standalone`` the circuit is generated and compiled once and re-run for every
+    further pattern set (``device.run(run_args=...)``); on the runtime device each repeat builds
+    its network again (Cython reuses its compiled code from the cache).
+    """
+    check_int("run_sdm_memory_repeats", "repeats", repeats, 1)
+    net = CerebellarSDM(circuit) if circuit.device == "cpp_standalone" else None
+    return [run_sdm_memory(circuit, dataclasses.replace(protocol, seed=protocol.seed + k), report, net=net)
+            for k in range(repeats)]
