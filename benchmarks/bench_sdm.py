@@ -183,7 +183,8 @@ def bench_plain(cfg: dict) -> dict:
     helper._rng = np.random.default_rng(circuit.seed)
     helper.selected, helper.targets = helper._draw_hard_locations()
     pre, post = helper._mf_connections()
-    b2.set_device("cpp_standalone", directory=tempfile.mkdtemp(prefix="plain_"), build_on_run=False)
+    build_dir = tempfile.mkdtemp(prefix="plain_")
+    b2.set_device("cpp_standalone", directory=build_dir, build_on_run=False)
     b2.prefs.devices.cpp_standalone.openmp_threads = cfg.get("threads", 0)
     g, p = circuit.granule, circuit.purkinje
     addresses, _ = _schedule(cfg)
@@ -231,7 +232,7 @@ def bench_plain(cfg: dict) -> dict:
     net.run(duration * b2.second)
     build = time.perf_counter() - t0
     t1 = time.perf_counter()
-    b2.device.build(compile=True, run=True)
+    b2.device.build(directory=build_dir, compile=True, run=True)
     total = time.perf_counter() - t1
     simulate = float(b2.device._last_run_time)
     mf_i = np.asarray(monitors[0].i)

@@ -7,6 +7,8 @@ device afresh, so only the most recently built standalone circuit can still re-r
 
 from __future__ import annotations
 
+import atexit
+import shutil
 import tempfile
 import time
 
@@ -29,7 +31,8 @@ def select_device(device: str, *, target: str = "auto", threads: int = 0,
     threads : int
         OpenMP threads of the standalone program (0: no OpenMP).
     build_dir : str, optional
-        Project directory of the standalone program (default: a fresh temporary directory).
+        Project directory of the standalone program (kept). Default: a fresh temporary
+        directory, deleted when the process exits.
 
     Returns
     -------
@@ -46,7 +49,12 @@ def select_device(device: str, *, target: str = "auto", threads: int = 0,
         b2.set_device("runtime")
         b2.prefs.codegen.target = target
         return None
-    directory = build_dir or tempfile.mkdtemp(prefix="engramlab_standalone_")
+    directory = build_dir
+    if directory is None:
+        # a program we name ourselves is ours to delete: its static arrays run to gigabytes for
+        # large networks; it must outlive the circuit's re-runs, so it goes when the process ends
+        directory = tempfile.mkdtemp(prefix="engramlab_standalone_")
+        atexit.register(shutil.rmtree, directory, ignore_errors=True)
     b2.set_device("cpp_standalone", directory=directory, build_on_run=False)
     b2.prefs.devices.cpp_standalone.openmp_threads = threads
     return directory
