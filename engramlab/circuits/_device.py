@@ -18,6 +18,14 @@ from brian2.devices.cpp_standalone.device import CPPStandaloneDevice
 DEVICES = ("runtime", "cpp_standalone")
 
 
+def check_device(owner: str, device: str, threads: int) -> None:
+    """Validate the ``device`` and ``threads`` fields every circuit and protocol config carries."""
+    from engramlab.models._params import check_choice, check_int
+
+    check_choice(owner, "device", device, DEVICES)
+    check_int(owner, "threads", threads, 0, 256)
+
+
 def select_device(device: str, *, target: str = "auto", threads: int = 0,
                   build_dir: str | None = None) -> str | None:
     """Make ``device`` the active Brian2 device for a circuit about to be built.

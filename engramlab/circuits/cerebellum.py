@@ -39,7 +39,7 @@ import brian2 as b2
 import numpy as np
 from brian2 import ms, second
 
-from engramlab.circuits._device import run_network, select_device
+from engramlab.circuits._device import check_device, run_network, select_device
 from engramlab.models._params import check_choice, check_int, check_quantity
 from engramlab.models.golgi import GolgiParams, golgi_group
 from engramlab.models.granule import GranuleParams, granule_group, volley_weight
@@ -147,8 +147,7 @@ class CerebellumConfig:
         check_choice(o, "scheme", self.scheme, ("kanerva", "granule"))
         check_choice(o, "activation", self.activation, ("radius", "topk"))
         check_choice(o, "target", self.target, ("numpy", "cython", "auto"))
-        check_choice(o, "device", self.device, ("runtime", "cpp_standalone"))
-        check_int(o, "threads", self.threads, 0, 256)
+        check_device(o, self.device, self.threads)
         check_int(o, "seed", self.seed, 0, 2**32 - 1)
         check_int(o, "design_patterns", self.design_patterns, 1)
         if self.scheme == "kanerva":

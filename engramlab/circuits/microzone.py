@@ -28,7 +28,7 @@ import brian2 as b2
 import numpy as np
 from brian2 import Hz, ms, pA, second
 
-from engramlab.circuits._device import DEVICES, run_network, select_device
+from engramlab.circuits._device import check_device, run_network, select_device
 from engramlab.models._params import check_choice, check_int, check_quantity
 from engramlab.models.granule import GranuleParams
 from engramlab.models.nuclei import NucleiParams, nuclei_group
@@ -129,8 +129,7 @@ class MicrozoneConfig:
             raise ValueError(f"MicrozoneConfig.m ({self.m}) must be divisible by n_dcn ({self.n_dcn})")
         check_int(o, "seed", self.seed, 0, 2**32 - 1)
         check_choice(o, "target", self.target, ("numpy", "cython", "auto"))
-        check_choice(o, "device", self.device, DEVICES)
-        check_int(o, "threads", self.threads, 0, 256)
+        check_device(o, self.device, self.threads)
         if not self.cs_lines:
             raise ValueError("MicrozoneConfig.cs_lines must name at least one CS")
         for name, lines in self.cs_lines.items():

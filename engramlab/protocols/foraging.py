@@ -21,6 +21,7 @@ import numpy as np
 from brian2 import ms, second
 
 from engramlab.analysis.grid import grid_rates
+from engramlab.circuits._device import check_device
 from engramlab.circuits.hippocampus import ForagingCircuit
 from engramlab.models._params import (
     check_choice,
@@ -70,8 +71,7 @@ class ForagingConfig:
         check_number(o, "rotation_tau", self.rotation_tau, 0.0, None, low_open=True)
         check_quantity(o, "trajectory_dt", self.trajectory_dt, ms, 0, None, low_open=True)
         check_choice(o, "target", self.target, ("numpy", "cython", "auto"))
-        check_choice(o, "device", self.device, ("runtime", "cpp_standalone"))
-        check_int(o, "threads", self.threads, 0, 256)
+        check_device(o, self.device, self.threads)
         check_int(o, "seed", self.seed, 0, 2**32 - 1)
 
 

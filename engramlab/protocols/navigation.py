@@ -18,6 +18,7 @@ import brian2 as b2
 import numpy as np
 from brian2 import ms
 
+from engramlab.circuits._device import check_device
 from engramlab.circuits.hippocampus import MemoryNeuronCircuit
 from engramlab.models._params import check_choice, check_int, check_number, flatten_params, param
 from engramlab.models.hippocampal import GridParams, MemoryNeuronParams
@@ -59,8 +60,7 @@ class NavigationConfig:
         check_number(o, "straight_bias", self.straight_bias, 0.0, 0.999)
         check_number(o, "node_spacing", self.node_spacing, 0.0, None, low_open=True)
         check_choice(o, "target", self.target, ("numpy", "cython", "auto"))
-        check_choice(o, "device", self.device, ("runtime", "cpp_standalone"))
-        check_int(o, "threads", self.threads, 0, 256)
+        check_device(o, self.device, self.threads)
         check_int(o, "seed", self.seed, 0, 2**32 - 1)
 
 

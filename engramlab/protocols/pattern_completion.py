@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from engramlab.analysis import hopfield
+from engramlab.circuits._device import check_device
 from engramlab.circuits.hippocampus import SpikingHopfield
 from engramlab.models._params import check_choice, check_int, check_number, flatten_params, param
 from engramlab.models.hippocampal import HopfieldUnitParams
@@ -48,8 +49,7 @@ class PatternCompletionConfig:
         check_int(o, "cues", self.cues, 1)
         check_number(o, "cue_flip", self.cue_flip, 0.0, 0.49)
         check_choice(o, "target", self.target, ("numpy", "cython", "auto"))
-        check_choice(o, "device", self.device, ("runtime", "cpp_standalone"))
-        check_int(o, "threads", self.threads, 0, 256)
+        check_device(o, self.device, self.threads)
         check_int(o, "seed", self.seed, 0, 2**32 - 1)
 
 
