@@ -303,9 +303,10 @@ class CerebellarSDM:
             self.mossy = b2.SpikeGeneratorGroup(n_lines(c.n, c.mossy.encoding), [], [] * second,
                                                 clock=clock, name="mossy")
         elig = eligibility_state(c.plasticity, c.dt)
+        golgi = c.activation == "topk"
         self.granule = granule_group(c.r, c.granule, extra_equations=elig.equations,
                                      extra_reset=elig.reset, extra_namespace=elig.namespace,
-                                     clock=clock, extra_update=elig.update)
+                                     clock=clock, extra_update=elig.update, golgi=golgi)
         pre, post = self._mf_connections()
         self.mf_granule = b2.Synapses(self.mossy, self.granule, on_pre="I_mf_post += w_mf",
                                       delay=c.mossy.delay, namespace={"w_mf": self.mf_weight},
@@ -314,7 +315,7 @@ class CerebellarSDM:
         objects: list[Any] = [self.mossy, self.granule, self.mf_granule]
         if c.reset_granule:
             objects.append(self.granule.run_regularly(
-                "v = E_L\nI_mf = 0*amp\nI_go = 0*amp", dt=c.slot, when="start",
+                "v = E_L\nI_mf = 0*amp" + ("\nI_go = 0*amp" if golgi else ""), dt=c.slot, when="start",
                 name="granule_rest"))
 
         if c.activation == "topk":
