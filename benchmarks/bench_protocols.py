@@ -14,7 +14,7 @@ import time
 
 
 def eyeblink(cfg: dict) -> dict:
-    from brian2 import ms, second
+    from brian2 import ms
 
     from engramlab.circuits.microzone import CerebellarMicrozone, MicrozoneConfig
     from engramlab.protocols.eyeblink import EyeblinkConfig, schedule
@@ -41,7 +41,7 @@ def eyeblink(cfg: dict) -> dict:
     if circuit.device == "cpp_standalone":
         compile_s, simulate = zone.timings["compile"] + zone.timings["run_call"], zone.timings["simulate"]
     return dict(compile_s=compile_s, simulate_s=simulate, biological_s=rec.duration,
-                granule_spikes=int(rec.spikes["granule"][0].size), second=float(second))
+                granule_spikes=int(rec.spikes["granule"][0].size))
 
 
 def navigation(cfg: dict) -> dict:

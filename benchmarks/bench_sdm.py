@@ -42,7 +42,7 @@ def _schedule(cfg: dict) -> tuple[np.ndarray, np.ndarray]:
 
 
 def bench_brian2(cfg: dict) -> dict:
-    from engramlab.circuits.cerebellum import CerebellarSDM, CerebellumConfig
+    from engramlab.circuits.cerebellum import CerebellarSDM, CerebellumConfig, mossy_granule_pairs
     from engramlab.models.mossy import n_lines
 
     t0 = time.perf_counter()
@@ -72,7 +72,7 @@ def bench_brian2(cfg: dict) -> dict:
         simulate = net.timings["simulate"]
     else:
         simulate = wall
-    pre, _ = net._mf_connections() if hasattr(net, "_mf_connections") else (np.zeros(0, int), None)
+    pre, _ = mossy_granule_pairs(circuit, net.selected, net.targets)
     fanout = np.bincount(pre, minlength=n_lines(cfg["n"], "onoff"))
     mf_i = rec.spikes["mossy"][1]
     events = (float(fanout[mf_i].sum()) + rec.spikes["granule"][0].size * cfg["m"]
@@ -88,7 +88,7 @@ def bench_brian2(cfg: dict) -> dict:
 def bench_nest(cfg: dict) -> dict:
     import nest
 
-    from engramlab.circuits.cerebellum import CerebellarSDM, CerebellumConfig
+    from engramlab.circuits.cerebellum import CerebellumConfig, draw_hard_locations, mossy_granule_pairs
     from engramlab.models.granule import GranuleParams, volley_weight
     from engramlab.models.mossy import active_lines, n_lines
 
@@ -96,11 +96,7 @@ def bench_nest(cfg: dict) -> dict:
     circuit = CerebellumConfig(n=cfg["n"], r=cfg["r"], m=cfg["m"], d=cfg.get("d"), design_patterns=cfg["patterns"],
                                seed=cfg.get("seed", 0), target="numpy")
     # the same hard locations and wiring as engramlab (drawn by the same code, not simulated)
-    helper = CerebellarSDM.__new__(CerebellarSDM)
-    helper.config = circuit
-    helper._rng = np.random.default_rng(circuit.seed)
-    helper.selected, helper.targets = helper._draw_hard_locations()
-    pre, post = helper._mf_connections()
+    pre, post = mossy_granule_pairs(circuit, *draw_hard_locations(circuit))
     g, p = circuit.granule, circuit.purkinje
     dt_ms = float(circuit.dt) * 1e3
     nest.set_verbosity("M_ERROR")
@@ -171,18 +167,15 @@ def bench_plain(cfg: dict) -> dict:
 
     import brian2 as b2
 
-    from engramlab.circuits.cerebellum import CerebellarSDM, CerebellumConfig
+    from engramlab.circuits.cerebellum import CerebellumConfig, draw_hard_locations, mossy_granule_pairs
     from engramlab.models.granule import volley_weight
     from engramlab.models.mossy import active_lines, n_lines
 
     t0 = time.perf_counter()
     circuit = CerebellumConfig(n=cfg["n"], r=cfg["r"], m=cfg["m"], d=cfg.get("d"), design_patterns=cfg["patterns"],
                                seed=cfg.get("seed", 0), target="numpy")
-    helper = CerebellarSDM.__new__(CerebellarSDM)  # the same hard locations, drawn by the same code
-    helper.config = circuit
-    helper._rng = np.random.default_rng(circuit.seed)
-    helper.selected, helper.targets = helper._draw_hard_locations()
-    pre, post = helper._mf_connections()
+    # the same hard locations and wiring as engramlab (drawn by the same code, not simulated)
+    pre, post = mossy_granule_pairs(circuit, *draw_hard_locations(circuit))
     build_dir = tempfile.mkdtemp(prefix="plain_")
     b2.set_device("cpp_standalone", directory=build_dir, build_on_run=False)
     b2.prefs.devices.cpp_standalone.openmp_threads = cfg.get("threads", 0)

@@ -53,7 +53,8 @@ from engramlab.models.plasticity import (
 )
 from engramlab.models.purkinje import PurkinjeParams, purkinje_group
 
-__all__ = ["SLOT_KINDS", "CerebellarSDM", "CerebellumConfig", "CerebellumRecord"]
+__all__ = ["SLOT_KINDS", "CerebellarSDM", "CerebellumConfig", "CerebellumRecord", "draw_hard_locations",
+           "mossy_granule_pairs"]
 
 SLOT_KINDS = {"rest": 0, "write": 1, "read": 2}
 
@@ -233,6 +234,34 @@ class CerebellumRecord:
     duration: float
 
 
+def draw_hard_locations(config: CerebellumConfig) -> tuple[np.ndarray, np.ndarray]:
+    """The granule cells' hard locations, drawn from ``config.seed``: (selected, targets), (r, n) bools.
+
+    ``selected[g, b]``: granule cell g samples bit b (every bit in the Kanerva scheme, k random
+    bits in the granule scheme); ``targets[g, b]``: the bit value it listens for.
+    """
+    c = config
+    rng = np.random.default_rng(c.seed)
+    targets = rng.integers(0, 2, size=(c.r, c.n)).astype(bool)
+    if c.scheme == "kanerva":
+        return np.ones((c.r, c.n), dtype=bool), targets
+    order = np.argsort(rng.random((c.r, c.n)), axis=1)[:, : c.k]
+    selected = np.zeros((c.r, c.n), dtype=bool)
+    np.put_along_axis(selected, order, True, axis=1)
+    if c.mossy.encoding == "on":
+        targets = np.ones((c.r, c.n), dtype=bool)
+    return selected, targets
+
+
+def mossy_granule_pairs(config: CerebellumConfig, selected: np.ndarray, targets: np.ndarray
+                        ) -> tuple[np.ndarray, np.ndarray]:
+    """(pre mossy line, post granule cell) pairs: a GrC listens to the line that fires when its bit matches."""
+    post, bit = np.nonzero(selected)
+    want_one = targets[post, bit]
+    line = np.where(want_one, bit, bit + config.n) if config.mossy.encoding == "onoff" else bit
+    return line.astype(np.int64), post.astype(np.int64)
+
+
 class CerebellarSDM:
     """Build the cerebellar SDM microcircuit once and present writes and reads in one run.
 
@@ -256,34 +285,12 @@ class CerebellarSDM:
                              and float(config.mossy.background_rate) == 0.0)
         self._compiled_slots: int | None = None
         self.timings: dict[str, float] = {}
-        self._rng = np.random.default_rng(config.seed)
         self._input_rng = np.random.default_rng([config.seed, 1])
-        self.selected, self.targets = self._draw_hard_locations()
+        self.selected, self.targets = draw_hard_locations(config)
         self._slots: list[tuple[int, np.ndarray, np.ndarray]] = []
         self._pending = 0
-        self._gate_history: list[float] = []
+        self._record: CerebellumRecord | None = None  # the standalone program's last output
         self._build()
-
-    # connectivity ----------------------------------------------------------------------------
-    def _draw_hard_locations(self) -> tuple[np.ndarray, np.ndarray]:
-        c = self.config
-        targets = self._rng.integers(0, 2, size=(c.r, c.n)).astype(bool)
-        if c.scheme == "kanerva":
-            return np.ones((c.r, c.n), dtype=bool), targets
-        order = np.argsort(self._rng.random((c.r, c.n)), axis=1)[:, : c.k]
-        selected = np.zeros((c.r, c.n), dtype=bool)
-        np.put_along_axis(selected, order, True, axis=1)
-        if c.mossy.encoding == "on":
-            targets = np.ones((c.r, c.n), dtype=bool)
-        return selected, targets
-
-    def _mf_connections(self) -> tuple[np.ndarray, np.ndarray]:
-        """(pre line, post GrC) pairs: a GrC listens to the line that fires when its bit matches."""
-        c = self.config
-        post, bit = np.nonzero(self.selected)
-        want_one = self.targets[post, bit]
-        line = np.where(want_one, bit, bit + c.n) if c.mossy.encoding == "onoff" else bit
-        return line.astype(np.int64), post.astype(np.int64)
 
     # network ---------------------------------------------------------------------------------
     def _build(self) -> None:
@@ -307,7 +314,7 @@ class CerebellarSDM:
         self.granule = granule_group(c.r, c.granule, extra_equations=elig.equations,
                                      extra_reset=elig.reset, extra_namespace=elig.namespace,
                                      clock=clock, extra_update=elig.update, golgi=golgi)
-        pre, post = self._mf_connections()
+        pre, post = mossy_granule_pairs(c, self.selected, self.targets)
         self.mf_granule = b2.Synapses(self.mossy, self.granule, on_pre="I_mf_post += w_mf",
                                       delay=c.mossy.delay, namespace={"w_mf": self.mf_weight},
                                       clock=clock, name="mf_granule")
@@ -436,13 +443,33 @@ class CerebellarSDM:
         """
         c = self.config
         if not self._pending:
-            return self._record if self._standalone and hasattr(self, "_record") else self.record()
+            return self._record if self._record is not None else self.record()
         if self._standalone and self._compiled_slots is not None:
             return self._rerun()
+        duration = self._pending * float(c.slot)
+        self._gate = b2.TimedArray(self._gate_table(), dt=c.slot)
+        self.pf_purkinje.namespace["plasticity_gate"] = self._gate
+        if self._slot_driven:
+            mf_drive, cf_drive = self._drive_tables()
+            self._drives = {"mf": b2.TimedArray(mf_drive, dt=c.slot),
+                            "cf": b2.TimedArray(cf_drive, dt=c.slot)}
+            self.mossy.namespace["mf_drive"] = self._drives["mf"]
+            self.olive.namespace["cf_drive"] = self._drives["cf"]
+        else:
+            self._set_input_spikes(t_start=0.0 if self._standalone else float(self.network.t))
+        self.timings.update(run_network(self.network, duration * second, self._build_dir, report))
+        self._pending = 0
+        if not self._standalone:
+            return self.record()
+        self._compiled_slots = len(self._slots)
+        self._record = self.record()
+        return self._record
+
+    def _set_input_spikes(self, t_start: float) -> None:
+        """Mossy-fibre and climbing-fibre spikes of the pending slots, into the generators."""
+        c = self.config
         first = len(self._slots) - self._pending
-        t_start = float(self.network.t) if not self._standalone else 0.0
-        slot = float(c.slot)
-        dt = float(c.dt)
+        slot, dt = float(c.slot), float(c.dt)
         mf_i, mf_t, io_i, io_t = [], [], [], []
         for s in range(first, len(self._slots)):
             kind, address, value = self._slots[s]
@@ -456,27 +483,13 @@ class CerebellarSDM:
                 on = np.flatnonzero(value)
                 io_i.append(on)
                 io_t.append(np.full(on.size, t0 + float(c.cf_time)))
-            self._gate_history.append(1.0 if kind == SLOT_KINDS["write"] else 0.0)
-        duration = self._pending * slot
-        self._gate = b2.TimedArray(np.asarray([*self._gate_history, 0.0]), dt=c.slot)
-        self.pf_purkinje.namespace["plasticity_gate"] = self._gate
-        if self._slot_driven:
-            mf_drive, cf_drive = self._drive_tables()
-            self._drives = {"mf": b2.TimedArray(mf_drive, dt=c.slot),
-                            "cf": b2.TimedArray(cf_drive, dt=c.slot)}
-            self.mossy.namespace["mf_drive"] = self._drives["mf"]
-            self.olive.namespace["cf_drive"] = self._drives["cf"]
-        else:
-            mf_i, mf_t = self._with_background(mf_i, mf_t, t_start, duration)
-            self.mossy.set_spikes(*self._spike_arrays(mf_i, mf_t, dt))
-            self.olive.set_spikes(*self._spike_arrays(io_i, io_t, dt))
-        self.timings.update(run_network(self.network, duration * second, self._build_dir, report))
-        self._pending = 0
-        if not self._standalone:
-            return self.record()
-        self._compiled_slots = len(self._slots)
-        self._record = self.record()
-        return self._record
+        mf_i, mf_t = self._with_background(mf_i, mf_t, t_start, self._pending * slot)
+        self.mossy.set_spikes(*self._spike_arrays(mf_i, mf_t, dt))
+        self.olive.set_spikes(*self._spike_arrays(io_i, io_t, dt))
+
+    def _gate_table(self) -> np.ndarray:
+        """Plasticity gate per slot from t = 0: 1 in write slots, else 0 (last entry: off)."""
+        return np.array([1.0 if kind == SLOT_KINDS["write"] else 0.0 for kind, _, _ in self._slots] + [0.0])
 
     @property
     def has_run(self) -> bool:
@@ -497,7 +510,6 @@ class CerebellarSDM:
                              "mossy.background_rate = 0 Hz (spike-generator inputs are fixed at "
                              "compile time)")
         self._slots = []
-        self._gate_history = []
         self._pending = 0
 
     def _drive_tables(self) -> tuple[np.ndarray, np.ndarray]:
@@ -518,10 +530,8 @@ class CerebellarSDM:
             raise ValueError(f"the compiled program runs {self._compiled_slots} slots; the new "
                              f"schedule has {len(self._slots)}: schedule the same number, or build "
                              "a new CerebellarSDM for a different length")
-        self._gate_history = [1.0 if k == SLOT_KINDS["write"] else 0.0 for k, _, _ in self._slots]
         mf, cf = self._drive_tables()
-        run_args = {self._drives["mf"]: mf, self._drives["cf"]: cf,
-                    self._gate: np.asarray([*self._gate_history, 0.0])}
+        run_args = {self._drives["mf"]: mf, self._drives["cf"]: cf, self._gate: self._gate_table()}
         t0 = time.perf_counter()
         b2.device.run(run_args=run_args, with_output=False)
         # a re-run has no build or compile step: only its own timings
