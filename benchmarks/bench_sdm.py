@@ -45,6 +45,9 @@ def bench_brian2(cfg: dict) -> dict:
     from engramlab.circuits.cerebellum import CerebellarSDM, CerebellumConfig, mossy_granule_pairs
     from engramlab.models.mossy import n_lines
 
+    if cfg.get("profile"):
+        from engramlab.circuits import _device
+        _device.PROFILE = True
     t0 = time.perf_counter()
     circuit = CerebellumConfig(n=cfg["n"], r=cfg["r"], m=cfg["m"], d=cfg.get("d"), design_patterns=cfg["patterns"],
                                device=cfg.get("device", "runtime"), target=cfg.get("target", "cython"),
@@ -79,7 +82,9 @@ def bench_brian2(cfg: dict) -> dict:
               + rec.spikes["olive"][0].size + rec.spikes["purkinje"][0].size)
     neurons = n_lines(cfg["n"], "onoff") + cfg["r"] + 3 * cfg["m"]
     steps = round(rec.duration / float(circuit.dt))
-    return dict(build_s=build, compile_s=compile_s, simulate_s=simulate, biological_s=rec.duration,
+    profile = ({name: float(sec) for name, sec in net.network.profiling_info}
+               if cfg.get("profile") else {})
+    return dict(profile_s=profile, build_s=build, compile_s=compile_s, simulate_s=simulate, biological_s=rec.duration,
                 neurons=neurons, steps=steps, synaptic_events=events,
                 synapses=int(fanout.sum() + cfg["r"] * cfg["m"] + 2 * cfg["m"]),
                 granule_spikes=int(rec.spikes["granule"][0].size))

@@ -72,8 +72,8 @@ def split_protocol(mapping: Mapping[str, Any], protocol_cls: type, shared: tuple
     """Split a config mapping into (circuit keys, protocol keys).
 
     Protocol keys come from a ``[protocol]`` table or are the protocol's own field names at top
-    level (``patterns = 20``). Top-level ``shared`` keys (the seed) go to both, unless the
-    ``[protocol]`` table sets its own.
+    level (``patterns = 20``). Top-level ``shared`` keys (the seed) go to the circuit and, if the
+    protocol has that field, to the protocol too, unless the ``[protocol]`` table sets its own.
     """
     proto_fields = {f.name for f in dataclasses.fields(protocol_cls)}
     circuit: dict[str, Any] = {}
@@ -83,7 +83,8 @@ def split_protocol(mapping: Mapping[str, Any], protocol_cls: type, shared: tuple
             continue
         if k in shared:
             circuit[k] = v
-            protocol.setdefault(k, v)
+            if k in proto_fields:  # e.g. the eyeblink schedule has no seed of its own
+                protocol.setdefault(k, v)
         elif k in proto_fields:
             protocol[k] = v
         else:

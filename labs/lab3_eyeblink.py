@@ -11,12 +11,13 @@
 # Run: `engramlab lab run 3 --quick` (the full version takes a few minutes).
 
 # %%
+import dataclasses
+
 from brian2 import ms, pA, second
 
 from engramlab.analysis.eyeblink import analyse_eyeblink, eyeblink_summary
 from engramlab.analysis.figures import conditioning as figs
 from engramlab.circuits.microzone import MicrozoneConfig
-from engramlab.models.plasticity import PFPlasticityParams
 from engramlab.protocols.eyeblink import EyeblinkConfig, run_eyeblink
 from engramlab.results import save_figure
 
@@ -24,9 +25,8 @@ import _labkit
 
 args = _labkit.lab_args("lab3_eyeblink", "Eyeblink conditioning")
 if args.quick:
-    # a small microzone and a 4x learning rate so a short session shows learning
-    plasticity = PFPlasticityParams(eligibility="kernel", bounds="soft", w0=60 * pA, w_max=120 * pA,
-                                    a_plus=0.6 * pA, ltd_ltp_ratio=3.0)
+    # a small microzone and a 6x learning rate so a short session shows learning
+    plasticity = dataclasses.replace(MicrozoneConfig().plasticity, a_plus=0.9 * pA)
     circuit = MicrozoneConfig(r=600, m=8, n_dcn=2, target="numpy", plasticity=plasticity, seed=2)
     protocol = EyeblinkConfig(trials=20, extinction_trials=10, trial_period=0.6 * second,
                               cs_onset=100 * ms, probe_every=5)

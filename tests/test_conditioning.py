@@ -1,10 +1,12 @@
 """Eyeblink conditioning and the associative task (analysis units + small Brian2 runs)."""
 
+import dataclasses
+
 import numpy as np
 import pytest
 from brian2 import ms, pA, second
 
-from engramlab.analysis.eyeblink import analyse_eyeblink, detect_cr, eyeblink_summary, trial_rates
+from engramlab.analysis.eyeblink import analyse_eyeblink, detect_cr, eyeblink_summary, pause_trough_time, trial_rates
 from engramlab.circuits.microzone import CerebellarMicrozone, MicrozoneConfig
 from engramlab.models.plasticity import PFPlasticityParams
 from engramlab.models.timing import SpectralTimingParams, active_window, net_drive, spectral_timing_draw
@@ -30,6 +32,26 @@ def test_cr_rule():
     # up briefly then down well before the US: fails the 75 % rule
     assert not detect_cr(step_trace(0.16, 0.19), AXIS, 0.25, threshold=10)[0]
     assert not detect_cr(np.full(AXIS.size, 10.0), AXIS, 0.25, threshold=10)[0]
+
+
+def test_cr_window_ignores_the_unconditioned_response():
+    # a CR from 180 ms to the US at 250 ms, then the US's complex spikes silence the DCN: with
+    # post-US bins inside the 100 ms boxcar the last 50 ms before the US would sag below threshold
+    trace = step_trace(0.18, 0.25, height=30.0)
+    trace[(AXIS >= 0.25) & (AXIS < 0.35)] = 0.0
+    is_cr, onset = detect_cr(trace, AXIS, 0.25, threshold=12)
+    assert is_cr and 0.13 < onset < 0.25  # the centred boxcar starts rising 50 ms early
+    # the pre-US part alone decides: the same trace without the post-US silence gives the same onset
+    assert detect_cr(step_trace(0.18, 0.25, height=30.0), AXIS, 0.25, threshold=12)[1] == onset
+
+
+def test_pause_trough_time():
+    t = np.arange(0, 0.3, 0.005)
+    # a V-shaped pause with a single lowest point at 200 ms
+    assert pause_trough_time(t, -60 + 600 * np.abs(t - 0.2)) == pytest.approx(0.2)
+    floor = np.clip(600 * np.abs(t - 0.2) - 60, -40, 0)  # silent (floor at -40) from 170 to 230 ms
+    assert pause_trough_time(t, floor) == pytest.approx(0.2, abs=0.006)
+    assert pause_trough_time(t, floor) != pytest.approx(t[np.argmin(floor)])  # argmin: the first bin
 
 
 def test_trial_rates_counts_spikes():
@@ -76,10 +98,9 @@ def test_spectral_timing_windows_scale_with_tau():
 
 @pytest.fixture(scope="module")
 def small_eyeblink():
-    circuit = MicrozoneConfig(r=500, m=8, n_dcn=2, target="numpy", seed=3,
-                              plasticity=PFPlasticityParams(eligibility="kernel", bounds="soft",
-                                                            w0=60 * pA, w_max=120 * pA,
-                                                            a_plus=1.0 * pA, ltd_ltp_ratio=3.0))
+    # the default plasticity (6:1 LTD:LTP, soft bounds) with a 6x learning rate for 12 trials
+    fast = dataclasses.replace(MicrozoneConfig().plasticity, a_plus=0.9 * pA)
+    circuit = MicrozoneConfig(r=500, m=8, n_dcn=2, target="numpy", seed=3, plasticity=fast)
     protocol = EyeblinkConfig(trials=12, trial_period=0.6 * second, cs_onset=100 * ms, probe_every=6)
     return run_eyeblink(circuit, protocol)
 
@@ -95,7 +116,8 @@ def test_granule_cells_fire_in_their_predicted_windows(small_eyeblink):
     cells = np.unique(i[in_cs])
     cells = cells[~np.isnan(start[cells])]
     med = np.array([np.median(rel[in_cs & (i == c)]) for c in cells])
-    centre = np.clip(0.5 * (start[cells] + end[cells]), 0, 0.28)
+    # predicted: the middle of the part of each cell's window that lies inside the CS
+    centre = 0.5 * (np.clip(start[cells], 0, 0.28) + np.clip(end[cells], 0, 0.28))
     assert cells.size > 100
     assert np.corrcoef(med, np.clip(start[cells], 0, 0.28))[0, 1] > 0.6
     assert np.mean(np.abs(med - centre) < 0.1) > 0.6
@@ -106,9 +128,9 @@ def test_ltd_targets_cells_active_before_the_us(small_eyeblink):
     r = small_eyeblink
     dw = (r["weights_final"] - r["weights_initial"]).mean(1)
     start, end = r["granule_window_start"], r["granule_window_end"]
-    # cells whose window covers 100-200 ms (the kernel's look-back before a 250 ms US) vs cells
-    # that only fire after the US or never get CS input
-    eligible = (start < 0.1) & (end > 0.2)
+    # cells on by 150 ms and still on at 200 ms (inside the kernel's look-back before a 250 ms
+    # US) vs cells that only fire after the US or never get CS input
+    eligible = (start < 0.15) & (end > 0.2)
     late = start > 0.26
     silent = np.isnan(start)
     assert dw[eligible].mean() < dw[late].mean() < 1e-12 + abs(dw[eligible].mean())
@@ -174,7 +196,7 @@ def test_microzone_cpp_standalone_reproduces_runtime_spikes(tmp_path):
     records = []
     for device in ("runtime", "cpp_standalone"):
         zone = CerebellarMicrozone(MicrozoneConfig(r=200, m=4, n_dcn=1, target="numpy", device=device, seed=5),
-                                   trial_period=0.4)
+                                   trial_period=0.4, record_weights_every=0.4)
         for paired in (True, True, False):
             zone.add_trial(0.4, "tone", 0.05, 0.28, (0, 1, 2, 3) if paired else (), 0.25)
         records.append(zone.run())
@@ -189,4 +211,7 @@ def test_microzone_cpp_standalone_reproduces_runtime_spikes(tmp_path):
         np.testing.assert_array_equal(a.spikes[pop][1], b.spikes[pop][1], err_msg=pop)
         np.testing.assert_allclose(a.spikes[pop][0], b.spikes[pop][0], atol=1e-9, err_msg=pop)
     np.testing.assert_allclose(a.weights, b.weights, rtol=1e-9, atol=1e-18)
+    # the weight history (a StateMonitor on all r × m synapses) is recorded on both devices
+    assert a.weight_history.shape == b.weight_history.shape == (200 * 4, 3)
+    np.testing.assert_allclose(a.weight_history, b.weight_history, rtol=1e-9, atol=1e-18)
     assert np.abs(b.weights - b.weights_initial).max() > 1e-13  # plasticity ran in the program (A)

@@ -45,3 +45,13 @@ def test_bad_config_file(tmp_path):
         build_configs(str(bad), None, None, quick=False)
     with pytest.raises(ValueError, match="does not exist"):
         build_configs(str(tmp_path / "missing.toml"), None, None, quick=False)
+
+
+def test_seed_goes_to_protocols_that_have_one():
+    from engramlab.config import split_protocol
+    from engramlab.protocols.eyeblink import EyeblinkConfig
+    from engramlab.protocols.sdm_memory import SDMMemoryConfig
+    circuit, proto = split_protocol({"seed": 3, "trials": 5}, EyeblinkConfig)
+    assert circuit == {"seed": 3} and proto == {"trials": 5}  # the eyeblink schedule has no seed
+    circuit, proto = split_protocol({"seed": 3}, SDMMemoryConfig)
+    assert circuit == {"seed": 3} and proto == {"seed": 3}

@@ -3,10 +3,13 @@ r"""Eyeblink conditioning from spikes: peri-stimulus rates, the Purkinje pause, 
 CR rule (Geminiani et al. 2022 / equations.md §5): the DCN population rate, smoothed over
 100 ms and baseline-subtracted (baseline: the pre-CS window), must cross ``threshold`` after the
 first 100 ms of the CS and stay above it for at least 75 % of the time left before the US.
-The learned Purkinje pause is the minimum of the Purkinje population rate (Gaussian-smoothed,
-σ = 20 ms, baseline-subtracted) between CS onset and CS offset, averaged over the last block:
-all trials before the US, CS-alone probes after it (the US's complex spikes perturb the
-Purkinje cells on paired trials).
+The boxcar uses only bins before the US onset, so the unconditioned response never enters
+the CR window. The learned Purkinje pause is the minimum of the Purkinje population rate
+(Gaussian-smoothed, σ = 20 ms, baseline-subtracted) between CS onset and CS offset, averaged
+over the last block: all trials before the US, CS-alone probes after it (the US's complex
+spikes perturb the Purkinje cells on paired trials); its time is the middle of the trough
+(:func:`pause_trough_time`), which for a pause that silences the cells is the middle of the
+silent stretch.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from scipy.ndimage import gaussian_filter1d, uniform_filter1d
 from engramlab.results import Result
 
 __all__ = ["EyeblinkAnalysis", "analyse_eyeblink", "cr_threshold", "detect_cr", "eyeblink_summary",
-           "trial_rates"]
+           "pause_trough_time", "trial_rates"]
 
 
 def trial_rates(t: NDArray[np.float64], i: NDArray[np.int64], starts: NDArray[np.float64],
@@ -56,8 +59,15 @@ def detect_cr(rate: NDArray[np.float64], axis: NDArray[np.float64], isi: float, 
     Returns ``(is_cr, onset)`` with onset in s after CS onset (NaN when there is no CR).
     """
     width = max(1, round(smooth_s / bin_s))
-    smooth = uniform_filter1d(rate, width, mode="nearest")
-    base = smooth[axis < 0].mean() if np.any(axis < 0) else 0.0
+    # A CR is scored on what happens before the US: the boxcar average at each time uses only
+    # the bins before the US onset, so the unconditioned response (the US's complex spikes and
+    # the Purkinje burst they cause) never leaks into the CR window through the smoothing.
+    before_us = (axis < isi).astype(float)
+    counts = uniform_filter1d(before_us, width, mode="constant")
+    summed = uniform_filter1d(rate * before_us, width, mode="constant")
+    with np.errstate(invalid="ignore", divide="ignore"):
+        smooth = np.where(counts > 0, summed / counts, np.nan)
+    base = np.nanmean(smooth[axis < 0]) if np.any(axis < 0) else 0.0
     signal = smooth - base
     window = (axis >= 0.1) & (axis < isi)
     if not np.any(window):
@@ -94,6 +104,7 @@ class EyeblinkAnalysis:
     reacquisition_cr_percent_by_block: list[float]
     pause_depth: NDArray[np.float64]
     pause_time: NDArray[np.float64]
+    last_block_rate: NDArray[np.float64]
     last_block_pause_min: float
     last_block_pause_depth: float
     cr_onset_last_block: float
@@ -106,6 +117,27 @@ class EyeblinkAnalysis:
 def _percent_by_block(cr: NDArray[np.bool_], block: int) -> list[float]:
     return [float(100 * cr[k:k + block].mean()) for k in range(0, cr.size - block + 1, block)] + (
         [float(100 * cr[cr.size - cr.size % block:].mean())] if cr.size % block else [])
+
+
+def pause_trough_time(t: NDArray[np.float64], rel: NDArray[np.float64], tolerance: float = 0.02) -> float:
+    """Time of a pause's minimum: the middle of the trough around the lowest point.
+
+    The trough is the contiguous stretch around ``argmin(rel)`` where the rate stays within
+    ``tolerance`` × depth of its minimum. For a pause with a single lowest point this is that
+    point; for one that silences the cells for a while (a flat floor at 0 Hz) it is the floor's
+    middle rather than whichever floor bin happens to come first.
+    """
+    k = int(np.argmin(rel))
+    low = float(rel[k])
+    depth = max(-low, 0.0)
+    near = rel <= low + tolerance * depth
+    a = k
+    while a > 0 and near[a - 1]:
+        a -= 1
+    b = k
+    while b < rel.size - 1 and near[b + 1]:
+        b += 1
+    return float(0.5 * (t[a] + t[b]))
 
 
 def cr_threshold(dcn_rate: NDArray[np.float64], axis: NDArray[np.float64], bin_s: float = 0.005,
@@ -151,30 +183,39 @@ def analyse_eyeblink(result: Result, threshold: float | None = None, block: int 
                       strict=True) if len(starts) else ((), ())
     cr = np.array(crs, dtype=bool)
     cr_onset = np.array(onsets, dtype=float)
-    sdf = gaussian_filter1d(pc, 0.02 / bin_s, axis=1, mode="nearest")
+    # smoothed Purkinje rates; on paired trials only the bins before the US enter the kernel,
+    # so the US-evoked complex spikes cannot leak backwards into the pause
+    keep = np.ones_like(pc)
+    keep[np.asarray(result["trial_paired"], dtype=bool)] = (axis < isi).astype(float)
+    weight = gaussian_filter1d(keep, 0.02 / bin_s, axis=1, mode="nearest")
+    with np.errstate(invalid="ignore", divide="ignore"):
+        sdf = gaussian_filter1d(pc * keep, 0.02 / bin_s, axis=1, mode="nearest") / weight
+    sdf[keep == 0] = np.nan
     base = sdf[:, axis < 0].mean(1, keepdims=True)
     in_cs = (axis >= 0) & (axis <= cs_dur)
     rel = sdf[:, in_cs] - base
-    pause_depth = -rel.min(1)
-    pause_time = axis[in_cs][np.argmin(rel, axis=1)]
+    pause_depth = -np.nanmin(rel, axis=1)
+    pause_time = axis[in_cs][np.nanargmin(rel, axis=1)]
     acq = phase == 0
     acq_idx = np.flatnonzero(acq)
     last = acq_idx[-block:] if acq_idx.size else acq_idx
     if last.size:
         # average over the last block: every trial before the US, CS-alone trials after it
         # (on paired trials the US's complex spikes perturb the Purkinje cells)
+        # (on paired trials the US's complex spikes perturb the Purkinje cells); one baseline
+        # for both parts, so the probes' own baselines cannot fake a minimum after the US
         probes = last[~paired[last]]
+        after_us = axis >= isi
+        last_rate = sdf[last].mean(0)
+        last_rate = np.where(after_us, sdf[probes].mean(0) if probes.size else np.nan, last_rate)
         t_cs = axis[in_cs]
-        mean_rel = rel[last].mean(0)
-        after_us = t_cs >= isi
-        if probes.size:
-            mean_rel = np.where(after_us, rel[probes].mean(0), mean_rel)
-        else:
-            mean_rel = np.where(after_us, np.inf, mean_rel)
-        pause_min = float(t_cs[np.argmin(mean_rel)])
+        mean_rel = last_rate[in_cs] - float(base[last].mean())
+        mean_rel = np.where(np.isnan(mean_rel), np.inf, mean_rel)
+        pause_min = pause_trough_time(t_cs, mean_rel)
         pause_d = float(-np.min(mean_rel))
     else:
         pause_min = pause_d = float("nan")
+        last_rate = np.full(axis.size, np.nan)
     last_onsets = cr_onset[last][cr[last]]
     return EyeblinkAnalysis(
         isi=isi, trials=len(starts), axis=axis, pc_rate=pc, dcn_rate=dcn, phase=phase,
@@ -182,7 +223,8 @@ def analyse_eyeblink(result: Result, threshold: float | None = None, block: int 
         cr_percent_by_block=_percent_by_block(cr[acq], block),
         extinction_cr_percent_by_block=_percent_by_block(cr[phase == 1], block),
         reacquisition_cr_percent_by_block=_percent_by_block(cr[phase == 2], block),
-        pause_depth=pause_depth, pause_time=pause_time, last_block_pause_min=pause_min,
+        pause_depth=pause_depth, pause_time=pause_time, last_block_rate=last_rate,
+        last_block_pause_min=pause_min,
         last_block_pause_depth=pause_d,
         cr_onset_last_block=float(np.median(last_onsets)) if last_onsets.size else float("nan"),
         pc_baseline_hz=float(pc[:, axis < 0].mean()), dcn_baseline_hz=float(dcn[:, axis < 0].mean()),

@@ -17,6 +17,11 @@ from brian2.devices.cpp_standalone.device import CPPStandaloneDevice
 
 DEVICES = ("runtime", "cpp_standalone")
 
+#: Collect Brian2's per-code-object run times (``network.profiling_info``) in every run; the
+#: benchmarks switch it on to show where the time goes. Off by default: it adds a timer call
+#: around every code object in every step.
+PROFILE = False
+
 
 def check_device(owner: str, device: str, threads: int) -> None:
     """Validate the ``device`` and ``threads`` fields every circuit and protocol config carries."""
@@ -77,7 +82,8 @@ def run_network(network: b2.Network, duration: b2.Quantity, build_dir: str | Non
     circuit calls this once with its whole schedule.
     """
     t0 = time.perf_counter()
-    network.run(duration, report=None if build_dir is not None else report, namespace={})
+    network.run(duration, report=None if build_dir is not None else report, namespace={},
+                profile=True if PROFILE else None)
     timings = {"run_call": time.perf_counter() - t0}
     if build_dir is None:
         timings["simulate"] = timings["run_call"]

@@ -46,14 +46,19 @@ __all__ = ["CerebellarMicrozone", "MicrozoneConfig", "MicrozoneRecord", "Trial"]
 
 
 def _conditioning_plasticity() -> PFPlasticityParams:
-    return PFPlasticityParams(eligibility="kernel", bounds="soft", w0=60 * pA, w_max=120 * pA,
-                              a_plus=0.1 * pA, ltd_ltp_ratio=3.0)
+    # LTD:LTP 6:1 per event: just below published spiking models (8–40:1; Antonietti et al.
+    # 2016, Geminiani et al. 2022) so that PF-alone LTP extinguishes a CR within ~40 CS-alone
+    # trials (measured at 12:1: still 50 % CRs after 50); soft bounds keep every weight at its
+    # LTP/LTD balance point
+    return PFPlasticityParams(eligibility="kernel", bounds="soft", w0=75 * pA, w_max=150 * pA,
+                              a_plus=0.15 * pA, ltd_ltp_ratio=6.0)
 
 
 def _conditioning_nuclei() -> NucleiParams:
-    # stronger Purkinje inhibition (and tonic drive to keep ~13 Hz at baseline) so that a
-    # Purkinje pause is read out as a clear DCN burst
-    return NucleiParams(w_pc=400 * pA, I_e=170 * pA)
+    # strong Purkinje inhibition (and the tonic drive that keeps ~13 Hz at baseline) so that a
+    # partial Purkinje pause is already read out as a clear DCN burst: the learned pause need
+    # not silence the Purkinje cells, and its deepest point stays at the US
+    return NucleiParams(w_pc=800 * pA, I_e=296 * pA)
 
 
 @dataclass(frozen=True)
@@ -334,7 +339,9 @@ class CerebellarMicrozone:
                               self.climbing_fibre, self.nuclei, self.purkinje_nuclei]
         self.weight_monitor = None
         if self._record_every is not None:
-            self.weight_monitor = b2.StateMonitor(self.pf_purkinje, "w", record=True,
+            # explicit indices (all r × m synapses): standalone cannot resolve record=True
+            # for synapses before its program has run
+            self.weight_monitor = b2.StateMonitor(self.pf_purkinje, "w", record=np.arange(c.r * c.m),
                                                   dt=self._record_every * second, name="mon_weights")
             objects.append(self.weight_monitor)
         self.network = b2.Network(*objects, *self.monitors.values())

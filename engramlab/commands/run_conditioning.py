@@ -11,8 +11,9 @@ from engramlab.commands._common import finish_run, print_table, progress, write_
 
 __all__ = ["build_microzone", "run_associative_cmd", "run_eyeblink_cmd"]
 
-#: ``--quick``: a small microzone, few trials, faster learning; NumPy target (no compiler).
-QUICK_CIRCUIT: dict[str, Any] = {"r": 800, "target": "numpy", "plasticity": {"a_plus": "0.4 pA"}}
+#: ``--quick``: a small microzone and few trials on the NumPy target (no compiler); each
+#: command adds a faster learning rate (``quick_circuit``).
+QUICK_CIRCUIT: dict[str, Any] = {"r": 800, "target": "numpy"}
 
 
 EYEBLINK_INTRO = ("Delay eyeblink conditioning of a spiking cerebellar microzone: a 40 Hz tone on "
@@ -87,7 +88,8 @@ def run_eyeblink_cmd(args: argparse.Namespace) -> int:
     for isi in isis:
         proto_extra = dict(extra, **({"isi": isi} if isi else {}))
         circuit, protocol = build_microzone(MicrozoneConfig(), EyeblinkConfig, args.config, args.set,
-                                            args.seed, args.quick, quick_proto, proto_extra)
+                                            args.seed, args.quick, quick_proto, proto_extra,
+                                            quick_circuit={"plasticity": {"a_plus": "0.9 pA"}})
         protocol.check_fits(circuit)
         if not args.quiet:
             print(f"eyeblink: ISI {float(protocol.isi) * 1e3:.0f} ms, {protocol.trials} acquisition + "

@@ -18,14 +18,26 @@ is
 
 .. math:: I(t) = \rho_i I_{rh}\,[(1 - e^{-t/\tau_i}) - \kappa (1 - e^{-t/(\lambda\tau_i)})]
 
-which rises, peaks at a time ∝ τ_i and turns negative: the cell fires in one window whose
-centre and width both scale with τ_i (scalar, Weber-like timing). Different GrC subsets are
-therefore active at different times after CS onset, and the windows broaden with delay.
+which rises, peaks and turns negative: each cell fires in one window whose onset and length
+both scale with τ_i (scalar, Weber-like timing), so different GrC subsets are active at
+different times after CS onset.
 
-With CF-gated LTD that looks back ~100 ms (the PF eligibility kernel) the Purkinje cells learn
-to pause when the cells active ~100 ms before the climbing fibre fire: the learned pause *leads*
-the US by about the kernel's look-back (the lead that compensates the delay of the motor
-pathway; Suvrathan, Payne & Raymond 2016), and it moves with the ISI.
+The window shape matters because CF-gated LTD looks back through a kernel peaking ~100 ms
+before the climbing fibre. With inhibition only a little stronger than excitation
+(κ = 1.3) and much slower (λ = 6) the windows are *skewed*: a cell turns on at ≈ 0.4–0.8 τ_i
+(depending on its gain) and stays on for several times that latency (a recruitment code:
+once on, a cell stays on for the rest of a few-hundred-ms CS, as many granule cells do under sustained mossy input;
+Chabrol et al. 2015). The cells LTD reaches — active ~100 ms before the CF — are then still
+active at the US, so the learned Purkinje pause deepens until the US and its minimum tracks
+the ISI, while cells recruited only in the last ~50 ms before the US are barely eligible.
+The spectrum (τ 0.2–1 s) recruits the first CS-driven cells ~100 ms after CS onset, so the
+learned pause — and the DCN's conditioned response — starts after the first 100 ms or so, as
+in trained animals (Jirenhed, Bengtsson & Hesslow 2007). With a spectrum reaching down to
+30 ms, cells recruited within 20 ms stay on through the kernel's look-back, LTD reaches them
+too and the response often starts too early to count as a CR (measured: 40–100 % CRs per
+late block at ISI 250 ms, most misses crossing threshold before 100 ms).
+With symmetric windows (e.g. κ = 1.5, λ = 3) the pause is instead centred on the kernel's
+look-back and leads the US by 50–70 ms at ISIs of 150–250 ms (measured).
 """
 
 from __future__ import annotations
@@ -45,16 +57,18 @@ __all__ = ["SpectralTimingParams", "active_window", "net_drive", "spectral_timin
 class SpectralTimingParams:
     """Heterogeneous slow CS input that activates granule cells in delayed, scaled windows."""
 
-    tau_min: b2.Quantity = param(30 * ms, "shortest slow-excitation time constant (spectral "
-                                          "timing, Bullock, Fiala & Grossberg 1994)")
-    tau_max: b2.Quantity = param(900 * ms, "longest slow-excitation time constant (uniform "
-                                           "spectrum: windows cover 0–0.5 s evenly)")
-    gain_min: float = param(6.0, "smallest steady slow excitation relative to rheobase (with the "
-                                 "default inhibition the net drive peaks at ~0.18 of it)")
-    gain_max: float = param(9.0, "largest steady slow excitation relative to rheobase")
-    inh_gain: float = param(1.5, "steady feed-forward (Golgi) inhibition / steady slow excitation "
-                                 "(> 1 ends each cell's window)")
-    inh_ratio: float = param(3.0, "inhibition time constant / excitation time constant")
+    tau_min: b2.Quantity = param(200 * ms, "shortest slow-excitation time constant (spectral "
+                                           "timing, Bullock, Fiala & Grossberg 1994): onsets from "
+                                           "~100 ms after CS onset")
+    tau_max: b2.Quantity = param(1000 * ms, "longest slow-excitation time constant (uniform "
+                                            "spectrum: onsets cover ~0.1–0.8 s)")
+    gain_min: float = param(2.55, "smallest steady slow excitation relative to rheobase (with the "
+                                  "default inhibition the net drive peaks at ~0.5 of it)")
+    gain_max: float = param(3.45, "largest steady slow excitation relative to rheobase")
+    inh_gain: float = param(1.3, "steady feed-forward (Golgi) inhibition / steady slow excitation "
+                                 "(> 1 ends each cell's window; close to 1 makes windows long)")
+    inh_ratio: float = param(6.0, "inhibition time constant / excitation time constant (slow "
+                                  "inhibition: windows with a fast onset and a slow offset)")
     cs_rate: b2.Quantity = param(40 * Hz, "CS mossy-fibre rate the gains are normalised to "
                                           "(Geminiani et al. 2022: 40 Hz)")
 

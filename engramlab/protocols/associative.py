@@ -18,10 +18,13 @@ from typing import Any
 
 import brian2 as b2
 import numpy as np
-from brian2 import ms, second
+from brian2 import ms, pA, second
 
 from engramlab.circuits.microzone import CerebellarMicrozone, MicrozoneConfig
 from engramlab.models._params import check_int, check_quantity, flatten_params, param
+from engramlab.models.nuclei import NucleiParams
+from engramlab.models.plasticity import PFPlasticityParams
+from engramlab.models.timing import SpectralTimingParams
 from engramlab.results import Result, run_metadata
 
 __all__ = ["AssociativeConfig", "associative_circuit", "run_associative"]
@@ -49,8 +52,23 @@ class AssociativeConfig:
 
 
 def associative_circuit(**changes: Any) -> MicrozoneConfig:
-    """The default microzone of the task: tones A and B, 16 PCs, 2 DCN cells (left, right)."""
-    base: dict[str, Any] = dict(cs_lines={"A": 20, "B": 20}, m=16, n_dcn=2)
+    """The default microzone of the task: tones A and B, 16 PCs, 2 DCN cells (left, right).
+
+    Reversal needs the old mapping to be *undone*, which only PF-alone LTP can do, so the task
+    uses a 3:1 LTD:LTP ratio with a larger LTP step than eyeblink conditioning's 12:1 (at 12:1 a
+    reversal reaches ~70 % correct in 80 trials).
+    """
+    plasticity = PFPlasticityParams(eligibility="kernel", bounds="soft", w0=60 * pA, w_max=120 * pA,
+                                    a_plus=0.1 * pA, ltd_ltp_ratio=3.0)
+    # the choice compares the left and right DCN cells, so it needs no strong absolute DCN burst:
+    # the moderate Purkinje→DCN gain (8 PCs per DCN cell, ~13 Hz at rest)
+    nuclei = NucleiParams(w_pc=400 * pA, I_e=170 * pA)
+    # nothing to time here (the teacher comes at a fixed delay): fast-recruiting, symmetric
+    # windows (τ 30–900 ms) put every tone-driven granule cell inside the kernel's look-back
+    timing = SpectralTimingParams(tau_min=30 * ms, tau_max=900 * ms, gain_min=6.0, gain_max=9.0,
+                                  inh_gain=1.5, inh_ratio=3.0)
+    base: dict[str, Any] = dict(cs_lines={"A": 20, "B": 20}, m=16, n_dcn=2, plasticity=plasticity,
+                                nuclei=nuclei, timing=timing)
     base.update(changes)
     return MicrozoneConfig(**base)
 

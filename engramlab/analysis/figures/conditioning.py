@@ -91,10 +91,9 @@ def pause_timing_figure(analyses: Sequence[EyeblinkAnalysis]) -> Figure:
     fig = Figure(figsize=(10, 4), layout="constrained")
     ax, axs = fig.subplots(1, 2)
     for k, a in enumerate(analyses):
-        acq = np.flatnonzero(a.phase == 0)[-a.block:]
-        probes = acq[~a.paired[acq]]
-        use = probes if probes.size else acq
-        sdf = gaussian_filter1d(a.pc_rate[use].mean(0), 4)
+        # the curve the pause is measured on: every last-block trial before the US (smoothed
+        # without the US's response), CS-alone probes after it
+        sdf = a.last_block_rate
         color = f"C{k}"
         ax.plot(a.axis * 1e3, sdf, color=color, label=f"ISI {a.isi * 1e3:.0f} ms")
         ax.axvline(a.isi * 1e3, color=color, ls="--", lw=1)
