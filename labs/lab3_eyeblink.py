@@ -25,9 +25,10 @@ import _labkit
 
 args = _labkit.lab_args("lab3_eyeblink", "Eyeblink conditioning")
 if args.quick:
-    # a small microzone and a 6x learning rate so a short session shows learning
+    # the default microzone (with fewer granule cells the pause is too shallow for CRs) on the
+    # NumPy target, a 6x learning rate and short trials so a short session shows learning
     plasticity = dataclasses.replace(MicrozoneConfig().plasticity, a_plus=0.9 * pA)
-    circuit = MicrozoneConfig(r=600, m=8, n_dcn=2, target="numpy", plasticity=plasticity, seed=2)
+    circuit = MicrozoneConfig(target="numpy", plasticity=plasticity, seed=2)
     protocol = EyeblinkConfig(trials=20, extinction_trials=10, trial_period=0.6 * second,
                               cs_onset=100 * ms, probe_every=5)
 else:

@@ -89,7 +89,9 @@ def run_eyeblink_cmd(args: argparse.Namespace) -> int:
         proto_extra = dict(extra, **({"isi": isi} if isi else {}))
         circuit, protocol = build_microzone(MicrozoneConfig(), EyeblinkConfig, args.config, args.set,
                                             args.seed, args.quick, quick_proto, proto_extra,
-                                            quick_circuit={"plasticity": {"a_plus": "0.9 pA"}})
+                                            # the full-size microzone (fewer cells pause too
+                                            # little for CRs), fewer and shorter trials
+                                            quick_circuit={"r": 2000, "plasticity": {"a_plus": "0.9 pA"}})
         protocol.check_fits(circuit)
         if not args.quiet:
             print(f"eyeblink: ISI {float(protocol.isi) * 1e3:.0f} ms, {protocol.trials} acquisition + "
