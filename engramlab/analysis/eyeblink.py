@@ -14,6 +14,7 @@ silent stretch.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -62,11 +63,8 @@ def detect_cr(rate: NDArray[np.float64], axis: NDArray[np.float64], isi: float, 
     # A CR is scored on what happens before the US: the boxcar average at each time uses only
     # the bins before the US onset, so the unconditioned response (the US's complex spikes and
     # the Purkinje burst they cause) never leaks into the CR window through the smoothing.
-    before_us = (axis < isi).astype(float)
-    counts = uniform_filter1d(before_us, width, mode="constant")
-    summed = uniform_filter1d(rate * before_us, width, mode="constant")
-    with np.errstate(invalid="ignore", divide="ignore"):
-        smooth = np.where(counts > 0, summed / counts, np.nan)
+    smooth = _masked_smooth(rate, (axis < isi).astype(float),
+                            lambda x: uniform_filter1d(x, width, axis=-1, mode="constant"))
     base = np.nanmean(smooth[axis < 0]) if np.any(axis < 0) else 0.0
     signal = smooth - base
     window = (axis >= 0.1) & (axis < isi)
@@ -117,6 +115,14 @@ class EyeblinkAnalysis:
 def _percent_by_block(cr: NDArray[np.bool_], block: int) -> list[float]:
     return [float(100 * cr[k:k + block].mean()) for k in range(0, cr.size - block + 1, block)] + (
         [float(100 * cr[cr.size - cr.size % block:].mean())] if cr.size % block else [])
+
+
+def _masked_smooth(x: NDArray[np.float64], keep: NDArray[np.float64],
+                   smooth: Callable[[NDArray[np.float64]], NDArray[np.float64]]) -> NDArray[np.float64]:
+    """Smooth ``x`` using only the bins where ``keep`` is 1 (normalised convolution); NaN elsewhere."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out = smooth(x * keep) / smooth(keep)
+    return np.where(keep > 0, out, np.nan)
 
 
 def pause_trough_time(t: NDArray[np.float64], rel: NDArray[np.float64], tolerance: float = 0.02) -> float:
@@ -187,10 +193,7 @@ def analyse_eyeblink(result: Result, threshold: float | None = None, block: int 
     # so the US-evoked complex spikes cannot leak backwards into the pause
     keep = np.ones_like(pc)
     keep[np.asarray(result["trial_paired"], dtype=bool)] = (axis < isi).astype(float)
-    weight = gaussian_filter1d(keep, 0.02 / bin_s, axis=1, mode="nearest")
-    with np.errstate(invalid="ignore", divide="ignore"):
-        sdf = gaussian_filter1d(pc * keep, 0.02 / bin_s, axis=1, mode="nearest") / weight
-    sdf[keep == 0] = np.nan
+    sdf = _masked_smooth(pc, keep, lambda x: gaussian_filter1d(x, 0.02 / bin_s, axis=-1, mode="nearest"))
     base = sdf[:, axis < 0].mean(1, keepdims=True)
     in_cs = (axis >= 0) & (axis <= cs_dur)
     rel = sdf[:, in_cs] - base
@@ -201,7 +204,6 @@ def analyse_eyeblink(result: Result, threshold: float | None = None, block: int 
     last = acq_idx[-block:] if acq_idx.size else acq_idx
     if last.size:
         # average over the last block: every trial before the US, CS-alone trials after it
-        # (on paired trials the US's complex spikes perturb the Purkinje cells)
         # (on paired trials the US's complex spikes perturb the Purkinje cells); one baseline
         # for both parts, so the probes' own baselines cannot fake a minimum after the US
         probes = last[~paired[last]]
