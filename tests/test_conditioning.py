@@ -36,13 +36,14 @@ def test_cr_rule():
 
 def test_cr_window_ignores_the_unconditioned_response():
     # a CR from 180 ms to the US at 250 ms, then the US's complex spikes silence the DCN: with
-    # post-US bins inside the 100 ms boxcar the last 50 ms before the US would sag below threshold
+    # post-US bins inside the 100 ms boxcar (the rule as first written) the last 50 ms before
+    # the US sag below a 20 Hz threshold and the trial is scored as no CR
     trace = step_trace(0.18, 0.25, height=30.0)
     trace[(AXIS >= 0.25) & (AXIS < 0.35)] = 0.0
-    is_cr, onset = detect_cr(trace, AXIS, 0.25, threshold=12)
-    assert is_cr and 0.13 < onset < 0.25  # the centred boxcar starts rising 50 ms early
+    is_cr, onset = detect_cr(trace, AXIS, 0.25, threshold=20)
+    assert is_cr and 0.18 < onset < 0.25
     # the pre-US part alone decides: the same trace without the post-US silence gives the same onset
-    assert detect_cr(step_trace(0.18, 0.25, height=30.0), AXIS, 0.25, threshold=12)[1] == onset
+    assert detect_cr(step_trace(0.18, 0.25, height=30.0), AXIS, 0.25, threshold=20)[1] == onset
 
 
 def test_pause_trough_time():

@@ -11,9 +11,9 @@ from engramlab.commands._common import finish_run, print_table, progress, write_
 
 __all__ = ["build_microzone", "run_associative_cmd", "run_eyeblink_cmd"]
 
-#: ``--quick``: a small microzone and few trials on the NumPy target (no compiler); each
-#: command adds a faster learning rate (``quick_circuit``).
-QUICK_CIRCUIT: dict[str, Any] = {"r": 800, "target": "numpy"}
+#: ``--quick``: few, short trials on the NumPy target (no compiler); each command adds its
+#: size and a faster learning rate (``quick_circuit``).
+QUICK_CIRCUIT: dict[str, Any] = {"target": "numpy"}
 
 
 EYEBLINK_INTRO = ("Delay eyeblink conditioning of a spiking cerebellar microzone: a 40 Hz tone on "
@@ -89,9 +89,9 @@ def run_eyeblink_cmd(args: argparse.Namespace) -> int:
         proto_extra = dict(extra, **({"isi": isi} if isi else {}))
         circuit, protocol = build_microzone(MicrozoneConfig(), EyeblinkConfig, args.config, args.set,
                                             args.seed, args.quick, quick_proto, proto_extra,
-                                            # the full-size microzone (fewer cells pause too
-                                            # little for CRs), fewer and shorter trials
-                                            quick_circuit={"r": 2000, "plasticity": {"a_plus": "0.9 pA"}})
+                                            # the full-size microzone: with fewer cells the
+                                            # pause stays too shallow for CRs
+                                            quick_circuit={"plasticity": {"a_plus": "0.9 pA"}})
         protocol.check_fits(circuit)
         if not args.quiet:
             print(f"eyeblink: ISI {float(protocol.isi) * 1e3:.0f} ms, {protocol.trials} acquisition + "
@@ -156,7 +156,7 @@ def run_associative_cmd(args: argparse.Namespace) -> int:
     quick_proto = {"trials": 20, "reversal_trials": 20, "trial_period": "0.6 s", "cs_onset": "100 ms"}
     circuit, protocol = build_microzone(associative_circuit(), AssociativeConfig, args.config, args.set,
                                         args.seed, args.quick, quick_proto,
-                                        quick_circuit={"plasticity": {"a_plus": "0.6 pA"}})
+                                        quick_circuit={"r": 800, "plasticity": {"a_plus": "0.6 pA"}})
     if not args.quiet:
         print(f"associative task: {protocol.trials} trials, then {protocol.reversal_trials} reversed; "
               f"r = {circuit.r}, m = {circuit.m}, target {circuit.target}")

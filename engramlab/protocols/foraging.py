@@ -161,7 +161,7 @@ def run_foraging(config: ForagingConfig | None = None, report: Any = None) -> Re
     t0 = time.perf_counter()
     circuit = ForagingCircuit(rates, cfg.trajectory_dt, weights, threshold, cfg.place.max_rate,
                               dt=cfg.dt, target=cfg.target, seed=cfg.seed,
-                                  device=cfg.device, threads=cfg.threads)
+                              device=cfg.device, threads=cfg.threads)
     build_s = time.perf_counter() - t0
     t1 = time.perf_counter()
     spikes = circuit.run(report=report)

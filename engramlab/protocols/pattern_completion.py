@@ -73,7 +73,7 @@ def run_pattern_completion(config: PatternCompletionConfig | None = None, report
             loads.append(p / cfg.n)
     t0 = time.perf_counter()
     net = SpikingHopfield(weights, cues, cfg.units, target=cfg.target, seed=cfg.seed,
-                                  device=cfg.device, threads=cfg.threads)
+                          device=cfg.device, threads=cfg.threads)
     build_s = time.perf_counter() - t0
     t1 = time.perf_counter()
     recalled = net.run(report=report)
