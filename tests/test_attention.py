@@ -8,6 +8,7 @@ from hypothesis.extra.numpy import arrays
 
 from engramlab.analysis import attention as A
 from engramlab.analysis import sdm
+from engramlab.errors import ConfigError, ConfigTypeError
 
 
 @settings(max_examples=50, deadline=None)
@@ -60,8 +61,8 @@ def test_sdm_weights_approximate_softmax_with_fitted_beta():
     q = rng.integers(0, 2, n).astype(bool)
     # patterns at distances 0..d-1 from the query: the attention-relevant range
     keys = np.array([np.concatenate([~q[:dv], q[dv:]]) for dv in range(d)])
-    w_sdm = A.sdm_attention_weights(keys, q, d)
-    w_soft = A.sdm_softmax_weights(keys, q, beta)
+    w_sdm = sdm.sdm_attention_weights(keys, q, d)
+    w_soft = sdm.sdm_softmax_weights(keys, q, beta)
     assert w_sdm.sum() == pytest.approx(1) and w_soft.sum() == pytest.approx(1)
     assert A.max_abs_difference(w_sdm, w_soft) < 0.12
     assert A.kl_divergence(w_sdm, w_soft) < 0.05
@@ -75,16 +76,31 @@ def test_divergences():
     assert A.kl_divergence(p, p) == 0
     assert A.kl_divergence([1, 0], [0, 1]) == np.inf
     assert A.max_abs_difference(p, q) == 0.25
-    with pytest.raises(ValueError, match="same shape"):
+    with pytest.raises(ConfigError, match="same shape"):
         A.max_abs_difference([1, 2], [1, 2, 3])
+    with pytest.raises(ConfigError, match="non-negative") as info:
+        A.kl_divergence([0.5, 0.5], [1.5, -0.5])
+    assert info.value.key == "q"
 
 
 def test_attention_bad_shapes():
-    with pytest.raises(ValueError, match="same number of rows"):
+    with pytest.raises(ConfigError, match="same number of rows"):
         A.attention(np.ones(3), np.ones((4, 3)), np.ones((5, 2)))
-    with pytest.raises(ValueError, match="query dimension"):
+    with pytest.raises(ConfigError, match="query dimension"):
         A.attention(np.ones(2), np.ones((4, 3)), np.ones((4, 2)))
-    with pytest.raises(ValueError, match="beta"):
+    with pytest.raises(ConfigError, match="beta"):
         A.softmax([1.0], -1.0)
-    with pytest.raises(ValueError, match="zero vector"):
+    with pytest.raises(ConfigError, match="zero vector"):
         A.l2_normalize(np.zeros(3))
+    with pytest.raises(ConfigError, match="key length"):
+        sdm.sdm_softmax_weights(np.zeros((2, 3)), np.zeros(4), 1.0)
+
+
+def test_attention_wrong_types():
+    with pytest.raises(ConfigTypeError, match=r"^beta ") as info:
+        A.softmax([1.0], "hot")
+    assert info.value.key == "beta"
+    with pytest.raises(ConfigTypeError, match=r"^queries "):
+        A.attention(["a", "b"], np.ones((4, 2)), np.ones((4, 2)))
+    with pytest.raises(ConfigTypeError, match=r"^t "):
+        A.causal_mask(2.5)

@@ -6,6 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from engramlab.analysis import hopfield as H
+from engramlab.errors import ConfigError, ConfigTypeError
 
 
 def test_hebbian_weights_and_stable_patterns():
@@ -89,14 +90,30 @@ def test_capacity_transition_classic_vs_modern():
 
 
 def test_bad_inputs():
-    with pytest.raises(ValueError, match="-1 and \\+1"):
+    with pytest.raises(ConfigError, match="-1 and \\+1"):
         H.hebbian_weights([[0, 1], [1, 1]])
     w = H.hebbian_weights(H.random_patterns(2, 10, seed=0))
-    with pytest.raises(ValueError, match="network size"):
+    with pytest.raises(ConfigError, match="network size"):
         H.energy(w, np.ones(9))
-    with pytest.raises(ValueError, match="loads"):
+    with pytest.raises(ConfigError, match="loads"):
         H.capacity_curve(50, [0.1, -1])
-    with pytest.raises(ValueError, match="cue_flip"):
+    with pytest.raises(ConfigError, match="cue_flip"):
         H.capacity_curve(50, [0.1], cue_flip=0.6)
-    with pytest.raises(ValueError, match="dt"):
+    with pytest.raises(ConfigError, match=r"cue_flip must lie in \[0, 0\.5\)"):
+        H.capacity_curve(50, [0.1], cue_flip=0.5)  # the upper bound is open
+    with pytest.raises(ConfigError, match="dt"):
         H.memory_neuron_dynamics(np.ones((2, 3)), np.ones(3), 1.0, tau_memory=0.01, dt=0.1)
+    with pytest.raises(ConfigError, match=r"^cue length 4") as info:
+        H.modern_recall(np.ones((2, 3)), np.ones(4), 1.0)
+    assert info.value.key == "cue"
+
+
+def test_wrong_types_raise_type_errors():
+    with pytest.raises(ConfigTypeError, match=r"^p "):
+        H.random_patterns(2.5, 10)
+    with pytest.raises(ConfigTypeError, match=r"^flip_fraction "):
+        H.corrupt(H.random_patterns(2, 10, seed=0), "0.1")
+    with pytest.raises(ConfigTypeError, match=r"^patterns "):
+        H.hebbian_weights([["a", "b"], ["c", "d"]])
+    with pytest.raises(ConfigTypeError, match=r"^seed "):
+        H.random_patterns(2, 10, seed="zero")

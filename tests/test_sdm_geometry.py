@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from scipy import special, stats
 
 from engramlab.analysis import sdm
+from engramlab.errors import ConfigError, ConfigTypeError
 
 
 def brute_force_intersection(n, d, dv):
@@ -23,7 +24,7 @@ def brute_force_intersection(n, d, dv):
 
 
 def test_reference_values_n10_d3():
-    # equations.md §1.1 / Kanerva 1988 appendix B
+    # docs/equations.md §1.1 / Kanerva 1988 appendix B
     got = sdm.circle_intersection(10, 3, np.arange(8))
     assert [int(v) for v in got] == [176, 92, 92, 50, 50, 20, 20, 0]
     assert isinstance(sdm.circle_intersection(10, 3, 2), int)
@@ -77,8 +78,10 @@ def test_expected_intersection_vectorised_and_huge_r():
     assert e.shape == (30,) and e.dtype == float
     assert e[0] == pytest.approx(sum(math.comb(64, i) for i in range(12)))  # r = 2^n: counts
     assert np.all(e[23:] == 0)
-    # Kanerva's classic setting: n = 1000, r = 1e6, d = 451 puts ~1000 neurons in a ball.
-    assert sdm.expected_intersection(1000, 451, 0, 10**6) == pytest.approx(1071.85, rel=1e-4)
+    # Kanerva's classic setting: n = 1000, r = 1e6, d = 451 puts ~1000 neurons in a ball:
+    # r · P(Binomial(1000, 1/2) <= 451), independently from SciPy
+    assert sdm.expected_intersection(1000, 451, 0, 10**6) == pytest.approx(1e6 * stats.binom.cdf(451, 1000, 0.5),
+                                                                           rel=1e-9)
 
 
 def test_expected_intersection_matches_random_neurons():
@@ -101,7 +104,7 @@ def test_ball_fraction_and_inverse():
     n = 64
     ds = np.arange(n + 1)
     np.testing.assert_allclose(sdm.ball_fraction(n, ds), stats.binom.cdf(ds, n, 0.5), rtol=1e-12)
-    assert sdm.ball_fraction(1000, 451) == pytest.approx(0.00107185, rel=1e-5)
+    assert sdm.ball_fraction(1000, 451) == pytest.approx(stats.binom.cdf(451, 1000, 0.5), rel=1e-9)
     for d in range(n + 1):
         p = sdm.ball_fraction(n, d)
         if d > 0 and p == sdm.ball_fraction(n, d - 1):
@@ -186,7 +189,14 @@ def test_hamming_cosine_round_trip():
 def test_fit_beta_calibration():
     # Bricken & Pehlevan (2021): n = 64, d = 11 gives beta ≈ 15.85 with the published estimator.
     assert sdm.fit_beta(64, 11, estimator="published") == pytest.approx(15.85, abs=0.01)
-    assert sdm.fit_beta(64, 11) == pytest.approx(14.41, abs=0.01)
+    # OLS slope of log|∩| on cos over d_v < d, with the intersection counted directly
+    dv = np.arange(11)
+    counts = [sum(math.comb(int(v), a) * math.comb(64 - int(v), b) for a in range(int(v) + 1)
+                  for b in range(65 - int(v)) if a + b <= 11 and int(v) - a + b <= 11) for v in dv]
+    slope = np.polyfit(1 - 2 * dv / 64, np.log(np.array(counts, dtype=float)), 1)[0]
+    assert sdm.fit_beta(64, 11) == pytest.approx(slope, rel=1e-9)
+    # the published estimator is cov(ddof=1) / var(ddof=0): the OLS slope × N/(N − 1), N = 11 points
+    assert sdm.fit_beta(64, 11, estimator="published") == pytest.approx(slope * 11 / 10, rel=1e-9)
 
 
 def test_fit_beta_estimators_against_numpy():
@@ -245,5 +255,30 @@ def test_optimal_radius_calibration():
     (lambda: sdm.hamming_to_cosine(70, 64), "dv"),
 ])
 def test_bad_inputs_raise_clear_errors(call, name):
-    with pytest.raises(ValueError, match=name):
+    with pytest.raises(ConfigError, match=name) as info:
         call()
+    if name.isidentifier():  # an argument name: the error carries it as its key
+        assert info.value.key == name
+
+
+def test_neuron_count_errors_keep_their_wording():
+    with pytest.raises(ConfigError, match=r"^r \(number of neurons\) must be > 0, got 0$"):
+        sdm.expected_intersection(10, 3, 2, r=0)
+    with pytest.raises(ConfigError, match=r"^r \(number of neurons\) must lie in \(0, inf\), got -5\.0$"):
+        sdm.expected_intersection(10, 3, 2, r=-5.0)
+
+
+@pytest.mark.parametrize("call,key", [
+    (lambda: sdm.ball_fraction(10.5, 1), "n"),
+    (lambda: sdm.ball_size(10, "3"), "d"),
+    (lambda: sdm.circle_intersection(10, 3, 2.5), "dv"),
+    (lambda: sdm.circle_intersection(10, 3, ["a"]), "dv"),
+    (lambda: sdm.expected_intersection(10, 3, 2, r=True), "r"),
+    (lambda: sdm.expected_intersection(10, 3, 2, r="many"), "r"),
+    (lambda: sdm.radius_for_fraction(10, "half"), "p"),
+    (lambda: sdm.hamming_distances([["a", "b"]], [0, 1]), "a"),
+])
+def test_wrong_types_raise_type_errors(call, key):
+    with pytest.raises(ConfigTypeError) as info:
+        call()
+    assert info.value.key == key and str(info.value).startswith(f"{key} ")

@@ -7,13 +7,18 @@ Purkinje pause on that side disinhibits its nucleus ("move left" / "move right")
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
+from engramlab.errors import ConfigError
 from engramlab.results import Result
+from engramlab.schedules import REVERSAL_PHASES
+
+ACQ, REV = REVERSAL_PHASES["acquisition"], REVERSAL_PHASES["reversal"]
 
 __all__ = ["AssociativeAnalysis", "analyse_associative", "associative_summary"]
 
@@ -43,7 +48,7 @@ def _blocks(x: NDArray[np.bool_], block: int) -> list[float]:
 def analyse_associative(result: Result, block: int = 10, decode_from: float = 0.05) -> AssociativeAnalysis:
     """Decoded choices, accuracy per block (acquisition, reversal) and the weight traces."""
     if result.protocol != "associative":
-        raise ValueError(f"analyse_associative needs an associative result, got {result.protocol!r}")
+        raise ConfigError("result", f"must come from the associative protocol, got {result.protocol!r}")
     p = result.params
     onset = float(p["protocol.cs_onset"])
     isi = float(p["protocol.isi"])
@@ -62,9 +67,9 @@ def analyse_associative(result: Result, block: int = 10, decode_from: float = 0.
     counts = result["granule_counts"]
     return AssociativeAnalysis(
         tone=result["trial_tone"], taught=taught, phase=phase, dcn_increase=inc, choice=choice,
-        correct_acquisition=correct[phase == 0], correct_reversal=correct[phase == 1],
-        accuracy_by_block=_blocks(correct[phase == 0], block),
-        reversal_accuracy_by_block=_blocks(correct[phase == 1], block),
+        correct_acquisition=correct[phase == ACQ], correct_reversal=correct[phase == REV],
+        accuracy_by_block=_blocks(correct[phase == ACQ], block),
+        reversal_accuracy_by_block=_blocks(correct[phase == REV], block),
         weights_by_trial=result["weights_by_trial"],
         active_granule_fraction=(counts > 0).mean(1), block=block)
 
@@ -73,13 +78,15 @@ def associative_summary(a: AssociativeAnalysis) -> dict[str, Any]:
     """Key numbers (the ``summary.json`` of ``engramlab run associative``)."""
     w = a.weights_by_trial * 1e12
     return {
-        "trials": int(np.sum(a.phase == 0)),
-        "reversal_trials": int(np.sum(a.phase == 1)),
+        "trials": int(np.sum(a.phase == ACQ)),
+        "reversal_trials": int(np.sum(a.phase == REV)),
         "accuracy_by_block": a.accuracy_by_block,
         "reversal_accuracy_by_block": a.reversal_accuracy_by_block,
+        "last_block_accuracy": a.accuracy_by_block[-1] if a.accuracy_by_block else None,
+        "last_block_reversal_accuracy": a.reversal_accuracy_by_block[-1] if a.reversal_accuracy_by_block else None,
         "accuracy_last_block_by_tone": {
-            "A": float(a.correct_acquisition[-a.block:][a.tone[a.phase == 0][-a.block:] == 0].mean()),
-            "B": float(a.correct_acquisition[-a.block:][a.tone[a.phase == 0][-a.block:] == 1].mean()),
+            "A": float(a.correct_acquisition[-a.block:][a.tone[a.phase == ACQ][-a.block:] == 0].mean()),
+            "B": float(a.correct_acquisition[-a.block:][a.tone[a.phase == ACQ][-a.block:] == 1].mean()),
         } if a.correct_acquisition.size >= a.block else None,
         "weight_pA_A_to_left_start_mid_end": [float(w[0, 0, 0]), float(w[a.correct_acquisition.size, 0, 0]),
                                               float(w[-1, 0, 0])],
@@ -87,3 +94,15 @@ def associative_summary(a: AssociativeAnalysis) -> dict[str, Any]:
                                                float(w[-1, 0, 1])],
         "active_granule_fraction": float(a.active_granule_fraction.mean()),
     }
+
+
+def associative_table(s: Mapping[str, Any]) -> dict[str, Any]:
+    """The lines of ``summary.md`` and of ``engramlab run associative``'s printed table."""
+    table = {
+        "accuracy by block": ", ".join(f"{v:.2f}" for v in s["accuracy_by_block"]),
+        "reversal accuracy by block": ", ".join(f"{v:.2f}" for v in s["reversal_accuracy_by_block"]),
+        "A → left weight, start / mid / end (pA)": s["weight_pA_A_to_left_start_mid_end"],
+    }
+    if s.get("wall_seconds") is not None:
+        table["wall time (s)"] = s["wall_seconds"]
+    return table

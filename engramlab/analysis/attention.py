@@ -1,11 +1,14 @@
-r"""Softmax attention, the SDM read written as attention, and distances between weight vectors.
+r"""Softmax attention and distances between weight vectors.
 
 Transformer attention (Vaswani et al. 2017) with an inverse temperature β:
 
 .. math:: y_t = \sum_\mu \mathrm{softmax}_\mu(\beta\, k_\mu \cdot q_t)\, v_\mu
 
 With L2-normalised keys and queries (Query-Key-Norm) and β fitted to the circle intersection,
-this is the SDM read (Bricken & Pehlevan, NeurIPS 2021).
+this is the SDM read (Bricken & Pehlevan, NeurIPS 2021); the SDM side of that correspondence,
+:func:`~engramlab.analysis.sdm.sdm_attention_weights` and
+:func:`~engramlab.analysis.sdm.sdm_softmax_weights`, lives in :mod:`engramlab.analysis.sdm`
+(which imports this module, never the other way round).
 """
 
 from __future__ import annotations
@@ -13,8 +16,8 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from engramlab.analysis import _validate as V
-from engramlab.analysis import sdm
+from engramlab import validate as V
+from engramlab.errors import ConfigError
 
 __all__ = [
     "attention",
@@ -22,8 +25,6 @@ __all__ = [
     "kl_divergence",
     "l2_normalize",
     "max_abs_difference",
-    "sdm_attention_weights",
-    "sdm_softmax_weights",
     "softmax",
 ]
 
@@ -53,7 +54,7 @@ def softmax(
     beta = V.real("beta", beta, 0.0)
     z = beta * np.asarray(x, dtype=float)
     if np.any(np.isnan(z)):
-        raise ValueError("x must not contain NaN")
+        raise ConfigError("x", "must not contain NaN")
     if mask is not None:
         m = np.broadcast_to(np.asarray(mask, dtype=bool), z.shape)
         z = np.where(m, z, -np.inf)
@@ -67,11 +68,11 @@ def softmax(
 
 
 def l2_normalize(x: ArrayLike, axis: int = -1) -> NDArray[np.float64]:
-    """Scale vectors to unit L2 norm along ``axis`` (zero vectors raise ``ValueError``)."""
+    """Scale vectors to unit L2 norm along ``axis`` (zero vectors raise :class:`~engramlab.errors.ConfigError`)."""
     arr = np.asarray(x, dtype=float)
     norm = np.linalg.norm(arr, axis=axis, keepdims=True)
     if np.any(norm == 0):
-        raise ValueError("cannot L2-normalise a zero vector")
+        raise ConfigError("x", "holds a zero vector, which cannot be L2-normalised")
     return np.asarray(arr / norm)
 
 
@@ -132,9 +133,9 @@ def attention(
     k = V.finite_array("keys", keys, 2)
     v = V.finite_array("values", values, 2)
     if k.shape[0] != v.shape[0]:
-        raise ValueError(f"keys ({k.shape[0]}) and values ({v.shape[0]}) need the same number of rows")
+        raise ConfigError("values", f"must have the same number of rows as keys ({k.shape[0]}), got {v.shape[0]}")
     if q.shape[-1] != k.shape[1]:
-        raise ValueError(f"query dimension {q.shape[-1]} differs from key dimension {k.shape[1]}")
+        raise ConfigError("queries", f"must have the key dimension {k.shape[1]}, got query dimension {q.shape[-1]}")
     q2 = np.atleast_2d(q)
     if normalize:
         q2, k = l2_normalize(q2), l2_normalize(k)
@@ -146,37 +147,11 @@ def attention(
     return y, w
 
 
-def sdm_attention_weights(
-    keys: ArrayLike, query: ArrayLike, d: int, r: float | int | None = None
-) -> NDArray[np.float64]:
-    r"""Normalised SDM read weights w_μ / Σ w, w_μ = (r/2^n)|O(p_a^μ,d) ∩ O(ξ,d)|.
-
-    The attention weights an SDM with radius ``d`` puts on stored patterns (binary keys).
-    All zeros when no pattern lies within ``2d`` of the query.
-    """
-    w = sdm.pattern_weights(keys, query, d, r)
-    total = w.sum()
-    return w / total if total > 0 else w
-
-
-def sdm_softmax_weights(keys: ArrayLike, query: ArrayLike, beta: float) -> NDArray[np.float64]:
-    r"""softmax(β p̂_a · ξ̂) for binary keys and query read as ±1 vectors (cos = 1 − 2 d_v/n).
-
-    The attention approximation of :func:`sdm_attention_weights`, β from :func:`sdm.fit_beta`.
-    """
-    k = V.binary_matrix("keys", keys, 2)
-    q = V.binary_matrix("query", query, 1)
-    if q.shape[0] != k.shape[1]:
-        raise ValueError(f"query length {q.shape[0]} differs from the key length {k.shape[1]}")
-    cos = np.asarray(sdm.hamming_to_cosine(sdm.hamming_distances(k, q), k.shape[1]))
-    return softmax(cos, beta)
-
-
 def _weight_pair(p: ArrayLike, q: ArrayLike) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     pa = V.finite_array("p", p, (1, 2))
     qa = V.finite_array("q", q, (1, 2))
     if pa.shape != qa.shape:
-        raise ValueError(f"p and q must have the same shape, got {pa.shape} and {qa.shape}")
+        raise ConfigError("q", f"must have the same shape as p {pa.shape}, got {qa.shape}")
     return pa, qa
 
 
@@ -193,12 +168,14 @@ def kl_divergence(p: ArrayLike, q: ArrayLike) -> float:
     q_i = 0 < p_i. For 2-D input the rows are distributions and the mean KL is returned.
     """
     pa, qa = _weight_pair(p, q)
-    if np.any(pa < 0) or np.any(qa < 0):
-        raise ValueError("p and q must be non-negative")
+    for key, arr in (("p", pa), ("q", qa)):
+        if np.any(arr < 0):
+            raise ConfigError(key, "must be non-negative")
     p2, q2 = np.atleast_2d(pa), np.atleast_2d(qa)
     ps, qs = p2.sum(1, keepdims=True), q2.sum(1, keepdims=True)
-    if np.any(ps == 0) or np.any(qs == 0):
-        raise ValueError("p and q must each have a positive sum")
+    for key, sums in (("p", ps), ("q", qs)):
+        if np.any(sums == 0):
+            raise ConfigError(key, "must have a positive sum (every row, for 2-D input)")
     p2, q2 = p2 / ps, q2 / qs
     with np.errstate(divide="ignore", invalid="ignore"):
         terms = np.where(p2 > 0, p2 * (np.log(p2) - np.log(q2)), 0.0)

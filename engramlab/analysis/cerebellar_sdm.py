@@ -20,6 +20,7 @@ baseline, the majority threshold of Kanerva's read.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,11 +29,13 @@ from numpy.typing import NDArray
 
 from engramlab.analysis import attention, sdm
 from engramlab.analysis.spikes import counts_per_window, phase_shift, spike_trains, tonic_period
+from engramlab.errors import ConfigError
 from engramlab.results import Result
+from engramlab.schedules import SLOT_KINDS
 
 __all__ = ["OverlapStats", "SDMAnalysis", "analyse_sdm", "sdm_summary"]
 
-REST, WRITE, READ = 0, 1, 2
+REST, WRITE, READ = SLOT_KINDS["rest"], SLOT_KINDS["write"], SLOT_KINDS["read"]
 
 
 @dataclass(frozen=True)
@@ -65,7 +68,7 @@ class OverlapStats:
 
 @dataclass
 class SDMAnalysis:
-    """Everything computed from one ``sdm_memory`` result (see module docstring)."""
+    """Everything computed from one ``sdm`` result (see module docstring)."""
 
     n: int
     r: int
@@ -85,6 +88,7 @@ class SDMAnalysis:
     counters: NDArray[np.int64]
     weight_change: NDArray[np.float64]
     weight_scale: float
+    ltd_ltp_ratio: float
     weight_counter_max_error: float
     weights_clipped: int
     period: float
@@ -120,20 +124,20 @@ def _param(result: Result, key: str) -> Any:
     try:
         return result.params[key]
     except KeyError:
-        raise ValueError(f"result is missing parameter {key!r}; is it an sdm_memory result?") from None
+        raise ConfigError("result", f"is missing parameter {key!r}; is it an sdm result?") from None
 
 
 def analyse_sdm(result: Result) -> SDMAnalysis:
-    """Run all five spikes-vs-equations checks on an ``sdm_memory`` result."""
-    if result.protocol != "sdm_memory":
-        raise ValueError(f"analyse_sdm needs an sdm_memory result, got {result.protocol!r}")
+    """Run all five spikes-vs-equations checks on an ``sdm`` result."""
+    if result.protocol not in ("sdm", "sdm_memory"):  # sdm_memory: results saved before 0.2
+        raise ConfigError("result", f"must come from the sdm protocol, got {result.protocol!r}")
     p = result.params
     n, r, m = (int(_param(result, f"circuit.{key}")) for key in ("n", "r", "m"))
     scheme = str(_param(result, "circuit.scheme"))
     activation = str(_param(result, "circuit.activation"))
     radius = p.get("radius")
     if scheme == "kanerva" and radius is None:
-        raise ValueError("result lacks the Kanerva radius (params['radius'])")
+        raise ConfigError("result", "lacks the Kanerva radius (params['radius'])")
     k = int(_param(result, "circuit.k")) if scheme == "granule" else None
     slot = float(_param(result, "circuit.slot"))
     dt = float(_param(result, "circuit.dt"))
@@ -189,7 +193,7 @@ def analyse_sdm(result: Result) -> SDMAnalysis:
     pc_trains = spike_trains(result["spikes_purkinje_t"], result["spikes_purkinje_i"], m)
     rest_slots = np.flatnonzero(kind == REST)
     if rest_slots.size == 0:
-        raise ValueError("the result has no rest slot to measure the Purkinje baseline period")
+        raise ConfigError("protocol.rest_slots", "must be >= 1: the Purkinje baseline is measured in rest slots")
     t_rest_from = float(start[rest_slots[0]])
     t_rest_to = float(start[rest_slots[-1]] + slot)
     period = tonic_period(pc_trains, t_rest_from, t_rest_to, dt)
@@ -231,6 +235,7 @@ def analyse_sdm(result: Result) -> SDMAnalysis:
         active=active, max_spikes_per_cell=int(counts.max()) if counts.size else 0,
         active_counts=active_counts, active_expected=active_expected, active_sd=active_sd,
         overlap=overlap, counters=counter_mem.counters, weight_change=dw, weight_scale=scale,
+        ltd_ltp_ratio=float(_param(result, "circuit.plasticity.ltd_ltp_ratio")),
         weight_counter_max_error=max_err, weights_clipped=clipped, period=period, shifts=shifts,
         spike_bits=spike_bits, numpy_sums=numpy_sums, numpy_bits=numpy_bits,
         numpy_active_agreement=act_agree, pattern_sums=pattern_sums, pattern_bits=pattern_bits,
@@ -359,3 +364,42 @@ def sdm_summary(a: SDMAnalysis) -> dict[str, Any]:
         "purkinje_baseline_hz": a.pc_baseline_hz,
         "dcn_baseline_hz": a.dcn_baseline_hz,
     }
+
+
+def sdm_table(s: Mapping[str, Any]) -> dict[str, Any]:
+    """The lines of ``summary.md`` and of ``engramlab run sdm``'s printed table."""
+    what = f"radius d = {s['d']}" if s.get("scheme") == "kanerva" else f"k = {s.get('k')}"
+    table: dict[str, Any] = {
+        "n, r, m": f"{s['n']}, {s['r']}, {s['m']}",
+        "scheme": f"{s['scheme']} ({what}), {s['activation']}",
+        "patterns written": s["patterns"],
+        "active granule cells (mean / expected)": f"{s['active_mean']:.1f} / {s['active_expected']:.1f}",
+        "bit accuracy, queries <= 5 bits off": s["bit_accuracy_noise_le_5"],
+        "agreement with NumPy SDM (all reads)": s["numpy_agreement"],
+        "overlap max |z| (expected >= 5)": s["overlap_max_z"],
+        "weights = -a+ × counters, max error (pA)": s["weight_counter_max_error_pA"],
+        "beta fitted to spikes / theory": f"{s['beta_fit']:.3g} / {s['beta_theory']:.3g}",
+        "softmax weight error (d_v <= d)": s["softmax_weight_error"],
+        "Purkinje / DCN baseline (Hz)": f"{s['purkinje_baseline_hz']:.1f} / {s['dcn_baseline_hz']:.1f}",
+    }
+    if s.get("wall_seconds") is not None and s.get("biological_seconds") is not None:
+        table["wall time (s) / biology (s)"] = f"{s['wall_seconds']:.1f} / {s['biological_seconds']:.2f}"
+    return table
+
+
+#: the numbers compared across pattern sets by ``repeats``
+REPEAT_KEYS = ("bit_accuracy_noise_le_5", "numpy_agreement", "activation_agreement", "overlap_max_z",
+               "softmax_weight_error", "beta_fit")
+
+
+def repeat_summary(results: Sequence[Result]) -> dict[str, Any]:
+    """Key numbers of every pattern set of a series (one Result each), with their mean and SD."""
+    rows = [r.summary for r in results]
+    out: dict[str, Any] = {"protocol_seeds": [int(r.params["protocol.seed"]) for r in results],
+                           "rerun_seconds": [r.metadata.get("timings", {}).get("rerun") for r in results]}
+    for key in REPEAT_KEYS:
+        values = [np.nan if row[key] is None else float(row[key]) for row in rows]
+        out[key] = values
+        out[f"{key}_mean"] = float(np.mean(values))
+        out[f"{key}_sd"] = float(np.std(values, ddof=1)) if len(values) > 1 else 0.0
+    return {"repeats": out}

@@ -1,6 +1,6 @@
 r"""Eyeblink conditioning from spikes: peri-stimulus rates, the Purkinje pause, conditioned responses.
 
-CR rule (Geminiani et al. 2022 / equations.md §5): the DCN population rate, smoothed over
+CR rule (after Geminiani et al. 2022; docs/equations.md §5.9): the DCN population rate, smoothed over
 100 ms and baseline-subtracted (baseline: the pre-CS window), must cross ``threshold`` after the
 first 100 ms of the CS and stay above it for at least 75 % of the time left before the US.
 The boxcar uses only bins before the US onset, so the unconditioned response never enters
@@ -14,7 +14,7 @@ silent stretch.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,7 +22,11 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.ndimage import gaussian_filter1d, uniform_filter1d
 
+from engramlab.errors import ConfigError
 from engramlab.results import Result
+from engramlab.schedules import PHASES
+
+ACQ, EXT, REACQ = PHASES["acquisition"], PHASES["extinction"], PHASES["reacquisition"]
 
 __all__ = ["EyeblinkAnalysis", "analyse_eyeblink", "cr_threshold", "detect_cr", "eyeblink_summary",
            "pause_trough_time", "trial_rates"]
@@ -157,7 +161,7 @@ def cr_threshold(dcn_rate: NDArray[np.float64], axis: NDArray[np.float64], bin_s
     smooth = uniform_filter1d(dcn_rate, width, axis=1, mode="nearest")
     pre = smooth[:, axis < -smooth_s / 2]
     if pre.size == 0:
-        raise ValueError("no pre-CS baseline to set the CR threshold; give threshold explicitly")
+        raise ConfigError("protocol.cs_onset", "leaves no pre-CS baseline for the CR threshold; give threshold")
     return float(sds * np.std(pre - pre.mean(1, keepdims=True)))
 
 
@@ -169,7 +173,7 @@ def analyse_eyeblink(result: Result, threshold: float | None = None, block: int 
     by default 5 SD of the baseline fluctuations (:func:`cr_threshold`).
     """
     if result.protocol != "eyeblink":
-        raise ValueError(f"analyse_eyeblink needs an eyeblink result, got {result.protocol!r}")
+        raise ConfigError("result", f"must come from the eyeblink protocol, got {result.protocol!r}")
     p = result.params
     isi = float(p["protocol.isi"])
     onset = float(p["protocol.cs_onset"])
@@ -199,7 +203,7 @@ def analyse_eyeblink(result: Result, threshold: float | None = None, block: int 
     rel = sdf[:, in_cs] - base
     pause_depth = -np.nanmin(rel, axis=1)
     pause_time = axis[in_cs][np.nanargmin(rel, axis=1)]
-    acq = phase == 0
+    acq = phase == ACQ
     acq_idx = np.flatnonzero(acq)
     last = acq_idx[-block:] if acq_idx.size else acq_idx
     if last.size:
@@ -223,8 +227,8 @@ def analyse_eyeblink(result: Result, threshold: float | None = None, block: int 
         isi=isi, trials=len(starts), axis=axis, pc_rate=pc, dcn_rate=dcn, phase=phase,
         paired=paired, cr=cr, cr_onset=cr_onset, threshold=threshold, block=block,
         cr_percent_by_block=_percent_by_block(cr[acq], block),
-        extinction_cr_percent_by_block=_percent_by_block(cr[phase == 1], block),
-        reacquisition_cr_percent_by_block=_percent_by_block(cr[phase == 2], block),
+        extinction_cr_percent_by_block=_percent_by_block(cr[phase == EXT], block),
+        reacquisition_cr_percent_by_block=_percent_by_block(cr[phase == REACQ], block),
         pause_depth=pause_depth, pause_time=pause_time, last_block_rate=last_rate,
         last_block_pause_min=pause_min,
         last_block_pause_depth=pause_d,
@@ -237,8 +241,9 @@ def eyeblink_summary(a: EyeblinkAnalysis) -> dict[str, Any]:
     """Key numbers (the ``summary.json`` of ``engramlab run eyeblink``)."""
     out: dict[str, Any] = {
         "isi_ms": a.isi * 1e3,
-        "trials": int(np.sum(a.phase == 0)),
+        "trials": int(np.sum(a.phase == ACQ)),
         "cr_percent_by_block": a.cr_percent_by_block,
+        "last_block_cr_percent": a.cr_percent_by_block[-1] if a.cr_percent_by_block else None,
         "pause_min_ms": a.last_block_pause_min * 1e3,
         "pause_depth_hz": a.last_block_pause_depth,
         "us_onset_ms": a.isi * 1e3,
@@ -247,8 +252,33 @@ def eyeblink_summary(a: EyeblinkAnalysis) -> dict[str, Any]:
         "purkinje_baseline_hz": a.pc_baseline_hz,
         "dcn_baseline_hz": a.dcn_baseline_hz,
     }
-    if np.any(a.phase == 1):
+    if np.any(a.phase == EXT):
         out["extinction_cr_percent_by_block"] = a.extinction_cr_percent_by_block
-    if np.any(a.phase == 2):
+    if np.any(a.phase == REACQ):
         out["reacquisition_cr_percent_by_block"] = a.reacquisition_cr_percent_by_block
     return out
+
+
+def adaptive_timing(results: Sequence[Result]) -> dict[str, Any]:
+    """The series summary of runs at several ISIs: each ISI's pause minimum and %CR per block."""
+    return {"adaptive_timing": [{k: r.summary[k] for k in ("isi_ms", "pause_min_ms", "cr_percent_by_block")}
+                                for r in results]}
+
+
+def eyeblink_table(s: Mapping[str, Any]) -> dict[str, Any]:
+    """The lines of ``summary.md`` and of ``engramlab run eyeblink``'s printed table."""
+    def pct(values: Sequence[float]) -> str:
+        return ", ".join(f"{v:.0f}" for v in values)
+
+    table: dict[str, Any] = {}
+    tag = f"ISI {s['isi_ms']:.0f} ms"
+    table[f"{tag}: %CR per block"] = pct(s["cr_percent_by_block"])
+    table[f"{tag}: pause minimum (ms after CS) / US"] = f"{s['pause_min_ms']:.0f} / {s['us_onset_ms']:.0f}"
+    table[f"{tag}: CR onset (median, last block, ms)"] = s["cr_onset_ms"]
+    if "extinction_cr_percent_by_block" in s:
+        table[f"{tag}: extinction %CR"] = pct(s["extinction_cr_percent_by_block"])
+    if "reacquisition_cr_percent_by_block" in s:
+        table[f"{tag}: reacquisition %CR"] = pct(s["reacquisition_cr_percent_by_block"])
+    if s.get("wall_seconds") is not None:
+        table["wall time (s)"] = s["wall_seconds"]
+    return table

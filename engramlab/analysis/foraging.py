@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -10,6 +11,7 @@ from numpy.typing import NDArray
 from scipy import ndimage
 
 from engramlab.analysis.grid import autocorrelogram, grid_spacing_orientation, gridness, rate_map
+from engramlab.errors import ConfigError
 
 __all__ = ["ForagingAnalysis", "analyse_foraging", "foraging_summary", "place_fields", "skaggs_information"]
 
@@ -64,7 +66,7 @@ class ForagingAnalysis:
 def analyse_foraging(result: Any, bin_size: float = 0.025) -> ForagingAnalysis:
     """Rate maps of every grid and place cell and their grid/place statistics."""
     if result.protocol != "foraging":
-        raise ValueError(f"analyse_foraging needs a foraging result, got {result.protocol!r}")
+        raise ConfigError("result", f"must come from the foraging protocol, got {result.protocol!r}")
     p = result.params
     dt = float(p["trajectory_dt"])
     box = float(p["box"])
@@ -113,6 +115,7 @@ def foraging_summary(a: ForagingAnalysis) -> dict[str, Any]:
     active = a.place_fields > 0
     return {
         "gridness": med_g,
+        "gridness_mean": float(np.mean(med_g)) if med_g else None,
         "gridness_form": "Sargolini 2006 min-max: min(r60, r120) - max(r30, r90, r150)",
         "spacing_m": med_s,
         "spacing_target_m": [float(x) for x in a.spacing_target],
@@ -126,3 +129,9 @@ def foraging_summary(a: ForagingAnalysis) -> dict[str, Any]:
         if active.any() else None,
         "box_coverage": a.extra["coverage"],
     }
+
+
+def foraging_table(s: Mapping[str, Any]) -> dict[str, Any]:
+    """The lines of ``summary.md`` and of ``engramlab run foraging``'s printed table."""
+    keys = ("gridness", "spacing_m", "spacing_target_m", "place_cells_single_field_fraction")
+    return {k: s[k] for k in keys if k in s}

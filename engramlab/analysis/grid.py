@@ -5,7 +5,7 @@ A grid module is three plane waves 60° apart. With wave-vector magnitude
 .. math:: |k| = \frac{4\pi}{\sqrt3\,\lambda}
 
 the firing fields sit on a triangular lattice whose **vertex spacing** (distance between
-neighbouring field centres) is λ (equations.md §4; a code parameterised by the wavelength
+neighbouring field centres) is λ (docs/equations.md §4.1; a code parameterised by the wavelength
 2π/|k| would have spacing 2/√3 × that wavelength — we always mean the vertex spacing).
 
 Path integration: the module state is z_j = e^{i k_j·x} for the three waves; a displacement Δ
@@ -27,12 +27,14 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy import ndimage, signal
 
-from engramlab.analysis import _validate as V
+from engramlab import validate as V
+from engramlab.errors import ConfigError
 
 __all__ = [
     "GridModule",
     "action_matrix",
     "autocorrelogram",
+    "draw_modules",
     "grid_rates",
     "grid_spacing_orientation",
     "gridness",
@@ -64,6 +66,28 @@ class GridModule:
         return wave_vectors(self.spacing, self.orientation)
 
 
+def draw_modules(spacings: list[float], cells_per_module: int, orientation_jitter: float,
+                 rng: np.random.Generator) -> list[GridModule]:
+    """Grid modules of the given vertex spacings, drawn from ``rng``.
+
+    Each module's orientation is uniform in [0, ``orientation_jitter``] rad; its cells' phases
+    sit on a regular sub-lattice of the unit cell (so every module covers the plane evenly),
+    shifted by a random offset.
+    """
+    side = math.ceil(math.sqrt(cells_per_module))
+    modules = []
+    for spacing in spacings:
+        orientation = float(rng.uniform(0, orientation_jitter))
+        a1 = spacing * np.array([math.cos(orientation), math.sin(orientation)])
+        a2 = spacing * np.array([math.cos(orientation + math.pi / 3), math.sin(orientation + math.pi / 3)])
+        u, v = np.meshgrid(np.arange(side) / side, np.arange(side) / side, indexing="ij")
+        frac = np.stack([u.ravel(), v.ravel()], 1)[:cells_per_module]
+        frac = (frac + rng.random(2)) % 1.0
+        phases = frac[:, :1] * a1 + frac[:, 1:] * a2
+        modules.append(GridModule(spacing, orientation, phases))
+    return modules
+
+
 def grid_rates(module: GridModule, positions: ArrayLike, max_rate: float = 1.0) -> NDArray[np.float64]:
     r"""Rates of a module's cells at ``positions`` (n, 2): r = r_max (Σ_j cos(k_j·(x − φ)) + 3/2) / 4.5.
 
@@ -91,7 +115,7 @@ def action_matrix(modules: list[GridModule], displacement: ArrayLike) -> NDArray
     """
     delta = np.asarray(displacement, dtype=float)
     if delta.shape != (2,):
-        raise ValueError(f"displacement must be a 2-vector, got shape {delta.shape}")
+        raise ConfigError("displacement", f"must be a 2-vector, got shape {delta.shape}")
     blocks = []
     for m in modules:
         theta = m.k @ delta

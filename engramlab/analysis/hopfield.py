@@ -3,7 +3,7 @@ r"""Classic and modern Hopfield memories, and the memory-neuron network that lin
 * Classic (Hopfield 1982): ±1 neurons, Hebbian weights W = (1/N) Σ_μ ξ^μ ξ^μᵀ with W_ii = 0,
   sign dynamics, energy E = −½ sᵀ W s; capacity ≈ 0.138 N random patterns (Amit, Gutfreund &
   Sompolinsky 1985).
-* Modern continuous (Ramsauer et al. 2020, "Hopfield networks is all you need"):
+* Modern continuous (Ramsauer et al. 2021, "Hopfield networks is all you need"):
   ξ_new = Xᵀ softmax(β X ξ), one attention step, exponential capacity.
 * Memory neurons (Krotov & Hopfield 2021, "Large associative memory problem in neurobiology and
   machine learning", model B): feature neurons ``v`` and one memory neuron per pattern, coupled
@@ -23,8 +23,9 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy.special import logsumexp
 
-from engramlab.analysis import _validate as V
+from engramlab import validate as V
 from engramlab.analysis.attention import softmax
+from engramlab.errors import ConfigError
 
 __all__ = [
     "CapacityCurve",
@@ -82,14 +83,14 @@ def hebbian_weights(patterns: ArrayLike) -> NDArray[np.float64]:
 def _check_state(w: NDArray[np.float64], s: ArrayLike, name: str = "state") -> NDArray[np.float64]:
     st = V.bipolar_matrix(name, s, (1, 2))
     if st.shape[-1] != w.shape[0]:
-        raise ValueError(f"{name} length {st.shape[-1]} differs from the network size {w.shape[0]}")
+        raise ConfigError(name, f"length {st.shape[-1]} differs from the network size {w.shape[0]}")
     return st
 
 
 def _check_weights(weights: ArrayLike) -> NDArray[np.float64]:
     w = V.finite_array("weights", weights, 2)
     if w.shape[0] != w.shape[1]:
-        raise ValueError(f"weights must be square, got shape {w.shape}")
+        raise ConfigError("weights", f"must be square, got shape {w.shape}")
     return w
 
 
@@ -153,7 +154,7 @@ def classic_recall(
     max_sweeps = V.integer("max_sweeps", max_sweeps, 1)
     rng = V.rng_from(seed)
     if mode not in ("async", "sync"):
-        raise ValueError(f"mode must be 'async' or 'sync', got {mode!r}")
+        raise ConfigError("mode", f"must be 'async' or 'sync', got {mode!r}")
     for sweep in range(1, max_sweeps + 1):
         new = update_asynchronous(w, s, rng) if mode == "async" else update_synchronous(w, s)
         if np.array_equal(new, s):
@@ -167,22 +168,22 @@ def overlap(patterns: ArrayLike, states: ArrayLike) -> NDArray[np.float64] | flo
     x = V.finite_array("patterns", patterns, (1, 2))
     s = V.finite_array("states", states, (1, 2))
     if x.shape != s.shape:
-        raise ValueError(f"patterns and states must have the same shape, got {x.shape}, {s.shape}")
+        raise ConfigError("states", f"must have the same shape as patterns {x.shape}, got {s.shape}")
     m = np.sum(x * s, axis=-1) / x.shape[-1]
     return float(m) if x.ndim == 1 else np.asarray(m)
 
 
-def _check_patterns_state(patterns: ArrayLike, state: ArrayLike) -> tuple[
+def _check_patterns_state(patterns: ArrayLike, state: ArrayLike, name: str = "state") -> tuple[
         NDArray[np.float64], NDArray[np.float64]]:
     x = V.finite_array("patterns", patterns, 2)
-    xi = V.finite_array("state", state, (1, 2))
+    xi = V.finite_array(name, state, (1, 2))
     if xi.shape[-1] != x.shape[1]:
-        raise ValueError(f"state length {xi.shape[-1]} differs from the pattern length {x.shape[1]}")
+        raise ConfigError(name, f"length {xi.shape[-1]} differs from the pattern length {x.shape[1]}")
     return x, xi
 
 
 def modern_update(patterns: ArrayLike, state: ArrayLike, beta: float) -> NDArray[np.float64]:
-    r"""One modern Hopfield step ξ_new = Xᵀ softmax(β X ξ) (Ramsauer et al. 2020, eq. 3)."""
+    r"""One modern Hopfield step ξ_new = Xᵀ softmax(β X ξ) (Ramsauer et al. 2021, eq. 3)."""
     x, xi = _check_patterns_state(patterns, state)
     return softmax(xi @ x.T, beta, axis=-1) @ x
 
@@ -201,7 +202,7 @@ def modern_recall(
     patterns: ArrayLike, cue: ArrayLike, beta: float, max_steps: int = 50, tol: float = 1e-10
 ) -> tuple[NDArray[np.float64], int, bool]:
     """Iterate :func:`modern_update` until the state moves less than ``tol`` (max-norm)."""
-    x, xi = _check_patterns_state(patterns, cue)
+    x, xi = _check_patterns_state(patterns, cue, "cue")
     max_steps = V.integer("max_steps", max_steps, 1)
     for step in range(1, max_steps + 1):
         new = modern_update(x, xi, beta)
@@ -218,7 +219,7 @@ def memory_neuron_update(patterns: ArrayLike, features: ArrayLike, beta: float) 
     f_μ = exp(β h_μ) / Σ_ν exp(β h_ν). Memory → feature: v_new = Σ_μ ξ_μ f_μ.
     (Krotov & Hopfield 2021, model B with fast memory neurons; equal to :func:`modern_update`.)
     """
-    x, v = _check_patterns_state(patterns, features)
+    x, v = _check_patterns_state(patterns, features, "features")
     drive = v @ x.T                      # memory-neuron input currents
     rates = np.exp(beta * (drive - drive.max(axis=-1, keepdims=True)))
     rates = rates / rates.sum(axis=-1, keepdims=True)   # shunting inhibition across memories
@@ -301,9 +302,9 @@ def memory_neuron_dynamics(
     duration : float
         Total time (``> 0``).
     """
-    x, v = _check_patterns_state(patterns, cue)
+    x, v = _check_patterns_state(patterns, cue, "cue")
     if v.ndim != 1:
-        raise ValueError("cue must be one vector of shape (N,)")
+        raise ConfigError("cue", "must be one vector of shape (N,)")
     beta = V.real("beta", beta, 0.0, None, low_open=True)
     tau_f = V.real("tau_feature", tau_feature, 0.0, None, low_open=True)
     tau_h = V.real("tau_memory", tau_memory, 0.0, None, low_open=True)
@@ -406,15 +407,13 @@ def capacity_curve(
     n = V.integer("n", n, 2)
     alphas = V.finite_array("loads", loads, 1)
     if alphas.size == 0 or np.any(alphas <= 0):
-        raise ValueError("loads must be a non-empty list of values > 0")
+        raise ConfigError("loads", "must be a non-empty list of values > 0")
     trials = V.integer("trials", trials, 1)
-    cue_flip = V.real("cue_flip", cue_flip, 0.0, 0.5)
-    if cue_flip >= 0.5:
-        raise ValueError("cue_flip must lie in [0, 0.5)")
+    cue_flip = V.real("cue_flip", cue_flip, 0.0, 0.5, high_open=True)
     max_cues = V.integer("max_cues", max_cues, 1)
     seed = V.integer("seed", seed, 0)
     if model not in ("classic", "modern"):
-        raise ValueError(f"model must be 'classic' or 'modern', got {model!r}")
+        raise ConfigError("model", f"must be 'classic' or 'modern', got {model!r}")
     if beta is None:
         beta = 4.0 / np.sqrt(n)
     beta = V.real("beta", beta, 0.0, None, low_open=True)

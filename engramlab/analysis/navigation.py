@@ -4,13 +4,14 @@ TEM-t (Whittington et al. 2022): keys and queries come from the position code (p
 grid code), values from the sensory code; predicting the next observation is causal attention
 over everything written so far. A model that has the world's structure predicts correctly
 whenever it reaches a node it has seen — *at the rate of nodes visited, not edges* — including
-by an edge never taken (zero-shot link inference). Baselines (equations.md §3): the node agent
+by an edge never taken (zero-shot link inference). Baselines (docs/equations.md §3.4): the node agent
 is right iff the node was visited before (else chance), the edge agent iff that exact edge was
 taken before (else chance).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,6 +19,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from engramlab.analysis.attention import softmax
+from engramlab.errors import ConfigError
 
 __all__ = ["NavigationAnalysis", "WalkStats", "analyse_navigation", "attention_predict",
            "baseline_accuracy", "binned_accuracy", "decode_symbols", "navigation_summary",
@@ -167,7 +169,7 @@ def analyse_navigation(result: Any, skip: float = 0.002) -> NavigationAnalysis:
     settle within a couple of time steps after the query changes).
     """
     if result.protocol != "navigation":
-        raise ValueError(f"analyse_navigation needs a navigation result, got {result.protocol!r}")
+        raise ConfigError("result", f"must come from the navigation protocol, got {result.protocol!r}")
     p = result.params
     window = float(p["window"])
     beta = float(p["memory.beta"])
@@ -201,15 +203,24 @@ def analyse_navigation(result: Any, skip: float = 0.002) -> NavigationAnalysis:
     remap = {}
     n_env = int(p["environments"])
     if n_env > 1:
-        codes = result["node_codes"]
-        obs_by_env = []
+        obs_by_env, key_by_env = [], []
         for e in range(n_env):
             seg = slice(e * (per_env + 1), (e + 1) * (per_env + 1))
             obs_by_env.append(dict(zip(nodes[seg].tolist(), obs[seg].tolist(), strict=True)))
+            # the key written at a node's first visit (step t writes at node t of the walk)
+            written: dict[int, NDArray[np.float64]] = {}
+            for t, node in enumerate(nodes[seg][:-1].tolist()):
+                written.setdefault(node, keys[e * per_env + t])
+            key_by_env.append(written)
         common = set(obs_by_env[0]) & set(obs_by_env[1])
+        both = sorted(set(key_by_env[0]) & set(key_by_env[1]))
+        # measured from the keys written in each environment: 1 when the position code is kept
+        # across environments (remapping changes observations only), lower when it is not
+        corr = [float(np.corrcoef(key_by_env[0][n], key_by_env[1][n])[0, 1]) for n in both
+                if np.std(key_by_env[0][n]) > 0 and np.std(key_by_env[1][n]) > 0]
         remap = {"observation_remapping_fraction": float(np.mean([obs_by_env[0][n] != obs_by_env[1][n]
                                                                    for n in common])) if common else None,
-                 "key_code_correlation_across_envs": 1.0 if codes.size else None,
+                 "key_correlation_across_envs": float(np.mean(corr)) if corr else None,
                  "nodes_in_both_envs": len(common)}
     totals = mem.sum(1, keepdims=True)
     spike_w = np.divide(mem, totals, out=np.zeros_like(mem), where=totals > 0)
@@ -241,3 +252,10 @@ def navigation_summary(a: NavigationAnalysis) -> dict[str, Any]:
         "memory_spikes_per_step": a.extra["memory_spikes_per_step"],
         **{k: v for k, v in a.extra.items() if k != "memory_spikes_per_step"},
     }
+
+
+def navigation_table(s: Mapping[str, Any]) -> dict[str, Any]:
+    """The lines of ``summary.md`` and of ``engramlab run navigation``'s printed table."""
+    keys = ("accuracy", "node_agent_accuracy", "edge_agent_accuracy", "zero_shot_accuracy",
+            "attention_agreement", "softmax_weight_error")
+    return {k: s[k] for k in keys if k in s}

@@ -8,7 +8,8 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from engramlab.analysis import _validate as V
+from engramlab import validate as V
+from engramlab.errors import ConfigError
 
 __all__ = ["counts_per_window", "phase_shift", "spike_trains", "tonic_period"]
 
@@ -18,10 +19,10 @@ def spike_trains(t: ArrayLike, i: ArrayLike, n: int) -> list[NDArray[np.float64]
     tt = np.asarray(t, dtype=float)
     ii = np.asarray(i, dtype=np.int64)
     if tt.shape != ii.shape:
-        raise ValueError(f"spike times and indices differ in length: {tt.shape} vs {ii.shape}")
+        raise ConfigError("i", f"(spike indices) and t (spike times) differ in length: {ii.shape} vs {tt.shape}")
     n = V.integer("n", n, 0)
     if ii.size and (ii.min() < 0 or ii.max() >= n):
-        raise ValueError(f"spike indices must lie in [0, n={n}), got [{ii.min()}, {ii.max()}]")
+        raise ConfigError("i", f"(spike indices) must lie in [0, n={n}), got [{ii.min()}, {ii.max()}]")
     order = np.lexsort((tt, ii))
     tt, ii = tt[order], ii[order]
     bounds = np.searchsorted(ii, np.arange(n + 1))
@@ -40,7 +41,7 @@ def counts_per_window(t: ArrayLike, i: ArrayLike, starts: ArrayLike, width: floa
     s = np.asarray(starts, dtype=float)
     width = V.real("width", width, 0.0, None, low_open=True)
     if s.size > 1 and np.any(np.diff(s) < width - 1e-12):
-        raise ValueError("windows must be sorted and must not overlap")
+        raise ConfigError("starts", "must be sorted and the windows must not overlap (spacing >= width)")
     out = np.zeros((s.size, n), dtype=np.int64)
     if tt.size == 0 or s.size == 0:
         return out

@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from engramlab.analysis import _validate as V
+from engramlab import validate as V
 from engramlab.analysis import attention, hopfield, sdm
 
 __all__ = ["SDMAttentionComparison", "hopfield_capacity", "sdm_attention_comparison", "sdm_theory"]

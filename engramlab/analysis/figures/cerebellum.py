@@ -8,6 +8,7 @@ from scipy import stats
 
 from engramlab.analysis.cerebellar_sdm import SDMAnalysis
 from engramlab.results import Result
+from engramlab.schedules import SLOT_KINDS
 
 __all__ = ["active_count_figure", "attention_figure", "overlap_figure", "raster_figure",
            "readout_figure", "weights_figure"]
@@ -85,7 +86,9 @@ def weights_figure(a: SDMAnalysis) -> Figure:
             label=f"Δw = −{a.weight_scale * 1e12:.1f} pA × counter")
     ax.set_xlabel("Kanerva counter of the NumPy SDM (same activation sets)")
     ax.set_ylabel("Δw of the PF→PC synapse (pA)")
-    ax.set_title(f"2:1 LTD:LTP makes weights bipolar counters\n(max error "
+    ratio = a.ltd_ltp_ratio
+    what = "makes weights bipolar counters" if ratio == 2 else "(bipolar counters need 2:1)"
+    ax.set_title(f"{ratio:g}:1 LTD:LTP {what}\n(max |Δw + {a.weight_scale * 1e12:.3g} pA × counter| = "
                  f"{a.weight_counter_max_error * 1e12:.2g} pA)")
     ax.legend(frameon=False, fontsize=8)
     return fig
@@ -145,7 +148,8 @@ def raster_figure(result: Result, slots: int = 6) -> Figure:
     kind = result["slot_kind"]
     start = result["slot_start"]
     slot = float(result.params["circuit.slot"])
-    first = int(np.flatnonzero(kind == 1)[0]) if np.any(kind == 1) else 0
+    write = SLOT_KINDS["write"]
+    first = int(np.flatnonzero(kind == write)[0]) if np.any(kind == write) else 0
     t0, t1 = float(start[max(0, first - 1)]), float(start[max(0, first - 1)]) + slots * slot
     pops = [("mossy", "mossy fibres"), ("granule", "granule cells"), ("olive", "climbing fibres"),
             ("purkinje", "Purkinje cells"), ("nuclei", "DCN cells")]
@@ -167,7 +171,8 @@ def raster_figure(result: Result, slots: int = 6) -> Figure:
     for s in range(slots):
         idx = max(0, first - 1) + s
         if idx < kind.size:
-            axes[0].text((s + 0.02) * slot * 1e3, 1.02, ["rest", "write", "read"][int(kind[idx])],
+            name = {code: kind_name for kind_name, code in SLOT_KINDS.items()}[int(kind[idx])]
+            axes[0].text((s + 0.02) * slot * 1e3, 1.02, name,
                          transform=axes[0].get_xaxis_transform(), fontsize=8)
     axes[-1].set_xlabel("time (ms)")
     fig.suptitle("One network, one run: presentations are schedules")

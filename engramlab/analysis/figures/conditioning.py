@@ -11,6 +11,7 @@ from scipy.ndimage import gaussian_filter1d, uniform_filter1d
 from engramlab.analysis.associative import AssociativeAnalysis
 from engramlab.analysis.eyeblink import EyeblinkAnalysis
 from engramlab.results import Result
+from engramlab.schedules import PHASES, REVERSAL_PHASES
 
 __all__ = ["associative_accuracy_figure", "associative_weights_figure", "learning_curve_figure",
            "pause_timing_figure", "psth_figure"]
@@ -25,7 +26,7 @@ def psth_figure(result: Result, a: EyeblinkAnalysis) -> Figure:
     """Purkinje raster and PSTHs (Purkinje, DCN) in the first and the last block of acquisition."""
     fig = Figure(figsize=(11, 7), layout="constrained")
     axes = fig.subplots(3, 2, sharex=True, height_ratios=[1.3, 1, 1])
-    acq = np.flatnonzero(a.phase == 0)
+    acq = np.flatnonzero(a.phase == PHASES["acquisition"])
     blocks = (acq[: a.block], acq[-a.block:])
     starts = result["trial_start"]
     onset = float(result.params["protocol.cs_onset"])
@@ -138,7 +139,7 @@ def associative_accuracy_figure(a: AssociativeAnalysis) -> Figure:
         axe.scatter(k[sel], evidence[sel], s=10, marker=marker,
                     c=np.where(a.taught[sel] == 0, "C0", "C1"), label=f"tone {'AB'[tone]}")
     axe.axhline(0, color="0.5", lw=0.8)
-    axe.axvline(int(np.sum(a.phase == 0)) - 0.5, color="0.5", ls=":")
+    axe.axvline(int(np.sum(a.phase == REVERSAL_PHASES["acquisition"])) - 0.5, color="0.5", ls=":")
     axe.set_xlabel("trial")
     axe.set_ylabel("left − right DCN rate increase (Hz)")
     axe.set_title("Decoded choice (> 0: left); colour: taught side")
@@ -156,7 +157,7 @@ def associative_weights_figure(a: AssociativeAnalysis) -> Figure:
     for (tone, side), (color, ls) in styles.items():
         ax.plot(trials, w[:, tone, side], color=color, ls=ls,
                 label=f"tone {'AB'[tone]} cells → {'left' if side == 0 else 'right'} PCs")
-    ax.axvline(int(np.sum(a.phase == 0)), color="0.5", ls=":")
+    ax.axvline(int(np.sum(a.phase == REVERSAL_PHASES["acquisition"])), color="0.5", ls=":")
     ax.set_xlabel("trial")
     ax.set_ylabel("mean PF→PC weight (pA)")
     ax.set_title("Reversal overwrites the old memory")

@@ -1,0 +1,340 @@
+r"""Hamming balls and circle intersections in the Boolean cube {0,1}^n, with exact counts.
+
+The counts of points are exact Python integers, so ``n = 10,000`` neither overflows nor
+underflows; they are turned into expected neuron counts ``r·|·|/2^n`` with exact rational
+arithmetic and a single, correctly rounded conversion to ``float`` at the end.
+
+Also Jaeckel's selected-coordinate design, whose neurons check ``k`` coordinates each.
+
+References
+----------
+.. [1] T. Bricken and C. Pehlevan, "Attention approximates sparse distributed memory",
+   NeurIPS 2021.
+.. [2] P. Kanerva, *Sparse Distributed Memory*, MIT Press 1988 (appendix B: the "lune" form).
+.. [3] L. A. Jaeckel, "An alternative design for a sparse distributed memory", RIACS TR 89.28,
+   NASA Ames 1989.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from fractions import Fraction
+from functools import lru_cache
+from typing import overload
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from engramlab import validate as V
+from engramlab.errors import ConfigError, ConfigTypeError
+
+__all__ = [
+    "ball_fraction",
+    "ball_size",
+    "circle_intersection",
+    "expected_intersection",
+    "jaeckel_active",
+    "jaeckel_intersection",
+    "radius_for_fraction",
+]
+
+
+# ----------------------------------------------------------------------------------------------
+# Hamming balls
+# ----------------------------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=64)
+def _ball_sizes(n: int) -> tuple[int, ...]:
+    """Cumulative exact ball sizes ``(|O_n(0)|, |O_n(1)|, ..., |O_n(n)|)``.
+
+    Built with the recurrence C(n, i+1) = C(n, i)(n-i)/(i+1), O(n) big-integer operations.
+    """
+    sizes = []
+    term = 1
+    total = 0
+    for i in range(n + 1):
+        total += term
+        sizes.append(total)
+        term = term * (n - i) // (i + 1)
+    return tuple(sizes)
+
+
+def ball_size(n: int, d: int) -> int:
+    r"""Exact number of points of {0,1}^n within Hamming distance ``d`` of a point.
+
+    .. math:: |O_n(d)| = \sum_{i=0}^{d} \binom{n}{i}
+
+    Parameters
+    ----------
+    n : int
+        Address dimension, ``n >= 1``.
+    d : int
+        Radius, ``0 <= d <= n``.
+
+    Returns
+    -------
+    int
+        The exact count.
+    """
+    n = V.integer("n", n, 1)
+    d = V.integer("d", d, 0, n)
+    return _ball_sizes(n)[d]
+
+
+@overload
+def ball_fraction(n: int, d: int) -> float: ...
+@overload
+def ball_fraction(n: int, d: ArrayLike) -> float | NDArray[np.float64]: ...
+def ball_fraction(n: int, d: ArrayLike) -> float | NDArray[np.float64]:
+    r"""Fraction of the Boolean cube inside one Hamming ball, p(d) (Kanerva 1988).
+
+    .. math:: p(d) = 2^{-n} \sum_{i=0}^{d} \binom{n}{i}
+
+    the binomial CDF at ``d`` with ``n`` trials and success probability ½. The expected number of
+    hard locations (neurons) inside one ball is ``r · p(d)``.
+
+    Parameters
+    ----------
+    n : int
+        Address dimension, ``n >= 1``.
+    d : int or array_like of int
+        Radius (or radii), each in ``[0, n]``.
+
+    Returns
+    -------
+    float or ndarray
+        p(d), correctly rounded from the exact rational value.
+    """
+    n = V.integer("n", n, 1)
+    d_arr = V.integer_array("d", d, 0, n)
+    sizes = _ball_sizes(n)
+    denom = 1 << n
+    out = np.array([sizes[int(k)] / denom for k in d_arr.ravel()], dtype=float)
+    if np.ndim(d) == 0:
+        return float(out[0])
+    return out.reshape(d_arr.shape)
+
+
+def radius_for_fraction(n: int, p: float) -> int:
+    """Smallest radius ``d`` whose ball holds at least a fraction ``p`` of the cube.
+
+    The inverse of :func:`ball_fraction`: ``min{d : p(d) >= p}``, with p(d) the correctly
+    rounded float of the exact rational (no overflow for large ``n``), so
+    ``radius_for_fraction(n, ball_fraction(n, d)) == d``.
+
+    Parameters
+    ----------
+    n : int
+        Address dimension, ``n >= 1``.
+    p : float
+        Target fraction, ``0 < p <= 1``.
+
+    Returns
+    -------
+    int
+        The radius, in ``[0, n]``.
+    """
+    n = V.integer("n", n, 1)
+    p = V.real("p", p, 0.0, 1.0, low_open=True)
+    sizes = _ball_sizes(n)
+    denom = 1 << n
+    # Binary search over the monotone exact cumulative sizes.
+    lo, hi = 0, n
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if sizes[mid] / denom >= p:
+            hi = mid
+        else:
+            lo = mid + 1
+    return lo
+
+
+# ----------------------------------------------------------------------------------------------
+# Circle (hypersphere) intersections
+# ----------------------------------------------------------------------------------------------
+
+
+def _lune_terms(n: int, d: int, dv_max: int) -> list[int]:
+    """Cumulative lune sizes L(dv) for dv = 0..dv_max (Kanerva 1988, appendix B).
+
+    L(dv) = Σ_{j odd, 1 <= j <= dv} T_h, T_h = C(2h, h) · C(n-2h-1, d-h) with j = 2h + 1
+    (terms with d - h < 0 vanish). Successive terms follow the exact integer recurrence
+    T_{h+1} = T_h · [2(2h+1)/(h+1)] · [K(N-K) / (N(N-1))], N = n-2h-1, K = d-h, so the sum
+    costs O(dv_max) big-integer products instead of O(dv_max) fresh binomials.
+    """
+    lune = [0] * (dv_max + 1)
+    total = 0
+    term = math.comb(n - 1, d) if n >= 1 else 0  # T_0 = C(0, 0) C(n-1, d)
+    for dv in range(1, dv_max + 1):
+        if dv % 2 == 1:
+            h = (dv - 1) // 2
+            if d - h < 0 or term == 0:
+                term = 0
+            total += term
+            big_n, big_k = n - 2 * h - 1, d - h
+            if big_k > 0 and big_n - big_k > 0 and big_n > 1:
+                term = (term * 2 * (2 * h + 1) * big_k * (big_n - big_k)) // (
+                    (h + 1) * big_n * (big_n - 1))
+            else:
+                term = 0
+        lune[dv] = total
+    return lune
+
+
+@overload
+def circle_intersection(n: int, d: int, dv: int) -> int: ...
+@overload
+def circle_intersection(n: int, d: int, dv: ArrayLike) -> int | NDArray[np.object_]: ...
+def circle_intersection(n: int, d: int, dv: ArrayLike) -> int | NDArray[np.object_]:
+    r"""Exact number of points in two Hamming balls of radius ``d`` whose centres are ``dv`` apart.
+
+    Kanerva's lune form (SDM book, appendix B):
+
+    .. math::
+        |O_n(x, d) \cap O_n(y, d)| = \sum_{i=0}^{d}\binom{n}{i}
+        - \sum_{\substack{j \text{ odd} \\ 1 \le j \le d_v}}
+          \binom{j-1}{(j-1)/2}\binom{n-j}{d-(j-1)/2}
+
+    It equals brute-force enumeration, is a staircase (``|∩|(2k-1) = |∩|(2k)``), is the ball size
+    at ``dv = 0`` and zero for ``dv > 2d``.
+
+    Parameters
+    ----------
+    n : int
+        Address dimension, ``n >= 1``.
+    d : int
+        Radius, ``0 <= d <= n``.
+    dv : int or array_like of int
+        Distance(s) between the centres, each in ``[0, n]``.
+
+    Returns
+    -------
+    int or ndarray of object
+        Exact Python integers (an object array for array input: the counts exceed int64 for
+        ``n >= 64``). Use :func:`expected_intersection` for floats.
+    """
+    n = V.integer("n", n, 1)
+    d = V.integer("d", d, 0, n)
+    dv_arr = V.integer_array("dv", dv, 0, n)
+    dv_max = int(dv_arr.max()) if dv_arr.size else 0
+    area = _ball_sizes(n)[d]
+    lune = _lune_terms(n, d, dv_max)
+    counts = [area - lune[int(k)] for k in dv_arr.ravel()]
+    if np.ndim(dv) == 0:
+        return counts[0]
+    out = np.empty(len(counts), dtype=object)
+    out[:] = counts
+    return out.reshape(dv_arr.shape)
+
+
+def _positive_neuron_count(r: float | int | None) -> Fraction | None:
+    """``r`` (the number of neurons, ``> 0``) as an exact Fraction; ``None`` stays ``None``."""
+    if r is None:
+        return None
+    if isinstance(r, bool):
+        raise ConfigTypeError("r", f"(number of neurons) must be a positive number, got {r!r}")
+    if isinstance(r, int | np.integer):
+        if r <= 0:
+            raise ConfigError("r", f"(number of neurons) must be > 0, got {r!r}")
+        return Fraction(int(r))
+    try:
+        value = V.real("r", r, 0.0, None, low_open=True)
+    except (ConfigError, ConfigTypeError) as err:
+        raise type(err)("r", f"(number of neurons) {err.problem}") from None
+    return Fraction(value)
+
+
+def _scale_counts(
+    counts: Iterable[int], denominator: int, r: Fraction | None, shape: tuple[int, ...], scalar: bool
+) -> float | NDArray[np.float64]:
+    """Return r · count / denominator as correctly rounded floats.
+
+    Python's int / int true division is correctly rounded for integers of any size, so the
+    exact rational r·c/2^n is rounded once, with no overflow of 2^n and no underflow of r/2^n.
+    """
+    num, den = (1, 1) if r is None else (r.numerator, r.denominator)
+    den *= denominator
+    out = np.array([(num * c) / den for c in counts], dtype=float)
+    if scalar:
+        return float(out[0])
+    return out.reshape(shape)
+
+
+def expected_intersection(
+    n: int, d: int, dv: ArrayLike, r: float | int | None = None
+) -> float | NDArray[np.float64]:
+    r"""Expected number of neurons inside both balls: the SDM pattern weight.
+
+    .. math:: w(d_v) = \frac{r}{2^n}\,|O_n(x, d) \cap O_n(y, d)|
+
+    (Bricken & Pehlevan 2021, eq. 4; Kanerva 1988). Computed as an exact rational and rounded
+    once, so ``n = 10,000`` neither overflows (``2**n``) nor underflows (``r / 2**n``).
+
+    Parameters
+    ----------
+    n, d, dv
+        As in :func:`circle_intersection`.
+    r : float or int, optional
+        Number of neurons (``> 0``). ``None`` returns the fraction of the cube (``r = 1``).
+
+    Returns
+    -------
+    float or ndarray
+        Expected neuron counts.
+    """
+    rr = _positive_neuron_count(r)
+    counts = circle_intersection(n, d, dv)
+    n = int(n)
+    if np.ndim(dv) == 0:
+        return _scale_counts([int(counts)], 1 << n, rr, (), True)
+    arr = np.asarray(counts)
+    return _scale_counts(arr.ravel().tolist(), 1 << n, rr, arr.shape, False)
+
+
+def jaeckel_active(k: int, r: float | int) -> float:
+    r"""Expected number of active selected-coordinate neurons for any input (Jaeckel 1989).
+
+    A neuron checks ``k`` selected coordinates against its own target bits and fires when all
+    ``k`` match, so P(active) = 2^{-k} and the expected count is ``r · 2^{-k}``.
+    """
+    k = V.integer("k", k, 0)
+    rr = _positive_neuron_count(r)
+    assert rr is not None
+    return float(rr / (1 << k))
+
+
+def jaeckel_intersection(
+    n: int, k: int, dv: ArrayLike, r: float | int | None = None
+) -> float | NDArray[np.float64]:
+    r"""Expected number of selected-coordinate neurons active for two inputs ``dv`` apart.
+
+    Granule-cell-like neurons with ``k`` inputs (Jaeckel 1989): both inputs activate a neuron when
+    none of its ``k`` selected coordinates is among the ``dv`` that differ and all ``k`` match,
+
+    .. math:: E = r \, 2^{-k}\, \binom{n-d_v}{k} \Big/ \binom{n}{k}.
+
+    Parameters
+    ----------
+    n : int
+        Input dimension, ``n >= 1``.
+    k : int
+        Selected coordinates per neuron, ``1 <= k <= n``.
+    dv : int or array_like of int
+        Distance(s) between the two inputs, in ``[0, n]``.
+    r : float or int, optional
+        Number of neurons (``> 0``); ``None`` gives the probability (``r = 1``).
+
+    Returns
+    -------
+    float or ndarray
+        Expected counts.
+    """
+    n = V.integer("n", n, 1)
+    k = V.integer("k", k, 1, n)
+    dv_arr = V.integer_array("dv", dv, 0, n)
+    rr = _positive_neuron_count(r)
+    denominator = math.comb(n, k) << k
+    counts = [math.comb(n - int(v), k) for v in dv_arr.ravel()]
+    return _scale_counts(counts, denominator, rr, dv_arr.shape, np.ndim(dv) == 0)

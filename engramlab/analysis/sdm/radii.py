@@ -1,0 +1,144 @@
+r"""The optimal SDM radius: signal-to-noise and memory-capacity criteria, in log space.
+
+Both criteria work for any ``n``: ball fractions and neuron counts enter through their
+logarithms, so ``r = 2**n`` (the "infinite neurons" limit) is fine for ``n`` in the thousands.
+
+References
+----------
+.. [1] T. Bricken and C. Pehlevan, "Attention approximates sparse distributed memory",
+   NeurIPS 2021 (appendix).
+.. [2] P. Kanerva, *Sparse Distributed Memory*, MIT Press 1988 (ch. 7).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Literal
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+from scipy import stats
+
+from engramlab import validate as V
+from engramlab.analysis.sdm.geometry import _ball_sizes, _positive_neuron_count, radius_for_fraction
+from engramlab.errors import ConfigError
+
+__all__ = [
+    "log_ball_fraction",
+    "log_memory_capacity",
+    "memory_capacity",
+    "optimal_radius",
+    "snr_optimal_fraction",
+]
+
+Criterion = Literal["snr", "memory"]
+
+
+def _log_neuron_count(r: float | int) -> float:
+    rr = _positive_neuron_count(r)
+    assert rr is not None
+    # math.log is exact-argument for Python ints of any size (2**10000 does not overflow).
+    return math.log(rr.numerator) - math.log(rr.denominator)
+
+
+def log_ball_fraction(n: int, d: ArrayLike) -> float | NDArray[np.float64]:
+    """Natural log of :func:`ball_fraction`, finite for any ``n`` (no underflow)."""
+    n = V.integer("n", n, 1)
+    d_arr = V.integer_array("d", d, 0, n)
+    sizes = _ball_sizes(n)
+    out = np.array([math.log(sizes[int(k)]) - n * math.log(2.0) for k in d_arr.ravel()])
+    return float(out[0]) if np.ndim(d) == 0 else out.reshape(d_arr.shape)
+
+
+def snr_optimal_fraction(m: int, r: float | int) -> float:
+    r"""The ball fraction that maximises the read signal-to-noise ratio, p* = (2 m r)^{-1/3}.
+
+    (Kanerva 1988 ch. 7; Bricken & Pehlevan 2021 appendix, noise-free queries.) Computed in
+    log-space so ``r = 2**n`` works for any ``n``.
+    """
+    m = V.integer("m", m, 1)
+    return math.exp(-(math.log(2.0 * m) + _log_neuron_count(r)) / 3.0)  # may underflow to 0
+
+
+def log_memory_capacity(
+    log_p: ArrayLike, r: float | int, n: int, p_whole: float = 0.99
+) -> NDArray[np.float64]:
+    r"""Natural log of :func:`memory_capacity`, from log ball fractions (``-inf`` where m_max <= 0).
+
+    With a = log(p r) and b = log(p² r): m_max = e^a (e^a/z² − 1) / (e^b + e^{2b}).
+    """
+    n = V.integer("n", n, 1)
+    p_whole = V.real("p_whole", p_whole, 0.0, 1.0, low_open=True, high_open=True)
+    lp = np.asarray(log_p, dtype=float)
+    if np.any(lp > 1e-12):
+        raise ConfigError("log_p", "must be <= 0 (p <= 1)")
+    z = float(stats.norm.ppf(p_whole ** (1.0 / n)))
+    a = lp + _log_neuron_count(r)
+    b = lp + a
+    x = a - 2.0 * math.log(z)
+    out = np.full(lp.shape, -np.inf)
+    ok = x > 0
+    out[ok] = a[ok] + x[ok] + np.log1p(-np.exp(-x[ok])) - np.logaddexp(b[ok], 2.0 * b[ok])
+    return out
+
+
+def memory_capacity(p: ArrayLike, r: float | int, n: int, p_whole: float = 0.99) -> NDArray[np.float64]:
+    r"""Largest number of patterns retrievable at ball fraction ``p`` (Bricken & Pehlevan 2021, app.).
+
+    .. math:: m_{max}(p) = \frac{(p r)^2/z^2 - p r}{p^2 r + (p^2 r)^2},
+              \qquad z = \Phi^{-1}(P_{whole}^{1/n})
+
+    where ``P_whole`` is the probability that all ``n`` bits of a pattern are read correctly.
+    Values where the numerator is negative (too few neurons per ball) are reported as 0.
+    """
+    p_arr = np.asarray(p, dtype=float)
+    if not np.all(np.isfinite(p_arr)) or np.any(p_arr < 0) or np.any(p_arr > 1):
+        raise ConfigError("p", "must lie in [0, 1]")
+    with np.errstate(divide="ignore"):
+        log_p = np.log(p_arr)
+    return np.exp(log_memory_capacity(log_p, r, n, p_whole))
+
+
+def optimal_radius(
+    n: int, m: int, r: float | int, criterion: Criterion = "snr", p_whole: float = 0.99
+) -> int:
+    """The optimal SDM radius ``d`` for a criterion (Bricken & Pehlevan 2021, appendix).
+
+    * ``"snr"``: smallest ``d`` with p(d) >= (2 m r)^{-1/3} (noise-free queries). n = 64,
+      m = 1024, r = 2^64 gives d = 11.
+    * ``"memory"``: the ``d`` maximising :func:`memory_capacity` over the achievable p(d)
+      (``m`` does not enter: the criterion asks how many patterns can be stored at all).
+      n = 64, r = 2^64 gives d = 5.
+
+    Parameters
+    ----------
+    n : int
+        Address dimension.
+    m : int
+        Number of stored patterns, ``m >= 1``.
+    r : float or int
+        Number of neurons (``> 0``); ``2**n`` is the "infinite neurons" limit.
+    criterion : {"snr", "memory"}
+        Which optimum.
+    p_whole : float
+        For ``"memory"``: probability of reading a whole pattern correctly (default 0.99).
+
+    Returns
+    -------
+    int
+        The radius.
+    """
+    n = V.integer("n", n, 1)
+    m = V.integer("m", m, 1)
+    if criterion == "snr":
+        log_target = -(math.log(2.0 * m) + _log_neuron_count(r)) / 3.0
+        if log_target >= 0.0:
+            return n
+        if log_target > -700.0:  # representable: compare exactly
+            return radius_for_fraction(n, math.exp(log_target))
+        log_p = np.asarray(log_ball_fraction(n, np.arange(n + 1)))
+        return int(np.searchsorted(log_p, log_target, side="left"))
+    if criterion == "memory":
+        log_p = np.asarray(log_ball_fraction(n, np.arange(n + 1)))
+        return int(np.argmax(log_memory_capacity(log_p, r, n, p_whole)))
+    raise ConfigError("criterion", f"must be 'snr' or 'memory', got {criterion!r}")
