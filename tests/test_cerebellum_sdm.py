@@ -6,7 +6,8 @@ import pytest
 from engramlab.analysis import sdm
 from engramlab.analysis.cerebellar_sdm import analyse_sdm, sdm_summary
 from engramlab.circuits.cerebellum import CerebellarSDM, CerebellumConfig
-from engramlab.protocols.sdm_memory import SDMMemoryConfig, run_sdm_memory
+from engramlab.errors import ConfigTypeError
+from engramlab.protocols.sdm_memory import SDMMemoryConfig, design_circuit, run_sdm_memory
 from engramlab.results import Result
 
 pytestmark = pytest.mark.slow
@@ -71,9 +72,9 @@ def test_summary_has_the_published_keys(sdm_analysis):
 
 
 def test_result_round_trip(sdm_result, tmp_path):
-    npz, _ = sdm_result.save(tmp_path, "r")
+    npz, _ = sdm_result.write_arrays(tmp_path, "r")
     back = Result.load(npz)
-    assert back.protocol == "sdm_memory"
+    assert back.protocol == "sdm"
     assert set(back.arrays) == set(sdm_result.arrays)
     np.testing.assert_array_equal(back["spikes_purkinje_t"], sdm_result["spikes_purkinje_t"])
     assert back.params["circuit.granule.tau_exc"] == pytest.approx(5.8e-3)
@@ -124,7 +125,7 @@ def test_topk_golgi_inhibition_limits_active_cells():
     a = analyse_sdm(res)
     assert len(res["spikes_golgi_t"]) > 0
     # k-winners-take-all with a synaptic delay: about k cells, never the whole radius-ball
-    ball = 3000 * sdm.ball_fraction(64, circuit.effective_topk_radius)
+    ball = 3000 * sdm.ball_fraction(64, design_circuit(circuit).effective_topk_radius)
     assert 40 <= a.active_counts.mean() <= 2 * 40 < ball
     # the winners are the best-matching cells: active cells are closer than the rest
     rec_targets = res["targets"]
@@ -174,7 +175,7 @@ def test_bad_inputs_named():
     from engramlab.models.mossy import MossyFibreParams
     with pytest.raises(ValueError, match="encoding"):
         CerebellumConfig(mossy=MossyFibreParams(encoding="on"))
-    with pytest.raises(ValueError, match=r"tau_exc.*unit"):
+    with pytest.raises(ConfigTypeError, match=r"tau_exc.*unit"):
         GranuleParams(tau_exc=5.8)
     with pytest.raises(ValueError, match="m must equal n"):
         run_sdm_memory(CerebellumConfig(n=16, m=8, r=100, d=4, target="numpy"), SDMMemoryConfig())

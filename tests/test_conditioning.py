@@ -8,6 +8,7 @@ from brian2 import ms, pA, second
 
 from engramlab.analysis.eyeblink import analyse_eyeblink, detect_cr, eyeblink_summary, pause_trough_time, trial_rates
 from engramlab.circuits.microzone import CerebellarMicrozone, MicrozoneConfig
+from engramlab.errors import ConfigError
 from engramlab.models.plasticity import PFPlasticityParams
 from engramlab.models.timing import SpectralTimingParams, active_window, net_drive, spectral_timing_draw
 from engramlab.protocols.eyeblink import EyeblinkConfig, run_eyeblink, schedule
@@ -71,7 +72,7 @@ def test_eyeblink_schedule_and_bad_inputs():
     assert len(plan) == 40
     assert [paired for _, paired in plan[:10]] == [True] * 9 + [False]  # every 10th is a probe
     assert all(not paired for phase, paired in plan if phase == 1)
-    with pytest.raises(ValueError, match="US would come before the CS"):
+    with pytest.raises(ConfigError, match=r"isi must lie in \(0, inf\) ms, got -50"):
         EyeblinkConfig(isi=-50 * ms)
     with pytest.raises(ValueError, match="isi"):
         EyeblinkConfig(isi=0 * ms)
@@ -79,7 +80,7 @@ def test_eyeblink_schedule_and_bad_inputs():
         EyeblinkConfig(trials=0)
     with pytest.raises(ValueError, match="trial_period"):
         EyeblinkConfig(isi=900 * ms).check_fits(MicrozoneConfig())
-    with pytest.raises(ValueError, match="unknown CS"):
+    with pytest.raises(ConfigError, match="cs must be one of"):
         run_eyeblink(MicrozoneConfig(r=10, target="numpy"), EyeblinkConfig(trials=1), cs="bell")
 
 
@@ -173,7 +174,7 @@ def test_associative_learning_and_reversal():
 
 
 def test_microzone_config_errors():
-    with pytest.raises(ValueError, match="divisible"):
+    with pytest.raises(ConfigError, match="n_dcn must divide m = 10"):
         MicrozoneConfig(m=10, n_dcn=4)
     with pytest.raises(ValueError, match="cs_lines"):
         MicrozoneConfig(n_mf=10, cs_lines={"a": 8, "b": 8})
@@ -184,7 +185,7 @@ def test_microzone_config_errors():
         zone.add_trial(1.0, "tone", 0.9, 0.3)
     with pytest.raises(ValueError, match="us_targets"):
         zone.add_trial(1.0, "tone", 0.2, 0.3, (5,), 0.25)
-    with pytest.raises(ValueError, match=r"built for trials of 1\.0 s"):
+    with pytest.raises(ConfigError, match=r"built for \(1\.0 s"):
         zone.add_trial(0.5, "tone", 0.1, 0.2)
 
 

@@ -19,8 +19,8 @@ from engramlab.analysis.grid import (
     wave_vectors,
 )
 from engramlab.analysis.navigation import walk_stats
-from engramlab.models.hippocampal import GridParams, make_modules
-from engramlab.protocols.worlds import make_world, random_walk
+from engramlab.models.hippocampal import GridParams
+from engramlab.protocols.worlds import grid_modules, make_world, random_walk
 
 
 def square_map(module, bins=100, box=1.0):
@@ -45,7 +45,7 @@ def test_vertex_spacing_and_orientation_are_what_we_configure(spacing, orientati
 
 
 def test_action_matrices_path_integrate_and_invert():
-    mods = make_modules(GridParams(modules=3), np.random.default_rng(0))
+    mods = grid_modules(GridParams(modules=3), np.random.default_rng(0))
     rng = np.random.default_rng(1)
     x = rng.uniform(0, 1, (1, 2))
     code = np.concatenate([module_code(m, x) for m in mods], 1)[0]

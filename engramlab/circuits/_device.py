@@ -14,6 +14,9 @@ import time
 
 import brian2 as b2
 from brian2.devices.cpp_standalone.device import CPPStandaloneDevice
+from brian2.devices.device import all_devices
+
+from engramlab.errors import ConfigError
 
 DEVICES = ("runtime", "cpp_standalone")
 
@@ -21,14 +24,6 @@ DEVICES = ("runtime", "cpp_standalone")
 #: benchmarks switch it on to show where the time goes. Off by default: it adds a timer call
 #: around every code object in every step.
 PROFILE = False
-
-
-def check_device(owner: str, device: str, threads: int) -> None:
-    """Validate the ``device`` and ``threads`` fields every circuit and protocol config carries."""
-    from engramlab.models._params import check_choice, check_int
-
-    check_choice(owner, "device", device, DEVICES)
-    check_int(owner, "threads", threads, 0, 256)
 
 
 def select_device(device: str, *, target: str = "auto", threads: int = 0,
@@ -53,11 +48,17 @@ def select_device(device: str, *, target: str = "auto", threads: int = 0,
         The standalone project directory, or None on the runtime device.
     """
     if device not in DEVICES:
-        raise ValueError(f"device must be one of {DEVICES}, got {device!r}")
+        raise ConfigError("device", f"must be one of {', '.join(DEVICES)}, got {device!r}")
     current = b2.get_device()
     if isinstance(current, CPPStandaloneDevice):
         # forget the previous standalone program (its objects, arrays and code)
         current.reinit()
+    elif device == "cpp_standalone":
+        # the standalone device is a process-wide singleton: if an earlier circuit built a
+        # program on it and the runtime device was made active since, forget that program too
+        standalone = all_devices["cpp_standalone"]
+        if getattr(standalone, "has_been_run", False):
+            standalone.reinit()
     if device == "runtime":
         b2.set_device("runtime")
         b2.prefs.codegen.target = target

@@ -39,100 +39,77 @@ import brian2 as b2
 import numpy as np
 from brian2 import ms, second
 
-from engramlab.circuits._device import check_device, run_network, select_device
-from engramlab.models._params import check_choice, check_int, check_quantity
+from engramlab import validate as V
+from engramlab.circuits._device import DEVICES
+from engramlab.circuits.layers import (
+    CerebellarCircuit,
+    MolecularLayer,
+    NuclearOutput,
+    SlotDrivenInput,
+    grid_spikes,
+    poisson_background,
+    random_subsets,
+)
+from engramlab.errors import ConfigError
+from engramlab.models._params import Params, param
 from engramlab.models.golgi import GolgiParams, golgi_group
 from engramlab.models.granule import GranuleParams, granule_group, volley_weight
 from engramlab.models.mossy import MossyFibreParams, active_lines, n_lines, presentation_spikes
-from engramlab.models.nuclei import NucleiParams, nuclei_group
-from engramlab.models.plasticity import (
-    PFPlasticityParams,
-    climbing_fibre_synapses,
-    eligibility_state,
-    pf_purkinje_synapses,
-)
-from engramlab.models.purkinje import PurkinjeParams, purkinje_group
+from engramlab.models.nuclei import NucleiParams
+from engramlab.models.plasticity import PFPlasticityParams, eligibility_state
+from engramlab.models.purkinje import PurkinjeParams
+from engramlab.schedules import SLOT_KINDS
 
 __all__ = ["SLOT_KINDS", "CerebellarSDM", "CerebellumConfig", "CerebellumRecord", "draw_hard_locations",
            "mossy_granule_pairs"]
 
-SLOT_KINDS = {"rest": 0, "write": 1, "read": 2}
-
-
 @dataclass(frozen=True)
-class CerebellumConfig:
+class CerebellumConfig(Params):
     """Sizes, address scheme, timing and cell parameters of the cerebellar SDM circuit.
 
-    Attributes
-    ----------
-    n : int
-        Address bits (mossy-fibre bit lines).
-    r : int
-        Granule cells (hard locations).
-    m : int
-        Purkinje cells (value bits / output lines), each with its own climbing fibre and DCN cell.
-    scheme : {"kanerva", "granule"}
-        ``kanerva``: a GrC samples all n bits (needs ON/OFF encoding) and fires within Hamming
-        radius ``d``; ``granule``: a GrC samples ``k`` random bits and fires when all match.
-    d : int or None
-        Radius for ``kanerva`` (0 <= d < n); ``None`` takes the SNR-optimal radius for
-        ``design_patterns`` stored patterns and ``r`` neurons (Bricken & Pehlevan 2021).
-    design_patterns : int
-        Patterns the default radius is optimised for.
-    k : int
-        Inputs per GrC for ``granule`` (Jaeckel); ≈ 4 in the cerebellum (Eccles et al. 1967).
-    activation : {"radius", "topk"}
-        ``radius``: threshold activation; ``topk``: Golgi feedback lets ~``top_k`` GrCs fire.
-    top_k : int or None
-        Target active GrCs in ``topk`` mode (default r · p(d)).
-    topk_radius : int or None
-        Widest radius a GrC can fire at in ``topk`` mode (default d + 4, capped at n − 1).
-    n_golgi : int or None
-        Golgi cells (default r // 400, at least 1; GrC:GoC ≈ 400:1).
-    slot : Quantity
-        Duration of one presentation.
-    volley_time : Quantity
-        Time of the mossy-fibre volley after the slot start.
-    cf_time : Quantity
-        Time of the climbing-fibre (olive) spike after the slot start in a write.
-    dt : Quantity
-        Simulation step.
-    reset_granule : bool
-        Return the granular layer to rest at every slot start.
-    target : {"numpy", "cython", "auto"}
-        Brian2 runtime code-generation target: numpy needs no compiler and suits small
-        networks; cython compiles each model once (~30 s, cached in ~/.cython) and runs ~3×
-        faster; auto uses cython when a compiler works, numpy otherwise.
-    device : {"runtime", "cpp_standalone"}
-        ``cpp_standalone`` generates and compiles one C++ program for the whole schedule (build
-        ~10 s) and runs several times faster than the runtime targets; schedule everything,
-        then call :meth:`CerebellarSDM.run` once.
-    threads : int
-        OpenMP threads of ``cpp_standalone`` (0: none).
-    seed : int
-        Seed of the connectivity (and of Poisson input); same seed → same spikes.
+    ``d = None`` (and ``top_k = None``) are design choices left to the protocol: it resolves
+    them from the SDM equations before building (:func:`engramlab.protocols.sdm_memory.design_circuit`),
+    so the circuit itself never consults the equations it is compared with.
     """
 
-    n: int = 64
-    r: int = 10_000
-    m: int = 64
-    scheme: str = "kanerva"
-    d: int | None = None
-    design_patterns: int = 20
-    k: int = 4
-    activation: str = "radius"
-    top_k: int | None = None
-    topk_radius: int | None = None
-    n_golgi: int | None = None
-    slot: b2.Quantity = field(default_factory=lambda: 50 * ms)
-    volley_time: b2.Quantity = field(default_factory=lambda: 2 * ms)
-    cf_time: b2.Quantity = field(default_factory=lambda: 15 * ms)
-    dt: b2.Quantity = field(default_factory=lambda: 0.1 * ms)
-    reset_granule: bool = True
-    target: str = "auto"
-    device: str = "runtime"
-    threads: int = 0
-    seed: int = 0
+    n: int = param(64, "address bits (mossy-fibre bit lines)", low=1, high=100_000, structural=True)
+    r: int = param(10_000, "granule cells (hard locations)", low=1, high=50_000_000, structural=True)
+    m: int = param(64, "Purkinje cells (value bits / output lines), each with its own climbing fibre "
+                       "and DCN cell", low=1, high=100_000, structural=True)
+    scheme: str = param("kanerva", "'kanerva': a GrC samples all n bits (needs ON/OFF encoding) and fires "
+                                   "within Hamming radius d; 'granule': a GrC samples k random bits and fires "
+                                   "when all match (Jaeckel 1989)", choices=("kanerva", "granule"), structural=True)
+    d: int | None = param(None, "radius of the 'kanerva' scheme (0 <= d < n); none: the SNR-optimal radius "
+                                "for design_patterns patterns and r neurons (Bricken & Pehlevan 2021)",
+                          kind="int", low=0, structural=True)
+    design_patterns: int = param(20, "patterns the default radius is optimised for", low=1)
+    k: int = param(4, "inputs per GrC in the 'granule' scheme (≈ 4 in the cerebellum; Eccles et al. 1967)",
+                   low=1, structural=True)
+    activation: str = param("radius", "'radius': threshold activation; 'topk': Golgi feedback lets "
+                                      "~top_k GrCs fire", choices=("radius", "topk"), structural=True)
+    top_k: int | None = param(None, "target active GrCs in 'topk' mode (none: r·p(d))", kind="int", low=1)
+    topk_radius: int | None = param(None, "widest radius a GrC can fire at in 'topk' mode (none: d + 4, "
+                                          "at most n − 1)", kind="int", low=0)
+    n_golgi: int | None = param(None, "Golgi cells (none: r // 400, at least 1; GrC:GoC ≈ 400:1)", kind="int",
+                                low=1, structural=True)
+    slot: b2.Quantity = param(50 * ms, "duration of one presentation", unit=ms, low=0, low_open=True,
+                              structural=True)
+    volley_time: b2.Quantity = param(2 * ms, "time of the mossy-fibre volley after the slot start", unit=ms,
+                                     low=0)
+    cf_time: b2.Quantity = param(15 * ms, "time of the climbing-fibre (olive) spike after the slot start in a "
+                                          "write", unit=ms, low=0)
+    dt: b2.Quantity = param(0.1 * ms, "simulation step", unit=ms, low=0, high=1, low_open=True, structural=True)
+    reset_granule: bool = param(True, "return the granular layer to rest at every slot start (a shortcut for "
+                                      "the silent interval between presentations)", structural=True)
+    target: str = param("auto", "Brian2 runtime target: numpy needs no compiler and suits small networks; "
+                                "cython compiles each model once (~30 s, cached in ~/.cython) and runs ~3× "
+                                "faster; auto uses cython when a compiler works", choices=("numpy", "cython", "auto"))
+    device: str = param("runtime", "'runtime' (numpy/cython target) or 'cpp_standalone' (one compiled C++ "
+                                   "program for the whole schedule: build ~10 s, then several times faster)",
+                        choices=DEVICES)
+    threads: int = param(0, "OpenMP threads of cpp_standalone (0: none)", low=0, high=256)
+    seed: int = param(0, "seed of the connectivity (and of Poisson input); same seed → same spikes", low=0,
+                      high=2**32 - 1)
     mossy: MossyFibreParams = field(default_factory=MossyFibreParams)
     granule: GranuleParams = field(default_factory=GranuleParams)
     golgi: GolgiParams = field(default_factory=GolgiParams)
@@ -140,51 +117,39 @@ class CerebellumConfig:
     plasticity: PFPlasticityParams = field(default_factory=PFPlasticityParams)
     nuclei: NucleiParams = field(default_factory=NucleiParams)
 
-    def __post_init__(self) -> None:
-        o = "CerebellumConfig"
-        check_int(o, "n", self.n, 1, 100_000)
-        check_int(o, "r", self.r, 1, 50_000_000)
-        check_int(o, "m", self.m, 1, 100_000)
-        check_choice(o, "scheme", self.scheme, ("kanerva", "granule"))
-        check_choice(o, "activation", self.activation, ("radius", "topk"))
-        check_choice(o, "target", self.target, ("numpy", "cython", "auto"))
-        check_device(o, self.device, self.threads)
-        check_int(o, "seed", self.seed, 0, 2**32 - 1)
-        check_int(o, "design_patterns", self.design_patterns, 1)
+    def check(self) -> None:
+        """Cross-field rules: radius below n, k at most n, ordered slot times, slot a multiple of dt."""
         if self.scheme == "kanerva":
-            if self.d is not None:
-                check_int(o, "d", self.d, 0, self.n - 1)
+            if self.d is not None and self.d > self.n - 1:
+                raise self.fail("d", f"must lie in [0, n − 1 = {self.n - 1}], got {self.d}")
             if self.mossy.encoding != "onoff":
-                raise ValueError("CerebellumConfig.scheme='kanerva' needs mossy.encoding='onoff': "
-                                 "with bit lines only a granule cell cannot count matches on 0")
+                raise self.fail("scheme", "'kanerva' needs mossy.encoding='onoff': with bit lines only a "
+                                          "granule cell cannot count matches on 0")
         else:
-            check_int(o, "k", self.k, 1, self.n)
+            if self.k > self.n:
+                raise self.fail("k", f"must lie in [1, n = {self.n}], got {self.k}")
             if self.activation == "topk":
-                raise ValueError("CerebellumConfig.activation='topk' needs scheme='kanerva'")
-        if self.top_k is not None:
-            check_int(o, "top_k", self.top_k, 1, self.r)
-        if self.topk_radius is not None:
-            check_int(o, "topk_radius", self.topk_radius, 0, self.n - 1)
-        if self.n_golgi is not None:
-            check_int(o, "n_golgi", self.n_golgi, 1, self.r)
-        check_quantity(o, "dt", self.dt, ms, 0, 1, low_open=True)
-        check_quantity(o, "slot", self.slot, ms, 0, None, low_open=True)
-        check_quantity(o, "volley_time", self.volley_time, ms, 0, None)
-        check_quantity(o, "cf_time", self.cf_time, ms, 0, None)
+                raise self.fail("activation", "'topk' needs scheme='kanerva'")
+        if self.top_k is not None and self.top_k > self.r:
+            raise self.fail("top_k", f"must lie in [1, r = {self.r}], got {self.top_k}")
+        if self.topk_radius is not None and self.topk_radius > self.n - 1:
+            raise self.fail("topk_radius", f"must lie in [0, n − 1 = {self.n - 1}], got {self.topk_radius}")
+        if self.n_golgi is not None and self.n_golgi > self.r:
+            raise self.fail("n_golgi", f"must lie in [1, r = {self.r}], got {self.n_golgi}")
         if not self.volley_time < self.cf_time < self.slot:
-            raise ValueError("CerebellumConfig needs volley_time < cf_time < slot, got "
-                             f"{self.volley_time}, {self.cf_time}, {self.slot}")
+            raise self.fail("cf_time", f"needs volley_time < cf_time < slot, got {self.volley_time}, "
+                                       f"{self.cf_time}, {self.slot}")
         slot_steps = float(self.slot / self.dt)
         if abs(slot_steps - round(slot_steps)) > 1e-6:
-            raise ValueError(f"CerebellumConfig.slot ({self.slot}) must be a multiple of dt ({self.dt})")
+            raise self.fail("slot", f"({self.slot}) must be a multiple of dt ({self.dt})")
 
     @property
     def radius(self) -> int:
-        """The Kanerva radius: ``d``, or the SNR-optimal one for ``design_patterns``."""
-        if self.d is not None:
-            return self.d
-        from engramlab.analysis.sdm import optimal_radius
-        return min(self.n - 1, optimal_radius(self.n, self.design_patterns, self.r, "snr"))
+        """The Kanerva radius ``d`` (the protocol resolves ``d = None`` before building)."""
+        if self.d is None:
+            raise ConfigError("CerebellumConfig.d", "is not resolved: build through "
+                              "engramlab.protocols.sdm_memory.design_circuit (or set d)")
+        return self.d
 
     @property
     def threshold_inputs(self) -> int:
@@ -245,7 +210,7 @@ def draw_hard_locations(config: CerebellumConfig) -> tuple[np.ndarray, np.ndarra
     targets = rng.integers(0, 2, size=(c.r, c.n)).astype(bool)
     if c.scheme == "kanerva":
         return np.ones((c.r, c.n), dtype=bool), targets
-    order = np.argsort(rng.random((c.r, c.n)), axis=1)[:, : c.k]
+    order = random_subsets(rng, c.r, c.n, c.k)
     selected = np.zeros((c.r, c.n), dtype=bool)
     np.put_along_axis(selected, order, True, axis=1)
     if c.mossy.encoding == "on":
@@ -262,7 +227,7 @@ def mossy_granule_pairs(config: CerebellumConfig, selected: np.ndarray, targets:
     return line.astype(np.int64), post.astype(np.int64)
 
 
-class CerebellarSDM:
+class CerebellarSDM(CerebellarCircuit):
     """Build the cerebellar SDM microcircuit once and present writes and reads in one run.
 
     Examples
@@ -273,18 +238,21 @@ class CerebellarSDM:
     """
 
     def __init__(self, config: CerebellumConfig, build_dir: str | None = None) -> None:
+        if config.scheme == "kanerva" and config.d is None:
+            raise ConfigError("d", "is not resolved: build the circuit through "
+                                   "engramlab.protocols.sdm_memory.design_circuit (or set d)")
+        if config.activation == "topk" and config.top_k is None:
+            raise ConfigError("top_k", "is not resolved: build the circuit through "
+                                       "engramlab.protocols.sdm_memory.design_circuit (or set top_k)")
+        super().__init__(config.device, config.target, config.threads, build_dir)
         self.config = config
-        self._standalone = config.device == "cpp_standalone"
-        self._build_dir = select_device(config.device, target=config.target, threads=config.threads,
-                                        build_dir=build_dir)
         # Under cpp_standalone with volley input, the mossy fibres and the olive are driven from
         # per-slot TimedArrays instead of SpikeGeneratorGroups: TimedArray values can be replaced
         # with ``device.run(run_args=...)``, so a new schedule of the same length re-runs the
         # compiled program (milliseconds) instead of regenerating and recompiling it.
-        self._slot_driven = (self._standalone and config.mossy.mode == "volley"
+        self._slot_driven = (self.standalone and config.mossy.mode == "volley"
                              and float(config.mossy.background_rate) == 0.0)
         self._compiled_slots: int | None = None
-        self.timings: dict[str, float] = {}
         self._input_rng = np.random.default_rng([config.seed, 1])
         self.selected, self.targets = draw_hard_locations(config)
         self._slots: list[tuple[int, np.ndarray, np.ndarray]] = []
@@ -298,22 +266,17 @@ class CerebellarSDM:
         clock = b2.Clock(dt=c.dt, name="engramlab_clock*")
         self.clock = clock
         self.mf_weight = volley_weight(c.granule, c.threshold_inputs, c.dt)
-
-        slot_steps = round(float(c.slot / c.dt))
+        lines = n_lines(c.n, c.mossy.encoding)
+        self._mossy_slots: SlotDrivenInput | None = None
+        self._olive_slots: SlotDrivenInput | None = None
         if self._slot_driven:
-            self.mossy = b2.NeuronGroup(
-                n_lines(c.n, c.mossy.encoding), "",
-                threshold="mf_drive(t, i) > 0.5 and timestep(t, dt) % slot_steps == volley_step", reset="",
-                namespace={"slot_steps": slot_steps, "volley_step": round(float(c.volley_time / c.dt))},
-                clock=clock, name="mossy")
+            self._mossy_slots = SlotDrivenInput(lines, "mossy", c.slot, round(float(c.volley_time / c.dt)), clock)
+            self.mossy = self._mossy_slots.group
         else:
-            self.mossy = b2.SpikeGeneratorGroup(n_lines(c.n, c.mossy.encoding), [], [] * second,
-                                                clock=clock, name="mossy")
-        elig = eligibility_state(c.plasticity, c.dt)
+            self.mossy = b2.SpikeGeneratorGroup(lines, [], [] * second, clock=clock, name="mossy")
         golgi = c.activation == "topk"
-        self.granule = granule_group(c.r, c.granule, extra_equations=elig.equations,
-                                     extra_reset=elig.reset, extra_namespace=elig.namespace,
-                                     clock=clock, extra_update=elig.update, golgi=golgi)
+        self.granule = granule_group(c.r, c.granule, golgi=golgi,
+                                     eligibility=eligibility_state(c.plasticity, c.dt), clock=clock)
         pre, post = mossy_granule_pairs(c, self.selected, self.targets)
         self.mf_granule = b2.Synapses(self.mossy, self.granule, on_pre="I_mf_post += w_mf",
                                       delay=c.mossy.delay, namespace={"w_mf": self.mf_weight},
@@ -325,7 +288,8 @@ class CerebellarSDM:
                 "v = E_L\nI_mf = 0*amp" + ("\nI_go = 0*amp" if golgi else ""), dt=c.slot, when="start",
                 name="granule_rest"))
 
-        if c.activation == "topk":
+        recorded: dict[str, Any] = {}
+        if golgi:
             n_go = c.effective_n_golgi
             gp = c.golgi
             self.golgi = golgi_group(n_go, gp, clock=clock)
@@ -344,69 +308,44 @@ class CerebellarSDM:
                 objects.append(self.golgi.run_regularly("v = E_L", dt=c.slot, when="start",
                                                         name="golgi_rest"))
 
-        self.purkinje = purkinje_group(c.m, c.purkinje, clock=clock)
-        # Start the tonic Purkinje and nuclear cells at seeded random phases (membrane
-        # potentials between reset and threshold) rather than in lockstep.
-        phase_rng = np.random.default_rng([c.seed, 2])
-        pp = c.purkinje
-        self.purkinje.v = pp.V_reset + phase_rng.random(c.m) * (pp.V_th - pp.V_reset)
-        self._gate = b2.TimedArray(np.zeros(1), dt=c.slot)
-        self.pf_purkinje = pf_purkinje_synapses(self.granule, self.purkinje, c.plasticity, self._gate,
-                                                clock=clock)
-        self.pf_purkinje.connect()
-        self.pf_purkinje.w = c.plasticity.w0
         if self._slot_driven:
-            self.olive = b2.NeuronGroup(
-                c.m, "", threshold="cf_drive(t, i) > 0.5 and timestep(t, dt) % slot_steps == cf_step", reset="",
-                namespace={"slot_steps": slot_steps, "cf_step": round(float(c.cf_time / c.dt))},
-                clock=clock, name="olive")
+            self._olive_slots = SlotDrivenInput(c.m, "olive", c.slot, round(float(c.cf_time / c.dt)), clock)
+            self.olive = self._olive_slots.group
         else:
             self.olive = b2.SpikeGeneratorGroup(c.m, [], [] * second, clock=clock, name="olive")
-        self.climbing_fibre = climbing_fibre_synapses(self.olive, self.purkinje, c.plasticity,
-                                                      clock=clock)
-        self.climbing_fibre.connect(j="i")
-        self.nuclei = nuclei_group(c.m, c.nuclei, clock=clock)
-        npar = c.nuclei
-        self.nuclei.v = npar.V_reset + phase_rng.random(c.m) * (npar.V_th - npar.V_reset)
-        self.purkinje_nuclei = b2.Synapses(self.purkinje, self.nuclei, on_pre="I_pc_post += w_pc",
-                                           delay=c.nuclei.delay_pc,
-                                           namespace={"w_pc": c.nuclei.w_pc}, clock=clock,
-                                           name="purkinje_nuclei")
-        self.purkinje_nuclei.connect(j="i")
-        objects += [self.purkinje, self.pf_purkinje, self.olive, self.climbing_fibre, self.nuclei,
-                    self.purkinje_nuclei]
-
-        self.monitors = {
-            "mossy": b2.SpikeMonitor(self.mossy, name="mon_mossy"),
-            "granule": b2.SpikeMonitor(self.granule, name="mon_granule"),
-            "purkinje": b2.SpikeMonitor(self.purkinje, name="mon_purkinje"),
-            "olive": b2.SpikeMonitor(self.olive, name="mon_olive"),
-            "nuclei": b2.SpikeMonitor(self.nuclei, name="mon_nuclei"),
-        }
-        if c.activation == "topk":
-            self.monitors["golgi"] = b2.SpikeMonitor(self.golgi, name="mon_golgi")
-        self.network = b2.Network(*objects, *self.monitors.values())
+        # tonic Purkinje and nuclear cells start at seeded random potentials, not in lockstep
+        phase_rng = np.random.default_rng([c.seed, 2])
+        self.molecular = MolecularLayer(self.granule, c.m, c.purkinje, c.plasticity, self.olive, clock,
+                                        phase_rng, gate=np.zeros(1), gate_dt=c.slot)
+        self.purkinje = self.molecular.purkinje
+        self.pf_purkinje = self.molecular.pf_purkinje
+        self.output = NuclearOutput(self.purkinje, c.m, c.nuclei, clock, phase_rng)
+        self.nuclei = self.output.cells
+        objects += [self.purkinje, self.pf_purkinje, self.olive, self.molecular.climbing_fibre, self.nuclei,
+                    self.output.synapses]
+        recorded.update(mossy=self.mossy, granule=self.granule, purkinje=self.purkinje, olive=self.olive,
+                        nuclei=self.nuclei)
+        if golgi:
+            recorded["golgi"] = self.golgi
+        self._assemble(objects, recorded)
         # every PF→PC synapse starts at w0 (read back from the network only in runtime mode:
         # a standalone network has no values before its program runs)
-        self.weights_initial = (np.full((c.r, c.m), float(c.plasticity.w0)) if self._standalone
-                                else self.weights())
+        self.weights_initial = self.molecular.initial_weights() if self.standalone else self.weights()
 
     @property
     def top_k(self) -> int:
-        """Target number of active granule cells in top-k mode."""
-        c = self.config
-        if c.top_k is not None:
-            return c.top_k
-        from engramlab.analysis.sdm import ball_fraction
-        return max(1, round(c.r * ball_fraction(c.n, c.radius)))
+        """Target number of active granule cells in top-k mode (resolved by the protocol)."""
+        if self.config.top_k is None:
+            raise ConfigError("top_k", "is not resolved")
+        return self.config.top_k
 
     # schedule --------------------------------------------------------------------------------
     def _check_bits(self, name: str, x: Any, length: int) -> np.ndarray:
         arr = np.asarray(x)
         if arr.shape != (length,):
-            raise ValueError(f"{name} must be a vector of {length} bits, got shape {arr.shape}")
+            raise ConfigError(name, f"must be a vector of {length} bits, got shape {arr.shape}")
         if arr.dtype != bool and not np.all((arr == 0) | (arr == 1)):
-            raise ValueError(f"{name} must hold only 0 and 1")
+            raise ConfigError(name, "must hold only 0 and 1")
         return arr.astype(bool)
 
     def write(self, address: Any, value: Any) -> int:
@@ -422,7 +361,7 @@ class CerebellarSDM:
 
     def rest(self, slots: int = 1) -> int:
         """Schedule ``slots`` slots without input (tonic baseline)."""
-        check_int("CerebellarSDM.rest", "slots", slots, 1)
+        V.integer("slots", slots, 1)
         for _ in range(slots):
             idx = self._add(SLOT_KINDS["rest"], np.zeros(self.config.n, dtype=bool),
                             np.zeros(self.config.m, dtype=bool))
@@ -444,22 +383,19 @@ class CerebellarSDM:
         c = self.config
         if not self._pending:
             return self._record if self._record is not None else self.record()
-        if self._standalone and self._compiled_slots is not None:
+        if self.standalone and self._compiled_slots is not None:
             return self._rerun()
         duration = self._pending * float(c.slot)
-        self._gate = b2.TimedArray(self._gate_table(), dt=c.slot)
-        self.pf_purkinje.namespace["plasticity_gate"] = self._gate
-        if self._slot_driven:
+        self.molecular.set_gate(self._gate_table(), c.slot)
+        if self._mossy_slots is not None and self._olive_slots is not None:
             mf_drive, cf_drive = self._drive_tables()
-            self._drives = {"mf": b2.TimedArray(mf_drive, dt=c.slot),
-                            "cf": b2.TimedArray(cf_drive, dt=c.slot)}
-            self.mossy.namespace["mf_drive"] = self._drives["mf"]
-            self.olive.namespace["cf_drive"] = self._drives["cf"]
+            self._mossy_slots.set_table(mf_drive)
+            self._olive_slots.set_table(cf_drive)
         else:
-            self._set_input_spikes(t_start=0.0 if self._standalone else float(self.network.t))
-        self.timings.update(run_network(self.network, duration * second, self._build_dir, report))
+            self._set_input_spikes(t_start=0.0 if self.standalone else float(self.network.t))
+        self._simulate(duration, report)
         self._pending = 0
-        if not self._standalone:
+        if not self.standalone:
             return self.record()
         self._compiled_slots = len(self._slots)
         self._record = self.record()
@@ -484,8 +420,8 @@ class CerebellarSDM:
                 io_i.append(on)
                 io_t.append(np.full(on.size, t0 + float(c.cf_time)))
         mf_i, mf_t = self._with_background(mf_i, mf_t, t_start, self._pending * slot)
-        self.mossy.set_spikes(*self._spike_arrays(mf_i, mf_t, dt))
-        self.olive.set_spikes(*self._spike_arrays(io_i, io_t, dt))
+        self.mossy.set_spikes(*grid_spikes(mf_i, mf_t, dt))
+        self.olive.set_spikes(*grid_spikes(io_i, io_t, dt))
 
     def _gate_table(self) -> np.ndarray:
         """Plasticity gate per slot from t = 0: 1 in write slots, else 0 (last entry: off)."""
@@ -494,7 +430,7 @@ class CerebellarSDM:
     @property
     def has_run(self) -> bool:
         """Whether any slot has been simulated (standalone: whether the program exists)."""
-        return self._compiled_slots is not None if self._standalone else float(self.network.t) > 0
+        return self._compiled_slots is not None if self.standalone else float(self.network.t) > 0
 
     def new_schedule(self) -> None:
         """Start a fresh schedule from t = 0 for re-running a compiled standalone program.
@@ -503,12 +439,12 @@ class CerebellarSDM:
         any addresses and values), then call :meth:`run`: the program re-runs from its initial
         state with the new inputs in milliseconds, without code generation or compilation.
         """
-        if not self._standalone or self._compiled_slots is None:
-            raise ValueError("new_schedule() needs a cpp_standalone CerebellarSDM that has run once")
+        if not self.standalone or self._compiled_slots is None:
+            raise ConfigError(None, "new_schedule() needs a cpp_standalone CerebellarSDM that has run once")
         if not self._slot_driven:
-            raise ValueError("re-running a compiled program needs mossy.mode = 'volley' and "
-                             "mossy.background_rate = 0 Hz (spike-generator inputs are fixed at "
-                             "compile time)")
+            raise ConfigError("mossy", "re-running a compiled program needs mossy.mode = 'volley' and "
+                                       "mossy.background_rate = 0 Hz (spike-generator inputs are fixed at "
+                                       "compile time)")
         self._slots = []
         self._pending = 0
 
@@ -527,16 +463,18 @@ class CerebellarSDM:
 
     def _rerun(self) -> CerebellumRecord:
         if len(self._slots) != self._compiled_slots:
-            raise ValueError(f"the compiled program runs {self._compiled_slots} slots; the new "
-                             f"schedule has {len(self._slots)}: schedule the same number, or build "
-                             "a new CerebellarSDM for a different length")
+            raise ConfigError(None, f"the compiled program runs {self._compiled_slots} slots; the new "
+                                    f"schedule has {len(self._slots)}: schedule the same number, or build "
+                                    "a new CerebellarSDM for a different length")
+        assert self._mossy_slots is not None and self._olive_slots is not None
         mf, cf = self._drive_tables()
-        run_args = {self._drives["mf"]: mf, self._drives["cf"]: cf, self._gate: self._gate_table()}
+        run_args = {self._mossy_slots.table: mf, self._olive_slots.table: cf,
+                    self.molecular.gate: self._gate_table()}
         t0 = time.perf_counter()
-        b2.device.run(run_args=run_args, with_output=False)
+        self.device.run(run_args=run_args, with_output=False)
         # a re-run has no build or compile step: only its own timings
         self.timings = {"rerun": time.perf_counter() - t0,
-                        "simulate": float(getattr(b2.device, "_last_run_time", 0.0) or 0.0)}
+                        "simulate": float(getattr(self.device, "_last_run_time", 0.0) or 0.0)}
         self._pending = 0
         self._record = self.record()
         return self._record
@@ -546,38 +484,22 @@ class CerebellarSDM:
         rate = float(self.config.mossy.background_rate)
         if rate <= 0:
             return idx, times
-        lines = n_lines(self.config.n, self.config.mossy.encoding)
-        count = self._input_rng.poisson(rate * duration * lines)
-        idx.append(self._input_rng.integers(0, lines, count))
-        times.append(t_start + self._input_rng.random(count) * duration)
-        return idx, times
-
-    @staticmethod
-    def _spike_arrays(idx: list[np.ndarray], times: list[np.ndarray], dt: float
-                      ) -> tuple[np.ndarray, b2.Quantity]:
-        if not idx:
-            return np.zeros(0, dtype=int), np.zeros(0) * second
-        i = np.concatenate(idx).astype(int)
-        t = np.round(np.concatenate(times) / dt) * dt
-        # a SpikeGeneratorGroup accepts one spike per neuron and step: drop duplicates
-        key = np.unique(np.stack([i, np.round(t / dt).astype(np.int64)]), axis=1)
-        return key[0], key[1] * dt * second
+        lines, when = poisson_background(n_lines(self.config.n, self.config.mossy.encoding), rate, duration,
+                                         t_start, self._input_rng)
+        return [*idx, lines], [*times, when]
 
     def weights(self) -> np.ndarray:
         """PF→PC weights as an (r, m) array in amperes."""
-        w = np.zeros((self.config.r, self.config.m))
-        w[np.asarray(self.pf_purkinje.i), np.asarray(self.pf_purkinje.j)] = np.asarray(self.pf_purkinje.w_)
-        return w
+        return self.molecular.weights()
 
     def record(self) -> CerebellumRecord:
         """Everything simulated so far, as plain NumPy arrays."""
         c = self.config
         simulated = len(self._slots) - self._pending
-        spikes = {name: (np.asarray(mon.t_), np.asarray(mon.i)) for name, mon in self.monitors.items()}
         slots = self._slots[:simulated]
         empty_n, empty_m = np.zeros((0, c.n), bool), np.zeros((0, c.m), bool)
         return CerebellumRecord(
-            spikes=spikes,
+            spikes=self.spikes(),
             slot_start=np.arange(simulated) * float(c.slot),
             slot_kind=np.array([s[0] for s in slots], dtype=np.int8),
             slot_address=np.array([s[1] for s in slots]) if slots else empty_n,

@@ -1,13 +1,16 @@
 r"""Hippocampal formation circuits (one explicit Brian2 Network each).
 
-* :class:`MemoryNeuronCircuit` — TEM-t in spikes. Grid cells fire at the rates of the queried
-  (path-integrated) position; memory neuron μ, allocated when write μ happens, receives them
-  through weights = its key and is active from its write until the end of its environment; a
-  pooling (shunting-inhibition) unit sums the memory neurons' exponentiated drives and divides
-  every memory neuron's rate by it, so the memory population fires softmax(β k·q); prediction
-  (LEC) neurons receive the memory spikes through weights = the values.
+* :class:`MemoryNeuronCircuit` — TEM-t as a rate model sampled in spikes (the *ideal* limit,
+  not a mechanism). Grid cells fire at the rates of the queried (path-integrated) position;
+  memory neuron μ, allocated when write μ happens, reads the grid cells' *rate table* (not their
+  spikes) through weights = its key and is active from its write until the end of its
+  environment; a pooling unit sums the memory neurons' exponentiated drives and divides every
+  memory neuron's rate by it — the softmax is written into the equations; prediction (LEC)
+  neurons receive the memory spikes through weights = the values. A memory neuron fires at
+  most once per step, so weights above dt·population_rate (0.2 at the defaults) are
+  under-sampled.
 * :class:`ForagingCircuit` — grid cells driven by a continuous trajectory, and place cells that
-  threshold the summed input of grid cells sharing a field location across modules.
+  threshold the summed input *rates* of grid cells sharing a field location across modules.
 * :class:`SpikingHopfield` — the classic auto-associative network in spikes, for pattern
   completion.
 """
@@ -21,6 +24,7 @@ import numpy as np
 from brian2 import Hz, ms
 
 from engramlab.circuits._device import run_network, select_device
+from engramlab.errors import ConfigError
 from engramlab.models.hippocampal import HopfieldUnitParams, MemoryNeuronParams
 
 __all__ = ["ForagingCircuit", "MemoryNeuronCircuit", "SpikingHopfield"]
@@ -54,16 +58,16 @@ class MemoryNeuronCircuit:
         steps, n_grid = query_rates.shape
         n_mem, n_out = values.shape
         if keys.shape != (n_mem, n_grid):
-            raise ValueError(f"keys must have shape (memories={n_mem}, grid cells={n_grid}), got {keys.shape}")
+            raise ConfigError("keys", f"must have shape (memories={n_mem}, grid cells={n_grid}), got {keys.shape}")
         if write_step.shape != (n_mem,) or end_step.shape != (n_mem,):
-            raise ValueError("write_step and end_step need one entry per memory neuron")
+            raise ConfigError("write_step", "and end_step need one entry per memory neuron")
         self.params = params
         self.steps = steps
         clock = b2.Clock(dt=dt, name="hpc_clock*")
         window = params.window
         qnorm = np.linalg.norm(query_rates, axis=1)
         if np.any(qnorm == 0):
-            raise ValueError("every query needs at least one active grid cell")
+            raise ConfigError("query_rates", "must have at least one active grid cell in every query")
         self._rates = b2.TimedArray(query_rates * Hz, dt=window)
         self._qnorm = b2.TimedArray(qnorm * Hz, dt=window)
         self._step = b2.TimedArray(np.arange(steps, dtype=float), dt=window)
@@ -111,7 +115,7 @@ class MemoryNeuronCircuit:
         self.from_pool.connect()
         self.prediction = b2.NeuronGroup(
             n_out, "du/dt = -u / tau_u : 1\nrate = gain * u : Hz", threshold="rand() < rate * dt",
-            namespace={"tau_u": 5 * ms, "gain": params.readout_gain}, method="exact", clock=clock,
+            namespace={"tau_u": params.prediction_tau, "gain": params.readout_gain}, method="exact", clock=clock,
             name="prediction_neurons")
         self.readout = b2.Synapses(self.memory, self.prediction, "w : 1 (constant)", on_pre="u_post += w",
                                    namespace=memory_ns, clock=clock, name="memory_to_prediction")
@@ -181,12 +185,12 @@ class SpikingHopfield:
     """
 
     def __init__(self, weights: list[np.ndarray], cues: list[np.ndarray], params: HopfieldUnitParams,
-                 dt: b2.Quantity = 0.5 * ms, target: str = "numpy", seed: int = 0,
+                 target: str = "numpy", seed: int = 0,
                  device: str = "runtime", threads: int = 0) -> None:
         self._build_dir = select_device(device, target=target, threads=threads)
         self.timings: dict[str, float] = {}
         if len(weights) != len(cues) or not weights:
-            raise ValueError("give one weight matrix per cue set (and at least one)")
+            raise ConfigError("weights", "need one matrix per cue set (and at least one)")
         n = weights[0].shape[0]
         self.n = n
         self.params = params
@@ -196,7 +200,7 @@ class SpikingHopfield:
         blocks = [(k, c) for k in range(self.copies) for c in range(self.cues_per_copy[k])]
         self.blocks = blocks
         total = len(blocks) * n
-        clock = b2.Clock(dt=dt, name="hopfield_clock*")
+        clock = b2.Clock(dt=params.dt, name="hopfield_clock*")
         b2.seed(seed)
         self.units = b2.NeuronGroup(
             total, """
@@ -217,7 +221,7 @@ class SpikingHopfield:
         for b, (k, c) in enumerate(blocks):
             wk = weights[k]
             if wk.shape != (n, n):
-                raise ValueError(f"every weight matrix must be ({n}, {n}), got {wk.shape}")
+                raise ConfigError("weights", f"must all be ({n}, {n}) matrices, got {wk.shape}")
             pre.append(jj[off] + b * n)   # presynaptic j
             post.append(ii[off] + b * n)  # postsynaptic i: field_i = sum_j W_ij s_j
             w.append(wk[ii[off], jj[off]])

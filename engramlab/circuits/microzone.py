@@ -28,18 +28,24 @@ import brian2 as b2
 import numpy as np
 from brian2 import Hz, ms, pA, second
 
-from engramlab.circuits._device import check_device, run_network, select_device
-from engramlab.models._params import check_choice, check_int, check_quantity
-from engramlab.models.granule import GranuleParams
-from engramlab.models.nuclei import NucleiParams, nuclei_group
-from engramlab.models.olive import OliveParams, olive_group
-from engramlab.models.plasticity import (
-    PFPlasticityParams,
-    climbing_fibre_synapses,
-    eligibility_state,
-    pf_purkinje_synapses,
+from engramlab import validate as V
+from engramlab.circuits._device import DEVICES
+from engramlab.circuits.layers import (
+    CerebellarCircuit,
+    MolecularLayer,
+    NuclearOutput,
+    OliveLayer,
+    grid_spikes,
+    poisson_background,
+    random_subsets,
 )
-from engramlab.models.purkinje import PurkinjeParams, purkinje_group
+from engramlab.errors import ConfigError
+from engramlab.models._params import Params, param
+from engramlab.models.granule import GranuleParams, granule_group
+from engramlab.models.nuclei import NucleiParams
+from engramlab.models.olive import OliveParams
+from engramlab.models.plasticity import PFPlasticityParams, eligibility_state
+from engramlab.models.purkinje import PurkinjeParams
 from engramlab.models.timing import SpectralTimingParams, spectral_timing_draw
 
 __all__ = ["CerebellarMicrozone", "MicrozoneConfig", "MicrozoneRecord", "Trial"]
@@ -62,60 +68,39 @@ def _conditioning_nuclei() -> NucleiParams:
 
 
 @dataclass(frozen=True)
-class MicrozoneConfig:
-    """Sizes, inputs and cell parameters of the conditioning microzone.
+class MicrozoneConfig(Params):
+    """Sizes, inputs and cell parameters of the conditioning microzone."""
 
-    Attributes
-    ----------
-    n_mf : int
-        Mossy-fibre lines.
-    r : int
-        Granule cells.
-    k : int
-        Mossy inputs per granule cell (≈ 4; Eccles et al. 1967).
-    m : int
-        Purkinje cells (each with its own olive cell and climbing fibre).
-    n_dcn : int
-        DCN cells; Purkinje cells are split evenly among them (``m`` divisible by ``n_dcn``).
-    cs_lines : dict
-        CS name → number of mossy lines it drives (disjoint, drawn with the seed).
-    mf_background : Quantity
-        Background rate of every mossy line (~4 Hz; Casali et al. 2019).
-    cs_rate : Quantity
-        Rate of a CS line during the CS (40 Hz; Geminiani et al. 2022).
-    w_mf : Quantity
-        Fast background MF→GrC EPSC amplitude (subthreshold alone).
-    us_rate, us_duration : Quantity
-        The US: a regular spike train to the olive (500 Hz for 30 ms).
-    dt : Quantity
-        Simulation step (0.2 ms: every time constant here is ≥ 1 ms and linear parts are
-        integrated exactly).
-    target : {"numpy", "cython", "auto"}
-        Brian2 code-generation target of the runtime device.
-    device : {"runtime", "cpp_standalone"}
-        ``cpp_standalone`` turns the whole protocol into one compiled C++ program.
-    threads : int
-        OpenMP threads of ``cpp_standalone`` (0: none).
-    seed : int
-        Seed of connectivity, timing spectrum, Poisson inputs and initial phases.
-    """
-
-    n_mf: int = 100
-    r: int = 2000
-    k: int = 4
-    m: int = 16
-    n_dcn: int = 4
-    cs_lines: dict[str, int] = field(default_factory=lambda: {"tone": 25})
-    mf_background: b2.Quantity = field(default_factory=lambda: 4 * Hz)
-    cs_rate: b2.Quantity = field(default_factory=lambda: 40 * Hz)
-    w_mf: b2.Quantity = field(default_factory=lambda: 3 * pA)
-    us_rate: b2.Quantity = field(default_factory=lambda: 500 * Hz)
-    us_duration: b2.Quantity = field(default_factory=lambda: 30 * ms)
-    dt: b2.Quantity = field(default_factory=lambda: 0.2 * ms)
-    target: str = "auto"
-    device: str = "runtime"
-    threads: int = 0
-    seed: int = 0
+    n_mf: int = param(100, "mossy-fibre lines", low=1, structural=True)
+    r: int = param(2000, "granule cells", low=1, structural=True)
+    k: int = param(4, "mossy inputs per granule cell (≈ 4; Eccles et al. 1967)", low=1, structural=True)
+    m: int = param(16, "Purkinje cells (each with its own olive cell and climbing fibre)", low=1,
+                   structural=True)
+    n_dcn: int = param(4, "DCN cells; Purkinje cells are split evenly among them (m divisible by n_dcn)",
+                       low=1, structural=True)
+    cs_lines: dict[str, int] = param({"tone": 25}, "CS name → number of mossy lines it drives (disjoint, "
+                                                   "drawn with the seed)", structural=True)
+    mf_background: b2.Quantity = param(4 * Hz, "background rate of every mossy line (~4 Hz; Casali et al. "
+                                               "2019)", unit=Hz, low=0)
+    mf_delay: b2.Quantity = param(1 * ms, "MF→GrC delay (Casali et al. 2019)", unit=ms, low=0)
+    cs_rate: b2.Quantity = param(40 * Hz, "rate of a CS line during the CS (40 Hz; Geminiani et al. 2022)",
+                                 unit=Hz, low=0, low_open=True)
+    w_mf: b2.Quantity = param(3 * pA, "fast background MF→GrC EPSC amplitude (subthreshold alone)", unit=pA,
+                              low=0)
+    us_rate: b2.Quantity = param(500 * Hz, "rate of the US spike train to the olive (Geminiani et al. 2022)",
+                                 unit=Hz, low=0, low_open=True)
+    us_duration: b2.Quantity = param(30 * ms, "duration of the US (Geminiani et al. 2022)", unit=ms, low=0,
+                                     low_open=True)
+    dt: b2.Quantity = param(0.2 * ms, "simulation step (every time constant here is ≥ 1 ms and linear parts "
+                                      "are integrated exactly)", unit=ms, low=0, high=1, low_open=True,
+                            structural=True)
+    target: str = param("auto", "Brian2 code-generation target of the runtime device",
+                        choices=("numpy", "cython", "auto"))
+    device: str = param("runtime", "'runtime' or 'cpp_standalone' (the whole protocol as one compiled C++ "
+                                   "program)", choices=DEVICES)
+    threads: int = param(0, "OpenMP threads of cpp_standalone (0: none)", low=0, high=256)
+    seed: int = param(0, "seed of connectivity, timing spectrum, Poisson inputs and initial potentials",
+                      low=0, high=2**32 - 1)
     granule: GranuleParams = field(default_factory=GranuleParams)
     timing: SpectralTimingParams = field(default_factory=SpectralTimingParams)
     purkinje: PurkinjeParams = field(default_factory=PurkinjeParams)
@@ -123,34 +108,22 @@ class MicrozoneConfig:
     olive: OliveParams = field(default_factory=OliveParams)
     nuclei: NucleiParams = field(default_factory=_conditioning_nuclei)
 
-    def __post_init__(self) -> None:
-        o = "MicrozoneConfig"
-        check_int(o, "n_mf", self.n_mf, 1)
-        check_int(o, "r", self.r, 1)
-        check_int(o, "k", self.k, 1, self.n_mf)
-        check_int(o, "m", self.m, 1)
-        check_int(o, "n_dcn", self.n_dcn, 1, self.m)
-        if self.m % self.n_dcn:
-            raise ValueError(f"MicrozoneConfig.m ({self.m}) must be divisible by n_dcn ({self.n_dcn})")
-        check_int(o, "seed", self.seed, 0, 2**32 - 1)
-        check_choice(o, "target", self.target, ("numpy", "cython", "auto"))
-        check_device(o, self.device, self.threads)
+    def check(self) -> None:
+        """Cross-field rules: k ≤ n_mf, DCN convergence, CS lines that fit, kernel eligibility."""
+        if self.k > self.n_mf:
+            raise self.fail("k", f"must lie in [1, n_mf = {self.n_mf}], got {self.k}")
+        if self.n_dcn > self.m or self.m % self.n_dcn:
+            raise self.fail("n_dcn", f"must divide m = {self.m}, got {self.n_dcn}")
         if not self.cs_lines:
-            raise ValueError("MicrozoneConfig.cs_lines must name at least one CS")
-        for name, lines in self.cs_lines.items():
-            check_int(o, f"cs_lines[{name!r}]", lines, 1, self.n_mf)
+            raise self.fail("cs_lines", "must name at least one CS")
+        counts = {name: V.integer(f"{type(self).__name__}.cs_lines.{name}", lines, 1, self.n_mf)
+                  for name, lines in self.cs_lines.items()}
+        object.__setattr__(self, "cs_lines", counts)  # integral floats (TOML 25.0) become ints
         if sum(self.cs_lines.values()) > self.n_mf:
-            raise ValueError(f"MicrozoneConfig.cs_lines use {sum(self.cs_lines.values())} lines "
-                             f"but there are only n_mf = {self.n_mf}")
-        check_quantity(o, "mf_background", self.mf_background, Hz, 0, None)
-        check_quantity(o, "cs_rate", self.cs_rate, Hz, 0, None, low_open=True)
-        check_quantity(o, "w_mf", self.w_mf, pA, 0, None)
-        check_quantity(o, "us_rate", self.us_rate, Hz, 0, None, low_open=True)
-        check_quantity(o, "us_duration", self.us_duration, ms, 0, None, low_open=True)
-        check_quantity(o, "dt", self.dt, ms, 0, 1, low_open=True)
+            raise self.fail("cs_lines", f"use {sum(self.cs_lines.values())} lines but there are only "
+                                        f"n_mf = {self.n_mf}")
         if self.plasticity.eligibility != "kernel":
-            raise ValueError("MicrozoneConfig.plasticity.eligibility must be 'kernel' for "
-                             "conditioning (the ~100 ms look-back)")
+            raise self.fail("plasticity", "eligibility must be 'kernel' for conditioning (the ~100 ms look-back)")
 
     @property
     def pcs_per_dcn(self) -> int:
@@ -202,14 +175,13 @@ class MicrozoneRecord:
     duration: float
 
 
-class CerebellarMicrozone:
+class CerebellarMicrozone(CerebellarCircuit):
     """Build the conditioning microzone once; schedule trials; run them in one ``Network.run``."""
 
     def __init__(self, config: MicrozoneConfig, record_weights_every: float | None = None,
                  trial_period: float | None = None) -> None:
+        super().__init__(config.device, config.target, config.threads)
         self.config = config
-        self._build_dir = select_device(config.device, target=config.target, threads=config.threads)
-        self.timings: dict[str, float] = {}
         self._rng = np.random.default_rng([config.seed, 11])
         self._input_rng = np.random.default_rng([config.seed, 12])
         self._trials: list[Trial] = []
@@ -232,7 +204,7 @@ class CerebellarMicrozone:
         for s in self.cs_line_sets.values():
             self.is_cs_line[s] = True
         # each granule cell samples k distinct mossy lines
-        self.mf_to_granule = np.argsort(self._rng.random((c.r, c.n_mf)), axis=1)[:, : c.k]
+        self.mf_to_granule = random_subsets(self._rng, c.r, c.n_mf, c.k)
         self.granule_tau, self.granule_gain = spectral_timing_draw(c.r, c.timing, self._rng)
 
     def _build(self) -> None:
@@ -242,31 +214,14 @@ class CerebellarMicrozone:
         self.clock = clock
         g = c.granule
         rheobase = g.g_L * (g.V_th - g.E_L)
-        elig = eligibility_state(c.plasticity, c.dt)
-        ns: dict[str, Any] = {k: getattr(g, k) for k in ("C", "g_L", "E_L", "V_th", "V_reset", "tau_exc")}
-        ns.update(elig.namespace)
-        ns.update(inh_ratio=c.timing.inh_ratio, inh_gain=c.timing.inh_gain)
-        eqs = b2.Equations("""
-            dv/dt = (g_L*(E_L - v) + I_mf + I_cs - I_ff) / C : volt (unless refractory)
-            dI_mf/dt = -I_mf / tau_exc : amp
-            dI_cs/dt = -I_cs / tau_cs : amp
-            dI_ff/dt = -I_ff / (inh_ratio * tau_cs) : amp
-            tau_cs : second (constant)
-            w_cs : amp (constant)
-        """) + elig.equations
-        self.granule = b2.NeuronGroup(c.r, eqs, threshold="v > V_th",
-                                      reset="v = V_reset\n" + elig.reset,
-                                      refractory=g.refractory,
-                                      method="exponential_euler", namespace=ns, clock=clock,
-                                      name="granule")
-        self.granule.run_regularly(elig.update, when="groups", name="granule_eligibility")
+        self.granule = granule_group(c.r, g, golgi=False, timing=c.timing,
+                                     eligibility=eligibility_state(c.plasticity, c.dt), clock=clock)
         if self._trial_period is not None:
             # The slow CS currents (and their feed-forward inhibition) outlast a 1 s trial; clear
             # them at each trial start, as a long inter-trial interval would, so every trial
             # starts from the same granular state.
             self.granule.run_regularly("I_cs = 0*amp\nI_ff = 0*amp", dt=self._trial_period * second,
                                        when="start", name="granule_trial_reset")
-        self.granule.v = g.E_L
         self.granule.tau_cs = self.granule_tau * second
         # steady CS drive = gain × rheobase, shared among the cell's CS inputs
         n_cs_inputs = self.is_cs_line[self.mf_to_granule].sum(1)
@@ -281,7 +236,7 @@ class CerebellarMicrozone:
         post = np.repeat(np.arange(c.r), c.k)
         cs_syn = self.is_cs_line[pre]
         self.mf_fast = b2.Synapses(self.mossy, self.granule, on_pre="I_mf_post += w_mf",
-                                   delay=1 * ms, namespace={"w_mf": c.w_mf}, clock=clock,
+                                   delay=c.mf_delay, namespace={"w_mf": c.w_mf}, clock=clock,
                                    name="mf_granule_fast")
         self.mf_fast.connect(i=pre[~cs_syn], j=post[~cs_syn])
         # slow CS excitation and the slower feed-forward (MF→Golgi→GrC) inhibition it recruits;
@@ -290,64 +245,35 @@ class CerebellarMicrozone:
         self.mf_slow = b2.Synapses(self.mossy, self.granule,
                                    on_pre=("I_cs_post += w_cs_post\n"
                                            "I_ff_post += w_cs_post * inh_gain / inh_ratio"),
-                                   delay=1 * ms, clock=clock, name="mf_granule_slow",
+                                   delay=c.mf_delay, clock=clock, name="mf_granule_slow",
                                    namespace={"inh_gain": c.timing.inh_gain,
                                               "inh_ratio": c.timing.inh_ratio})
         self.mf_slow.connect(i=pre[cs_syn], j=post[cs_syn])
 
-        self.purkinje = purkinje_group(c.m, c.purkinje, clock=clock)
+        self.olive_layer = OliveLayer(c.m, c.olive, clock)
+        self.olive = self.olive_layer.cells
         phase_rng = np.random.default_rng([c.seed, 13])
-        pp = c.purkinje
-        self.purkinje.v = pp.V_reset + phase_rng.random(c.m) * (pp.V_th - pp.V_reset)
-        self._gate = b2.TimedArray(np.ones(1), dt=1 * second)
-        self.pf_purkinje = pf_purkinje_synapses(self.granule, self.purkinje, c.plasticity,
-                                                self._gate, clock=clock)
-        self.pf_purkinje.connect()
-        self.pf_purkinje.w = c.plasticity.w0
+        self.molecular = MolecularLayer(self.granule, c.m, c.purkinje, c.plasticity, self.olive, clock,
+                                        phase_rng, gate=np.ones(1), gate_dt=1 * second)
+        self.purkinje = self.molecular.purkinje
+        self.pf_purkinje = self.molecular.pf_purkinje
+        self.output = NuclearOutput(self.purkinje, c.n_dcn, c.nuclei, clock, phase_rng)
+        self.nuclei = self.output.cells
 
-        o = c.olive
-        self.olive_input = b2.SpikeGeneratorGroup(2 * c.m, [], [] * second, clock=clock,
-                                                  name="olive_input")
-        self.olive = olive_group(c.m, o, clock=clock)
-        self.us_olive = b2.Synapses(self.olive_input, self.olive, on_pre="I_us_post += w",
-                                    model="w : amp (constant)", clock=clock, name="us_olive")
-        self.us_olive.connect(i=np.arange(2 * c.m), j=np.tile(np.arange(c.m), 2))
-        # lines 0..m-1 carry the US; lines m..2m-1 spontaneous kicks strong enough to fire alone
-        self.us_olive.w = np.concatenate([np.full(c.m, float(o.w_us)),
-                                          np.full(c.m, 10 * float(o.w_us))]) * b2.amp
-        self.climbing_fibre = climbing_fibre_synapses(self.olive, self.purkinje, c.plasticity,
-                                                      clock=clock)
-        self.climbing_fibre.connect(j="i")
-
-        self.nuclei = nuclei_group(c.n_dcn, c.nuclei, clock=clock)
-        n = c.nuclei
-        self.nuclei.v = n.V_reset + phase_rng.random(c.n_dcn) * (n.V_th - n.V_reset)
-        self.purkinje_nuclei = b2.Synapses(self.purkinje, self.nuclei, on_pre="I_pc_post += w_pc",
-                                           delay=n.delay_pc, clock=clock, name="purkinje_nuclei",
-                                           namespace={"w_pc": n.w_pc / c.pcs_per_dcn})
-        self.purkinje_nuclei.connect(j="i // pcs_per_dcn", namespace={"pcs_per_dcn": c.pcs_per_dcn})
-
-        self.monitors = {
-            "mossy": b2.SpikeMonitor(self.mossy, name="mon_mossy"),
-            "granule": b2.SpikeMonitor(self.granule, name="mon_granule"),
-            "purkinje": b2.SpikeMonitor(self.purkinje, name="mon_purkinje"),
-            "olive": b2.SpikeMonitor(self.olive, name="mon_olive"),
-            "nuclei": b2.SpikeMonitor(self.nuclei, name="mon_nuclei"),
-        }
         objects: list[Any] = [self.mossy, self.granule, self.mf_fast, self.mf_slow, self.purkinje,
-                              self.pf_purkinje, self.olive_input, self.olive, self.us_olive,
-                              self.climbing_fibre, self.nuclei, self.purkinje_nuclei]
+                              self.pf_purkinje, self.olive_layer.input, self.olive, self.olive_layer.synapses,
+                              self.molecular.climbing_fibre, self.nuclei, self.output.synapses]
         self.weight_monitor = None
+        extra = []
         if self._record_every is not None:
             # explicit indices (all r × m synapses): standalone cannot resolve record=True
             # for synapses before its program has run
             self.weight_monitor = b2.StateMonitor(self.pf_purkinje, "w", record=np.arange(c.r * c.m),
                                                   dt=self._record_every * second, name="mon_weights")
-            objects.append(self.weight_monitor)
-        self.network = b2.Network(*objects, *self.monitors.values())
-        # a standalone network has no values before its program runs: every weight starts at w0
-        self.weights_initial = (np.full((c.r, c.m), float(c.plasticity.w0)) if self._build_dir
-                                else self.weights())
+            extra.append(self.weight_monitor)
+        self._assemble(objects, {"mossy": self.mossy, "granule": self.granule, "purkinje": self.purkinje,
+                                 "olive": self.olive, "nuclei": self.nuclei}, extra)
+        self.weights_initial = self.molecular.initial_weights() if self.standalone else self.weights()
 
     # schedule ------------------------------------------------------------------------------------
     def add_trial(self, duration: float, cs: str | None, cs_onset: float, cs_duration: float,
@@ -355,21 +281,23 @@ class CerebellarMicrozone:
         """Append a trial of ``duration`` seconds (times relative to its start, in seconds)."""
         c = self.config
         if cs is not None and cs not in self.cs_line_sets:
-            raise ValueError(f"unknown CS {cs!r}; this microzone has {sorted(self.cs_line_sets)}")
+            raise ConfigError("cs", f"must be one of {sorted(self.cs_line_sets)}, got {cs!r}")
         if duration <= 0:
-            raise ValueError(f"trial duration must be > 0 s, got {duration}")
+            raise ConfigError("duration", f"must be > 0 s, got {duration}")
         if self._trial_period is not None and abs(duration - self._trial_period) > 1e-9:
-            raise ValueError(f"this microzone was built for trials of {self._trial_period} s "
-                             f"(slow currents are cleared at each trial start), got {duration} s")
+            raise ConfigError("duration", f"must equal the trial period this microzone was built for "
+                                          f"({self._trial_period} s: slow currents are cleared at each trial "
+                                          f"start), got {duration} s")
         if cs is not None and (cs_duration <= 0 or cs_onset < 0 or cs_onset + cs_duration > duration):
-            raise ValueError("the CS must lie inside the trial: 0 <= cs_onset, cs_duration > 0, "
-                             f"cs_onset + cs_duration <= duration; got {cs_onset}, {cs_duration}, {duration}")
+            raise ConfigError("cs_onset", "and cs_duration must put the CS inside the trial: 0 <= cs_onset, "
+                                          "cs_duration > 0, cs_onset + cs_duration <= duration; got "
+                                          f"{cs_onset}, {cs_duration}, {duration}")
         bad = [t for t in us_targets if not 0 <= t < c.m]
         if bad:
-            raise ValueError(f"us_targets must be olive cells in [0, m={c.m}), got {bad}")
+            raise ConfigError("us_targets", f"must be olive cells in [0, m={c.m}), got {bad}")
         if us_targets and (us_onset < 0 or cs_onset + us_onset + float(c.us_duration) > duration):
-            raise ValueError("the US must start at or after the CS onset (us_onset >= 0) and end "
-                             f"inside the trial; got us_onset = {us_onset} s")
+            raise ConfigError("us_onset", "must be at or after the CS onset (>= 0) and the US must end "
+                                          f"inside the trial; got us_onset = {us_onset} s")
         start = self._trials[-1].start + self._durations[-1] if self._trials else 0.0
         trial = Trial(start, cs, cs_onset, cs_duration, tuple(us_targets), us_onset)
         self._trials.append(trial)
@@ -386,65 +314,46 @@ class CerebellarMicrozone:
         c = self.config
         todo = self._trials[self._pending_from:]
         if todo:
+            if self.standalone and self._pending_from:
+                raise ConfigError(None, "a cpp_standalone microzone runs once: schedule every trial, then run()")
             dt = float(c.dt)
-            t0 = float(self.network.t) if self._build_dir is None else 0.0
+            t0 = 0.0 if self.standalone else float(self.network.t)
             end = todo[-1].start + self._durations[len(self._trials) - 1]
             duration = end - t0
-            mf_i, mf_t = [], []
             # background on every line over the whole stretch
-            count = self._input_rng.poisson(float(c.mf_background) * duration * c.n_mf)
-            mf_i.append(self._input_rng.integers(0, c.n_mf, count))
-            mf_t.append(t0 + self._input_rng.random(count) * duration)
-            io_i, io_t = [], []
-            bg = float(c.olive.background_rate)
-            count = self._input_rng.poisson(bg * duration * c.m)
-            io_i.append(c.m + self._input_rng.integers(0, c.m, count))
-            io_t.append(t0 + self._input_rng.random(count) * duration)
+            lines, times = poisson_background(c.n_mf, float(c.mf_background), duration, t0, self._input_rng)
+            mf_i, mf_t = [lines], [times]
+            lines, times = self.olive_layer.spontaneous(duration, t0, self._input_rng)
+            io_i, io_t = [lines], [times]
             us_times = np.arange(0.0, float(c.us_duration) - 1e-12, 1.0 / float(c.us_rate))
             for tr in todo:
                 if tr.cs is not None:
-                    lines = self.cs_line_sets[tr.cs]
-                    n_sp = self._input_rng.poisson(float(c.cs_rate) * tr.cs_duration * lines.size)
-                    mf_i.append(self._input_rng.choice(lines, n_sp))
+                    cs_lines = self.cs_line_sets[tr.cs]
+                    n_sp = self._input_rng.poisson(float(c.cs_rate) * tr.cs_duration * cs_lines.size)
+                    mf_i.append(self._input_rng.choice(cs_lines, n_sp))
                     mf_t.append(tr.start + tr.cs_onset + self._input_rng.random(n_sp) * tr.cs_duration)
                 if tr.us_targets:
                     tt = tr.start + tr.cs_onset + tr.us_onset + us_times
                     for target in tr.us_targets:
                         io_i.append(np.full(tt.size, target))
                         io_t.append(tt)
-            self.mossy.set_spikes(*_grid_spikes(mf_i, mf_t, dt, t0))
-            self.olive_input.set_spikes(*_grid_spikes(io_i, io_t, dt, t0))
-            if self._build_dir is not None and self._pending_from:
-                raise ValueError("a cpp_standalone microzone runs once: schedule every trial, then run()")
-            self.timings.update(run_network(self.network, duration * second, self._build_dir, report))
+            self.mossy.set_spikes(*grid_spikes(mf_i, mf_t, dt, t0))
+            self.olive_layer.input.set_spikes(*grid_spikes(io_i, io_t, dt, t0))
+            self._simulate(duration, report)
             self._pending_from = len(self._trials)
         return self.record()
 
     def weights(self) -> np.ndarray:
         """PF→PC weights as an (r, m) array in amperes."""
-        w = np.zeros((self.config.r, self.config.m))
-        w[np.asarray(self.pf_purkinje.i), np.asarray(self.pf_purkinje.j)] = np.asarray(self.pf_purkinje.w_)
-        return w
+        return self.molecular.weights()
 
     def record(self) -> MicrozoneRecord:
         """Everything simulated so far as NumPy arrays."""
-        spikes = {k: (np.asarray(m.t_), np.asarray(m.i)) for k, m in self.monitors.items()}
         if self.weight_monitor is not None and len(self.weight_monitor.t):
             hist = np.asarray(self.weight_monitor.w_)
             times = np.asarray(self.weight_monitor.t_)
         else:
             hist, times = np.zeros((0, 0)), np.zeros(0)
-        return MicrozoneRecord(spikes, self.weights_initial, self.weights(), hist, times,
+        return MicrozoneRecord(self.spikes(), self.weights_initial, self.weights(), hist, times,
                                self.mf_to_granule, dict(self.cs_line_sets), self.granule_tau,
                                self.granule_gain, float(self.network.t))
-
-
-def _grid_spikes(idx: list[np.ndarray], times: list[np.ndarray], dt: float, t0: float
-                 ) -> tuple[np.ndarray, b2.Quantity]:
-    if not idx:
-        return np.zeros(0, dtype=int), np.zeros(0) * second
-    i = np.concatenate(idx).astype(np.int64)
-    step = np.round(np.concatenate(times) / dt).astype(np.int64)
-    keep = step >= round(t0 / dt)
-    key = np.unique(np.stack([i[keep], step[keep]]), axis=1)  # one spike per line and step
-    return key[0], key[1] * dt * second

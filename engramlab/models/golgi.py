@@ -18,39 +18,33 @@ from dataclasses import dataclass
 import brian2 as b2
 from brian2 import ms, mV, nS, pA, pF
 
-from engramlab.models._params import check_quantity, param
+from engramlab.models._params import Params, param
 
 __all__ = ["GolgiParams", "golgi_group"]
 
 
 @dataclass(frozen=True)
-class GolgiParams:
+class GolgiParams(Params):
     """Golgi-cell LIF parameters and its synapses (membrane: Casali et al. 2019)."""
 
-    C: b2.Quantity = param(145 * pF, "membrane capacitance (Casali et al. 2019)")
-    g_L: b2.Quantity = param(3.3 * nS, "leak conductance (Casali et al. 2019)")
-    E_L: b2.Quantity = param(-62 * mV, "resting potential (Casali et al. 2019)")
-    V_th: b2.Quantity = param(-55 * mV, "spike threshold (Casali et al. 2019)")
-    V_reset: b2.Quantity = param(-75 * mV, "reset potential (Casali et al. 2019)")
-    refractory: b2.Quantity = param(2 * ms, "absolute refractory period")
+    C: b2.Quantity = param(145 * pF, "membrane capacitance (Casali et al. 2019)", unit=pF, low=0, low_open=True)
+    g_L: b2.Quantity = param(3.3 * nS, "leak conductance (Casali et al. 2019)", unit=nS, low=0, low_open=True)
+    E_L: b2.Quantity = param(-62 * mV, "resting potential (Casali et al. 2019)", unit=mV, low=-150, high=0)
+    V_th: b2.Quantity = param(-55 * mV, "spike threshold (Casali et al. 2019)", unit=mV, low=-150, high=0)
+    V_reset: b2.Quantity = param(-75 * mV, "reset potential (Casali et al. 2019)", unit=mV, low=-150, high=0)
+    refractory: b2.Quantity = param(2 * ms, "absolute refractory period", unit=ms, low=0)
     delay_grc: b2.Quantity = param(0.1 * ms, "GrC→Golgi delay (one step: the k-WTA overshoot grows "
-                                            "with the loop delay, ~2.5× k at 0.5 + 1 ms)")
+                                            "with the loop delay, ~2.5× k at 0.5 + 1 ms)", unit=ms, low=0)
     delay_inh: b2.Quantity = param(0.1 * ms, "Golgi→GrC delay (Casali et al. 2019 use 2 ms; kept "
-                                            "minimal so top-k stays close to k)")
+                                            "minimal so top-k stays close to k)", unit=ms, low=0)
     w_inh: b2.Quantity = param(300 * pA, "Golgi→GrC IPSC amplitude summed over all Golgi cells "
-                                         "(strong enough to hold granule cells below threshold)")
+                                         "(strong enough to hold granule cells below threshold)",
+                               unit=pA, low=0)
 
-    def __post_init__(self) -> None:
-        o = "GolgiParams"
-        check_quantity(o, "C", self.C, pF, 0, None, low_open=True)
-        check_quantity(o, "g_L", self.g_L, nS, 0, None, low_open=True)
-        for name in ("E_L", "V_th", "V_reset"):
-            check_quantity(o, name, getattr(self, name), mV, -150, 0)
-        for name in ("refractory", "delay_grc", "delay_inh"):
-            check_quantity(o, name, getattr(self, name), ms, 0, None)
-        check_quantity(o, "w_inh", self.w_inh, pA, 0, None)
+    def check(self) -> None:
+        """V_th must lie above E_L."""
         if not self.V_th > self.E_L:
-            raise ValueError("GolgiParams.V_th must lie above E_L")
+            raise self.fail("V_th", f"({self.V_th}) must lie above E_L ({self.E_L})")
 
 
 def golgi_group(n: int, params: GolgiParams, name: str = "golgi",

@@ -27,36 +27,34 @@ import brian2 as b2
 import numpy as np
 from brian2 import ms, mV, nS, pF
 
-from engramlab.models._params import check_quantity, param
+from engramlab.errors import ConfigError
+from engramlab.models._params import Params, param
+from engramlab.models.plasticity import EligibilityState
+from engramlab.models.timing import SpectralTimingParams
 
 __all__ = ["GranuleParams", "granule_equations", "granule_group", "volley_response", "volley_weight"]
 
 
 @dataclass(frozen=True)
-class GranuleParams:
+class GranuleParams(Params):
     """Granule-cell LIF parameters (defaults: Casali et al. 2019 unless stated)."""
 
-    C: b2.Quantity = param(7 * pF, "membrane capacitance (Casali et al. 2019)")
-    g_L: b2.Quantity = param(0.29 * nS, "leak conductance (Casali et al. 2019)")
-    E_L: b2.Quantity = param(-62 * mV, "resting potential (Casali et al. 2019)")
-    V_th: b2.Quantity = param(-41 * mV, "spike threshold (Casali et al. 2019)")
-    V_reset: b2.Quantity = param(-70 * mV, "reset potential (Casali et al. 2019)")
-    tau_exc: b2.Quantity = param(5.8 * ms, "MF→GrC EPSC decay (Casali et al. 2019)")
-    tau_inh: b2.Quantity = param(13.6 * ms, "Golgi→GrC IPSC decay (Casali et al. 2019)")
-    refractory: b2.Quantity = param(1.5 * ms, "absolute refractory period (Casali et al. 2019)")
+    C: b2.Quantity = param(7 * pF, "membrane capacitance (Casali et al. 2019)", unit=pF, low=0, low_open=True)
+    g_L: b2.Quantity = param(0.29 * nS, "leak conductance (Casali et al. 2019)", unit=nS, low=0, low_open=True)
+    E_L: b2.Quantity = param(-62 * mV, "resting potential (Casali et al. 2019)", unit=mV, low=-120, high=0)
+    V_th: b2.Quantity = param(-41 * mV, "spike threshold (Casali et al. 2019)", unit=mV, low=-120, high=0)
+    V_reset: b2.Quantity = param(-70 * mV, "reset potential (Casali et al. 2019)", unit=mV, low=-120, high=0)
+    tau_exc: b2.Quantity = param(5.8 * ms, "MF→GrC EPSC decay (Casali et al. 2019)", unit=ms, low=0,
+                                 low_open=True)
+    tau_inh: b2.Quantity = param(13.6 * ms, "Golgi→GrC IPSC decay (Casali et al. 2019)", unit=ms, low=0,
+                                 low_open=True)
+    refractory: b2.Quantity = param(1.5 * ms, "absolute refractory period (Casali et al. 2019)", unit=ms,
+                                    low=0)
 
-    def __post_init__(self) -> None:
-        o = "GranuleParams"
-        check_quantity(o, "C", self.C, pF, 0, None, low_open=True)
-        check_quantity(o, "g_L", self.g_L, nS, 0, None, low_open=True)
-        check_quantity(o, "E_L", self.E_L, mV, -120, 0)
-        check_quantity(o, "V_th", self.V_th, mV, -120, 0)
-        check_quantity(o, "V_reset", self.V_reset, mV, -120, 0)
-        check_quantity(o, "tau_exc", self.tau_exc, ms, 0, None, low_open=True)
-        check_quantity(o, "tau_inh", self.tau_inh, ms, 0, None, low_open=True)
-        check_quantity(o, "refractory", self.refractory, ms, 0, None)
+    def check(self) -> None:
+        """V_th must lie above E_L."""
         if not self.V_th > self.E_L:
-            raise ValueError(f"GranuleParams.V_th ({self.V_th}) must lie above E_L ({self.E_L})")
+            raise self.fail("V_th", f"({self.V_th}) must lie above E_L ({self.E_L})")
 
     @property
     def tau_m(self) -> b2.Quantity:
@@ -64,12 +62,29 @@ class GranuleParams:
         return self.C / self.g_L
 
 
-def granule_equations(golgi: bool = True) -> b2.Equations:
-    """Brian2 equations of the granule cell (parameters come from the group's namespace).
+def granule_equations(golgi: bool = True, timed: bool = False) -> b2.Equations:
+    r"""Brian2 equations of the granule cell (parameters come from the group's namespace).
 
     ``golgi=False`` leaves out the Golgi IPSC ``I_go`` for circuits without Golgi cells: one
     state variable less per cell is ~8 MB less memory traffic per step at 10^6 cells.
+
+    ``timed=True`` is the spectral-timing variant of :mod:`engramlab.models.timing`: CS mossy
+    fibres reach the cell through a slow EPSC ``I_cs`` with the cell's own time constant
+    ``tau_cs`` and recruit a slower feed-forward (MF → Golgi → GrC) IPSC ``I_ff`` with time
+    constant ``inh_ratio · tau_cs``,
+
+    .. math:: C \dot v = g_L (E_L - v) + I_{mf} + I_{cs} - I_{ff},\quad
+              \dot I_{cs} = -I_{cs}/\tau_{cs},\quad \dot I_{ff} = -I_{ff}/(\lambda\tau_{cs}).
     """
+    if timed:  # the timed cell's Golgi inhibition is its feed-forward I_ff
+        return b2.Equations("""
+            dv/dt = (g_L*(E_L - v) + I_mf + I_cs - I_ff) / C : volt (unless refractory)
+            dI_mf/dt = -I_mf / tau_exc : amp
+            dI_cs/dt = -I_cs / tau_cs : amp
+            dI_ff/dt = -I_ff / (inh_ratio * tau_cs) : amp
+            tau_cs : second (constant)
+            w_cs : amp (constant)
+        """)
     if not golgi:
         return b2.Equations("""
             dv/dt = (g_L*(E_L - v) + I_mf) / C : volt (unless refractory)
@@ -82,31 +97,49 @@ def granule_equations(golgi: bool = True) -> b2.Equations:
     """)
 
 
-def granule_group(n: int, params: GranuleParams, name: str = "granule",
-                  extra_equations: b2.Equations | None = None, extra_reset: str = "",
-                  extra_namespace: dict[str, object] | None = None,
-                  clock: b2.Clock | None = None, extra_update: str = "", golgi: bool = True
-                  ) -> b2.NeuronGroup:
-    """A NeuronGroup of ``n`` granule cells at rest (with the Golgi IPSC ``I_go`` if ``golgi``).
+def granule_group(n: int, params: GranuleParams, *, golgi: bool = True,
+                  timing: SpectralTimingParams | None = None,
+                  eligibility: EligibilityState | None = None, clock: b2.Clock | None = None,
+                  name: str = "granule") -> b2.NeuronGroup:
+    """A NeuronGroup of ``n`` granule cells at rest.
 
-    ``extra_equations``/``extra_reset``/``extra_update`` add per-cell state driven by the
-    cell's own spikes and updated every step (e.g. the PF eligibility kernel of
-    :mod:`engramlab.models.plasticity`).
+    Parameters
+    ----------
+    n : int
+        Number of cells.
+    params : GranuleParams
+        Membrane and synaptic constants.
+    golgi : bool
+        Whether the cells carry the Golgi IPSC ``I_go`` (feedback inhibition of the SDM layer).
+    timing : SpectralTimingParams, optional
+        Use the spectral-timing variant (slow CS EPSC and feed-forward IPSC; see
+        :func:`granule_equations`). Its per-cell ``tau_cs`` and ``w_cs`` are set by the circuit.
+        Integrated by exponential Euler (each current exactly, the membrane to first order in
+        the step), the method the conditioning protocols were calibrated with; the SDM cell is
+        linear with shared constants and integrated exactly.
+    eligibility : EligibilityState, optional
+        Per-cell PF eligibility state driven by the cell's own spikes
+        (:func:`engramlab.models.plasticity.eligibility_state`).
+    clock : brian2.Clock, optional
+    name : str
     """
     ns: dict[str, object] = {k: getattr(params, k) for k in ("C", "g_L", "E_L", "V_th", "V_reset",
                                                              "tau_exc")}
     if golgi:
         ns["tau_inh"] = params.tau_inh
-    ns.update(extra_namespace or {})
-    eqs = granule_equations(golgi)
-    if extra_equations is not None and len(extra_equations):
-        eqs = eqs + extra_equations
-    reset = "v = V_reset" + (f"\n{extra_reset}" if extra_reset else "")
+    if timing is not None:
+        ns["inh_ratio"] = timing.inh_ratio
+    eqs = granule_equations(golgi and timing is None, timing is not None)
+    reset = "v = V_reset"
+    if eligibility is not None and eligibility.reset:
+        ns.update(eligibility.namespace)
+        eqs = eqs + eligibility.equations
+        reset += f"\n{eligibility.reset}"
     group = b2.NeuronGroup(
-        n, eqs, threshold="v > V_th", reset=reset,
-        refractory=params.refractory, method="exact", namespace=ns, name=name, clock=clock)
-    if extra_update:
-        group.run_regularly(extra_update, when="groups", name=f"{name}_extra_update")
+        n, eqs, threshold="v > V_th", reset=reset, refractory=params.refractory,
+        method="exact" if timing is None else "exponential_euler", namespace=ns, name=name, clock=clock)
+    if eligibility is not None and eligibility.update:
+        group.run_regularly(eligibility.update, when="groups", name=f"{name}_eligibility")
     group.v = params.E_L
     return group
 
@@ -132,10 +165,10 @@ def volley_weight(params: GranuleParams, threshold_inputs: int, dt: b2.Quantity)
 
     The peak of ``N·w·h`` (``h`` from :func:`volley_response`) crosses V_th − E_L for
     N = threshold_inputs and stays below it for N − 1: the threshold sits half an input above
-    N − 1, a margin of 1/(2N) of the threshold.
+    N − 1: both margins are gap/(2N − 1), gap = V_th − E_L.
     """
     if threshold_inputs < 1:
-        raise ValueError(f"threshold_inputs must be >= 1, got {threshold_inputs}")
+        raise ConfigError("threshold_inputs", f"must be >= 1, got {threshold_inputs}")
     peak = float(np.max(volley_response(params, dt)))
     gap = float(params.V_th - params.E_L)
     return gap / (peak * (threshold_inputs - 0.5)) * b2.amp

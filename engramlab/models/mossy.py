@@ -18,33 +18,26 @@ import brian2 as b2
 import numpy as np
 from brian2 import Hz, ms
 
-from engramlab.models._params import check_choice, check_quantity, param
+from engramlab.models._params import Params, param
 
 __all__ = ["MossyFibreParams", "active_lines", "n_lines", "presentation_spikes"]
 
 
 @dataclass(frozen=True)
-class MossyFibreParams:
+class MossyFibreParams(Params):
     """How an address is presented on mossy fibres."""
 
-    encoding: str = param("onoff", "'onoff' (ON and OFF line per bit) or 'on' (bit lines only)")
+    encoding: str = param("onoff", "'onoff' (ON and OFF line per bit) or 'on' (bit lines only)",
+                          choices=("onoff", "on"), structural=True)
     mode: str = param("volley", "'volley' (one synchronous spike per active line) or 'poisson' "
-                                "(rate-coded burst)")
+                                "(rate-coded burst)", choices=("volley", "poisson"))
     burst_rate: b2.Quantity = param(250 * Hz, "rate of an active line in a Poisson burst (MF "
-                                              "bursts reach several hundred Hz; Rancz et al. 2007)")
-    burst_duration: b2.Quantity = param(12 * ms, "duration of a Poisson burst")
+                                              "bursts reach several hundred Hz; Rancz et al. 2007)",
+                                    unit=Hz, low=0, low_open=True)
+    burst_duration: b2.Quantity = param(12 * ms, "duration of a Poisson burst", unit=ms, low=0, low_open=True)
     background_rate: b2.Quantity = param(0 * Hz, "Poisson background rate on every line "
-                                                 "(≈ 4 Hz in vivo; 0 keeps SDM volleys exact)")
-    delay: b2.Quantity = param(1 * ms, "MF→GrC delay (Casali et al. 2019)")
-
-    def __post_init__(self) -> None:
-        o = "MossyFibreParams"
-        check_choice(o, "encoding", self.encoding, ("onoff", "on"))
-        check_choice(o, "mode", self.mode, ("volley", "poisson"))
-        check_quantity(o, "burst_rate", self.burst_rate, Hz, 0, None, low_open=True)
-        check_quantity(o, "burst_duration", self.burst_duration, ms, 0, None, low_open=True)
-        check_quantity(o, "background_rate", self.background_rate, Hz, 0, None)
-        check_quantity(o, "delay", self.delay, ms, 0, None)
+                                                 "(≈ 4 Hz in vivo; 0 keeps SDM volleys exact)", unit=Hz, low=0)
+    delay: b2.Quantity = param(1 * ms, "MF→GrC delay (Casali et al. 2019)", unit=ms, low=0)
 
 
 def n_lines(n: int, encoding: str) -> int:

@@ -14,37 +14,26 @@ from dataclasses import dataclass
 import brian2 as b2
 from brian2 import ms, mV, nS, pA, pF
 
-from engramlab.models._params import check_quantity, param
+from engramlab.models._params import Params, param
 
 __all__ = ["NucleiParams", "nuclei_group"]
 
 
 @dataclass(frozen=True)
-class NucleiParams:
+class NucleiParams(Params):
     """DCN LIF parameters (membrane: Casali et al. 2019)."""
 
-    C: b2.Quantity = param(142 * pF, "membrane capacitance (Casali et al. 2019)")
-    g_L: b2.Quantity = param(4.3 * nS, "leak conductance (Casali et al. 2019)")
-    E_L: b2.Quantity = param(-45 * mV, "resting potential (Casali et al. 2019)")
-    V_th: b2.Quantity = param(-36 * mV, "spike threshold (Casali et al. 2019)")
-    V_reset: b2.Quantity = param(-55 * mV, "reset potential (Casali et al. 2019)")
-    I_e: b2.Quantity = param(110 * pA, "tonic drive (~10 Hz under baseline PC inhibition)")
-    tau_pc: b2.Quantity = param(5 * ms, "PC→DCN IPSC decay")
-    w_pc: b2.Quantity = param(200 * pA, "PC→DCN IPSC amplitude per PC spike")
-    delay_pc: b2.Quantity = param(4 * ms, "PC→DCN delay (Casali et al. 2019)")
-    refractory: b2.Quantity = param(1.5 * ms, "absolute refractory period")
-
-    def __post_init__(self) -> None:
-        o = "NucleiParams"
-        check_quantity(o, "C", self.C, pF, 0, None, low_open=True)
-        check_quantity(o, "g_L", self.g_L, nS, 0, None, low_open=True)
-        for name in ("E_L", "V_th", "V_reset"):
-            check_quantity(o, name, getattr(self, name), mV, -150, 0)
-        check_quantity(o, "I_e", self.I_e, pA, 0, None)
-        check_quantity(o, "tau_pc", self.tau_pc, ms, 0, None, low_open=True)
-        check_quantity(o, "w_pc", self.w_pc, pA, 0, None)
-        check_quantity(o, "delay_pc", self.delay_pc, ms, 0, None)
-        check_quantity(o, "refractory", self.refractory, ms, 0, None)
+    C: b2.Quantity = param(142 * pF, "membrane capacitance (Casali et al. 2019)", unit=pF, low=0, low_open=True)
+    g_L: b2.Quantity = param(4.3 * nS, "leak conductance (Casali et al. 2019)", unit=nS, low=0, low_open=True)
+    E_L: b2.Quantity = param(-45 * mV, "resting potential (Casali et al. 2019)", unit=mV, low=-150, high=0)
+    V_th: b2.Quantity = param(-36 * mV, "spike threshold (Casali et al. 2019)", unit=mV, low=-150, high=0)
+    V_reset: b2.Quantity = param(-55 * mV, "reset potential (Casali et al. 2019)", unit=mV, low=-150, high=0)
+    I_e: b2.Quantity = param(110 * pA, "tonic drive (~10 Hz under baseline PC inhibition)", unit=pA, low=0)
+    tau_pc: b2.Quantity = param(5 * ms, "PC→DCN IPSC decay", unit=ms, low=0, low_open=True)
+    w_pc: b2.Quantity = param(200 * pA, "PC→DCN IPSC amplitude per PC spike, summed over the Purkinje "
+                                        "cells converging on one DCN cell", unit=pA, low=0)
+    delay_pc: b2.Quantity = param(4 * ms, "PC→DCN delay (Casali et al. 2019)", unit=ms, low=0)
+    refractory: b2.Quantity = param(1.5 * ms, "absolute refractory period", unit=ms, low=0)
 
 
 def nuclei_group(n: int, params: NucleiParams, name: str = "nuclei",

@@ -15,37 +15,34 @@ from dataclasses import dataclass
 import brian2 as b2
 from brian2 import Hz, ms, mV, nS, pA, pF
 
-from engramlab.models._params import check_quantity, param
+from engramlab.models._params import Params, param
 
 __all__ = ["OliveParams", "olive_group"]
 
 
 @dataclass(frozen=True)
-class OliveParams:
-    """IO LIF parameters and its input synapse (membrane: Casali et al. 2019)."""
+class OliveParams(Params):
+    """IO LIF parameters and its input synapses (membrane: Casali et al. 2019)."""
 
-    C: b2.Quantity = param(189 * pF, "membrane capacitance (Casali et al. 2019)")
-    g_L: b2.Quantity = param(17.18 * nS, "leak conductance (Casali et al. 2019)")
-    E_L: b2.Quantity = param(-45 * mV, "resting potential (Casali et al. 2019)")
-    V_th: b2.Quantity = param(-35 * mV, "spike threshold (Casali et al. 2019)")
-    V_reset: b2.Quantity = param(-45 * mV, "reset potential (Casali et al. 2019)")
-    refractory: b2.Quantity = param(15 * ms, "refractory period (complex spikes ≤ ~60 Hz in a burst)")
-    tau_us: b2.Quantity = param(5 * ms, "US→IO EPSC decay")
-    w_us: b2.Quantity = param(300 * pA, "US→IO EPSC amplitude per US spike")
-    background_rate: b2.Quantity = param(1 * Hz, "spontaneous complex-spike rate (~1 Hz in vivo)")
+    C: b2.Quantity = param(189 * pF, "membrane capacitance (Casali et al. 2019)", unit=pF, low=0, low_open=True)
+    g_L: b2.Quantity = param(17.18 * nS, "leak conductance (Casali et al. 2019)", unit=nS, low=0, low_open=True)
+    E_L: b2.Quantity = param(-45 * mV, "resting potential (Casali et al. 2019)", unit=mV, low=-150, high=0)
+    V_th: b2.Quantity = param(-35 * mV, "spike threshold (Casali et al. 2019)", unit=mV, low=-150, high=0)
+    V_reset: b2.Quantity = param(-45 * mV, "reset potential (Casali et al. 2019)", unit=mV, low=-150, high=0)
+    refractory: b2.Quantity = param(15 * ms, "refractory period (complex spikes ≤ ~60 Hz in a burst)",
+                                    unit=ms, low=0)
+    tau_us: b2.Quantity = param(5 * ms, "US→IO EPSC decay", unit=ms, low=0, low_open=True)
+    w_us: b2.Quantity = param(300 * pA, "US→IO EPSC amplitude per US spike (a 500 Hz, 30 ms US "
+                                        "evokes one or two complex spikes)", unit=pA, low=0)
+    background_rate: b2.Quantity = param(1 * Hz, "spontaneous complex-spike rate (~1 Hz in vivo)", unit=Hz,
+                                         low=0)
+    w_spont: b2.Quantity = param(3000 * pA, "EPSC of one spontaneous kick: strong enough to fire the "
+                                            "cell on its own (one kick, one complex spike)", unit=pA, low=0)
 
-    def __post_init__(self) -> None:
-        o = "OliveParams"
-        check_quantity(o, "C", self.C, pF, 0, None, low_open=True)
-        check_quantity(o, "g_L", self.g_L, nS, 0, None, low_open=True)
-        for name in ("E_L", "V_th", "V_reset"):
-            check_quantity(o, name, getattr(self, name), mV, -150, 0)
-        check_quantity(o, "refractory", self.refractory, ms, 0, None)
-        check_quantity(o, "tau_us", self.tau_us, ms, 0, None, low_open=True)
-        check_quantity(o, "w_us", self.w_us, pA, 0, None)
-        check_quantity(o, "background_rate", self.background_rate, Hz, 0, None)
+    def check(self) -> None:
+        """V_th must lie above E_L."""
         if not self.V_th > self.E_L:
-            raise ValueError("OliveParams.V_th must lie above E_L")
+            raise self.fail("V_th", f"({self.V_th}) must lie above E_L ({self.E_L})")
 
 
 def olive_group(n: int, params: OliveParams, name: str = "olive",

@@ -13,7 +13,7 @@ Eligibility, selectable:
   ``-a_plus (2v - 1)``: Kanerva's bipolar counter, sign-flipped (``v`` the value bit taught
   by the CF).
 * ``"kernel"``: a gamma kernel of recent PF spikes, k(s) ∝ (s/τ)^q e^{-s/τ}, peaking
-  ``kernel_peak`` (≈ 100 ms) before the CF with half-height ≈ 60–140 ms for q = 8, normalised
+  ``kernel_peak`` (≈ 100 ms) before the CF with half-height at ≈ 64 and 148 ms for q = 8, normalised
   to 1 at the peak. It is held in q + 1 linear state variables per granule cell (a chain of
   exponential filters), so no spike buffers are needed — the same idea as EDLUT's
   exp·sin^e kernel held in e + 2 variables.
@@ -27,54 +27,48 @@ from dataclasses import dataclass
 import brian2 as b2
 from brian2 import ms, pA
 
-from engramlab.models._params import check_choice, check_int, check_number, check_quantity, param
+from engramlab.models._params import Params, param
 
 __all__ = ["EligibilityState", "PFPlasticityParams", "climbing_fibre_synapses",
            "eligibility_state", "pf_purkinje_synapses"]
 
 
 @dataclass(frozen=True)
-class PFPlasticityParams:
+class PFPlasticityParams(Params):
     """PF→PC synapse and plasticity parameters."""
 
     w0: b2.Quantity = param(800 * pA, "unlearned PF→PC EPSC amplitude per model PF (a model PF "
                                       "stands for a bundle of real PFs); also the lumped MLI "
-                                      "feed-forward inhibition per PF spike")
-    w_max: b2.Quantity = param(1600 * pA, "upper weight bound")
-    a_plus: b2.Quantity = param(100 * pA, "LTP per PF spike while plasticity is on")
+                                      "feed-forward inhibition per PF spike", unit=pA, low=0)
+    w_max: b2.Quantity = param(1600 * pA, "upper weight bound", unit=pA, low=0, low_open=True)
+    a_plus: b2.Quantity = param(100 * pA, "LTP per PF spike while plasticity is on", unit=pA, low=0)
     ltd_ltp_ratio: float = param(2.0, "LTD per CF-paired PF spike / LTP per PF spike; 2 gives "
                                       "Kanerva's bipolar counters; published spiking models use "
-                                      "8–40 per event (Antonietti et al. 2016; Geminiani 2022)")
+                                      "8–40 per event (Antonietti et al. 2016; Geminiani 2022)", low=0)
     eligibility: str = param("window", "PF eligibility: 'window' (synchronous volleys) or "
-                                       "'kernel' (gamma kernel peaking kernel_peak before the CF)")
-    window: b2.Quantity = param(25 * ms, "eligibility window after PF arrival ('window' mode)")
+                                       "'kernel' (gamma kernel peaking kernel_peak before the CF)",
+                             choices=("window", "kernel"), structural=True)
+    window: b2.Quantity = param(25 * ms, "eligibility window after PF arrival ('window' mode)", unit=ms, low=0,
+                                low_open=True)
     kernel_peak: b2.Quantity = param(100 * ms, "time after a PF spike at which a CF depresses "
-                                               "most (Safo & Regehr 2008; Wetmore et al. 2008)")
-    kernel_order: int = param(8, "order q of the gamma kernel (half-height ≈ 60–140 ms)")
+                                               "most (Safo & Regehr 2008; Wetmore et al. 2008)", unit=ms, low=0,
+                                     low_open=True)
+    kernel_order: int = param(8, "order q of the gamma kernel (half-height at ≈ 64 and 148 ms for q = 8)",
+                              low=1, high=30, structural=True)
     bounds: str = param("hard", "'hard': additive steps clipped to [0, w_max] (exact counters); "
                                 "'soft': steps scaled by the distance to the bound, LTP × "
                                 "(w_max − w)/(w_max − w0), LTD × w/w0 (van Rossum et al. 2000), so "
-                                "weights settle where LTP and LTD balance")
-    delay_pf: b2.Quantity = param(5 * ms, "PF→PC delay (Casali et al. 2019)")
-    delay_cf: b2.Quantity = param(4 * ms, "CF→PC delay (Casali et al. 2019)")
+                                "weights settle where LTP and LTD balance", choices=("hard", "soft"),
+                        structural=True)
+    delay_pf: b2.Quantity = param(5 * ms, "PF→PC delay (Casali et al. 2019)", unit=ms, low=0)
+    delay_cf: b2.Quantity = param(4 * ms, "CF→PC delay (Casali et al. 2019)", unit=ms, low=0)
 
-    def __post_init__(self) -> None:
-        o = "PFPlasticityParams"
-        check_quantity(o, "w0", self.w0, pA, 0, None)
-        check_quantity(o, "w_max", self.w_max, pA, 0, None, low_open=True)
-        check_quantity(o, "a_plus", self.a_plus, pA, 0, None)
-        check_number(o, "ltd_ltp_ratio", self.ltd_ltp_ratio, 0, None)
-        check_choice(o, "eligibility", self.eligibility, ("window", "kernel"))
-        check_choice(o, "bounds", self.bounds, ("hard", "soft"))
-        check_quantity(o, "window", self.window, ms, 0, None, low_open=True)
-        check_quantity(o, "kernel_peak", self.kernel_peak, ms, 0, None, low_open=True)
-        check_int(o, "kernel_order", self.kernel_order, 1, 30)
-        check_quantity(o, "delay_pf", self.delay_pf, ms, 0, None)
-        check_quantity(o, "delay_cf", self.delay_cf, ms, 0, None)
+    def check(self) -> None:
+        """w0 within the bounds (strictly inside them for soft bounds)."""
         if self.w0 > self.w_max:
-            raise ValueError(f"PFPlasticityParams.w0 ({self.w0}) must not exceed w_max ({self.w_max})")
+            raise self.fail("w0", f"({self.w0}) must not exceed w_max ({self.w_max})")
         if self.bounds == "soft" and not 0 * pA < self.w0 < self.w_max:
-            raise ValueError("PFPlasticityParams with bounds='soft' needs 0 < w0 < w_max")
+            raise self.fail("w0", "must lie strictly between 0 and w_max with bounds='soft'")
 
     @property
     def a_minus(self) -> b2.Quantity:

@@ -29,46 +29,38 @@ import brian2 as b2
 import numpy as np
 from brian2 import ms, mV, nS, pA, pF
 
-from engramlab.models._params import check_quantity, param
+from engramlab.models._params import Params, param
 
 __all__ = ["PurkinjeParams", "purkinje_group", "tonic_period"]
 
 
 @dataclass(frozen=True)
-class PurkinjeParams:
+class PurkinjeParams(Params):
     """Purkinje-cell LIF parameters (membrane defaults: Casali et al. 2019)."""
 
-    C: b2.Quantity = param(334 * pF, "membrane capacitance (Casali et al. 2019)")
-    g_L: b2.Quantity = param(7.1 * nS, "leak conductance (Casali et al. 2019)")
-    E_L: b2.Quantity = param(-59 * mV, "resting potential (Casali et al. 2019)")
-    V_th: b2.Quantity = param(-43 * mV, "spike threshold (Casali et al. 2019)")
-    V_reset: b2.Quantity = param(-69 * mV, "reset potential (Casali et al. 2019)")
+    C: b2.Quantity = param(334 * pF, "membrane capacitance (Casali et al. 2019)", unit=pF, low=0, low_open=True)
+    g_L: b2.Quantity = param(7.1 * nS, "leak conductance (Casali et al. 2019)", unit=nS, low=0, low_open=True)
+    E_L: b2.Quantity = param(-59 * mV, "resting potential (Casali et al. 2019)", unit=mV, low=-150, high=0)
+    V_th: b2.Quantity = param(-43 * mV, "spike threshold (Casali et al. 2019)", unit=mV, low=-150, high=0)
+    V_reset: b2.Quantity = param(-69 * mV, "reset potential (Casali et al. 2019)", unit=mV, low=-150, high=0)
     I_e: b2.Quantity = param(600 * pA, "tonic drive giving ~62 Hz simple spikes (awake PCs fire "
-                                       "40–90 Hz; Casali et al. 2019 use ~800 pA for ~85 Hz)")
+                                       "40–90 Hz; Casali et al. 2019 use ~800 pA for ~85 Hz)", unit=pA, low=0)
     tau_pf: b2.Quantity = param(1.1 * ms, "PF→PC EPSC decay (Casali et al. 2019); the lumped MLI "
-                                          "inhibition uses the same kernel")
-    refractory: b2.Quantity = param(1 * ms, "absolute refractory period")
+                                          "inhibition uses the same kernel", unit=ms, low=0, low_open=True)
+    refractory: b2.Quantity = param(1 * ms, "absolute refractory period", unit=ms, low=0)
     v_floor: b2.Quantity = param(-80 * mV, "lower bound of the membrane (stands in for the "
-                                           "inhibitory reversal potential)")
+                                           "inhibitory reversal potential)", unit=mV, low=-150, high=0)
     cf_kick: b2.Quantity = param(30 * mV, "depolarisation delivered by a climbing-fibre input "
-                                          "(a complex spike)")
+                                          "(a complex spike)", unit=mV, low=0)
 
-    def __post_init__(self) -> None:
-        o = "PurkinjeParams"
-        check_quantity(o, "C", self.C, pF, 0, None, low_open=True)
-        check_quantity(o, "g_L", self.g_L, nS, 0, None, low_open=True)
-        for name in ("E_L", "V_th", "V_reset", "v_floor"):
-            check_quantity(o, name, getattr(self, name), mV, -150, 0)
-        check_quantity(o, "I_e", self.I_e, pA, 0, None)
-        check_quantity(o, "tau_pf", self.tau_pf, ms, 0, None, low_open=True)
-        check_quantity(o, "refractory", self.refractory, ms, 0, None)
-        check_quantity(o, "cf_kick", self.cf_kick, mV, 0, None)
+    def check(self) -> None:
+        """Ordered voltages and a suprathreshold tonic drive."""
         if not self.v_floor < self.V_reset < self.V_th:
-            raise ValueError("PurkinjeParams needs v_floor < V_reset < V_th, got "
-                             f"{self.v_floor}, {self.V_reset}, {self.V_th}")
+            raise self.fail("V_reset", f"needs v_floor < V_reset < V_th, got {self.v_floor}, {self.V_reset}, "
+                                       f"{self.V_th}")
         if self.E_L + self.I_e / self.g_L <= self.V_th:
-            raise ValueError(f"PurkinjeParams.I_e = {self.I_e} is below rheobase "
-                             f"{(self.V_th - self.E_L) * self.g_L}: the cell would not fire tonically")
+            raise self.fail("I_e", f"= {self.I_e} is below rheobase {(self.V_th - self.E_L) * self.g_L}: "
+                                   "the cell would not fire tonically")
 
 
 def purkinje_group(n: int, params: PurkinjeParams, name: str = "purkinje",

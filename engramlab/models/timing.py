@@ -24,7 +24,7 @@ different times after CS onset.
 
 The window shape matters because CF-gated LTD looks back through a kernel peaking ~100 ms
 before the climbing fibre. With inhibition only a little stronger than excitation
-(κ = 1.3) and much slower (λ = 6) the windows are *skewed*: a cell turns on at ≈ 0.4–0.8 τ_i
+(κ = 1.3) and much slower (λ = 6) the windows are *skewed*: a cell turns on at ≈ 0.5–0.8 τ_i
 (depending on its gain) and stays on for several times that latency (a recruitment code:
 once on, a cell stays on for the rest of a few-hundred-ms CS, as many granule cells do under sustained mossy input;
 Chabrol et al. 2015). The cells LTD reaches — active ~100 ms before the CF — are then still
@@ -46,45 +46,36 @@ from dataclasses import dataclass
 
 import brian2 as b2
 import numpy as np
-from brian2 import Hz, ms
+from brian2 import ms
 
-from engramlab.models._params import check_number, check_quantity, param
+from engramlab.models._params import Params, param
 
 __all__ = ["SpectralTimingParams", "active_window", "net_drive", "spectral_timing_draw"]
 
 
 @dataclass(frozen=True)
-class SpectralTimingParams:
+class SpectralTimingParams(Params):
     """Heterogeneous slow CS input that activates granule cells in delayed, scaled windows."""
 
     tau_min: b2.Quantity = param(200 * ms, "shortest slow-excitation time constant (spectral "
                                            "timing, Bullock, Fiala & Grossberg 1994): onsets from "
-                                           "~100 ms after CS onset")
+                                           "~100 ms after CS onset", unit=ms, low=0, low_open=True)
     tau_max: b2.Quantity = param(1000 * ms, "longest slow-excitation time constant (uniform "
-                                            "spectrum: onsets cover ~0.1–0.8 s)")
+                                            "spectrum: onsets cover ~0.1–0.8 s)", unit=ms, low=0, low_open=True)
     gain_min: float = param(2.55, "smallest steady slow excitation relative to rheobase (with the "
-                                  "default inhibition the net drive peaks at ~0.5 of it)")
-    gain_max: float = param(3.45, "largest steady slow excitation relative to rheobase")
+                                  "default inhibition the net drive peaks at ~0.5 of it)", low=0, low_open=True)
+    gain_max: float = param(3.45, "largest steady slow excitation relative to rheobase", low=0, low_open=True)
     inh_gain: float = param(1.3, "steady feed-forward (Golgi) inhibition / steady slow excitation "
-                                 "(> 1 ends each cell's window; close to 1 makes windows long)")
+                                 "(> 1 ends each cell's window; close to 1 makes windows long)", low=0)
     inh_ratio: float = param(6.0, "inhibition time constant / excitation time constant (slow "
-                                  "inhibition: windows with a fast onset and a slow offset)")
-    cs_rate: b2.Quantity = param(40 * Hz, "CS mossy-fibre rate the gains are normalised to "
-                                          "(Geminiani et al. 2022: 40 Hz)")
+                                  "inhibition: windows with a fast onset and a slow offset)", low=1, low_open=True)
 
-    def __post_init__(self) -> None:
-        o = "SpectralTimingParams"
-        check_quantity(o, "tau_min", self.tau_min, ms, 0, None, low_open=True)
-        check_quantity(o, "tau_max", self.tau_max, ms, 0, None, low_open=True)
-        check_number(o, "gain_min", self.gain_min, 0.0, None, low_open=True)
-        check_number(o, "gain_max", self.gain_max, 0.0, None, low_open=True)
-        check_number(o, "inh_gain", self.inh_gain, 0.0, None)
-        check_number(o, "inh_ratio", self.inh_ratio, 1.0, None, low_open=True)
-        check_quantity(o, "cs_rate", self.cs_rate, Hz, 0, None, low_open=True)
+    def check(self) -> None:
+        """The spectrum's bounds must be ordered."""
         if self.tau_max < self.tau_min:
-            raise ValueError("SpectralTimingParams needs tau_min <= tau_max")
+            raise self.fail("tau_max", f"({self.tau_max}) must not be below tau_min ({self.tau_min})")
         if self.gain_max < self.gain_min:
-            raise ValueError("SpectralTimingParams needs gain_min <= gain_max")
+            raise self.fail("gain_max", f"({self.gain_max}) must not be below gain_min ({self.gain_min})")
 
 
 def spectral_timing_draw(n: int, params: SpectralTimingParams, rng: np.random.Generator

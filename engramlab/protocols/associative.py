@@ -16,39 +16,31 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-import brian2 as b2
 import numpy as np
-from brian2 import ms, pA, second
+from brian2 import ms, pA
 
 from engramlab.circuits.microzone import CerebellarMicrozone, MicrozoneConfig
-from engramlab.models._params import check_int, check_quantity, flatten_params, param
+from engramlab.errors import ConfigError
+from engramlab.models._params import param
 from engramlab.models.nuclei import NucleiParams
 from engramlab.models.plasticity import PFPlasticityParams
 from engramlab.models.timing import SpectralTimingParams
+from engramlab.protocols._result import config_params, spike_arrays
+from engramlab.protocols.conditioning import TrialTiming
 from engramlab.results import Result, run_metadata
+from engramlab.schedules import REVERSAL_PHASES
 
-__all__ = ["AssociativeConfig", "associative_circuit", "run_associative"]
+__all__ = ["AssociativeConfig", "associative_circuit", "check_protocol", "prepare", "run_associative"]
 
 
 @dataclass(frozen=True)
-class AssociativeConfig:
-    """Trial schedule of the tone → left/right task."""
+class AssociativeConfig(TrialTiming):
+    """Trial schedule of the tone → left/right task (``isi``: tone onset → teaching signal)."""
 
-    trials: int = param(60, "acquisition trials (tones A and B interleaved)")
-    reversal_trials: int = param(80, "trials with the mapping reversed (A → right, B → left)")
-    isi: b2.Quantity = param(250 * ms, "tone onset → teaching (olive) signal")
-    trial_period: b2.Quantity = param(1 * second, "trial start to trial start")
-    cs_onset: b2.Quantity = param(200 * ms, "tone onset after the trial start")
-    seed: int = param(0, "seed of the tone order")
-
-    def __post_init__(self) -> None:
-        o = "AssociativeConfig"
-        check_int(o, "trials", self.trials, 1)
-        check_int(o, "reversal_trials", self.reversal_trials, 0)
-        check_quantity(o, "isi", self.isi, ms, 0, None, low_open=True)
-        check_quantity(o, "trial_period", self.trial_period, ms, 0, None, low_open=True)
-        check_quantity(o, "cs_onset", self.cs_onset, ms, 0, None)
-        check_int(o, "seed", self.seed, 0, 2**32 - 1)
+    trials: int = param(60, "acquisition trials (tones A and B interleaved)", low=1, structural=True)
+    reversal_trials: int = param(80, "trials with the mapping reversed (A → right, B → left)", low=0,
+                                 structural=True)
+    seed: int = param(0, "seed of the tone order", low=0, high=2**32 - 1)
 
 
 def associative_circuit(**changes: Any) -> MicrozoneConfig:
@@ -73,6 +65,23 @@ def associative_circuit(**changes: Any) -> MicrozoneConfig:
     return MicrozoneConfig(**base)
 
 
+def check_protocol(circuit: MicrozoneConfig, protocol: AssociativeConfig) -> None:
+    """Raise :class:`ConfigError` unless the task can run on ``circuit``."""
+    if set(circuit.cs_lines) != {"A", "B"}:
+        raise ConfigError("cs_lines", f"must name tones 'A' and 'B' for the associative task, got "
+                                      f"{sorted(circuit.cs_lines)}")
+    if circuit.n_dcn != 2 or circuit.m % 2:
+        raise ConfigError("n_dcn", "must be 2 (left, right), with an even m, for the associative task")
+    protocol.check_fits(circuit)
+
+
+def prepare(circuit: MicrozoneConfig, protocol: AssociativeConfig, quick: bool = False
+            ) -> tuple[MicrozoneConfig, AssociativeConfig]:
+    """Check the circuit and the trial timing fit the task, before anything is simulated."""
+    check_protocol(circuit, protocol)
+    return circuit, protocol
+
+
 def run_associative(circuit: MicrozoneConfig | None = None, protocol: AssociativeConfig | None = None,
                     report: Any = None) -> Result:
     """Run acquisition then reversal in one network run and return a Result.
@@ -88,23 +97,18 @@ def run_associative(circuit: MicrozoneConfig | None = None, protocol: Associativ
     """
     circuit = circuit or associative_circuit()
     protocol = protocol or AssociativeConfig()
-    if set(circuit.cs_lines) != {"A", "B"}:
-        raise ValueError(f"the associative task needs tones 'A' and 'B' in cs_lines, got "
-                         f"{sorted(circuit.cs_lines)}")
-    if circuit.n_dcn != 2 or circuit.m % 2:
-        raise ValueError("the associative task needs an even m and n_dcn = 2 (left, right)")
+    check_protocol(circuit, protocol)
     period = float(protocol.trial_period)
     onset = float(protocol.cs_onset)
     isi = float(protocol.isi)
-    cs_dur = isi + float(circuit.us_duration)
-    if onset + cs_dur + 0.2 > period:
-        raise ValueError("AssociativeConfig: cs_onset + ISI + US + 200 ms must fit in trial_period")
+    cs_dur = float(protocol.cs_duration(circuit))
     rng = np.random.default_rng([protocol.seed, 21])
     total = protocol.trials + protocol.reversal_trials
     tones = np.concatenate([rng.permutation(np.arange(protocol.trials) % 2),
                             rng.permutation(np.arange(protocol.reversal_trials) % 2)]).astype(np.int8)
-    phase = np.concatenate([np.zeros(protocol.trials), np.ones(protocol.reversal_trials)]).astype(np.int8)
-    taught = np.where(phase == 0, tones, 1 - tones).astype(np.int8)
+    phase = np.concatenate([np.full(protocol.trials, REVERSAL_PHASES["acquisition"]),
+                            np.full(protocol.reversal_trials, REVERSAL_PHASES["reversal"])]).astype(np.int8)
+    taught = np.where(phase == REVERSAL_PHASES["acquisition"], tones, 1 - tones).astype(np.int8)
     half = circuit.m // 2
     groups = (tuple(range(half)), tuple(range(half, circuit.m)))
 
@@ -120,7 +124,7 @@ def run_associative(circuit: MicrozoneConfig | None = None, protocol: Associativ
     lines_a, lines_b = rec.cs_line_sets["A"], rec.cs_line_sets["B"]
     has_a = np.isin(rec.mf_to_granule, lines_a).any(1)
     has_b = np.isin(rec.mf_to_granule, lines_b).any(1)
-    only = (has_a & ~has_b, has_b & ~has_a)
+    only: tuple[np.ndarray, np.ndarray] = (np.asarray(has_a & ~has_b), np.asarray(has_b & ~has_a))
     # weight history: (synapses, samples) -> mean over A-only / B-only cells onto each side
     syn_i = np.asarray(zone.pf_purkinje.i)
     syn_j = np.asarray(zone.pf_purkinje.j)
@@ -141,21 +145,13 @@ def run_associative(circuit: MicrozoneConfig | None = None, protocol: Associativ
     inside = (rel >= 0) & (rel < cs_dur)
     np.add.at(counts, (k_of[inside], i_g[inside]), 1)
 
-    arrays: dict[str, np.ndarray] = {}
-    for pop, (t, i) in rec.spikes.items():
-        arrays[f"spikes_{pop}_t"] = t
-        arrays[f"spikes_{pop}_i"] = i.astype(np.int32)
+    arrays = spike_arrays(rec.spikes)
     arrays.update(trial_start=starts, trial_tone=tones, trial_taught=taught, trial_phase=phase,
                   granule_counts=counts, weights_by_trial=summary,
                   granule_tone_only=np.stack(only), weights_initial=rec.weights_initial,
                   weights_final=rec.weights)
-    c_values, c_units = flatten_params(circuit)
-    p_values, p_units = flatten_params(protocol)
-    params: dict[str, Any] = {f"circuit.{k}": v for k, v in c_values.items()}
-    params.update({f"protocol.{k}": v for k, v in p_values.items()})
+    params, units = config_params(circuit, protocol)
     params.update(cs_duration=cs_dur, left_pcs=list(groups[0]), right_pcs=list(groups[1]))
-    units = {f"circuit.{k}": u for k, u in c_units.items()}
-    units.update({f"protocol.{k}": u for k, u in p_units.items()})
     metadata = run_metadata(circuit.seed, protocol="associative",
                             device=circuit.device, timings=dict(zone.timings), protocol_seed=protocol.seed,
                             target=circuit.target, build_seconds=build_s, run_seconds=run_s,

@@ -13,56 +13,28 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-import brian2 as b2
 import numpy as np
-from brian2 import ms, second
 
 from engramlab.circuits.microzone import CerebellarMicrozone, MicrozoneConfig
-from engramlab.models._params import check_int, check_quantity, flatten_params, param
+from engramlab.errors import ConfigError
+from engramlab.models._params import param
+from engramlab.protocols._result import config_params, spike_arrays
+from engramlab.protocols.conditioning import TrialTiming
 from engramlab.results import Result, run_metadata
+from engramlab.schedules import PHASES
 
-__all__ = ["PHASES", "EyeblinkConfig", "run_eyeblink"]
-
-PHASES = {"acquisition": 0, "extinction": 1, "reacquisition": 2}
-
+__all__ = ["PHASES", "EyeblinkConfig", "prepare", "run_eyeblink", "schedule"]
 
 @dataclass(frozen=True)
-class EyeblinkConfig:
+class EyeblinkConfig(TrialTiming):
     """Trial schedule of delay eyeblink conditioning."""
 
-    isi: b2.Quantity = param(250 * ms, "CS→US interval (Geminiani et al. 2022: 250 ms)")
-    trials: int = param(100, "acquisition trials (Geminiani et al. 2022: 100)")
-    extinction_trials: int = param(0, "CS-alone extinction trials after acquisition")
-    reacquisition_trials: int = param(0, "paired trials after extinction (savings test)")
-    probe_every: int = param(10, "every n-th acquisition/reacquisition trial is a CS-alone probe "
-                                 "(0: none)")
-    trial_period: b2.Quantity = param(1 * second, "trial start to trial start (1 s)")
-    cs_onset: b2.Quantity = param(200 * ms, "CS onset after the trial start (pre-CS baseline)")
-
-    def __post_init__(self) -> None:
-        o = "EyeblinkConfig"
-        if isinstance(self.isi, b2.Quantity) and self.isi.has_same_dimensions(ms) and float(self.isi) < 0:
-            raise ValueError(f"EyeblinkConfig.isi = {self.isi}: the US would come before the CS; "
-                             "the ISI must be > 0 (delay conditioning)")
-        check_quantity(o, "isi", self.isi, ms, 0, None, low_open=True)
-        check_int(o, "trials", self.trials, 1)
-        check_int(o, "extinction_trials", self.extinction_trials, 0)
-        check_int(o, "reacquisition_trials", self.reacquisition_trials, 0)
-        check_int(o, "probe_every", self.probe_every, 0)
-        check_quantity(o, "trial_period", self.trial_period, ms, 0, None, low_open=True)
-        check_quantity(o, "cs_onset", self.cs_onset, ms, 0, None)
-
-    def cs_duration(self, circuit: MicrozoneConfig) -> b2.Quantity:
-        """CS duration: ISI + US duration (co-terminating)."""
-        return self.isi + circuit.us_duration
-
-    def check_fits(self, circuit: MicrozoneConfig) -> None:
-        """Raise unless baseline + CS + 200 ms of recovery fit in one trial period."""
-        need = self.cs_onset + self.cs_duration(circuit) + 200 * ms
-        if need > self.trial_period:
-            raise ValueError(f"EyeblinkConfig: cs_onset + ISI + US ({need - 200 * ms}) plus 200 ms "
-                             f"must fit in trial_period = {self.trial_period}; raise trial_period or "
-                             "lower the ISI")
+    trials: int = param(100, "acquisition trials (Geminiani et al. 2022: 100)", low=1, structural=True)
+    extinction_trials: int = param(0, "CS-alone extinction trials after acquisition", low=0, structural=True)
+    reacquisition_trials: int = param(0, "paired trials after extinction (savings test)", low=0,
+                                      structural=True)
+    probe_every: int = param(10, "every n-th acquisition/reacquisition trial is a CS-alone probe (0: none)",
+                             low=0)
 
 
 def schedule(protocol: EyeblinkConfig) -> list[tuple[int, bool]]:
@@ -76,6 +48,13 @@ def schedule(protocol: EyeblinkConfig) -> list[tuple[int, bool]]:
             paired = phase != "extinction" and not probe
             out.append((PHASES[phase], paired))
     return out
+
+
+def prepare(circuit: MicrozoneConfig, protocol: EyeblinkConfig, quick: bool = False
+            ) -> tuple[MicrozoneConfig, EyeblinkConfig]:
+    """Check that baseline, CS, US and recovery fit in a trial, before anything is simulated."""
+    protocol.check_fits(circuit)
+    return circuit, protocol
 
 
 def run_eyeblink(circuit: MicrozoneConfig | None = None, protocol: EyeblinkConfig | None = None,
@@ -95,7 +74,7 @@ def run_eyeblink(circuit: MicrozoneConfig | None = None, protocol: EyeblinkConfi
     protocol.check_fits(circuit)
     cs = cs or next(iter(circuit.cs_lines))
     if cs not in circuit.cs_lines:
-        raise ValueError(f"unknown CS {cs!r}; the circuit has {sorted(circuit.cs_lines)}")
+        raise ConfigError("cs", f"must be one of {sorted(circuit.cs_lines)}, got {cs!r}")
     t0 = time.perf_counter()
     zone = CerebellarMicrozone(circuit, trial_period=float(protocol.trial_period))
     build_s = time.perf_counter() - t0
@@ -116,10 +95,7 @@ def run_eyeblink(circuit: MicrozoneConfig | None = None, protocol: EyeblinkConfi
     cs_driven = zone.n_cs_inputs > 0
     start[~cs_driven] = np.nan
     end[~cs_driven] = np.nan
-    arrays: dict[str, np.ndarray] = {}
-    for pop, (t, i) in rec.spikes.items():
-        arrays[f"spikes_{pop}_t"] = t
-        arrays[f"spikes_{pop}_i"] = i.astype(np.int32)
+    arrays = spike_arrays(rec.spikes)
     arrays.update(
         trial_start=np.array([tr.start for tr in zone.trials]),
         trial_phase=np.array([p for p, _ in plan], dtype=np.int8),
@@ -127,13 +103,8 @@ def run_eyeblink(circuit: MicrozoneConfig | None = None, protocol: EyeblinkConfi
         weights_initial=rec.weights_initial, weights_final=rec.weights,
         granule_window_start=start, granule_window_end=end,
         granule_cs_inputs=zone.n_cs_inputs.astype(np.int16))
-    c_values, c_units = flatten_params(circuit)
-    p_values, p_units = flatten_params(protocol)
-    params: dict[str, Any] = {f"circuit.{k}": v for k, v in c_values.items()}
-    params.update({f"protocol.{k}": v for k, v in p_values.items()})
+    params, units = config_params(circuit, protocol)
     params.update(cs=cs, cs_duration=cs_dur, phases=PHASES)
-    units = {f"circuit.{k}": u for k, u in c_units.items()}
-    units.update({f"protocol.{k}": u for k, u in p_units.items()})
     metadata = run_metadata(circuit.seed, protocol="eyeblink",
                             device=circuit.device, timings=dict(zone.timings), target=circuit.target,
                             build_seconds=build_s, run_seconds=run_s, biological_seconds=rec.duration)

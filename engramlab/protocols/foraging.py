@@ -21,17 +21,12 @@ import numpy as np
 from brian2 import ms, second
 
 from engramlab.analysis.grid import grid_rates
-from engramlab.circuits._device import check_device
+from engramlab.circuits._device import DEVICES
 from engramlab.circuits.hippocampus import ForagingCircuit
-from engramlab.models._params import (
-    check_choice,
-    check_int,
-    check_number,
-    check_quantity,
-    flatten_params,
-    param,
-)
-from engramlab.models.hippocampal import GridParams, PlaceParams, make_modules
+from engramlab.models._params import Params, param
+from engramlab.models.hippocampal import GridParams, PlaceParams
+from engramlab.protocols._result import config_params, spike_arrays
+from engramlab.protocols.worlds import grid_modules
 from engramlab.results import Result, run_metadata
 
 __all__ = ["ForagingConfig", "path_integrated_rates", "rat_trajectory", "run_foraging"]
@@ -42,37 +37,26 @@ def _foraging_grid() -> GridParams:
 
 
 @dataclass(frozen=True)
-class ForagingConfig:
+class ForagingConfig(Params):
     """Trajectory, box and populations of the foraging protocol."""
 
-    duration: b2.Quantity = param(600 * second, "foraging time (10 min covers a 1 m box well)")
-    box: float = param(1.0, "side of the square box (m)")
-    speed_mean: float = param(0.08, "mean forward speed, m/s (RatInABox / Sargolini 2006)")
-    speed_tau: float = param(0.7, "speed OU time constant, s")
-    rotation_std: float = param(120.0, "rotational velocity SD, degrees/s")
-    rotation_tau: float = param(0.08, "rotational velocity OU time constant, s")
-    trajectory_dt: b2.Quantity = param(10 * ms, "trajectory sampling step")
-    target: str = param("numpy", "Brian2 target")
+    duration: b2.Quantity = param(600 * second, "foraging time (10 min covers a 1 m box well)", unit=second,
+                                  low=0, low_open=True, structural=True)
+    box: float = param(1.0, "side of the square box (m)", low=0, low_open=True)
+    speed_mean: float = param(0.08, "mean forward speed, m/s (RatInABox / Sargolini 2006)", low=0, low_open=True)
+    speed_tau: float = param(0.7, "speed OU time constant, s", low=0, low_open=True)
+    rotation_std: float = param(120.0, "rotational velocity SD, degrees/s", low=0)
+    rotation_tau: float = param(0.08, "rotational velocity OU time constant, s", low=0, low_open=True)
+    trajectory_dt: b2.Quantity = param(10 * ms, "trajectory sampling step", unit=ms, low=0, low_open=True,
+                                       structural=True)
+    target: str = param("numpy", "Brian2 target", choices=("numpy", "cython", "auto"))
     device: str = param("runtime", "'runtime' (numpy/cython target) or 'cpp_standalone' "
-                        "(one compiled C++ program)")
-    threads: int = param(0, "OpenMP threads of cpp_standalone (0: none)")
-    dt: b2.Quantity = param(1 * ms, "simulation step")
-    seed: int = param(0, "seed of trajectory, grids and spikes")
+                        "(one compiled C++ program)", choices=DEVICES)
+    threads: int = param(0, "OpenMP threads of cpp_standalone (0: none)", low=0, high=256)
+    dt: b2.Quantity = param(1 * ms, "simulation step", unit=ms, low=0, high=10, low_open=True, structural=True)
+    seed: int = param(0, "seed of trajectory, grids and spikes", low=0, high=2**32 - 1)
     grid: GridParams = field(default_factory=_foraging_grid)
     place: PlaceParams = field(default_factory=PlaceParams)
-
-    def __post_init__(self) -> None:
-        o = "ForagingConfig"
-        check_quantity(o, "duration", self.duration, second, 0, None, low_open=True)
-        check_number(o, "box", self.box, 0.0, None, low_open=True)
-        check_number(o, "speed_mean", self.speed_mean, 0.0, None, low_open=True)
-        check_number(o, "speed_tau", self.speed_tau, 0.0, None, low_open=True)
-        check_number(o, "rotation_std", self.rotation_std, 0.0, None)
-        check_number(o, "rotation_tau", self.rotation_tau, 0.0, None, low_open=True)
-        check_quantity(o, "trajectory_dt", self.trajectory_dt, ms, 0, None, low_open=True)
-        check_choice(o, "target", self.target, ("numpy", "cython", "auto"))
-        check_device(o, self.device, self.threads)
-        check_int(o, "seed", self.seed, 0, 2**32 - 1)
 
 
 def rat_trajectory(cfg: ForagingConfig, rng: np.random.Generator) -> np.ndarray:
@@ -150,7 +134,7 @@ def run_foraging(config: ForagingConfig | None = None, report: Any = None) -> Re
     cfg = config or ForagingConfig()
     rng = np.random.default_rng([cfg.seed, 41])
     pos = rat_trajectory(cfg, rng)
-    modules = make_modules(cfg.grid, rng)
+    modules = grid_modules(cfg.grid, rng)
     max_rate = float(cfg.grid.max_rate)
     rates = np.concatenate([path_integrated_rates(m, pos, max_rate) for m in modules], axis=1)
     module_of = np.concatenate([np.full(m.phases.shape[0], k) for k, m in enumerate(modules)])
@@ -170,10 +154,8 @@ def run_foraging(config: ForagingConfig | None = None, report: Any = None) -> Re
                                      "place_centres": centres, "place_weights": weights,
                                      "grid_orientation": np.array([m.orientation for m in modules]),
                                      "grid_spacing": np.array([m.spacing for m in modules])}
-    for pop, (t, i) in spikes.items():
-        arrays[f"spikes_{pop}_t"] = t
-        arrays[f"spikes_{pop}_i"] = i.astype(np.int32)
-    values, units = flatten_params(cfg)
+    arrays.update(spike_arrays(spikes))
+    values, units = config_params(cfg)
     metadata = run_metadata(cfg.seed, protocol="foraging", target=cfg.target, device=cfg.device,
                             timings=circuit.timings, build_seconds=build_s,
                             run_seconds=run_s, biological_seconds=float(cfg.duration))

@@ -18,50 +18,46 @@ import brian2 as b2
 import numpy as np
 from brian2 import ms
 
-from engramlab.circuits._device import check_device
+from engramlab.circuits._device import DEVICES
 from engramlab.circuits.hippocampus import MemoryNeuronCircuit
-from engramlab.models._params import check_choice, check_int, check_number, flatten_params, param
+from engramlab.models._params import Params, param
 from engramlab.models.hippocampal import GridParams, MemoryNeuronParams
-from engramlab.protocols.worlds import make_world, random_walk
+from engramlab.protocols._result import config_params, spike_arrays
+from engramlab.protocols.worlds import make_world, parse_graph, random_walk
 from engramlab.results import Result, run_metadata
 
 __all__ = ["NavigationConfig", "lec_codes", "run_navigation"]
 
 
 @dataclass(frozen=True)
-class NavigationConfig:
+class NavigationConfig(Params):
     """Graph, walk and circuit of the navigation protocol."""
 
     graph: str = param("grid10x10", "gridNxM (4-connected with stay, e.g. grid8x8 … grid11x11) or ringN "
-                                    "(a non-spatial cycle)")
-    steps: int = param(1000, "steps walked in each environment")
-    environments: int = param(2, "environments: same graph, observations re-drawn")
-    observations: int = param(45, "observation symbols (TEM: 45)")
-    lec_size: int = param(100, "LEC cells coding observations")
-    lec_active: int = param(10, "LEC cells active per observation (sparse code)")
-    straight_bias: float = param(0.5, "probability of repeating the last move when possible")
-    node_spacing: float = param(0.1, "metres between neighbouring grid-world nodes")
-    target: str = param("numpy", "Brian2 target (numpy: no compiler needed)")
+                                    "(a non-spatial cycle)", structural=True)
+    steps: int = param(1000, "steps walked in each environment", low=1, structural=True)
+    environments: int = param(2, "environments: same graph, observations re-drawn", low=1, structural=True)
+    observations: int = param(45, "observation symbols (TEM: 45)", low=2)
+    lec_size: int = param(100, "LEC cells coding observations", low=2, structural=True)
+    lec_active: int = param(10, "LEC cells active per observation (sparse code)", low=1)
+    straight_bias: float = param(0.5, "probability of repeating the last move when possible", low=0,
+                                 high=0.999)
+    node_spacing: float = param(0.1, "metres between neighbouring grid-world nodes", low=0, low_open=True)
+    target: str = param("numpy", "Brian2 target (numpy: no compiler needed)", choices=("numpy", "cython", "auto"))
     device: str = param("runtime", "'runtime' (numpy/cython target) or 'cpp_standalone' "
-                        "(one compiled C++ program)")
-    threads: int = param(0, "OpenMP threads of cpp_standalone (0: none)")
-    dt: b2.Quantity = param(1 * ms, "simulation step (rate-driven Poisson cells)")
-    seed: int = param(0, "seed of the world, walks, codes and spikes")
+                        "(one compiled C++ program)", choices=DEVICES)
+    threads: int = param(0, "OpenMP threads of cpp_standalone (0: none)", low=0, high=256)
+    dt: b2.Quantity = param(1 * ms, "simulation step (rate-driven Poisson cells)", unit=ms, low=0, high=10,
+                            low_open=True, structural=True)
+    seed: int = param(0, "seed of the world, walks, codes and spikes", low=0, high=2**32 - 1)
     grid: GridParams = field(default_factory=GridParams)
     memory: MemoryNeuronParams = field(default_factory=MemoryNeuronParams)
 
-    def __post_init__(self) -> None:
-        o = "NavigationConfig"
-        check_int(o, "steps", self.steps, 1)
-        check_int(o, "environments", self.environments, 1)
-        check_int(o, "observations", self.observations, 2)
-        check_int(o, "lec_size", self.lec_size, 2)
-        check_int(o, "lec_active", self.lec_active, 1, self.lec_size)
-        check_number(o, "straight_bias", self.straight_bias, 0.0, 0.999)
-        check_number(o, "node_spacing", self.node_spacing, 0.0, None, low_open=True)
-        check_choice(o, "target", self.target, ("numpy", "cython", "auto"))
-        check_device(o, self.device, self.threads)
-        check_int(o, "seed", self.seed, 0, 2**32 - 1)
+    def check(self) -> None:
+        """A known graph; active LEC cells fit in the LEC population."""
+        parse_graph(self.graph)
+        if self.lec_active > self.lec_size:
+            raise self.fail("lec_active", f"must lie in [1, lec_size = {self.lec_size}], got {self.lec_active}")
 
 
 def lec_codes(symbols: int, size: int, active: int, rng: np.random.Generator) -> np.ndarray:
@@ -126,10 +122,8 @@ def run_navigation(config: NavigationConfig | None = None, report: Any = None) -
         "keys": k, "queries": q, "values": v, "codebook": codebook,
         "node_codes": world.codes,
     }
-    for pop, (t, i) in spikes.items():
-        arrays[f"spikes_{pop}_t"] = t
-        arrays[f"spikes_{pop}_i"] = i.astype(np.int32)
-    values_flat, units = flatten_params(cfg)
+    arrays.update(spike_arrays(spikes))
+    values_flat, units = config_params(cfg)
     params = dict(values_flat, n_nodes=world.n_nodes, n_directed_edges=world.n_directed_edges,
                   actions=world.actions, window=float(cfg.memory.window))
     metadata = run_metadata(cfg.seed, protocol="navigation", target=cfg.target, device=cfg.device,

@@ -14,43 +14,37 @@ from typing import Any
 import numpy as np
 
 from engramlab.analysis import hopfield
-from engramlab.circuits._device import check_device
+from engramlab.circuits._device import DEVICES
 from engramlab.circuits.hippocampus import SpikingHopfield
-from engramlab.models._params import check_choice, check_int, check_number, flatten_params, param
+from engramlab.models._params import Params, param
 from engramlab.models.hippocampal import HopfieldUnitParams
+from engramlab.protocols._result import config_params
 from engramlab.results import Result, run_metadata
 
 __all__ = ["PatternCompletionConfig", "run_pattern_completion"]
 
 
 @dataclass(frozen=True)
-class PatternCompletionConfig:
+class PatternCompletionConfig(Params):
     """Sizes, loads and cues of the pattern-completion protocol."""
 
-    n: int = param(200, "units")
+    n: int = param(200, "units", low=10, high=5000, structural=True)
     loads: tuple[float, ...] = param((0.05, 0.08, 0.1, 0.12, 0.14, 0.16, 0.18, 0.22, 0.3),
-                                     "loads P/N to test")
-    trials: int = param(2, "independent pattern sets per load")
-    cues: int = param(10, "patterns cued per trial")
-    cue_flip: float = param(0.05, "fraction of flipped cue bits")
-    target: str = param("numpy", "Brian2 target")
+                                     "loads P/N to test", low=0, high=2, low_open=True, structural=True)
+    trials: int = param(2, "independent pattern sets per load", low=1, structural=True)
+    cues: int = param(10, "patterns cued per trial", low=1, structural=True)
+    cue_flip: float = param(0.05, "fraction of flipped cue bits", low=0, high=0.49)
+    target: str = param("numpy", "Brian2 target", choices=("numpy", "cython", "auto"))
     device: str = param("runtime", "'runtime' (numpy/cython target) or 'cpp_standalone' "
-                        "(one compiled C++ program)")
-    threads: int = param(0, "OpenMP threads of cpp_standalone (0: none)")
-    seed: int = param(0, "seed of patterns, cues and spikes")
+                        "(one compiled C++ program)", choices=DEVICES)
+    threads: int = param(0, "OpenMP threads of cpp_standalone (0: none)", low=0, high=256)
+    seed: int = param(0, "seed of patterns, cues and spikes", low=0, high=2**32 - 1)
     units: HopfieldUnitParams = field(default_factory=HopfieldUnitParams)
 
-    def __post_init__(self) -> None:
-        o = "PatternCompletionConfig"
-        check_int(o, "n", self.n, 10, 5000)
-        if not self.loads or any(not (0 < float(x) <= 2) for x in self.loads):
-            raise ValueError("PatternCompletionConfig.loads must be a non-empty list in (0, 2]")
-        check_int(o, "trials", self.trials, 1)
-        check_int(o, "cues", self.cues, 1)
-        check_number(o, "cue_flip", self.cue_flip, 0.0, 0.49)
-        check_choice(o, "target", self.target, ("numpy", "cython", "auto"))
-        check_device(o, self.device, self.threads)
-        check_int(o, "seed", self.seed, 0, 2**32 - 1)
+    def check(self) -> None:
+        """At least one load."""
+        if not self.loads:
+            raise self.fail("loads", "must be a non-empty list of loads in (0, 2]")
 
 
 def run_pattern_completion(config: PatternCompletionConfig | None = None, report: Any = None) -> Result:
@@ -86,10 +80,10 @@ def run_pattern_completion(config: PatternCompletionConfig | None = None, report
         load_of.append(np.full(len(s), load))
     arrays = {"load": np.concatenate(load_of), "overlap": np.concatenate(overlap),
               "classic_overlap": np.concatenate(classic)}
-    values, units = flatten_params(cfg)
+    values, units = config_params(cfg)
     values["loads"] = [float(x) for x in cfg.loads]
-    metadata = run_metadata(cfg.seed, protocol="pattern_completion", target=cfg.target, device=cfg.device,
+    metadata = run_metadata(cfg.seed, protocol="pattern-completion", target=cfg.target, device=cfg.device,
                             timings=net.timings,
                             build_seconds=build_s, run_seconds=run_s,
                             biological_seconds=float(cfg.units.cue + cfg.units.settle))
-    return Result("pattern_completion", arrays, values, metadata, units)
+    return Result("pattern-completion", arrays, values, metadata, units)

@@ -16,53 +16,83 @@ from typing import Any
 
 import numpy as np
 
-from engramlab.circuits.cerebellum import SLOT_KINDS, CerebellarSDM, CerebellumConfig
-from engramlab.models._params import check_choice, check_int, flatten_params, param
+from engramlab import validate as V
+from engramlab.analysis import sdm
+from engramlab.circuits.cerebellum import CerebellarSDM, CerebellumConfig
+from engramlab.errors import ConfigError
+from engramlab.models._params import Params, param
+from engramlab.protocols._result import config_params, spike_arrays
 from engramlab.results import Result, run_metadata
+from engramlab.schedules import SLOT_KINDS
 
-__all__ = ["SDMMemoryConfig", "run_sdm_memory", "run_sdm_memory_repeats"]
+__all__ = ["SDMMemoryConfig", "check_protocol", "design_circuit", "prepare", "run_sdm_memory",
+           "run_sdm_memory_series"]
 
 
 @dataclass(frozen=True)
-class SDMMemoryConfig:
+class SDMMemoryConfig(Params):
     """What the SDM memory protocol writes and reads."""
 
-    patterns: int = param(20, "patterns written")
-    association: str = param("auto", "'auto' (value = address, needs m == n) or 'hetero' (random values)")
-    noise_levels: tuple[int, ...] | None = param(None, "query noise levels in bits; default every "
-                                                       "level 0 … 8, then every second one to 2d")
-    rest_slots: int = param(2, "input-free slots before the writes (Purkinje baseline)")
-    seed: int = param(0, "seed of the patterns and query noise")
+    patterns: int = param(20, "patterns written", low=1, high=100_000, structural=True)
+    association: str = param("auto", "'auto' (value = address, needs m == n) or 'hetero' (random values)",
+                             choices=("auto", "hetero"))
+    noise_levels: tuple[int, ...] | None = param(None, "query noise levels in bits; none: every level 0 … 8, "
+                                                       "then every second one to 2d", kind="tuple", low=0,
+                                                 structural=True)
+    rest_slots: int = param(2, "input-free slots before the writes (Purkinje baseline)", low=1, high=1000,
+                            structural=True)
+    seed: int = param(0, "seed of the patterns and query noise", low=0, high=2**32 - 1)
 
-    def __post_init__(self) -> None:
-        o = "SDMMemoryConfig"
-        check_int(o, "patterns", self.patterns, 1, 100_000)
-        check_choice(o, "association", self.association, ("auto", "hetero"))
-        check_int(o, "rest_slots", self.rest_slots, 1, 1000)
-        check_int(o, "seed", self.seed, 0, 2**32 - 1)
+    def check(self) -> None:
+        """Noise levels, when given, are a non-empty list of integers."""
         if self.noise_levels is not None:
             if len(self.noise_levels) == 0:
-                raise ValueError("SDMMemoryConfig.noise_levels must not be empty")
-            for level in self.noise_levels:
-                check_int(o, "noise_levels[]", level, 0)
+                raise self.fail("noise_levels", "must not be empty")
+            for k, level in enumerate(self.noise_levels):
+                V.integer(f"{type(self).__name__}.noise_levels[{k}]", level, 0)
 
     def levels(self, circuit: CerebellumConfig) -> tuple[int, ...]:
         """The noise levels used with ``circuit``: by default 0 … 8, then even levels up to 2d."""
         if self.noise_levels is not None:
             bad = [v for v in self.noise_levels if v > circuit.n]
             if bad:
-                raise ValueError(f"SDMMemoryConfig.noise_levels must lie in [0, n={circuit.n}], "
-                                 f"got {bad}")
-            return tuple(self.noise_levels)
+                raise ConfigError("protocol.noise_levels", f"must lie in [0, n = {circuit.n}], got {bad}")
+            return tuple(int(v) for v in self.noise_levels)
         span = 2 * circuit.radius if circuit.scheme == "kanerva" else circuit.n // 2
         top = min(circuit.n, span)
         return tuple(sorted({*range(min(top, 8) + 1), *range(10, top + 1, 2)}))
+
+
+def design_circuit(circuit: CerebellumConfig) -> CerebellumConfig:
+    """Resolve the circuit's design choices from the SDM equations before it is built.
+
+    ``d = None`` becomes the SNR-optimal radius for ``design_patterns`` patterns and ``r``
+    neurons (Bricken & Pehlevan 2021, Kanerva 1988), at most n − 1; in top-k mode ``top_k =
+    None`` becomes r·p(d), the expected size of a Hamming ball. The circuit receives plain
+    numbers: it never consults the equations the analysis holds its spikes against.
+    """
+    changes: dict[str, Any] = {}
+    d = circuit.d
+    if circuit.scheme == "kanerva" and d is None:
+        d = min(circuit.n - 1, sdm.optimal_radius(circuit.n, circuit.design_patterns, circuit.r, "snr"))
+        changes["d"] = d
+    if circuit.activation == "topk" and circuit.top_k is None and d is not None:
+        changes["top_k"] = max(1, round(circuit.r * sdm.ball_fraction(circuit.n, d)))
+    return dataclasses.replace(circuit, **changes) if changes else circuit
 
 
 def _flip(rng: np.random.Generator, x: np.ndarray, k: int) -> np.ndarray:
     y = x.copy()
     y[rng.choice(x.size, size=k, replace=False)] ^= True
     return y
+
+
+def check_protocol(circuit: CerebellumConfig, protocol: SDMMemoryConfig) -> None:
+    """Raise :class:`ConfigError` unless ``protocol`` can run on the (designed) ``circuit``."""
+    if protocol.association == "auto" and circuit.m != circuit.n:
+        raise ConfigError("protocol.association", f"'auto' stores value = address, so m must equal n; got "
+                                                  f"m={circuit.m}, n={circuit.n} (use association='hetero')")
+    protocol.levels(circuit)
 
 
 def run_sdm_memory(circuit: CerebellumConfig, protocol: SDMMemoryConfig | None = None,
@@ -93,9 +123,8 @@ def run_sdm_memory(circuit: CerebellumConfig, protocol: SDMMemoryConfig | None =
         ``selected``, ``targets`` (hard locations), ``weights_initial``, ``weights_final`` (A).
     """
     protocol = protocol or SDMMemoryConfig()
-    if protocol.association == "auto" and circuit.m != circuit.n:
-        raise ValueError(f"auto-association stores value = address, so m must equal n; got "
-                         f"m={circuit.m}, n={circuit.n} (use association='hetero')")
+    circuit = design_circuit(circuit)
+    check_protocol(circuit, protocol)
     levels = protocol.levels(circuit)
     rng = np.random.default_rng([protocol.seed, 7])
     addresses = rng.integers(0, 2, size=(protocol.patterns, circuit.n)).astype(bool)
@@ -107,7 +136,7 @@ def run_sdm_memory(circuit: CerebellumConfig, protocol: SDMMemoryConfig | None =
         net = CerebellarSDM(circuit)
     else:
         if net.config != circuit:
-            raise ValueError("run_sdm_memory: net was built for a different circuit config")
+            raise ConfigError("net", "was built for a different circuit config")
         if net.has_run:
             net.new_schedule()
     build_s = time.perf_counter() - t0
@@ -128,47 +157,53 @@ def run_sdm_memory(circuit: CerebellumConfig, protocol: SDMMemoryConfig | None =
     rec = net.run(report=report)
     run_s = time.perf_counter() - t1
 
-    arrays: dict[str, np.ndarray] = {}
-    for pop, (t, i) in rec.spikes.items():
-        arrays[f"spikes_{pop}_t"] = t
-        arrays[f"spikes_{pop}_i"] = i.astype(np.int32)
+    arrays = spike_arrays(rec.spikes)
     arrays.update(
         slot_start=rec.slot_start, slot_kind=rec.slot_kind, slot_address=rec.slot_address,
         slot_value=rec.slot_value, slot_pattern=np.array(slot_pattern, dtype=np.int32),
         slot_noise=np.array(slot_noise, dtype=np.int32), pattern_address=addresses,
         pattern_value=values, selected=rec.selected, targets=rec.targets,
         weights_initial=rec.weights_initial, weights_final=rec.weights)
-    c_values, c_units = flatten_params(circuit)
-    p_values, _ = flatten_params(protocol)
-    params: dict[str, Any] = {f"circuit.{k}": v for k, v in c_values.items()}
-    params.update({f"protocol.{k}": (list(v) if isinstance(v, tuple) else v)
-                   for k, v in p_values.items()})
+    params, units = config_params(circuit, protocol)
     params.update({
         "radius": circuit.radius if circuit.scheme == "kanerva" else None,
         "threshold_inputs": circuit.threshold_inputs,
-        "top_k": net.top_k if circuit.activation == "topk" else None,
+        "top_k": circuit.top_k if circuit.activation == "topk" else None,
         "noise_levels": list(levels),
         "mf_weight": rec.mf_weight,
         "slot_kinds": SLOT_KINDS,
     })
-    units = {f"circuit.{k}": u for k, u in c_units.items()}
     units["mf_weight"] = "A"
-    metadata = run_metadata(circuit.seed, protocol="sdm_memory",
+    metadata = run_metadata(circuit.seed, protocol="sdm",
                             device=circuit.device, timings=dict(net.timings), protocol_seed=protocol.seed,
                             target=circuit.target, build_seconds=build_s, run_seconds=run_s,
                             biological_seconds=rec.duration)
-    return Result("sdm_memory", arrays, params, metadata, units)
+    return Result("sdm", arrays, params, metadata, units)
 
 
-def run_sdm_memory_repeats(circuit: CerebellumConfig, protocol: SDMMemoryConfig, repeats: int,
-                           report: Any = None) -> list[Result]:
-    """The protocol with ``repeats`` pattern sets (protocol seeds ``seed … seed + repeats − 1``).
+def prepare(circuit: CerebellumConfig, protocol: SDMMemoryConfig, quick: bool
+            ) -> tuple[CerebellumConfig, SDMMemoryConfig]:
+    """Design the circuit, check the protocol fits it, and (quick) use fewer noise levels.
+
+    Quick mode reads at 0 … 5 bits, then every fourth level up to 2d (n/2 in the granule scheme).
+    """
+    circuit = design_circuit(circuit)
+    if quick and protocol.noise_levels is None:
+        span = 2 * circuit.radius if circuit.scheme == "kanerva" else circuit.n // 2
+        levels = sorted({*range(6), *range(8, min(circuit.n, span) + 1, 4)})
+        protocol = dataclasses.replace(protocol, noise_levels=tuple(levels))
+    check_protocol(circuit, protocol)
+    return circuit, protocol
+
+
+def run_sdm_memory_series(circuit: CerebellumConfig, protocols: list[SDMMemoryConfig], report: Any = None
+                          ) -> list[Result]:
+    """Run several protocols (e.g. pattern sets) on one circuit.
 
     On ``cpp_standalone`` the circuit is generated and compiled once and re-run for every
-    further pattern set (``device.run(run_args=...)``); on the runtime device each repeat builds
-    its network again (Cython reuses its compiled code from the cache).
+    further protocol of the same schedule length (``device.run(run_args=...)``); on the runtime
+    device each builds its network again (Cython reuses its compiled code from the cache).
     """
-    check_int("run_sdm_memory_repeats", "repeats", repeats, 1)
+    circuit = design_circuit(circuit)
     net = CerebellarSDM(circuit) if circuit.device == "cpp_standalone" else None
-    return [run_sdm_memory(circuit, dataclasses.replace(protocol, seed=protocol.seed + k), report, net=net)
-            for k in range(repeats)]
+    return [run_sdm_memory(circuit, protocol, report, net=net) for protocol in protocols]

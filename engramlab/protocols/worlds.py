@@ -19,10 +19,11 @@ from typing import Any
 import networkx as nx
 import numpy as np
 
-from engramlab.analysis.grid import GridModule, action_matrix, grid_rates, module_code
-from engramlab.models.hippocampal import GridParams, make_modules
+from engramlab.analysis.grid import GridModule, action_matrix, draw_modules, grid_rates, module_code
+from engramlab.errors import ConfigError
+from engramlab.models.hippocampal import GridParams
 
-__all__ = ["World", "make_world", "random_walk"]
+__all__ = ["World", "grid_modules", "make_world", "parse_graph", "random_walk"]
 
 
 @dataclass
@@ -55,12 +56,12 @@ class World:
         """The node reached from ``node`` by ``action`` (index or name); ValueError if impossible."""
         if isinstance(action, str):
             if action not in self.actions:
-                raise ValueError(f"unknown action {action!r}; this world has {self.actions}")
+                raise ConfigError("action", f"{action!r} is an unknown action; this world has {self.actions}")
             action = self.actions.index(action)
         if not 0 <= node < self.n_nodes:
-            raise ValueError(f"node must lie in [0, {self.n_nodes}), got {node}")
+            raise ConfigError("node", f"must lie in [0, {self.n_nodes}), got {node}")
         if (node, action) not in self.transition:
-            raise ValueError(f"action {self.actions[action]!r} does not exist at node {self.nodes[node]} "
+            raise ConfigError("action", f"{self.actions[action]!r} does not exist at node {self.nodes[node]} "
                              "(it would leave the graph)")
         return self.transition[(node, action)]
 
@@ -74,7 +75,7 @@ def _grid_world(rows: int, cols: int, params: GridParams, rng: np.random.Generat
     graph = nx.grid_2d_graph(rows, cols)
     nodes = sorted(graph.nodes)
     index = {n: k for k, n in enumerate(nodes)}
-    modules: list[GridModule] = make_modules(params, rng)
+    modules: list[GridModule] = grid_modules(params, rng)
     pos = np.array(nodes, dtype=float) * node_spacing
     codes = np.concatenate([module_code(m, pos) for m in modules], axis=1)
     moves = {"north": (0, 1), "south": (0, -1), "east": (1, 0), "west": (-1, 0), "stay": (0, 0)}
@@ -128,21 +129,34 @@ def _ring_world(n: int, params: GridParams, rng: np.random.Generator) -> World:
                  float(params.max_rate))
 
 
-def make_world(spec: str, params: GridParams, rng: np.random.Generator, node_spacing: float = 0.1) -> World:
-    """Build ``gridNxM`` (e.g. grid10x10) or ``ringN`` (e.g. ring30)."""
-    m = re.fullmatch(r"grid(\d+)x(\d+)", spec)
+def grid_modules(params: GridParams, rng: np.random.Generator) -> list[GridModule]:
+    """The analytic grid modules of ``params`` (spacings, cells, orientation jitter), drawn from ``rng``."""
+    return draw_modules(params.spacings(), params.cells_per_module, params.orientation_jitter, rng)
+
+
+def parse_graph(spec: str) -> tuple[str, tuple[int, ...]]:
+    """``"grid10x10"`` → ``("grid", (10, 10))``; ``"ring30"`` → ``("ring", (30,))``; anything else is an error."""
+    m = re.fullmatch(r"grid(\d+)x(\d+)", str(spec))
     if m:
         rows, cols = int(m.group(1)), int(m.group(2))
         if not (2 <= rows <= 50 and 2 <= cols <= 50):
-            raise ValueError(f"graph {spec!r}: grid sizes must lie in [2, 50]")
-        return _grid_world(rows, cols, params, rng, node_spacing)
-    m = re.fullmatch(r"ring(\d+)", spec)
+            raise ConfigError("graph", f"{spec!r}: grid sizes must lie in [2, 50]")
+        return "grid", (rows, cols)
+    m = re.fullmatch(r"ring(\d+)", str(spec))
     if m:
         n = int(m.group(1))
         if not 3 <= n <= 2000:
-            raise ValueError(f"graph {spec!r}: a ring needs 3 … 2000 nodes")
-        return _ring_world(n, params, rng)
-    raise ValueError(f"graph must be 'gridNxM' (e.g. grid10x10) or 'ringN' (e.g. ring30), got {spec!r}")
+            raise ConfigError("graph", f"{spec!r}: a ring needs 3 … 2000 nodes")
+        return "ring", (n,)
+    raise ConfigError("graph", f"must be 'gridNxM' (e.g. grid10x10) or 'ringN' (e.g. ring30), got {spec!r}")
+
+
+def make_world(spec: str, params: GridParams, rng: np.random.Generator, node_spacing: float = 0.1) -> World:
+    """Build ``gridNxM`` (e.g. grid10x10) or ``ringN`` (e.g. ring30)."""
+    kind, size = parse_graph(spec)
+    if kind == "grid":
+        return _grid_world(size[0], size[1], params, rng, node_spacing)
+    return _ring_world(size[0], params, rng)
 
 
 def random_walk(world: World, steps: int, rng: np.random.Generator, straight_bias: float = 0.5,
@@ -153,9 +167,9 @@ def random_walk(world: World, steps: int, rng: np.random.Generator, straight_bia
     uniformly among the available actions (including "stay").
     """
     if steps < 1:
-        raise ValueError(f"a walk needs steps >= 1, got {steps}")
+        raise ConfigError("steps", f"must be >= 1 for a walk, got {steps}")
     if not 0 <= straight_bias < 1:
-        raise ValueError(f"straight_bias must lie in [0, 1), got {straight_bias}")
+        raise ConfigError("straight_bias", f"must lie in [0, 1), got {straight_bias}")
     node = int(rng.integers(world.n_nodes)) if start is None else start
     nodes, acts = [node], []
     last = None

@@ -1,0 +1,230 @@
+"""Cerebellar layers shared by every cerebellar circuit: one builder per layer, one base class.
+
+* :func:`grid_spikes` and :class:`SlotDrivenInput` — the schedule-to-input adapter: spike
+  lists on the simulation grid for SpikeGeneratorGroups, or per-slot 0/1 tables (TimedArrays)
+  that a compiled standalone program can take new values for (``run_args``).
+* :func:`random_potentials` — tonic cells start at seeded random membrane potentials between
+  reset and threshold, not in lockstep.
+* :class:`MolecularLayer` — Purkinje cells and their plastic PF→PC synapses (CF-gated LTD,
+  PF LTP, the plasticity gate) with the climbing fibres that teach them.
+* :class:`OliveLayer` — inferior-olive cells driven by a teaching input (the US) and by
+  spontaneous kicks (the microzone's olive; the SDM's climbing fibres are still driven directly
+  by its write schedule, the idealised teacher).
+* :func:`poisson_background` and :func:`random_subsets` — the random draws both circuits make
+  (background spike trains; which k of n inputs a cell samples).
+* :class:`NuclearOutput` — DCN cells inhibited by converging Purkinje cells: the output.
+* :class:`CerebellarCircuit` — what every cerebellar circuit does the same way: choose the
+  device, record spikes, run one ``Network`` through the device helper, read weights back.
+
+The granule cell itself (SDM hard location or spectral-timing variant) is
+:func:`engramlab.models.granule.granule_group`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import brian2 as b2
+import numpy as np
+from brian2 import second
+
+from engramlab.circuits._device import run_network, select_device
+from engramlab.models.nuclei import NucleiParams, nuclei_group
+from engramlab.models.olive import OliveParams, olive_group
+from engramlab.models.plasticity import PFPlasticityParams, climbing_fibre_synapses, pf_purkinje_synapses
+from engramlab.models.purkinje import PurkinjeParams, purkinje_group
+
+__all__ = [
+    "CerebellarCircuit",
+    "MolecularLayer",
+    "NuclearOutput",
+    "OliveLayer",
+    "SlotDrivenInput",
+    "grid_spikes",
+    "poisson_background",
+    "random_potentials",
+    "random_subsets",
+]
+
+
+def grid_spikes(idx: Sequence[np.ndarray], times: Sequence[np.ndarray], dt: float,
+                t_from: float | None = None) -> tuple[np.ndarray, b2.Quantity]:
+    """Spike indices and times for a SpikeGeneratorGroup: on the ``dt`` grid, one per neuron and step.
+
+    Times (s) are rounded to the simulation grid; a SpikeGeneratorGroup accepts at most one
+    spike per neuron and step, so duplicates are dropped; with ``t_from`` spikes before it are
+    dropped (a runtime network continuing from ``t_from``).
+    """
+    if not len(idx):
+        return np.zeros(0, dtype=np.int64), np.zeros(0) * second
+    i = np.concatenate(idx).astype(np.int64)
+    step = np.round(np.concatenate(times) / dt).astype(np.int64)
+    if t_from is not None:
+        keep = step >= round(t_from / dt)
+        i, step = i[keep], step[keep]
+    key = np.unique(np.stack([i, step]), axis=1)
+    return key[0], key[1] * dt * second
+
+
+class SlotDrivenInput:
+    """Neurons that fire at one fixed step of every slot where a per-slot 0/1 table says so.
+
+    The table is a TimedArray (rows: slots, columns: neurons); under cpp_standalone it can be
+    replaced at run time (``device.run(run_args={input.table: new})``), so a compiled program
+    runs a new schedule of the same length without being rebuilt.
+    """
+
+    def __init__(self, n: int, name: str, slot: b2.Quantity, step_in_slot: int, clock: b2.Clock) -> None:
+        slot_steps = round(float(slot / clock.dt))
+        self.slot = slot
+        self.table = b2.TimedArray(np.zeros((1, n)), dt=slot)
+        self.group = b2.NeuronGroup(
+            n, "", threshold=f"{name}_table(t, i) > 0.5 and timestep(t, dt) % slot_steps == fire_step",
+            reset="", namespace={"slot_steps": slot_steps, "fire_step": step_in_slot,
+                                 f"{name}_table": self.table},
+            clock=clock, name=name)
+        self._key = f"{name}_table"
+
+    def set_table(self, table: np.ndarray) -> None:
+        """Use ``table`` (slots + 1 rows; the last row keeps the inputs off after the schedule)."""
+        self.table = b2.TimedArray(table, dt=self.slot)
+        self.group.namespace[self._key] = self.table
+
+
+def poisson_background(n: int, rate: float, duration: float, t_from: float, rng: np.random.Generator,
+                       first: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Independent Poisson spikes at ``rate`` (Hz) on lines ``first … first + n − 1`` for ``duration`` s.
+
+    The total count is Poisson(rate · duration · n); each spike picks a line and a time
+    uniformly, which is the same process as n independent Poisson trains.
+    """
+    count = rng.poisson(rate * duration * n)
+    return first + rng.integers(0, n, count), t_from + rng.random(count) * duration
+
+
+def random_subsets(rng: np.random.Generator, rows: int, n: int, k: int) -> np.ndarray:
+    """``rows`` independent draws of ``k`` distinct indices out of ``n`` (shape (rows, k))."""
+    return np.argsort(rng.random((rows, n)), axis=1)[:, :k]
+
+
+def random_potentials(group: b2.NeuronGroup, low: b2.Quantity, high: b2.Quantity,
+                      rng: np.random.Generator) -> None:
+    """Start ``group`` at membrane potentials uniform in [low, high) drawn from ``rng``."""
+    group.v = low + rng.random(len(group)) * (high - low)
+
+
+class MolecularLayer:
+    """Purkinje cells, plastic PF→PC synapses from every granule cell, and their climbing fibres.
+
+    Each Purkinje cell fires tonically from a seeded random potential; every PF→PC synapse
+    starts at ``w0`` and learns by the rule of :mod:`engramlab.models.plasticity`, switched by
+    the plasticity gate (a TimedArray of 0/1); ``teacher`` spikes become complex spikes of
+    Purkinje cell ``i`` through climbing fibre ``i``.
+    """
+
+    def __init__(self, granule: b2.NeuronGroup, m: int, purkinje: PurkinjeParams,
+                 plasticity: PFPlasticityParams, teacher: b2.SpikeSource, clock: b2.Clock,
+                 rng: np.random.Generator, gate: np.ndarray, gate_dt: b2.Quantity) -> None:
+        self.m = m
+        self.r = len(granule)
+        self.purkinje = purkinje_group(m, purkinje, clock=clock)
+        random_potentials(self.purkinje, purkinje.V_reset, purkinje.V_th, rng)
+        self.gate = b2.TimedArray(gate, dt=gate_dt)
+        self.pf_purkinje = pf_purkinje_synapses(granule, self.purkinje, plasticity, self.gate, clock=clock)
+        self.pf_purkinje.connect()
+        self.pf_purkinje.w = plasticity.w0
+        self._w0 = float(plasticity.w0)
+        self.climbing_fibre = climbing_fibre_synapses(teacher, self.purkinje, plasticity, clock=clock)
+        self.climbing_fibre.connect(j="i")
+
+    def set_gate(self, values: np.ndarray, dt: b2.Quantity) -> None:
+        """Replace the plasticity gate: ``values[k]`` (0 or 1) holds from ``k·dt`` on."""
+        self.gate = b2.TimedArray(values, dt=dt)
+        self.pf_purkinje.namespace["plasticity_gate"] = self.gate
+
+    def weights(self) -> np.ndarray:
+        """PF→PC weights as an (r, m) array in amperes."""
+        w = np.zeros((self.r, self.m))
+        w[np.asarray(self.pf_purkinje.i), np.asarray(self.pf_purkinje.j)] = np.asarray(self.pf_purkinje.w_)
+        return w
+
+    def initial_weights(self) -> np.ndarray:
+        """The PF→PC weights at build time (every synapse at w0), without reading the network.
+
+        A standalone network has no values before its program runs, so the initial weights
+        come from the parameters.
+        """
+        return np.full((self.r, self.m), self._w0)
+
+
+class OliveLayer:
+    """Inferior-olive cells, one per climbing fibre, driven by a teaching input and spontaneous kicks.
+
+    Input lines ``0 … m−1`` carry the teaching signal (the US) to olive cell ``i`` with EPSCs of
+    ``w_us``; lines ``m … 2m−1`` carry spontaneous kicks of ``w_spont``, strong enough to fire a
+    cell alone (spontaneous complex spikes at ``background_rate``).
+    """
+
+    def __init__(self, m: int, params: OliveParams, clock: b2.Clock) -> None:
+        self.m = m
+        self.params = params
+        self.input = b2.SpikeGeneratorGroup(2 * m, [], [] * second, clock=clock, name="olive_input")
+        self.cells = olive_group(m, params, clock=clock)
+        self.synapses = b2.Synapses(self.input, self.cells, on_pre="I_us_post += w", model="w : amp (constant)",
+                                    clock=clock, name="us_olive")
+        self.synapses.connect(i=np.arange(2 * m), j=np.tile(np.arange(m), 2))
+        self.synapses.w = np.concatenate([np.full(m, float(params.w_us)),
+                                          np.full(m, float(params.w_spont))]) * b2.amp
+
+    def spontaneous(self, duration: float, t_from: float, rng: np.random.Generator
+                    ) -> tuple[np.ndarray, np.ndarray]:
+        """Input lines and times (s) of Poisson spontaneous kicks over ``duration`` from ``t_from``."""
+        return poisson_background(self.m, float(self.params.background_rate), duration, t_from, rng, first=self.m)
+
+
+class NuclearOutput:
+    """DCN cells, each inhibited by ``m // n_dcn`` consecutive Purkinje cells (the circuit's output).
+
+    ``w_pc`` is the inhibition one DCN cell receives per spike of its whole Purkinje group, so
+    each PC→DCN synapse carries ``w_pc / (m / n_dcn)``.
+    """
+
+    def __init__(self, purkinje: b2.NeuronGroup, n_dcn: int, params: NucleiParams, clock: b2.Clock,
+                 rng: np.random.Generator) -> None:
+        m = len(purkinje)
+        per_cell = m // n_dcn
+        self.cells = nuclei_group(n_dcn, params, clock=clock)
+        random_potentials(self.cells, params.V_reset, params.V_th, rng)
+        self.synapses = b2.Synapses(purkinje, self.cells, on_pre="I_pc_post += w_pc", delay=params.delay_pc,
+                                    namespace={"w_pc": params.w_pc / per_cell}, clock=clock,
+                                    name="purkinje_nuclei")
+        self.synapses.connect(j="i // pcs_per_dcn", namespace={"pcs_per_dcn": per_cell})
+
+
+class CerebellarCircuit:
+    """Device, monitors, one Network and the run: what every cerebellar circuit shares.
+
+    A subclass builds its populations, calls :meth:`_assemble` with the Network's objects and
+    the populations to record, and simulates with :meth:`_simulate`.
+    """
+
+    def __init__(self, device: str, target: str, threads: int, build_dir: str | None = None) -> None:
+        self.standalone = device == "cpp_standalone"
+        self.build_dir = select_device(device, target=target, threads=threads, build_dir=build_dir)
+        # the device this circuit was built on: its compiled standalone program re-runs through
+        # it while the runtime device is active; building another standalone circuit replaces it
+        self.device = b2.get_device()
+        self.timings: dict[str, float] = {}
+
+    def _assemble(self, objects: Sequence[Any], recorded: dict[str, b2.SpikeSource],
+                  extra_monitors: Sequence[Any] = ()) -> None:
+        self.monitors = {name: b2.SpikeMonitor(group, name=f"mon_{name}") for name, group in recorded.items()}
+        self.network = b2.Network(*objects, *extra_monitors, *self.monitors.values())
+
+    def _simulate(self, duration: float, report: Any = None) -> None:
+        self.timings.update(run_network(self.network, duration * second, self.build_dir, report))
+
+    def spikes(self) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+        """Spike times (s) and indices of every recorded population."""
+        return {name: (np.asarray(mon.t_), np.asarray(mon.i)) for name, mon in self.monitors.items()}
