@@ -1,7 +1,11 @@
-"""The ``engramlab`` command.
+"""The ``engramlab`` command: a thin shell over the Python front door (:mod:`engramlab.api`).
 
 Every subcommand that computes something writes ``summary.json`` (its key numbers) beside its
-figures in the output folder and prints where they are.
+figures in the output folder and prints where they are. The protocols offered by ``run``,
+``params`` and ``sweep`` come from :mod:`engramlab.registry` alone.
+
+Errors a user can cause (:class:`~engramlab.errors.EngramlabError`) print one line and exit
+with status 2; anything else is a bug and shows its traceback.
 """
 
 from __future__ import annotations
@@ -12,9 +16,10 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-from engramlab import __version__
+from engramlab import __version__, registry
+from engramlab.errors import EngramlabError
 
-__all__ = ["main"]
+__all__ = ["build_parser", "main"]
 
 
 def _neuron_count(text: str) -> int | float:
@@ -60,40 +65,36 @@ def _fraction(name: str) -> Any:
     return parse
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The argument parser of the ``engramlab`` command."""
-    parser = argparse.ArgumentParser(
-        prog="engramlab",
-        description="Spiking cerebellar and hippocampal circuits held against Sparse Distributed "
-                    "Memory, attention and Hopfield equations.",
-    )
-    parser.add_argument("--version", action="version", version=f"engramlab {__version__}")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+def _option_parser(opt: registry.CliOption) -> Any:
+    parse = registry.resolve(opt.parse) if opt.parse is not None else None
 
+    def convert(text: str) -> Any:
+        if parse is None:
+            return text
+        try:
+            return parse(text)
+        except (TypeError, ValueError):
+            raise argparse.ArgumentTypeError(f"{opt.flag}: cannot read {text!r}") from None
+    return convert
+
+
+def _add_theory(sub: Any) -> None:
     theory = sub.add_parser("theory", help="equations only: SDM geometry vs attention, Hopfield "
                                            "capacity (no spiking simulation)")
     tsub = theory.add_subparsers(dest="topic", metavar="TOPIC")
     tsub.required = True
-
-    t_sdm = tsub.add_parser("sdm", help="circle intersection vs softmax: fitted beta, p(d), "
-                                        "optimal radii, figure")
-    t_sdm.add_argument("--n", type=_positive_int("--n", 3), default=64,
-                       help="address dimension (default 64)")
-    t_sdm.add_argument("--d", type=_positive_int("--d", 1), default=11,
-                       help="Hamming radius, 1 <= d <= n (default 11)")
+    t_sdm = tsub.add_parser("sdm", help="circle intersection vs softmax: fitted beta, p(d), optimal radii, figure")
+    t_sdm.add_argument("--n", type=_positive_int("--n", 3), default=64, help="address dimension (default 64)")
+    t_sdm.add_argument("--d", type=_positive_int("--d", 1), default=11, help="Hamming radius, 1 <= d <= n (default 11)")
     t_sdm.add_argument("--r", type=_neuron_count, default=None,
                        help="number of neurons, e.g. 10000, 1e6 or 2^64 (default 2^n)")
     t_sdm.add_argument("--m", type=_positive_int("--m"), default=1024,
                        help="patterns stored, for the optimal radii (default 1024)")
-    t_sdm.add_argument("--out", default="results/theory-sdm",
-                       help="output folder (default results/theory-sdm)")
+    t_sdm.add_argument("--out", default="results/theory-sdm", help="output folder (default results/theory-sdm)")
     t_sdm.set_defaults(func=_lazy("theory", "theory_sdm"))
-
     t_hop = tsub.add_parser("hopfield", help="capacity curve: classic vs modern Hopfield")
-    t_hop.add_argument("--n", type=_positive_int("--n", 10), default=200,
-                       help="network size N (default 200)")
-    t_hop.add_argument("--trials", type=_positive_int("--trials"), default=5,
-                       help="pattern sets per load (default 5)")
+    t_hop.add_argument("--n", type=_positive_int("--n", 10), default=200, help="network size N (default 200)")
+    t_hop.add_argument("--trials", type=_positive_int("--trials"), default=5, help="pattern sets per load (default 5)")
     t_hop.add_argument("--cue-flip", type=_fraction("--cue-flip"), default=0.05,
                        help="fraction of cue bits flipped, in [0, 0.5) (default 0.05)")
     t_hop.add_argument("--seed", type=_positive_int("--seed", 0), default=0, help="seed (default 0)")
@@ -102,49 +103,60 @@ def build_parser() -> argparse.ArgumentParser:
                        help="output folder (default results/theory-hopfield)")
     t_hop.set_defaults(func=_lazy("theory", "theory_hopfield"))
 
+
+def _add_run(sub: Any) -> None:
     run = sub.add_parser("run", help="run a spiking protocol: figures, summary.json and the Result")
     rsub = run.add_subparsers(dest="protocol", metavar="PROTOCOL")
     rsub.required = True
-    r_sdm = rsub.add_parser("sdm", help="cerebellar SDM: write patterns, read noisy queries, hold "
-                                        "spikes against the SDM equations")
-    _add_run_options(r_sdm, "results/sdm")
-    r_sdm.add_argument("--repeats", type=_positive_int("--repeats"), default=1,
-                       help="run N pattern sets (protocol seeds seed … seed+N-1) on the same circuit and "
-                            "report the spread of the key numbers; with --device cpp_standalone the "
-                            "program is compiled once and re-run")
-    r_sdm.set_defaults(func=_lazy("run_sdm", "run_sdm"))
-    r_eye = rsub.add_parser("eyeblink", help="delay eyeblink conditioning: acquisition, probes, "
-                                             "extinction, reacquisition, adaptive timing")
-    _add_run_options(r_eye, "results/eyeblink")
-    r_eye.add_argument("--isi", help="CS→US interval(s), e.g. 250ms or 150,250,400 (ms); several "
-                                     "values run each and add the adaptive-timing figure")
-    r_eye.add_argument("--trials", type=_positive_int("--trials"), default=None,
-                       help="acquisition trials (default 100)")
-    r_eye.add_argument("--extinction", type=_positive_int("--extinction", 0), default=None,
-                       help="CS-alone extinction trials after acquisition")
-    r_eye.add_argument("--reacquisition", type=_positive_int("--reacquisition", 0), default=None,
-                       help="paired trials after extinction (savings)")
-    r_eye.set_defaults(func=_lazy("run_conditioning", "run_eyeblink_cmd"))
-    r_assoc = rsub.add_parser("associative", help="tone A → left, tone B → right, then reversal")
-    _add_run_options(r_assoc, "results/associative")
-    r_assoc.set_defaults(func=_lazy("run_conditioning", "run_associative_cmd"))
-    for name, func, help_text in (
-            ("navigation", "run_navigation_cmd", "random walks on a graph world: memory neurons predict the "
-                                                 "next observation (TEM-t in spikes)"),
-            ("foraging", "run_foraging_cmd", "rat-like foraging: grid cells, place cells, gridness"),
-            ("pattern-completion", "run_pattern_completion_cmd", "spiking Hopfield network: overlap vs load")):
-        sp = rsub.add_parser(name, help=help_text)
-        _add_run_options(sp, f"results/{name}")
-        sp.set_defaults(func=_lazy("run_hippocampus", func))
+    for name in registry.names():
+        spec = registry.get(name)
+        p = rsub.add_parser(name, help=spec.help, description=spec.help)
+        out = f"results/{name}"
+        p.add_argument("--config", metavar="FILE.toml", help="TOML file of parameters (see engramlab params)")
+        p.add_argument("--set", action="append", metavar="KEY=VALUE",
+                       help="override one parameter, e.g. --set r=5000 --set 'granule.tau_exc=\"6 ms\"'")
+        p.add_argument("--seed", type=_positive_int("--seed", 0), default=None, help="seed (default 0)")
+        p.add_argument("--quick", action="store_true", help="small, fast version (for CI and a first look)")
+        p.add_argument("--out", default=out, help=f"output folder (default {out})")
+        p.add_argument("-q", "--quiet", action="store_true", help="no progress or table output")
+        p.add_argument("--device", choices=("runtime", "cpp_standalone"), default=None,
+                       help="runtime (numpy/cython target, the default) or cpp_standalone (the whole protocol "
+                            "as one compiled C++ program: a build of ~10-30 s, then several times faster)")
+        p.add_argument("--threads", type=_positive_int("--threads", 0), default=None,
+                       help="OpenMP threads of cpp_standalone (default 0: none)")
+        if spec.repeat_key is not None:
+            p.add_argument("--repeats", type=_positive_int("--repeats"), default=1,
+                           help=f"run N sets ({spec.repeat_key} = seed … seed+N-1) on the same circuit and report "
+                                "the spread of the key numbers; with --device cpp_standalone the program is "
+                                "compiled once and re-run")
+        for opt in spec.options:
+            p.add_argument(opt.flag, dest=f"opt_{opt.key}", type=_option_parser(opt), default=None,
+                           metavar=opt.metavar, help=opt.help)
+        p.set_defaults(func=_lazy("run", "run_cmd"))
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of the ``engramlab`` command (protocols from the registry)."""
+    parser = argparse.ArgumentParser(
+        prog="engramlab",
+        description="Spiking cerebellar and hippocampal circuits held against Sparse Distributed "
+                    "Memory, attention and Hopfield equations.",
+        epilog=f"protocols: {', '.join(registry.names())} (engramlab run PROTOCOL --help; "
+               "engramlab params PROTOCOL)",
+    )
+    parser.add_argument("--version", action="version", version=f"engramlab {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    _add_theory(sub)
+    _add_run(sub)
+    protocols = registry.names()
 
     sw = sub.add_parser("sweep", help="run a protocol over a grid of parameters and seeds (resumable; "
                                       "process pool or Dask)")
-    sw.add_argument("protocol", choices=("sdm", "eyeblink", "associative", "navigation", "foraging",
-                                         "pattern-completion"))
+    sw.add_argument("protocol", choices=protocols)
     sw.add_argument("--param", action="append", metavar="NAME=V1,V2,...",
                     help="values of one parameter (repeat for a grid), e.g. --param d=18,21,24")
-    sw.add_argument("--set", action="append", metavar="KEY=VALUE",
-                    help="a fixed override applied to every point")
+    sw.add_argument("--set", action="append", metavar="KEY=VALUE", help="a fixed override applied to every point")
+    sw.add_argument("--metric", default=None, help="summary key plotted (default: the protocol's headline)")
     sw.add_argument("--seeds", type=_positive_int("--seeds"), default=1, help="seeds per point (0 … N-1)")
     sw.add_argument("--workers", type=_positive_int("--workers"), default=1, help="parallel workers")
     sw.add_argument("--scheduler", default=None, help="Dask scheduler address (tcp://host:8786)")
@@ -168,8 +180,8 @@ def build_parser() -> argparse.ArgumentParser:
     rep.add_argument("folder", help="a folder written by engramlab (has summary.json)")
     rep.set_defaults(func=_lazy("misc", "report_cmd"))
 
-    par = sub.add_parser("params", help="every parameter of a protocol with its default and source")
-    par.add_argument("protocol", choices=("sdm", "eyeblink", "associative"))
+    par = sub.add_parser("params", help="every parameter of a protocol with its default, range and source")
+    par.add_argument("protocol", choices=protocols)
     par.set_defaults(func=_lazy("misc", "params_cmd"))
 
     exp = sub.add_parser("export", help="export the spike trains of a run (CSV or Neo)")
@@ -178,22 +190,6 @@ def build_parser() -> argparse.ArgumentParser:
     exp.add_argument("--out", default=None, help="output folder (default: beside the result)")
     exp.set_defaults(func=_lazy("misc", "export_cmd"))
     return parser
-
-
-def _add_run_options(p: argparse.ArgumentParser, default_out: str) -> None:
-    p.add_argument("--config", metavar="FILE.toml", help="TOML file of parameters (builder names)")
-    p.add_argument("--set", action="append", metavar="KEY=VALUE",
-                   help="override one parameter, e.g. --set r=5000 --set 'granule.tau_exc=\"6 ms\"'")
-    p.add_argument("--seed", type=_positive_int("--seed", 0), default=None, help="seed (default 0)")
-    p.add_argument("--quick", action="store_true", help="small, fast version (for CI and a first look)")
-    p.add_argument("--out", default=default_out, help=f"output folder (default {default_out})")
-    p.add_argument("-q", "--quiet", action="store_true", help="no progress or table output")
-    p.add_argument("--device", choices=("runtime", "cpp_standalone"), default=None,
-                   help="runtime (numpy/cython target, the default) or cpp_standalone (the whole "
-                        "protocol as one compiled C++ program: a build of ~10-30 s, then several "
-                        "times faster; for large networks and long protocols)")
-    p.add_argument("--threads", type=_positive_int("--threads", 0), default=None,
-                   help="OpenMP threads of cpp_standalone (default 0: none)")
 
 
 def _lazy(module: str, func: str) -> Any:
@@ -214,16 +210,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     if args.command == "theory" and args.topic == "sdm" and args.d > args.n:
         parser.error(f"--d must satisfy 1 <= d <= n = {args.n}, got {args.d}")
-    if getattr(args, "device", None) or getattr(args, "threads", None) is not None:
-        # --device/--threads are shorthands for the config keys of every protocol
-        args.set = list(args.set or [])
-        if args.device:
-            args.set.append(f'device="{args.device}"')
-        if args.threads is not None:
-            args.set.append(f"threads={args.threads}")
     try:
         return int(args.func(args))
-    except ValueError as exc:
+    except EngramlabError as exc:
         print(f"engramlab: error: {exc}", file=sys.stderr)
         return 2
     except BrokenPipeError:  # e.g. `engramlab params sdm | head`

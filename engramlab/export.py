@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from engramlab.errors import EngramlabError
 from engramlab.results import Result, atomic_write
 
 __all__ = ["populations", "spikes_to_csv", "spikes_to_neo"]
@@ -54,7 +55,7 @@ def spikes_to_neo(result: Result, path: str | os.PathLike[str] | None = None) ->
         import neo
         import quantities as pq
     except ImportError as exc:  # pragma: no cover - depends on the optional extra
-        raise ValueError("Neo export needs the 'neo' package: pip install 'engramlab[neo]'") from exc
+        raise EngramlabError("Neo export needs the 'neo' package: pip install 'engramlab[neo]'") from exc
     duration = float(result.metadata.get("biological_seconds") or 0.0)
     block = neo.Block(name=result.protocol, description="engramlab spike trains",
                       file_origin="engramlab", seed=result.metadata.get("seed"))

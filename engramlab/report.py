@@ -16,6 +16,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from engramlab.errors import ConfigError
 from engramlab.results import atomic_write, atomic_write_json, to_jsonable
 
 __all__ = ["build_report", "write_manifest"]
@@ -72,7 +73,7 @@ def build_report(out_dir: str | os.PathLike[str]) -> Path:
     folder = Path(out_dir)
     summary_path = folder / "summary.json"
     if not summary_path.is_file():
-        raise ValueError(f"{str(folder)!r} has no summary.json: not an engramlab results folder")
+        raise ConfigError(str(folder), "has no summary.json: not an engramlab results folder")
     summary = json.loads(summary_path.read_text())
     manifest: dict[str, Any] = {"title": folder.name, "intro": "", "figures": []}
     if (folder / "report.json").is_file():
@@ -99,7 +100,7 @@ def build_report(out_dir: str | os.PathLike[str]) -> Path:
     for fig in manifest["figures"]:
         png = folder / f"{fig['name']}.png"
         if not png.is_file():
-            raise ValueError(f"report.json lists figure {fig['name']!r} but {png.name} is missing")
+            raise ConfigError(str(folder), f"report.json lists figure {fig['name']!r} but {png.name} is missing")
         data = base64.b64encode(png.read_bytes()).decode("ascii")
         parts.append(f"<figure><img alt='{html.escape(fig['name'])}' src='data:image/png;base64,{data}'>"
                      f"<figcaption><b>{html.escape(fig['name'])}</b>. "

@@ -28,11 +28,13 @@ __all__ = [
     "Result",
     "atomic_write",
     "atomic_write_json",
+    "format_value",
     "package_versions",
     "run_metadata",
     "save_figure",
     "to_jsonable",
     "write_summary",
+    "write_table",
 ]
 
 _VERSIONED_PACKAGES = ("engramlab", "brian2", "numpy", "scipy", "matplotlib", "networkx")
@@ -157,13 +159,19 @@ def run_metadata(seed: int | None = None, **extra: Any) -> dict[str, Any]:
 class Result:
     """What a protocol returns: NumPy arrays, SI-float parameters and metadata (no Brian2).
 
-    Saved as ``<name>.npz`` (the arrays) plus ``<name>.json`` (protocol, parameters, metadata,
-    array index), each written atomically; :meth:`load` reads them back.
+    A Result knows its protocol (a name in :mod:`engramlab.registry`), so it can summarise,
+    draw and save itself: :attr:`summary` is the ``summary.json`` dict, :meth:`figures` the
+    protocol's figures, :meth:`save` writes a whole results folder (data, summary, figures and
+    the self-contained report.html) and :meth:`load` reads one back.
+
+    A *series* (the same protocol run for several values of one setting, e.g. ISIs or pattern
+    sets) is a Result whose :attr:`parts` hold one Result per value and whose own arrays are
+    empty.
 
     Parameters
     ----------
     protocol : str
-        Name of the protocol that produced it (e.g. ``"sdm_memory"``).
+        Name of the protocol that produced it (e.g. ``"sdm"``).
     arrays : dict of str to ndarray
         Spike times/indices, schedules, weights ...
     params : dict
@@ -172,15 +180,21 @@ class Result:
         Seed, package versions, git revision, timings.
     units : dict of str to str, optional
         SI unit of each quantity parameter.
+    parts : dict of str to Result, optional
+        The runs of a series, by label (``"isi_250ms"``).
     """
 
     def __init__(self, protocol: str, arrays: Mapping[str, np.ndarray], params: Mapping[str, Any],
-                 metadata: Mapping[str, Any], units: Mapping[str, str] | None = None) -> None:
+                 metadata: Mapping[str, Any], units: Mapping[str, str] | None = None,
+                 parts: Mapping[str, Result] | None = None) -> None:
         self.protocol = protocol
         self.arrays = {k: np.asarray(v) for k, v in arrays.items()}
         self.params = dict(params)
         self.metadata = dict(metadata)
         self.units = dict(units or {})
+        self.parts: dict[str, Result] = dict(parts or {})
+        self._analysis: Any = None
+        self._summary: dict[str, Any] | None = None
 
     def __getitem__(self, key: str) -> np.ndarray:
         return self.arrays[key]
@@ -188,8 +202,103 @@ class Result:
     def __contains__(self, key: object) -> bool:
         return key in self.arrays
 
-    def save(self, out_dir: str | os.PathLike[str], name: str = "result") -> tuple[Path, Path]:
-        """Write ``<name>.npz`` and ``<name>.json`` atomically into ``out_dir``."""
+    def __repr__(self) -> str:
+        if self.parts:
+            return f"Result({self.protocol!r}, parts={list(self.parts)})"
+        return f"Result({self.protocol!r}, {len(self.arrays)} arrays, seed={self.metadata.get('seed')})"
+
+    # the protocol's view --------------------------------------------------------------------
+    @property
+    def spec(self) -> Any:
+        """The :class:`~engramlab.registry.ProtocolSpec` of this Result's protocol."""
+        from engramlab import registry
+
+        return registry.get(self.protocol)
+
+    def runs(self) -> list[Result]:
+        """The single runs in this Result: its parts, or itself."""
+        return list(self.parts.values()) if self.parts else [self]
+
+    @property
+    def analysis(self) -> Any:
+        """The protocol's analysis of this run (computed once)."""
+        from engramlab.registry import resolve
+
+        if self.parts:
+            raise AttributeError("a series has no analysis of its own: use result.runs()")
+        if self._analysis is None:
+            spec = self.spec
+            if spec.analyse is None:
+                raise AttributeError(f"protocol {self.protocol!r} has no analysis step")
+            self._analysis = resolve(spec.analyse)(self)
+        return self._analysis
+
+    @property
+    def summary(self) -> dict[str, Any]:
+        """The key numbers of the run (the content of ``summary.json``), computed once.
+
+        A series reports each run's key numbers under ``runs`` (by label) and the protocol's
+        comparison across runs (e.g. ``adaptive_timing``, ``repeats``); it does not pass one
+        run's numbers off as the series'.
+        """
+        from engramlab.registry import resolve
+
+        if self._summary is None:
+            spec = self.spec
+            meta = self.metadata
+            if self.parts:
+                summary: dict[str, Any] = {
+                    "series": {"key": meta.get("series_key"), "runs": list(self.parts)},
+                    "runs": {label: {k: part.summary.get(k) for k in spec.summary_keys}
+                             for label, part in self.parts.items()},
+                }
+                if spec.aggregate is not None:
+                    summary.update(resolve(spec.aggregate)(self.runs()))
+                summary["biological_seconds"] = sum(float(p.metadata.get("biological_seconds") or 0.0)
+                                                    for p in self.runs())
+            else:
+                summary = dict(resolve(spec.summarise)(self))
+                summary.setdefault("biological_seconds", meta.get("biological_seconds"))
+            summary["quick"] = bool(meta.get("quick", False))
+            if meta.get("wall_seconds") is not None:
+                summary["wall_seconds"] = meta["wall_seconds"]
+            summary["metadata"] = {k: v for k, v in meta.items() if k not in ("timings",)}
+            self._summary = to_jsonable(summary)
+        return dict(self._summary)
+
+    @property
+    def title(self) -> str:
+        """The report's title (a series names its runs)."""
+        if self.parts:
+            return f"{self.spec.name}: {len(self.parts)} runs ({', '.join(self.parts)})"
+        return str(self.spec.title_for(self.summary))
+
+    def figures(self) -> dict[str, Figure]:
+        """The protocol's figures of this Result, by name (matplotlib Figures, not yet saved)."""
+        from engramlab.registry import resolve
+
+        wanted = ("series", "both") if self.parts else ("single", "both")
+        return {f.name: resolve(f.draw)(self) for f in self.spec.figures if f.scope in wanted}
+
+    def table(self) -> dict[str, Any]:
+        """The lines of ``summary.md`` (and of the command's printed table)."""
+        from engramlab.registry import resolve
+
+        spec = self.spec
+        if self.parts:
+            rows: dict[str, Any] = {}
+            for label, part in self.parts.items():
+                rows.update({f"{label}: {k}": v for k, v in part.table().items()})
+            if spec.aggregate is not None:
+                rows.update(resolve(spec.aggregate)(self.runs()))
+            return rows
+        if spec.table is None:
+            return {k: v for k, v in self.summary.items() if k not in ("metadata", "figures", "result")}
+        return dict(resolve(spec.table)(self.summary))
+
+    # files ----------------------------------------------------------------------------------
+    def write_arrays(self, out_dir: str | os.PathLike[str], name: str = "result") -> tuple[Path, Path]:
+        """Write ``<name>.npz`` (the arrays) and ``<name>.json`` (protocol, parameters, metadata) atomically."""
         out = Path(out_dir)
         def write_npz(fh: IO[bytes]) -> None:
             np.savez_compressed(fh, **self.arrays)  # type: ignore[arg-type]
@@ -204,12 +313,76 @@ class Result:
         js = atomic_write_json(out / f"{name}.json", sidecar)
         return npz, js
 
+    def save(self, folder: str | os.PathLike[str]) -> Path:
+        """Write the whole results folder: data, summary.json/.md, figures (PNG + SVG), report.html.
+
+        A series writes one sub-folder per part (``folder/<label>/``) and its own summary,
+        series figures and report at the top.
+        """
+        from engramlab.report import build_report, write_manifest
+
+        out = Path(folder)
+        out.mkdir(parents=True, exist_ok=True)
+        spec = self.spec
+        if self.parts:
+            for label, part in self.parts.items():
+                part.save(out / label)
+            atomic_write_json(out / "result.json", {"protocol": self.protocol, "parts": list(self.parts),
+                                                    "metadata": self.metadata})
+            files = ["result.json"]
+        else:
+            npz, js = self.write_arrays(out)
+            files = [npz.name, js.name]
+        written: list[tuple[str, str]] = []
+        captions = {f.name: f.caption for f in spec.figures}
+        for name, fig in self.figures().items():
+            save_figure(fig, out, name)
+            written.append((name, captions[name]))
+        summary = dict(self.summary)
+        summary["figures"] = sorted(f"{name}.{ext}" for name, _ in written for ext in ("png", "svg"))
+        summary["result"] = files
+        write_summary(out, summary)
+        write_table(out / "summary.md", self.title, self.table())
+        write_manifest(out, self.title, spec.intro, written)
+        build_report(out)
+        return out
+
+    def report(self, folder: str | os.PathLike[str]) -> Path:
+        """Save the results folder (see :meth:`save`) and return the path of its report.html."""
+        return self.save(folder) / "report.html"
+
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> Result:
-        """Read a result saved by :meth:`save` (give the .npz, the .json or the stem)."""
+        """Read a Result back: a results folder, or the ``.npz``/``.json`` of one run (or its stem)."""
         p = Path(path)
+        if p.is_dir():
+            p = p / "result.json"
         stem = p.with_suffix("") if p.suffix in (".npz", ".json") else p
         meta = json.loads(stem.with_suffix(".json").read_text())
+        if "parts" in meta:
+            parts = {label: cls.load(stem.parent / label) for label in meta["parts"]}
+            return cls(meta["protocol"], {}, {}, meta.get("metadata", {}), parts=parts)
         with np.load(stem.with_suffix(".npz"), allow_pickle=False) as data:
             arrays = {k: data[k] for k in data.files}
         return cls(meta["protocol"], arrays, meta["params"], meta["metadata"], meta.get("units"))
+
+
+def format_value(value: Any) -> str:
+    """Short human form of a summary value."""
+    if isinstance(value, float):
+        return f"{value:.6g}"
+    if isinstance(value, int) and value.bit_length() > 64:
+        return f"2^{value.bit_length() - 1}" if value & (value - 1) == 0 else f"{float(value):.6g}"
+    if isinstance(value, Mapping):
+        return ", ".join(f"{k}: {format_value(v)}" for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return ", ".join(format_value(v) for v in value)
+    return str(value)
+
+
+def write_table(path: str | os.PathLike[str], title: str, rows: Mapping[str, Any]) -> Path:
+    """Save ``rows`` as a Markdown table, atomically."""
+    lines = [f"# {title}", "", "| quantity | value |", "|---|---|"]
+    lines += [f"| {k} | {format_value(v)} |" for k, v in rows.items()]
+    text = "\n".join(lines) + "\n"
+    return atomic_write(path, lambda fh: fh.write(text.encode("utf-8")))

@@ -1,10 +1,14 @@
 """Parameter sweeps that resume after a crash and scale out on a process pool or a Dask cluster.
 
 A sweep is the cartesian product of ``--param NAME=V1,V2,...`` values and ``--seeds`` seeds for
-one protocol. Every point runs ``engramlab run PROTOCOL --set NAME=V ... --seed S`` into its own
+one protocol. Every point is ``engramlab.run(PROTOCOL, NAME=V, ..., seed=S)`` saved into its own
 folder ``points/<id>/`` (the id is a hash of the protocol and the point's settings) and writes
 ``done.json`` last, atomically: re-running the same sweep skips every point that has it, so a
-sweep killed midway resumes without redoing or losing finished points.
+sweep killed midway resumes without redoing or losing finished points. Every point's settings
+are validated before the first point runs; a point that fails reports its real exception (a
+user error as one line naming the point; a bug with its own traceback and a note naming the
+point). Worker processes know the built-in protocols; a protocol registered at run time from a
+script exists only in that process, so sweep it with ``--workers 1``.
 
 Execution: a local process pool (spawned processes, no server) by default, or a Dask
 distributed cluster (``--scheduler ADDR``, or ``--dask local`` for a LocalCluster) — the same
@@ -27,22 +31,11 @@ from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
+from engramlab.errors import ConfigError, EngramlabError
 from engramlab.results import atomic_write_json
 
-__all__ = ["SweepPoint", "parse_params", "plan_sweep", "run_point", "run_sweep", "sweep_table"]
-
-PROTOCOLS = ("sdm", "eyeblink", "associative", "navigation", "foraging", "pattern-completion")
-
-#: the headline number of each protocol's summary.json, used for the sweep's table and figure
-METRICS: dict[str, tuple[str, ...]] = {
-    "sdm": ("bit_accuracy_noise_le_5", "numpy_agreement", "softmax_weight_error"),
-    "eyeblink": ("last_block_cr_percent", "pause_min_ms"),
-    "associative": ("last_block_accuracy", "last_block_reversal_accuracy"),
-    "navigation": ("accuracy", "node_agent_accuracy", "zero_shot_accuracy"),
-    "foraging": ("gridness_mean", "place_cells_single_field_fraction"),
-    "pattern-completion": ("spiking_capacity",),
-}
-
+__all__ = ["SweepPoint", "SweepPointError", "parse_params", "plan_sweep", "run_point", "run_sweep", "sweep_table",
+           "validate_points"]
 
 @dataclass(frozen=True)
 class SweepPoint:
@@ -59,15 +52,11 @@ class SweepPoint:
         text = json.dumps([self.protocol, list(self.overrides), self.seed, self.quick])
         return hashlib.sha1(text.encode()).hexdigest()[:12]
 
-    def argv(self, out: Path) -> list[str]:
-        """The ``engramlab`` command line of this point."""
-        args = ["run", self.protocol]
-        for o in self.overrides:
-            args += ["--set", o]
-        args += ["--seed", str(self.seed), "--out", str(out), "-q"]
-        if self.quick:
-            args.append("--quick")
-        return args
+    def settings(self) -> dict[str, Any]:
+        """The point's overrides as dotted keys (values parsed like ``--set``)."""
+        from engramlab.config import flatten_keys, parse_set
+
+        return flatten_keys(parse_set(list(self.overrides)))
 
 
 def parse_params(specs: Sequence[str]) -> dict[str, list[str]]:
@@ -75,14 +64,14 @@ def parse_params(specs: Sequence[str]) -> dict[str, list[str]]:
     out: dict[str, list[str]] = {}
     for spec in specs:
         if "=" not in spec:
-            raise ValueError(f"--param expects NAME=V1,V2,..., got {spec!r}")
+            raise ConfigError("--param", f"expects NAME=V1,V2,..., got {spec!r}")
         name, values = spec.split("=", 1)
         name = name.strip()
         vals = [v.strip() for v in values.split(",") if v.strip()]
         if not name or not vals:
-            raise ValueError(f"--param expects NAME=V1,V2,..., got {spec!r}")
+            raise ConfigError("--param", f"expects NAME=V1,V2,..., got {spec!r}")
         if name in out:
-            raise ValueError(f"--param {name} given twice")
+            raise ConfigError(f"--param {name}", "is given twice")
         out[name] = vals
     return out
 
@@ -90,10 +79,17 @@ def parse_params(specs: Sequence[str]) -> dict[str, list[str]]:
 def plan_sweep(protocol: str, params: dict[str, list[str]], seeds: int, quick: bool,
                fixed: Sequence[str] = ()) -> list[SweepPoint]:
     """Every point of the sweep, in a deterministic order (``fixed``: overrides for all points)."""
-    if protocol not in PROTOCOLS:
-        raise ValueError(f"unknown protocol {protocol!r}; choose from {', '.join(PROTOCOLS)}")
+    from engramlab import registry
+
+    registry.get(protocol)  # unknown protocol: one clear error
     if seeds < 1:
-        raise ValueError(f"--seeds must be >= 1, got {seeds}")
+        raise ConfigError("--seeds", f"must be >= 1, got {seeds}")
+    if "seed" in params:
+        raise ConfigError("--param seed", "is not a sweep parameter: give --seeds N (seeds 0 … N-1)")
+    fixed_keys = {o.split("=", 1)[0].strip() for o in fixed}
+    both = sorted(set(params) & fixed_keys)
+    if both:
+        raise ConfigError(f"--param {both[0]}", "is also fixed by --set: sweep it or fix it, not both")
     names = list(params)
     points = []
     for combo in itertools.product(*(params[n] for n in names)):
@@ -103,16 +99,33 @@ def plan_sweep(protocol: str, params: dict[str, list[str]], seeds: int, quick: b
     return points
 
 
+class SweepPointError(EngramlabError):
+    """A sweep point failed; the message names the point and its real exception."""
+
+
+def validate_points(points: Sequence[SweepPoint]) -> None:
+    """Build every point's configuration (no simulation): a bad setting fails before any point runs."""
+    from engramlab import api
+
+    for p in points:
+        api.plan(p.protocol, p.settings(), quick=p.quick, seed=p.seed)
+
+
 def run_point(point: SweepPoint, out_dir: str) -> dict[str, Any]:
     """Run one point (in whatever process calls it) and mark it done; returns its summary."""
-    from engramlab.cli import main
+    from engramlab import api
 
     folder = Path(out_dir) / "points" / point.key
     t0 = time.perf_counter()
-    code = main(point.argv(folder))
-    if code != 0:
-        raise RuntimeError(f"sweep point {point.overrides} seed {point.seed} failed (exit {code})")
-    summary = json.loads((folder / "summary.json").read_text())
+    where = f"sweep point {' '.join(point.overrides) or '(defaults)'} seed {point.seed}"
+    try:
+        result = api.run(point.protocol, point.settings(), quick=point.quick, seed=point.seed, out=folder)
+    except EngramlabError as exc:  # a setting this point cannot run with: one line naming it
+        raise SweepPointError(f"{where} failed: {type(exc).__name__}: {exc}") from exc
+    except Exception as exc:  # a bug: keep its type and traceback, say which point hit it
+        exc.add_note(f"in {where} (folder {folder})")
+        raise
+    summary = result.summary
     atomic_write_json(folder / "done.json", {"protocol": point.protocol, "overrides": list(point.overrides),
                                              "seed": point.seed, "quick": point.quick,
                                              "seconds": time.perf_counter() - t0})
@@ -155,7 +168,7 @@ def run_sweep(points: list[SweepPoint], out: str | os.PathLike[str], workers: in
     try:
         from distributed import Client, LocalCluster
     except ImportError as exc:  # pragma: no cover - optional extra
-        raise ValueError("the Dask path needs 'dask[distributed]': pip install 'engramlab[dask]'") from exc
+        raise EngramlabError("the Dask path needs 'dask[distributed]': pip install 'engramlab[dask]'") from exc
     cluster = None
     if scheduler == "local":
         cluster = LocalCluster(n_workers=max(1, workers), threads_per_worker=1, processes=True,
@@ -164,9 +177,9 @@ def run_sweep(points: list[SweepPoint], out: str | os.PathLike[str], workers: in
     else:
         client = Client(scheduler)
     try:
-        futures = client.map(run_point, todo, out_dir=str(folder), pure=False)
-        for fut, p in zip(futures, todo, strict=True):
-            fut.result()
+        dask_futures = client.map(run_point, todo, out_dir=str(folder), pure=False)
+        for dask_future, p in zip(dask_futures, todo, strict=True):
+            dask_future.result()
             log(f"  done {p.overrides} seed {p.seed}")
     finally:
         client.close()
@@ -175,23 +188,13 @@ def run_sweep(points: list[SweepPoint], out: str | os.PathLike[str], workers: in
     return todo
 
 
-def _metric_values(protocol: str, summary: dict[str, Any]) -> dict[str, Any]:
-    s = summary
-    if protocol == "eyeblink":
-        return {"last_block_cr_percent": (s.get("cr_percent_by_block") or [None])[-1],
-                "pause_min_ms": s.get("pause_min_ms")}
-    if protocol == "associative":
-        return {"last_block_accuracy": (s.get("accuracy_by_block") or [None])[-1],
-                "last_block_reversal_accuracy": (s.get("reversal_accuracy_by_block") or [None])[-1]}
-    if protocol == "foraging":
-        g = s.get("gridness") or []
-        return {"gridness_mean": sum(g) / len(g) if g else None,
-                "place_cells_single_field_fraction": s.get("place_cells_single_field_fraction")}
-    return {k: s.get(k) for k in METRICS[protocol]}
+def sweep_table(points: list[SweepPoint], out: str | os.PathLike[str],
+                metrics: Sequence[str] | None = None) -> list[dict[str, Any]]:
+    """One row per finished point: its settings and headline numbers (the protocol's, or ``metrics``)."""
+    from engramlab import registry
 
-
-def sweep_table(points: list[SweepPoint], out: str | os.PathLike[str]) -> list[dict[str, Any]]:
-    """One row per finished point: its settings and headline numbers."""
+    if metrics is None:
+        metrics = registry.get(points[0].protocol).headline if points else ()
     rows = []
     for p in points:
         folder = Path(out) / "points" / p.key
@@ -202,6 +205,6 @@ def sweep_table(points: list[SweepPoint], out: str | os.PathLike[str]) -> list[d
         for o in p.overrides:
             k, v = o.split("=", 1)
             row[k] = v
-        row.update(_metric_values(p.protocol, summary))
+        row.update({k: summary.get(k) for k in metrics})
         rows.append(row)
     return rows

@@ -10,46 +10,36 @@
 # Run: `engramlab lab run 2 --quick`.
 
 # %%
-import numpy as np
-
-from engramlab.analysis.cerebellar_sdm import analyse_sdm, sdm_summary
-from engramlab.analysis.figures import cerebellum as figs
-from engramlab.circuits.cerebellum import CerebellumConfig
-from engramlab.protocols.sdm_memory import SDMMemoryConfig, run_sdm_memory
+import engramlab as el
 from engramlab.results import save_figure
 
 import _labkit
 
 args = _labkit.lab_args("lab2_spiking_sdm", "A spiking cerebellum as SDM")
-r, patterns = (1500, 8) if args.quick else (10_000, 20)
-circuit = CerebellumConfig(r=r, design_patterns=patterns, target="numpy" if args.quick else "auto", seed=1)
-levels = (0, 1, 2, 3, 4, 5, 8, 12, 16, 24, 32, 40, 48)
-protocol = SDMMemoryConfig(patterns=patterns, noise_levels=levels, seed=1)
-print(f"radius d = {circuit.radius} for {patterns} patterns and r = {r} granule cells")
-
-# %%
-result = run_sdm_memory(circuit, protocol)
-a = analyse_sdm(result)
-s = sdm_summary(a)
-print(f"activation sets identical to the NumPy ball: {a.numpy_active_agreement:.1%}")
+# --quick: the protocol's own quick preset (2,000 granule cells, 10 patterns, NumPy target)
+result = el.run("sdm", quick=args.quick, seed=1, out=f"{args.out}/run")
+s = result.summary
+print(f"radius d = {s['d']} for {s['patterns']} patterns and r = {s['r']} granule cells")
+print(f"activation sets identical to the NumPy ball: {s['activation_agreement']:.1%}")
 print(f"bit accuracy, queries <= 5 bits away: {s['bit_accuracy_noise_le_5']:.3f}")
-print(f"spiking recall = NumPy SDM on {a.numpy_agreement:.2%} of bits")
+print(f"spiking recall = NumPy SDM on {s['numpy_agreement']:.2%} of bits")
 
 # %% [markdown]
 # ## Spikes against the equations
 
 # %%
-save_figure(figs.readout_figure(a), args.out, "readout")
-save_figure(figs.overlap_figure(a), args.out, "overlap")
-save_figure(figs.weights_figure(a), args.out, "weights")
+figures = result.figures()
+save_figure(figures["4_readout"], args.out, "readout")
+save_figure(figures["2_overlap_vs_distance"], args.out, "overlap")
+save_figure(figures["3_weights_vs_counters"], args.out, "weights")
 
 # %% [markdown]
 # ## Exercises
-# 1. `CerebellumConfig(scheme="granule", k=4)`: Jaeckel's 4-input granule cells. How many cells
-#    are active now, and how does recall degrade with noise?
+# 1. `el.run("sdm", scheme="granule", k=4, association="hetero", m=16)`: Jaeckel's 4-input
+#    granule cells. How many cells are active now, and how does recall degrade with noise?
 # 2. Halve the radius (`d=...`). What happens to the overlap curve and to recall at 10 bits of noise?
 # 3. `activation="topk", top_k=40`: Golgi feedback lets ~40 cells fire. Compare with the radius.
-# 4. Store more patterns (`SDMMemoryConfig(patterns=60)`): when do reads start to fail?
+# 4. Store more patterns (`protocol__patterns=60`): when do reads start to fail?
 
 # %%
 _labkit.finish(args.out, "Lab 2 — Spiking SDM", "A spiking cerebellar microcircuit held against SDM.",
@@ -57,5 +47,5 @@ _labkit.finish(args.out, "Lab 2 — Spiking SDM", "A spiking cerebellar microcir
                 ("overlap", "Shared granule cells vs distance against the exact circle intersection."),
                 ("weights", "Weight changes vs Kanerva counters.")],
                {k: s[k] for k in ("n", "r", "m", "d", "patterns", "seed", "bit_accuracy_noise_le_5",
-                                  "numpy_agreement", "overlap_max_z", "softmax_weight_error")})
-assert np.isfinite(a.numpy_agreement)
+                                  "numpy_agreement", "activation_agreement", "overlap_max_z",
+                                  "softmax_weight_error")})

@@ -11,32 +11,20 @@
 # Run: `engramlab lab run 3 --quick` (the full version takes a few minutes).
 
 # %%
-import dataclasses
-
-from brian2 import ms, pA, second
-
+import engramlab as el
 from engramlab.analysis.eyeblink import analyse_eyeblink, eyeblink_summary
 from engramlab.analysis.figures import conditioning as figs
-from engramlab.circuits.microzone import MicrozoneConfig
-from engramlab.protocols.eyeblink import EyeblinkConfig, run_eyeblink
 from engramlab.results import save_figure
 
 import _labkit
 
 args = _labkit.lab_args("lab3_eyeblink", "Eyeblink conditioning")
-if args.quick:
-    # the default microzone (with fewer granule cells the pause is too shallow for CRs) on the
-    # NumPy target, a 6x learning rate and short trials so a short session shows learning
-    plasticity = dataclasses.replace(MicrozoneConfig().plasticity, a_plus=0.9 * pA)
-    circuit = MicrozoneConfig(target="numpy", plasticity=plasticity, seed=2)
-    protocol = EyeblinkConfig(trials=20, extinction_trials=10, trial_period=0.6 * second,
-                              cs_onset=100 * ms, probe_every=5)
-else:
-    circuit = MicrozoneConfig(seed=2)
-    protocol = EyeblinkConfig(trials=100, extinction_trials=50)
+# --quick: the protocol's quick preset (20 short trials, 6x learning rate, NumPy target) plus
+# 10 CS-alone trials; the full lab trains 100 trials and extinguishes for 50
+result = el.run("eyeblink", quick=args.quick, seed=2, out=f"{args.out}/run",
+                extinction_trials=10 if args.quick else 50)
 
 # %%
-result = run_eyeblink(circuit, protocol)
 a = analyse_eyeblink(result, block=5 if args.quick else 10)
 s = eyeblink_summary(a)
 print("%CR per block:", s["cr_percent_by_block"], " extinction:", s.get("extinction_cr_percent_by_block"))
@@ -48,10 +36,11 @@ save_figure(figs.learning_curve_figure(a), args.out, "learning_curve")
 
 # %% [markdown]
 # ## Exercises
-# 1. Change the ISI (`EyeblinkConfig(isi=400*ms)`): does the pause follow the US?
-# 2. Set `plasticity.kernel_peak=50*ms`: where does the pause move, and why? (Hint: LTD hits
+# 1. Change the ISI (`isi="400 ms"`, with `trial_period="1 s"` in quick mode): does the pause
+#    follow the US?
+# 2. Set `plasticity__kernel_peak="50 ms"`: where does the pause move, and why? (Hint: LTD hits
 #    the granule cells active one kernel-peak before the climbing fibre.)
-# 3. Set `ltd_ltp_ratio=1.5`: why does learning stall?
+# 3. Set `plasticity__ltd_ltp_ratio=1.5`: why does learning stall?
 # 4. Add `reacquisition_trials=50`. Is relearning faster (savings)? What would a second site of
 #    plasticity (mossy fibre → nuclei) add?
 

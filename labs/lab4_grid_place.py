@@ -12,13 +12,11 @@
 
 # %%
 import numpy as np
-from brian2 import second
 
-from engramlab.analysis.figures import hippocampus as figs
-from engramlab.analysis.foraging import analyse_foraging, foraging_summary
+import engramlab as el
 from engramlab.analysis.grid import action_matrix, module_code
-from engramlab.models.hippocampal import GridParams, make_modules
-from engramlab.protocols.foraging import ForagingConfig, run_foraging
+from engramlab.models.hippocampal import GridParams
+from engramlab.protocols.worlds import grid_modules
 from engramlab.results import save_figure
 
 import _labkit
@@ -31,34 +29,36 @@ args = _labkit.lab_args("lab4_grid_place", "Grid and place cells")
 
 # %%
 rng = np.random.default_rng(0)
-modules = make_modules(GridParams(modules=3), rng)
+modules = grid_modules(GridParams(modules=3), rng)
 x0 = np.array([[0.5, 0.5]])
 code = np.concatenate([module_code(m, x0) for m in modules], 1)[0]
 steps = rng.normal(0, 0.02, (1000, 2))
 for d in steps:
     code = action_matrix(modules, d) @ code
 end = np.concatenate([module_code(m, x0 + steps.sum(0)) for m in modules], 1)[0]
-print(f"path-integration error after 1000 steps: {np.abs(code - end).max():.2e}")
+pi_error = float(np.abs(code - end).max())
+print(f"path-integration error after 1000 steps: {pi_error:.2e}")
 
 # %% [markdown]
 # ## Foraging: rate maps, gridness, spacing, place fields
 
 # %%
-cfg = ForagingConfig(duration=(200 if args.quick else 600) * second, seed=1)
-result = run_foraging(cfg)
-a = analyse_foraging(result)
-s = foraging_summary(a)
+# --quick: the protocol's quick preset (200 s of foraging instead of 600 s)
+result = el.run("foraging", quick=args.quick, seed=1, out=f"{args.out}/run")
+s = dict(result.summary, path_integration_error=pi_error)
 print("gridness per module:", np.round(s["gridness"], 2), " spacing (m):", np.round(s["spacing_m"], 3),
       " target:", np.round(s["spacing_target_m"], 3))
 print(f"place cells with a single field: {s['place_cells_single_field_fraction']:.0%}")
-save_figure(figs.grid_maps_figure(a), args.out, "grid_cells")
-save_figure(figs.place_maps_figure(a), args.out, "place_cells")
+figures = result.figures()
+save_figure(figures["grid_cells"], args.out, "grid_cells")
+save_figure(figures["place_cells"], args.out, "place_cells")
 
 # %% [markdown]
 # ## Exercises
-# 1. Set `GridParams(ratio=1.2)`: do the module spacings still come out right?
-# 2. Shorten the foraging time: how do gridness and the number of place fields degrade with coverage?
-# 3. Lower `PlaceParams(threshold=0.5)`: when do place cells start to have several fields?
+# 1. Set `grid__ratio=1.2`: do the module spacings still come out right?
+# 2. Shorten the foraging time (`duration="60 s"`): how do gridness and the number of place
+#    fields degrade with coverage?
+# 3. Lower `place__threshold=0.5`: when do place cells start to have several fields?
 
 # %%
 _labkit.finish(args.out, "Lab 4 — Grid and place cells", "Grid cells path-integrate; place cells from grids.",

@@ -12,28 +12,25 @@
 # Run: `engramlab lab run 6 --quick`.
 
 # %%
-from engramlab.analysis.figures import hippocampus as figs
-from engramlab.analysis.navigation import analyse_navigation, navigation_summary
-from engramlab.protocols.navigation import NavigationConfig, run_navigation
+import engramlab as el
 from engramlab.results import save_figure
 
 import _labkit
 
 args = _labkit.lab_args("lab6_navigation", "Navigation with memory neurons")
-cfg = NavigationConfig(graph="grid8x8" if args.quick else "grid10x10", steps=300 if args.quick else 1000,
-                       environments=1 if args.quick else 2, seed=0)
-result = run_navigation(cfg)
-a = analyse_navigation(result)
-s = navigation_summary(a)
+# --quick: the protocol's quick preset (grid8x8, one environment, 300 steps)
+result = el.run("navigation", quick=args.quick, seed=0, out=f"{args.out}/run")
+s = result.summary
 print(f"accuracy {s['accuracy']:.2f}  node agent {s['node_agent_accuracy']:.2f}  edge agent "
       f"{s['edge_agent_accuracy']:.2f}  zero-shot {s['zero_shot_accuracy']:.2f}  "
       f"agreement with NumPy attention {s['attention_agreement']:.2f}")
-save_figure(figs.navigation_figure(a), args.out, "accuracy_vs_visits")
-save_figure(figs.softmax_spikes_figure(a), args.out, "softmax_in_spikes")
+figures = result.figures()
+save_figure(figures["accuracy_vs_visits"], args.out, "accuracy_vs_visits")
+save_figure(figures["softmax_in_spikes"], args.out, "softmax_in_spikes")
 
 # %% [markdown]
 # ## Exercises
-# 1. Lower β (`MemoryNeuronParams(beta=5)`): neighbouring nodes' memories leak in. What happens to accuracy?
+# 1. Lower β (`memory__beta=5`): neighbouring nodes' memories leak in. What happens to accuracy?
 # 2. Try the non-spatial world `graph="ring40"`: the same circuit path-integrates a cycle.
 # 3. Set `straight_bias=0.9`: the agent explores edges more slowly than nodes — compare the two curves.
 

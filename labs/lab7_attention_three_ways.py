@@ -18,21 +18,18 @@
 import numpy as np
 from matplotlib.figure import Figure
 
+import engramlab as el
 from engramlab.analysis import attention, sdm
-from engramlab.analysis.cerebellar_sdm import analyse_sdm
-from engramlab.circuits.cerebellum import CerebellumConfig
-from engramlab.protocols.sdm_memory import SDMMemoryConfig, run_sdm_memory
 from engramlab.results import save_figure
+from engramlab.schedules import SLOT_KINDS
 
 import _labkit
 
 args = _labkit.lab_args("lab7_attention_three_ways", "Attention three ways")
-r = 1500 if args.quick else 10_000
-patterns = 8 if args.quick else 20
-circuit = CerebellumConfig(r=r, design_patterns=patterns, target="numpy" if args.quick else "auto", seed=4)
-result = run_sdm_memory(circuit, SDMMemoryConfig(patterns=patterns, noise_levels=(0, 4, 8, 12), seed=4))
-a = analyse_sdm(result)
-d, n = circuit.radius, circuit.n
+# --quick: the sdm protocol's quick preset (2,000 granule cells, 10 patterns), four noise levels
+result = el.run("sdm", quick=args.quick, seed=4, noise_levels=[0, 4, 8, 12], out=f"{args.out}/run")
+a = result.analysis
+n, d, r, patterns = (result.summary[k] for k in ("n", "d", "r", "patterns"))
 beta = sdm.fit_beta(n, d)
 
 # %% [markdown]
@@ -40,14 +37,14 @@ beta = sdm.fit_beta(n, d)
 
 # %%
 keys, values = result["pattern_address"], result["pattern_value"].astype(float)
-reads = np.flatnonzero(result["slot_kind"] == 2)
-writes = {int(result["slot_pattern"][s]): s for s in np.flatnonzero(result["slot_kind"] == 1)}
+reads = np.flatnonzero(result["slot_kind"] == SLOT_KINDS["read"])
+writes = {int(result["slot_pattern"][s]): s for s in np.flatnonzero(result["slot_kind"] == SLOT_KINDS["write"])}
 write_sets = np.array([a.active[writes[mu]] for mu in range(patterns)])
 err_soft, err_spike, agree = [], [], []
 for s in reads:
     q = result["slot_address"][s]
-    w_sdm = attention.sdm_attention_weights(keys, q, d)
-    w_soft = attention.sdm_softmax_weights(keys, q, beta)
+    w_sdm = sdm.sdm_attention_weights(keys, q, d)
+    w_soft = sdm.sdm_softmax_weights(keys, q, beta)
     overlap = (write_sets & a.active[s]).sum(1).astype(float)
     w_spk = overlap / overlap.sum() if overlap.sum() else overlap
     err_soft.append(attention.max_abs_difference(w_sdm, w_soft))
@@ -64,8 +61,8 @@ s0 = reads[1]
 q0 = result["slot_address"][s0]
 order = np.argsort(sdm.hamming_distances(keys, q0))
 ov = (write_sets & a.active[s0]).sum(1).astype(float)
-for label, w, marker in (("SDM read (exact)", attention.sdm_attention_weights(keys, q0, d), "o"),
-                         (f"softmax, β = {beta:.1f}", attention.sdm_softmax_weights(keys, q0, beta), "s"),
+for label, w, marker in (("SDM read (exact)", sdm.sdm_attention_weights(keys, q0, d), "o"),
+                         (f"softmax, β = {beta:.1f}", sdm.sdm_softmax_weights(keys, q0, beta), "s"),
                          ("spikes (granule overlaps)", ov / max(ov.sum(), 1), "^")):
     ax.plot(np.arange(patterns), w[order], marker, label=label)
 ax.set_xlabel("stored patterns, nearest first")

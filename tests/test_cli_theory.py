@@ -1,6 +1,7 @@
 """The `engramlab theory` command and result writing."""
 
 import json
+import math
 
 import pytest
 
@@ -26,7 +27,7 @@ def test_theory_sdm_writes_summary_and_figures(tmp_path, capsys):
     assert summary["beta_ols"] == pytest.approx(14.41, abs=0.01)
     assert summary["d_snr"] == 11 and summary["d_memory"] == 5
     assert summary["r"] == pytest.approx(2.0**64)
-    assert summary["ball_fraction"] == pytest.approx(5.0293e-08, rel=1e-4)
+    assert summary["ball_fraction"] == sum(math.comb(64, i) for i in range(12)) / 2**64
     assert (out / "sdm_weights.png").stat().st_size > 10_000
     assert (out / "sdm_weights.svg").exists()
     text = capsys.readouterr().out

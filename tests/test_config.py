@@ -1,11 +1,12 @@
-"""Configuration files and --set overrides."""
+"""Configuration files, --set overrides and keyword settings, validated before any simulation."""
 
 import brian2 as b2
 import pytest
 
+from engramlab import api
 from engramlab.circuits.cerebellum import CerebellumConfig
-from engramlab.commands.run_sdm import build_configs
 from engramlab.config import apply_mapping, parse_set
+from engramlab.errors import ConfigError, ConfigTypeError, EngramlabError
 
 
 def test_parse_set_nested_and_typed():
@@ -13,38 +14,89 @@ def test_parse_set_nested_and_typed():
     assert got == {"r": 5000, "scheme": "granule", "granule": {"tau_exc": "6 ms"}, "noise_levels": [0, 2]}
 
 
-def test_toml_and_set_build_configs(tmp_path):
+def test_toml_and_settings_build_configs(tmp_path):
     cfg = tmp_path / "run.toml"
     cfg.write_text('r = 3000\nd = 20\n[granule]\ntau_exc = "6 ms"\n[protocol]\npatterns = 7\n')
-    circuit, protocol = build_configs(str(cfg), ["m=64", "purkinje.I_e=700 pA"], 9, quick=False)
+    plan = api.plan("sdm", {"purkinje.I_e": "700 pA"}, config=cfg, seed=9, m=64)
+    circuit, protocol = plan.circuit, plan.protocols[0]
     assert circuit.r == 3000 and circuit.d == 20 and circuit.seed == 9 and protocol.seed == 9
     assert circuit.granule.tau_exc == 6 * b2.ms
     assert circuit.purkinje.I_e == 700 * b2.pA
     assert protocol.patterns == 7
-    quick, qp = build_configs(None, None, None, quick=True)
-    assert quick.r == 2000 and quick.target == "numpy" and qp.noise_levels[:6] == (0, 1, 2, 3, 4, 5)
+    quick = api.plan("sdm", quick=True)
+    assert quick.circuit.r == 2000 and quick.circuit.target == "numpy"
+    assert quick.protocols[0].noise_levels[:6] == (0, 1, 2, 3, 4, 5)
 
 
-@pytest.mark.parametrize("mapping,match", [
-    ({"radius_bits": 3}, "unknown parameter 'radius_bits'"),
-    ({"granule": {"tau_exc": 5.8}}, "granule.tau_exc needs a unit"),
-    ({"granule": {"tau_exc": "5.8 mV"}}, "granule.tau_exc.*wrong unit"),
-    ({"granule": {"tau": "5 ms"}}, "unknown parameter 'granule.tau'"),
-    ({"granule": 3}, "parameter group"),
-    ({"d": 99}, "d must lie"),
+def test_keyword_dict_and_quantity_forms_agree():
+    a = api.plan("sdm", granule__tau_exc="6 ms", protocol__patterns=5)
+    b = api.plan("sdm", {"granule.tau_exc": "6 ms", "protocol.patterns": 5})
+    c = api.plan("sdm", granule__tau_exc=6 * b2.ms, patterns=5)
+    assert a.circuit == b.circuit == c.circuit
+    assert a.protocols == b.protocols == c.protocols
+    assert a.circuit.granule.tau_exc == 6 * b2.ms and a.protocols[0].patterns == 5
+
+
+def test_precedence_defaults_quick_file_command_line(tmp_path):
+    cfg = tmp_path / "run.toml"
+    cfg.write_text("r = 3000\n[protocol]\npatterns = 12\n")
+    # quick sets r = 2000 and patterns = 10; the file wins over quick; the command line over the file
+    p = api.plan("sdm", quick=True, config=cfg)
+    assert p.circuit.r == 3000 and p.protocols[0].patterns == 12 and p.circuit.target == "numpy"
+    p = api.plan("sdm", quick=True, config=cfg, r=4000, protocol__patterns=14)
+    assert p.circuit.r == 4000 and p.protocols[0].patterns == 14
+    # the eyeblink trials: file < named command-line option
+    cfg.write_text("[protocol]\ntrials = 50\n")
+    assert api.plan("eyeblink", config=cfg).protocols[0].trials == 50
+    assert api.plan("eyeblink", config=cfg, trials=10).protocols[0].trials == 10
+
+
+@pytest.mark.parametrize("mapping,match,kind", [
+    ({"radius_bits": 3}, "radius_bits is not a parameter", ConfigError),
+    ({"granule": {"tau_exc": 5.8}}, "granule.tau_exc needs a unit", ConfigTypeError),
+    ({"granule": {"tau_exc": "5.8 mV"}}, "granule.tau_exc.*wrong unit", ConfigTypeError),
+    ({"granule": {"tau": "5 ms"}}, "granule.tau is not a parameter", ConfigError),
+    ({"granule": 3}, "parameter group", ConfigError),
+    ({"d": 99}, "d must lie", ConfigError),
+    ({"granule": {"tau_exc": "-1 ms"}}, r"granule.tau_exc must lie in \(0, inf\) ms", ConfigError),
+    ({"plasticity": {"ltd_ltp_ratio": float("nan")}}, "plasticity.ltd_ltp_ratio must be finite", ConfigError),
+    ({"r": "many"}, "r must be an integer", ConfigTypeError),
+    ({"scheme": "hopfield"}, "scheme must be one of 'kanerva', 'granule'", ConfigError),
 ])
-def test_bad_config_values_name_the_key(mapping, match):
-    with pytest.raises(ValueError, match=match):
+def test_bad_config_values_name_the_key(mapping, match, kind):
+    with pytest.raises(kind, match=match) as info:
         apply_mapping(CerebellumConfig(), mapping)
+    assert isinstance(info.value, EngramlabError)
 
 
 def test_bad_config_file(tmp_path):
     bad = tmp_path / "bad.toml"
     bad.write_text("r = = 3")
-    with pytest.raises(ValueError, match="not valid TOML"):
-        build_configs(str(bad), None, None, quick=False)
-    with pytest.raises(ValueError, match="does not exist"):
-        build_configs(str(tmp_path / "missing.toml"), None, None, quick=False)
+    with pytest.raises(ConfigError, match=r"bad\.toml.*not valid TOML"):
+        api.plan("sdm", config=bad)
+    with pytest.raises(ConfigError, match=r"missing\.toml.*does not exist"):
+        api.plan("sdm", config=tmp_path / "missing.toml")
+
+
+def test_protocol_table_for_a_command_without_one_is_an_error(tmp_path):
+    cfg = tmp_path / "nav.toml"
+    cfg.write_text("[protocol]\nsteps = 10\n")
+    with pytest.raises(ConfigError, match=r"no \[protocol\] table"):
+        api.plan("navigation", config=cfg)
+    assert api.plan("navigation", steps=10).circuit.steps == 10
+
+
+def test_series_and_repeats():
+    p = api.plan("eyeblink", isi=["150 ms", "250 ms"])
+    assert [float(x.isi) for x in p.protocols] == pytest.approx([0.15, 0.25])
+    assert p.labels == ("isi_150ms", "isi_250ms")
+    p = api.plan("sdm", seed=3, repeats=3)
+    assert [x.seed for x in p.protocols] == [3, 4, 5] and p.circuit.seed == 3
+    with pytest.raises(ConfigError, match="repeats"):
+        api.plan("navigation", repeats=2)
+    # every part of a series is validated before anything runs: 400 ms does not fit a 0.6 s trial
+    with pytest.raises(ConfigError, match="trial_period"):
+        api.plan("eyeblink", quick=True, isi=["150 ms", "400 ms"])
 
 
 def test_seed_goes_to_protocols_that_have_one():
@@ -55,3 +107,14 @@ def test_seed_goes_to_protocols_that_have_one():
     assert circuit == {"seed": 3} and proto == {"trials": 5}  # the eyeblink schedule has no seed
     circuit, proto = split_protocol({"seed": 3}, SDMMemoryConfig)
     assert circuit == {"seed": 3} and proto == {"seed": 3}
+
+
+def test_out_is_checked_before_running(tmp_path):
+    file = tmp_path / "a_file"
+    file.write_text("x")
+    with pytest.raises(ConfigError, match="is a file"):
+        api.check_out(file)
+    with pytest.raises(ConfigError, match="out is empty"):
+        api.check_out("")
+    with pytest.raises(ConfigError, match="inside the file"):
+        api.check_out(file / "sub")

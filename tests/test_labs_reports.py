@@ -1,6 +1,7 @@
 """Labs, report pages (headless Chromium), parameter listing and spike exports."""
 
 import json
+import math
 import shutil
 from pathlib import Path
 
@@ -15,14 +16,79 @@ from engramlab.results import write_summary
 LABS = [1, 2, 3, 4, 5, 6, 7]
 
 
+def _exact_intersection(n, d, dv):
+    """|ball(p, d) ∩ ball(q, d)| for Hamming distance dv, counted directly (an independent formula).
+
+    A point x differs from p in ``a`` of the dv positions where p and q differ (there it agrees
+    with q) and in ``b`` of the other n − dv positions: its distances are a + b and dv − a + b.
+    """
+    return sum(math.comb(dv, a) * math.comb(n - dv, b) for a in range(dv + 1) for b in range(n - dv + 1)
+               if a + b <= d and dv - a + b <= d)
+
+
+def _lab1(s):
+    n, d = s["n"], s["d"]
+    dv = np.arange(d)
+    cos = 1 - 2 * dv / n
+    logw = np.log([float(_exact_intersection(n, d, int(x))) for x in dv])
+    slope = np.polyfit(cos, logw, 1)[0]
+    assert s["beta_ols"] == pytest.approx(slope, rel=1e-9)
+    # SNR-optimal radius: the smallest d with p(d) >= (2 m r)^(-1/3); m = 1024, r = 2^64 -> 2^-25
+    need = 2**64 // 2**25
+    d_snr = next(k for k in range(n + 1) if sum(math.comb(n, i) for i in range(k + 1)) >= need)
+    assert s["d_snr"] == d_snr
+
+
+def _lab2(s):
+    assert s["activation_agreement"] == 1.0  # granule cells are exactly the NumPy Kanerva ball
+    assert s["bit_accuracy_noise_le_5"] >= 0.99 and s["numpy_agreement"] >= 0.98
+    assert s["overlap_max_z"] < 3.5
+
+
+def _lab3(s):
+    blocks = s["cr_percent_by_block"]
+    assert blocks[0] <= 40 and blocks[-1] >= 80  # CRs are acquired
+    assert s["extinction_cr_percent_by_block"][-1] <= 20  # and extinguished
+    assert abs(s["pause_min_ms"] - s["us_onset_ms"]) <= 0.15 * s["us_onset_ms"]  # timed at the US
+    assert s["cr_onset_ms"] >= 100
+
+
+def _lab4(s):
+    assert s["path_integration_error"] < 1e-9
+    assert min(s["gridness"]) > 0.8
+    for got, want in zip(s["spacing_m"], s["spacing_target_m"], strict=True):
+        assert abs(got - want) < 0.05 * want
+    assert s["place_cells_single_field_fraction"] >= 0.6
+
+
+def _lab5(s):
+    assert 0.1 <= s["classic_capacity"] <= 0.2  # 0.138 N in the large-N limit
+    assert s["modern_mean_overlap"] >= 0.99
+
+
+def _lab6(s):
+    assert s["accuracy"] >= s["node_agent_accuracy"] - 0.05
+    assert s["accuracy"] >= s["edge_agent_accuracy"] + 0.2
+    assert s["attention_agreement"] >= 0.9 and s["zero_shot_accuracy"] >= 0.9
+
+
+def _lab7(s):
+    assert s["readout_agreement"] >= 0.95
+    assert s["median_spike_error"] < 0.15
+
+
+CHECKS = {1: _lab1, 2: _lab2, 3: _lab3, 4: _lab4, 5: _lab5, 6: _lab6, 7: _lab7}
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("number", LABS)
-def test_every_lab_runs_quick(number, tmp_path):
+def test_every_lab_runs_quick_and_reaches_its_numbers(number, tmp_path):
     out = tmp_path / f"lab{number}"
     assert main(["lab", "run", str(number), "--quick", "--out", str(out)]) == 0
     summary = json.loads((out / "summary.json").read_text())
     assert summary["metadata"]["versions"]["engramlab"]
     assert list(out.glob("*.png")) and (out / "report.html").stat().st_size > 5000
+    CHECKS[number](summary)
 
 
 def test_lab_list(capsys):

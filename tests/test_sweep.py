@@ -21,8 +21,45 @@ def test_plan_and_parse():
     assert plan_sweep("sdm", params, 2, True)[0].key == points[0].key  # stable ids
     with pytest.raises(ValueError, match="NAME=V1"):
         parse_params(["r"])
-    with pytest.raises(ValueError, match="unknown protocol"):
+    with pytest.raises(ValueError, match="protocol 'dance' is unknown"):
         plan_sweep("dance", {}, 1, True)
+
+
+def test_bad_points_fail_before_any_point_runs(tmp_path, capsys):
+    from engramlab.cli import main
+
+    out = tmp_path / "sweep"
+    assert main(["sweep", "pattern-completion", "--param", "bogus=1,2", "--out", str(out), "-q"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "bogus is not a parameter" in err
+    assert not (out / "points").exists()
+    assert main(["sweep", "pattern-completion", "--param", "n=30,40", "--set", "n=50", "--out", str(out), "-q"]) == 2
+    assert "also fixed by --set" in capsys.readouterr().err
+    assert main(["sweep", "pattern-completion", "--param", "seed=1,2", "--out", str(out), "-q"]) == 2
+    assert "--seeds" in capsys.readouterr().err
+
+
+def test_a_failing_point_reports_its_real_exception(tmp_path):
+    from engramlab import registry
+    from engramlab.registry import ProtocolSpec
+    from engramlab.sweep import SweepPointError, run_point
+
+    def broken(config, report=None):
+        raise ZeroDivisionError("the model divided by zero")
+
+    registry.register(ProtocolSpec(name="broken", help="", title="", intro="",
+                                   circuit="engramlab.protocols.pattern_completion:PatternCompletionConfig",
+                                   run=broken, summarise=dict), replace=True)
+    try:
+        point = plan_sweep("broken", {"n": ["30"]}, 1, False)[0]
+        with pytest.raises(ZeroDivisionError, match="the model divided") as info:  # a bug keeps its type
+            run_point(point, str(tmp_path))
+        assert "sweep point n=30 seed 0" in " ".join(info.value.__notes__)
+        bad = plan_sweep("broken", {"n": ["3"]}, 1, False)[0]  # n >= 10: a user error, one line
+        with pytest.raises(SweepPointError, match=r"n=3 seed 0 failed: ConfigError: n must lie in \[10, 5000\]"):
+            run_point(bad, str(tmp_path))
+    finally:
+        registry.unregister("broken")
 
 
 def _points_done(out):

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import argparse
-import dataclasses
-import inspect
 import re
 import runpy
 import sys
 from pathlib import Path
-from typing import Any
 
-__all__ = ["export_cmd", "lab_list", "lab_run", "labs_dir", "params_cmd", "params_rows", "report_cmd"]
+from engramlab.errors import ConfigError, EngramlabError
+
+__all__ = ["export_cmd", "lab_list", "lab_run", "labs_dir", "params_cmd", "report_cmd"]
 
 
 def labs_dir() -> Path:
@@ -20,8 +19,8 @@ def labs_dir() -> Path:
 
     here = Path(engramlab.__file__).resolve().parent.parent / "labs"
     if not here.is_dir():
-        raise ValueError(f"labs folder not found at {here}: labs run from a source checkout "
-                         "(git clone + make demo / pip install -e .)")
+        raise EngramlabError(f"labs folder not found at {here}: labs run from a source checkout "
+                             "(git clone + make demo / pip install -e .)")
     return here
 
 
@@ -41,9 +40,13 @@ def _labs() -> dict[int, tuple[Path, str]]:
 
 
 def lab_list(args: argparse.Namespace) -> int:
-    """Print the available labs."""
+    """Print the available labs, and the protocol each is built on (from the registry)."""
+    from engramlab import registry
+
+    on = {registry.get(name).lab: name for name in registry.names() if registry.get(name).lab is not None}
     for number, (path, title) in _labs().items():
-        print(f"{number:>2}  {title}   ({path.name})")
+        uses = f", protocol {on[number]}" if number in on else ""
+        print(f"{number:>2}  {title}   ({path.name}{uses})")
     print("\nRun one with: engramlab lab run N [--quick] [--out DIR]")
     return 0
 
@@ -52,7 +55,7 @@ def lab_run(args: argparse.Namespace) -> int:
     """Run lab N as a script (each lab writes figures, summary.json and report.html)."""
     labs = _labs()
     if args.number not in labs:
-        raise ValueError(f"no lab {args.number}; available: {', '.join(map(str, labs))}")
+        raise ConfigError("lab", f"{args.number} does not exist; available: {', '.join(map(str, labs))}")
     path, title = labs[args.number]
     argv = [str(path)] + (["--quick"] if args.quick else []) + (["--out", args.out] if args.out else [])
     old_argv, old_path = sys.argv, list(sys.path)
@@ -67,72 +70,39 @@ def lab_run(args: argparse.Namespace) -> int:
 
 
 def report_cmd(args: argparse.Namespace) -> int:
-    """Rebuild report.html of a results folder."""
-    from engramlab.report import build_report
+    """Rebuild a results folder's report.
 
-    page = build_report(args.folder)
+    A folder holding a protocol's Result is redrawn from its data by the protocol's registry
+    entry (summary, figures and page); any other engramlab folder (a lab, a sweep, a theory
+    run) has its page rebuilt from the files it holds.
+    """
+    import json
+
+    from engramlab.report import build_report
+    from engramlab.results import Result
+
+    folder = Path(args.folder)
+    meta = folder / "result.json"
+    protocol = None
+    if meta.is_file():
+        try:
+            protocol = json.loads(meta.read_text()).get("protocol")
+        except json.JSONDecodeError:
+            raise ConfigError(str(meta), "is not valid JSON") from None
+    if protocol is not None:
+        result = Result.load(folder)
+        page = result.report(folder)
+    else:
+        page = build_report(folder)
     print(f"report: {page}")
     return 0
 
 
-def _attribute_docs(cls: type) -> dict[str, str]:
-    """Descriptions of the ``Attributes`` section of a numpydoc class docstring."""
-    doc = inspect.getdoc(cls) or ""
-    out: dict[str, str] = {}
-    lines = doc.splitlines()
-    current = None
-    for line in lines:
-        m = re.match(r"^(\w+)(?:, (\w+))? : ", line)
-        if m:
-            current = [m.group(1)] + ([m.group(2)] if m.group(2) else [])
-            for name in current:
-                out[name] = ""
-        elif current and line.startswith("    "):
-            for name in current:
-                out[name] = (out[name] + " " + line.strip()).strip()
-        elif not line.strip():
-            continue
-        else:
-            current = None
-    return out
-
-
-def params_rows(obj: Any, prefix: str = "") -> list[tuple[str, str, str]]:
-    """(key, default with unit, meaning and source) for every field of a parameter dataclass."""
-    rows: list[tuple[str, str, str]] = []
-    fallback = _attribute_docs(type(obj))
-    for f in dataclasses.fields(obj):
-        value = getattr(obj, f.name)
-        key = f"{prefix}{f.name}"
-        if dataclasses.is_dataclass(value) and not isinstance(value, type):
-            rows += params_rows(value, f"{key}.")
-            continue
-        doc = str(f.metadata.get("doc", "")) or fallback.get(f.name, "")
-        rows.append((key, str(value), doc))
-    return rows
-
-
 def params_cmd(args: argparse.Namespace) -> int:
-    """Print every parameter of a protocol's circuit and schedule."""
-    if args.protocol == "sdm":
-        from engramlab.circuits.cerebellum import CerebellumConfig
-        from engramlab.protocols.sdm_memory import SDMMemoryConfig
-        circuit, protocol = CerebellumConfig(), SDMMemoryConfig()
-    elif args.protocol == "eyeblink":
-        from engramlab.circuits.microzone import MicrozoneConfig
-        from engramlab.protocols.eyeblink import EyeblinkConfig
-        circuit, protocol = MicrozoneConfig(), EyeblinkConfig()
-    elif args.protocol == "associative":
-        from engramlab.protocols.associative import AssociativeConfig, associative_circuit
-        circuit, protocol = associative_circuit(), AssociativeConfig()
-    else:  # argparse restricts the choices
-        raise ValueError(f"unknown protocol {args.protocol!r}")
-    rows = params_rows(circuit) + params_rows(protocol, "protocol.")
-    width = max(len(k) for k, _, _ in rows)
-    vwidth = min(24, max(len(v) for _, v, _ in rows))
-    print(f"Parameters of `engramlab run {args.protocol}` (set with --config FILE.toml or --set KEY=VALUE)")
-    for key, value, doc in rows:
-        print(f"  {key:<{width}}  {value:<{vwidth}}  {doc}")
+    """Print every parameter of a protocol's circuit and schedule (from the registry)."""
+    from engramlab import api
+
+    print(api.params(args.protocol))
     return 0
 
 
@@ -144,7 +114,7 @@ def export_cmd(args: argparse.Namespace) -> int:
     folder = Path(args.folder)
     source = folder / "result.npz" if folder.is_dir() else folder
     if not source.exists():
-        raise ValueError(f"no result.npz in {str(folder)!r}")
+        raise ConfigError(str(folder), "has no result.npz: not a results folder of one run")
     result = Result.load(source)
     out = Path(args.out) if args.out else source.parent
     if args.format == "csv":

@@ -46,18 +46,31 @@ def _isnum(v: Any) -> bool:
 
 
 def sweep_cmd(args: argparse.Namespace) -> int:
-    """Plan, run (resuming) and summarise a sweep."""
+    """Plan, validate, run (resuming) and summarise a sweep."""
+    from engramlab import registry
+    from engramlab.errors import ConfigError
     from engramlab.results import run_metadata, save_figure
-    from engramlab.sweep import METRICS, parse_params, plan_sweep, run_sweep, sweep_table
+    from engramlab.sweep import parse_params, plan_sweep, run_sweep, sweep_table, validate_points
 
+    spec = registry.get(args.protocol)
     params = parse_params(args.param or [])
     points = plan_sweep(args.protocol, params, args.seeds, args.quick, tuple(args.set or ()))
+    validate_points(points)
+    headline = list(spec.headline)
+    if args.metric is not None:
+        if args.metric not in headline:
+            headline.insert(0, args.metric)
+        else:
+            headline.remove(args.metric)
+            headline.insert(0, args.metric)
     scheduler = "local" if args.dask == "local" else args.scheduler
     out = Path(args.out)
     run_sweep(points, out, workers=args.workers, scheduler=scheduler,
               log=(lambda s: None) if args.quiet else print)
-    rows = sweep_table(points, out)
-    metrics = [m for m in METRICS[args.protocol] if any(r.get(m) is not None for r in rows)]
+    rows = sweep_table(points, out, headline)
+    if args.metric is not None and rows and all(r.get(args.metric) is None for r in rows):
+        raise ConfigError("--metric", f"{args.metric!r} is not a number in {args.protocol}'s summary.json")
+    metrics = [m for m in headline if any(r.get(m) is not None for r in rows)]
     figures = []
     if params and metrics and rows:
         first = next(iter(params))
@@ -68,7 +81,7 @@ def sweep_cmd(args: argparse.Namespace) -> int:
     lines = [",".join(header)] + [",".join(str(r.get(h, "")) for h in header) for r in rows]
     (out / "sweep.csv").write_text("\n".join(lines) + "\n")
     summary = {"protocol": args.protocol, "points": len(points), "finished": len(rows),
-               "params": params, "seeds": args.seeds, "rows": rows,
+               "params": params, "seeds": args.seeds, "metrics": metrics, "rows": rows,
                "metadata": run_metadata(None, command="sweep", scheduler=scheduler or "process-pool")}
     table = {f"{r['point']} seed {r['seed']} " + " ".join(f"{k}={r[k]}" for k in params): ", ".join(
         f"{m}={r.get(m)}" for m in metrics) for r in rows}

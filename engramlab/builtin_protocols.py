@@ -1,0 +1,237 @@
+"""The protocols engramlab ships: one :func:`~engramlab.registry.register` entry each.
+
+Entries name their code by ``"module:attribute"`` strings, imported when a protocol runs, so
+importing this module costs nothing. The small adapters below turn an analysis function
+(``f(analysis)``) into what the registry calls (``f(result)``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from engramlab.registry import CliOption, FigureSpec, ProtocolSpec, Ref, register, resolve
+
+__all__: list[str] = []
+
+
+def on_analysis(ref: Ref) -> Callable[[Any], Any]:
+    """``f(analysis)`` → ``g(result) = f(result.analysis)``."""
+    def call(result: Any) -> Any:
+        return resolve(ref)(result.analysis)
+    return call
+
+
+def on_result_and_analysis(ref: Ref) -> Callable[[Any], Any]:
+    """``f(result, analysis)`` → ``g(result)``."""
+    def call(result: Any) -> Any:
+        return resolve(ref)(result, result.analysis)
+    return call
+
+
+def on_every_run(ref: Ref) -> Callable[[Any], Any]:
+    """``f([analysis of each run])`` → ``g(result)`` (a series passes every part)."""
+    def call(result: Any) -> Any:
+        return resolve(ref)([run.analysis for run in result.runs()])
+    return call
+
+
+def isi_values(text: str) -> str | list[str]:
+    """``--isi 250`` → ``"250 ms"``; ``--isi 150,250ms,0.4s`` → a list (one run per ISI)."""
+    values = [p.strip() for p in text.split(",") if p.strip()]
+    values = [v if any(c.isalpha() for c in v) else f"{v} ms" for v in values]
+    return values[0] if len(values) == 1 else values
+
+
+_CB = "engramlab.analysis.figures.cerebellum"
+_CD = "engramlab.analysis.figures.conditioning"
+_HC = "engramlab.analysis.figures.hippocampus"
+
+register(ProtocolSpec(
+    name="sdm",
+    help="cerebellar SDM: write patterns, read noisy queries, hold spikes against the SDM equations",
+    title="Cerebellar SDM: n = {n}, r = {r}, m = {m}",
+    intro="A spiking cerebellar microcircuit (mossy fibres → granule cells → Purkinje cells, climbing-fibre "
+          "writes) stores patterns and is held against Kanerva's SDM and softmax attention, number by number.",
+    circuit="engramlab.circuits.cerebellum:CerebellumConfig",
+    schedule="engramlab.protocols.sdm_memory:SDMMemoryConfig",
+    prepare="engramlab.protocols.sdm_memory:prepare",
+    run="engramlab.protocols.sdm_memory:run_sdm_memory",
+    run_series="engramlab.protocols.sdm_memory:run_sdm_memory_series",
+    analyse="engramlab.analysis.cerebellar_sdm:analyse_sdm",
+    summarise=on_analysis("engramlab.analysis.cerebellar_sdm:sdm_summary"),
+    aggregate="engramlab.analysis.cerebellar_sdm:repeat_summary",
+    table="engramlab.analysis.cerebellar_sdm:sdm_table",
+    figures=(
+        FigureSpec("1_active_granule_cells", "Granule cells active per presentation against the binomial "
+                   "distribution with mean r·p(d) (Kanerva) or r·2^-k (Jaeckel).",
+                   on_analysis(f"{_CB}:active_count_figure")),
+        FigureSpec("2_overlap_vs_distance", "Left: granule cells active for both a query and the pattern it "
+                   "came from, against their Hamming distance, with the exact expected intersection. Right: "
+                   "(measured − expected)/binomial SE where the expected count is at least 5.",
+                   on_analysis(f"{_CB}:overlap_figure")),
+        FigureSpec("3_weights_vs_counters", "Learned PF→Purkinje weight changes against the counters of the "
+                   "NumPy SDM fed the same activation sets (the LTD:LTP ratio is in the figure title; at 2:1 "
+                   "they are −a₊ × counter).", on_analysis(f"{_CB}:weights_figure")),
+        FigureSpec("4_readout", "Left: fraction of correct bits against query noise for the spiking circuit, "
+                   "the NumPy SDM on the same hard locations and the pattern-view read. Right: each Purkinje "
+                   "cell's simple spikes gained or lost in a read against the NumPy read sum (bit = sum > 0).",
+                   on_analysis(f"{_CB}:readout_figure")),
+        FigureSpec("5_spikes_vs_softmax", "Normalised overlaps from spikes against softmax(β cos) with β fitted "
+                   "to the spikes and the exact theory, linear and log scale.",
+                   on_analysis(f"{_CB}:attention_figure")),
+        FigureSpec("raster", "Spike rasters of mossy fibres, granule cells (active ones), climbing fibres, "
+                   "Purkinje and DCN cells over the first slots: presentations are schedules in one run.",
+                   f"{_CB}:raster_figure"),
+    ),
+    quick={"r": 2000, "design_patterns": 10, "target": "numpy", "protocol": {"patterns": 10}},
+    headline=("bit_accuracy_noise_le_5", "numpy_agreement", "softmax_weight_error"),
+    repeat_key="protocol.seed",
+    lab=2,
+    summary_keys=("n", "r", "m", "patterns", "bit_accuracy_by_noise", "bit_accuracy_noise_le_5", "numpy_agreement",
+                  "activation_agreement", "overlap_max_z", "beta_fit", "beta_theory", "softmax_weight_error",
+                  "active_mean", "active_expected", "purkinje_baseline_hz", "dcn_baseline_hz"),
+    aliases=("sdm_memory",),
+))
+
+register(ProtocolSpec(
+    name="eyeblink",
+    help="delay eyeblink conditioning: acquisition, probes, extinction, reacquisition, adaptive timing",
+    title="Eyeblink conditioning, ISI {isi_ms:.0f} ms",
+    intro="Delay eyeblink conditioning of a spiking cerebellar microzone: a 40 Hz tone on mossy fibres (CS) and "
+          "a 500 Hz, 30 ms US to the olive, co-terminating; every trial runs inside one network run.",
+    circuit="engramlab.circuits.microzone:MicrozoneConfig",
+    schedule="engramlab.protocols.eyeblink:EyeblinkConfig",
+    prepare="engramlab.protocols.eyeblink:prepare",
+    run="engramlab.protocols.eyeblink:run_eyeblink",
+    analyse="engramlab.analysis.eyeblink:analyse_eyeblink",
+    summarise=on_analysis("engramlab.analysis.eyeblink:eyeblink_summary"),
+    aggregate="engramlab.analysis.eyeblink:adaptive_timing",
+    table="engramlab.analysis.eyeblink:eyeblink_table",
+    figures=(
+        FigureSpec("raster_psth", "Purkinje rasters (one row per trial, green: CS-alone probes) and the Purkinje "
+                   "and DCN peri-stimulus rates in the first and last block of acquisition. Grey: CS; dashed: "
+                   "US onset; dotted: the CR threshold.", on_result_and_analysis(f"{_CD}:psth_figure")),
+        FigureSpec("learning_curve", "Left: % conditioned responses per block (acquisition, extinction, "
+                   "reacquisition). Right: depth of the Purkinje pause, trial by trial.",
+                   on_analysis(f"{_CD}:learning_curve_figure")),
+        FigureSpec("pause_timing", "Learned Purkinje pauses (last block) for each ISI and the time of their "
+                   "minimum against the US onset: adaptive timing.", on_every_run(f"{_CD}:pause_timing_figure"),
+                   scope="both"),
+    ),
+    quick={"target": "numpy", "plasticity": {"a_plus": "0.9 pA"},
+           "protocol": {"trials": 20, "trial_period": "0.6 s", "cs_onset": "100 ms", "probe_every": 5}},
+    headline=("last_block_cr_percent", "pause_min_ms"),
+    series_key="protocol.isi",
+    options=(
+        CliOption("--isi", "protocol.isi", "CS→US interval(s), e.g. 250ms or 150,250,400 (ms); several values run "
+                  "each and add the adaptive-timing figure", parse=isi_values),
+        CliOption("--trials", "protocol.trials", "acquisition trials (default 100)", parse=int),
+        CliOption("--extinction", "protocol.extinction_trials", "CS-alone extinction trials after acquisition",
+                  parse=int),
+        CliOption("--reacquisition", "protocol.reacquisition_trials", "paired trials after extinction (savings)",
+                  parse=int),
+    ),
+    lab=3,
+    summary_keys=("isi_ms", "trials", "cr_percent_by_block", "last_block_cr_percent", "pause_min_ms",
+                  "pause_depth_hz", "cr_onset_ms", "purkinje_baseline_hz", "dcn_baseline_hz"),
+))
+
+register(ProtocolSpec(
+    name="associative",
+    help="tone A → left, tone B → right, then reversal",
+    title="Associative left/right task with reversal",
+    intro="Tone A is taught to the left Purkinje group and tone B to the right one through their climbing "
+          "fibres; then the mapping is reversed. The choice is the side whose DCN cell fires more during the tone.",
+    circuit="engramlab.protocols.associative:associative_circuit",
+    schedule="engramlab.protocols.associative:AssociativeConfig",
+    prepare="engramlab.protocols.associative:prepare",
+    run="engramlab.protocols.associative:run_associative",
+    analyse="engramlab.analysis.associative:analyse_associative",
+    summarise=on_analysis("engramlab.analysis.associative:associative_summary"),
+    table="engramlab.analysis.associative:associative_table",
+    figures=(
+        FigureSpec("accuracy", "Left: fraction of correct choices per block before and after the reversal "
+                   "(dotted). Right: left − right DCN rate increase per trial (> 0 means 'left'), coloured by "
+                   "the taught side.", on_analysis(f"{_CD}:associative_accuracy_figure")),
+        FigureSpec("weights", "Mean PF→Purkinje weight of the granule cells driven only by tone A (or B) onto "
+                   "the left and right groups, trial by trial: the reversal overwrites the old memory.",
+                   on_analysis(f"{_CD}:associative_weights_figure")),
+    ),
+    quick={"target": "numpy", "r": 800, "plasticity": {"a_plus": "0.6 pA"},
+           "protocol": {"trials": 20, "reversal_trials": 20, "trial_period": "0.6 s", "cs_onset": "100 ms"}},
+    headline=("last_block_accuracy", "last_block_reversal_accuracy"),
+    summary_keys=("accuracy_by_block", "reversal_accuracy_by_block", "last_block_accuracy",
+                  "last_block_reversal_accuracy"),
+))
+
+register(ProtocolSpec(
+    name="navigation",
+    help="random walks on a graph world: memory neurons predict the next observation (TEM-t in spikes)",
+    title="Navigation on {graph}: memory neurons compute attention",
+    intro="Grid cells path-integrate the walk; one memory neuron is allocated per step (key: the grid code, "
+          "value: the LEC code of the observation); divisive inhibition makes the memory population fire "
+          "softmax(β k·q); prediction neurons read the next observation.",
+    circuit="engramlab.protocols.navigation:NavigationConfig",
+    run="engramlab.protocols.navigation:run_navigation",
+    analyse="engramlab.analysis.navigation:analyse_navigation",
+    summarise=on_analysis("engramlab.analysis.navigation:navigation_summary"),
+    table="engramlab.analysis.navigation:navigation_table",
+    figures=(
+        FigureSpec("accuracy_vs_visits", "Accuracy of the next-observation prediction against the fraction of "
+                   "nodes visited and of edges taken, with the node-agent and edge-agent baselines.",
+                   on_analysis(f"{_HC}:navigation_figure")),
+        FigureSpec("softmax_in_spikes", "Memory-neuron spike-count fractions against softmax(β k·q) from NumPy "
+                   "causal attention on the same keys and values.", on_analysis(f"{_HC}:softmax_spikes_figure")),
+    ),
+    quick={"steps": 300, "environments": 1, "graph": "grid8x8"},
+    headline=("accuracy", "node_agent_accuracy", "zero_shot_accuracy"),
+    lab=6,
+    summary_keys=("graph", "steps", "accuracy", "node_agent_accuracy", "edge_agent_accuracy", "zero_shot_accuracy",
+                  "attention_agreement", "softmax_weight_error"),
+))
+
+register(ProtocolSpec(
+    name="foraging",
+    help="rat-like foraging: grid cells, place cells, gridness",
+    title="Foraging: grid and place cells",
+    intro="Spiking grid cells driven by a path-integrated rat-like trajectory, and place cells built from them.",
+    circuit="engramlab.protocols.foraging:ForagingConfig",
+    run="engramlab.protocols.foraging:run_foraging",
+    analyse="engramlab.analysis.foraging:analyse_foraging",
+    summarise=on_analysis("engramlab.analysis.foraging:foraging_summary"),
+    table="engramlab.analysis.foraging:foraging_table",
+    figures=(
+        FigureSpec("grid_cells", "Best cell of each module: rate map and autocorrelogram with gridness "
+                   "(Sargolini min–max form) and spacing.", on_analysis(f"{_HC}:grid_maps_figure")),
+        FigureSpec("place_cells", "Place-cell rate maps with their number of fields and Skaggs information.",
+                   on_analysis(f"{_HC}:place_maps_figure")),
+    ),
+    quick={"duration": "200 s"},
+    headline=("gridness_mean", "place_cells_single_field_fraction"),
+    lab=4,
+    summary_keys=("gridness", "gridness_mean", "spacing_m", "spacing_target_m", "spacing_ratios",
+                  "place_cells_single_field_fraction"),
+))
+
+register(ProtocolSpec(
+    name="pattern-completion",
+    help="spiking Hopfield network: overlap vs load",
+    title="Spiking pattern completion, N = {n}",
+    intro="A classic Hopfield network in spikes: cued patterns are completed up to a load near 0.14 N and "
+          "collapse beyond.",
+    circuit="engramlab.protocols.pattern_completion:PatternCompletionConfig",
+    run="engramlab.protocols.pattern_completion:run_pattern_completion",
+    summarise="engramlab.analysis.completion:completion_summary",
+    table="engramlab.analysis.completion:completion_table",
+    figures=(
+        FigureSpec("capacity", "Mean final overlap of cued patterns against the load, spiking network vs the "
+                   "NumPy asynchronous classic network on the same patterns.",
+                   "engramlab.analysis.completion:completion_figure"),
+    ),
+    quick={"n": 120, "trials": 1, "cues": 8},
+    headline=("spiking_capacity",),
+    lab=5,
+    summary_keys=("n", "loads", "mean_overlap_by_load", "classic_mean_overlap_by_load", "spiking_capacity"),
+    aliases=("pattern_completion",),
+))

@@ -1,0 +1,38 @@
+"""``engramlab run PROTOCOL``: the front door's :func:`engramlab.api.run`, with a printed table."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from engramlab import api, registry
+from engramlab.commands._common import print_table
+from engramlab.config import flatten_keys, parse_set
+
+__all__ = ["run_cmd"]
+
+
+def settings_from(args: argparse.Namespace) -> dict[str, Any]:
+    """The ``--set`` values and the protocol's own options, as dotted keys (options win)."""
+    flat = flatten_keys(parse_set(args.set))
+    spec = registry.get(args.protocol)
+    for opt in spec.options:
+        value = getattr(args, f"opt_{opt.key}", None)
+        if value is not None:
+            flat[opt.key] = value
+    return flat
+
+
+def run_cmd(args: argparse.Namespace) -> int:
+    """Run one protocol, save its results folder and print its key numbers."""
+    if not args.quiet:
+        print(f"engramlab run {args.protocol}" + (" --quick" if args.quick else "") + f": results in {args.out}/")
+    result = api.run(args.protocol, settings_from(args), quick=args.quick, seed=args.seed, out=args.out,
+                     device=args.device, threads=args.threads, config=args.config,
+                     repeats=getattr(args, "repeats", 1), progress=not args.quiet)
+    if not args.quiet:
+        out = Path(args.out)
+        print_table(result.title, result.table())
+        print(f"summary: {out / 'summary.json'}\nreport: {out / 'report.html'}  (open it in a browser; works offline)")
+    return 0
