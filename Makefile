@@ -36,7 +36,7 @@ test: $(VENV)/.installed-test
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check engramlab tests labs benchmarks
-	$(BIN)/mypy engramlab/analysis
+	$(BIN)/mypy engramlab
 
 clean:
 	rm -rf $(VENV) results .pytest_cache .mypy_cache .ruff_cache

@@ -44,6 +44,7 @@ def _schedule(cfg: dict) -> tuple[np.ndarray, np.ndarray]:
 def bench_brian2(cfg: dict) -> dict:
     from engramlab.circuits.cerebellum import CerebellarSDM, CerebellumConfig, mossy_granule_pairs
     from engramlab.models.mossy import n_lines
+    from engramlab.protocols.sdm_memory import design_circuit
 
     if cfg.get("profile"):
         from engramlab.circuits import _device
@@ -52,6 +53,7 @@ def bench_brian2(cfg: dict) -> dict:
     circuit = CerebellumConfig(n=cfg["n"], r=cfg["r"], m=cfg["m"], d=cfg.get("d"), design_patterns=cfg["patterns"],
                                device=cfg.get("device", "runtime"), target=cfg.get("target", "cython"),
                                threads=cfg.get("threads", 0), seed=cfg.get("seed", 0))
+    circuit = design_circuit(circuit)
     net = CerebellarSDM(circuit)
     addresses, values = _schedule(cfg)
     net.rest(1)
@@ -96,10 +98,12 @@ def bench_nest(cfg: dict) -> dict:
     from engramlab.circuits.cerebellum import CerebellumConfig, draw_hard_locations, mossy_granule_pairs
     from engramlab.models.granule import GranuleParams, volley_weight
     from engramlab.models.mossy import active_lines, n_lines
+    from engramlab.protocols.sdm_memory import design_circuit
 
     t0 = time.perf_counter()
     circuit = CerebellumConfig(n=cfg["n"], r=cfg["r"], m=cfg["m"], d=cfg.get("d"), design_patterns=cfg["patterns"],
                                seed=cfg.get("seed", 0), target="numpy")
+    circuit = design_circuit(circuit)
     # the same hard locations and wiring as engramlab (drawn by the same code, not simulated)
     pre, post = mossy_granule_pairs(circuit, *draw_hard_locations(circuit))
     g, p = circuit.granule, circuit.purkinje
@@ -175,10 +179,12 @@ def bench_plain(cfg: dict) -> dict:
     from engramlab.circuits.cerebellum import CerebellumConfig, draw_hard_locations, mossy_granule_pairs
     from engramlab.models.granule import volley_weight
     from engramlab.models.mossy import active_lines, n_lines
+    from engramlab.protocols.sdm_memory import design_circuit
 
     t0 = time.perf_counter()
     circuit = CerebellumConfig(n=cfg["n"], r=cfg["r"], m=cfg["m"], d=cfg.get("d"), design_patterns=cfg["patterns"],
                                seed=cfg.get("seed", 0), target="numpy")
+    circuit = design_circuit(circuit)
     # the same hard locations and wiring as engramlab (drawn by the same code, not simulated)
     pre, post = mossy_granule_pairs(circuit, *draw_hard_locations(circuit))
     build_dir = tempfile.mkdtemp(prefix="plain_")
