@@ -179,6 +179,11 @@ def plan(name: str, settings: Mapping[str, Any] | None = None, /, *, quick: bool
                 circ = apply_mapping(circuit, {key: value})
         if prepare is not None:
             circ, proto = prepare(circ, proto, quick)
+        if spec.memory is not None:
+            from engramlab.resources import check_memory
+
+            needed, key_name = registry.resolve(spec.memory)(circ, proto)
+            check_memory(needed, key_name, f"the {spec.name} network")
         if prepared_circuit is not None and circ != prepared_circuit:
             raise ConfigError(key, "a series must run on one circuit: vary a protocol setting")
         prepared_circuit = circ
@@ -190,18 +195,23 @@ def plan(name: str, settings: Mapping[str, Any] | None = None, /, *, quick: bool
 
 
 def check_out(out: str | Path | None) -> Path | None:
-    """Validate an output folder before anything runs: not empty text, not a file, not inside a file."""
+    """Validate an output folder before anything runs.
+
+    Not empty text, not a file, not inside a file, and not an existing folder of other files
+    (a results folder is replaced as a whole).
+    """
+    from engramlab.folders import check_target
+
     if out is None:
         return None
     text = str(out)
     if not text.strip():
         raise ConfigError("out", "is empty; give a folder for the results, e.g. results/sdm")
     path = Path(text)
-    if path.exists() and not path.is_dir():
-        raise ConfigError("out", f"{text!r} is a file, not a folder")
     parent = next((p for p in [path, *path.parents] if p.exists()), None)
-    if parent is not None and not parent.is_dir():
+    if parent is not None and parent != path and not parent.is_dir():
         raise ConfigError("out", f"{text!r} lies inside the file {str(parent)!r}")
+    check_target(path)
     return path
 
 

@@ -5,7 +5,8 @@ figures in the output folder and prints where they are. The protocols offered by
 ``params`` and ``sweep`` come from :mod:`engramlab.registry` alone.
 
 Errors a user can cause (:class:`~engramlab.errors.EngramlabError`) print one line and exit
-with status 2; anything else is a bug and shows its traceback.
+with status 2 (an interrupted run: 130, with nothing saved); anything else is a bug and shows
+its traceback.
 """
 
 from __future__ import annotations
@@ -214,7 +215,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(args.func(args))
     except EngramlabError as exc:
         print(f"engramlab: error: {exc}", file=sys.stderr)
-        return 2
+        return 130 if type(exc).__name__ == "RunInterrupted" else 2
+    except KeyboardInterrupt:  # Ctrl+C outside a simulation (or twice): nothing half-written stays
+        print("engramlab: interrupted: nothing was saved", file=sys.stderr)
+        return 130
     except BrokenPipeError:  # e.g. `engramlab params sdm | head`
         sys.stderr.close()
         return 0

@@ -96,6 +96,9 @@ class ProtocolSpec:
         circuit (one compiled program on cpp_standalone); default: :attr:`run` for each.
     aggregate : Ref, optional
         ``aggregate([Result]) -> dict``: summary keys that compare the runs of a series.
+    memory : Ref, optional
+        ``memory(circuit, protocol) -> (bytes, key)``: the network's estimated peak memory and
+        the setting that drives it; a run that would not fit is refused before it is built.
     figures : tuple of FigureSpec
     table : Ref, optional
         ``table(summary) -> {row: value}``: the lines printed and written to summary.md.
@@ -129,6 +132,7 @@ class ProtocolSpec:
     analyse: Ref | None = None
     run_series: Ref | None = None
     aggregate: Ref | None = None
+    memory: Ref | None = None
     figures: tuple[FigureSpec, ...] = ()
     table: Ref | None = None
     quick: Mapping[str, Any] = field(default_factory=dict)

@@ -12,14 +12,18 @@ import base64
 import html
 import json
 import os
+import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from engramlab.errors import ConfigError
+from engramlab.folders import read_json
 from engramlab.results import atomic_write, atomic_write_json, to_jsonable
 
 __all__ = ["build_report", "write_manifest"]
+
+_FIGURE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
 
 _CSS = """
 body{font-family:system-ui,-apple-system,Segoe UI,Helvetica,Arial,sans-serif;max-width:1100px;
@@ -74,13 +78,24 @@ def build_report(out_dir: str | os.PathLike[str]) -> Path:
     summary_path = folder / "summary.json"
     if not summary_path.is_file():
         raise ConfigError(str(folder), "has no summary.json: not an engramlab results folder")
-    summary = json.loads(summary_path.read_text())
+    summary = read_json(summary_path)
     manifest: dict[str, Any] = {"title": folder.name, "intro": "", "figures": []}
     if (folder / "report.json").is_file():
-        manifest.update(json.loads((folder / "report.json").read_text()))
+        manifest.update(read_json(folder / "report.json"))
     if not manifest["figures"]:
         manifest["figures"] = [{"name": p.stem, "caption": ""} for p in sorted(folder.glob("*.png"))]
+    if not isinstance(manifest["figures"], list):
+        raise ConfigError(str(folder / "report.json"), "must list its figures")
+    for fig in manifest["figures"]:
+        name = fig.get("name") if isinstance(fig, dict) else None
+        # a figure is a file stem inside this folder: no paths, nothing outside it
+        if not isinstance(name, str) or not _FIGURE_NAME.fullmatch(name) or name.startswith("."):
+            raise ConfigError(str(folder / "report.json"), f"lists a figure without a plain file name: {fig!r}")
+    for key in ("title", "intro"):
+        manifest[key] = str(manifest.get(key) or "")
     metadata = summary.pop("metadata", {})
+    if not isinstance(metadata, dict):
+        metadata = {}
     summary.pop("figures", None)
     parts = [f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
              f"<title>{html.escape(manifest['title'])}</title><style>{_CSS}</style></head><body>",
@@ -109,7 +124,7 @@ def build_report(out_dir: str | os.PathLike[str]) -> Path:
     for sc in sidecars:
         try:
             content = json.loads(sc.read_text())
-        except json.JSONDecodeError:
+        except (json.JSONDecodeError, UnicodeDecodeError):
             continue
         if isinstance(content, dict) and "params" in content and "protocol" in content:
             parts.append(f"<details><summary>Parameters of <code>{html.escape(sc.name)}</code> "

@@ -13,6 +13,7 @@ import os
 import platform
 import subprocess
 import tempfile
+import zipfile
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from importlib import metadata
@@ -20,6 +21,9 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 import numpy as np
+
+from engramlab.errors import ConfigError
+from engramlab.folders import check_complete, file_mode, read_json, staged_folder, write_manifest_file
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.figure import Figure
@@ -63,6 +67,8 @@ def atomic_write(path: str | os.PathLike[str], write: Callable[[IO[bytes]], obje
             write(fh)
             fh.flush()
             os.fsync(fh.fileno())
+        # mkstemp makes 0600 files; results get the permissions the umask allows, like open()
+        os.chmod(tmp, file_mode())
         os.replace(tmp, dest)
     except BaseException:
         if os.path.exists(tmp):
@@ -297,7 +303,8 @@ class Result:
         return dict(resolve(spec.table)(self.summary))
 
     # files ----------------------------------------------------------------------------------
-    def write_arrays(self, out_dir: str | os.PathLike[str], name: str = "result") -> tuple[Path, Path]:
+    def write_arrays(self, out_dir: str | os.PathLike[str], name: str = "result",
+                     run_id: str | None = None) -> tuple[Path, Path]:
         """Write ``<name>.npz`` (the arrays) and ``<name>.json`` (protocol, parameters, metadata) atomically."""
         out = Path(out_dir)
         def write_npz(fh: IO[bytes]) -> None:
@@ -307,7 +314,7 @@ class Result:
             "protocol": self.protocol,
             "params": self.params,
             "units": self.units,
-            "metadata": self.metadata,
+            "metadata": self.metadata if run_id is None else dict(self.metadata, run_id=run_id),
             "arrays": {k: {"shape": list(v.shape), "dtype": str(v.dtype)} for k, v in self.arrays.items()},
         }
         js = atomic_write_json(out / f"{name}.json", sidecar)
@@ -316,22 +323,29 @@ class Result:
     def save(self, folder: str | os.PathLike[str]) -> Path:
         """Write the whole results folder: data, summary.json/.md, figures (PNG + SVG), report.html.
 
-        A series writes one sub-folder per part (``folder/<label>/``) and its own summary,
-        series figures and report at the top.
+        The folder is written as a unit (:func:`engramlab.folders.staged_folder`): everything goes
+        into a hidden staging folder that replaces ``folder`` only when complete, so an
+        interrupted save leaves ``folder`` as it was. A series writes one sub-folder per part
+        (``folder/<label>/``) and its own summary, series figures and report at the top.
         """
+        with staged_folder(folder) as (stage, run_id):
+            self._write_into(stage, run_id)
+        return Path(folder)
+
+    def _write_into(self, out: Path, run_id: str) -> None:
         from engramlab.report import build_report, write_manifest
 
-        out = Path(folder)
         out.mkdir(parents=True, exist_ok=True)
         spec = self.spec
         if self.parts:
             for label, part in self.parts.items():
-                part.save(out / label)
+                part._write_into(out / label, run_id)
+                write_manifest_file(out / label, run_id, "part")
             atomic_write_json(out / "result.json", {"protocol": self.protocol, "parts": list(self.parts),
-                                                    "metadata": self.metadata})
+                                                    "metadata": dict(self.metadata, run_id=run_id)})
             files = ["result.json"]
         else:
-            npz, js = self.write_arrays(out)
+            npz, js = self.write_arrays(out, run_id=run_id)
             files = [npz.name, js.name]
         written: list[tuple[str, str]] = []
         captions = {f.name: f.caption for f in spec.figures}
@@ -339,13 +353,13 @@ class Result:
             save_figure(fig, out, name)
             written.append((name, captions[name]))
         summary = dict(self.summary)
+        summary["metadata"] = dict(summary.get("metadata") or {}, run_id=run_id)
         summary["figures"] = sorted(f"{name}.{ext}" for name, _ in written for ext in ("png", "svg"))
         summary["result"] = files
         write_summary(out, summary)
         write_table(out / "summary.md", self.title, self.table())
         write_manifest(out, self.title, spec.intro, written)
         build_report(out)
-        return out
 
     def report(self, folder: str | os.PathLike[str]) -> Path:
         """Save the results folder (see :meth:`save`) and return the path of its report.html."""
@@ -353,17 +367,33 @@ class Result:
 
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> Result:
-        """Read a Result back: a results folder, or the ``.npz``/``.json`` of one run (or its stem)."""
+        """Read a Result back: a results folder, or the ``.npz``/``.json`` of one run (or its stem).
+
+        A folder must be complete (:func:`engramlab.folders.check_complete`); unreadable or
+        truncated files raise :class:`~engramlab.errors.ConfigError` naming the file.
+        """
         p = Path(path)
         if p.is_dir():
+            check_complete(p)
             p = p / "result.json"
         stem = p.with_suffix("") if p.suffix in (".npz", ".json") else p
-        meta = json.loads(stem.with_suffix(".json").read_text())
+        meta = read_json(stem.with_suffix(".json"))
+        if "protocol" not in meta:
+            raise ConfigError(str(stem.with_suffix(".json")), "is not an engramlab result (no 'protocol')")
         if "parts" in meta:
-            parts = {label: cls.load(stem.parent / label) for label in meta["parts"]}
+            parts = {str(label): cls.load(stem.parent / str(label)) for label in meta["parts"]}
             return cls(meta["protocol"], {}, {}, meta.get("metadata", {}), parts=parts)
-        with np.load(stem.with_suffix(".npz"), allow_pickle=False) as data:
-            arrays = {k: data[k] for k in data.files}
+        npz = stem.with_suffix(".npz")
+        try:
+            with np.load(npz, allow_pickle=False) as data:
+                arrays = {k: data[k] for k in data.files}
+        except FileNotFoundError:
+            raise ConfigError(str(npz), "does not exist") from None
+        except (OSError, ValueError, zipfile.BadZipFile, EOFError) as exc:
+            raise ConfigError(str(npz), f"cannot be read (truncated or not an .npz file: {exc})") from None
+        for key in ("params", "metadata"):
+            if not isinstance(meta.get(key), dict):
+                raise ConfigError(str(stem.with_suffix(".json")), f"has no {key!r} table")
         return cls(meta["protocol"], arrays, meta["params"], meta["metadata"], meta.get("units"))
 
 

@@ -24,6 +24,7 @@ import itertools
 import json
 import os
 import time
+import tomllib
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
@@ -34,8 +35,19 @@ from typing import Any
 from engramlab.errors import ConfigError, EngramlabError
 from engramlab.results import atomic_write_json
 
-__all__ = ["SweepPoint", "SweepPointError", "parse_params", "plan_sweep", "run_point", "run_sweep", "sweep_table",
-           "validate_points"]
+__all__ = [
+    "SweepPoint",
+    "SweepPointError",
+    "canonical_value",
+    "die_with_parent",
+    "parse_params",
+    "plan_sweep",
+    "run_point",
+    "run_sweep",
+    "split_values",
+    "sweep_table",
+    "validate_points",
+]
 
 @dataclass(frozen=True)
 class SweepPoint:
@@ -59,19 +71,63 @@ class SweepPoint:
         return flatten_keys(parse_set(list(self.overrides)))
 
 
+def split_values(text: str) -> list[str]:
+    """Split ``V1,V2,...`` at the commas outside brackets and quotes: ``[0.05, 0.2],[0.1]`` is two values."""
+    values: list[str] = []
+    current: list[str] = []
+    depth, quote = 0, ""
+    for ch in text:
+        if quote:
+            quote = "" if ch == quote else quote
+        elif ch in "\"'":
+            quote = ch
+        elif ch in "[{":
+            depth += 1
+        elif ch in "]}":
+            depth -= 1
+        elif ch == "," and depth == 0:
+            values.append("".join(current).strip())
+            current = []
+            continue
+        current.append(ch)
+    values.append("".join(current).strip())
+    if depth != 0 or quote:
+        raise ConfigError("--param", f"has unbalanced brackets or quotes: {text!r}")
+    return [v for v in values if v]
+
+
+def canonical_value(text: str) -> str:
+    """One spelling per value: ``[0.05, 0.2]`` and ``[0.05,0.2]`` are the same point.
+
+    The value is read as ``--set`` reads it (TOML, else plain text) and written back in a
+    canonical form that reads the same way.
+    """
+    try:
+        value = tomllib.loads(f"v = {text}")["v"]
+    except tomllib.TOMLDecodeError:
+        value = text.strip()  # plain text, as --set reads it: written back quoted
+    return json.dumps(value, separators=(", ", ": "), ensure_ascii=False)
+
+
 def parse_params(specs: Sequence[str]) -> dict[str, list[str]]:
-    """``["r=1000,2000", "d=10,12"]`` → ``{"r": ["1000", "2000"], "d": ["10", "12"]}``."""
+    """``["r=1000,2000", "loads=[0.05, 0.2],[0.1]"]`` → ``{"r": ["1000", "2000"], "loads": ["[0.05, 0.2]", "[0.1]"]}``.
+
+    Values are split at the commas outside brackets, so lists can be swept, and written in a
+    canonical form, so two spellings of one value are one point.
+    """
     out: dict[str, list[str]] = {}
     for spec in specs:
         if "=" not in spec:
             raise ConfigError("--param", f"expects NAME=V1,V2,..., got {spec!r}")
         name, values = spec.split("=", 1)
         name = name.strip()
-        vals = [v.strip() for v in values.split(",") if v.strip()]
+        vals = [canonical_value(v) for v in split_values(values)]
         if not name or not vals:
             raise ConfigError("--param", f"expects NAME=V1,V2,..., got {spec!r}")
         if name in out:
             raise ConfigError(f"--param {name}", "is given twice")
+        if len(set(vals)) != len(vals):
+            raise ConfigError(f"--param {name}", f"lists a value twice: {', '.join(vals)}")
         out[name] = vals
     return out
 
@@ -91,12 +147,39 @@ def plan_sweep(protocol: str, params: dict[str, list[str]], seeds: int, quick: b
     if both:
         raise ConfigError(f"--param {both[0]}", "is also fixed by --set: sweep it or fix it, not both")
     names = list(params)
+    fixed_canonical = tuple(f"{o.split('=', 1)[0].strip()}={canonical_value(o.split('=', 1)[1])}" if "=" in o else o
+                            for o in fixed)
     points = []
     for combo in itertools.product(*(params[n] for n in names)):
-        overrides = tuple(f"{n}={v}" for n, v in zip(names, combo, strict=True)) + tuple(fixed)
+        overrides = tuple(f"{n}={v}" for n, v in zip(names, combo, strict=True)) + fixed_canonical
         for seed in range(seeds):
             points.append(SweepPoint(protocol, overrides, seed, quick))
     return points
+
+
+def die_with_parent(parent: int) -> None:
+    """Worker initialiser: end this worker when the sweep process that started it goes away.
+
+    On Linux the kernel sends SIGTERM when the parent dies (``prctl(PR_SET_PDEATHSIG)``); as a
+    portable fallback a daemon thread checks every second that the parent is still there.
+    """
+    import ctypes
+    import signal
+    import threading
+
+    try:
+        libc = ctypes.CDLL("libc.so.6", use_errno=True)
+        libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG = 1
+    except (OSError, AttributeError):
+        pass
+
+    def watch() -> None:
+        while True:
+            time.sleep(1.0)
+            if os.getppid() != parent:
+                os._exit(1)
+
+    threading.Thread(target=watch, daemon=True, name="engramlab-parent-watch").start()
 
 
 class SweepPointError(EngramlabError):
@@ -158,7 +241,8 @@ def run_sweep(points: list[SweepPoint], out: str | os.PathLike[str], workers: in
                 run_point(p, str(folder))
                 log(f"  done {p.overrides} seed {p.seed}")
         else:
-            with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
+            with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"),
+                                     initializer=die_with_parent, initargs=(os.getpid(),)) as pool:
                 futures = {pool.submit(run_point, p, str(folder)): p for p in todo}
                 for fut in as_completed(futures):
                     fut.result()

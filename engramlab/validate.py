@@ -24,11 +24,14 @@ from numpy.typing import ArrayLike, NDArray
 from engramlab.errors import ConfigError, ConfigTypeError
 
 __all__ = [
+    "MAX_MAGNITUDE",
     "binary_matrix",
     "bipolar_matrix",
     "choice",
     "describe_range",
     "finite_array",
+    "float_array",
+    "int_array",
     "integer",
     "integer_array",
     "real",
@@ -97,6 +100,8 @@ def integer_array(key: str, values: ArrayLike, low: int | None = None, high: int
     farr = arr.astype(float)
     if not np.all(np.isfinite(farr)) or not np.all(farr == np.round(farr)):
         raise ConfigTypeError(key, "must hold integers (no fractions, NaN or inf)")
+    if farr.size and np.max(np.abs(farr)) >= 2.0**62:
+        raise ConfigError(key, f"must lie in {describe_range(low, high)}, got {np.max(np.abs(farr)):g}")
     iarr = farr.astype(np.int64)
     if iarr.size:
         if low is not None and iarr.min() < low:
@@ -135,16 +140,39 @@ def bipolar_matrix(key: str, values: ArrayLike, ndim: int | tuple[int, ...]) -> 
     return arr.astype(float)
 
 
-def finite_array(key: str, values: ArrayLike, ndim: int | tuple[int, ...]) -> NDArray[np.float64]:
-    """A float array of ``values`` with the given number of dimensions and no NaN/inf."""
-    try:
-        arr = np.asarray(values, dtype=float)
-    except (TypeError, ValueError):
-        raise ConfigTypeError(key, "must be an array of real numbers") from None
+#: Largest magnitude accepted where values are multiplied together (squares and dot products
+#: of entries up to 1e100 stay far from float64 overflow, 1.8e308).
+MAX_MAGNITUDE = 1e100
+
+
+def finite_array(key: str, values: ArrayLike, ndim: int | tuple[int, ...],
+                 max_abs: float | None = None) -> NDArray[np.float64]:
+    """A float array of ``values`` with the given number of dimensions and no NaN/inf.
+
+    ``max_abs``: also refuse entries larger than this in magnitude (see :data:`MAX_MAGNITUDE`).
+    """
+    arr = float_array(key, values)
     _ndim(key, arr, ndim)
     if not np.all(np.isfinite(arr)):
         raise ConfigError(key, "must be finite (no NaN or inf)")
+    if max_abs is not None and arr.size and float(np.max(np.abs(arr))) > max_abs:
+        raise ConfigError(key, f"must hold values of magnitude at most {max_abs:g}")
     return arr
+
+
+def float_array(key: str, values: ArrayLike) -> NDArray[np.float64]:
+    """``values`` (a number or an array of any shape) as floats; NaN and inf pass (check them after)."""
+    if isinstance(values, str | bytes | dict) or values is None:
+        raise ConfigTypeError(key, f"must be a number or an array of numbers, got {values!r}")
+    try:
+        return np.asarray(values, dtype=float)
+    except (TypeError, ValueError):
+        raise ConfigTypeError(key, f"must be a number or an array of numbers, got {values!r}") from None
+
+
+def int_array(key: str, values: ArrayLike) -> NDArray[np.int64]:
+    """``values`` as an int64 array (integral floats allowed); anything else is a :class:`ConfigTypeError`."""
+    return integer_array(key, float_array(key, values))
 
 
 def rng_from(seed: int | np.random.Generator | None) -> np.random.Generator:

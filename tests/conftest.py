@@ -61,3 +61,30 @@ def sdm_result():
 def sdm_analysis(sdm_result):
     from engramlab.analysis.cerebellar_sdm import analyse_sdm
     return analyse_sdm(sdm_result)
+
+
+@pytest.fixture(scope="session")
+def small_eyeblink():
+    """12 short eyeblink trials on 500 granule cells (the default plasticity at a 6x learning rate)."""
+    import dataclasses
+
+    from brian2 import ms, pA, second
+
+    from engramlab.circuits.microzone import MicrozoneConfig
+    from engramlab.protocols.eyeblink import EyeblinkConfig, run_eyeblink
+    fast = dataclasses.replace(MicrozoneConfig().plasticity, a_plus=0.9 * pA)
+    circuit = MicrozoneConfig(r=500, m=8, n_dcn=2, target="numpy", seed=3, plasticity=fast)
+    protocol = EyeblinkConfig(trials=12, trial_period=0.6 * second, cs_onset=100 * ms, probe_every=6)
+    return run_eyeblink(circuit, protocol)
+
+
+@pytest.fixture(scope="session")
+def small_runs():
+    """Small runs of the other protocols through the front door (NumPy target, a few seconds each)."""
+    import engramlab as el
+    return {
+        "associative": el.run("associative", quick=True, seed=2, r=500, trials=8, reversal_trials=8),
+        "navigation": el.run("navigation", graph="grid5x5", steps=120, environments=2, seed=1),
+        "foraging": el.run("foraging", duration="60 s", seed=1),
+        "pattern-completion": el.run("pattern-completion", n=60, loads=[0.05, 0.3], trials=1, cues=3, seed=1),
+    }

@@ -1,6 +1,5 @@
 """Eyeblink conditioning and the associative task (analysis units + small Brian2 runs)."""
 
-import dataclasses
 
 import numpy as np
 import pytest
@@ -96,15 +95,6 @@ def test_spectral_timing_windows_scale_with_tau():
     t = np.linspace(0, 5, 5001)
     d = net_drive(t, 0.3, 8.0, p)
     assert d[0] == 0 and d.max() > 1 and d[-1] < 0
-
-
-@pytest.fixture(scope="module")
-def small_eyeblink():
-    # the default plasticity (6:1 LTD:LTP, soft bounds) with a 6x learning rate for 12 trials
-    fast = dataclasses.replace(MicrozoneConfig().plasticity, a_plus=0.9 * pA)
-    circuit = MicrozoneConfig(r=500, m=8, n_dcn=2, target="numpy", seed=3, plasticity=fast)
-    protocol = EyeblinkConfig(trials=12, trial_period=0.6 * second, cs_onset=100 * ms, probe_every=6)
-    return run_eyeblink(circuit, protocol)
 
 
 @pytest.mark.slow

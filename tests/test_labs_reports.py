@@ -10,8 +10,6 @@ import pytest
 
 from engramlab.cli import main
 from engramlab.export import spikes_to_csv, spikes_to_neo
-from engramlab.report import build_report, write_manifest
-from engramlab.results import write_summary
 
 LABS = [1, 2, 3, 4, 5, 6, 7]
 
@@ -115,10 +113,10 @@ def make_folder(tmp_path):
     fig = Figure()
     fig.subplots().plot([0, 1], [1, 0])
     save_figure(fig, tmp_path, "demo")
-    write_summary(tmp_path, {"n": 64, "beta": 14.41, "by_noise": {"0": 1.0},
-                             "metadata": {"seed": 3, "versions": {"engramlab": "x"}}})
-    write_manifest(tmp_path, "A title", "An <intro> & more", [("demo", "what it shows")])
-    return build_report(tmp_path)
+    from engramlab.commands._common import finish_run
+    return finish_run(tmp_path, "A title", "An <intro> & more", [("demo", "what it shows")],
+                      {"n": 64, "beta": 14.41, "by_noise": {"0": 1.0},
+                       "metadata": {"seed": 3, "versions": {"engramlab": "x"}}}, quiet=True)
 
 
 def test_report_is_self_contained(tmp_path):

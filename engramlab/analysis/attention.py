@@ -18,6 +18,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from engramlab import validate as V
 from engramlab.errors import ConfigError
+from engramlab.resources import check_memory
 
 __all__ = [
     "attention",
@@ -52,12 +53,26 @@ def softmax(
         Weights summing to one along ``axis`` (or zero where fully masked).
     """
     beta = V.real("beta", beta, 0.0)
-    z = beta * np.asarray(x, dtype=float)
-    if np.any(np.isnan(z)):
+    xa = V.float_array("x", x)
+    if np.any(np.isnan(xa)):
         raise ConfigError("x", "must not contain NaN")
+    if xa.size == 0:
+        return np.zeros_like(xa)
+    if xa.ndim == 0:
+        raise ConfigError("x", "must be an array of scores (at least one dimension)")
+    axis = V.integer("axis", axis, -xa.ndim, xa.ndim - 1)
+    with np.errstate(over="ignore"):  # scores that overflow become ±inf, handled below
+        z = beta * xa if beta > 0 else np.zeros_like(xa)  # β = 0: uniform, even over infinite scores
     if mask is not None:
-        m = np.broadcast_to(np.asarray(mask, dtype=bool), z.shape)
+        try:
+            m = np.broadcast_to(np.asarray(mask, dtype=bool), z.shape)
+        except ValueError:
+            raise ConfigError("mask", f"must broadcast to the scores' shape {z.shape}, got {np.shape(mask)}") from None
         z = np.where(m, z, -np.inf)
+    # +inf scores take all the weight, shared equally (the limit of softmax as they grow)
+    top = np.isposinf(z)
+    any_top = np.any(top, axis=axis, keepdims=True)
+    z = np.where(any_top, np.where(top, 0.0, -np.inf), z)
     zmax = np.max(z, axis=axis, keepdims=True)
     zmax = np.where(np.isfinite(zmax), zmax, 0.0)
     e = np.exp(z - zmax)
@@ -69,11 +84,14 @@ def softmax(
 
 def l2_normalize(x: ArrayLike, axis: int = -1) -> NDArray[np.float64]:
     """Scale vectors to unit L2 norm along ``axis`` (zero vectors raise :class:`~engramlab.errors.ConfigError`)."""
-    arr = np.asarray(x, dtype=float)
-    norm = np.linalg.norm(arr, axis=axis, keepdims=True)
-    if np.any(norm == 0):
+    arr = V.finite_array("x", x, (1, 2, 3), V.MAX_MAGNITUDE)
+    axis = V.integer("axis", axis, -arr.ndim, arr.ndim - 1)
+    # scale by the largest entry first, so huge vectors do not overflow the sum of squares
+    scale = np.max(np.abs(arr), axis=axis, keepdims=True) if arr.size else np.ones_like(arr)
+    if np.any(scale == 0):
         raise ConfigError("x", "holds a zero vector, which cannot be L2-normalised")
-    return np.asarray(arr / norm)
+    unit = arr / scale
+    return np.asarray(unit / np.linalg.norm(unit, axis=axis, keepdims=True))
 
 
 def causal_mask(t: int, s: int | None = None, include_current: bool = True) -> NDArray[np.bool_]:
@@ -93,6 +111,7 @@ def causal_mask(t: int, s: int | None = None, include_current: bool = True) -> N
     """
     t = V.integer("t", t, 1)
     s = t if s is None else V.integer("s", s, 1)
+    check_memory(float(t) * s, "t", "the mask (t × s booleans)")
     i = np.arange(t)[:, None]
     j = np.arange(s)[None, :]
     return np.asarray(j <= i if include_current else j < i)
@@ -129,9 +148,9 @@ def attention(
     outputs : ndarray, shape (t, v) (or (v,))
     weights : ndarray, shape (t, s) (or (s,))
     """
-    q = V.finite_array("queries", queries, (1, 2))
-    k = V.finite_array("keys", keys, 2)
-    v = V.finite_array("values", values, 2)
+    q = V.finite_array("queries", queries, (1, 2), V.MAX_MAGNITUDE)
+    k = V.finite_array("keys", keys, 2, V.MAX_MAGNITUDE)
+    v = V.finite_array("values", values, 2, V.MAX_MAGNITUDE)
     if k.shape[0] != v.shape[0]:
         raise ConfigError("values", f"must have the same number of rows as keys ({k.shape[0]}), got {v.shape[0]}")
     if q.shape[-1] != k.shape[1]:
@@ -148,8 +167,8 @@ def attention(
 
 
 def _weight_pair(p: ArrayLike, q: ArrayLike) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-    pa = V.finite_array("p", p, (1, 2))
-    qa = V.finite_array("q", q, (1, 2))
+    pa = V.finite_array("p", p, (1, 2), V.MAX_MAGNITUDE)
+    qa = V.finite_array("q", q, (1, 2), V.MAX_MAGNITUDE)
     if pa.shape != qa.shape:
         raise ConfigError("q", f"must have the same shape as p {pa.shape}, got {qa.shape}")
     return pa, qa
@@ -168,6 +187,8 @@ def kl_divergence(p: ArrayLike, q: ArrayLike) -> float:
     q_i = 0 < p_i. For 2-D input the rows are distributions and the mean KL is returned.
     """
     pa, qa = _weight_pair(p, q)
+    if pa.size == 0:
+        raise ConfigError("p", "must hold at least one weight")
     for key, arr in (("p", pa), ("q", qa)):
         if np.any(arr < 0):
             raise ConfigError(key, "must be non-negative")

@@ -114,6 +114,7 @@ class SDMAnalysis:
     beta_fit: float
     beta_theory: float
     softmax_weight_error: float
+    beta_fit_note: str | None
     pc_baseline_hz: float
     dcn_baseline_hz: float
     dcn_read_hz: NDArray[np.float64]
@@ -303,23 +304,31 @@ def _attention(ov: OverlapStats, n: int, scheme: str, radius: Any, k: int | None
     dv, meas = ov.dv[keep], ov.mean[keep]
     cos = np.asarray(sdm.hamming_to_cosine(dv, n))
     near = dv < reach
-    if np.count_nonzero(near) >= 2:
+    note = None
+    if np.unique(cos[near]).size >= 2:
         beta, _ = sdm.beta_regression(cos[near], meas[near], "ols")
-    else:
+    elif np.unique(cos).size >= 2:
         beta, _ = sdm.beta_regression(cos, meas, "ols")
+    else:  # a legitimate run whose fit is undefined: report NaN and say why
+        beta = float("nan")
+        note = (f"β undefined: granule cells were shared at {np.unique(dv).size} query distance(s) only "
+                "(a slope needs two)")
     if scheme == "kanerva":
         beta_theory = sdm.fit_beta(n, int(radius), dv_max=max(1, min(int(radius) - 1, n)))
         theory = np.asarray(sdm.expected_intersection(n, int(radius), dv))
     else:
         theory = np.asarray(sdm.jaeckel_intersection(n, int(k), dv))  # type: ignore[arg-type]
         beta_theory, _ = sdm.beta_regression(cos, theory, "ols")
-    measured = meas / meas.sum()
-    soft = attention.softmax(cos, beta)
-    theory = theory / theory.sum()
-    err = attention.max_abs_difference(measured[dv <= reach], soft[dv <= reach])
+    measured = meas / meas.sum() if meas.size else meas
+    theory = theory / theory.sum() if theory.size and theory.sum() > 0 else theory
+    if np.isfinite(beta):
+        soft = attention.softmax(cos, beta)
+        err = attention.max_abs_difference(measured[dv <= reach], soft[dv <= reach])
+    else:
+        soft, err = np.full(cos.shape, np.nan), float("nan")
     return dict(attention_dv=dv, attention_cos=cos, attention_measured=measured,
                 attention_softmax=soft, attention_theory=theory, beta_fit=float(beta),
-                beta_theory=float(beta_theory), softmax_weight_error=float(err))
+                beta_theory=float(beta_theory), softmax_weight_error=float(err), beta_fit_note=note)
 
 
 def _by_noise(levels: NDArray[np.int64], values: NDArray[np.float64]) -> dict[int, float]:
@@ -351,6 +360,7 @@ def sdm_summary(a: SDMAnalysis) -> dict[str, Any]:
         "overlap_distances_tested": int(np.count_nonzero(testable)),
         "softmax_weight_error": a.softmax_weight_error,
         "beta_fit": a.beta_fit,
+        **({"beta_fit_note": a.beta_fit_note} if a.beta_fit_note else {}),
         "beta_theory": a.beta_theory,
         "active_mean": float(a.active_counts.mean()) if a.active_counts.size else None,
         "active_expected": a.active_expected,
@@ -366,6 +376,10 @@ def sdm_summary(a: SDMAnalysis) -> dict[str, Any]:
     }
 
 
+def _g(x: Any) -> str:
+    return "undefined" if x is None or (isinstance(x, float) and not np.isfinite(x)) else f"{x:.3g}"
+
+
 def sdm_table(s: Mapping[str, Any]) -> dict[str, Any]:
     """The lines of ``summary.md`` and of ``engramlab run sdm``'s printed table."""
     what = f"radius d = {s['d']}" if s.get("scheme") == "kanerva" else f"k = {s.get('k')}"
@@ -378,7 +392,7 @@ def sdm_table(s: Mapping[str, Any]) -> dict[str, Any]:
         "agreement with NumPy SDM (all reads)": s["numpy_agreement"],
         "overlap max |z| (expected >= 5)": s["overlap_max_z"],
         "weights = -a+ × counters, max error (pA)": s["weight_counter_max_error_pA"],
-        "beta fitted to spikes / theory": f"{s['beta_fit']:.3g} / {s['beta_theory']:.3g}",
+        "beta fitted to spikes / theory": f"{_g(s['beta_fit'])} / {_g(s['beta_theory'])}",
         "softmax weight error (d_v <= d)": s["softmax_weight_error"],
         "Purkinje / DCN baseline (Hz)": f"{s['purkinje_baseline_hz']:.1f} / {s['dcn_baseline_hz']:.1f}",
     }

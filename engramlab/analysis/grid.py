@@ -28,7 +28,7 @@ from numpy.typing import ArrayLike, NDArray
 from scipy import ndimage, signal
 
 from engramlab import validate as V
-from engramlab.errors import ConfigError
+from engramlab.errors import ConfigError, ConfigTypeError
 
 __all__ = [
     "GridModule",
@@ -47,6 +47,7 @@ __all__ = [
 def wave_vectors(spacing: float, orientation: float = 0.0) -> NDArray[np.float64]:
     """The three wave vectors (rows) of a grid with vertex ``spacing`` (m) and ``orientation`` (rad)."""
     spacing = V.real("spacing", spacing, 0.0, None, low_open=True)
+    orientation = V.real("orientation", orientation)
     kmag = 4 * math.pi / (math.sqrt(3) * spacing)
     angles = orientation + np.array([0.0, 2 * math.pi / 3, 4 * math.pi / 3]) + math.pi / 6
     return np.asarray(kmag * np.stack([np.cos(angles), np.sin(angles)], axis=1))
@@ -66,6 +67,13 @@ class GridModule:
         return wave_vectors(self.spacing, self.orientation)
 
 
+def _positions(positions: ArrayLike) -> NDArray[np.float64]:
+    x = np.atleast_2d(V.finite_array("positions", positions, (1, 2)))
+    if x.shape[-1] != 2:
+        raise ConfigError("positions", f"must be x, y pairs (shape (n, 2)), got shape {x.shape}")
+    return x
+
+
 def draw_modules(spacings: list[float], cells_per_module: int, orientation_jitter: float,
                  rng: np.random.Generator) -> list[GridModule]:
     """Grid modules of the given vertex spacings, drawn from ``rng``.
@@ -74,6 +82,11 @@ def draw_modules(spacings: list[float], cells_per_module: int, orientation_jitte
     sit on a regular sub-lattice of the unit cell (so every module covers the plane evenly),
     shifted by a random offset.
     """
+    if isinstance(spacings, str | bytes) or not isinstance(spacings, list | tuple | np.ndarray):
+        raise ConfigTypeError("spacings", f"must be a list of module spacings (m), got {spacings!r}")
+    spacings = [V.real(f"spacings[{k}]", x, 0.0, None, low_open=True) for k, x in enumerate(spacings)]
+    cells_per_module = V.integer("cells_per_module", cells_per_module, 1, 100_000)
+    orientation_jitter = V.real("orientation_jitter", orientation_jitter, 0.0, math.pi / 3)
     side = math.ceil(math.sqrt(cells_per_module))
     modules = []
     for spacing in spacings:
@@ -94,7 +107,7 @@ def grid_rates(module: GridModule, positions: ArrayLike, max_rate: float = 1.0) 
     The sum of three cosines lies in [−3/2, 3]; the shift and scale map it to [0, 1], peaking
     at the field centres x = φ + lattice vectors.
     """
-    x = np.atleast_2d(np.asarray(positions, dtype=float))
+    x = _positions(positions)
     k = module.k
     arg = (x @ k.T)[:, None, :] - (module.phases @ k.T)[None, :, :]
     return np.asarray(max_rate * (np.cos(arg).sum(-1) + 1.5) / 4.5)
@@ -102,7 +115,7 @@ def grid_rates(module: GridModule, positions: ArrayLike, max_rate: float = 1.0) 
 
 def module_code(module: GridModule, positions: ArrayLike) -> NDArray[np.float64]:
     """The path-integrated state of a module at ``positions``: [cos(k_j·x), sin(k_j·x)]_j, (n, 6)."""
-    x = np.atleast_2d(np.asarray(positions, dtype=float))
+    x = _positions(positions)
     arg = x @ module.k.T
     return np.concatenate([np.cos(arg), np.sin(arg)], axis=1)
 
@@ -113,7 +126,7 @@ def action_matrix(modules: list[GridModule], displacement: ArrayLike) -> NDArray
     For a code laid out as ``module_code`` (cos block then sin block per module),
     ``code(x + Δ) = code(x) @ W_a.T``.
     """
-    delta = np.asarray(displacement, dtype=float)
+    delta = V.finite_array("displacement", displacement, (0, 1, 2))
     if delta.shape != (2,):
         raise ConfigError("displacement", f"must be a 2-vector, got shape {delta.shape}")
     blocks = []
@@ -140,10 +153,22 @@ def rate_map(positions: ArrayLike, spike_positions: ArrayLike, dt: float, box: f
     """Occupancy-normalised, Gaussian-smoothed firing-rate map (Hz); NaN where unvisited.
 
     ``positions`` are the animal's samples every ``dt`` seconds; ``spike_positions`` where spikes fired.
+    NaN marks the bins the animal did not visit (no rate can be measured there).
     """
-    pos = np.atleast_2d(np.asarray(positions, dtype=float))
-    spk = np.asarray(spike_positions, dtype=float).reshape(-1, 2)
-    edges = np.linspace(0, box, round(box / bin_size) + 1)
+    pos = V.finite_array("positions", positions, 2)
+    spk = V.finite_array("spike_positions", spike_positions, (1, 2))
+    if pos.shape[-1] != 2 or spk.size % 2 or (spk.ndim == 2 and spk.shape[-1] != 2):
+        raise ConfigError("positions", f"must be (samples, 2) arrays of x, y, got {pos.shape} and {spk.shape}")
+    spk = spk.reshape(-1, 2)
+    dt = V.real("dt", dt, 0.0, None, low_open=True)
+    box = V.real("box", box, 0.0, None, low_open=True)
+    bin_size = V.real("bin_size", bin_size, 0.0, None, low_open=True)
+    sigma_bins = V.real("sigma_bins", sigma_bins, 0.0, 100.0)
+    min_occupancy = V.real("min_occupancy", min_occupancy, 0.0)
+    bins = box / bin_size
+    if bins > 10_000:
+        raise ConfigError("bin_size", f"gives {bins:.3g} bins per side (at most 10,000): use larger bins")
+    edges = np.linspace(0, box, max(1, round(bins)) + 1)
     occ, _, _ = np.histogram2d(pos[:, 0], pos[:, 1], [edges, edges])
     occ = occ * dt
     cnt, _, _ = np.histogram2d(spk[:, 0], spk[:, 1], [edges, edges])
@@ -154,9 +179,30 @@ def rate_map(positions: ArrayLike, spike_positions: ArrayLike, dt: float, box: f
     return np.asarray(rm)
 
 
+def _check_map(key: str, values: ArrayLike) -> NDArray[np.float64]:
+    """A 2-D map (rate map or autocorrelogram): NaN marks unmeasured bins, inf is an error."""
+    a = V.float_array(key, values)
+    if a.ndim != 2 or min(a.shape) < 1:
+        raise ConfigError(key, f"must be a non-empty 2-D map, got shape {a.shape}")
+    if a.size > 4096 * 4096:
+        raise ConfigError(key, f"has {a.size} bins (at most 4096 × 4096)")
+    if np.any(np.isinf(a)):
+        raise ConfigError(key, "must not hold infinite values (NaN marks unmeasured bins)")
+    if np.nanmax(np.abs(a), initial=0.0) > 1e50:
+        raise ConfigError(key, "has values beyond 1e50 (a rate map in Hz should not)")
+    return a
+
+
+def _check_ac(ac: ArrayLike) -> NDArray[np.float64]:
+    return _check_map("ac", ac)
+
+
 def autocorrelogram(rm: ArrayLike) -> NDArray[np.float64]:
-    """Spatial autocorrelation (Pearson, over overlapping visited bins) of a rate map."""
-    a = np.asarray(rm, dtype=float)
+    """Spatial autocorrelation (Pearson, over overlapping visited bins) of a rate map.
+
+    NaN where fewer than 20 visited bins overlap at that shift (no correlation can be measured).
+    """
+    a = _check_map("rm", rm)
     valid = np.isfinite(a).astype(float)
     x = np.where(np.isfinite(a), a, 0.0)
     n = signal.correlate(valid, valid, mode="full", method="fft")
@@ -187,18 +233,28 @@ def _central_peaks(ac: NDArray[np.float64], bin_size: float) -> tuple[NDArray[np
 
 
 def grid_spacing_orientation(ac: ArrayLike, bin_size: float) -> tuple[float, float]:
-    """Spacing (m, mean distance to the six nearest autocorrelogram peaks) and orientation (rad)."""
-    ring, spacing = _central_peaks(np.asarray(ac, dtype=float), bin_size)
+    """Spacing (m, mean distance to the six nearest autocorrelogram peaks) and orientation (rad).
+
+    NaN, NaN (undefined) when the autocorrelogram has no peak ring.
+    """
+    ring, spacing = _central_peaks(_check_ac(ac), V.real("bin_size", bin_size, 0.0, 1e3, low_open=True))
     if ring.size == 0:
         return float("nan"), float("nan")
     angles = np.mod(np.arctan2(ring[:, 1], ring[:, 0]), math.pi / 3)
     orientation = float(np.angle(np.mean(np.exp(6j * angles))) / 6) % (math.pi / 3)
+    if math.isclose(orientation, math.pi / 3, abs_tol=1e-9):  # (-1e-17) % (π/3) is π/3: the same lattice as 0
+        orientation = 0.0
     return spacing, orientation
 
 
 def gridness(ac: ArrayLike, bin_size: float) -> float:
-    """Gridness (Sargolini et al. 2006, min–max form) of an autocorrelogram."""
-    a = np.asarray(ac, dtype=float)
+    """Gridness (Sargolini et al. 2006, min–max form) of an autocorrelogram.
+
+    NaN (undefined) when the autocorrelogram has no peak ring to measure the spacing from, or
+    too few bins in the annulus to correlate.
+    """
+    a = _check_ac(ac)
+    bin_size = V.real("bin_size", bin_size, 0.0, 1e3, low_open=True)
     _, spacing = _central_peaks(a, bin_size)
     if not np.isfinite(spacing):
         return float("nan")
@@ -211,5 +267,7 @@ def gridness(ac: ArrayLike, bin_size: float) -> float:
     for angle in (30, 60, 90, 120, 150):
         rot = ndimage.rotate(base, angle, reshape=False, order=1, mode="constant", cval=0.0)
         m = annulus & np.isfinite(a)
+        if m.sum() < 3 or np.ptp(base[m]) == 0 or np.ptp(rot[m]) == 0:
+            return float("nan")  # too few (or constant) bins in the annulus: undefined
         corr[angle] = float(np.corrcoef(base[m], rot[m])[0, 1])
     return min(corr[60], corr[120]) - max(corr[30], corr[90], corr[150])

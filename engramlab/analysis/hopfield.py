@@ -26,6 +26,7 @@ from scipy.special import logsumexp
 from engramlab import validate as V
 from engramlab.analysis.attention import softmax
 from engramlab.errors import ConfigError
+from engramlab.resources import check_memory
 
 __all__ = [
     "CapacityCurve",
@@ -53,6 +54,7 @@ def random_patterns(p: int, n: int, seed: int | np.random.Generator | None = Non
     """``p`` random ±1 patterns of length ``n`` (each bit ±1 with probability ½)."""
     p = V.integer("p", p, 1)
     n = V.integer("n", n, 1)
+    check_memory(16.0 * p * n, "p", f"{p} random patterns of {n} units")
     rng = V.rng_from(seed)
     return np.where(rng.random((p, n)) < 0.5, -1.0, 1.0)
 
@@ -88,7 +90,7 @@ def _check_state(w: NDArray[np.float64], s: ArrayLike, name: str = "state") -> N
 
 
 def _check_weights(weights: ArrayLike) -> NDArray[np.float64]:
-    w = V.finite_array("weights", weights, 2)
+    w = V.finite_array("weights", weights, 2, V.MAX_MAGNITUDE)
     if w.shape[0] != w.shape[1]:
         raise ConfigError("weights", f"must be square, got shape {w.shape}")
     return w
@@ -107,11 +109,27 @@ def _sign_keep(h: NDArray[np.float64], s: NDArray[np.float64]) -> NDArray[np.flo
     return np.where(h > 0, 1.0, np.where(h < 0, -1.0, s))
 
 
+def _exact_weights(w: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Weights on which a field of ±1 states is computed without round-off, with the same signs.
+
+    Hebbian weights are integers over N (N the network size): N·W is an integer matrix, and
+    integer fields of ±1 states are exact in float64, so a tie (field exactly 0) stays a tie
+    whatever the order of summation — synchronous and asynchronous updates then agree on it.
+    Other weights are used as they are.
+    """
+    scaled = w * w.shape[0]
+    rounded = np.rint(scaled)
+    if np.all(np.abs(scaled - rounded) <= 1e-9 * np.maximum(1.0, np.abs(scaled))) and np.abs(rounded).max(
+            initial=0.0) * w.shape[0] < 2.0**52:
+        return rounded
+    return w
+
+
 def update_synchronous(weights: ArrayLike, state: ArrayLike) -> NDArray[np.float64]:
     """One synchronous step s ← sign(W s) (all neurons at once; may cycle with period 2)."""
     w = _check_weights(weights)
     s = _check_state(w, state)
-    return _sign_keep(s @ w.T, s)
+    return _sign_keep(s @ _exact_weights(w).T, s)
 
 
 def update_asynchronous(
@@ -122,7 +140,7 @@ def update_asynchronous(
     A batch of states (rows) is updated with the same order. With symmetric W and zero diagonal
     the energy never increases.
     """
-    w = _check_weights(weights)
+    w = _exact_weights(_check_weights(weights))
     s = np.atleast_2d(_check_state(w, state)).copy()
     rng = V.rng_from(seed)
     for i in rng.permutation(w.shape[0]):
@@ -149,7 +167,7 @@ def classic_recall(
     converged : bool
         Whether every state reached a fixed point.
     """
-    w = _check_weights(weights)
+    w = _exact_weights(_check_weights(weights))
     s = _check_state(w, cue, "cue")
     max_sweeps = V.integer("max_sweeps", max_sweeps, 1)
     rng = V.rng_from(seed)
@@ -165,18 +183,24 @@ def classic_recall(
 
 def overlap(patterns: ArrayLike, states: ArrayLike) -> NDArray[np.float64] | float:
     r"""Overlap m = ξ·s / N between each pattern and the state in the same row."""
-    x = V.finite_array("patterns", patterns, (1, 2))
-    s = V.finite_array("states", states, (1, 2))
+    x = V.finite_array("patterns", patterns, (1, 2), V.MAX_MAGNITUDE)
+    s = V.finite_array("states", states, (1, 2), V.MAX_MAGNITUDE)
     if x.shape != s.shape:
         raise ConfigError("states", f"must have the same shape as patterns {x.shape}, got {s.shape}")
+    if x.shape[-1] == 0:
+        raise ConfigError("patterns", "must have at least one unit")
     m = np.sum(x * s, axis=-1) / x.shape[-1]
     return float(m) if x.ndim == 1 else np.asarray(m)
 
 
 def _check_patterns_state(patterns: ArrayLike, state: ArrayLike, name: str = "state") -> tuple[
         NDArray[np.float64], NDArray[np.float64]]:
-    x = V.finite_array("patterns", patterns, 2)
-    xi = V.finite_array(name, state, (1, 2))
+    x = V.finite_array("patterns", patterns, 2, V.MAX_MAGNITUDE)
+    xi = V.finite_array(name, state, (1, 2), V.MAX_MAGNITUDE)
+    if x.shape[0] == 0 or x.shape[1] == 0:
+        raise ConfigError("patterns", f"must hold at least one pattern of at least one unit, got shape {x.shape}")
+    if xi.size == 0:
+        raise ConfigError(name, "must hold at least one state")
     if xi.shape[-1] != x.shape[1]:
         raise ConfigError(name, f"length {xi.shape[-1]} differs from the pattern length {x.shape[1]}")
     return x, xi
@@ -191,7 +215,7 @@ def modern_update(patterns: ArrayLike, state: ArrayLike, beta: float) -> NDArray
 def modern_energy(patterns: ArrayLike, state: ArrayLike, beta: float) -> float | NDArray[np.float64]:
     r"""Ramsauer energy E = −lse(β, Xξ) + ½ ξᵀξ + β⁻¹ log P + ½ M², M = max_μ ‖ξ_μ‖."""
     x, xi = _check_patterns_state(patterns, state)
-    beta = V.real("beta", beta, 0.0, None, low_open=True)
+    beta = V.real("beta", beta, 0.0, V.MAX_MAGNITUDE, low_open=True)
     lse = logsumexp(beta * (xi @ x.T), axis=-1) / beta
     big_m = float(np.max(np.linalg.norm(x, axis=1)))
     e = -lse + 0.5 * np.sum(xi * xi, axis=-1) + np.log(x.shape[0]) / beta + 0.5 * big_m**2
@@ -220,6 +244,7 @@ def memory_neuron_update(patterns: ArrayLike, features: ArrayLike, beta: float) 
     (Krotov & Hopfield 2021, model B with fast memory neurons; equal to :func:`modern_update`.)
     """
     x, v = _check_patterns_state(patterns, features, "features")
+    beta = V.real("beta", beta, 0.0, V.MAX_MAGNITUDE)
     drive = v @ x.T                      # memory-neuron input currents
     rates = np.exp(beta * (drive - drive.max(axis=-1, keepdims=True)))
     rates = rates / rates.sum(axis=-1, keepdims=True)   # shunting inhibition across memories
@@ -262,10 +287,13 @@ def memory_neuron_energy(
 
     It never increases along :func:`memory_neuron_dynamics`.
     """
-    x = V.finite_array("patterns", patterns, 2)
-    v = V.finite_array("features", features, 1)
-    h = V.finite_array("drive", drive, 1)
-    beta = V.real("beta", beta, 0.0, None, low_open=True)
+    x = V.finite_array("patterns", patterns, 2, V.MAX_MAGNITUDE)
+    v = V.finite_array("features", features, 1, V.MAX_MAGNITUDE)
+    h = V.finite_array("drive", drive, 1, V.MAX_MAGNITUDE)
+    beta = V.real("beta", beta, 0.0, V.MAX_MAGNITUDE, low_open=True)
+    if x.shape != (h.size, v.size) or h.size == 0:
+        raise ConfigError("drive", f"and features must match patterns of shape {x.shape}: one drive per pattern "
+                                   f"({h.size}), one feature per unit ({v.size})")
     f = softmax(h, beta)
     l_h = float(logsumexp(beta * h)) / beta
     return float(0.5 * v @ v + (h @ f - l_h) - f @ (x @ v))
@@ -305,7 +333,7 @@ def memory_neuron_dynamics(
     x, v = _check_patterns_state(patterns, cue, "cue")
     if v.ndim != 1:
         raise ConfigError("cue", "must be one vector of shape (N,)")
-    beta = V.real("beta", beta, 0.0, None, low_open=True)
+    beta = V.real("beta", beta, 0.0, V.MAX_MAGNITUDE, low_open=True)
     tau_f = V.real("tau_feature", tau_feature, 0.0, None, low_open=True)
     tau_h = V.real("tau_memory", tau_memory, 0.0, None, low_open=True)
     dt = V.real("dt", dt, 0.0, min(tau_f, tau_h), low_open=True)
@@ -405,7 +433,7 @@ def capacity_curve(
         Seed of the whole experiment.
     """
     n = V.integer("n", n, 2)
-    alphas = V.finite_array("loads", loads, 1)
+    alphas = V.finite_array("loads", loads, 1, V.MAX_MAGNITUDE)
     if alphas.size == 0 or np.any(alphas <= 0):
         raise ConfigError("loads", "must be a non-empty list of values > 0")
     trials = V.integer("trials", trials, 1)
@@ -416,9 +444,14 @@ def capacity_curve(
         raise ConfigError("model", f"must be 'classic' or 'modern', got {model!r}")
     if beta is None:
         beta = 4.0 / np.sqrt(n)
-    beta = V.real("beta", beta, 0.0, None, low_open=True)
-    rng = np.random.default_rng(seed)
+    beta = V.real("beta", beta, 0.0, V.MAX_MAGNITUDE, low_open=True)
+    if np.max(alphas) * n > 10**9:
+        raise ConfigError("loads", f"ask for more than 10^9 patterns at N = {n}")
     counts = np.maximum(1, np.rint(alphas * n)).astype(np.int64)
+    biggest = int(counts.max())
+    # classic: a few N×N matrices; modern: the stored patterns and their scores
+    check_memory(8.0 * (3 * n * n + 3 * biggest * n), "n", f"the capacity curve at N = {n}, P up to {biggest}")
+    rng = np.random.default_rng(seed)
     means, stds = [], []
     for p in counts:
         ov: list[NDArray[np.float64]] = []

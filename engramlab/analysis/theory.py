@@ -13,6 +13,8 @@ from numpy.typing import NDArray
 
 from engramlab import validate as V
 from engramlab.analysis import attention, hopfield, sdm
+from engramlab.errors import ConfigError
+from engramlab.resources import check_memory
 
 __all__ = ["SDMAttentionComparison", "hopfield_capacity", "sdm_attention_comparison", "sdm_theory"]
 
@@ -95,7 +97,10 @@ def sdm_theory(n: int, d: int, r: float | int | None = None, m: int = 1024) -> d
     r_val: float | int = (1 << n) if r is None else r
     p = sdm.ball_fraction(n, d)
     comp = sdm_attention_comparison(n, d)
-    beta_weights = sdm.fit_beta_to_weights(comp.cosine, comp.binary)
+    try:
+        beta_weights = sdm.fit_beta_to_weights(comp.cosine, comp.binary)
+    except ConfigError:  # no β fits these weights (e.g. d so small that one distance holds them all)
+        beta_weights = float("nan")
     near = comp.dv <= d
     err = attention.max_abs_difference(comp.binary[near], comp.softmax[near])
     expected_active = float(sdm.expected_intersection(n, d, 0, r_val))
@@ -130,6 +135,10 @@ def hopfield_capacity(
     ``classic_capacity`` is the load at which the classic mean final overlap first drops below
     0.9 (≈ 0.138 for N → ∞; finite N lands a little higher, e.g. ≈ 0.15–0.17 at N = 200).
     """
+    n = V.integer("n", n, 2)
+    # the modern network holds max(load)·N patterns of N values, the classic one a few N×N matrices
+    biggest = max([3.0, *(2.0 * float(x) for x in modern_loads)])
+    check_memory(8.0 * n * n * biggest, "n", f"the capacity experiment at N = {n}")
     classic = hopfield.capacity_curve(n, classic_loads, "classic", trials, cue_flip, seed=seed)
     modern = hopfield.capacity_curve(n, modern_loads, "modern", trials, cue_flip, seed=seed + 1)
     summary = {

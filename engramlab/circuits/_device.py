@@ -8,15 +8,20 @@ device afresh, so only the most recently built standalone circuit can still re-r
 from __future__ import annotations
 
 import atexit
+import contextlib
 import shutil
+import signal
 import tempfile
+import threading
 import time
+from collections.abc import Iterator
+from typing import Any
 
 import brian2 as b2
 from brian2.devices.cpp_standalone.device import CPPStandaloneDevice
 from brian2.devices.device import all_devices
 
-from engramlab.errors import ConfigError
+from engramlab.errors import ConfigError, EngramlabError
 
 DEVICES = ("runtime", "cpp_standalone")
 
@@ -74,6 +79,35 @@ def select_device(device: str, *, target: str = "auto", threads: int = 0,
     return directory
 
 
+class RunInterrupted(EngramlabError):
+    """A simulation stopped before its end (Ctrl+C, ``Network.stop``, a time limit): nothing is saved."""
+
+
+@contextlib.contextmanager
+def _stop_on_interrupt(state: dict[str, bool]) -> Iterator[None]:
+    """While a network runs, Ctrl+C asks Brian2 to stop after the current step; a second one aborts.
+
+    Replaces Brian2's own handler for the duration (it calls the previous handler, which fails
+    when that is SIG_IGN or SIG_DFL, and it lets a stopped run look like a finished one). Only
+    the main thread can handle signals; elsewhere nothing changes.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handler(signum: int, frame: Any) -> None:
+        if state.get("interrupted"):
+            raise KeyboardInterrupt
+        state["interrupted"] = True
+        b2.Network._globally_stopped = True
+
+    previous = signal.signal(signal.SIGINT, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
 def run_network(network: b2.Network, duration: b2.Quantity, build_dir: str | None,
                 report: object = None) -> dict[str, float]:
     """Run ``network`` for ``duration`` on the active device; return wall-time parts (seconds).
@@ -81,17 +115,36 @@ def run_network(network: b2.Network, duration: b2.Quantity, build_dir: str | Non
     On the runtime device this is ``network.run``. Under cpp_standalone (``build_dir`` given) the
     run is recorded into the program, which is then generated, compiled and executed here, so a
     circuit calls this once with its whole schedule.
+
+    Raises :class:`RunInterrupted` when the simulation stopped before ``duration`` (Ctrl+C or
+    any other early stop), so a truncated run can never be taken for a finished one.
     """
+    state: dict[str, bool] = {}
+    t_start = float(network.t)
     t0 = time.perf_counter()
-    network.run(duration, report=None if build_dir is not None else report, namespace={},
-                profile=True if PROFILE else None)
-    timings = {"run_call": time.perf_counter() - t0}
-    if build_dir is None:
-        timings["simulate"] = timings["run_call"]
-        return timings
-    t1 = time.perf_counter()
-    b2.device.build(directory=build_dir, compile=True, run=True, debug=False)
-    total = time.perf_counter() - t1
-    simulated = float(getattr(b2.device, "_last_run_time", 0.0) or 0.0)
-    timings.update(build_and_run=total, simulate=simulated, compile=max(0.0, total - simulated))
+    with _stop_on_interrupt(state):
+        network.run(duration, report=None if build_dir is not None else report, namespace={},
+                    profile=True if PROFILE else None)
+        timings = {"run_call": time.perf_counter() - t0}
+        if build_dir is None:
+            timings["simulate"] = timings["run_call"]
+            reached = float(network.t) - t_start
+        else:
+            t1 = time.perf_counter()
+            try:
+                b2.device.build(directory=build_dir, compile=True, run=True, debug=False)
+            except RuntimeError:
+                if state.get("interrupted"):
+                    raise RunInterrupted("interrupted (Ctrl+C) while the compiled program ran: "
+                                         "nothing was saved") from None
+                raise
+            total = time.perf_counter() - t1
+            simulated = float(getattr(b2.device, "_last_run_time", 0.0) or 0.0)
+            timings.update(build_and_run=total, simulate=simulated, compile=max(0.0, total - simulated))
+            reached = float(duration)
+    b2.Network._globally_stopped = False
+    expected = float(duration)
+    if state.get("interrupted") or reached < expected * (1 - 1e-9) - 1e-12:
+        raise RunInterrupted(f"interrupted at {reached:.3g} s of {expected:.3g} s of biology "
+                             "(Ctrl+C): nothing was saved")
     return timings

@@ -21,14 +21,24 @@ def print_table(title: str, rows: Mapping[str, Any]) -> None:
 
 def finish_run(out: str | Path, title: str, intro: str, figures: list[tuple[str, str]],
                summary: Mapping[str, Any], quiet: bool = False) -> Path:
-    """Write summary.json, report.json and the self-contained report.html of a results folder."""
+    """Write summary.json, report.json, report.html and, last, manifest.json of a results folder.
+
+    The figures are already in ``out``. The manifest (written after everything else) marks the
+    folder complete for ``engramlab report``; a run killed before it leaves a folder that
+    ``report`` refuses.
+    """
+    from engramlab.folders import new_run_id, write_manifest_file
     from engramlab.report import build_report, write_manifest
     from engramlab.results import write_summary
 
     folder = Path(out)
-    write_summary(folder, summary)
+    run_id = new_run_id()
+    record = dict(summary)
+    record["metadata"] = dict(record.get("metadata") or {}, run_id=run_id)
+    write_summary(folder, record)
     write_manifest(folder, title, intro, figures)
     page = build_report(folder)
+    write_manifest_file(folder, run_id, "report")
     if not quiet:
         print(f"report: {page}  (open it in a browser; works offline)")
     return page

@@ -76,22 +76,15 @@ def report_cmd(args: argparse.Namespace) -> int:
     entry (summary, figures and page); any other engramlab folder (a lab, a sweep, a theory
     run) has its page rebuilt from the files it holds.
     """
-    import json
-
+    from engramlab.folders import check_complete, read_json
     from engramlab.report import build_report
     from engramlab.results import Result
 
     folder = Path(args.folder)
-    meta = folder / "result.json"
-    protocol = None
-    if meta.is_file():
-        try:
-            protocol = json.loads(meta.read_text()).get("protocol")
-        except json.JSONDecodeError:
-            raise ConfigError(str(meta), "is not valid JSON") from None
-    if protocol is not None:
-        result = Result.load(folder)
-        page = result.report(folder)
+    manifest = check_complete(folder)  # refuses interrupted, half-written or mixed folders
+    protocol = read_json(folder / "result.json").get("protocol") if (folder / "result.json").is_file() else None
+    if protocol is not None and manifest.get("kind") == "run":
+        page = Result.load(folder).report(folder)
     else:
         page = build_report(folder)
     print(f"report: {page}")
@@ -109,9 +102,12 @@ def params_cmd(args: argparse.Namespace) -> int:
 def export_cmd(args: argparse.Namespace) -> int:
     """Export the spike trains of a saved Result as CSV or a Neo block."""
     from engramlab.export import spikes_to_csv, spikes_to_neo
+    from engramlab.folders import check_complete
     from engramlab.results import Result
 
     folder = Path(args.folder)
+    if folder.is_dir():
+        check_complete(folder)  # refuses interrupted, half-written or mixed folders
     source = folder / "result.npz" if folder.is_dir() else folder
     if not source.exists():
         raise ConfigError(str(folder), "has no result.npz: not a results folder of one run")

@@ -30,7 +30,8 @@ from engramlab.protocols.conditioning import TrialTiming
 from engramlab.results import Result, run_metadata
 from engramlab.schedules import REVERSAL_PHASES
 
-__all__ = ["AssociativeConfig", "associative_circuit", "check_protocol", "prepare", "run_associative"]
+__all__ = ["AssociativeConfig", "associative_circuit", "check_protocol", "memory_estimate", "prepare",
+           "run_associative"]
 
 
 @dataclass(frozen=True)
@@ -73,6 +74,15 @@ def check_protocol(circuit: MicrozoneConfig, protocol: AssociativeConfig) -> Non
     if circuit.n_dcn != 2 or circuit.m % 2:
         raise ConfigError("n_dcn", "must be 2 (left, right), with an even m, for the associative task")
     protocol.check_fits(circuit)
+
+
+def memory_estimate(circuit: MicrozoneConfig, protocol: AssociativeConfig) -> tuple[float, str]:
+    """Estimated peak bytes: the microzone plus the PF→PC weights recorded at every trial start."""
+    from engramlab.protocols.eyeblink import memory_estimate as microzone_bytes
+
+    base, key = microzone_bytes(circuit, protocol)
+    history = 8.0 * circuit.r * circuit.m * (protocol.trials + protocol.reversal_trials + 1)
+    return base + history, key
 
 
 def prepare(circuit: MicrozoneConfig, protocol: AssociativeConfig, quick: bool = False

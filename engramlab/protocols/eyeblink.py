@@ -20,10 +20,11 @@ from engramlab.errors import ConfigError
 from engramlab.models._params import param
 from engramlab.protocols._result import config_params, spike_arrays
 from engramlab.protocols.conditioning import TrialTiming
+from engramlab.resources import BYTES_PER_NEURON_VARIABLE, BYTES_PER_SYNAPSE
 from engramlab.results import Result, run_metadata
 from engramlab.schedules import PHASES
 
-__all__ = ["PHASES", "EyeblinkConfig", "prepare", "run_eyeblink", "schedule"]
+__all__ = ["PHASES", "EyeblinkConfig", "memory_estimate", "prepare", "run_eyeblink", "schedule"]
 
 @dataclass(frozen=True)
 class EyeblinkConfig(TrialTiming):
@@ -48,6 +49,14 @@ def schedule(protocol: EyeblinkConfig) -> list[tuple[int, bool]]:
             paired = phase != "extinction" and not probe
             out.append((PHASES[phase], paired))
     return out
+
+
+def memory_estimate(circuit: MicrozoneConfig, protocol: TrialTiming) -> tuple[float, str]:
+    """Estimated peak bytes of the microzone (granule layer, PF→PC synapses) and its driving key ``r``."""
+    c = circuit
+    synapses = c.r * c.k + c.r * c.m + 3 * c.m
+    neurons = c.r * (6 + c.plasticity.kernel_order + 2) + 8 * c.m
+    return synapses * BYTES_PER_SYNAPSE + neurons * BYTES_PER_NEURON_VARIABLE, "r"
 
 
 def prepare(circuit: MicrozoneConfig, protocol: EyeblinkConfig, quick: bool = False

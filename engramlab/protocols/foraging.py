@@ -27,9 +27,10 @@ from engramlab.models._params import Params, param
 from engramlab.models.hippocampal import GridParams, PlaceParams
 from engramlab.protocols._result import config_params, spike_arrays
 from engramlab.protocols.worlds import grid_modules
+from engramlab.resources import BYTES_PER_SYNAPSE
 from engramlab.results import Result, run_metadata
 
-__all__ = ["ForagingConfig", "path_integrated_rates", "rat_trajectory", "run_foraging"]
+__all__ = ["ForagingConfig", "memory_estimate", "path_integrated_rates", "rat_trajectory", "run_foraging"]
 
 
 def _foraging_grid() -> GridParams:
@@ -57,6 +58,13 @@ class ForagingConfig(Params):
     seed: int = param(0, "seed of trajectory, grids and spikes", low=0, high=2**32 - 1)
     grid: GridParams = field(default_factory=_foraging_grid)
     place: PlaceParams = field(default_factory=PlaceParams)
+
+
+def memory_estimate(cfg: ForagingConfig, protocol: None = None) -> tuple[float, str]:
+    """Estimated peak bytes: the grid-rate table over the trajectory dominates."""
+    samples = float(cfg.duration / cfg.trajectory_dt)
+    grid = cfg.grid.modules * cfg.grid.cells_per_module
+    return 3 * samples * (grid + 2) * 8 + grid * cfg.place.cells * BYTES_PER_SYNAPSE, "duration"
 
 
 def rat_trajectory(cfg: ForagingConfig, rng: np.random.Generator) -> np.ndarray:

@@ -24,9 +24,10 @@ from engramlab.models._params import Params, param
 from engramlab.models.hippocampal import GridParams, MemoryNeuronParams
 from engramlab.protocols._result import config_params, spike_arrays
 from engramlab.protocols.worlds import make_world, parse_graph, random_walk
+from engramlab.resources import BYTES_PER_NEURON_VARIABLE, BYTES_PER_SYNAPSE
 from engramlab.results import Result, run_metadata
 
-__all__ = ["NavigationConfig", "lec_codes", "run_navigation"]
+__all__ = ["NavigationConfig", "lec_codes", "memory_estimate", "run_navigation"]
 
 
 @dataclass(frozen=True)
@@ -58,6 +59,15 @@ class NavigationConfig(Params):
         parse_graph(self.graph)
         if self.lec_active > self.lec_size:
             raise self.fail("lec_active", f"must lie in [1, lec_size = {self.lec_size}], got {self.lec_active}")
+
+
+def memory_estimate(cfg: NavigationConfig, protocol: None = None) -> tuple[float, str]:
+    """Estimated peak bytes: one memory neuron per step, all-to-all from the grid cells."""
+    memories = cfg.steps * cfg.environments
+    grid = cfg.grid.modules * cfg.grid.cells_per_module
+    synapses = memories * (grid + 2 + cfg.lec_active)
+    tables = 2 * memories * grid * 8  # grid-rate TimedArrays, one row per step
+    return synapses * BYTES_PER_SYNAPSE + memories * 8 * BYTES_PER_NEURON_VARIABLE + tables, "steps"
 
 
 def lec_codes(symbols: int, size: int, active: int, rng: np.random.Generator) -> np.ndarray:

@@ -19,9 +19,10 @@ from engramlab.circuits.hippocampus import SpikingHopfield
 from engramlab.models._params import Params, param
 from engramlab.models.hippocampal import HopfieldUnitParams
 from engramlab.protocols._result import config_params
+from engramlab.resources import BYTES_PER_SYNAPSE
 from engramlab.results import Result, run_metadata
 
-__all__ = ["PatternCompletionConfig", "run_pattern_completion"]
+__all__ = ["PatternCompletionConfig", "memory_estimate", "run_pattern_completion"]
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,13 @@ class PatternCompletionConfig(Params):
         """At least one load."""
         if not self.loads:
             raise self.fail("loads", "must be a non-empty list of loads in (0, 2]")
+
+
+def memory_estimate(cfg: PatternCompletionConfig, protocol: None = None) -> tuple[float, str]:
+    """Estimated peak bytes: every cued network is its own all-to-all block of n units."""
+    blocks = sum(cfg.trials * min(max(1, round(float(x) * cfg.n)), cfg.cues) for x in cfg.loads)
+    weights = len(cfg.loads) * cfg.trials * cfg.n * cfg.n * 8
+    return blocks * cfg.n * (cfg.n - 1) * BYTES_PER_SYNAPSE + weights, "n"
 
 
 def run_pattern_completion(config: PatternCompletionConfig | None = None, report: Any = None) -> Result:

@@ -22,11 +22,19 @@ from engramlab.circuits.cerebellum import CerebellarSDM, CerebellumConfig
 from engramlab.errors import ConfigError
 from engramlab.models._params import Params, param
 from engramlab.protocols._result import config_params, spike_arrays
+from engramlab.resources import BYTES_PER_NEURON_VARIABLE, BYTES_PER_SYNAPSE
 from engramlab.results import Result, run_metadata
 from engramlab.schedules import SLOT_KINDS
 
-__all__ = ["SDMMemoryConfig", "check_protocol", "design_circuit", "prepare", "run_sdm_memory",
-           "run_sdm_memory_series"]
+__all__ = [
+    "SDMMemoryConfig",
+    "check_protocol",
+    "design_circuit",
+    "memory_estimate",
+    "prepare",
+    "run_sdm_memory",
+    "run_sdm_memory_series",
+]
 
 
 @dataclass(frozen=True)
@@ -194,6 +202,17 @@ def prepare(circuit: CerebellumConfig, protocol: SDMMemoryConfig, quick: bool
         protocol = dataclasses.replace(protocol, noise_levels=tuple(levels))
     check_protocol(circuit, protocol)
     return circuit, protocol
+
+
+def memory_estimate(circuit: CerebellumConfig, protocol: SDMMemoryConfig) -> tuple[float, str]:
+    """Estimated peak bytes of the network and the key that drives it (``r``)."""
+    c = circuit
+    inputs = c.n if c.scheme == "kanerva" else c.k
+    golgi = 2 * c.r * c.effective_n_golgi if c.activation == "topk" else 0
+    synapses = c.r * inputs + c.r * c.m + golgi + 2 * c.m
+    elig = c.plasticity.kernel_order + 2 if c.plasticity.eligibility == "kernel" else 0
+    neurons = c.r * (3 + elig) + 4 * c.m
+    return synapses * BYTES_PER_SYNAPSE + neurons * BYTES_PER_NEURON_VARIABLE, "r"
 
 
 def run_sdm_memory_series(circuit: CerebellumConfig, protocols: list[SDMMemoryConfig], report: Any = None

@@ -25,15 +25,18 @@ def active_count_figure(a: SDMAnalysis) -> Figure:
     bins = np.arange(max(0, lo) - 0.5, hi + 1.5, max(1, (hi - lo) // 30))
     ax.hist(counts, bins=list(bins), density=True, color="C0", alpha=0.7,
             label=f"measured ({counts.size} presentations)")
-    x = np.arange(max(0, lo), hi + 1)
+    # the theory on the histogram's own scale: binomial probability of each bin / bin width,
+    # so both have unit area (a density over counts)
     p = a.active_expected / a.r
-    ax.plot(x, stats.binom.pmf(x, a.r, p) * (bins[1] - bins[0]), "k-", lw=1,
-            label=f"Binomial(r, p): mean {a.active_expected:.1f}, SD {a.active_sd:.1f}")
+    prob = np.diff(stats.binom.cdf(np.floor(bins), a.r, p))
+    density = prob / np.diff(bins)
+    ax.stairs(density, bins, color="k", lw=1,
+              label=f"Binomial(r, p): mean {a.active_expected:.1f}, SD {a.active_sd:.1f}")
     ax.axvline(a.active_expected, color="C3", ls="--")
     what = f"k = {a.k} inputs" if a.scheme == "granule" else (
         "top-k (Golgi)" if a.activation == "topk" else f"radius d = {a.radius}")
     ax.set_xlabel("granule cells active in a presentation")
-    ax.set_ylabel("probability")
+    ax.set_ylabel("probability density (per cell)")
     ax.set_title(f"Active hard locations, r = {a.r}, {what}")
     ax.legend(frameon=False, fontsize=8)
     return fig

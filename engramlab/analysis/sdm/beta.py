@@ -12,6 +12,7 @@ References
 
 from __future__ import annotations
 
+import math
 from typing import Literal
 
 import numpy as np
@@ -19,8 +20,8 @@ from numpy.typing import ArrayLike, NDArray
 from scipy import optimize
 
 from engramlab import validate as V
-from engramlab.analysis.attention import kl_divergence, softmax
-from engramlab.analysis.sdm.geometry import _positive_neuron_count, expected_intersection
+from engramlab.analysis.attention import softmax
+from engramlab.analysis.sdm.geometry import EXACT_LIMIT_N, _positive_neuron_count, circle_intersection
 from engramlab.analysis.sdm.memories import hamming_distances, pattern_weights
 from engramlab.errors import ConfigError
 
@@ -48,7 +49,7 @@ def hamming_to_cosine(dv: ArrayLike, n: int) -> float | NDArray[np.float64]:
     .. math:: \cos = 1 - 2 d_v / n
     """
     n = V.integer("n", n, 1)
-    arr = np.asarray(dv, dtype=float)
+    arr = V.float_array("dv", dv)
     if not np.all(np.isfinite(arr)) or np.any(arr < 0) or np.any(arr > n):
         raise ConfigError("dv", f"must lie in [0, n={n}]")
     out = 1.0 - 2.0 * arr / n
@@ -61,11 +62,18 @@ def cosine_to_hamming(cos: ArrayLike, n: int) -> float | NDArray[np.float64]:
     Not rounded: continuous cosines give fractional distances.
     """
     n = V.integer("n", n, 1)
-    arr = np.asarray(cos, dtype=float)
+    arr = V.float_array("cos", cos)
     if not np.all(np.isfinite(arr)) or np.any(np.abs(arr) > 1.0 + 1e-12):
         raise ConfigError("cos", "must lie in [-1, 1]")
     out = n * (1.0 - np.clip(arr, -1.0, 1.0)) / 2.0
     return float(out) if out.ndim == 0 else out
+
+
+def _cosines(cosines: ArrayLike) -> NDArray[np.float64]:
+    x = V.finite_array("cosines", cosines, 1)
+    if x.size and np.max(np.abs(x)) > 1.0 + 1e-9:
+        raise ConfigError("cosines", f"must lie in [-1, 1], got values up to {np.max(np.abs(x)):g}")
+    return np.clip(x, -1.0, 1.0)
 
 
 def beta_regression(
@@ -93,14 +101,19 @@ def beta_regression(
     beta, intercept : float
         Slope and intercept of the log-linear fit (the intercept is ``mean(y) - β mean(x)``).
     """
-    x = V.finite_array("cosines", cosines, 1)
+    x = _cosines(cosines)
     y_raw = V.finite_array("values", values, 1)
     if x.shape != y_raw.shape:
         raise ConfigError("values", f"must have the same shape as cosines {x.shape}, got {y_raw.shape}")
     if np.any(y_raw < 0):
         raise ConfigError("values", "must be >= 0")
     keep = y_raw > 0
-    x, y = x[keep], np.log(y_raw[keep])
+    return _log_linear_fit(x[keep], np.log(y_raw[keep]), estimator)
+
+
+def _log_linear_fit(x: NDArray[np.float64], y: NDArray[np.float64], estimator: Estimator
+                    ) -> tuple[float, float]:
+    """Slope and intercept of ``y`` (logs of the responses) regressed on ``x``."""
     if x.size < 2 or np.ptp(x) == 0:
         raise ConfigError("cosines", "must hold at least two distinct values where values > 0 "
                           "(beta_regression needs two points for a slope)")
@@ -152,15 +165,19 @@ def fit_beta(
     float
         β.
     """
-    n = V.integer("n", n, 1)
+    n = V.integer("n", n, 1, EXACT_LIMIT_N)
     d = V.integer("d", d, 1, n)
     if dv_max is None:
         dv_max = max(d - 1, 1)
     dv_max = V.integer("dv_max", dv_max, 1, min(n, 2 * d))
     _positive_neuron_count(r)
     dv = np.arange(dv_max + 1)
-    counts = expected_intersection(n, d, dv, None)
-    beta, _ = beta_regression(np.asarray(hamming_to_cosine(dv, n)), counts, estimator)
+    # logs of the exact integer counts (math.log takes integers of any size: no overflow or
+    # underflow however large n is)
+    counts = np.asarray(circle_intersection(n, d, dv), dtype=object)
+    keep = np.array([int(c) > 0 for c in counts])
+    logs = np.array([math.log(int(c)) for c in counts[keep]])
+    beta, _ = _log_linear_fit(np.asarray(hamming_to_cosine(dv[keep], n), dtype=float), logs, estimator)
     return beta
 
 
@@ -168,50 +185,93 @@ def fit_beta_to_weights(
     cosines: ArrayLike,
     weights: ArrayLike,
     loss: Literal["l2", "kl"] = "l2",
-    beta_max: float = 1e3,
+    beta_max: float = 1e4,
 ) -> float:
-    r"""Fit β so that softmax(β cos) matches normalised weights directly (scipy.optimize).
+    r"""Fit β so that softmax(β cos) matches normalised weights directly.
 
-    Minimises Σ (softmax(β cos)_i - w_i)² (``loss="l2"``) or KL(w ‖ softmax(β cos))
-    (``loss="kl"``) over β in [0, ``beta_max``], with ``w`` normalised to sum to one. Unlike
-    :func:`beta_regression` this fits the normalised read itself, as Bricken & Pehlevan do with
-    gradient descent; a bounded scalar minimiser is enough for one parameter.
+    ``loss="kl"`` minimises KL(w ‖ softmax(β cos)), which is convex in β: its minimum is the
+    root of the moment condition E_{softmax(β cos)}[cos] = E_w[cos] (the left side increases
+    with β, its derivative being the variance of cos under the softmax), found by bracketing
+    and Brent's method. ``loss="l2"`` minimises Σ (softmax(β cos)_i − w_i)², which need not be
+    convex: it is searched in log β around the KL solution (a factor 100 either way), where it
+    has its minimum for data that are close to a softmax, and the result is checked to lie
+    inside that bracket. With ``w`` an exact softmax both return its β (to ~1e-9 relative).
 
     Parameters
     ----------
     cosines : array_like
-        Cosine of each item with the query, 1-D.
+        Cosine of each item with the query, 1-D, at least two distinct values.
     weights : array_like
         Non-negative weights of the same items (need not be normalised).
     loss : {"l2", "kl"}
         Objective.
     beta_max : float
-        Upper bound of the search.
+        Largest β considered.
 
     Returns
     -------
     float
         The fitted β.
+
+    Raises
+    ------
+    ConfigError
+        When no β in [0, ``beta_max``] fits: the weights favour a negative β, put (nearly) all
+        their mass on the largest cosine (β beyond ``beta_max``), or the l2 optimum lies outside
+        the searched bracket.
     """
-    x = V.finite_array("cosines", cosines, 1)
+    x = _cosines(cosines)
     w = V.finite_array("weights", weights, 1)
     if x.shape != w.shape:
         raise ConfigError("weights", f"must have the same shape as cosines {x.shape}, got {w.shape}")
     if np.any(w < 0) or w.sum() <= 0:
         raise ConfigError("weights", "must be >= 0 with a positive sum")
+    if x.size < 2 or np.ptp(x) == 0:
+        raise ConfigError("cosines", "must hold at least two distinct values to fit β")
     beta_max = V.real("beta_max", beta_max, 0.0, None, low_open=True)
-    w = w / w.sum()
-    if loss == "l2":
-        def objective(beta: float) -> float:
-            return float(np.sum((softmax(beta * x) - w) ** 2))
-    elif loss == "kl":
-        def objective(beta: float) -> float:
-            return kl_divergence(w, softmax(beta * x))
-    else:
+    if loss not in ("l2", "kl"):
         raise ConfigError("loss", f"must be 'l2' or 'kl', got {loss!r}")
-    res = optimize.minimize_scalar(objective, bounds=(0.0, beta_max), method="bounded",
-                                   options={"xatol": 1e-8})
-    return float(res.x)
+    w = w / w.sum()
+    if not np.any(w[x < np.max(x)] > 0):
+        raise ConfigError("weights", "put all their mass on the largest cosine: β is unbounded (no finite fit)")
+    # moments about the largest cosine: at large β both means sit within ~e^{-βΔ} of it, which
+    # only the centred sums resolve (the raw means agree to every bit of a float64)
+    xc = x - float(np.max(x))
+    target = float(w @ xc)
+    top = int(np.argmax(w))
+
+    def moment_gap(beta: float) -> float:
+        return float(softmax(beta * x) @ xc) - target
+
+    if moment_gap(0.0) >= 0.0:
+        if moment_gap(0.0) <= 1e-12 * float(np.ptp(x)):  # uniform weights
+            beta_kl = 0.0
+        else:
+            raise ConfigError("weights", "favour smaller cosines (the best β would be negative)")
+    else:
+        hi = 1.0
+        while moment_gap(hi) < 0.0:
+            if hi >= beta_max:
+                raise ConfigError("weights", f"put nearly all their mass on the largest cosine: β exceeds "
+                                             f"beta_max = {beta_max:g}")
+            hi = min(2.0 * hi, beta_max)
+        beta_kl = float(optimize.brentq(moment_gap, 0.0, hi, xtol=1e-14, rtol=1e-13, maxiter=500))
+    if loss == "kl" or beta_kl == 0.0:
+        return beta_kl
+
+    def l2(log_beta: float) -> float:
+        diff = softmax(math.exp(log_beta) * x) - w
+        # the largest weight's difference from the others' (Σ diff = 0): no cancellation near 1
+        diff[top] = -(float(np.sum(diff)) - float(diff[top]))
+        return float(np.sum(diff * diff))
+
+    lo, hi_log = math.log(beta_kl) - math.log(100.0), min(math.log(beta_kl) + math.log(100.0), math.log(beta_max))
+    res = optimize.minimize_scalar(l2, bounds=(lo, hi_log), method="bounded", options={"xatol": 1e-12})
+    if not lo + 1e-6 < res.x < hi_log - 1e-6 and l2(res.x) < l2(math.log(beta_kl)) - 1e-15:
+        raise ConfigError("weights", "are too far from any softmax for an l2 fit: its optimum lies beyond "
+                                     "100× the KL solution")
+    # on a flat l2 valley the KL solution is as good; keep whichever fits better
+    return float(math.exp(res.x)) if l2(res.x) < l2(math.log(beta_kl)) else beta_kl
 
 
 # ----------------------------------------------------------------------------------------------

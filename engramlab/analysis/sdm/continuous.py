@@ -46,7 +46,7 @@ def cap_fraction(n: int, d: float) -> float:
     d : float
         Hamming-equivalent radius, ``0 <= d <= n`` (cosine threshold ``1 - 2d/n``).
     """
-    n = V.integer("n", n, 3)
+    n = V.integer("n", n, 3, 10**9)
     d = V.real("d", d, 0.0, float(n))
     c = _cap_threshold(n, d)
     a = (n - 1) / 2.0
@@ -89,9 +89,9 @@ def cap_intersection(
     float or ndarray
         Expected neuron counts (fractions when ``r`` is ``None``).
     """
-    n = V.integer("n", n, 3)
+    n = V.integer("n", n, 3, 10**9)
     d = V.real("d", d, 0.0, float(n))
-    cos_arr = np.asarray(cos_v, dtype=float)
+    cos_arr = V.float_array("cos_v", cos_v)
     if not np.all(np.isfinite(cos_arr)) or np.any(np.abs(cos_arr) > 1.0 + 1e-12):
         raise ConfigError("cos_v", "must lie in [-1, 1]")
     cos_arr = np.clip(cos_arr, -1.0, 1.0)
@@ -117,8 +117,10 @@ def _cap_pair_probability(cos_v: float, c: float, cap: float, a_u: float, a_t: f
     if sin_v < 1e-12:
         if cos_v > 0:
             return cap
-        # Antipodal centres: both caps hold u >= c and -u >= c, possible only when c < 0.
-        return max(0.0, 1.0 - 2.0 * float(special.betainc(a_u, a_u, (-c + 1.0) / 2.0))) if c < 0 else 0.0
+        # Antipodal centres: both caps hold u >= c and -u >= c, i.e. c <= u <= -c (only when
+        # c < 0): F(-c) - F(c) = 2 F(-c) - 1 by the symmetry of u, F the CDF of u = 2B - 1,
+        # B ~ Beta(a_u, a_u)
+        return max(0.0, 2.0 * float(special.betainc(a_u, a_u, (1.0 - c) / 2.0)) - 1.0) if c < 0 else 0.0
 
     # scipy.special's regularised incomplete beta ufuncs (not scipy.stats.beta, whose per-call
     # argument checking costs ~100x more inside the quadrature loop).

@@ -25,6 +25,7 @@ from typing import overload
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
+from scipy import special
 
 from engramlab import validate as V
 from engramlab.errors import ConfigError, ConfigTypeError
@@ -45,12 +46,25 @@ __all__ = [
 # ----------------------------------------------------------------------------------------------
 
 
-@lru_cache(maxsize=64)
+#: Largest n for which whole tables of exact ball sizes are built and cached: n + 1 integers of
+#: up to n bits each, 2 MB at n = 4096. Beyond it p(d) is computed in log space from log-gamma
+#: binomial terms (relative error below ~1e-11), and exact counts term by term without a table.
+EXACT_MAX_N = 4096
+#: Largest n of the functions that return exact integer counts (big-integer arithmetic costs
+#: O(d · n) bit operations: a fraction of a second at 20,000).
+EXACT_LIMIT_N = 20_000
+#: Largest n of the functions computed in log space (O(n) memory and time: ~0.5 s at 10^6).
+FLOAT_LIMIT_N = 1_000_000
+
+
+@lru_cache(maxsize=8)
 def _ball_sizes(n: int) -> tuple[int, ...]:
-    """Cumulative exact ball sizes ``(|O_n(0)|, |O_n(1)|, ..., |O_n(n)|)``.
+    """Cumulative exact ball sizes ``(|O_n(0)|, |O_n(1)|, ..., |O_n(n)|)`` (only for n <= EXACT_MAX_N).
 
     Built with the recurrence C(n, i+1) = C(n, i)(n-i)/(i+1), O(n) big-integer operations.
     """
+    if n > EXACT_MAX_N:
+        raise ConfigError("n", f"must be <= {EXACT_MAX_N} for an exact size table, got {n}")
     sizes = []
     term = 1
     total = 0
@@ -59,6 +73,29 @@ def _ball_sizes(n: int) -> tuple[int, ...]:
         sizes.append(total)
         term = term * (n - i) // (i + 1)
     return tuple(sizes)
+
+
+def _ball_size_exact(n: int, d: int) -> int:
+    """|O_n(d)| exactly, summed term by term (memory: one n-bit integer, not a table)."""
+    if n <= EXACT_MAX_N:
+        return _ball_sizes(n)[d]
+    term, total = 1, 0
+    for i in range(d + 1):
+        total += term
+        term = term * (n - i) // (i + 1)
+    return total
+
+
+def _log_ball_fractions(n: int, d: NDArray[np.int64]) -> NDArray[np.float64]:
+    """Ln p(d) for each radius: exact rationals up to EXACT_MAX_N, log-sum-exp of log-gamma terms beyond."""
+    if n <= EXACT_MAX_N:
+        sizes = _ball_sizes(n)
+        return np.array([math.log(sizes[int(k)]) - n * math.log(2.0) for k in d.ravel()]).reshape(d.shape)
+    top = int(d.max()) if d.size else 0
+    i = np.arange(top + 1, dtype=float)
+    log_terms = special.gammaln(n + 1.0) - special.gammaln(i + 1.0) - special.gammaln(n - i + 1.0) - n * math.log(2.0)
+    running = np.minimum(0.0, np.logaddexp.accumulate(log_terms))  # ln p <= 0
+    return np.asarray(running[d])
 
 
 def ball_size(n: int, d: int) -> int:
@@ -78,9 +115,9 @@ def ball_size(n: int, d: int) -> int:
     int
         The exact count.
     """
-    n = V.integer("n", n, 1)
+    n = V.integer("n", n, 1, EXACT_LIMIT_N)
     d = V.integer("d", d, 0, n)
-    return _ball_sizes(n)[d]
+    return _ball_size_exact(n, d)
 
 
 @overload
@@ -105,13 +142,17 @@ def ball_fraction(n: int, d: ArrayLike) -> float | NDArray[np.float64]:
     Returns
     -------
     float or ndarray
-        p(d), correctly rounded from the exact rational value.
+        p(d), correctly rounded from the exact rational value (for n <= EXACT_MAX_N; beyond,
+        from log-gamma terms to ~1e-11 relative, in bounded memory).
     """
-    n = V.integer("n", n, 1)
+    n = V.integer("n", n, 1, FLOAT_LIMIT_N)
     d_arr = V.integer_array("d", d, 0, n)
-    sizes = _ball_sizes(n)
-    denom = 1 << n
-    out = np.array([sizes[int(k)] / denom for k in d_arr.ravel()], dtype=float)
+    if n <= EXACT_MAX_N:
+        sizes = _ball_sizes(n)
+        denom = 1 << n
+        out = np.array([sizes[int(k)] / denom for k in d_arr.ravel()], dtype=float)
+    else:
+        out = np.minimum(1.0, np.exp(_log_ball_fractions(n, d_arr.ravel())))
     if np.ndim(d) == 0:
         return float(out[0])
     return out.reshape(d_arr.shape)
@@ -136,15 +177,16 @@ def radius_for_fraction(n: int, p: float) -> int:
     int
         The radius, in ``[0, n]``.
     """
-    n = V.integer("n", n, 1)
+    n = V.integer("n", n, 1, FLOAT_LIMIT_N)
     p = V.real("p", p, 0.0, 1.0, low_open=True)
-    sizes = _ball_sizes(n)
-    denom = 1 << n
+    if n > EXACT_MAX_N:  # one pass over the log cumulative sums instead of a search of O(n) passes
+        logs = _log_ball_fractions(n, np.arange(n + 1))
+        return min(n, int(np.searchsorted(logs, math.log(p) - 1e-12, side="left")))
     # Binary search over the monotone exact cumulative sizes.
     lo, hi = 0, n
     while lo < hi:
         mid = (lo + hi) // 2
-        if sizes[mid] / denom >= p:
+        if ball_fraction(n, mid) >= p:
             hi = mid
         else:
             lo = mid + 1
@@ -156,18 +198,21 @@ def radius_for_fraction(n: int, p: float) -> int:
 # ----------------------------------------------------------------------------------------------
 
 
-def _lune_terms(n: int, d: int, dv_max: int) -> list[int]:
-    """Cumulative lune sizes L(dv) for dv = 0..dv_max (Kanerva 1988, appendix B).
+def _lune_terms(n: int, d: int, wanted: Iterable[int]) -> dict[int, int]:
+    """Cumulative lune sizes L(dv) for the ``wanted`` distances (Kanerva 1988, appendix B).
 
     L(dv) = Σ_{j odd, 1 <= j <= dv} T_h, T_h = C(2h, h) · C(n-2h-1, d-h) with j = 2h + 1
     (terms with d - h < 0 vanish). Successive terms follow the exact integer recurrence
     T_{h+1} = T_h · [2(2h+1)/(h+1)] · [K(N-K) / (N(N-1))], N = n-2h-1, K = d-h, so the sum
-    costs O(dv_max) big-integer products instead of O(dv_max) fresh binomials.
+    costs O(max dv) big-integer products instead of fresh binomials; only the wanted sums are
+    kept (memory: a few n-bit integers, whatever n).
     """
-    lune = [0] * (dv_max + 1)
+    keep = set(int(k) for k in wanted)
+    top = max(keep, default=0)
+    lune = {0: 0} if 0 in keep else {}
     total = 0
     term = math.comb(n - 1, d) if n >= 1 else 0  # T_0 = C(0, 0) C(n-1, d)
-    for dv in range(1, dv_max + 1):
+    for dv in range(1, top + 1):
         if dv % 2 == 1:
             h = (dv - 1) // 2
             if d - h < 0 or term == 0:
@@ -179,7 +224,8 @@ def _lune_terms(n: int, d: int, dv_max: int) -> list[int]:
                     (h + 1) * big_n * (big_n - 1))
             else:
                 term = 0
-        lune[dv] = total
+        if dv in keep:
+            lune[dv] = total
     return lune
 
 
@@ -215,12 +261,11 @@ def circle_intersection(n: int, d: int, dv: ArrayLike) -> int | NDArray[np.objec
         Exact Python integers (an object array for array input: the counts exceed int64 for
         ``n >= 64``). Use :func:`expected_intersection` for floats.
     """
-    n = V.integer("n", n, 1)
+    n = V.integer("n", n, 1, EXACT_LIMIT_N)
     d = V.integer("d", d, 0, n)
     dv_arr = V.integer_array("dv", dv, 0, n)
-    dv_max = int(dv_arr.max()) if dv_arr.size else 0
-    area = _ball_sizes(n)[d]
-    lune = _lune_terms(n, d, dv_max)
+    area = _ball_size_exact(n, d)
+    lune = _lune_terms(n, d, dv_arr.ravel().tolist())
     counts = [area - lune[int(k)] for k in dv_arr.ravel()]
     if np.ndim(dv) == 0:
         return counts[0]
@@ -229,8 +274,16 @@ def circle_intersection(n: int, d: int, dv: ArrayLike) -> int | NDArray[np.objec
     return out.reshape(dv_arr.shape)
 
 
-def _positive_neuron_count(r: float | int | None) -> Fraction | None:
-    """``r`` (the number of neurons, ``> 0``) as an exact Fraction; ``None`` stays ``None``."""
+#: Largest neuron count (as a power of two) whose expected counts still fit in a float64.
+MAX_NEURON_BITS = 1020
+
+
+def _positive_neuron_count(r: float | int | None, bounded: bool = True) -> Fraction | None:
+    """``r`` (the number of neurons, ``> 0``) as an exact Fraction; ``None`` stays ``None``.
+
+    ``bounded``: refuse counts above 2^MAX_NEURON_BITS, whose expected counts overflow a float
+    (functions that work in log space pass False).
+    """
     if r is None:
         return None
     if isinstance(r, bool):
@@ -238,6 +291,9 @@ def _positive_neuron_count(r: float | int | None) -> Fraction | None:
     if isinstance(r, int | np.integer):
         if r <= 0:
             raise ConfigError("r", f"(number of neurons) must be > 0, got {r!r}")
+        if bounded and int(r) > 1 << MAX_NEURON_BITS:
+            raise ConfigError("r", f"(number of neurons) must be at most 2^{MAX_NEURON_BITS} so that counts fit "
+                                   f"in a float, got more than 2^{int(r).bit_length() - 1}")
         return Fraction(int(r))
     try:
         value = V.real("r", r, 0.0, None, low_open=True)
@@ -299,10 +355,11 @@ def jaeckel_active(k: int, r: float | int) -> float:
     A neuron checks ``k`` selected coordinates against its own target bits and fires when all
     ``k`` match, so P(active) = 2^{-k} and the expected count is ``r · 2^{-k}``.
     """
-    k = V.integer("k", k, 0)
+    k = V.integer("k", k, 0, EXACT_LIMIT_N)
     rr = _positive_neuron_count(r)
-    assert rr is not None
-    return float(rr / (1 << k))
+    if rr is None:
+        raise ConfigTypeError("r", "(number of neurons) must be a positive number, got None")
+    return math.ldexp(float(rr), -k)
 
 
 def jaeckel_intersection(
@@ -331,7 +388,7 @@ def jaeckel_intersection(
     float or ndarray
         Expected counts.
     """
-    n = V.integer("n", n, 1)
+    n = V.integer("n", n, 1, EXACT_LIMIT_N)
     k = V.integer("k", k, 1, n)
     dv_arr = V.integer_array("dv", dv, 0, n)
     rr = _positive_neuron_count(r)

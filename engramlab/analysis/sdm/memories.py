@@ -111,9 +111,9 @@ def pattern_read(
     ndarray of bool, shape (v,)
     """
     vals = V.binary_matrix("values", values, 2)
-    k = np.asarray(keys)
-    if vals.shape[0] != np.shape(k)[0]:
-        raise ConfigError("values", f"has {vals.shape[0]} rows but keys has {np.shape(k)[0]}")
+    k = V.binary_matrix("keys", keys, 2)
+    if vals.shape[0] != k.shape[0]:
+        raise ConfigError("values", f"has {vals.shape[0]} rows but keys has {k.shape[0]}")
     w = pattern_weights(keys, query, d, r)
     total = w.sum()
     if total == 0:

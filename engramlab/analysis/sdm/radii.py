@@ -20,8 +20,13 @@ from numpy.typing import ArrayLike, NDArray
 from scipy import stats
 
 from engramlab import validate as V
-from engramlab.analysis.sdm.geometry import _ball_sizes, _positive_neuron_count, radius_for_fraction
-from engramlab.errors import ConfigError
+from engramlab.analysis.sdm.geometry import (
+    FLOAT_LIMIT_N,
+    _log_ball_fractions,
+    _positive_neuron_count,
+    radius_for_fraction,
+)
+from engramlab.errors import ConfigError, ConfigTypeError
 
 __all__ = [
     "log_ball_fraction",
@@ -35,18 +40,18 @@ Criterion = Literal["snr", "memory"]
 
 
 def _log_neuron_count(r: float | int) -> float:
-    rr = _positive_neuron_count(r)
-    assert rr is not None
+    rr = _positive_neuron_count(r, bounded=False)  # log space: any size
+    if rr is None:
+        raise ConfigTypeError("r", "(number of neurons) must be a positive number, got None")
     # math.log is exact-argument for Python ints of any size (2**10000 does not overflow).
     return math.log(rr.numerator) - math.log(rr.denominator)
 
 
 def log_ball_fraction(n: int, d: ArrayLike) -> float | NDArray[np.float64]:
     """Natural log of :func:`ball_fraction`, finite for any ``n`` (no underflow)."""
-    n = V.integer("n", n, 1)
+    n = V.integer("n", n, 1, FLOAT_LIMIT_N)
     d_arr = V.integer_array("d", d, 0, n)
-    sizes = _ball_sizes(n)
-    out = np.array([math.log(sizes[int(k)]) - n * math.log(2.0) for k in d_arr.ravel()])
+    out = _log_ball_fractions(n, d_arr.ravel())
     return float(out[0]) if np.ndim(d) == 0 else out.reshape(d_arr.shape)
 
 
@@ -69,10 +74,13 @@ def log_memory_capacity(
     """
     n = V.integer("n", n, 1)
     p_whole = V.real("p_whole", p_whole, 0.0, 1.0, low_open=True, high_open=True)
-    lp = np.asarray(log_p, dtype=float)
-    if np.any(lp > 1e-12):
-        raise ConfigError("log_p", "must be <= 0 (p <= 1)")
+    lp = V.float_array("log_p", log_p)
+    if np.any(np.isnan(lp)) or np.any(lp > 1e-12):
+        raise ConfigError("log_p", "must be <= 0 (p <= 1), -inf allowed, no NaN")
     z = float(stats.norm.ppf(p_whole ** (1.0 / n)))
+    if not z > 0:
+        raise ConfigError("p_whole", f"asks each of the n = {n} bits to be right with probability "
+                                     f"{p_whole ** (1.0 / n):.3g} <= 1/2 (chance): no capacity to compute")
     a = lp + _log_neuron_count(r)
     b = lp + a
     x = a - 2.0 * math.log(z)
@@ -91,7 +99,7 @@ def memory_capacity(p: ArrayLike, r: float | int, n: int, p_whole: float = 0.99)
     where ``P_whole`` is the probability that all ``n`` bits of a pattern are read correctly.
     Values where the numerator is negative (too few neurons per ball) are reported as 0.
     """
-    p_arr = np.asarray(p, dtype=float)
+    p_arr = V.float_array("p", p)
     if not np.all(np.isfinite(p_arr)) or np.any(p_arr < 0) or np.any(p_arr > 1):
         raise ConfigError("p", "must lie in [0, 1]")
     with np.errstate(divide="ignore"):
@@ -128,7 +136,7 @@ def optimal_radius(
     int
         The radius.
     """
-    n = V.integer("n", n, 1)
+    n = V.integer("n", n, 1, FLOAT_LIMIT_N)
     m = V.integer("m", m, 1)
     if criterion == "snr":
         log_target = -(math.log(2.0 * m) + _log_neuron_count(r)) / 3.0

@@ -1,0 +1,257 @@
+"""Every figure function draws what its data says: each test reads the artists back.
+
+The expected values are recomputed here from the analysis (or from an independent formula),
+not read from the figure code.
+"""
+
+import math
+
+import numpy as np
+import pytest
+from matplotlib.collections import PathCollection
+from matplotlib.image import AxesImage
+from matplotlib.patches import Rectangle, StepPatch
+from scipy import stats
+from scipy.ndimage import gaussian_filter1d
+
+from engramlab.analysis import hopfield, sdm
+from engramlab.analysis.eyeblink import analyse_eyeblink
+from engramlab.analysis.figures import cerebellum as fc
+from engramlab.analysis.figures import conditioning as fcd
+from engramlab.analysis.figures import hippocampus as fh
+from engramlab.analysis.figures import theory as ft
+from engramlab.analysis.grid import autocorrelogram
+from engramlab.analysis.navigation import baseline_accuracy, binned_accuracy
+from engramlab.analysis.theory import sdm_attention_comparison
+
+
+def lines(ax):
+    return [ln for ln in ax.get_lines() if len(np.atleast_1d(ln.get_xdata())) > 0]
+
+
+def ydata(line):
+    return np.asarray(line.get_ydata(), dtype=float)
+
+
+# ----------------------------------------------------------------------------------------------
+# cerebellar SDM
+# ----------------------------------------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_active_count_theory_has_the_histograms_area_and_scale(sdm_analysis):
+    a = sdm_analysis
+    fig = fc.active_count_figure(a)
+    ax = fig.axes[0]
+    bars = [p for p in ax.patches if isinstance(p, Rectangle)]
+    hist_area = sum(b.get_width() * b.get_height() for b in bars)
+    stairs = [p for p in ax.patches if isinstance(p, StepPatch)]
+    assert len(stairs) == 1
+    values, edges = stairs[0].get_data()[:2]
+    theory_area = float(np.sum(values * np.diff(edges)))
+    assert hist_area == pytest.approx(1.0, rel=1e-9)
+    # the drawn range covers ± 4 SD: the theory holds all but a sliver of its mass there
+    assert theory_area == pytest.approx(hist_area, abs=2e-3)
+    # and per bin it is the binomial probability of the bin's integers over the bin width
+    p = a.active_expected / a.r
+    for v, lo, hi in zip(values, edges[:-1], edges[1:], strict=True):
+        ints = np.arange(math.ceil(lo), math.floor(hi) + 1)
+        assert v == pytest.approx(stats.binom.pmf(ints, a.r, p).sum() / (hi - lo), rel=1e-9, abs=1e-15)
+
+
+@pytest.mark.slow
+def test_overlap_figure_draws_the_measured_and_exact_overlaps(sdm_analysis):
+    ov = sdm_analysis.overlap
+    fig = fc.overlap_figure(sdm_analysis)
+    ax, axz = fig.axes
+    drawn = lines(ax)
+    pos = ov.mean > 0
+    np.testing.assert_allclose(ydata(drawn[0]), ov.mean[pos])
+    ok = np.isfinite(ov.expected) & (ov.expected > 0)
+    exact = np.asarray(sdm.expected_intersection(sdm_analysis.n, sdm_analysis.radius, ov.dv[ok], sdm_analysis.r))
+    np.testing.assert_allclose(ydata(drawn[-1]), exact, rtol=1e-12)
+    test = np.isfinite(ov.z) & (ov.expected >= 5)
+    z_line = next(ln for ln in lines(axz) if ln.get_marker() == "o")
+    np.testing.assert_allclose(ydata(z_line), (ov.mean[test] - ov.expected[test]) / ov.se[test], rtol=1e-9)
+
+
+@pytest.mark.slow
+def test_weights_figure_draws_the_changes_and_the_counter_line(sdm_analysis, sdm_result):
+    a = sdm_analysis
+    fig = fc.weights_figure(a)
+    ax = fig.axes[0]
+    points, line = lines(ax)
+    dw = (sdm_result["weights_final"] - sdm_result["weights_initial"]) * 1e12
+    assert set(np.round(ydata(points), 6)) <= set(np.round(dw.ravel(), 6))
+    x = np.asarray(line.get_xdata(), dtype=float)
+    slope = np.diff(ydata(line))[0] / np.diff(x)[0]
+    assert slope == pytest.approx(-float(sdm_result.params["circuit.plasticity.a_plus"]) * 1e12)
+    ratio = sdm_result.params["circuit.plasticity.ltd_ltp_ratio"]
+    assert ax.get_title().startswith(f"{ratio:g}:1 LTD:LTP")
+
+
+@pytest.mark.slow
+def test_readout_and_attention_figures_draw_the_analysis(sdm_analysis):
+    a = sdm_analysis
+    fig = fc.readout_figure(a)
+    left, right = fig.axes
+    spikes, numpy_read, pattern = lines(left)[:3]
+    np.testing.assert_allclose(ydata(spikes), a.accuracy_spikes)
+    np.testing.assert_allclose(ydata(numpy_read), a.accuracy_numpy)
+    np.testing.assert_allclose(ydata(pattern), a.accuracy_pattern)
+    agree, disagree = [ln for ln in lines(right) if ln.get_linestyle() == "None"]
+    assert len(agree.get_xdata()) + len(disagree.get_xdata()) == a.numpy_sums.size
+    assert len(disagree.get_xdata()) == int(np.sum(a.spike_bits != a.numpy_bits))
+    fig = fc.attention_figure(a)
+    for ax in fig.axes:
+        measured, soft, theory = lines(ax)
+        np.testing.assert_allclose(ydata(measured), a.attention_measured)
+        np.testing.assert_allclose(ydata(soft), np.exp(a.beta_fit * a.attention_cos)
+                                   / np.exp(a.beta_fit * a.attention_cos).sum(), rtol=1e-9)
+        np.testing.assert_allclose(ydata(theory), a.attention_theory)
+
+
+@pytest.mark.slow
+def test_raster_draws_every_spike_in_its_window(sdm_result):
+    fig = fc.raster_figure(sdm_result, slots=4)
+    kind, start = sdm_result["slot_kind"], sdm_result["slot_start"]
+    slot = float(sdm_result.params["circuit.slot"])
+    first = int(np.flatnonzero(kind == 1)[0])
+    t0 = float(start[first - 1])
+    for ax, pop in zip(fig.axes, ("mossy", "granule", "olive", "purkinje", "nuclei"), strict=True):
+        t = sdm_result[f"spikes_{pop}_t"]
+        expected = int(np.sum((t >= t0) & (t < t0 + 4 * slot)))
+        drawn = sum(len(ln.get_xdata()) for ln in lines(ax) if ln.get_marker() == "|")
+        assert drawn == expected, pop
+
+
+# ----------------------------------------------------------------------------------------------
+# conditioning
+# ----------------------------------------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_eyeblink_figures_draw_the_rates_and_curves(small_eyeblink):
+    a = analyse_eyeblink(small_eyeblink, block=4)
+    fig = fcd.psth_figure(small_eyeblink, a)
+    axes = np.array(fig.axes).reshape(3, 2)
+    acq = np.flatnonzero(a.phase == 0)
+    for col, trials in enumerate((acq[:4], acq[-4:])):
+        pc = next(ln for ln in lines(axes[1, col]) if len(ln.get_xdata()) == a.axis.size)
+        np.testing.assert_allclose(ydata(pc), gaussian_filter1d(a.pc_rate[trials].mean(0), 4))
+        thr = next(ln for ln in lines(axes[2, col]) if ln.get_linestyle() == ":")
+        assert ydata(thr)[0] == pytest.approx(a.dcn_rate[trials][:, a.axis < 0].mean() + a.threshold)
+    fig = fcd.learning_curve_figure(a)
+    ax, axd = fig.axes
+    np.testing.assert_allclose(ydata(next(ln for ln in lines(ax) if ln.get_marker() == "o")), a.cr_percent_by_block)
+    depth = ydata(lines(axd)[0])
+    np.testing.assert_allclose(depth, [a.pause_depth[k:k + 4].mean() for k in range(a.pause_depth.size - 3)])
+    fig = fcd.pause_timing_figure([a])
+    ax, axs = fig.axes
+    np.testing.assert_allclose(ydata(lines(ax)[0]), a.last_block_rate)
+    marker = next(ln for ln in lines(ax) if ln.get_marker() == "v")
+    assert float(marker.get_xdata()[0]) == pytest.approx(a.last_block_pause_min * 1e3)
+    point = next(ln for ln in lines(axs) if ln.get_marker() == "o")
+    assert float(point.get_xdata()[0]) == pytest.approx(a.isi * 1e3)
+    assert float(point.get_ydata()[0]) == pytest.approx(a.last_block_pause_min * 1e3)
+
+
+@pytest.mark.slow
+def test_associative_figures_draw_accuracy_evidence_and_weights(small_runs):
+    r = small_runs["associative"]
+    a = r.analysis
+    fig = fcd.associative_accuracy_figure(a)
+    ax, axe = fig.axes
+    acq, rev = [ln for ln in lines(ax) if ln.get_marker() == "o"]
+    np.testing.assert_allclose(ydata(acq), a.accuracy_by_block)
+    np.testing.assert_allclose(ydata(rev), a.reversal_accuracy_by_block)
+    evidence = a.dcn_increase[:, 0] - a.dcn_increase[:, 1]
+    drawn = np.concatenate([c.get_offsets()[:, 1] for c in axe.collections if isinstance(c, PathCollection)])
+    np.testing.assert_allclose(np.sort(drawn), np.sort(evidence))
+    fig = fcd.associative_weights_figure(a)
+    w = a.weights_by_trial * 1e12
+    for ln, (tone, side) in zip(lines(fig.axes[0]), ((0, 0), (0, 1), (1, 0), (1, 1)), strict=False):
+        np.testing.assert_allclose(ydata(ln), w[:, tone, side])
+
+
+# ----------------------------------------------------------------------------------------------
+# hippocampus
+# ----------------------------------------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_navigation_figures_draw_binned_accuracy_and_spike_fractions(small_runs):
+    a = small_runs["navigation"].analysis
+    fig = fh.navigation_figure(a)
+    bins = np.linspace(0, 1, 11)
+    node = baseline_accuracy(a.stats.node_seen, a.observations) > 0.5
+    edge = baseline_accuracy(a.stats.edge_seen, a.observations) > 0.5
+    for ax, x in zip(fig.axes, (a.stats.nodes_fraction, a.stats.edges_fraction), strict=True):
+        circuit, node_line, edge_line = lines(ax)
+        np.testing.assert_allclose(ydata(circuit), binned_accuracy(a.correct, x, bins))
+        np.testing.assert_allclose(ydata(node_line), binned_accuracy(node, x, bins))
+        np.testing.assert_allclose(ydata(edge_line), binned_accuracy(edge, x, bins))
+    fig = fh.softmax_spikes_figure(a)
+    ax, axe = fig.axes
+    pts = lines(ax)[0]
+    pairs = set(zip(np.round(a.softmax_weights.ravel(), 9), np.round(a.spike_weights.ravel(), 9), strict=True))
+    assert set(zip(np.round(ydata(pts) * 0 + np.asarray(pts.get_xdata(), float), 9),
+                   np.round(ydata(pts), 9), strict=True)) <= pairs
+    heights = [p.get_height() for p in axe.patches if isinstance(p, Rectangle)]
+    assert sum(heights) == a.weight_error.size
+
+
+@pytest.mark.slow
+def test_foraging_figures_show_the_rate_maps(small_runs):
+    a = small_runs["foraging"].analysis
+    fig = fh.grid_maps_figure(a)
+    modules = np.unique(a.grid_module)
+    images = [im for ax in fig.axes for im in ax.get_images() if isinstance(im, AxesImage)]
+    assert len(images) == 2 * len(modules)
+    for col, k in enumerate(modules):
+        cells = np.flatnonzero(a.grid_module == k)
+        c = cells[np.nanargmax(a.gridness[cells])]
+        np.testing.assert_allclose(fig.axes[col].get_images()[0].get_array(), a.grid_maps[c].T)
+        np.testing.assert_allclose(fig.axes[len(modules) + col].get_images()[0].get_array(),
+                                   autocorrelogram(a.grid_maps[c]).T)
+        assert f"gridness {a.gridness[c]:.2f}" in fig.axes[len(modules) + col].get_title()
+    fig = fh.place_maps_figure(a, cells=4)
+    for c, ax in enumerate(fig.axes):
+        np.testing.assert_allclose(ax.get_images()[0].get_array(), a.place_maps[c].T)
+        assert ax.get_title().startswith(f"{a.place_fields[c]} field")
+
+
+@pytest.mark.slow
+def test_capacity_spiking_figure_draws_mean_overlap_per_load(small_runs):
+    r = small_runs["pattern-completion"]
+    load, ov, cl = r["load"], r["overlap"], r["classic_overlap"]
+    fig = fh.capacity_spiking_figure(load, ov, cl, 60)
+    spikes, classic = lines(fig.axes[0])[:2]
+    loads = np.unique(load)
+    np.testing.assert_allclose(ydata(spikes), [ov[load == x].mean() for x in loads])
+    np.testing.assert_allclose(ydata(classic), [cl[load == x].mean() for x in loads])
+
+
+# ----------------------------------------------------------------------------------------------
+# equations only
+# ----------------------------------------------------------------------------------------------
+
+
+def test_sdm_weights_figure_draws_the_three_weight_curves():
+    comp = sdm_attention_comparison(64, 11)
+    fig = ft.sdm_weights_figure(comp)
+    exact = np.array([float(sdm.circle_intersection(64, 11, int(v))) for v in comp.dv])
+    for ax in fig.axes:
+        binary, soft, continuous = lines(ax)[:3]
+        np.testing.assert_allclose(ydata(binary), exact / exact.sum(), rtol=1e-12)
+        w = np.exp(comp.beta * (1 - 2 * comp.dv / 64))
+        np.testing.assert_allclose(ydata(soft), w / w.sum(), rtol=1e-9)
+        np.testing.assert_allclose(ydata(continuous), comp.continuous)
+
+
+def test_capacity_figure_draws_each_curve():
+    curve = hopfield.capacity_curve(60, (0.05, 0.2), "classic", trials=1, seed=0)
+    fig = ft.capacity_figure([curve])
+    line = next(ln for ln in lines(fig.axes[0]) if ln.get_marker() == "o")
+    np.testing.assert_allclose(ydata(line), curve.mean_overlap)
+    np.testing.assert_allclose(np.asarray(line.get_xdata(), float), curve.loads)

@@ -1,0 +1,437 @@
+"""Nothing silent, nothing lost: interrupts, half-written folders, bad files, wrong fits, resources.
+
+Each test reproduces one failure a careful user found (see the module's sections) and checks
+the behaviour that replaced it.
+"""
+
+import json
+import math
+import os
+import signal
+import subprocess
+import sys
+import time
+import tracemalloc
+
+# ----------------------------------------------------------------------------------------------
+# a protocol without Brian2, whose run and figure can be made to fail on purpose
+# ----------------------------------------------------------------------------------------------
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+
+import brian2 as b2
+import numpy as np
+import pytest
+
+import engramlab as el
+from engramlab import registry
+from engramlab.analysis import hopfield, sdm
+from engramlab.analysis.attention import softmax
+from engramlab.analysis.grid import autocorrelogram, grid_spacing_orientation
+from engramlab.circuits._device import RunInterrupted, run_network
+from engramlab.cli import main
+from engramlab.errors import ConfigError
+from engramlab.folders import check_complete
+from engramlab.models._params import Params, param
+from engramlab.registry import FigureSpec, ProtocolSpec
+from engramlab.results import Result, run_metadata
+
+
+@dataclass(frozen=True)
+class CountConfig(Params):
+    """Counts to n."""
+
+    n: int = param(3, "how many", low=1, high=1000)
+    seed: int = param(0, "seed", low=0)
+    fail: str = param("none", "where to fail: none, run, figure, interrupt", choices=("none", "run", "figure",
+                                                                                        "interrupt"))
+
+
+def count_run(config, report=None):
+    if config.fail == "run":
+        raise ZeroDivisionError("a bug in the model")
+    if config.fail == "interrupt":
+        raise RunInterrupted("interrupted at 1 s of 2 s of biology (Ctrl+C): nothing was saved")
+    return Result("count", {"x": np.arange(config.n)}, {"n": config.n, "fail": config.fail},
+                  run_metadata(config.seed, protocol="count"))
+
+
+def count_figure(result):
+    from matplotlib.figure import Figure
+    if result.params["fail"] == "figure":
+        raise OSError(28, "No space left on device")
+    fig = Figure()
+    fig.subplots().plot(result["x"])
+    return fig
+
+
+@pytest.fixture
+def count():
+    spec = ProtocolSpec(name="count", help="counts", title="Count to {n}", intro="", circuit=CountConfig,
+                        run=count_run, summarise=lambda r: {"n": int(r.params["n"]), "seed": r.metadata["seed"]},
+                        figures=(FigureSpec("line", "the count", count_figure),), headline=("n",),
+                        summary_keys=("n",))
+    registry.register(spec, replace=True)
+    yield spec
+    registry.unregister("count")
+
+
+# ----------------------------------------------------------------------------------------------
+# interrupts
+# ----------------------------------------------------------------------------------------------
+
+
+def _network_interrupting_itself(steps):
+    """A tiny network that sends itself Ctrl+C at the given time steps (0.1 ms each)."""
+    clock = b2.Clock(dt=0.1 * b2.ms)
+    group = b2.NeuronGroup(1, "dv/dt = -v / (10*ms) : 1", clock=clock)
+    calls = {"n": 0}
+
+    @b2.network_operation(clock=clock)
+    def ctrl_c():
+        calls["n"] += 1
+        for _ in range(steps.count(calls["n"])):  # twice in one step: a second Ctrl+C while stopping
+            os.kill(os.getpid(), signal.SIGINT)
+
+    return b2.Network(group, ctrl_c)
+
+
+def test_ctrl_c_stops_the_run_and_is_reported_not_saved():
+    b2.prefs.codegen.target = "numpy"
+    net = _network_interrupting_itself([500])
+    with pytest.raises(RunInterrupted, match=r"interrupted at 0.05\d* s of 0.2 s"):
+        run_network(net, 0.2 * b2.second, None)
+    assert float(net.t) < 0.2
+
+
+def test_a_second_ctrl_c_aborts_cleanly():
+    b2.prefs.codegen.target = "numpy"
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)  # e.g. a background job: Brian2 broke here
+    try:
+        net = _network_interrupting_itself([500])
+        with pytest.raises(RunInterrupted):
+            run_network(net, 0.2 * b2.second, None)
+        net = _network_interrupting_itself([200, 200])
+        with pytest.raises(KeyboardInterrupt):
+            run_network(net, 0.2 * b2.second, None)
+        assert signal.getsignal(signal.SIGINT) is signal.SIG_IGN  # restored afterwards
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def test_an_interrupted_run_exits_130_and_leaves_nothing(count, tmp_path, capsys):
+    out = tmp_path / "run"
+    assert main(["run", "count", "--set", 'fail="interrupt"', "--out", str(out)]) == 130
+    assert "nothing was saved" in capsys.readouterr().err
+    assert not out.exists() and not list(tmp_path.iterdir())
+
+
+def test_a_bug_keeps_its_traceback(count, tmp_path):
+    with pytest.raises(ZeroDivisionError):
+        main(["run", "count", "--set", 'fail="run"', "--out", str(tmp_path / "x")])
+
+
+# ----------------------------------------------------------------------------------------------
+# results folders are written as a unit
+# ----------------------------------------------------------------------------------------------
+
+
+def test_a_failed_rerun_leaves_the_previous_run_whole(count, tmp_path, capsys):
+    out = tmp_path / "run"
+    el.run("count", seed=7, out=out)
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    # the re-run dies while drawing (here: a full disk); the old folder must be untouched
+    assert main(["run", "count", "--seed", "8", "--set", 'fail="figure"', "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "No space left on device" in err and str(out) in err
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+    assert json.loads((out / "summary.json").read_text())["seed"] == 7
+    assert [p.name for p in tmp_path.iterdir()] == ["run"]  # no staging left behind
+    check_complete(out)
+
+
+def test_a_killed_rerun_never_mixes_two_runs(count, tmp_path):
+    out = tmp_path / "run"
+    el.run("count", seed=7, out=out)
+    script = (
+        "import os, signal, engramlab as el\n"
+        "from tests.test_reliability import CountConfig, count_run\n"
+        "from engramlab import registry\n"
+        "from engramlab.registry import ProtocolSpec, FigureSpec\n"
+        "def die(result):\n"
+        "    os.kill(os.getpid(), signal.SIGKILL)\n"
+        "registry.register(ProtocolSpec(name='count', help='', title='', intro='', circuit=CountConfig,\n"
+        "    run=count_run, summarise=lambda r: {'seed': r.metadata['seed']},\n"
+        "    figures=(FigureSpec('line', '', die),)))\n"
+        f"el.run('count', seed=8, out={str(out)!r})\n")
+    proc = subprocess.run([sys.executable, "-c", script], cwd=Path(__file__).parent.parent, timeout=120)
+    assert proc.returncode == -signal.SIGKILL
+    assert json.loads((out / "summary.json").read_text())["seed"] == 7  # the old run, whole
+    check_complete(out)
+    stale = [p for p in tmp_path.iterdir() if p.name.startswith(".run.partial-")]
+    assert stale  # the killed run's staging folder (hidden) ...
+    el.run("count", seed=9, out=out)
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".run.")]  # ... is swept by the next run
+    assert json.loads((out / "summary.json").read_text())["seed"] == 9
+
+
+def test_report_and_export_refuse_incomplete_or_mixed_folders(count, tmp_path, capsys):
+    out = tmp_path / "run"
+    el.run("count", seed=7, out=out)
+    assert main(["report", str(out)]) == 0
+    summary = json.loads((out / "summary.json").read_text())
+    summary["metadata"]["run_id"] = "another-run"
+    (out / "summary.json").write_text(json.dumps(summary))
+    assert main(["report", str(out)]) == 2
+    assert "mixes two runs" in capsys.readouterr().err
+    (out / "manifest.json").unlink()
+    assert main(["report", str(out)]) == 2 and main(["export", str(out)]) == 2
+    assert "no manifest.json" in capsys.readouterr().err
+
+
+def test_out_must_be_a_new_empty_or_results_folder(count, tmp_path, capsys):
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "thesis.tex").write_text("precious")
+    assert main(["run", "count", "--out", str(mine)]) == 2
+    assert "not an engramlab results folder" in capsys.readouterr().err
+    assert (mine / "thesis.tex").read_text() == "precious"
+    assert main(["run", "count", "--out", ""]) == 2
+    assert "out is empty" in capsys.readouterr().err
+
+
+def test_outputs_respect_the_umask(count, tmp_path):
+    old = os.umask(0o022)
+    try:
+        out = el.run("count", out=tmp_path / "run") and tmp_path / "run"
+    finally:
+        os.umask(old)
+    for p in out.iterdir():
+        assert p.stat().st_mode & 0o777 == 0o644, p.name
+    assert out.stat().st_mode & 0o777 == 0o755
+
+
+# ----------------------------------------------------------------------------------------------
+# bad files: one line naming the file, exit 2
+# ----------------------------------------------------------------------------------------------
+
+
+def test_bad_files_are_one_line_errors_naming_them(count, tmp_path, capsys):
+    out = tmp_path / "run"
+    el.run("count", out=out)
+    npz = out / "result.npz"
+    npz.write_bytes(npz.read_bytes()[:40])  # truncated
+    assert main(["export", str(npz)]) == 2
+    assert "result.npz" in capsys.readouterr().err
+    el.run("count", out=out)
+    (out / "summary.json").write_text("[1, 2]")
+    assert main(["report", str(out)]) == 2
+    assert "summary.json must hold a JSON object" in capsys.readouterr().err
+    # a run's folder is redrawn from its data by `report`; other folders (theory, labs, sweeps)
+    # are rebuilt from their report.json, which must name figures inside the folder
+    theory = tmp_path / "theory"
+    assert main(["theory", "sdm", "--n", "16", "--d", "4", "--out", str(theory)]) == 0
+    capsys.readouterr()
+    good = (theory / "report.json").read_text()
+    (theory / "report.json").write_text(json.dumps({"title": "t", "figures": [{"caption": "no name"}]}))
+    assert main(["report", str(theory)]) == 2
+    assert "report.json lists a figure without a plain file name" in capsys.readouterr().err
+    (tmp_path / "secret.png").write_bytes(b"\x89PNG secret")
+    (theory / "report.json").write_text(json.dumps({"title": "t", "figures": [{"name": "../secret"}]}))
+    assert main(["report", str(theory)]) == 2
+    assert "../secret" in capsys.readouterr().err
+    (theory / "report.json").write_text("{not json")
+    assert main(["report", str(theory)]) == 2
+    assert "report.json is not valid JSON" in capsys.readouterr().err
+    (theory / "report.json").write_text(good)
+    assert main(["report", str(theory)]) == 0
+
+
+def test_theory_inputs_that_cannot_be_computed_are_refused(tmp_path, capsys):
+    assert main(["theory", "sdm", "--r", "2^99999", "--out", str(tmp_path / "a")]) == 2
+    assert "r (number of neurons) must be at most 2^1020" in capsys.readouterr().err
+    assert main(["theory", "hopfield", "--n", "100000", "--out", str(tmp_path / "b")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "GiB (estimate)" in err
+
+
+# ----------------------------------------------------------------------------------------------
+# wrong numbers without a word
+# ----------------------------------------------------------------------------------------------
+
+
+def test_fit_beta_to_weights_recovers_exact_softmax_or_says_it_cannot():
+    x = np.array([0.0, 0.5, 1.0])
+    assert sdm.fit_beta_to_weights(x, np.exp(5 * x)) == pytest.approx(5.0, rel=1e-9)
+    rng = np.random.default_rng(3)
+    for _ in range(200):
+        beta = float(np.exp(rng.uniform(math.log(0.1), math.log(500))))
+        cos = rng.uniform(-1, 1, int(rng.integers(2, 40)))
+        for loss in ("l2", "kl"):
+            assert sdm.fit_beta_to_weights(cos, softmax(beta * cos), loss=loss) == pytest.approx(beta, rel=0.01)
+    with pytest.raises(ConfigError, match="largest cosine"):
+        sdm.fit_beta_to_weights(x, [0.0, 0.0, 1.0])  # all mass on the top: β unbounded
+    with pytest.raises(ConfigError, match="negative"):
+        sdm.fit_beta_to_weights(x, np.exp(-3 * x))
+
+
+@pytest.mark.parametrize("n,d", [(64, 40), (32, 20), (100, 60)])
+def test_cap_intersection_at_cos_plus_minus_one_matches_monte_carlo(n, d):
+    rng = np.random.default_rng(0)
+    pts = rng.normal(size=(200_000, n))
+    u = pts[:, 0] / np.linalg.norm(pts, axis=1)
+    c = 1 - 2 * d / n
+    for cos_v, inside in ((1.0, u >= c), (-1.0, (u >= c) & (-u >= c))):
+        mc = inside.mean()
+        se = math.sqrt(mc * (1 - mc) / u.size)
+        assert abs(sdm.cap_intersection(n, d, cos_v) - mc) < 4 * se + 1e-4, cos_v
+    # continuous at the antipode (the old branch returned 0 at cos = -1 and 0.955 just above it)
+    assert sdm.cap_intersection(n, d, -1.0) == pytest.approx(sdm.cap_intersection(n, d, -0.999999), rel=1e-4)
+
+
+def test_hopfield_ties_are_exact_so_sync_and_async_agree():
+    """A state whose exact fields are all aligned with it or zero (ties) is a fixed point of both
+    the synchronous and the asynchronous rule; float round-off (±1e-17) used to flip the ties."""
+    rng = np.random.default_rng(1)
+    seen_roundoff = fixed_points = 0
+    for _ in range(400):
+        n = int(rng.integers(3, 12))
+        x = rng.choice([-1.0, 1.0], size=(int(rng.integers(1, 4)), n))
+        s = rng.choice([-1.0, 1.0], size=n)
+        w = hopfield.hebbian_weights(x)
+        exact = [sum(Fraction(round(w[i, j] * n), n) * int(s[j]) for j in range(n)) for i in range(n)]
+        float_fields = w @ s
+        seen_roundoff += sum(1 for e, f in zip(exact, float_fields, strict=True) if e == 0 and f != 0)
+        sync = hopfield.update_synchronous(w, s)
+        expected = np.array([s[i] if exact[i] == 0 else math.copysign(1.0, exact[i]) for i in range(n)])
+        np.testing.assert_array_equal(sync, expected)
+        if np.array_equal(expected, s):  # a fixed point with exact arithmetic
+            fixed_points += 1
+            np.testing.assert_array_equal(hopfield.update_asynchronous(w, s, np.random.default_rng(0)), s)
+    assert seen_roundoff > 0 and fixed_points > 0  # the check is not vacuous
+
+
+def test_grid_orientation_zero_is_zero_not_sixty_degrees():
+    spacing, bins = 0.3, 60
+    xs = (np.arange(bins) + 0.5) / bins
+    xx, yy = np.meshgrid(xs, xs, indexing="ij")
+    k = 4 * math.pi / (math.sqrt(3) * spacing)
+    angles = np.array([0.0, 2 * math.pi / 3, 4 * math.pi / 3]) + math.pi / 6
+    rm = sum(np.cos(k * (np.cos(a) * xx + np.sin(a) * yy)) for a in angles) + 1.5
+    got_spacing, orientation = grid_spacing_orientation(autocorrelogram(rm), 1 / bins)
+    assert got_spacing == pytest.approx(spacing, rel=0.05)
+    assert 0 <= orientation < math.pi / 3 and min(orientation, math.pi / 3 - orientation) < 0.02
+    assert orientation < 0.02
+
+
+def test_softmax_of_infinite_scores():
+    np.testing.assert_array_equal(softmax([np.inf, 0.0]), [1.0, 0.0])
+    np.testing.assert_array_equal(softmax([np.inf, np.inf, 0.0]), [0.5, 0.5, 0.0])
+    assert not np.any(np.isnan(softmax([np.inf, -np.inf, 1.0], beta=0.0)))
+
+
+# ----------------------------------------------------------------------------------------------
+# valid settings never crash the analysis; invalid ones never reach the simulation
+# ----------------------------------------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_a_valid_setting_whose_fit_is_undefined_reports_nan_with_a_reason(tmp_path):
+    r = el.run("sdm", quick=True, d=9, r=600, patterns=3, noise_levels=[0, 2, 4], out=tmp_path / "d9")
+    s = r.summary
+    assert s["beta_fit"] is None and "undefined" in s["beta_fit_note"]
+    assert json.loads((tmp_path / "d9" / "summary.json").read_text())["beta_fit"] is None
+
+
+def test_settings_are_validated_before_any_simulation(tmp_path, capsys):
+    t0 = time.perf_counter()
+    cases = [
+        (["run", "sdm", "--quick", "--set", "protocol.patterns=0"], "protocol.patterns must lie in [1, 100000]"),
+        (["run", "navigation", "--quick", "--set", "protocol.steps=0"], "no [protocol] table"),
+        (["run", "navigation", "--quick", "--set", "steps=0"], "steps must lie in [1, inf)"),
+        (["run", "navigation", "--quick", "--set", "memory.beta=nan"], "memory.beta must be finite"),
+        (["run", "eyeblink", "--quick", "--set", "plasticity.ltd_ltp_ratio=nan"], "ltd_ltp_ratio must be finite"),
+        (["run", "eyeblink", "--quick", "--isi", "150,250,400"], "trial_period"),
+        (["run", "sdm", "--quick", "--set", "r=50000000"], "GiB (estimate)"),
+    ]
+    for argv, message in cases:
+        out = tmp_path / "x"
+        assert main([*argv, "--out", str(out)]) == 2, argv
+        err = capsys.readouterr().err
+        assert message in err and err.count("\n") == 1, (argv, err)
+        assert not out.exists()
+    file = tmp_path / "a_file"
+    file.write_text("")
+    assert main(["run", "sdm", "--quick", "--out", str(file)]) == 2
+    assert "is a file" in capsys.readouterr().err
+    assert time.perf_counter() - t0 < 60  # nothing was simulated
+
+
+# ----------------------------------------------------------------------------------------------
+# resources
+# ----------------------------------------------------------------------------------------------
+
+
+def test_ball_fraction_for_huge_n_is_fast_and_small():
+    tracemalloc.start()
+    try:
+        t0 = time.perf_counter()
+        p1 = sdm.ball_fraction(150_000, 1)
+        half = sdm.ball_fraction(150_000, 75_000)
+        d = sdm.optimal_radius(1_000_000, 100, 1e6)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert time.perf_counter() - t0 < 20 and peak < 200 * 2**20
+    middle = math.exp(math.lgamma(150_001) - 2 * math.lgamma(75_001) - 150_000 * math.log(2))
+    assert p1 == 0.0 and half == pytest.approx(0.5 + 0.5 * middle, rel=1e-9)
+    assert 0 < d < 500_000
+
+
+# ----------------------------------------------------------------------------------------------
+# sweeps
+# ----------------------------------------------------------------------------------------------
+
+
+def test_lists_can_be_swept_and_one_value_is_one_point():
+    from engramlab.sweep import parse_params, plan_sweep
+    params = parse_params(["loads=[0.05, 0.2],[0.1]"])
+    assert params == {"loads": ["[0.05, 0.2]", "[0.1]"]}
+    a = plan_sweep("pattern-completion", parse_params(["loads=[0.05,0.2]"]), 1, True)
+    b = plan_sweep("pattern-completion", parse_params(["loads=[0.05, 0.2]"]), 1, True)
+    assert a[0].key == b[0].key and a[0].settings() == {"loads": [0.05, 0.2]}
+
+
+def _children(pid):
+    kids = []
+    for proc in Path("/proc").iterdir():
+        if proc.name.isdigit():
+            try:
+                stat = (proc / "stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                kids.append(int(proc.name))
+    return kids
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="needs /proc to find the workers")
+def test_sweep_workers_die_with_a_killed_parent(tmp_path):
+    cmd = [sys.executable, "-m", "engramlab.cli", "sweep", "pattern-completion", "--param", "n=200,210,220,230",
+           "--set", "loads=[0.3]", "--set", "trials=2", "--workers", "2", "--out", str(tmp_path / "s"), "-q"]
+    parent = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 120
+    workers = []
+    while time.time() < deadline and len(workers) < 2 and parent.poll() is None:
+        time.sleep(0.5)
+        workers = [w for w in _children(parent.pid) if b"engramlab" in Path(f"/proc/{w}/cmdline").read_bytes()
+                   or b"multiprocessing" in Path(f"/proc/{w}/cmdline").read_bytes()]
+    assert parent.poll() is None and workers, "the sweep should still be running its workers"
+    parent.kill()
+    parent.wait()
+    time.sleep(4)
+    alive = [w for w in workers if Path(f"/proc/{w}").exists()
+             and Path(f"/proc/{w}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"]
+    assert alive == []
