@@ -13,6 +13,7 @@ and ``el.run("sdm", r=3000)`` build the same configuration.
 
 from __future__ import annotations
 
+import tempfile
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -81,6 +82,8 @@ class Plan:
     quick: bool
     seed: int | None
     series_key: str | None = None
+    memory_bytes: float = 0.0
+    """The largest network estimate of the series (0 when the protocol has no estimate)."""
 
 
 def _label(key: str, value: Any) -> str:
@@ -166,6 +169,7 @@ def plan(name: str, settings: Mapping[str, Any] | None = None, /, *, quick: bool
     prepared_circuit = None
     protocols_: list[Any] = []
     labels: list[str] = []
+    memory_bytes = 0.0
     for k, value in enumerate(series):
         proto, circ = base, circuit
         if key is not None and repeats > 1 and base is not None:
@@ -184,6 +188,7 @@ def plan(name: str, settings: Mapping[str, Any] | None = None, /, *, quick: bool
 
             needed, key_name = registry.resolve(spec.memory)(circ, proto)
             check_memory(needed, key_name, f"the {spec.name} network")
+            memory_bytes = max(memory_bytes, float(needed))
         if prepared_circuit is not None and circ != prepared_circuit:
             raise ConfigError(key, "a series must run on one circuit: vary a protocol setting")
         prepared_circuit = circ
@@ -191,7 +196,7 @@ def plan(name: str, settings: Mapping[str, Any] | None = None, /, *, quick: bool
         labels.append(_label(key, value) if key is not None else "")
     if len(set(labels)) != len(labels):
         raise ConfigError(key, f"lists a value twice ({', '.join(labels)}): each run of a series needs its own")
-    return Plan(spec, prepared_circuit, tuple(protocols_), tuple(labels), quick, seed, key)
+    return Plan(spec, prepared_circuit, tuple(protocols_), tuple(labels), quick, seed, key, memory_bytes)
 
 
 def check_out(out: str | Path | None) -> Path | None:
@@ -212,6 +217,13 @@ def check_out(out: str | Path | None) -> Path | None:
     if parent is not None and parent != path and not parent.is_dir():
         raise ConfigError("out", f"{text!r} lies inside the file {str(parent)!r}")
     check_target(path)
+    # can we write there at all? (a read-only or full file system fails now, not after the run)
+    probe_in = path.parent if path.exists() else parent
+    if probe_in is not None:
+        try:
+            tempfile.TemporaryDirectory(prefix=".engramlab-probe-", dir=probe_in).cleanup()
+        except OSError as exc:
+            raise ConfigError("out", f"{text!r} cannot be written: {exc.strerror or exc}") from None
     return path
 
 

@@ -12,13 +12,14 @@ its traceback.
 from __future__ import annotations
 
 import argparse
+import math
 import re
 import sys
 from collections.abc import Sequence
 from typing import Any
 
 from engramlab import __version__, registry
-from engramlab.errors import EngramlabError
+from engramlab.errors import EngramlabError, RunInterrupted
 
 __all__ = ["build_parser", "main"]
 
@@ -29,7 +30,10 @@ def _neuron_count(text: str) -> int | float:
     power = re.fullmatch(r"(\d+)(?:\^|\*\*)(\d+)", s)
     try:
         if power:
-            value: int | float = int(power.group(1)) ** int(power.group(2))
+            base, exponent = int(power.group(1)), int(power.group(2))
+            if base > 1 and exponent * math.log2(base) > 100_000:
+                raise OverflowError
+            value: int | float = base**exponent
         elif re.fullmatch(r"\d+", s):
             value = int(s)
         else:
@@ -189,6 +193,8 @@ def build_parser() -> argparse.ArgumentParser:
     exp.add_argument("folder", help="results folder (with result.npz) or the .npz itself")
     exp.add_argument("--format", choices=("csv", "neo"), default="csv")
     exp.add_argument("--out", default=None, help="output folder (default: beside the result)")
+    exp.add_argument("--force", action="store_true", help="read a folder without a manifest (written by an "
+                                                         "older engramlab)")
     exp.set_defaults(func=_lazy("misc", "export_cmd"))
     return parser
 
@@ -215,13 +221,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(args.func(args))
     except EngramlabError as exc:
         print(f"engramlab: error: {exc}", file=sys.stderr)
-        return 130 if type(exc).__name__ == "RunInterrupted" else 2
+        return 130 if isinstance(exc, RunInterrupted) else 2
     except KeyboardInterrupt:  # Ctrl+C outside a simulation (or twice): nothing half-written stays
         print("engramlab: interrupted: nothing was saved", file=sys.stderr)
         return 130
     except BrokenPipeError:  # e.g. `engramlab params sdm | head`
         sys.stderr.close()
         return 0
+    except OSError as exc:  # the machine, not the model: a full disk, a folder we may not write
+        where = f" {exc.filename!r}" if getattr(exc, "filename", None) else ""
+        print(f"engramlab: error: cannot write or read{where}: {exc.strerror or exc}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":  # pragma: no cover

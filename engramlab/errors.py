@@ -12,7 +12,7 @@ a bug and shows its traceback.
 
 from __future__ import annotations
 
-__all__ = ["ConfigError", "ConfigTypeError", "EngramlabError"]
+__all__ = ["ConfigError", "ConfigTypeError", "EngramlabError", "RunInterrupted"]
 
 
 class EngramlabError(Exception):
@@ -55,3 +55,10 @@ class ConfigError(_KeyedError, ValueError):
 
 class ConfigTypeError(_KeyedError, TypeError):
     """A value of the wrong type for ``key`` (e.g. text where a number belongs)."""
+
+
+class RunInterrupted(EngramlabError):
+    """A simulation stopped before its end (Ctrl+C, ``Network.stop``, a time limit): nothing is saved.
+
+    The command line exits with status 130 (128 + SIGINT).
+    """

@@ -27,8 +27,8 @@ from typing import Any
 
 from engramlab.errors import ConfigError, EngramlabError
 
-__all__ = ["MANIFEST", "OutputError", "check_complete", "check_target", "dir_mode", "file_mode", "new_run_id",
-           "staged_folder", "write_manifest_file"]
+__all__ = ["MANIFEST", "OutputError", "add_to_manifest", "check_complete", "check_target", "dir_mode", "file_mode",
+           "invalidate", "new_run_id", "staged_folder", "write_manifest_file"]
 
 MANIFEST = "manifest.json"
 _STAGE_RE = re.compile(r"^\.(?P<name>.+)\.(partial|old)-(?P<pid>\d+)-[0-9a-z_]+$")
@@ -39,7 +39,15 @@ class OutputError(EngramlabError):
 
 
 def _umask() -> int:
-    mask = os.umask(0)
+    # read it where the kernel reports it: os.umask(0) would briefly change it for every thread
+    try:
+        with open("/proc/self/status") as fh:
+            for line in fh:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    mask = os.umask(0o022)  # pragma: no cover - systems without /proc
     os.umask(mask)
     return mask
 
@@ -59,19 +67,38 @@ def new_run_id() -> str:
     return uuid.uuid4().hex[:12]
 
 
-def _is_results_folder(path: Path) -> bool:
-    return any((path / name).is_file() for name in (MANIFEST, "result.json", "summary.json", "report.json"))
+def _files(folder: Path) -> list[str]:
+    return sorted(str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file()
+                  and not any(part.startswith(".") for part in p.relative_to(folder).parts))
 
 
 def check_target(path: Path) -> None:
-    """Refuse a target that exists and is something other than an (empty or) engramlab results folder."""
+    """Refuse a target that exists and holds anything but one complete engramlab run.
+
+    A folder is replaced as a whole, so it must be empty, or hold exactly the files its
+    ``manifest.json`` lists: anything else (a thesis, an older results folder without a
+    manifest, files added by hand) is never deleted.
+    """
     if not path.exists():
         return
     if not path.is_dir():
         raise ConfigError("out", f"{str(path)!r} is a file, not a folder")
-    if any(path.iterdir()) and not _is_results_folder(path):
-        raise ConfigError("out", f"{str(path)!r} holds other files and is not an engramlab results folder; "
-                                 "choose a new or empty folder (it would be replaced as a whole)")
+    present = [f for f in _files(path) if f != MANIFEST]
+    if not present:
+        return
+    manifest_path = path / MANIFEST
+    listed: set[str] = set()
+    if manifest_path.is_file():
+        try:
+            data = json.loads(manifest_path.read_text())
+            listed = {str(f) for f in data.get("files", [])} if isinstance(data, dict) else set()
+        except (OSError, ValueError):
+            listed = set()
+    foreign = [f for f in present if f not in listed]
+    if foreign:
+        raise ConfigError("out", f"{str(path)!r} holds files that are not part of one engramlab run "
+                                 f"({', '.join(foreign[:3])}{', …' if len(foreign) > 3 else ''}); choose a new or "
+                                 "empty folder: a results folder is replaced as a whole")
 
 
 def _pid_alive(pid: int) -> bool:
@@ -85,22 +112,46 @@ def _pid_alive(pid: int) -> bool:
 
 
 def _clean_stale(parent: Path, name: str) -> None:
-    """Delete staged or moved-aside folders of ``name`` left by runs whose process has died."""
-    for p in parent.glob(f".{name}.*-*"):
+    """Tidy what runs that died left of ``name``: staged folders go; a moved-aside old folder comes back.
+
+    A run killed between moving the old folder aside and renaming its new one into place
+    leaves ``.<name>.old-…`` and no ``<name>``: the old results are restored, not deleted.
+    """
+    for p in sorted(parent.glob(f".{name}.*-*")):
         m = _STAGE_RE.match(p.name)
-        if m and m.group("name") == name and p.is_dir() and not _pid_alive(int(m.group("pid"))):
+        if not (m and m.group("name") == name and p.is_dir()) or _pid_alive(int(m.group("pid"))):
+            continue
+        if ".old-" in p.name and not (parent / name).exists():
+            os.rename(p, parent / name)
+        else:
             shutil.rmtree(p, ignore_errors=True)
 
 
 def write_manifest_file(folder: Path, run_id: str, kind: str) -> Path:
-    """Write ``manifest.json`` (run id, kind, every file) last, atomically."""
+    """Write ``manifest.json`` (run id, kind, every file with its size) last, atomically."""
     from engramlab.results import atomic_write_json
 
-    files = sorted(str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file()
-                   and not p.name.startswith(".") and p.name != MANIFEST)
+    files = [f for f in _files(folder) if f != MANIFEST]
     return atomic_write_json(folder / MANIFEST, {
         "run_id": run_id, "kind": kind, "complete": True,
-        "created": datetime.now(UTC).isoformat(timespec="seconds"), "files": files})
+        "created": datetime.now(UTC).isoformat(timespec="seconds"), "files": files,
+        "sizes": {f: (folder / f).stat().st_size for f in files}})
+
+
+def invalidate(folder: str | os.PathLike[str]) -> None:
+    """Remove ``manifest.json`` before writing into ``folder`` in place.
+
+    Until a new one is written last, readers see the folder as incomplete, never as the old run.
+    """
+    with contextlib.suppress(FileNotFoundError):
+        (Path(folder) / MANIFEST).unlink()
+
+
+def add_to_manifest(folder: str | os.PathLike[str]) -> None:
+    """Re-list a complete folder's files after adding some (e.g. an export of its spikes)."""
+    path = Path(folder)
+    manifest = check_complete(path)
+    write_manifest_file(path, str(manifest["run_id"]), str(manifest.get("kind", "run")))
 
 
 @contextlib.contextmanager
@@ -174,10 +225,14 @@ def check_complete(folder: str | os.PathLike[str]) -> dict[str, Any]:
     missing = [f for f in manifest["files"] if not (path / str(f)).is_file()]
     if missing:
         raise ConfigError(str(path), f"is incomplete: {', '.join(missing[:5])} missing")
-    if (path / "summary.json").is_file():
-        summary = read_json(path / "summary.json")
-        meta = summary.get("metadata")
-        run_id = meta.get("run_id") if isinstance(meta, dict) else None
-        if run_id is not None and run_id != manifest.get("run_id"):
-            raise ConfigError(str(path), "mixes two runs: summary.json and manifest.json name different runs")
+    sizes = manifest.get("sizes") if isinstance(manifest.get("sizes"), dict) else {}
+    changed = [f for f, size in sizes.items() if (path / f).is_file() and (path / f).stat().st_size != size]
+    if changed:
+        raise ConfigError(str(path), f"mixes two runs: {', '.join(changed[:5])} changed after the run wrote it")
+    for name in ("summary.json", "result.json"):
+        if (path / name).is_file():
+            meta = read_json(path / name).get("metadata")
+            run_id = meta.get("run_id") if isinstance(meta, dict) else None
+            if run_id != manifest.get("run_id"):
+                raise ConfigError(str(path), f"mixes two runs: {name} and manifest.json name different runs")
     return dict(manifest)

@@ -93,6 +93,8 @@ def build_report(out_dir: str | os.PathLike[str]) -> Path:
             raise ConfigError(str(folder / "report.json"), f"lists a figure without a plain file name: {fig!r}")
     for key in ("title", "intro"):
         manifest[key] = str(manifest.get(key) or "")
+    for fig in manifest["figures"]:
+        fig["caption"] = str(fig.get("caption") or "")
     metadata = summary.pop("metadata", {})
     if not isinstance(metadata, dict):
         metadata = {}
@@ -104,7 +106,7 @@ def build_report(out_dir: str | os.PathLike[str]) -> Path:
         parts.append(f"<p>{html.escape(manifest['intro'])}</p>")
     meta_bits = [f"created {metadata.get('created', '?')}", f"seed {metadata.get('seed')}"]
     versions = metadata.get("versions") or {}
-    if versions:
+    if versions and isinstance(versions, dict):
         meta_bits.append(", ".join(f"{k} {v}" for k, v in versions.items() if v))
     if metadata.get("git_revision"):
         meta_bits.append(f"git {metadata['git_revision'][:12]}")

@@ -20,19 +20,41 @@ BYTES_PER_SYNAPSE = 48
 BYTES_PER_NEURON_VARIABLE = 16
 
 
+def _cgroup_room() -> int | None:
+    """Bytes this process's cgroup may still use (a container's limit), if it has one."""
+    for limit_file, usage_file in (("/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory.current"),
+                                   ("/sys/fs/cgroup/memory/memory.limit_in_bytes",
+                                    "/sys/fs/cgroup/memory/memory.usage_in_bytes")):
+        try:
+            limit = open(limit_file).read().strip()
+            usage = int(open(usage_file).read().strip())
+        except (OSError, ValueError):
+            continue
+        if limit.isdigit() and int(limit) < 1 << 60:
+            return max(0, int(limit) - usage)
+    return None
+
+
 def available_memory() -> int:
-    """Bytes of memory available to a new allocation now (``MemAvailable``, else physical memory)."""
+    """Bytes of memory available to a new allocation now.
+
+    ``MemAvailable`` of the machine (else its physical memory), and no more than what the
+    process's cgroup (a container) still allows.
+    """
+    have = 1 << 62
     try:
         with open("/proc/meminfo") as fh:
             for line in fh:
                 if line.startswith("MemAvailable:"):
-                    return int(line.split()[1]) * 1024
+                    have = int(line.split()[1]) * 1024
+                    break
     except OSError:
-        pass
-    try:
-        return int(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES"))
-    except (ValueError, OSError, AttributeError):  # pragma: no cover - non-POSIX
-        return 1 << 62
+        try:
+            have = int(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES"))
+        except (ValueError, OSError, AttributeError):  # pragma: no cover - non-POSIX
+            pass
+    room = _cgroup_room()
+    return min(have, room) if room is not None else have
 
 
 def gib(n_bytes: float) -> str:

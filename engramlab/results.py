@@ -23,7 +23,15 @@ from typing import IO, TYPE_CHECKING, Any
 import numpy as np
 
 from engramlab.errors import ConfigError
-from engramlab.folders import check_complete, file_mode, read_json, staged_folder, write_manifest_file
+from engramlab.folders import (
+    OutputError,
+    check_complete,
+    file_mode,
+    invalidate,
+    read_json,
+    staged_folder,
+    write_manifest_file,
+)
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.figure import Figure
@@ -365,23 +373,45 @@ class Result:
         """Save the results folder (see :meth:`save`) and return the path of its report.html."""
         return self.save(folder) / "report.html"
 
+    def redraw(self, folder: str | os.PathLike[str]) -> Path:
+        """Redraw the summary, figures and report of the complete folder this Result was loaded from.
+
+        The folder keeps its run id and every other file; its manifest is removed first and
+        written again last, so an interrupted redraw leaves a folder readers refuse rather than
+        one that mixes two drawings.
+        """
+        path = Path(folder)
+        manifest = check_complete(path)
+        invalidate(path)
+        try:
+            self._write_into(path, str(manifest["run_id"]))
+        except OSError as exc:
+            raise OutputError(f"cannot write results to {str(path)!r}: {exc.strerror or exc}") from exc
+        write_manifest_file(path, str(manifest["run_id"]), str(manifest.get("kind", "run")))
+        return path / "report.html"
+
     @classmethod
-    def load(cls, path: str | os.PathLike[str]) -> Result:
+    def load(cls, path: str | os.PathLike[str], check: bool = True) -> Result:
         """Read a Result back: a results folder, or the ``.npz``/``.json`` of one run (or its stem).
 
-        A folder must be complete (:func:`engramlab.folders.check_complete`); unreadable or
-        truncated files raise :class:`~engramlab.errors.ConfigError` naming the file.
+        A results folder must be complete (:func:`engramlab.folders.check_complete`), and so
+        must the folder of a file when that folder has a manifest; ``check=False`` skips this
+        (e.g. for results written before manifests existed). A lone ``.npz``/``.json`` pair (as
+        :meth:`write_arrays` writes it, each file atomically) is checked only by reading it:
+        unreadable or truncated files raise :class:`~engramlab.errors.ConfigError` naming the file.
         """
         p = Path(path)
+        folder = p if p.is_dir() else p.parent
+        if check and (p.is_dir() or (folder / "manifest.json").exists()):
+            check_complete(folder)
         if p.is_dir():
-            check_complete(p)
             p = p / "result.json"
         stem = p.with_suffix("") if p.suffix in (".npz", ".json") else p
         meta = read_json(stem.with_suffix(".json"))
         if "protocol" not in meta:
             raise ConfigError(str(stem.with_suffix(".json")), "is not an engramlab result (no 'protocol')")
         if "parts" in meta:
-            parts = {str(label): cls.load(stem.parent / str(label)) for label in meta["parts"]}
+            parts = {str(label): cls.load(stem.parent / str(label), check) for label in meta["parts"]}
             return cls(meta["protocol"], {}, {}, meta.get("metadata", {}), parts=parts)
         npz = stem.with_suffix(".npz")
         try:

@@ -32,7 +32,7 @@ from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
-from engramlab.errors import ConfigError, EngramlabError
+from engramlab.errors import ConfigError, EngramlabError, RunInterrupted
 from engramlab.results import atomic_write_json
 
 __all__ = [
@@ -60,8 +60,10 @@ class SweepPoint:
 
     @property
     def key(self) -> str:
-        """Stable identifier of the point (hash of protocol, overrides, seed, quick)."""
-        text = json.dumps([self.protocol, list(self.overrides), self.seed, self.quick])
+        """Stable identifier of the point (protocol, settings as values — not spellings —, seed, quick)."""
+        settings = [[o.split("=", 1)[0].strip(), canonical_value(o.split("=", 1)[1])] if "=" in o else [o]
+                    for o in self.overrides]
+        text = json.dumps([self.protocol, settings, self.seed, self.quick])
         return hashlib.sha1(text.encode()).hexdigest()[:12]
 
     def settings(self) -> dict[str, Any]:
@@ -96,17 +98,17 @@ def split_values(text: str) -> list[str]:
     return [v for v in values if v]
 
 
-def canonical_value(text: str) -> str:
-    """One spelling per value: ``[0.05, 0.2]`` and ``[0.05,0.2]`` are the same point.
-
-    The value is read as ``--set`` reads it (TOML, else plain text) and written back in a
-    canonical form that reads the same way.
-    """
+def parsed_value(text: str) -> Any:
+    """The value ``--set`` would read from ``text`` (TOML, else the plain text)."""
     try:
-        value = tomllib.loads(f"v = {text}")["v"]
+        return tomllib.loads(f"v = {text}")["v"]
     except tomllib.TOMLDecodeError:
-        value = text.strip()  # plain text, as --set reads it: written back quoted
-    return json.dumps(value, separators=(", ", ": "), ensure_ascii=False)
+        return text.strip()
+
+
+def canonical_value(text: str) -> str:
+    """A spelling-independent key of a value: ``[0.05, 0.2]`` and ``[0.05,0.2]`` give the same one."""
+    return json.dumps(parsed_value(text), sort_keys=True, default=str)
 
 
 def parse_params(specs: Sequence[str]) -> dict[str, list[str]]:
@@ -121,12 +123,13 @@ def parse_params(specs: Sequence[str]) -> dict[str, list[str]]:
             raise ConfigError("--param", f"expects NAME=V1,V2,..., got {spec!r}")
         name, values = spec.split("=", 1)
         name = name.strip()
-        vals = [canonical_value(v) for v in split_values(values)]
+        vals = split_values(values)
         if not name or not vals:
             raise ConfigError("--param", f"expects NAME=V1,V2,..., got {spec!r}")
         if name in out:
             raise ConfigError(f"--param {name}", "is given twice")
-        if len(set(vals)) != len(vals):
+        keys = [canonical_value(v) for v in vals]
+        if len(set(keys)) != len(keys):
             raise ConfigError(f"--param {name}", f"lists a value twice: {', '.join(vals)}")
         out[name] = vals
     return out
@@ -147,11 +150,9 @@ def plan_sweep(protocol: str, params: dict[str, list[str]], seeds: int, quick: b
     if both:
         raise ConfigError(f"--param {both[0]}", "is also fixed by --set: sweep it or fix it, not both")
     names = list(params)
-    fixed_canonical = tuple(f"{o.split('=', 1)[0].strip()}={canonical_value(o.split('=', 1)[1])}" if "=" in o else o
-                            for o in fixed)
     points = []
     for combo in itertools.product(*(params[n] for n in names)):
-        overrides = tuple(f"{n}={v}" for n, v in zip(names, combo, strict=True)) + fixed_canonical
+        overrides = tuple(f"{n}={v}" for n, v in zip(names, combo, strict=True)) + tuple(fixed)
         for seed in range(seeds):
             points.append(SweepPoint(protocol, overrides, seed, quick))
     return points
@@ -186,12 +187,21 @@ class SweepPointError(EngramlabError):
     """A sweep point failed; the message names the point and its real exception."""
 
 
-def validate_points(points: Sequence[SweepPoint]) -> None:
-    """Build every point's configuration (no simulation): a bad setting fails before any point runs."""
-    from engramlab import api
+def validate_points(points: Sequence[SweepPoint], workers: int = 1, local: bool = True) -> None:
+    """Build every point's configuration (no simulation): a bad setting fails before any point runs.
 
-    for p in points:
-        api.plan(p.protocol, p.settings(), quick=p.quick, seed=p.seed)
+    On this machine (``local``) ``workers`` points run at once, so the ``workers`` largest
+    network estimates must fit in the memory available together.
+    """
+    from engramlab import api
+    from engramlab.resources import available_memory, gib
+
+    sizes = [api.plan(p.protocol, p.settings(), quick=p.quick, seed=p.seed).memory_bytes for p in points]
+    together = sum(sorted(sizes, reverse=True)[:max(1, workers)])
+    have = available_memory()
+    if local and workers > 1 and together > have:
+        raise ConfigError("--workers", f"{workers} points at once need about {gib(together)} (estimate), "
+                                       f"more than the {gib(have)} available; use fewer workers")
 
 
 def run_point(point: SweepPoint, out_dir: str) -> dict[str, Any]:
@@ -203,6 +213,8 @@ def run_point(point: SweepPoint, out_dir: str) -> dict[str, Any]:
     where = f"sweep point {' '.join(point.overrides) or '(defaults)'} seed {point.seed}"
     try:
         result = api.run(point.protocol, point.settings(), quick=point.quick, seed=point.seed, out=folder)
+    except RunInterrupted:  # Ctrl+C reaches every worker: stop the sweep, exit 130
+        raise
     except EngramlabError as exc:  # a setting this point cannot run with: one line naming it
         raise SweepPointError(f"{where} failed: {type(exc).__name__}: {exc}") from exc
     except Exception as exc:  # a bug: keep its type and traceback, say which point hit it

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 from typing import Any
 
 
@@ -13,7 +12,9 @@ def lab_args(name: str, description: str) -> argparse.Namespace:
     parser.add_argument("--quick", action="store_true", help="small and fast (CI, a first look)")
     parser.add_argument("--out", default=f"results/labs/{name}", help="output folder")
     args, _ = parser.parse_known_args()
-    Path(args.out).mkdir(parents=True, exist_ok=True)
+    from engramlab.commands._common import prepare_out
+
+    prepare_out(args.out).mkdir(parents=True, exist_ok=True)  # checked before the lab computes anything
     return args
 
 

@@ -268,6 +268,17 @@ raw_values = st.one_of(st.sampled_from(["5", "-1", "nan", "inf", "1e400", "2^64"
                        st.text(max_size=8))
 
 
+PROTOCOL_KEYS = {
+    "eyeblink": ["trials", "isi", "protocol.isi", "cs_lines", "cs_lines.tone", "plasticity.a_plus", "n_dcn", "m",
+                 "recovery", "cs_onset", "trial_period", "probe_every", "timing.tau_min", "olive.w_spont"],
+    "associative": ["trials", "reversal_trials", "cs_lines", "r", "isi", "seed", "nuclei.w_pc"],
+    "navigation": ["graph", "steps", "environments", "lec_active", "lec_size", "memory.beta", "grid.modules",
+                   "dt", "straight_bias", "protocol.steps"],
+    "foraging": ["duration", "box", "speed_mean", "grid.spacing", "place.threshold", "trajectory_dt", "dt"],
+    "pattern-completion": ["n", "loads", "trials", "cues", "cue_flip", "units.dt", "units.readout", "units.settle"],
+}
+
+
 @settings(max_examples=200, deadline=None, derandomize=True)
 @given(st.lists(st.tuples(keys, raw_values), max_size=4))
 def test_config_parsing_only_raises_engramlab_errors(pairs):
@@ -277,6 +288,37 @@ def test_config_parsing_only_raises_engramlab_errors(pairs):
         api.plan("sdm", parse_set(items))
     except EngramlabError:
         pass
+
+
+@settings(max_examples=60, deadline=None, derandomize=True)
+@given(st.sampled_from(sorted(PROTOCOL_KEYS)).flatmap(
+    lambda name: st.tuples(st.just(name), st.lists(st.tuples(st.sampled_from(PROTOCOL_KEYS[name]), raw_values),
+                                                   max_size=4))), st.booleans())
+def test_every_protocols_settings_only_raise_engramlab_errors(name_pairs, quick):
+    from engramlab import api
+    name, pairs = name_pairs
+    try:
+        api.plan(name, parse_set([f"{k}={v}" for k, v in pairs]), quick=quick)
+    except EngramlabError:
+        pass
+
+
+@settings(max_examples=200, deadline=None, derandomize=True)
+@given(st.lists(st.text(max_size=12), max_size=3))
+def test_sweep_parameter_parsing_only_raises_engramlab_errors(specs):
+    from engramlab.sweep import parse_params, plan_sweep
+    try:
+        plan_sweep("pattern-completion", parse_params(specs), 1, True)
+    except EngramlabError:
+        pass
+
+
+@settings(max_examples=100, deadline=None, derandomize=True)
+@given(int_arg, int_arg, neurons, int_arg)
+def test_theory(n, d, r, m):
+    from engramlab.analysis import theory
+    check(theory.sdm_theory, n, d, r, m)
+    check(theory.sdm_attention_comparison, n, d)
 
 
 @settings(max_examples=100, deadline=None, derandomize=True)
@@ -299,7 +341,7 @@ def test_the_suite_covers_every_public_function():
                 "cap_intersection", "hamming_to_cosine", "cosine_to_hamming", "beta_regression",
                 "fit_beta_to_weights", "fit_beta", "optimal_radius", "snr_optimal_fraction", "memory_capacity",
                 "hamming_distances", "pattern_weights", "sdm_attention_weights", "pattern_read",
-                "sdm_softmax_weights", "NeuronSDM", "log_memory_capacity"},
+                "sdm_softmax_weights", "NeuronSDM", "log_memory_capacity", "EXACT_LIMIT_N", "FLOAT_LIMIT_N"},
         "attention": {"softmax", "l2_normalize", "kl_divergence", "max_abs_difference", "attention", "causal_mask"},
         "hopfield": {"hebbian_weights", "energy", "update_synchronous", "update_asynchronous", "classic_recall",
                      "overlap", "modern_update", "modern_energy", "modern_recall", "memory_neuron_update",
@@ -308,9 +350,12 @@ def test_the_suite_covers_every_public_function():
         "grid": {"wave_vectors", "draw_modules", "grid_rates", "module_code", "action_matrix", "autocorrelogram",
                  "gridness", "grid_spacing_orientation", "rate_map", "GridModule"},
         "spikes": {"counts_per_window", "spike_trains", "phase_shift", "tonic_period"},
+        "theory": {"sdm_theory", "sdm_attention_comparison", "hopfield_capacity", "SDMAttentionComparison",
+                   "CLASSIC_LOADS", "MODERN_LOADS"},
     }
+    from engramlab.analysis import theory
     for name, module in (("sdm", sdm), ("attention", attention), ("hopfield", hopfield), ("grid", grid),
-                         ("spikes", spikes)):
+                         ("spikes", spikes), ("theory", theory)):
         missing = set(module.__all__) - tested[name]
         assert not missing, (name, missing)
 

@@ -29,10 +29,10 @@ from engramlab import registry
 from engramlab.analysis import hopfield, sdm
 from engramlab.analysis.attention import softmax
 from engramlab.analysis.grid import autocorrelogram, grid_spacing_orientation
-from engramlab.circuits._device import RunInterrupted, run_network
+from engramlab.circuits._device import run_network
 from engramlab.cli import main
-from engramlab.errors import ConfigError
-from engramlab.folders import check_complete
+from engramlab.errors import ConfigError, RunInterrupted
+from engramlab.folders import check_complete, write_manifest_file
 from engramlab.models._params import Params, param
 from engramlab.registry import FigureSpec, ProtocolSpec
 from engramlab.results import Result, run_metadata
@@ -195,10 +195,53 @@ def test_out_must_be_a_new_empty_or_results_folder(count, tmp_path, capsys):
     mine.mkdir()
     (mine / "thesis.tex").write_text("precious")
     assert main(["run", "count", "--out", str(mine)]) == 2
-    assert "not an engramlab results folder" in capsys.readouterr().err
+    assert "holds files that are not part of one engramlab run (thesis.tex)" in capsys.readouterr().err
     assert (mine / "thesis.tex").read_text() == "precious"
+    # a folder that merely has a summary.json is not ours to replace either
+    (mine / "summary.json").write_text("{}")
+    assert main(["run", "count", "--out", str(mine)]) == 2 and (mine / "thesis.tex").exists()
     assert main(["run", "count", "--out", ""]) == 2
     assert "out is empty" in capsys.readouterr().err
+    for argv in (["theory", "sdm", "--out", ""], ["theory", "hopfield", "--quick", "--out", str(mine)],
+                 ["sweep", "count", "--out", str(mine / "thesis.tex")]):
+        assert main(argv) == 2, argv
+    assert (mine / "thesis.tex").read_text() == "precious" and not (Path.cwd() / "sdm_weights.png").exists()
+
+
+def test_exports_join_the_run_and_report_redraws_in_place(count, tmp_path):
+    out = tmp_path / "run"
+    el.run("count", seed=3, out=out)
+    before = json.loads((out / "manifest.json").read_text())["run_id"]
+    assert main(["export", str(out)]) == 0
+    assert "spikes.csv" in json.loads((out / "manifest.json").read_text())["files"]
+    assert main(["report", str(out)]) == 0  # redrawn in place: the export stays, the run id too
+    assert (out / "spikes.csv").exists() and check_complete(out)["run_id"] == before
+    el.run("count", seed=4, out=out)  # a new run replaces the folder, its old export included
+    assert not (out / "spikes.csv").exists()
+
+
+def test_a_run_killed_between_the_two_renames_loses_nothing(count, tmp_path):
+    out = tmp_path / "run"
+    el.run("count", seed=5, out=out)
+    dead = 2**22 + 12345  # no such process
+    os.rename(out, tmp_path / f".run.old-{dead}-abc")  # the old folder moved aside, the new one never came
+    el.run("count", seed=6, out=tmp_path / "elsewhere")
+    from engramlab.folders import _clean_stale
+    _clean_stale(tmp_path, "run")
+    assert json.loads((out / "summary.json").read_text())["seed"] == 5
+
+
+def test_an_unwritable_place_is_refused_before_running(count, tmp_path, capsys):
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    locked.chmod(0o500)
+    try:
+        if os.access(locked, os.W_OK):  # root may write anyway: nothing to check
+            pytest.skip("running as a user who can write into read-only folders")
+        assert main(["run", "count", "--out", str(locked / "run")]) == 2
+        assert "cannot be written" in capsys.readouterr().err
+    finally:
+        locked.chmod(0o700)
 
 
 def test_outputs_respect_the_umask(count, tmp_path):
@@ -227,6 +270,9 @@ def test_bad_files_are_one_line_errors_naming_them(count, tmp_path, capsys):
     el.run("count", out=out)
     (out / "summary.json").write_text("[1, 2]")
     assert main(["report", str(out)]) == 2
+    assert "mixes two runs: summary.json changed" in capsys.readouterr().err
+    write_manifest_file(out, "x", "report")  # consistent, but malformed
+    assert main(["report", str(out)]) == 2
     assert "summary.json must hold a JSON object" in capsys.readouterr().err
     # a run's folder is redrawn from its data by `report`; other folders (theory, labs, sweeps)
     # are rebuilt from their report.json, which must name figures inside the folder
@@ -234,23 +280,30 @@ def test_bad_files_are_one_line_errors_naming_them(count, tmp_path, capsys):
     assert main(["theory", "sdm", "--n", "16", "--d", "4", "--out", str(theory)]) == 0
     capsys.readouterr()
     good = (theory / "report.json").read_text()
-    (theory / "report.json").write_text(json.dumps({"title": "t", "figures": [{"caption": "no name"}]}))
+    run_id = json.loads((theory / "summary.json").read_text())["metadata"]["run_id"]
+
+    def tamper(text):  # a consistent folder (manifest re-listed) whose report.json is bad
+        (theory / "report.json").write_text(text)
+        write_manifest_file(theory, run_id, "report")
+
+    tamper(json.dumps({"title": "t", "figures": [{"caption": "no name"}]}))
     assert main(["report", str(theory)]) == 2
     assert "report.json lists a figure without a plain file name" in capsys.readouterr().err
     (tmp_path / "secret.png").write_bytes(b"\x89PNG secret")
-    (theory / "report.json").write_text(json.dumps({"title": "t", "figures": [{"name": "../secret"}]}))
+    tamper(json.dumps({"title": "t", "figures": [{"name": "../secret"}]}))
     assert main(["report", str(theory)]) == 2
     assert "../secret" in capsys.readouterr().err
-    (theory / "report.json").write_text("{not json")
+    tamper("{not json")
     assert main(["report", str(theory)]) == 2
     assert "report.json is not valid JSON" in capsys.readouterr().err
-    (theory / "report.json").write_text(good)
+    tamper(good)
     assert main(["report", str(theory)]) == 0
 
 
 def test_theory_inputs_that_cannot_be_computed_are_refused(tmp_path, capsys):
     assert main(["theory", "sdm", "--r", "2^99999", "--out", str(tmp_path / "a")]) == 2
-    assert "r (number of neurons) must be at most 2^1020" in capsys.readouterr().err
+    assert "r (number of neurons) must be below 2^65536" in capsys.readouterr().err
+    assert main(["theory", "sdm", "--n", "1100", "--d", "10", "--out", str(tmp_path / "c")]) == 0  # r = 2^1100
     assert main(["theory", "hopfield", "--n", "100000", "--out", str(tmp_path / "b")]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "GiB (estimate)" in err
@@ -416,22 +469,42 @@ def _children(pid):
     return kids
 
 
+LONG_POINT = ["--set", "loads=[0.3]", "--set", "trials=1", "--set", "cues=1", "--set", 'units.settle="300 s"']
+
+
 @pytest.mark.slow
 @pytest.mark.skipif(not Path("/proc").is_dir(), reason="needs /proc to find the workers")
 def test_sweep_workers_die_with_a_killed_parent(tmp_path):
-    cmd = [sys.executable, "-m", "engramlab.cli", "sweep", "pattern-completion", "--param", "n=200,210,220,230",
-           "--set", "loads=[0.3]", "--set", "trials=2", "--workers", "2", "--out", str(tmp_path / "s"), "-q"]
+    # each point simulates 300 s of biology (tens of seconds): an orphaned worker would outlive
+    # the check below by far
+    cmd = [sys.executable, "-m", "engramlab.cli", "sweep", "pattern-completion", "--param", "n=20,21,22,23",
+           *LONG_POINT, "--workers", "2", "--out", str(tmp_path / "s"), "-q"]
     parent = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.time() + 120
     workers = []
     while time.time() < deadline and len(workers) < 2 and parent.poll() is None:
         time.sleep(0.5)
-        workers = [w for w in _children(parent.pid) if b"engramlab" in Path(f"/proc/{w}/cmdline").read_bytes()
-                   or b"multiprocessing" in Path(f"/proc/{w}/cmdline").read_bytes()]
+        workers = [w for w in _children(parent.pid) if b"multiprocessing" in Path(f"/proc/{w}/cmdline").read_bytes()]
     assert parent.poll() is None and workers, "the sweep should still be running its workers"
+    time.sleep(3)  # the workers are inside their first point now
     parent.kill()
     parent.wait()
     time.sleep(4)
     alive = [w for w in workers if Path(f"/proc/{w}").exists()
              and Path(f"/proc/{w}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"]
     assert alive == []
+
+
+@pytest.mark.slow
+def test_ctrl_c_on_a_real_protocol_exits_130_and_saves_nothing(tmp_path):
+    out = tmp_path / "pc"
+    cmd = [sys.executable, "-m", "engramlab.cli", "run", "pattern-completion", "--set", "n=20", *LONG_POINT,
+           "--out", str(out), "-q"]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(12)  # imports, build, and well into the 300 s of biology
+    assert proc.poll() is None, proc.communicate()
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130, err
+    assert "interrupted at" in err and "nothing was saved" in err and "Traceback" not in err
+    assert not out.exists() and not list(tmp_path.iterdir())

@@ -104,3 +104,45 @@ def test_dask_local_cluster_with_two_workers(tmp_path):
     assert len(rows) == 2 and all(r["spiking_capacity"] is None or r["spiking_capacity"] > 0 for r in rows)
     assert run_sweep(points, tmp_path, workers=2, scheduler="local", log=lambda s: None) == []  # resumed: nothing to do
     assert all(Path(tmp_path / "points" / p.key / "result.npz").exists() for p in points)
+
+
+def test_sweep_table_and_figure_show_the_rows(tmp_path):
+    """The CSV round-trips values holding commas; the figure draws mean ± SD over seeds per point."""
+    import csv
+
+    from engramlab.commands.sweep import _figure, _write_csv
+
+    rows = [
+        {"point": "a", "seed": 1, "n": "30", "loads": "[0.05, 0.1]", "capacity": 0.10},
+        {"point": "a", "seed": 2, "n": "30", "loads": "[0.05, 0.1]", "capacity": 0.14},
+        {"point": "b", "seed": 1, "n": "40", "loads": "[0.05, 0.1]", "capacity": 0.20, "note": "x, \"y\""},
+    ]
+    _write_csv(tmp_path / "sweep.csv", rows)
+    with (tmp_path / "sweep.csv").open(newline="") as handle:
+        back = list(csv.DictReader(handle))
+    assert [r["loads"] for r in back] == ["[0.05, 0.1]"] * 3
+    assert back[2]["note"] == 'x, "y"' and back[0]["note"] == ""
+    fig = _figure(rows, "n", "capacity", ["n", "loads"])
+    ax = fig.axes[0]
+    line = ax.lines[0]
+    assert list(line.get_xdata()) == [30.0, 40.0]
+    assert line.get_ydata() == pytest.approx([0.12, 0.20])
+    assert ax.get_xlabel() == "n" and ax.get_ylabel() == "capacity"
+    # one series (loads is the same everywhere), labelled by the other parameter
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["loads=[0.05, 0.1]"]
+
+
+def test_workers_that_do_not_fit_in_memory_are_refused(monkeypatch):
+    """Each point fits alone; ``--workers`` of them at once must fit together (checked before any run)."""
+    from engramlab import api, resources
+    from engramlab.errors import ConfigError
+    from engramlab.sweep import validate_points
+
+    points = plan_sweep("pattern-completion", {"n": ["30", "40"]}, seeds=1, quick=True)
+    sizes = [api.plan(p.protocol, p.settings(), quick=True, seed=p.seed).memory_bytes for p in points]
+    assert all(s > 0 for s in sizes)
+    monkeypatch.setattr(resources, "available_memory", lambda: int(max(sizes) * 1.01))
+    validate_points(points, workers=1)
+    validate_points(points, workers=2, local=False)  # a remote cluster: each worker has its own memory
+    with pytest.raises(ConfigError, match="--workers"):
+        validate_points(points, workers=2)

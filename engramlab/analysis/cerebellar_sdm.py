@@ -197,11 +197,19 @@ def analyse_sdm(result: Result) -> SDMAnalysis:
         raise ConfigError("protocol.rest_slots", "must be >= 1: the Purkinje baseline is measured in rest slots")
     t_rest_from = float(start[rest_slots[0]])
     t_rest_to = float(start[rest_slots[-1]] + slot)
-    period = tonic_period(pc_trains, t_rest_from, t_rest_to, dt)
+    readout_note = None
+    try:
+        period = tonic_period(pc_trains, t_rest_from, t_rest_to, dt)
+    except ConfigError:  # silent Purkinje cells: nothing to read a pause from
+        period = float("nan")
+        readout_note = "no read-out: the Purkinje cells fired no two spikes in the rest slots"
     arrival = (float(_param(result, "circuit.volley_time")) + float(_param(result, "circuit.mossy.delay"))
                + float(_param(result, "circuit.plasticity.delay_pf")))
-    shifts = np.array([[phase_shift(pc_trains[j], start[s] + arrival, start[s] + slot, period)
-                        for j in range(m)] for s in reads])
+    if np.isfinite(period):
+        shifts = np.array([[phase_shift(pc_trains[j], start[s] + arrival, start[s] + slot, period)
+                            for j in range(m)] for s in reads])
+    else:
+        shifts = np.full((reads.size, m), np.nan)
     spike_bits = shifts < -0.5 * dt / period
     queries = result["slot_address"][reads]
     numpy_sums = ref.read_sum(queries) if reads.size else np.zeros((0, m), dtype=np.int64)
@@ -245,6 +253,7 @@ def analyse_sdm(result: Result) -> SDMAnalysis:
         numpy_agreement=agreement, **att,
         pc_baseline_hz=float(pc_rest.sum() / (m * rest_time)),
         dcn_baseline_hz=float(dcn_rest.sum() / (m * rest_time)), dcn_read_hz=dcn_read,
+        extra={"readout_note": readout_note} if readout_note else {},
     )
 
 
@@ -318,7 +327,10 @@ def _attention(ov: OverlapStats, n: int, scheme: str, radius: Any, k: int | None
         theory = np.asarray(sdm.expected_intersection(n, int(radius), dv))
     else:
         theory = np.asarray(sdm.jaeckel_intersection(n, int(k), dv))  # type: ignore[arg-type]
-        beta_theory, _ = sdm.beta_regression(cos, theory, "ols")
+        try:
+            beta_theory, _ = sdm.beta_regression(cos, theory, "ols")
+        except ConfigError:  # the Jaeckel overlap is non-zero at one distance only: no slope
+            beta_theory = float("nan")
     measured = meas / meas.sum() if meas.size else meas
     theory = theory / theory.sum() if theory.size and theory.sum() > 0 else theory
     if np.isfinite(beta):
@@ -361,6 +373,7 @@ def sdm_summary(a: SDMAnalysis) -> dict[str, Any]:
         "softmax_weight_error": a.softmax_weight_error,
         "beta_fit": a.beta_fit,
         **({"beta_fit_note": a.beta_fit_note} if a.beta_fit_note else {}),
+        **a.extra,
         "beta_theory": a.beta_theory,
         "active_mean": float(a.active_counts.mean()) if a.active_counts.size else None,
         "active_expected": a.active_expected,

@@ -46,8 +46,8 @@ __all__ = [
 
 def wave_vectors(spacing: float, orientation: float = 0.0) -> NDArray[np.float64]:
     """The three wave vectors (rows) of a grid with vertex ``spacing`` (m) and ``orientation`` (rad)."""
-    spacing = V.real("spacing", spacing, 0.0, None, low_open=True)
-    orientation = V.real("orientation", orientation)
+    spacing = V.real("spacing", spacing, 1e-6, 1e6, unit="m")
+    orientation = V.real("orientation", orientation, -1e6, 1e6)
     kmag = 4 * math.pi / (math.sqrt(3) * spacing)
     angles = orientation + np.array([0.0, 2 * math.pi / 3, 4 * math.pi / 3]) + math.pi / 6
     return np.asarray(kmag * np.stack([np.cos(angles), np.sin(angles)], axis=1))
@@ -68,7 +68,7 @@ class GridModule:
 
 
 def _positions(positions: ArrayLike) -> NDArray[np.float64]:
-    x = np.atleast_2d(V.finite_array("positions", positions, (1, 2)))
+    x = np.atleast_2d(V.finite_array("positions", positions, (1, 2), 1e6))  # metres: |x| <= 1000 km
     if x.shape[-1] != 2:
         raise ConfigError("positions", f"must be x, y pairs (shape (n, 2)), got shape {x.shape}")
     return x
@@ -84,7 +84,7 @@ def draw_modules(spacings: list[float], cells_per_module: int, orientation_jitte
     """
     if isinstance(spacings, str | bytes) or not isinstance(spacings, list | tuple | np.ndarray):
         raise ConfigTypeError("spacings", f"must be a list of module spacings (m), got {spacings!r}")
-    spacings = [V.real(f"spacings[{k}]", x, 0.0, None, low_open=True) for k, x in enumerate(spacings)]
+    spacings = [V.real(f"spacings[{k}]", x, 1e-6, 1e6, unit="m") for k, x in enumerate(spacings)]
     cells_per_module = V.integer("cells_per_module", cells_per_module, 1, 100_000)
     orientation_jitter = V.real("orientation_jitter", orientation_jitter, 0.0, math.pi / 3)
     side = math.ceil(math.sqrt(cells_per_module))
@@ -126,7 +126,7 @@ def action_matrix(modules: list[GridModule], displacement: ArrayLike) -> NDArray
     For a code laid out as ``module_code`` (cos block then sin block per module),
     ``code(x + Δ) = code(x) @ W_a.T``.
     """
-    delta = V.finite_array("displacement", displacement, (0, 1, 2))
+    delta = V.finite_array("displacement", displacement, (0, 1, 2), 1e6)
     if delta.shape != (2,):
         raise ConfigError("displacement", f"must be a 2-vector, got shape {delta.shape}")
     blocks = []

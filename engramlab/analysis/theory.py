@@ -91,7 +91,7 @@ def sdm_theory(n: int, d: int, r: float | int | None = None, m: int = 1024) -> d
         ``n, d, r, m, ball_fraction, expected_active, beta_ols, beta_published, beta_weights,
         softmax_weight_error (max |Δ| of normalised weights for dv <= d), d_snr, d_memory``.
     """
-    n = V.integer("n", n, 3)
+    n = V.integer("n", n, 3, sdm.EXACT_LIMIT_N)  # exact intersections: n <= 20,000
     d = V.integer("d", d, 1, n)
     m = V.integer("m", m, 1)
     r_val: float | int = (1 << n) if r is None else r

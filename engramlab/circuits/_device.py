@@ -21,9 +21,25 @@ import brian2 as b2
 from brian2.devices.cpp_standalone.device import CPPStandaloneDevice
 from brian2.devices.device import all_devices
 
-from engramlab.errors import ConfigError, EngramlabError
+from engramlab.errors import ConfigError, RunInterrupted
 
 DEVICES = ("runtime", "cpp_standalone")
+
+
+def _mend_brian2_interrupt_handler() -> None:
+    """Give Brian2's Ctrl+C handler a callable to fall back on.
+
+    Brian2 wraps the SIGINT handler it finds at import and calls it for a Ctrl+C outside a run;
+    when that was SIG_IGN or SIG_DFL (a background job, some embeddings) the call itself fails
+    (``'Handlers' object is not callable``).
+    """
+    handler = getattr(b2, "_int_handler", None)
+    previous = getattr(handler, "previous_handler", None)
+    if handler is not None and not callable(previous):
+        handler.previous_handler = signal.default_int_handler
+
+
+_mend_brian2_interrupt_handler()
 
 #: Collect Brian2's per-code-object run times (``network.profiling_info``) in every run; the
 #: benchmarks switch it on to show where the time goes. Off by default: it adds a timer call
@@ -79,12 +95,8 @@ def select_device(device: str, *, target: str = "auto", threads: int = 0,
     return directory
 
 
-class RunInterrupted(EngramlabError):
-    """A simulation stopped before its end (Ctrl+C, ``Network.stop``, a time limit): nothing is saved."""
-
-
 @contextlib.contextmanager
-def _stop_on_interrupt(state: dict[str, bool]) -> Iterator[None]:
+def stop_on_interrupt(state: dict[str, bool]) -> Iterator[None]:
     """While a network runs, Ctrl+C asks Brian2 to stop after the current step; a second one aborts.
 
     Replaces Brian2's own handler for the duration (it calls the previous handler, which fails
@@ -105,7 +117,8 @@ def _stop_on_interrupt(state: dict[str, bool]) -> Iterator[None]:
     try:
         yield
     finally:
-        signal.signal(signal.SIGINT, previous)
+        # a handler installed from C reads back as None: restore Python's default then
+        signal.signal(signal.SIGINT, previous if previous is not None else signal.default_int_handler)
 
 
 def run_network(network: b2.Network, duration: b2.Quantity, build_dir: str | None,
@@ -122,7 +135,7 @@ def run_network(network: b2.Network, duration: b2.Quantity, build_dir: str | Non
     state: dict[str, bool] = {}
     t_start = float(network.t)
     t0 = time.perf_counter()
-    with _stop_on_interrupt(state):
+    with stop_on_interrupt(state):
         network.run(duration, report=None if build_dir is not None else report, namespace={},
                     profile=True if PROFILE else None)
         timings = {"run_call": time.perf_counter() - t0}

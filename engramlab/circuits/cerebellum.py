@@ -40,7 +40,7 @@ import numpy as np
 from brian2 import ms, second
 
 from engramlab import validate as V
-from engramlab.circuits._device import DEVICES
+from engramlab.circuits._device import DEVICES, stop_on_interrupt
 from engramlab.circuits.layers import (
     CerebellarCircuit,
     MolecularLayer,
@@ -50,7 +50,7 @@ from engramlab.circuits.layers import (
     poisson_background,
     random_subsets,
 )
-from engramlab.errors import ConfigError
+from engramlab.errors import ConfigError, RunInterrupted
 from engramlab.models._params import Params, param
 from engramlab.models.golgi import GolgiParams, golgi_group
 from engramlab.models.granule import GranuleParams, granule_group, volley_weight
@@ -471,7 +471,17 @@ class CerebellarSDM(CerebellarCircuit):
         run_args = {self._mossy_slots.table: mf, self._olive_slots.table: cf,
                     self.molecular.gate: self._gate_table()}
         t0 = time.perf_counter()
-        self.device.run(run_args=run_args, with_output=False)
+        state: dict[str, bool] = {}
+        with stop_on_interrupt(state):
+            try:
+                self.device.run(run_args=run_args, with_output=False)
+            except RuntimeError:
+                if state.get("interrupted"):
+                    raise RunInterrupted("interrupted (Ctrl+C) while the compiled program ran: nothing was saved") \
+                        from None
+                raise
+        if state.get("interrupted"):
+            raise RunInterrupted("interrupted (Ctrl+C) while the compiled program ran: nothing was saved")
         # a re-run has no build or compile step: only its own timings
         self.timings = {"rerun": time.perf_counter() - t0,
                         "simulate": float(getattr(self.device, "_last_run_time", 0.0) or 0.0)}

@@ -8,7 +8,21 @@ from typing import Any
 
 from engramlab.results import format_value, write_table
 
-__all__ = ["finish_run", "format_value", "print_table", "write_table"]
+__all__ = ["finish_run", "format_value", "prepare_out", "print_table", "write_table"]
+
+
+def prepare_out(out: str | Path) -> Path:
+    """Check an output folder before any work and mark it incomplete until the new manifest.
+
+    See :func:`engramlab.api.check_out`; :func:`finish_run` writes the new manifest last.
+    """
+    from engramlab.api import check_out
+    from engramlab.folders import invalidate
+
+    folder = check_out(out)
+    assert folder is not None
+    invalidate(folder)
+    return folder
 
 
 def print_table(title: str, rows: Mapping[str, Any]) -> None:

@@ -76,17 +76,19 @@ def report_cmd(args: argparse.Namespace) -> int:
     entry (summary, figures and page); any other engramlab folder (a lab, a sweep, a theory
     run) has its page rebuilt from the files it holds.
     """
-    from engramlab.folders import check_complete, read_json
+    from engramlab.folders import check_complete, invalidate, read_json, write_manifest_file
     from engramlab.report import build_report
     from engramlab.results import Result
 
     folder = Path(args.folder)
     manifest = check_complete(folder)  # refuses interrupted, half-written or mixed folders
     protocol = read_json(folder / "result.json").get("protocol") if (folder / "result.json").is_file() else None
-    if protocol is not None and manifest.get("kind") == "run":
-        page = Result.load(folder).report(folder)
+    if protocol is not None and manifest.get("kind") in ("run", "part"):
+        page = Result.load(folder).redraw(folder)
     else:
+        invalidate(folder)
         page = build_report(folder)
+        write_manifest_file(folder, str(manifest["run_id"]), str(manifest.get("kind", "report")))
     print(f"report: {page}")
     return 0
 
@@ -102,20 +104,23 @@ def params_cmd(args: argparse.Namespace) -> int:
 def export_cmd(args: argparse.Namespace) -> int:
     """Export the spike trains of a saved Result as CSV or a Neo block."""
     from engramlab.export import spikes_to_csv, spikes_to_neo
-    from engramlab.folders import check_complete
+    from engramlab.folders import add_to_manifest
     from engramlab.results import Result
 
     folder = Path(args.folder)
-    if folder.is_dir():
-        check_complete(folder)  # refuses interrupted, half-written or mixed folders
     source = folder / "result.npz" if folder.is_dir() else folder
     if not source.exists():
         raise ConfigError(str(folder), "has no result.npz: not a results folder of one run")
-    result = Result.load(source)
+    # the run's folder must be complete (``--force``: results written before manifests existed)
+    result = Result.load(source, check=not args.force)
     out = Path(args.out) if args.out else source.parent
+    if out.exists() and not out.is_dir():
+        raise ConfigError("--out", f"{str(out)!r} is a file, not a folder")
     if args.format == "csv":
         path = spikes_to_csv(result, out / "spikes.csv")
     else:
         path = spikes_to_neo(result, out / "spikes_neo.pkl")
+    if out.resolve() == source.parent.resolve() and not args.force:
+        add_to_manifest(out)  # the export is part of the run now: replaced with it, never mixed
     print(f"spikes: {path}")
     return 0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import csv
 from pathlib import Path
 from typing import Any
 
@@ -13,15 +14,34 @@ from engramlab.commands._common import finish_run, print_table, write_table
 __all__ = ["sweep_cmd"]
 
 
-def _figure(rows: list[dict[str, Any]], param: str, metric: str) -> Any:
+def _write_csv(path: Path, rows: list[dict[str, Any]]) -> None:
+    """One row per finished point; columns are the union of every row's keys, in first-seen order.
+
+    ``csv`` quotes values holding commas or quotes (a list-valued parameter, an error message).
+    """
+    header: list[str] = []
+    for row in rows:
+        header.extend(k for k in row if k not in header)
+    with path.open("w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=header, restval="")
+        writer.writeheader()
+        writer.writerows(rows)
+
+
+def _figure(rows: list[dict[str, Any]], param: str, metric: str, others: list[str] | None = None) -> Any:
+    """``metric`` against ``param``, one line per combination of the ``others`` swept parameters.
+
+    Points are mean ± SD over seeds. ``others`` defaults to every other string-valued column.
+    """
     from matplotlib.figure import Figure
 
     fig = Figure(figsize=(6, 4), layout="constrained")
     ax = fig.subplots()
-    others = sorted({tuple((k, v) for k, v in r.items() if k not in (param, metric, "point", "seed")
-                           and isinstance(v, str)) for r in rows})
-    for other in others:
-        sel = [r for r in rows if all(r.get(k) == v for k, v in other) and r.get(metric) is not None]
+    if others is None:
+        others = [k for k in rows[0] if k not in (param, metric, "point", "seed") and isinstance(rows[0][k], str)]
+    combos = sorted({tuple((k, str(r.get(k))) for k in others if k != param) for r in rows})
+    for other in combos:
+        sel = [r for r in rows if all(str(r.get(k)) == v for k, v in other) and r.get(metric) is not None]
         xs = sorted({r[param] for r in sel}, key=lambda v: float(v) if _isnum(v) else str(v))
         means = [np.mean([r[metric] for r in sel if r[param] == x]) for x in xs]
         sds = [np.std([r[metric] for r in sel if r[param] == x]) for x in xs]
@@ -55,7 +75,8 @@ def sweep_cmd(args: argparse.Namespace) -> int:
     spec = registry.get(args.protocol)
     params = parse_params(args.param or [])
     points = plan_sweep(args.protocol, params, args.seeds, args.quick, tuple(args.set or ()))
-    validate_points(points)
+    scheduler = "local" if args.dask == "local" else args.scheduler
+    validate_points(points, workers=args.workers, local=scheduler in (None, "local"))
     headline = list(spec.headline)
     if args.metric is not None:
         if args.metric not in headline:
@@ -63,8 +84,11 @@ def sweep_cmd(args: argparse.Namespace) -> int:
         else:
             headline.remove(args.metric)
             headline.insert(0, args.metric)
-    scheduler = "local" if args.dask == "local" else args.scheduler
     out = Path(args.out)
+    if not str(args.out).strip() or (out.exists() and not out.is_dir()):
+        raise ConfigError("--out", f"{str(args.out)!r} must name a folder (an existing sweep folder resumes)")
+    from engramlab.folders import invalidate
+    invalidate(out)  # the sweep's own manifest is written again when it finishes
     run_sweep(points, out, workers=args.workers, scheduler=scheduler,
               log=(lambda s: None) if args.quiet else print)
     rows = sweep_table(points, out, headline)
@@ -74,12 +98,10 @@ def sweep_cmd(args: argparse.Namespace) -> int:
     figures = []
     if params and metrics and rows:
         first = next(iter(params))
-        save_figure(_figure(rows, first, metrics[0]), out, "sweep")
+        save_figure(_figure(rows, first, metrics[0], list(params)), out, "sweep")
         figures.append(("sweep", f"{metrics[0]} against {first} for each combination of the other "
                                  "parameters, mean ± SD over seeds."))
-    header = list(rows[0].keys()) if rows else []
-    lines = [",".join(header)] + [",".join(str(r.get(h, "")) for h in header) for r in rows]
-    (out / "sweep.csv").write_text("\n".join(lines) + "\n")
+    _write_csv(out / "sweep.csv", rows)
     summary = {"protocol": args.protocol, "points": len(points), "finished": len(rows),
                "params": params, "seeds": args.seeds, "metrics": metrics, "rows": rows,
                "metadata": run_metadata(None, command="sweep", scheduler=scheduler or "process-pool")}

@@ -47,6 +47,8 @@ from engramlab.analysis.sdm.beta import (
 )
 from engramlab.analysis.sdm.continuous import cap_fraction, cap_intersection
 from engramlab.analysis.sdm.geometry import (
+    EXACT_LIMIT_N,
+    FLOAT_LIMIT_N,
     ball_fraction,
     ball_size,
     circle_intersection,
@@ -66,6 +68,8 @@ from engramlab.analysis.sdm.radii import (
 )
 
 __all__ = [
+    "EXACT_LIMIT_N",
+    "FLOAT_LIMIT_N",
     "NeuronSDM",
     "ball_fraction",
     "ball_size",

@@ -96,7 +96,10 @@ def cap_intersection(
         raise ConfigError("cos_v", "must lie in [-1, 1]")
     cos_arr = np.clip(cos_arr, -1.0, 1.0)
     rr = _positive_neuron_count(r)
-    scale = 1.0 if rr is None else float(rr)
+    try:
+        scale = 1.0 if rr is None else float(rr)
+    except OverflowError:
+        raise ConfigError("r", "(number of neurons) exceeds the float range (about 1.8e308)") from None
 
     c = _cap_threshold(n, d)
     a_u = (n - 1) / 2.0

@@ -274,8 +274,10 @@ def circle_intersection(n: int, d: int, dv: ArrayLike) -> int | NDArray[np.objec
     return out.reshape(dv_arr.shape)
 
 
-#: Largest neuron count (as a power of two) whose expected counts still fit in a float64.
-MAX_NEURON_BITS = 1020
+#: Largest neuron count (as a power of two) accepted where counts are computed exactly: exact
+#: rationals of this size stay cheap; whether the expected count fits a float is checked on the
+#: result itself (r = 2^n is the usual "infinite neurons" limit for any n <= EXACT_LIMIT_N).
+MAX_NEURON_BITS_EXACT = 65_536
 
 
 def _positive_neuron_count(r: float | int | None, bounded: bool = True) -> Fraction | None:
@@ -291,9 +293,9 @@ def _positive_neuron_count(r: float | int | None, bounded: bool = True) -> Fract
     if isinstance(r, int | np.integer):
         if r <= 0:
             raise ConfigError("r", f"(number of neurons) must be > 0, got {r!r}")
-        if bounded and int(r) > 1 << MAX_NEURON_BITS:
-            raise ConfigError("r", f"(number of neurons) must be at most 2^{MAX_NEURON_BITS} so that counts fit "
-                                   f"in a float, got more than 2^{int(r).bit_length() - 1}")
+        if bounded and int(r).bit_length() > MAX_NEURON_BITS_EXACT:
+            raise ConfigError("r", f"(number of neurons) must be below 2^{MAX_NEURON_BITS_EXACT}, got more than "
+                                   f"2^{int(r).bit_length() - 1}")
         return Fraction(int(r))
     try:
         value = V.real("r", r, 0.0, None, low_open=True)
@@ -312,7 +314,11 @@ def _scale_counts(
     """
     num, den = (1, 1) if r is None else (r.numerator, r.denominator)
     den *= denominator
-    out = np.array([(num * c) / den for c in counts], dtype=float)
+    try:
+        out = np.array([(num * c) / den for c in counts], dtype=float)
+    except OverflowError:
+        raise ConfigError("r", "(number of neurons) makes the expected count exceed the float range "
+                               "(about 1.8e308)") from None
     if scalar:
         return float(out[0])
     return out.reshape(shape)
@@ -359,7 +365,7 @@ def jaeckel_active(k: int, r: float | int) -> float:
     rr = _positive_neuron_count(r)
     if rr is None:
         raise ConfigTypeError("r", "(number of neurons) must be a positive number, got None")
-    return math.ldexp(float(rr), -k)
+    return float(_scale_counts([1], 1 << k, rr, (), True))
 
 
 def jaeckel_intersection(
