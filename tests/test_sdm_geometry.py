@@ -282,3 +282,38 @@ def test_wrong_types_raise_type_errors(call, key):
     with pytest.raises(ConfigTypeError) as info:
         call()
     assert info.value.key == key and str(info.value).startswith(f"{key} ")
+
+
+def _shared(n, d, dv):
+    """Points within d of both x and y at distance dv, by counting (independent of the lune code)."""
+    return sum(math.comb(dv, a) * math.comb(n - dv, b) for a in range(dv + 1) for b in range(n - dv + 1)
+               if a + b <= d and dv - a + b <= d)
+
+
+def test_read_accuracy_and_critical_distance_from_first_principles():
+    """Signal w(dq) = r |O ∩ O'| / 2^n against m random patterns' cross-talk m (p²r + (p²r)²)."""
+    n, m, r = 24, 6, 3000.0
+    for d in (6, 8, 10):
+        p = sum(math.comb(n, i) for i in range(d + 1)) / 2**n
+        sigma = math.sqrt(m * (p * p * r + (p * p * r) ** 2))
+        signal = np.array([r * _shared(n, d, dq) / 2**n for dq in range(n + 1)])
+        np.testing.assert_allclose(sdm.read_accuracy(n, d, m, r, np.arange(n + 1)), stats.norm.cdf(signal / sigma),
+                                   rtol=1e-9)
+        for p_whole in (0.99, 0.95**n):
+            z = stats.norm.ppf(p_whole ** (1 / n))
+            ok = signal >= z * sigma
+            expected = -1 if not ok[0] else int(np.argmin(ok) - 1 if not ok.all() else n)
+            assert sdm.critical_distance(n, d, m, r, p_whole) == expected
+    # the critical-distance-optimal radius maximises it (ties: larger margin), by brute force
+    cds = {d: sdm.critical_distance(n, d, m, r) for d in range(n + 1)}
+    best = max(cds.values())
+    assert cds[sdm.optimal_radius(n, m, r, "critical_distance")] == best
+    assert best >= 1
+
+
+def test_critical_distance_bounds():
+    with pytest.raises(ConfigError, match="n must lie in"):
+        sdm.critical_distance(sdm.CRITICAL_MAX_N + 1, 3, 5, 1e4)
+    with pytest.raises(ConfigError, match="critical-distance"):
+        sdm.optimal_radius(sdm.CRITICAL_MAX_N + 1, 5, 1e4, "critical_distance")
+    assert sdm.critical_distance(64, 0, 1000, 100) == -1  # too few neurons per ball: nothing recovered

@@ -89,7 +89,8 @@ def sdm_theory(n: int, d: int, r: float | int | None = None, m: int = 1024) -> d
     -------
     dict
         ``n, d, r, m, ball_fraction, expected_active, beta_ols, beta_published, beta_weights,
-        softmax_weight_error (max |Δ| of normalised weights for dv <= d), d_snr, d_memory``.
+        softmax_weight_error (max |Δ| of normalised weights for dv <= d), d_snr, d_memory,
+        d_critical_distance`` (None above ``CRITICAL_MAX_N``).
     """
     n = V.integer("n", n, 3, sdm.EXACT_LIMIT_N)  # exact intersections: n <= 20,000
     d = V.integer("d", d, 1, n)
@@ -117,6 +118,8 @@ def sdm_theory(n: int, d: int, r: float | int | None = None, m: int = 1024) -> d
         "softmax_weight_error": err,
         "d_snr": sdm.optimal_radius(n, m, r_val, "snr"),
         "d_memory": sdm.optimal_radius(n, m, r_val, "memory"),
+        "d_critical_distance": (sdm.optimal_radius(n, m, r_val, "critical_distance")
+                                if n <= sdm.CRITICAL_MAX_N else None),
     }
 
 

@@ -41,6 +41,7 @@ def theory_sdm(args: argparse.Namespace) -> int:
         "max |SDM − softmax| weight, d_v <= d": summary["softmax_weight_error"],
         f"d* SNR-optimal (m = {args.m}, r)": summary["d_snr"],
         "d* memory-capacity-optimal": summary["d_memory"],
+        f"d* critical-distance-optimal (m = {args.m}, r)": summary["d_critical_distance"],
         "r (neurons)": summary["r"],
     })
     print(f"figures: {', '.join(str(p) for p in figures)}\nsummary: {path}")

@@ -17,7 +17,8 @@ Every public name is importable from here; the code lives in:
 * :mod:`~engramlab.analysis.sdm.continuous` — the continuous SDM on spherical caps;
 * :mod:`~engramlab.analysis.sdm.beta` — cosine ↔ Hamming, the softmax β, and the SDM read
   written as attention weights;
-* :mod:`~engramlab.analysis.sdm.radii` — log ball fractions and the SNR/memory optimal radii;
+* :mod:`~engramlab.analysis.sdm.radii` — log ball fractions, the critical distance and the SNR/memory/critical-distance
+  optimal radii;
 * :mod:`~engramlab.analysis.sdm.memories` — Hamming distances, the pattern-view read and
   :class:`NeuronSDM`.
 
@@ -58,16 +59,20 @@ from engramlab.analysis.sdm.geometry import (
     radius_for_fraction,
 )
 from engramlab.analysis.sdm.memories import NeuronSDM, hamming_distances, pattern_read, pattern_weights
-from engramlab.analysis.sdm.radii import Criterion as Criterion  # type alias: re-exported, not in __all__
 from engramlab.analysis.sdm.radii import (
+    CRITICAL_MAX_N,
+    critical_distance,
     log_ball_fraction,
     log_memory_capacity,
     memory_capacity,
     optimal_radius,
+    read_accuracy,
     snr_optimal_fraction,
 )
+from engramlab.analysis.sdm.radii import Criterion as Criterion  # type alias: re-exported, not in __all__
 
 __all__ = [
+    "CRITICAL_MAX_N",
     "EXACT_LIMIT_N",
     "FLOAT_LIMIT_N",
     "NeuronSDM",
@@ -78,6 +83,7 @@ __all__ = [
     "cap_intersection",
     "circle_intersection",
     "cosine_to_hamming",
+    "critical_distance",
     "expected_intersection",
     "fit_beta",
     "fit_beta_to_weights",
@@ -92,6 +98,7 @@ __all__ = [
     "pattern_read",
     "pattern_weights",
     "radius_for_fraction",
+    "read_accuracy",
     "sdm_attention_weights",
     "sdm_softmax_weights",
     "snr_optimal_fraction",
