@@ -146,3 +146,21 @@ def test_workers_that_do_not_fit_in_memory_are_refused(monkeypatch):
     validate_points(points, workers=2, local=False)  # a remote cluster: each worker has its own memory
     with pytest.raises(ConfigError, match="--workers"):
         validate_points(points, workers=2)
+
+
+def test_two_parameter_map_draws_the_mean_of_every_cell():
+    from engramlab.analysis.figures.sweep import map_figure
+
+    rows = [{"point": f"{b}-{j}-{s}", "seed": s, "mossy.background_rate": b, "mossy.jitter": j,
+             "acc": 1.0 - 0.01 * float(b.split()[0]) - 0.1 * float(j.split()[0]) + 0.01 * s}
+            for b in ("8 Hz", "4 Hz", "16 Hz") for j in ("1 ms", "0.5 ms") for s in (0, 1)]
+    rows = [r for r in rows if not (r["mossy.background_rate"] == "16 Hz" and r["mossy.jitter"] == "1 ms")]
+    fig = map_figure(rows, "mossy.background_rate", "mossy.jitter", "acc")
+    ax = fig.axes[0]
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["4 Hz", "8 Hz", "16 Hz"]  # numeric order
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["0.5 ms", "1 ms"]
+    grid = ax.images[0].get_array()
+    assert grid[0, 0] == pytest.approx(1 - 0.04 - 0.05 + 0.005)
+    assert grid[1, 1] == pytest.approx(1 - 0.08 - 0.1 + 0.005)
+    assert bool(grid.mask[1, 2])  # no point there: blank, not zero
+    assert len(ax.texts) == 5

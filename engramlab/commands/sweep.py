@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 
+from engramlab.analysis.figures.sweep import map_figure, sort_key
 from engramlab.commands._common import finish_run, print_table, write_table
 
 __all__ = ["sweep_cmd"]
@@ -42,7 +43,7 @@ def _figure(rows: list[dict[str, Any]], param: str, metric: str, others: list[st
     combos = sorted({tuple((k, str(r.get(k))) for k in others if k != param) for r in rows})
     for other in combos:
         sel = [r for r in rows if all(str(r.get(k)) == v for k, v in other) and r.get(metric) is not None]
-        xs = sorted({r[param] for r in sel}, key=lambda v: float(v) if _isnum(v) else str(v))
+        xs = sorted({r[param] for r in sel}, key=sort_key)
         means = [np.mean([r[metric] for r in sel if r[param] == x]) for x in xs]
         sds = [np.std([r[metric] for r in sel if r[param] == x]) for x in xs]
         label = ", ".join(f"{k}={v}" for k, v in other) or "all"
@@ -101,6 +102,11 @@ def sweep_cmd(args: argparse.Namespace) -> int:
         save_figure(_figure(rows, first, metrics[0], list(params)), out, "sweep")
         figures.append(("sweep", f"{metrics[0]} against {first} for each combination of the other "
                                  "parameters, mean ± SD over seeds."))
+        if len(params) >= 2:
+            second = list(params)[1]
+            save_figure(map_figure(rows, first, second, metrics[0]), out, "sweep_map")
+            figures.append(("sweep_map", f"{metrics[0]} over {first} × {second}, the mean over seeds"
+                                         + (" and the other parameters." if len(params) > 2 else ".")))
     _write_csv(out / "sweep.csv", rows)
     summary = {"protocol": args.protocol, "points": len(points), "finished": len(rows),
                "params": params, "seeds": args.seeds, "metrics": metrics, "rows": rows,
