@@ -33,7 +33,7 @@ from engramlab.circuits._device import run_network, select_device
 from engramlab.models.nuclei import NucleiParams, nuclei_group
 from engramlab.models.olive import OliveParams, olive_group
 from engramlab.models.plasticity import PFPlasticityParams, climbing_fibre_synapses, pf_purkinje_synapses
-from engramlab.models.purkinje import PurkinjeParams, purkinje_group
+from engramlab.models.purkinje import PurkinjeParams, parallel_fibre_input, purkinje_group
 
 __all__ = [
     "CerebellarCircuit",
@@ -120,23 +120,50 @@ class MolecularLayer:
     Each Purkinje cell fires tonically from a seeded random potential; every PF→PC synapse
     starts at ``w0`` and learns by the rule of :mod:`engramlab.models.plasticity`, switched by
     the plasticity gate (a TimedArray of 0/1); ``teacher`` spikes become complex spikes of
-    Purkinje cell ``i`` through climbing fibre ``i``.
+    output line ``i`` through climbing fibre ``i``.
+
+    With ``cells_per_output = c > 1`` every output line has ``c`` Purkinje cells (cells
+    ``i·c … i·c + c − 1``) that share one parallel-fibre input
+    (:func:`engramlab.models.purkinje.parallel_fibre_input`): the plastic synapses end on that
+    shared input and the line's climbing fibre both gates their LTD and gives each of the
+    ``c`` cells its complex spike. With ``c = 1`` the synapses end on the Purkinje cells.
     """
 
     def __init__(self, granule: b2.NeuronGroup, m: int, purkinje: PurkinjeParams,
                  plasticity: PFPlasticityParams, teacher: b2.SpikeSource, clock: b2.Clock,
-                 rng: np.random.Generator, gate: np.ndarray, gate_dt: b2.Quantity) -> None:
+                 rng: np.random.Generator, gate: np.ndarray, gate_dt: b2.Quantity,
+                 cells_per_output: int = 1) -> None:
         self.m = m
         self.r = len(granule)
-        self.purkinje = purkinje_group(m, purkinje, clock=clock)
+        self.cells_per_output = cells_per_output
+        shared = cells_per_output > 1
+        self.purkinje = purkinje_group(m * cells_per_output, purkinje, clock=clock, linked_input=shared)
         random_potentials(self.purkinje, purkinje.V_reset, purkinje.V_th, rng)
         self.gate = b2.TimedArray(gate, dt=gate_dt)
-        self.pf_purkinje = pf_purkinje_synapses(granule, self.purkinje, plasticity, self.gate, clock=clock)
+        self.pf_input: b2.NeuronGroup | None = None
+        target = self.purkinje
+        if shared:
+            self.pf_input = parallel_fibre_input(m, purkinje, clock=clock)
+            line = np.arange(m * cells_per_output) // cells_per_output
+            self.purkinje.I_pf = b2.linked_var(self.pf_input, "I_pf", index=line)
+            self.purkinje.I_mli = b2.linked_var(self.pf_input, "I_mli", index=line)
+            target = self.pf_input
+        self.pf_purkinje = pf_purkinje_synapses(granule, target, plasticity, self.gate, clock=clock)
         self.pf_purkinje.connect()
         self.pf_purkinje.w = plasticity.w0
         self._w0 = float(plasticity.w0)
         self.climbing_fibre = climbing_fibre_synapses(teacher, self.purkinje, plasticity, clock=clock)
-        self.climbing_fibre.connect(j="i")
+        if shared:  # climbing fibre i reaches every Purkinje cell of output line i
+            self.climbing_fibre.connect(i=np.repeat(np.arange(m), cells_per_output),
+                                        j=np.arange(m * cells_per_output))
+        else:
+            self.climbing_fibre.connect(j="i")
+        self.objects: list[Any] = [self.purkinje, self.pf_purkinje, self.climbing_fibre]
+        if self.pf_input is not None:
+            self.cf_input = climbing_fibre_synapses(teacher, self.pf_input, plasticity, clock=clock,
+                                                    name="climbing_fibre_pf")
+            self.cf_input.connect(j="i")
+            self.objects += [self.pf_input, self.cf_input]
 
     def set_gate(self, values: np.ndarray, dt: b2.Quantity) -> None:
         """Replace the plasticity gate: ``values[k]`` (0 or 1) holds from ``k·dt`` on."""

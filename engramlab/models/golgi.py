@@ -1,14 +1,26 @@
-r"""Golgi cells: feedback inhibition of granule cells that sets how many of them fire.
+r"""Golgi cells: granular-layer inhibition that sets how many granule cells fire.
 
-In ``topk`` activation a volley drives the best-matching granule cells to threshold first
-(drive ∝ matches); Golgi cells integrate granule spikes, fire once about ``k`` have arrived,
-and shunt the remaining granule cells (time-to-first-spike k-winners-take-all; Marr 1969,
-Albus 1971; Golgi cells fire synchronously through gap junctions, Dugué et al. 2009, so
-they are modelled as one population that all granule cells share).
+Golgi cells are excited by granule cells (feedback; ascending axons and parallel fibres) and
+by mossy fibres (feed-forward), and inhibit every granule cell of their territory (Golgi
+cells fire synchronously through gap junctions, Dugué et al. 2009, so they are modelled as
+one population that all granule cells share). Granule→Golgi inputs are voltage jumps of
+``(V_th − E_L)/(k − 0.5)``, so the ``k``-th near-coincident granule spike brings a Golgi cell
+to threshold: a Golgi volley signals "about k granule cells have fired".
 
-Granule→Golgi inputs are voltage jumps of ``(V_th - E_L)/(k - 0.5)`` so the ``k``-th
-near-coincident granule spike brings a Golgi cell to threshold. Membrane constants from
-Casali et al. (2019).
+Two uses:
+
+* ``topk`` activation: a strong volley (``topk_lines`` matching lines' worth, or ``w_inh``)
+  silences the granule cells that have not yet fired — time-to-first-spike
+  k-winners-take-all (Marr 1969, Albus 1971). The winners overshoot k by the cells that cross
+  threshold during the loop delay.
+* ``radius`` activation (realistic regime): graded feedback; each volley raises every granule
+  cell's threshold by ``feedback_lines`` matching lines, so more active cells recruit more
+  inhibition (normalisation) without vetoing the next presentation.
+
+Feed-forward MF→Golgi excitation (``w_mf``) is available but off by default: with a
+physiological number of Golgi cells (GrC:GoC ≈ 400:1) their spikes are too few to cancel
+mossy-fibre fluctuations and each spike vetoes presentations (see the README's measurements).
+Membrane constants from Casali et al. (2019).
 """
 
 from __future__ import annotations
@@ -33,13 +45,21 @@ class GolgiParams(Params):
     V_th: b2.Quantity = param(-55 * mV, "spike threshold (Casali et al. 2019)", unit=mV, low=-150, high=0)
     V_reset: b2.Quantity = param(-75 * mV, "reset potential (Casali et al. 2019)", unit=mV, low=-150, high=0)
     refractory: b2.Quantity = param(2 * ms, "absolute refractory period", unit=ms, low=0)
-    delay_grc: b2.Quantity = param(0.1 * ms, "GrC→Golgi delay (one step: the k-WTA overshoot grows "
-                                            "with the loop delay, ~2.5× k at 0.5 + 1 ms)", unit=ms, low=0)
-    delay_inh: b2.Quantity = param(0.1 * ms, "Golgi→GrC delay (Casali et al. 2019 use 2 ms; kept "
-                                            "minimal so top-k stays close to k)", unit=ms, low=0)
-    w_inh: b2.Quantity = param(300 * pA, "Golgi→GrC IPSC amplitude summed over all Golgi cells "
-                                         "(strong enough to hold granule cells below threshold)",
-                               unit=pA, low=0)
+    delay_grc: b2.Quantity = param(1 * ms, "GrC→Golgi delay (ascending-axon synapses; the loop with delay_inh "
+                                          "is ≥ 1 ms in vivo; the k-WTA overshoot grows with it)", unit=ms, low=0)
+    delay_inh: b2.Quantity = param(2 * ms, "Golgi→GrC delay (Casali et al. 2019)", unit=ms, low=0)
+    delay_mf: b2.Quantity = param(1 * ms, "MF→Golgi delay (Casali et al. 2019)", unit=ms, low=0)
+    w_inh: b2.Quantity | None = param(None, "Golgi→GrC IPSC amplitude summed over all Golgi cells in 'topk' mode "
+                                            "(none: topk_lines matching lines' worth; the ideal regime uses 300 pA)",
+                                      kind="quantity", unit=pA, low=0)
+    topk_lines: float = param(8.0, "topk mode: threshold raise per Golgi volley, in matching lines (more than "
+                                   "topk_radius − d, so a volley silences the cells that have not fired, yet "
+                                   "small enough to have decayed by the next presentation)", low=0, high=64)
+    feedback_lines: float = param(1.0, "radius mode: threshold raise per Golgi volley, in matching lines "
+                                       "(0: no Golgi cells, the ideal regime)", low=0, high=64)
+    w_mf: b2.Quantity = param(0 * pA, "MF→Golgi EPSC amplitude per mossy spike (feed-forward; 0: off, see "
+                                      "the module docstring)", unit=pA, low=0)
+    tau_exc: b2.Quantity = param(1 * ms, "MF→Golgi EPSC decay", unit=ms, low=0, low_open=True)
 
     def check(self) -> None:
         """V_th must lie above E_L."""
@@ -49,10 +69,14 @@ class GolgiParams(Params):
 
 def golgi_group(n: int, params: GolgiParams, name: str = "golgi",
                 clock: b2.Clock | None = None) -> b2.NeuronGroup:
-    """A NeuronGroup of ``n`` Golgi cells at rest."""
-    ns = {k: getattr(params, k) for k in ("C", "g_L", "E_L", "V_th", "V_reset")}
-    group = b2.NeuronGroup(n, "dv/dt = g_L*(E_L - v)/C : volt (unless refractory)",
-                           threshold="v > V_th", reset="v = V_reset", refractory=params.refractory,
+    """A NeuronGroup of ``n`` Golgi cells at rest (with a mossy-fibre EPSC ``I_mf`` when ``w_mf > 0``)."""
+    ns = {k: getattr(params, k) for k in ("C", "g_L", "E_L", "V_th", "V_reset", "tau_exc")}
+    if float(params.w_mf) > 0:
+        eqs = """dv/dt = (g_L*(E_L - v) + I_mf)/C : volt (unless refractory)
+                 dI_mf/dt = -I_mf/tau_exc : amp"""
+    else:
+        eqs = "dv/dt = g_L*(E_L - v)/C : volt (unless refractory)"
+    group = b2.NeuronGroup(n, eqs, threshold="v > V_th", reset="v = V_reset", refractory=params.refractory,
                            method="exact", namespace=ns, name=name, clock=clock)
     group.v = params.E_L
     return group

@@ -21,6 +21,7 @@ Hamming-ball (Kanerva) or all-``k``-match (Jaeckel) detector.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import brian2 as b2
@@ -32,7 +33,8 @@ from engramlab.models._params import Params, param
 from engramlab.models.plasticity import EligibilityState
 from engramlab.models.timing import SpectralTimingParams
 
-__all__ = ["GranuleParams", "granule_equations", "granule_group", "volley_response", "volley_weight"]
+__all__ = ["GranuleParams", "granule_equations", "granule_group", "inhibitory_response", "presentation_response",
+           "presentation_weight", "volley_response", "volley_weight"]
 
 
 @dataclass(frozen=True)
@@ -55,6 +57,10 @@ class GranuleParams(Params):
         """V_th must lie above E_L."""
         if not self.V_th > self.E_L:
             raise self.fail("V_th", f"({self.V_th}) must lie above E_L ({self.E_L})")
+
+    def replace_tau(self, tau_exc: b2.Quantity) -> GranuleParams:
+        """A copy whose synaptic decay is ``tau_exc`` (to reuse the EPSP kernel for another current)."""
+        return dataclasses.replace(self, tau_exc=tau_exc)
 
     @property
     def tau_m(self) -> b2.Quantity:
@@ -167,8 +173,48 @@ def volley_weight(params: GranuleParams, threshold_inputs: int, dt: b2.Quantity)
     N = threshold_inputs and stays below it for N − 1: the threshold sits half an input above
     N − 1: both margins are gap/(2N − 1), gap = V_th − E_L.
     """
+    return presentation_weight(params, threshold_inputs, dt)
+
+
+def inhibitory_response(params: GranuleParams, dt: b2.Quantity) -> np.ndarray:
+    """Hyperpolarisation (V per A of IPSC amplitude) after one Golgi IPSC (decay ``tau_inh``), at each step."""
+    return volley_response(params.replace_tau(params.tau_inh), dt, 20 * params.tau_m)
+
+
+def presentation_response(params: GranuleParams, dt: b2.Quantity, offsets: np.ndarray | None = None
+                          ) -> np.ndarray:
+    """Depolarisation (V per A of EPSC amplitude) after one line's presentation, at each step.
+
+    The sum of :func:`volley_response` shifted to each spike of the line's nominal presentation
+    (``offsets`` in seconds, rounded to the step; ``None``: one spike at 0).
+    """
+    steps = np.round(np.asarray([0.0] if offsets is None else offsets, dtype=float) / float(dt)).astype(int)
+    span = 60 * ms + int(steps.max()) * dt
+    h = volley_response(params, dt, span)
+    total = np.zeros_like(h)
+    for k in steps:
+        total[k:] += h[:h.size - k]
+    return total
+
+
+def presentation_weight(params: GranuleParams, threshold_inputs: int, dt: b2.Quantity,
+                        offsets: np.ndarray | None = None, background_hz: float = 0.0) -> b2.Quantity:
+    r"""MF→GrC EPSC amplitude for a threshold of ``threshold_inputs`` matching lines.
+
+    A cell with N presenting lines peaks at :math:`w (N P + B)`, with P the peak of one line's
+    nominal presentation (:func:`presentation_response`) and B the mean depolarisation per unit
+    weight from background spikes arriving at ``background_hz`` in total on the cell's inputs
+    (Campbell's theorem: rate × ∫h dt). Solving :math:`w((N - \tfrac12) P + B) = V_{th} - E_L`
+    puts the threshold half a line above N − 1 on top of the mean background: the homeostatic
+    set point of the granule cell's gain. Without background and with one volley spike this is
+    :func:`volley_weight`.
+    """
     if threshold_inputs < 1:
         raise ConfigError("threshold_inputs", f"must be >= 1, got {threshold_inputs}")
-    peak = float(np.max(volley_response(params, dt)))
+    peak = float(np.max(presentation_response(params, dt, offsets)))
+    area = 0.0
+    if background_hz > 0:
+        h = volley_response(params, dt, 20 * params.tau_m)
+        area = float(np.sum(h) * float(dt))
     gap = float(params.V_th - params.E_L)
-    return gap / (peak * (threshold_inputs - 0.5)) * b2.amp
+    return gap / (peak * (threshold_inputs - 0.5) + background_hz * area) * b2.amp

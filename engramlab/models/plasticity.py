@@ -12,6 +12,11 @@ Eligibility, selectable:
   CF, else 0. With ``ltd_ltp_ratio = 2`` one write changes an active synapse by
   ``-a_plus (2v - 1)``: Kanerva's bipolar counter, sign-flipped (``v`` the value bit taught
   by the CF).
+* ``"burst"`` (bursts of PF spikes; the realistic SDM): the number of PF spikes in the
+  granule cell's latest burst (spikes less than ``window`` apart), if that burst's last spike
+  arrived within ``window`` before the CF. A write then changes an active synapse by
+  ``-a_plus · s · (2v - 1)`` at 2:1 (``s`` the cell's spikes in the presentation): Kanerva's
+  counter weighted by the cell's spike count. Held in two variables per granule cell.
 * ``"kernel"``: a gamma kernel of recent PF spikes, k(s) ∝ (s/τ)^q e^{-s/τ}, peaking
   ``kernel_peak`` (≈ 100 ms) before the CF with half-height at ≈ 64 and 148 ms for q = 8, normalised
   to 1 at the peak. It is held in q + 1 linear state variables per granule cell (a chain of
@@ -45,11 +50,11 @@ class PFPlasticityParams(Params):
     ltd_ltp_ratio: float = param(2.0, "LTD per CF-paired PF spike / LTP per PF spike; 2 gives "
                                       "Kanerva's bipolar counters; published spiking models use "
                                       "8–40 per event (Antonietti et al. 2016; Geminiani 2022)", low=0)
-    eligibility: str = param("window", "PF eligibility: 'window' (synchronous volleys) or "
-                                       "'kernel' (gamma kernel peaking kernel_peak before the CF)",
-                             choices=("window", "kernel"), structural=True)
-    window: b2.Quantity = param(25 * ms, "eligibility window after PF arrival ('window' mode)", unit=ms, low=0,
-                                low_open=True)
+    eligibility: str = param("window", "PF eligibility: 'window' (synchronous volleys), 'burst' (spike count "
+                                       "of the latest PF burst) or 'kernel' (gamma kernel peaking kernel_peak "
+                                       "before the CF)", choices=("window", "burst", "kernel"), structural=True)
+    window: b2.Quantity = param(25 * ms, "eligibility window after PF arrival ('window' and 'burst' modes)",
+                                unit=ms, low=0, low_open=True)
     kernel_peak: b2.Quantity = param(100 * ms, "time after a PF spike at which a CF depresses "
                                                "most (Safo & Regehr 2008; Wetmore et al. 2008)", unit=ms, low=0,
                                      low_open=True)
@@ -113,6 +118,10 @@ def eligibility_state(params: PFPlasticityParams, dt: b2.Quantity) -> Eligibilit
     old values). Writing the update out avoids Brian2's symbolic solver, which is very slow on
     a chain this long, and keeps the integration exact.
     """
+    if params.eligibility == "burst":
+        return EligibilityState(b2.Equations("n_burst : 1\nt_burst : second"),
+                                "n_burst = n_burst * int(t - t_burst < eligibility_window) + 1\nt_burst = t", "",
+                                {"eligibility_window": params.window})
     if params.eligibility != "kernel":
         return EligibilityState(b2.Equations(""), "", "", {})
     q = params.kernel_order
@@ -142,6 +151,9 @@ def pf_purkinje_synapses(granule: b2.NeuronGroup, purkinje: b2.NeuronGroup,
     if params.eligibility == "window":
         elig = ("int(t - lastspike_pre - delay_pf >= 0*ms) * "
                 "int(t - lastspike_pre - delay_pf < eligibility_window)")
+    elif params.eligibility == "burst":
+        elig = ("n_burst_pre * int(t - t_burst_pre - delay_pf >= 0*ms) * "
+                "int(t - t_burst_pre - delay_pf < eligibility_window)")
     else:
         elig = "elig_pre"
     ns = {"w0": params.w0, "w_max": params.w_max, "a_plus": params.a_plus,

@@ -17,6 +17,16 @@ r"""Purkinje cells (PC): tonically firing LIF neurons that read out one SDM outp
   depolarises the cell.
 * The membrane is bounded below by ``v_floor``, standing in for the reversal potential of
   inhibition, so that a strong pause ends within ~25 ms.
+* ``noise`` adds white membrane noise σ·sqrt(2/τ_m)·ξ (σ is the SD the free membrane would
+  have): it stands for the synaptic bombardment that makes simple spikes irregular in vivo
+  (CV of ISIs ≈ 0.3–0.5). σ = 14 mV gives CV ≈ 0.39 at 62 Hz. Integrated by Euler–Maruyama
+  (exact integration when σ = 0); Brian2 draws ξ from its seeded generator, identical on
+  every device for one seed (single-threaded).
+
+Several Purkinje cells can share one parallel-fibre input (:func:`parallel_fibre_input`): the
+cells of one output line sit in one microzone, sample the same parallel-fibre beam and are
+taught by one olive cluster, so their PF weights and PF current are the same; each has its
+own membrane, noise and spikes.
 
 Membrane constants from Casali et al. (2019); ``I_e`` chosen for a ~60 Hz simple-spike rate.
 """
@@ -31,7 +41,7 @@ from brian2 import ms, mV, nS, pA, pF
 
 from engramlab.models._params import Params, param
 
-__all__ = ["PurkinjeParams", "purkinje_group", "tonic_period"]
+__all__ = ["PurkinjeParams", "parallel_fibre_input", "purkinje_group", "tonic_period"]
 
 
 @dataclass(frozen=True)
@@ -52,6 +62,9 @@ class PurkinjeParams(Params):
                                            "inhibitory reversal potential)", unit=mV, low=-150, high=0)
     cf_kick: b2.Quantity = param(30 * mV, "depolarisation delivered by a climbing-fibre input "
                                           "(a complex spike)", unit=mV, low=0)
+    noise: b2.Quantity = param(0 * mV, "SD of white membrane noise (in vivo simple spikes are irregular: "
+                                       "14 mV gives CV ≈ 0.39 at 62 Hz; 0: a regular pacemaker)", unit=mV,
+                               low=0, high=100)
 
     def check(self) -> None:
         """Ordered voltages and a suprathreshold tonic drive."""
@@ -64,22 +77,47 @@ class PurkinjeParams(Params):
 
 
 def purkinje_group(n: int, params: PurkinjeParams, name: str = "purkinje",
-                   clock: b2.Clock | None = None) -> b2.NeuronGroup:
-    """A NeuronGroup of ``n`` tonically firing Purkinje cells with a ``complex`` custom event."""
+                   clock: b2.Clock | None = None, linked_input: bool = False) -> b2.NeuronGroup:
+    """A NeuronGroup of ``n`` tonically firing Purkinje cells with a ``complex`` custom event.
+
+    ``linked_input``: ``I_pf`` and ``I_mli`` are linked variables, to be linked to a
+    :func:`parallel_fibre_input` group (one per output line) by the circuit.
+    """
     ns = {k: getattr(params, k) for k in ("C", "g_L", "E_L", "V_th", "V_reset", "I_e", "tau_pf",
                                           "v_floor", "cf_kick")}
-    eqs = b2.Equations("""
-        dv/dt = (g_L*(E_L - v) + I_e + I_pf - I_mli) / C : volt (unless refractory)
-        dI_pf/dt = -I_pf / tau_pf : amp
-        dI_mli/dt = -I_mli / tau_pf : amp
-        cf : 1
-    """)
+    noisy = float(params.noise) > 0
+    drive = "(g_L*(E_L - v) + I_e + I_pf - I_mli) / C"
+    if noisy:
+        ns["sigma_v"] = params.noise
+        ns["tau_m"] = params.C / params.g_L
+        drive += " + sigma_v*sqrt(2/tau_m)*xi"
+    currents = ("I_pf : amp (linked)\nI_mli : amp (linked)" if linked_input else
+                "dI_pf/dt = -I_pf / tau_pf : amp\ndI_mli/dt = -I_mli / tau_pf : amp")
+    eqs = b2.Equations(f"dv/dt = {drive} : volt (unless refractory)\n{currents}\ncf : 1")
     group = b2.NeuronGroup(
         n, eqs, threshold="v > V_th", reset="v = V_reset", refractory=params.refractory,
-        events={"complex": "cf > 0.5"}, method="exact", namespace=ns, name=name, clock=clock)
+        events={"complex": "cf > 0.5"}, method="euler" if noisy else "exact", namespace=ns, name=name,
+        clock=clock)
     group.run_on_event("complex", "cf = 0; v = clip(v + cf_kick, v_floor, V_th + cf_kick)")
     group.run_regularly("v = clip(v, v_floor, 1*volt)", when="after_groups", name=f"{name}_floor")
     group.v = params.V_reset
+    return group
+
+
+def parallel_fibre_input(m: int, params: PurkinjeParams, name: str = "pf_input",
+                         clock: b2.Clock | None = None) -> b2.NeuronGroup:
+    """The shared PF current of ``m`` output lines: target of the plastic PF synapses.
+
+    ``I_pf`` (PF EPSCs through the learned weights) and ``I_mli`` (the lumped feed-forward
+    MLI inhibition) decay with ``tau_pf``; a climbing-fibre input sets ``cf`` and fires the
+    ``complex`` event that gates LTD at that line's PF synapses. The Purkinje cells of line
+    ``i`` link their ``I_pf``/``I_mli`` to entry ``i``.
+    """
+    group = b2.NeuronGroup(m, """dI_pf/dt = -I_pf / tau_pf : amp
+                                 dI_mli/dt = -I_mli / tau_pf : amp
+                                 cf : 1""", events={"complex": "cf > 0.5"}, method="exact",
+                           namespace={"tau_pf": params.tau_pf}, name=name, clock=clock)
+    group.run_on_event("complex", "cf = 0")
     return group
 
 
