@@ -3,7 +3,9 @@
     python benchmarks/bench_sdm.py '{"engine": "brian2", "device": "cpp_standalone", "r": 100000}'
 
 prints one JSON line: wall time split into build / compile / simulate, neuron-steps and
-synaptic events per second of simulation, and peak memory. Engines:
+synaptic events per second of simulation, and peak memory. Every engine runs the ideal regime
+(synchronous volleys, one regular Purkinje cell per line), the network NEST and bare Brian2 can
+also express; the realistic regime's speed is issue work of its own. Engines:
 
 * ``brian2``: engramlab's CerebellarSDM (device ``runtime`` with ``target`` numpy/cython, or
   ``cpp_standalone`` with ``threads`` OpenMP threads);
@@ -50,9 +52,10 @@ def bench_brian2(cfg: dict) -> dict:
         from engramlab.circuits import _device
         _device.PROFILE = True
     t0 = time.perf_counter()
-    circuit = CerebellumConfig(n=cfg["n"], r=cfg["r"], m=cfg["m"], d=cfg.get("d"), design_patterns=cfg["patterns"],
-                               device=cfg.get("device", "runtime"), target=cfg.get("target", "cython"),
-                               threads=cfg.get("threads", 0), seed=cfg.get("seed", 0))
+    circuit = CerebellumConfig.ideal(n=cfg["n"], r=cfg["r"], m=cfg["m"], d=cfg.get("d"),
+                                     design_patterns=cfg["patterns"],
+                                     device=cfg.get("device", "runtime"), target=cfg.get("target", "cython"),
+                                     threads=cfg.get("threads", 0), seed=cfg.get("seed", 0))
     circuit = design_circuit(circuit)
     net = CerebellarSDM(circuit)
     addresses, values = _schedule(cfg)
@@ -101,8 +104,9 @@ def bench_nest(cfg: dict) -> dict:
     from engramlab.protocols.sdm_memory import design_circuit
 
     t0 = time.perf_counter()
-    circuit = CerebellumConfig(n=cfg["n"], r=cfg["r"], m=cfg["m"], d=cfg.get("d"), design_patterns=cfg["patterns"],
-                               seed=cfg.get("seed", 0), target="numpy")
+    circuit = CerebellumConfig.ideal(n=cfg["n"], r=cfg["r"], m=cfg["m"], d=cfg.get("d"),
+                                     design_patterns=cfg["patterns"],
+                                     seed=cfg.get("seed", 0), target="numpy")
     circuit = design_circuit(circuit)
     # the same hard locations and wiring as engramlab (drawn by the same code, not simulated)
     pre, post = mossy_granule_pairs(circuit, *draw_hard_locations(circuit))
@@ -182,8 +186,9 @@ def bench_plain(cfg: dict) -> dict:
     from engramlab.protocols.sdm_memory import design_circuit
 
     t0 = time.perf_counter()
-    circuit = CerebellumConfig(n=cfg["n"], r=cfg["r"], m=cfg["m"], d=cfg.get("d"), design_patterns=cfg["patterns"],
-                               seed=cfg.get("seed", 0), target="numpy")
+    circuit = CerebellumConfig.ideal(n=cfg["n"], r=cfg["r"], m=cfg["m"], d=cfg.get("d"),
+                                     design_patterns=cfg["patterns"],
+                                     seed=cfg.get("seed", 0), target="numpy")
     circuit = design_circuit(circuit)
     # the same hard locations and wiring as engramlab (drawn by the same code, not simulated)
     pre, post = mossy_granule_pairs(circuit, *draw_hard_locations(circuit))

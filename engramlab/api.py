@@ -111,7 +111,7 @@ def _without(mapping: Mapping[str, Any], key: str) -> dict[str, Any]:
 def _mapping(spec: registry.ProtocolSpec, schedule_cls: type | None, quick: bool, config: str | Path | None,
              overrides: Mapping[str, Any], seed: int | None, device: str | None,
              threads: int | None) -> dict[str, Any]:
-    """Settings in precedence order: defaults < quick preset < config file < overrides < explicit arguments.
+    """Settings in precedence order: defaults < presets < quick preset < config file < overrides < arguments.
 
     Every source is normalised on its own (one spelling per key) before they are merged, so a
     bare ``trials`` in a file and ``protocol.trials`` on the command line are the same key.
@@ -130,6 +130,11 @@ def _mapping(spec: registry.ProtocolSpec, schedule_cls: type | None, quick: bool
     mapping: dict[str, Any] = {}
     for source, layer in sources:
         mapping = merge(mapping, normalise(layer, schedule_cls, source))
+    for key, table in spec.presets.items():  # a preset sits beneath every source that chose it
+        value = _get(mapping, key)
+        if isinstance(value, str | int | float | bool) and value in table:
+            preset = normalise(table[value], schedule_cls, f"the {key} = {value!r} preset")
+            mapping = merge(preset, mapping)
     return mapping
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from engramlab.circuits.regimes import IDEAL_SDM, IDEAL_SDM_PROTOCOL
 from engramlab.registry import CliOption, FigureSpec, ProtocolSpec, Ref, register, resolve
 
 __all__: list[str] = []
@@ -64,35 +65,73 @@ register(ProtocolSpec(
     aggregate="engramlab.analysis.cerebellar_sdm:repeat_summary",
     table="engramlab.analysis.cerebellar_sdm:sdm_table",
     figures=(
-        FigureSpec("1_active_granule_cells", "Granule cells active per presentation against the binomial "
-                   "distribution with mean r·p(d) (Kanerva) or r·2^-k (Jaeckel).",
+        FigureSpec("1_active_granule_cells", "Left: granule cells active per presentation against the binomial "
+                   "distribution with mean r·p(d) (Kanerva) or r·2^-k (Jaeckel). Right: how often a granule cell "
+                   "fired against the distance of its hard location from the presented address, with the ideal "
+                   "ball (the Jaccard index of measured and ideal sets in the title).",
                    on_analysis(f"{_CB}:active_count_figure")),
         FigureSpec("2_overlap_vs_distance", "Left: granule cells active for both a query and the pattern it "
                    "came from, against their Hamming distance, with the exact expected intersection. Right: "
                    "(measured − expected)/binomial SE where the expected count is at least 5.",
                    on_analysis(f"{_CB}:overlap_figure")),
-        FigureSpec("3_weights_vs_counters", "Learned PF→Purkinje weight changes against the counters of the "
-                   "NumPy SDM fed the same activation sets (the LTD:LTP ratio is in the figure title; at 2:1 "
-                   "they are −a₊ × counter).", on_analysis(f"{_CB}:weights_figure")),
-        FigureSpec("4_readout", "Left: fraction of correct bits against query noise for the spiking circuit, "
-                   "the NumPy SDM on the same hard locations and the pattern-view read. Right: each Purkinje "
-                   "cell's simple spikes gained or lost in a read against the NumPy read sum (bit = sum > 0).",
+        FigureSpec("3_weights_vs_counters", "Consistency check: learned PF→Purkinje weight changes against the "
+                   "counters of the measured activation sets, each write weighted by the cell's spikes (at 2:1 "
+                   "LTD:LTP the rule makes them −a₊ × counter).", on_analysis(f"{_CB}:weights_figure")),
+        FigureSpec("4_readout", "Left: fraction of correct bits against query noise, decoded from DCN and "
+                   "Purkinje spike counts, and the NumPy SDM on the measured and on the ideal active sets. "
+                   "Right: each read's output spikes against the NumPy read sum of the measured sets.",
                    on_analysis(f"{_CB}:readout_figure")),
-        FigureSpec("5_spikes_vs_softmax", "Normalised overlaps from spikes against softmax(β cos) with β fitted "
-                   "to the spikes and the exact theory, linear and log scale.",
-                   on_analysis(f"{_CB}:attention_figure")),
+        FigureSpec("5_spikes_vs_softmax", "Normalised overlaps from spikes against softmax(β cos) with β "
+                   "predicted by the equations (out of sample) and β fitted to these spikes (in-sample), "
+                   "linear and log scale.", on_analysis(f"{_CB}:attention_figure")),
+        FigureSpec("6_read_rasters", "Purkinje and DCN spikes of noise-free reads (red: output lines storing 1) "
+                   "and the mean DCN rate of reads ≤ 5 bits off; grey: the read window.",
+                   on_result_and_analysis(f"{_CB}:read_raster_figure")),
         FigureSpec("raster", "Spike rasters of mossy fibres, granule cells (active ones), climbing fibres, "
                    "Purkinje and DCN cells over the first slots: presentations are schedules in one run.",
                    f"{_CB}:raster_figure"),
     ),
     quick={"r": 2000, "design_patterns": 10, "target": "numpy", "protocol": {"patterns": 10}},
+    presets={"regime": {"ideal": {**IDEAL_SDM, "protocol": IDEAL_SDM_PROTOCOL}}},
     headline=("bit_accuracy_noise_le_5", "numpy_agreement", "softmax_weight_error"),
     repeat_key="protocol.seed",
     lab=2,
-    summary_keys=("n", "r", "m", "patterns", "bit_accuracy_by_noise", "bit_accuracy_noise_le_5", "numpy_agreement",
-                  "activation_agreement", "overlap_max_z", "beta_fit", "beta_theory", "softmax_weight_error",
-                  "active_mean", "active_expected", "purkinje_baseline_hz", "dcn_baseline_hz"),
+    summary_keys=("n", "r", "m", "patterns", "regime", "readout", "noise", "bit_accuracy_by_noise",
+                  "bit_accuracy_noise_le_5", "dcn_bit_accuracy_noise_le_5", "purkinje_bit_accuracy_noise_le_5",
+                  "numpy_agreement", "activation_jaccard", "activation_agreement", "overlap_max_z", "beta_theory",
+                  "attention_kl", "beta_fit", "softmax_weight_error", "active_mean", "active_expected",
+                  "purkinje_baseline_hz", "purkinje_cv", "dcn_baseline_hz"),
     aliases=("sdm_memory",),
+))
+
+register(ProtocolSpec(
+    name="sdm-capacity",
+    help="cerebellar SDM capacity: recall as patterns accumulate, SNR- vs memory-optimal radius, top-k vs radius",
+    title="Cerebellar SDM capacity: n = {n}, r = {r}",
+    intro="Patterns are written one after another into the spiking cerebellum; at every checkpoint a sample of "
+          "the stored patterns is read back (DCN-decoded) and held against the NumPy SDM on the same activation "
+          "sets, on the ideal sets, and the SNR theory, for each radius design and activation mode.",
+    circuit="engramlab.circuits.cerebellum:CerebellumConfig",
+    schedule="engramlab.protocols.sdm_capacity:SDMCapacityConfig",
+    prepare="engramlab.protocols.sdm_capacity:prepare_capacity",
+    run="engramlab.protocols.sdm_capacity:run_sdm_capacity",
+    memory="engramlab.protocols.sdm_capacity:capacity_memory",
+    analyse="engramlab.analysis.sdm_capacity:analyse_capacity",
+    summarise=on_analysis("engramlab.analysis.sdm_capacity:capacity_summary"),
+    table="engramlab.analysis.sdm_capacity:capacity_table",
+    figures=(
+        FigureSpec("capacity", "Fraction of bits read right against the number of patterns stored, clean and "
+                   "noisy reads, per radius design: spikes (DCN counts), the NumPy SDM on the measured and on the "
+                   "ideal activation sets, and the SNR theory (black); dotted grey: 95 %.",
+                   on_analysis(f"{_CB}:capacity_figure")),
+    ),
+    quick={"r": 2000, "design_patterns": 10, "target": "numpy",
+           "protocol": {"counts": [5, 10, 20, 50, 100], "reads": 10, "radii": ["snr", "memory"],
+                        "activations": ["radius"]}},
+    presets={"regime": {"ideal": {**IDEAL_SDM, "protocol": {"rest_slots": 2}}}},
+    headline=("capacity_spikes", "final_recall_spikes"),
+    summary_keys=("n", "r", "m", "query_noise", "designs", "capacity_spikes", "capacity_theory",
+                  "final_recall_spikes", "runs"),
 ))
 
 register(ProtocolSpec(

@@ -104,6 +104,10 @@ class ProtocolSpec:
         ``table(summary) -> {row: value}``: the lines printed and written to summary.md.
     quick : mapping
         The ``--quick`` preset (configuration keys, ``protocol`` table included).
+    presets : mapping
+        ``{key: {value: settings}}``: when the settings give ``key`` that value (e.g.
+        ``regime = "ideal"``), ``settings`` are applied beneath everything the user set (but
+        above the defaults), so one switch selects a coherent set of defaults.
     headline : tuple of str
         Summary keys a sweep tabulates and plots (the first is the default metric).
     series_key : str, optional
@@ -136,6 +140,7 @@ class ProtocolSpec:
     figures: tuple[FigureSpec, ...] = ()
     table: Ref | None = None
     quick: Mapping[str, Any] = field(default_factory=dict)
+    presets: Mapping[str, Mapping[Any, Mapping[str, Any]]] = field(default_factory=dict)
     headline: tuple[str, ...] = ()
     series_key: str | None = None
     repeat_key: str | None = None

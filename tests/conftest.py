@@ -46,21 +46,38 @@ def _restore_global_state():
         b2.prefs[key] = value
 
 
+SDM_LEVELS = (0, 1, 2, 3, 4, 5, 8, 12, 16, 20, 24, 32, 40, 48)
+
+
 @pytest.fixture(scope="session")
 def sdm_result():
-    """A small cerebellar SDM run (NumPy target: no compiler needed, fast to start)."""
+    """A small cerebellar SDM run in the realistic (default) regime (NumPy target: no compiler needed)."""
     from engramlab.circuits.cerebellum import CerebellumConfig
     from engramlab.protocols.sdm_memory import SDMMemoryConfig, run_sdm_memory
     circuit = CerebellumConfig(r=2000, design_patterns=8, target="numpy", seed=11)
-    protocol = SDMMemoryConfig(patterns=8, noise_levels=(0, 1, 2, 3, 4, 5, 8, 12, 16, 20, 24, 32, 40, 48),
-                               seed=5)
-    return run_sdm_memory(circuit, protocol)
+    return run_sdm_memory(circuit, SDMMemoryConfig(patterns=8, noise_levels=SDM_LEVELS, seed=5))
 
 
 @pytest.fixture(scope="session")
 def sdm_analysis(sdm_result):
     from engramlab.analysis.cerebellar_sdm import analyse_sdm
     return analyse_sdm(sdm_result)
+
+
+@pytest.fixture(scope="session")
+def sdm_ideal_result():
+    """The same run in the ideal regime (the noise-free mathematical limit)."""
+    from engramlab.circuits.cerebellum import CerebellumConfig
+    from engramlab.protocols.sdm_memory import SDMMemoryConfig, run_sdm_memory
+    circuit = CerebellumConfig.ideal(r=2000, design_patterns=8, target="numpy", seed=11)
+    return run_sdm_memory(circuit, SDMMemoryConfig(patterns=8, noise_levels=SDM_LEVELS, seed=5, rest_slots=2,
+                                                   readout="purkinje_phase"))
+
+
+@pytest.fixture(scope="session")
+def sdm_ideal_analysis(sdm_ideal_result):
+    from engramlab.analysis.cerebellar_sdm import analyse_sdm
+    return analyse_sdm(sdm_ideal_result)
 
 
 @pytest.fixture(scope="session")

@@ -87,7 +87,7 @@ def test_weights_figure_draws_the_changes_and_the_counter_line(sdm_analysis, sdm
     slope = np.diff(ydata(line))[0] / np.diff(x)[0]
     assert slope == pytest.approx(-float(sdm_result.params["circuit.plasticity.a_plus"]) * 1e12)
     ratio = sdm_result.params["circuit.plasticity.ltd_ltp_ratio"]
-    assert ax.get_title().startswith(f"{ratio:g}:1 LTD:LTP")
+    assert ax.get_title().startswith(f"Consistency check: {ratio:g}:1 LTD:LTP")
 
 
 @pytest.mark.slow
@@ -95,20 +95,80 @@ def test_readout_and_attention_figures_draw_the_analysis(sdm_analysis):
     a = sdm_analysis
     fig = fc.readout_figure(a)
     left, right = fig.axes
-    spikes, numpy_read, pattern = lines(left)[:3]
-    np.testing.assert_allclose(ydata(spikes), a.accuracy_spikes)
+    dcn, pc, numpy_read, ideal, pattern = lines(left)[:5]
+    np.testing.assert_allclose(ydata(dcn), a.accuracy_dcn)
+    np.testing.assert_allclose(ydata(pc), a.accuracy_purkinje)
     np.testing.assert_allclose(ydata(numpy_read), a.accuracy_numpy)
+    np.testing.assert_allclose(ydata(ideal), a.accuracy_ideal)
     np.testing.assert_allclose(ydata(pattern), a.accuracy_pattern)
     agree, disagree = [ln for ln in lines(right) if ln.get_linestyle() == "None"]
     assert len(agree.get_xdata()) + len(disagree.get_xdata()) == a.numpy_sums.size
     assert len(disagree.get_xdata()) == int(np.sum(a.spike_bits != a.numpy_bits))
+    # the DCN counts are drawn (jittered by < 0.25) against the threshold line at the rest mean
+    counts = np.sort(np.concatenate([ydata(agree), ydata(disagree)]))
+    np.testing.assert_allclose(counts, np.sort(a.dcn_counts.ravel().astype(float)), atol=0.25)
+    threshold = next(ln for ln in lines(right) if ln.get_linestyle() == "-")
+    assert ydata(threshold)[0] == pytest.approx(a.dcn_baseline_count)
     fig = fc.attention_figure(a)
     for ax in fig.axes:
-        measured, soft, theory = lines(ax)
+        measured, predicted, fitted, theory = lines(ax)
         np.testing.assert_allclose(ydata(measured), a.attention_measured)
-        np.testing.assert_allclose(ydata(soft), np.exp(a.beta_fit * a.attention_cos)
-                                   / np.exp(a.beta_fit * a.attention_cos).sum(), rtol=1e-9)
+        soft = np.exp(a.beta_theory * a.attention_cos)
+        np.testing.assert_allclose(ydata(predicted), soft / soft.sum(), rtol=1e-9)
+        soft = np.exp(a.beta_fit * a.attention_cos)
+        np.testing.assert_allclose(ydata(fitted), soft / soft.sum(), rtol=1e-9)
         np.testing.assert_allclose(ydata(theory), a.attention_theory)
+
+
+@pytest.mark.slow
+def test_activation_panel_draws_the_firing_probability_and_the_ideal_ball(sdm_analysis):
+    a = sdm_analysis
+    ax = fc.active_count_figure(a).axes[1]
+    measured, ball = lines(ax)
+    np.testing.assert_allclose(ydata(measured), a.fire_probability)
+    np.testing.assert_array_equal(ydata(ball), (a.fire_distance <= a.radius).astype(float))
+    assert f"{a.activation_jaccard:.2f}" in ax.get_title()
+
+
+@pytest.mark.slow
+def test_read_raster_draws_the_mean_dcn_rates(sdm_analysis, sdm_result):
+    a = sdm_analysis
+    fig = fc.read_raster_figure(sdm_result, a)
+    rate_ax = fig.axes[2]
+    ones, zeros, rest = lines(rate_ax)[:3]
+    # the mean rate in the read window, from the drawn curve, is the mean count / window
+    p = sdm_result.params
+    offset = 0.005 + 0.001 + 0.005 + 0.004
+    mid = np.asarray(ones.get_xdata()) / 1e3
+    inside = (mid > offset) & (mid < offset + 0.04)
+    low = a.read_noise <= 5
+    for curve, bits in ((ones, a.read_target[low]), (zeros, ~a.read_target[low])):
+        drawn = float(np.mean(ydata(curve)[inside])) * 0.04
+        assert drawn == pytest.approx(a.dcn_counts[low][bits].mean(), rel=0.15)
+    assert float(np.mean(ydata(rest))) == pytest.approx(a.dcn_baseline_hz, rel=0.1)
+    assert p["circuit.slot"] == pytest.approx(0.1)
+
+
+def test_capacity_figure_draws_every_design():
+    from engramlab.analysis.sdm_capacity import CapacityAnalysis, CapacityRun
+
+    counts = np.array([10, 20, 50])
+    def run(label, d, shift):
+        base = np.array([[1.0, 0.99], [0.98, 0.95], [0.9, 0.8]]) - shift
+        return CapacityRun(label, d, 0, counts, base, base + 0.01, base + 0.02, base + 0.03, 100.0,
+                           20, 20, 50, 61.0)
+    a = CapacityAnalysis(64, 2000, 64, 3, (run("snr-radius", 24, 0.0), run("snr-topk", 24, 0.05),
+                                           run("memory-radius", 23, 0.1)))
+    fig = fc.capacity_figure(a)
+    assert len(fig.axes) == 4
+    clean_snr = fig.axes[0]
+    drawn = lines(clean_snr)
+    np.testing.assert_allclose(ydata(drawn[0]), a.runs[0].spikes[:, 0])
+    np.testing.assert_allclose(ydata(drawn[3]), a.runs[0].theory[:, 0])  # theory drawn for the radius run
+    np.testing.assert_allclose(ydata(drawn[4]), a.runs[1].spikes[:, 0])
+    noisy_memory = fig.axes[3]
+    np.testing.assert_allclose(ydata(lines(noisy_memory)[0]), a.runs[2].spikes[:, 1])
+    assert "d = 23" in noisy_memory.get_title()
 
 
 @pytest.mark.slow

@@ -147,9 +147,11 @@ def test_fit_beta(n, d, r, estimator, dv_max):
 
 
 @FAST
-@given(int_arg, int_arg, neurons, st.sampled_from(["snr", "memory", "x"]), float_arg)
+@given(int_arg, int_arg, neurons, st.sampled_from(["snr", "memory", "critical_distance", "x"]), float_arg)
 def test_radii(n, m, r, criterion, p_whole):
     check(sdm.optimal_radius, n, m, r, criterion, p_whole)
+    check(sdm.critical_distance, n, m, m, r, p_whole)
+    check(sdm.read_accuracy, n, m, m, r, np.array([0, 1]))
     check(sdm.snr_optimal_fraction, m, r)
     check(sdm.memory_capacity, np.array([0.001, 0.01]), r, n, p_whole)
 
@@ -341,7 +343,8 @@ def test_the_suite_covers_every_public_function():
                 "cap_intersection", "hamming_to_cosine", "cosine_to_hamming", "beta_regression",
                 "fit_beta_to_weights", "fit_beta", "optimal_radius", "snr_optimal_fraction", "memory_capacity",
                 "hamming_distances", "pattern_weights", "sdm_attention_weights", "pattern_read",
-                "sdm_softmax_weights", "NeuronSDM", "log_memory_capacity", "EXACT_LIMIT_N", "FLOAT_LIMIT_N"},
+                "sdm_softmax_weights", "NeuronSDM", "log_memory_capacity", "EXACT_LIMIT_N", "FLOAT_LIMIT_N",
+                "critical_distance", "read_accuracy", "CRITICAL_MAX_N"},
         "attention": {"softmax", "l2_normalize", "kl_divergence", "max_abs_difference", "attention", "causal_mask"},
         "hopfield": {"hebbian_weights", "energy", "update_synchronous", "update_asynchronous", "classic_recall",
                      "overlap", "modern_update", "modern_energy", "modern_recall", "memory_neuron_update",

@@ -137,7 +137,10 @@ def test_front_door_sdm_quick(tmp_path):
     spec = registry.get("sdm")
     assert set(spec.summary_keys) <= set(s)
     assert s["seed"] == 3 and s["r"] == 2000 and s["quick"] is True
-    assert s["numpy_agreement"] >= 0.95 and s["bit_accuracy_noise_le_5"] >= 0.95
+    # realistic regime at quick size (r = 2000): the DCN read is noisier than the memory it reads
+    assert s["regime"] == "realistic" and s["readout"] == "dcn"
+    assert s["bit_accuracy_noise_le_5"] >= 0.9 and s["numpy_bit_accuracy_noise_le_5"] >= 0.99
+    assert 0.5 < s["numpy_agreement"] < 1
     assert set(r.figures()) == {f.name for f in spec.figures}
     r.save(tmp_path / "sdm")
     back = el.load(tmp_path / "sdm")

@@ -1,21 +1,24 @@
 r"""Spikes of the cerebellar SDM held against the SDM equations, number by number.
 
-Reads a ``sdm_memory`` :class:`~engramlab.results.Result` (plain arrays; no Brian2) and
-computes the five checks of the cerebellum ↔ SDM mapping:
+Reads a ``sdm`` :class:`~engramlab.results.Result` (plain arrays; no Brian2) and computes:
 
-1. active granule cells per presentation vs r·p(d) (or r·2^{-k}) with the binomial spread;
+1. active granule cells per presentation vs r·p(d) (or r·2^{-k}), and the measured active sets
+   against the ideal ones (the Hamming ball, the top-k nearest, or Jaeckel's all-match set) of
+   the presented address: ``activation_jaccard`` (|A ∩ B| / |A ∪ B|, counted over active cells);
 2. measured overlaps |A(q) ∩ A(p)| vs the exact expected circle (or Jaeckel) intersection;
-3. learned PF→PC weight changes vs the counters of the NumPy neuron SDM fed the same
-   activation sets (2:1 LTD:LTP → Δw = −a₊ · counter exactly);
-4. the Purkinje read-out vs the NumPy SDM on identical hard locations and vs the pattern-view
-   read; bit accuracy vs query noise;
-5. normalised overlap weights vs softmax(β cos) with β fitted to the spikes.
-
-The Purkinje read-out: each PC fires tonically with period T; the read's PF volley advances
-or delays its spikes, and the phase shift Δ (spikes gained, :func:`spikes.phase_shift`) is its
-rate change resolved below one spike. A stored 1 lowers the PC's drive (LTD), so the read bit
-is 1 when the PC lost at least half a time step of phase: the rate fell below the unlearned
-baseline, the majority threshold of Kanerva's read.
+3. learned PF→PC weight changes vs the counters of the NumPy SDM fed the measured activation
+   sets, weighted by each cell's spikes in the write (a *consistency check*: at 2:1 LTD:LTP
+   the plasticity rule makes Δw = −a₊ · counter, so agreement is arithmetic, not a finding);
+4. the read-out, decoded from the circuit's own output: spike counts of each output line's DCN
+   cell (``readout = "dcn"``) or Purkinje cells (``"purkinje"``) in the read window against
+   the same window in rest slots; in the ideal regime also the phase shift of the noiseless
+   Purkinje pacemaker (``"purkinje_phase"``). ``numpy_agreement``: decoded bits vs the NumPy
+   SDM read on the activation sets the spikes produced;
+5. attention, out of sample: β predicted by the equations from (n, d) without looking at
+   spikes (``beta_theory``), and ``attention_kl`` = mean over reads of KL(normalised spike
+   overlaps with every stored pattern ‖ softmax(β_theory · cos)). β fitted to the measured
+   overlaps and the softmax error on the same distances (``beta_fit``,
+   ``softmax_weight_error``) are kept and labelled *in-sample*.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from engramlab.analysis import attention, sdm
+from engramlab.analysis.readout import decode_bits, isi_cv, window_counts
 from engramlab.analysis.spikes import counts_per_window, phase_shift, spike_trains, tonic_period
 from engramlab.errors import ConfigError
 from engramlab.results import Result
@@ -79,33 +83,54 @@ class SDMAnalysis:
     k: int | None
     patterns: int
     seed: int
+    regime: str
+    readout: str
+    noise: dict[str, float]
     active: NDArray[np.bool_]
+    spikes_per_cell: NDArray[np.int64]
     max_spikes_per_cell: int
     active_counts: NDArray[np.int64]
     active_expected: float
     active_sd: float
+    activation_jaccard: float
+    fire_distance: NDArray[np.int64]
+    fire_probability: NDArray[np.float64]
     overlap: OverlapStats
-    counters: NDArray[np.int64]
+    counters: NDArray[np.float64]
     weight_change: NDArray[np.float64]
     weight_scale: float
     ltd_ltp_ratio: float
     weight_counter_max_error: float
     weights_clipped: int
-    period: float
-    shifts: NDArray[np.float64]
-    spike_bits: NDArray[np.bool_]
-    numpy_sums: NDArray[np.int64]
-    numpy_bits: NDArray[np.bool_]
-    numpy_active_agreement: float
-    pattern_sums: NDArray[np.float64]
-    pattern_bits: NDArray[np.bool_]
+    read_slots: NDArray[np.int64]
     read_noise: NDArray[np.int64]
     read_target: NDArray[np.bool_]
     noise_levels: NDArray[np.int64]
+    dcn_counts: NDArray[np.int64]
+    dcn_baseline_count: float
+    purkinje_counts: NDArray[np.int64]
+    purkinje_baseline_count: float
+    dcn_bits: NDArray[np.bool_]
+    purkinje_bits: NDArray[np.bool_]
+    phase_bits: NDArray[np.bool_] | None
+    shifts: NDArray[np.float64] | None
+    period: float
+    spike_bits: NDArray[np.bool_]
+    numpy_sums: NDArray[np.int64]
+    numpy_bits: NDArray[np.bool_]
+    ideal_sums: NDArray[np.int64]
+    ideal_bits: NDArray[np.bool_]
+    pattern_sums: NDArray[np.float64]
+    pattern_bits: NDArray[np.bool_]
     accuracy_spikes: NDArray[np.float64]
+    accuracy_dcn: NDArray[np.float64]
+    accuracy_purkinje: NDArray[np.float64]
     accuracy_numpy: NDArray[np.float64]
+    accuracy_ideal: NDArray[np.float64]
     accuracy_pattern: NDArray[np.float64]
     numpy_agreement: float
+    agreement_by_noise: NDArray[np.float64]
+    numpy_active_agreement: float
     attention_dv: NDArray[np.int64]
     attention_cos: NDArray[np.float64]
     attention_measured: NDArray[np.float64]
@@ -115,9 +140,13 @@ class SDMAnalysis:
     beta_theory: float
     softmax_weight_error: float
     beta_fit_note: str | None
+    attention_kl: float
+    attention_kl_ideal: float
+    attention_kl_reads: int
     pc_baseline_hz: float
+    pc_cv: float
     dcn_baseline_hz: float
-    dcn_read_hz: NDArray[np.float64]
+    golgi_rate_hz: float | None
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -128,14 +157,23 @@ def _param(result: Result, key: str) -> Any:
         raise ConfigError("result", f"is missing parameter {key!r}; is it an sdm result?") from None
 
 
+def _jaccard(a: NDArray[np.bool_], b: NDArray[np.bool_]) -> NDArray[np.float64]:
+    """Row-wise |a ∩ b| / |a ∪ b| (1 where both are empty: identical sets)."""
+    inter = np.sum(a & b, axis=1)
+    union = np.sum(a | b, axis=1)
+    return np.where(union > 0, inter / np.maximum(union, 1), 1.0)
+
+
 def analyse_sdm(result: Result) -> SDMAnalysis:
-    """Run all five spikes-vs-equations checks on an ``sdm`` result."""
+    """Run all spikes-vs-equations checks on an ``sdm`` result."""
     if result.protocol not in ("sdm", "sdm_memory"):  # sdm_memory: results saved before 0.2
         raise ConfigError("result", f"must come from the sdm protocol, got {result.protocol!r}")
     p = result.params
     n, r, m = (int(_param(result, f"circuit.{key}")) for key in ("n", "r", "m"))
     scheme = str(_param(result, "circuit.scheme"))
     activation = str(_param(result, "circuit.activation"))
+    regime = str(p.get("circuit.regime", "ideal"))  # results saved before regimes were ideal
+    per_line = int(p.get("circuit.purkinje_per_dcn", 1))
     radius = p.get("radius")
     if scheme == "kanerva" and radius is None:
         raise ConfigError("result", "lacks the Kanerva radius (params['radius'])")
@@ -148,11 +186,12 @@ def analyse_sdm(result: Result) -> SDMAnalysis:
     noise_of = result["slot_noise"]
     addresses, values = result["pattern_address"], result["pattern_value"]
     selected, targets = result["selected"], result["targets"]
-
-    # 1. granule activity per presentation --------------------------------------------------
-    counts = counts_per_window(result["spikes_granule_t"], result["spikes_granule_i"], start, slot, r)
-    active = counts > 0
     presented = kind != REST
+    ref = _reference_memory(n, r, m, scheme, activation, radius, k, selected, targets, p)
+
+    # 1. granule activity per presentation, and against the ideal sets ----------------------------
+    spikes_per_cell = counts_per_window(result["spikes_granule_t"], result["spikes_granule_i"], start, slot, r)
+    active = spikes_per_cell > 0
     active_counts = active[presented].sum(1)
     if scheme == "granule":
         p_active = 2.0 ** -k  # type: ignore[operator]
@@ -162,6 +201,13 @@ def analyse_sdm(result: Result) -> SDMAnalysis:
         p_active = float(sdm.ball_fraction(n, int(radius)))  # type: ignore[arg-type]
     active_expected = r * p_active
     active_sd = float(np.sqrt(r * p_active * (1 - p_active)))
+    shown = result["slot_address"][presented]
+    ideal_active = ref.active(shown) if shown.size else np.zeros((0, r), bool)
+    jaccard = float(np.mean(_jaccard(active[presented], ideal_active))) if shown.size else float("nan")
+    # firing probability against the distance of a cell's hard location from the presented address
+    cell_dist = ref.distances(shown) if shown.size else np.zeros((0, r), np.int64)
+    fire_d = np.unique(cell_dist)
+    fire_p = np.array([active[presented][cell_dist == v].mean() for v in fire_d]) if shown.size else np.zeros(0)
 
     # 2. overlaps vs distance -------------------------------------------------------------------
     write_slot = {int(pattern_of[s]): s for s in np.flatnonzero(kind == WRITE)}
@@ -173,47 +219,54 @@ def analyse_sdm(result: Result) -> SDMAnalysis:
     # read with every stored pattern would reuse each write set many times and correlate them).
     source = pattern_of[reads]
     overlaps = np.sum(read_sets & write_sets[source], axis=1)
-    dists = sdm.hamming_distances(result["slot_address"][reads], addresses)[np.arange(reads.size), source]
+    queries = result["slot_address"][reads]
+    all_dists = sdm.hamming_distances(queries, addresses) if reads.size else np.zeros((0, addresses.shape[0]), int)
+    dists = all_dists[np.arange(reads.size), source]
     overlap = _overlap_stats(overlaps, dists, n, r, scheme, activation, radius, k)
 
-    # 3. weights vs counters --------------------------------------------------------------------
-    ref = _reference_memory(n, r, m, scheme, activation, radius, k, selected, targets, p)
+    # 3. weights vs counters (consistency check) -------------------------------------------------
     counter_mem = _reference_memory(n, r, m, scheme, activation, radius, k, selected, targets, p)
+    weighted = np.zeros((r, m))
+    burst = p.get("circuit.plasticity.eligibility") == "burst"
     for mu in range(addresses.shape[0]):
         counter_mem.write_active(write_sets[mu], values[mu])
         ref.write(addresses[mu], values[mu])
+        spikes = spikes_per_cell[write_slot[mu]] if burst else write_sets[mu].astype(float)
+        weighted += np.outer(spikes, np.where(values[mu], 1.0, -1.0))
     dw = result["weights_final"] - result["weights_initial"]
-    c = counter_mem.counters.astype(float)
-    scale = float(-(c.ravel() @ dw.ravel()) / (c.ravel() @ c.ravel())) if np.any(c) else float("nan")
+    scale = float(-(weighted.ravel() @ dw.ravel()) / (weighted.ravel() @ weighted.ravel())) \
+        if np.any(weighted) else float("nan")
     a_plus = float(_param(result, "circuit.plasticity.a_plus"))
-    max_err = float(np.max(np.abs(dw + a_plus * c))) if dw.size else 0.0
+    max_err = float(np.max(np.abs(dw + a_plus * weighted))) if dw.size else 0.0
     w_max = float(_param(result, "circuit.plasticity.w_max"))
     clipped = int(np.sum((result["weights_final"] <= 0) | (result["weights_final"] >= w_max)))
 
-    # 4. Purkinje read-out ------------------------------------------------------------------------
-    pc_trains = spike_trains(result["spikes_purkinje_t"], result["spikes_purkinje_i"], m)
+    # 4. read-out from the output spikes ---------------------------------------------------------
     rest_slots = np.flatnonzero(kind == REST)
     if rest_slots.size == 0:
-        raise ConfigError("protocol.rest_slots", "must be >= 1: the Purkinje baseline is measured in rest slots")
-    t_rest_from = float(start[rest_slots[0]])
-    t_rest_to = float(start[rest_slots[-1]] + slot)
-    readout_note = None
-    try:
-        period = tonic_period(pc_trains, t_rest_from, t_rest_to, dt)
-    except ConfigError:  # silent Purkinje cells: nothing to read a pause from
-        period = float("nan")
-        readout_note = "no read-out: the Purkinje cells fired no two spikes in the rest slots"
+        raise ConfigError("protocol.rest_slots", "must be >= 1: reads are decoded against rest slots")
     arrival = (float(_param(result, "circuit.volley_time")) + float(_param(result, "circuit.mossy.delay"))
                + float(_param(result, "circuit.plasticity.delay_pf")))
-    if np.isfinite(period):
-        shifts = np.array([[phase_shift(pc_trains[j], start[s] + arrival, start[s] + slot, period)
-                            for j in range(m)] for s in reads])
-    else:
-        shifts = np.full((reads.size, m), np.nan)
-    spike_bits = shifts < -0.5 * dt / period
-    queries = result["slot_address"][reads]
-    numpy_sums = ref.read_sum(queries) if reads.size else np.zeros((0, m), dtype=np.int64)
+    window = float(p.get("protocol.read_window", slot - arrival))
+    window = min(window, slot - arrival)
+    dcn_offset = arrival + float(_param(result, "circuit.nuclei.delay_pc"))
+    dcn_width = min(window, slot - dcn_offset)
+    dcn_all = window_counts(result["spikes_nuclei_t"], result["spikes_nuclei_i"], start, dcn_offset, dcn_width, m)
+    pc_all = window_counts(result["spikes_purkinje_t"], result["spikes_purkinje_i"], start, arrival, window, m,
+                           per_line)
+    dcn_bits = decode_bits(dcn_all[reads], dcn_all[rest_slots], higher_is_one=True)
+    pc_bits = decode_bits(pc_all[reads], pc_all[rest_slots], higher_is_one=False)
+    period, shifts, phase_bits, readout_note = _phase_readout(result, reads, rest_slots, arrival, m, per_line, dt)
+    readout = str(p.get("protocol.readout", "purkinje_phase" if regime == "ideal" else "dcn"))
+    if readout == "purkinje_phase" and phase_bits is None:
+        raise ConfigError("protocol.readout", "'purkinje_phase' needs noise-free Purkinje pacemakers "
+                                              "(regime 'ideal')")
+    spike_bits = {"dcn": dcn_bits, "purkinje": pc_bits, "purkinje_phase": phase_bits}[readout]
+    assert spike_bits is not None
+    numpy_sums = (read_sets.astype(np.int64) @ counter_mem.counters) if reads.size else np.zeros((0, m), np.int64)
     numpy_bits = numpy_sums > 0
+    ideal_sums = ref.read_sum(queries) if reads.size else np.zeros((0, m), dtype=np.int64)
+    ideal_bits = ideal_sums > 0
     numpy_active = ref.active(queries) if reads.size else np.zeros((0, r), bool)
     act_agree = float(np.mean(numpy_active == read_sets)) if reads.size else float("nan")
     pattern_sums, pattern_bits = _pattern_view(addresses, values, queries, n, r, scheme,
@@ -221,40 +274,122 @@ def analyse_sdm(result: Result) -> SDMAnalysis:
     read_noise = noise_of[reads].astype(np.int64)
     read_target = values[pattern_of[reads]]
     levels = np.unique(read_noise)
-    acc_s = np.array([np.mean(spike_bits[read_noise == v] == read_target[read_noise == v]) for v in levels])
-    acc_n = np.array([np.mean(numpy_bits[read_noise == v] == read_target[read_noise == v]) for v in levels])
-    acc_p = np.array([np.mean(pattern_bits[read_noise == v] == read_target[read_noise == v]) for v in levels])
+
+    def by_level(bits: NDArray[np.bool_] | None, truth: NDArray[np.bool_] = read_target) -> NDArray[np.float64]:
+        if bits is None:
+            return np.full(levels.shape, np.nan)
+        return np.array([np.mean(bits[read_noise == v] == truth[read_noise == v]) for v in levels])
+
     agreement = float(np.mean(spike_bits == numpy_bits)) if reads.size else float("nan")
 
     # 5. attention ----------------------------------------------------------------------------
     att = _attention(overlap, n, scheme, radius, k)
+    kl, kl_ideal, kl_reads = _attention_kl(read_sets, write_sets, ref, queries, addresses, all_dists, n,
+                                           att["beta_theory"])
 
     # rates --------------------------------------------------------------------------------
     rest_time = rest_slots.size * slot
+    t_rest = (float(start[rest_slots[0]]), float(start[rest_slots[-1]] + slot))
     pc_rest = counts_per_window(result["spikes_purkinje_t"], result["spikes_purkinje_i"],
-                                start[rest_slots], slot, m)
+                                start[rest_slots], slot, m * per_line)
     dcn_rest = counts_per_window(result["spikes_nuclei_t"], result["spikes_nuclei_i"],
                                  start[rest_slots], slot, m)
-    dcn_read = counts_per_window(result["spikes_nuclei_t"], result["spikes_nuclei_i"],
-                                 start[reads], slot, m) / slot
-
+    golgi_hz = None
+    if "spikes_golgi_t" in result.arrays and p.get("golgi_cells"):
+        golgi_hz = float(result["spikes_golgi_t"].size / (int(p["golgi_cells"]) * (float(start[-1]) + slot)))
+    noise = {"background_rate_hz": float(p.get("circuit.mossy.background_rate", 0.0)),
+             "jitter_ms": float(p.get("circuit.mossy.jitter", 0.0)) * 1e3
+             if p.get("circuit.mossy.mode") == "burst" else 0.0,
+             "spike_jitter_ms": float(p.get("circuit.mossy.spike_jitter", 0.0)) * 1e3
+             if p.get("circuit.mossy.mode") == "burst" else 0.0,
+             "burst_spikes": float(p.get("circuit.mossy.burst_spikes", 1))
+             if p.get("circuit.mossy.mode") == "burst" else 1.0,
+             "purkinje_noise_mv": float(p.get("circuit.purkinje.noise", 0.0)) * 1e3,
+             "purkinje_per_dcn": float(per_line)}
+    extra: dict[str, Any] = {"readout_note": readout_note} if readout_note and readout == "purkinje_phase" else {}
     return SDMAnalysis(
         n=n, r=r, m=m, scheme=scheme, activation=activation, radius=radius, k=k,
-        patterns=int(addresses.shape[0]), seed=int(_param(result, "circuit.seed")),
-        active=active, max_spikes_per_cell=int(counts.max()) if counts.size else 0,
+        patterns=int(addresses.shape[0]), seed=int(_param(result, "circuit.seed")), regime=regime,
+        readout=readout, noise=noise,
+        active=active, spikes_per_cell=spikes_per_cell,
+        max_spikes_per_cell=int(spikes_per_cell.max()) if spikes_per_cell.size else 0,
         active_counts=active_counts, active_expected=active_expected, active_sd=active_sd,
-        overlap=overlap, counters=counter_mem.counters, weight_change=dw, weight_scale=scale,
+        activation_jaccard=jaccard, fire_distance=fire_d, fire_probability=fire_p,
+        overlap=overlap, counters=weighted, weight_change=dw, weight_scale=scale,
         ltd_ltp_ratio=float(_param(result, "circuit.plasticity.ltd_ltp_ratio")),
-        weight_counter_max_error=max_err, weights_clipped=clipped, period=period, shifts=shifts,
+        weight_counter_max_error=max_err, weights_clipped=clipped,
+        read_slots=reads, read_noise=read_noise, read_target=read_target, noise_levels=levels,
+        dcn_counts=dcn_all[reads], dcn_baseline_count=float(dcn_all[rest_slots].mean()),
+        purkinje_counts=pc_all[reads], purkinje_baseline_count=float(pc_all[rest_slots].mean()),
+        dcn_bits=dcn_bits, purkinje_bits=pc_bits, phase_bits=phase_bits, shifts=shifts, period=period,
         spike_bits=spike_bits, numpy_sums=numpy_sums, numpy_bits=numpy_bits,
-        numpy_active_agreement=act_agree, pattern_sums=pattern_sums, pattern_bits=pattern_bits,
-        read_noise=read_noise, read_target=read_target, noise_levels=levels,
-        accuracy_spikes=acc_s, accuracy_numpy=acc_n, accuracy_pattern=acc_p,
-        numpy_agreement=agreement, **att,
-        pc_baseline_hz=float(pc_rest.sum() / (m * rest_time)),
-        dcn_baseline_hz=float(dcn_rest.sum() / (m * rest_time)), dcn_read_hz=dcn_read,
-        extra={"readout_note": readout_note} if readout_note else {},
+        ideal_sums=ideal_sums, ideal_bits=ideal_bits, pattern_sums=pattern_sums, pattern_bits=pattern_bits,
+        accuracy_spikes=by_level(spike_bits), accuracy_dcn=by_level(dcn_bits),
+        accuracy_purkinje=by_level(pc_bits), accuracy_numpy=by_level(numpy_bits),
+        accuracy_ideal=by_level(ideal_bits), accuracy_pattern=by_level(pattern_bits),
+        numpy_agreement=agreement, agreement_by_noise=by_level(spike_bits, numpy_bits),
+        numpy_active_agreement=act_agree, **att,
+        attention_kl=kl, attention_kl_ideal=kl_ideal, attention_kl_reads=kl_reads,
+        pc_baseline_hz=float(pc_rest.sum() / (m * per_line * rest_time)),
+        pc_cv=isi_cv(result["spikes_purkinje_t"], result["spikes_purkinje_i"], m * per_line, *t_rest),
+        dcn_baseline_hz=float(dcn_rest.sum() / (m * rest_time)), golgi_rate_hz=golgi_hz,
+        extra=extra,
     )
+
+
+def _phase_readout(result: Result, reads: NDArray[np.int64], rest_slots: NDArray[np.int64], arrival: float,
+                   m: int, per_line: int, dt: float
+                   ) -> tuple[float, NDArray[np.float64] | None, NDArray[np.bool_] | None, str | None]:
+    """The ideal regime's read: phase shift of each noiseless Purkinje pacemaker (None otherwise).
+
+    Each PC fires tonically with period T; the read's PF volley advances or delays its spikes,
+    and the phase shift Δ (spikes gained, :func:`spikes.phase_shift`) is its rate change
+    resolved below one spike: bit 1 when the cell lost at least half a time step of phase.
+    Defined only for regular pacemakers, one per output line.
+    """
+    p = result.params
+    if per_line != 1 or float(p.get("circuit.purkinje.noise", 0.0)) > 0:
+        return float("nan"), None, None, None
+    start, slot = result["slot_start"], float(p["circuit.slot"])
+    pc_trains = spike_trains(result["spikes_purkinje_t"], result["spikes_purkinje_i"], m)
+    try:
+        period = tonic_period(pc_trains, float(start[rest_slots[0]]), float(start[rest_slots[-1]] + slot), dt)
+    except ConfigError:  # silent Purkinje cells: nothing to read a pause from
+        nan = np.full((reads.size, m), np.nan)
+        return float("nan"), nan, nan < 0, "no read-out: the Purkinje cells fired no two spikes in the rest slots"
+    shifts = np.array([[phase_shift(pc_trains[j], start[s] + arrival, start[s] + slot, period)
+                        for j in range(m)] for s in reads]).reshape(reads.size, m)
+    return period, shifts, shifts < -0.5 * dt / period, None
+
+
+def _attention_kl(read_sets: NDArray[np.bool_], write_sets: NDArray[np.bool_], ref: sdm.NeuronSDM,
+                  queries: NDArray[np.bool_], addresses: NDArray[np.bool_], dists: NDArray[np.int64], n: int,
+                  beta: float) -> tuple[float, float, int]:
+    """Mean KL(normalised overlaps over every stored pattern ‖ softmax(β cos)), spikes and ideal sets.
+
+    Out of sample: β comes from the equations. Reads whose query shares no granule cell with
+    any stored pattern have no normalised weights and are left out (their number is returned).
+    """
+    if read_sets.shape[0] == 0 or not np.isfinite(beta):
+        return float("nan"), float("nan"), 0
+    cos = np.asarray(sdm.hamming_to_cosine(dists, n), dtype=float)
+    target = attention.softmax(cos, beta, axis=-1)
+
+    def mean_kl(overlaps: NDArray[np.float64]) -> tuple[float, int]:
+        total = overlaps.sum(axis=1)
+        ok = total > 0
+        if not np.any(ok):
+            return float("nan"), 0
+        w = overlaps[ok] / total[ok, None]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            terms = np.where(w > 0, w * np.log(w / target[ok]), 0.0)
+        return float(np.mean(terms.sum(axis=1))), int(ok.sum())
+
+    spikes_kl, used = mean_kl(read_sets.astype(float) @ write_sets.T.astype(float))
+    ideal_active = ref.active(queries).astype(float)
+    ideal_write = ref.active(addresses).astype(float)
+    ideal_kl, _ = mean_kl(ideal_active @ ideal_write.T)
+    return spikes_kl, ideal_kl, used
 
 
 def _reference_memory(n: int, r: int, m: int, scheme: str, activation: str, radius: Any,
@@ -343,16 +478,59 @@ def _attention(ov: OverlapStats, n: int, scheme: str, radius: Any, k: int | None
                 beta_theory=float(beta_theory), softmax_weight_error=float(err), beta_fit_note=note)
 
 
-def _by_noise(levels: NDArray[np.int64], values: NDArray[np.float64]) -> dict[int, float]:
-    return {int(v): float(x) for v, x in zip(levels, values, strict=True)}
+def _by_noise(levels: NDArray[np.int64], values: NDArray[np.float64]) -> dict[int, float | None]:
+    return {int(v): (float(x) if np.isfinite(x) else None) for v, x in zip(levels, values, strict=True)}
+
+
+#: the recall that defines a measured critical distance (fraction of bits right)
+CRITICAL_RECALL = 0.95
+
+
+def measured_critical_distance(levels: NDArray[np.int64], accuracy: NDArray[np.float64]) -> int | None:
+    """Largest tested query noise up to which every tested level reads ≥ 95 % of bits right (None: not even 0)."""
+    ok = np.asarray(accuracy) >= CRITICAL_RECALL
+    if levels.size == 0 or not ok[0] or levels[0] != 0:
+        return None
+    first_bad = np.flatnonzero(~ok)
+    return int(levels[first_bad[0] - 1] if first_bad.size else levels[-1])
+
+
+def theory_critical_distance(a: SDMAnalysis) -> int | None:
+    """The SNR theory's critical distance at the same 95 % bit criterion (Kanerva radius mode only)."""
+    if a.scheme != "kanerva" or a.activation != "radius" or a.radius is None or a.n > sdm.CRITICAL_MAX_N:
+        return None
+    cd = sdm.critical_distance(a.n, int(a.radius), a.patterns, a.r, p_whole=CRITICAL_RECALL ** a.n)
+    return cd if cd >= 0 else None
+
+
+def _agreement_within(a: SDMAnalysis, reach: int) -> float | None:
+    """Decoded bits = NumPy SDM on the measured sets, over reads at most ``reach`` bits off."""
+    near = a.read_noise <= reach
+    return float(np.mean(a.spike_bits[near] == a.numpy_bits[near])) if np.any(near) else None
+
+
+def _finite(x: float) -> float | None:
+    return float(x) if np.isfinite(x) else None
 
 
 def sdm_summary(a: SDMAnalysis) -> dict[str, Any]:
-    """The key numbers of an SDM run (the ``summary.json`` of ``engramlab run sdm``)."""
+    """The key numbers of an SDM run (the ``summary.json`` of ``engramlab run sdm``).
+
+    ``bit_accuracy_*`` are decoded by ``readout`` (the DCN cells in the realistic regime);
+    ``dcn_``/``purkinje_`` prefixed accuracies are given for both output populations.
+    ``beta_fit`` and ``softmax_weight_error`` are in-sample (β fitted to the same overlaps);
+    ``weight_counter_max_error_pA`` is a consistency check of the plasticity rule.
+    """
     ov = a.overlap
     testable = np.isfinite(ov.expected) & (ov.expected >= 5)
     max_z = float(np.max(np.abs(ov.z[testable]))) if np.any(testable) else None
     low_noise = a.read_noise <= 5
+
+    def low(bits: NDArray[np.bool_] | None) -> float | None:
+        if bits is None or not np.any(low_noise):
+            return None
+        return float(np.mean(bits[low_noise] == a.read_target[low_noise]))
+
     return {
         "n": a.n,
         "r": a.r,
@@ -362,30 +540,48 @@ def sdm_summary(a: SDMAnalysis) -> dict[str, Any]:
         "activation": a.activation,
         "patterns": a.patterns,
         "seed": a.seed,
+        "regime": a.regime,
+        "readout": a.readout,
+        "noise": a.noise,
         "bit_accuracy_by_noise": _by_noise(a.noise_levels, a.accuracy_spikes),
-        "bit_accuracy_noise_le_5": float(np.mean(a.spike_bits[low_noise] == a.read_target[low_noise]))
-        if np.any(low_noise) else None,
+        "bit_accuracy_noise_le_5": low(a.spike_bits),
+        "dcn_bit_accuracy_noise_le_5": low(a.dcn_bits),
+        "purkinje_bit_accuracy_noise_le_5": low(a.purkinje_bits),
         "numpy_bit_accuracy_by_noise": _by_noise(a.noise_levels, a.accuracy_numpy),
-        "numpy_agreement": a.numpy_agreement,
-        "activation_agreement": a.numpy_active_agreement,
+        "numpy_bit_accuracy_noise_le_5": low(a.numpy_bits),
+        "ideal_numpy_bit_accuracy_by_noise": _by_noise(a.noise_levels, a.accuracy_ideal),
+        "critical_distance_spikes": measured_critical_distance(a.noise_levels, a.accuracy_spikes),
+        "critical_distance_numpy": measured_critical_distance(a.noise_levels, a.accuracy_ideal),
+        "critical_distance_theory": theory_critical_distance(a),
+        "numpy_agreement": _finite(a.numpy_agreement),
+        "numpy_agreement_by_noise": _by_noise(a.noise_levels, a.agreement_by_noise),
+        "numpy_agreement_noise_le_d": _agreement_within(a, a.radius if a.radius is not None else a.n // 4),
+        "activation_jaccard": _finite(a.activation_jaccard),
+        "activation_agreement": _finite(a.numpy_active_agreement),
         "overlap_max_z": max_z,
         "overlap_distances_tested": int(np.count_nonzero(testable)),
-        "softmax_weight_error": a.softmax_weight_error,
-        "beta_fit": a.beta_fit,
+        "beta_theory": _finite(a.beta_theory),
+        "attention_kl": _finite(a.attention_kl),
+        "attention_kl_ideal_sets": _finite(a.attention_kl_ideal),
+        "attention_kl_reads": a.attention_kl_reads,
+        "beta_fit": _finite(a.beta_fit),
+        "softmax_weight_error": _finite(a.softmax_weight_error),
         **({"beta_fit_note": a.beta_fit_note} if a.beta_fit_note else {}),
         **a.extra,
-        "beta_theory": a.beta_theory,
         "active_mean": float(a.active_counts.mean()) if a.active_counts.size else None,
         "active_expected": a.active_expected,
         "active_sd_measured": float(a.active_counts.std()) if a.active_counts.size else None,
         "active_sd_binomial": a.active_sd,
+        "spikes_per_active_granule_cell": float(a.spikes_per_cell[a.active].mean()) if a.active.any() else None,
         "max_spikes_per_granule_cell": a.max_spikes_per_cell,
         "weight_scale_pA_per_count": a.weight_scale * 1e12,
         "weight_counter_max_error_pA": a.weight_counter_max_error * 1e12,
         "weights_clipped": a.weights_clipped,
-        "purkinje_period_ms": a.period * 1e3,
         "purkinje_baseline_hz": a.pc_baseline_hz,
+        "purkinje_cv": _finite(a.pc_cv),
         "dcn_baseline_hz": a.dcn_baseline_hz,
+        "golgi_rate_hz": a.golgi_rate_hz,
+        "purkinje_period_ms": _finite(a.period * 1e3),
     }
 
 
@@ -396,18 +592,36 @@ def _g(x: Any) -> str:
 def sdm_table(s: Mapping[str, Any]) -> dict[str, Any]:
     """The lines of ``summary.md`` and of ``engramlab run sdm``'s printed table."""
     what = f"radius d = {s['d']}" if s.get("scheme") == "kanerva" else f"k = {s.get('k')}"
+    noise = s.get("noise", {})
+    regime = s.get("regime", "ideal")
+    if regime == "realistic":
+        regime += (f" (MF background {noise.get('background_rate_hz', 0):g} Hz, jitter "
+                   f"{noise.get('jitter_ms', 0):g} ms, PC noise {noise.get('purkinje_noise_mv', 0):g} mV, "
+                   f"{noise.get('purkinje_per_dcn', 1):g} PCs per DCN)")
     table: dict[str, Any] = {
         "n, r, m": f"{s['n']}, {s['r']}, {s['m']}",
         "scheme": f"{s['scheme']} ({what}), {s['activation']}",
+        "regime": regime,
         "patterns written": s["patterns"],
-        "active granule cells (mean / expected)": f"{s['active_mean']:.1f} / {s['active_expected']:.1f}",
-        "bit accuracy, queries <= 5 bits off": s["bit_accuracy_noise_le_5"],
-        "agreement with NumPy SDM (all reads)": s["numpy_agreement"],
+        "active granule cells (mean / expected)": f"{_g(s['active_mean'])} / {s['active_expected']:.1f}",
+        "active sets vs ideal sets (Jaccard)": s.get("activation_jaccard"),
+        f"bit accuracy, queries <= 5 bits off ({s.get('readout', 'purkinje_phase')})": s["bit_accuracy_noise_le_5"],
+        "  DCN / Purkinje counts": f"{_g(s.get('dcn_bit_accuracy_noise_le_5'))} / "
+                                   f"{_g(s.get('purkinje_bit_accuracy_noise_le_5'))}",
+        "  NumPy SDM on the measured sets": s.get("numpy_bit_accuracy_noise_le_5"),
+        "agreement with NumPy SDM on the measured sets (all reads / reads <= d bits off)":
+            f"{_g(s['numpy_agreement'])} / {_g(s.get('numpy_agreement_noise_le_d'))}",
+        "critical distance, bits (spikes / NumPy ideal sets / SNR theory)":
+            f"{_g(s.get('critical_distance_spikes'))} / {_g(s.get('critical_distance_numpy'))} / "
+            f"{_g(s.get('critical_distance_theory'))}",
         "overlap max |z| (expected >= 5)": s["overlap_max_z"],
-        "weights = -a+ × counters, max error (pA)": s["weight_counter_max_error_pA"],
-        "beta fitted to spikes / theory": f"{_g(s['beta_fit'])} / {_g(s['beta_theory'])}",
-        "softmax weight error (d_v <= d)": s["softmax_weight_error"],
-        "Purkinje / DCN baseline (Hz)": f"{s['purkinje_baseline_hz']:.1f} / {s['dcn_baseline_hz']:.1f}",
+        "attention: beta predicted / KL(spikes || softmax)": f"{_g(s.get('beta_theory'))} / "
+                                                              f"{_g(s.get('attention_kl'))}",
+        "  KL of the ideal sets (the SDM's own approximation)": s.get("attention_kl_ideal_sets"),
+        "in-sample: beta fitted / softmax weight error": f"{_g(s['beta_fit'])} / {_g(s['softmax_weight_error'])}",
+        "consistency check: weights = -a+ × counters, max error (pA)": s["weight_counter_max_error_pA"],
+        "Purkinje rate (Hz) / CV, DCN rate (Hz)": f"{s['purkinje_baseline_hz']:.1f} / {_g(s.get('purkinje_cv'))}, "
+                                                  f"{s['dcn_baseline_hz']:.1f}",
     }
     if s.get("wall_seconds") is not None and s.get("biological_seconds") is not None:
         table["wall time (s) / biology (s)"] = f"{s['wall_seconds']:.1f} / {s['biological_seconds']:.2f}"
@@ -415,8 +629,8 @@ def sdm_table(s: Mapping[str, Any]) -> dict[str, Any]:
 
 
 #: the numbers compared across pattern sets by ``repeats``
-REPEAT_KEYS = ("bit_accuracy_noise_le_5", "numpy_agreement", "activation_agreement", "overlap_max_z",
-               "softmax_weight_error", "beta_fit")
+REPEAT_KEYS = ("bit_accuracy_noise_le_5", "numpy_agreement", "activation_jaccard", "overlap_max_z",
+               "attention_kl", "softmax_weight_error", "beta_fit")
 
 
 def repeat_summary(results: Sequence[Result]) -> dict[str, Any]:

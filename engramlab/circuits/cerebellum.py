@@ -5,27 +5,35 @@ Mapping (Kanerva 1988; Marr 1969; Albus 1971; Bricken & Pehlevan 2021):
 =========================  ====================================================================
 SDM                        circuit
 =========================  ====================================================================
-address / query bits       mossy-fibre lines (ON/OFF per bit), one volley per presentation
+address / query bits       mossy-fibre lines (ON/OFF per bit); a presentation is a jittered burst
+                           on every active line, on top of Poisson background on every line
 hard location x_a          the lines a granule cell (GrC) samples: all n bits (``kanerva``) or
                            k ≈ 4 of them (``granule``, Jaeckel 1989)
-"within radius d"          the GrC fires iff ≥ n − d of its inputs arrive in the volley
+"within radius d"          the GrC fires when ≥ n − d of its inputs burst (its gain sits half a
+                           line above n − d − 1 on top of the mean background: a set point);
+                           Golgi feedback raises the threshold with every volley it fires
 top-k activation           Golgi feedback inhibition silences all but the first ~k GrCs
-counter x_v[τ, j]          PF→PC weight w[τ, j] (w = w0 − a_plus · counter with 2:1 LTD:LTP)
-write enable + value bit   the climbing fibre of Purkinje cell j fires when bit j is 1
-read sum and majority      PC j's simple-spike pause below its tonic rhythm (MLI feed-forward
-                           inhibition cancels unlearned PF drive, so the baseline is the
-                           threshold ½ of the majority rule)
-output                     DCN cells, disinhibited by the PC pause
+counter x_v[τ, j]          PF→PC weight w[τ, j] (2:1 LTD:LTP, per PF spike of the burst)
+write enable + value bit   the climbing fibre of output line j fires when bit j is 1
+read sum and majority      the learned PF drive (minus the MLI feed-forward inhibition, which
+                           cancels unlearned drive) slows or speeds the line's Purkinje cells
+output                     one DCN cell per output line, inhibited by the line's Purkinje cells
+                           (``purkinje_per_dcn`` converge): a pause disinhibits it
 =========================  ====================================================================
 
+``regime = "realistic"`` (the default) is the in-vivo regime: mossy bursts with onset jitter,
+4 Hz background, irregular Purkinje cells (membrane noise), several Purkinje cells per DCN
+cell, Golgi feedback, and no reset of any cell between presentations. ``regime = "ideal"`` is
+the mathematical limit: synchronous noise-free volleys, a granular layer returned to rest at
+every slot start (a simulation shortcut), regular Purkinje pacemakers, one per output line
+(:data:`engramlab.circuits.regimes.IDEAL_SDM` lists its settings; ``CerebellumConfig.ideal()``
+builds it).
+
 Every presentation occupies one *slot* of fixed duration inside a single ``Network.run``: the
-mossy-fibre volleys and climbing-fibre teaching spikes come from SpikeGeneratorGroups (under
-``cpp_standalone``: from per-slot TimedArray tables, so a compiled program can be re-run with a
-new schedule) and the plasticity gate from a TimedArray, so presentations are schedules, never
-rebuilds. The
-granular layer is returned to rest at the start of every slot (a simulation shortcut for the
-silent interval between presentations, during which granule cells relax to rest); Purkinje and
-nuclear cells keep running.
+mossy-fibre spikes and climbing-fibre teaching spikes come from SpikeGeneratorGroups (under
+``cpp_standalone`` in the ideal regime: from per-slot TimedArray tables, so a compiled program
+can be re-run with a new schedule) and the plasticity gate from a TimedArray, so presentations
+are schedules, never rebuilds.
 """
 
 from __future__ import annotations
@@ -50,11 +58,24 @@ from engramlab.circuits.layers import (
     poisson_background,
     random_subsets,
 )
+from engramlab.circuits.regimes import IDEAL_SDM
 from engramlab.errors import ConfigError, RunInterrupted
 from engramlab.models._params import Params, param
 from engramlab.models.golgi import GolgiParams, golgi_group
-from engramlab.models.granule import GranuleParams, granule_group, volley_weight
-from engramlab.models.mossy import MossyFibreParams, active_lines, n_lines, presentation_spikes
+from engramlab.models.granule import (
+    GranuleParams,
+    granule_group,
+    inhibitory_response,
+    presentation_response,
+    presentation_weight,
+)
+from engramlab.models.mossy import (
+    MossyFibreParams,
+    active_lines,
+    n_lines,
+    nominal_offsets,
+    presentation_spikes,
+)
 from engramlab.models.nuclei import NucleiParams
 from engramlab.models.plasticity import PFPlasticityParams, eligibility_state
 from engramlab.models.purkinje import PurkinjeParams
@@ -62,6 +83,7 @@ from engramlab.schedules import SLOT_KINDS
 
 __all__ = ["SLOT_KINDS", "CerebellarSDM", "CerebellumConfig", "CerebellumRecord", "draw_hard_locations",
            "mossy_granule_pairs"]
+
 
 @dataclass(frozen=True)
 class CerebellumConfig(Params):
@@ -92,15 +114,27 @@ class CerebellumConfig(Params):
                                           "at most n − 1)", kind="int", low=0)
     n_golgi: int | None = param(None, "Golgi cells (none: r // 400, at least 1; GrC:GoC ≈ 400:1)", kind="int",
                                 low=1, structural=True)
-    slot: b2.Quantity = param(50 * ms, "duration of one presentation", unit=ms, low=0, low_open=True,
-                              structural=True)
-    volley_time: b2.Quantity = param(2 * ms, "time of the mossy-fibre volley after the slot start", unit=ms,
-                                     low=0)
-    cf_time: b2.Quantity = param(15 * ms, "time of the climbing-fibre (olive) spike after the slot start in a "
-                                          "write", unit=ms, low=0)
+    regime: str = param("realistic", "'realistic': in-vivo noise (mossy bursts with jitter and background, "
+                                     "irregular Purkinje cells, Golgi feedback, no resets); 'ideal': the "
+                                     "noise-free mathematical limit (circuits.regimes.IDEAL_SDM)",
+                        choices=("realistic", "ideal"))
+    purkinje_per_dcn: int = param(20, "Purkinje cells per output line, converging on its DCN cell (tens of "
+                                      "PCs converge on a DCN cell; Person & Raman 2012)", low=1, high=1000,
+                                  structural=True)
+    gain_set_point: b2.Quantity = param(4 * b2.Hz, "mossy background rate the MF→GrC gain is set for: the "
+                                                   "threshold sits half a line above n − d − 1 on top of its "
+                                                   "mean drive (0: set without background)", unit=b2.Hz, low=0,
+                                        high=1000)
+    slot: b2.Quantity = param(100 * ms, "duration of one presentation (presentations at 10 Hz)", unit=ms, low=0,
+                              low_open=True, structural=True)
+    volley_time: b2.Quantity = param(5 * ms, "time of the mossy-fibre burst (volley) onset after the slot start",
+                                     unit=ms, low=0)
+    cf_time: b2.Quantity = param(35 * ms, "time of the climbing-fibre (olive) spike after the slot start in a "
+                                          "write (after the granule cells' burst has reached the PCs)", unit=ms,
+                                 low=0)
     dt: b2.Quantity = param(0.1 * ms, "simulation step", unit=ms, low=0, high=1, low_open=True, structural=True)
-    reset_granule: bool = param(True, "return the granular layer to rest at every slot start (a shortcut for "
-                                      "the silent interval between presentations)", structural=True)
+    reset_granule: bool = param(False, "return the granular layer to rest at every slot start (a shortcut of "
+                                       "the ideal regime; no modelled mechanism does it)", structural=True)
     target: str = param("auto", "Brian2 runtime target: numpy needs no compiler and suits small networks; "
                                 "cython compiles each model once (~30 s, cached in ~/.cython) and runs ~3× "
                                 "faster; auto uses cython when a compiler works", choices=("numpy", "cython", "auto"))
@@ -113,9 +147,10 @@ class CerebellumConfig(Params):
     mossy: MossyFibreParams = field(default_factory=MossyFibreParams)
     granule: GranuleParams = field(default_factory=GranuleParams)
     golgi: GolgiParams = field(default_factory=GolgiParams)
-    purkinje: PurkinjeParams = field(default_factory=PurkinjeParams)
-    plasticity: PFPlasticityParams = field(default_factory=PFPlasticityParams)
-    nuclei: NucleiParams = field(default_factory=NucleiParams)
+    purkinje: PurkinjeParams = field(default_factory=lambda: PurkinjeParams(noise=14 * b2.mV))
+    plasticity: PFPlasticityParams = field(default_factory=lambda: PFPlasticityParams(eligibility="burst",
+                                                                                      window=40 * ms))
+    nuclei: NucleiParams = field(default_factory=lambda: NucleiParams(I_e=500 * b2.pA, w_pc=1200 * b2.pA))
 
     def check(self) -> None:
         """Cross-field rules: radius below n, k at most n, ordered slot times, slot a multiple of dt."""
@@ -142,6 +177,40 @@ class CerebellumConfig(Params):
         slot_steps = float(self.slot / self.dt)
         if abs(slot_steps - round(slot_steps)) > 1e-6:
             raise self.fail("slot", f"({self.slot}) must be a multiple of dt ({self.dt})")
+        if self.mossy.mode == "burst" and self.mossy.burst_spikes > 1 and \
+                float(1 / self.mossy.burst_rate) < float(self.dt):
+            raise self.fail("mossy.burst_rate", f"({self.mossy.burst_rate}) puts burst spikes less than one step "
+                                                f"(dt = {self.dt}) apart")
+        if self.regime == "ideal":
+            noisy = {"mossy.mode": (self.mossy.mode, "volley"),
+                     "mossy.background_rate": (float(self.mossy.background_rate), 0.0),
+                     "purkinje.noise": (float(self.purkinje.noise), 0.0),
+                     "purkinje_per_dcn": (self.purkinje_per_dcn, 1)}
+            for key, (value, ideal) in noisy.items():
+                if value != ideal:
+                    raise self.fail(key, f"must be {ideal!r} in regime 'ideal' (got {value!r}); the ideal regime is "
+                                         "noise-free: use regime='realistic', or CerebellumConfig.ideal() / "
+                                         "--set regime=ideal, which set every ideal value")
+
+    @classmethod
+    def ideal(cls, **changes: Any) -> CerebellumConfig:
+        """The ideal (noise-free) regime (:data:`~engramlab.circuits.regimes.IDEAL_SDM`) with ``changes`` on top.
+
+        ``changes`` are nested like a configuration file: ``ideal(r=2000, mossy={"delay": "2 ms"})``.
+        """
+        from engramlab.config import apply_mapping, merge
+
+        return apply_mapping(cls(), merge(IDEAL_SDM, changes))
+
+    @property
+    def golgi_cells(self) -> bool:
+        """Whether the circuit has Golgi cells (top-k activation, or radius mode with feedback)."""
+        return self.activation == "topk" or self.golgi.feedback_lines > 0
+
+    @property
+    def inputs_per_cell(self) -> int:
+        """Mossy lines a granule cell samples (n in the Kanerva scheme, k in the granule scheme)."""
+        return self.n if self.scheme == "kanerva" else self.k
 
     @property
     def radius(self) -> int:
@@ -237,21 +306,30 @@ class CerebellarSDM(CerebellarCircuit):
     >>> record = sdm.run()                                               # doctest: +SKIP
     """
 
-    def __init__(self, config: CerebellumConfig, build_dir: str | None = None) -> None:
+    #: populations a circuit can record
+    POPULATIONS = ("mossy", "granule", "golgi", "olive", "purkinje", "nuclei")
+
+    def __init__(self, config: CerebellumConfig, build_dir: str | None = None,
+                 record: tuple[str, ...] | None = None) -> None:
+        """Build the network; ``record`` names the populations whose spikes are kept (default: all)."""
+        if record is not None:
+            unknown = sorted(set(record) - set(self.POPULATIONS))
+            if unknown:
+                raise ConfigError("record", f"names unknown populations {unknown}; known: {list(self.POPULATIONS)}")
+        self._record_pops = tuple(self.POPULATIONS if record is None else record)
         if config.scheme == "kanerva" and config.d is None:
             raise ConfigError("d", "is not resolved: build the circuit through "
                                    "engramlab.protocols.sdm_memory.design_circuit (or set d)")
-        if config.activation == "topk" and config.top_k is None:
+        if config.golgi_cells and config.top_k is None:
             raise ConfigError("top_k", "is not resolved: build the circuit through "
                                        "engramlab.protocols.sdm_memory.design_circuit (or set top_k)")
         super().__init__(config.device, config.target, config.threads, build_dir)
         self.config = config
-        # Under cpp_standalone with volley input, the mossy fibres and the olive are driven from
-        # per-slot TimedArrays instead of SpikeGeneratorGroups: TimedArray values can be replaced
-        # with ``device.run(run_args=...)``, so a new schedule of the same length re-runs the
-        # compiled program (milliseconds) instead of regenerating and recompiling it.
-        self._slot_driven = (self.standalone and config.mossy.mode == "volley"
-                             and float(config.mossy.background_rate) == 0.0)
+        # Under cpp_standalone with noise-free volleys, the mossy fibres and the olive are driven
+        # from per-slot TimedArrays instead of SpikeGeneratorGroups: TimedArray values can be
+        # replaced with ``device.run(run_args=...)``, so a new schedule of the same length re-runs
+        # the compiled program (milliseconds) instead of regenerating and recompiling it.
+        self._slot_driven = self.standalone and config.mossy.noise_free
         self._compiled_slots: int | None = None
         self._input_rng = np.random.default_rng([config.seed, 1])
         self.selected, self.targets = draw_hard_locations(config)
@@ -265,7 +343,13 @@ class CerebellarSDM(CerebellarCircuit):
         c = self.config
         clock = b2.Clock(dt=c.dt, name="engramlab_clock*")
         self.clock = clock
-        self.mf_weight = volley_weight(c.granule, c.threshold_inputs, c.dt)
+        if float(c.purkinje.noise) > 0:
+            # Purkinje membrane noise (xi) comes from Brian2's generator: seeded here, it is the
+            # same on numpy, cython and (single-threaded) cpp_standalone
+            b2.seed(c.seed)
+        offsets = nominal_offsets(c.mossy)
+        self.mf_weight = presentation_weight(c.granule, c.threshold_inputs, c.dt, offsets,
+                                             c.inputs_per_cell * float(c.gain_set_point))
         lines = n_lines(c.n, c.mossy.encoding)
         self._mossy_slots: SlotDrivenInput | None = None
         self._olive_slots: SlotDrivenInput | None = None
@@ -274,7 +358,7 @@ class CerebellarSDM(CerebellarCircuit):
             self.mossy = self._mossy_slots.group
         else:
             self.mossy = b2.SpikeGeneratorGroup(lines, [], [] * second, clock=clock, name="mossy")
-        golgi = c.activation == "topk"
+        golgi = c.golgi_cells
         self.granule = granule_group(c.r, c.granule, golgi=golgi,
                                      eligibility=eligibility_state(c.plasticity, c.dt), clock=clock)
         pre, post = mossy_granule_pairs(c, self.selected, self.targets)
@@ -289,24 +373,9 @@ class CerebellarSDM(CerebellarCircuit):
                 name="granule_rest"))
 
         recorded: dict[str, Any] = {}
+        self.golgi_weight = 0.0
         if golgi:
-            n_go = c.effective_n_golgi
-            gp = c.golgi
-            self.golgi = golgi_group(n_go, gp, clock=clock)
-            jump = (gp.V_th - gp.E_L) / (self.top_k - 0.5)
-            self.granule_golgi = b2.Synapses(self.granule, self.golgi, on_pre="v_post += jump",
-                                             delay=gp.delay_grc, namespace={"jump": jump},
-                                             clock=clock, name="granule_golgi")
-            self.granule_golgi.connect()
-            self.golgi_granule = b2.Synapses(self.golgi, self.granule, on_pre="I_go_post += w_inh",
-                                             delay=gp.delay_inh,
-                                             namespace={"w_inh": gp.w_inh / n_go},
-                                             clock=clock, name="golgi_granule")
-            self.golgi_granule.connect()
-            objects += [self.golgi, self.granule_golgi, self.golgi_granule]
-            if c.reset_granule:
-                objects.append(self.golgi.run_regularly("v = E_L", dt=c.slot, when="start",
-                                                        name="golgi_rest"))
+            objects += self._golgi_layer(clock, offsets)
 
         if self._slot_driven:
             self._olive_slots = SlotDrivenInput(c.m, "olive", c.slot, round(float(c.cf_time / c.dt)), clock)
@@ -316,21 +385,61 @@ class CerebellarSDM(CerebellarCircuit):
         # tonic Purkinje and nuclear cells start at seeded random potentials, not in lockstep
         phase_rng = np.random.default_rng([c.seed, 2])
         self.molecular = MolecularLayer(self.granule, c.m, c.purkinje, c.plasticity, self.olive, clock,
-                                        phase_rng, gate=np.zeros(1), gate_dt=c.slot)
+                                        phase_rng, gate=np.zeros(1), gate_dt=c.slot,
+                                        cells_per_output=c.purkinje_per_dcn)
         self.purkinje = self.molecular.purkinje
         self.pf_purkinje = self.molecular.pf_purkinje
         self.output = NuclearOutput(self.purkinje, c.m, c.nuclei, clock, phase_rng)
         self.nuclei = self.output.cells
-        objects += [self.purkinje, self.pf_purkinje, self.olive, self.molecular.climbing_fibre, self.nuclei,
-                    self.output.synapses]
+        objects += [*self.molecular.objects, self.olive, self.nuclei, self.output.synapses]
         recorded.update(mossy=self.mossy, granule=self.granule, purkinje=self.purkinje, olive=self.olive,
                         nuclei=self.nuclei)
         if golgi:
             recorded["golgi"] = self.golgi
-        self._assemble(objects, recorded)
+        self._assemble(objects, {k: v for k, v in recorded.items() if k in self._record_pops})
         # every PF→PC synapse starts at w0 (read back from the network only in runtime mode:
         # a standalone network has no values before its program runs)
         self.weights_initial = self.molecular.initial_weights() if self.standalone else self.weights()
+
+    def _golgi_layer(self, clock: b2.Clock, offsets: np.ndarray) -> list[Any]:
+        """Golgi cells: excited by granule (feedback) and mossy (feed-forward) spikes, inhibiting every GrC.
+
+        A Golgi cell reaches threshold at about ``top_k`` near-coincident granule spikes. Its volley
+        raises every granule cell's threshold by ``topk_lines`` (top-k mode; k-winners-take-all)
+        or ``feedback_lines`` (radius mode) matching lines: the IPSC whose peak hyperpolarisation
+        equals that many lines' peak presentation response (top-k: ``w_inh`` when given).
+        """
+        c = self.config
+        gp = c.golgi
+        n_go = c.effective_n_golgi
+        self.golgi = golgi_group(n_go, gp, clock=clock)
+        # one matching line's worth of inhibition: the IPSC whose peak equals a line's peak response
+        line_peak = float(np.max(presentation_response(c.granule, c.dt, offsets))) * float(self.mf_weight)
+        per_line = line_peak / float(np.max(inhibitory_response(c.granule, c.dt))) * b2.amp
+        if c.activation == "topk":
+            w_inh = gp.w_inh if gp.w_inh is not None else gp.topk_lines * per_line
+        else:
+            w_inh = gp.feedback_lines * per_line
+        self.golgi_weight = float(w_inh)
+        jump = (gp.V_th - gp.E_L) / (self.top_k - 0.5)
+        self.granule_golgi = b2.Synapses(self.granule, self.golgi, on_pre="v_post += jump",
+                                         delay=gp.delay_grc, namespace={"jump": jump},
+                                         clock=clock, name="granule_golgi")
+        self.granule_golgi.connect()
+        self.golgi_granule = b2.Synapses(self.golgi, self.granule, on_pre="I_go_post += w_inh",
+                                         delay=gp.delay_inh, namespace={"w_inh": w_inh / n_go},
+                                         clock=clock, name="golgi_granule")
+        self.golgi_granule.connect()
+        objects: list[Any] = [self.golgi, self.granule_golgi, self.golgi_granule]
+        if float(gp.w_mf) > 0:
+            self.mossy_golgi = b2.Synapses(self.mossy, self.golgi, on_pre="I_mf_post += w_ff",
+                                           delay=gp.delay_mf, namespace={"w_ff": gp.w_mf},
+                                           clock=clock, name="mossy_golgi")
+            self.mossy_golgi.connect()
+            objects.append(self.mossy_golgi)
+        if c.reset_granule:
+            objects.append(self.golgi.run_regularly("v = E_L", dt=c.slot, when="start", name="golgi_rest"))
+        return objects
 
     @property
     def top_k(self) -> int:
@@ -442,9 +551,8 @@ class CerebellarSDM(CerebellarCircuit):
         if not self.standalone or self._compiled_slots is None:
             raise ConfigError(None, "new_schedule() needs a cpp_standalone CerebellarSDM that has run once")
         if not self._slot_driven:
-            raise ConfigError("mossy", "re-running a compiled program needs mossy.mode = 'volley' and "
-                                       "mossy.background_rate = 0 Hz (spike-generator inputs are fixed at "
-                                       "compile time)")
+            raise ConfigError("regime", "re-running a compiled program needs noise-free volleys (regime "
+                                        "'ideal'): spike-generator inputs are fixed at compile time")
         self._slots = []
         self._pending = 0
 

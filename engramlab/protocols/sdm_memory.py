@@ -14,7 +14,9 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+import brian2 as b2
 import numpy as np
+from brian2 import ms
 
 from engramlab import validate as V
 from engramlab.analysis import sdm
@@ -47,8 +49,16 @@ class SDMMemoryConfig(Params):
     noise_levels: tuple[int, ...] | None = param(None, "query noise levels in bits; none: every level 0 … 8, "
                                                        "then every second one to 2d", kind="tuple", low=0,
                                                  structural=True)
-    rest_slots: int = param(2, "input-free slots before the writes (Purkinje baseline)", low=1, high=1000,
-                            structural=True)
+    rest_slots: int = param(10, "input-free slots before the writes (the baseline the DCN and Purkinje reads "
+                                "are decoded against)", low=1, high=1000, structural=True)
+    read_window: b2.Quantity = param(40 * ms, "decoding window of a read: spikes counted from the earliest "
+                                              "possible arrival of the read's PF input (DCN: plus the PC→DCN "
+                                              "delay) for this long", unit=ms, low=0, low_open=True)
+    readout: str = param("dcn", "how a read is decoded: 'dcn' (each output line's DCN spike count in the read "
+                                "window against rest slots; the circuit's output), 'purkinje' (the line's "
+                                "Purkinje spike count, lower = 1) or 'purkinje_phase' (phase shift of a noiseless "
+                                "Purkinje pacemaker; ideal regime only)", choices=("dcn", "purkinje",
+                                                                                   "purkinje_phase"))
     seed: int = param(0, "seed of the patterns and query noise", low=0, high=2**32 - 1)
 
     def check(self) -> None:
@@ -76,7 +86,8 @@ def design_circuit(circuit: CerebellumConfig) -> CerebellumConfig:
 
     ``d = None`` becomes the SNR-optimal radius for ``design_patterns`` patterns and ``r``
     neurons (Bricken & Pehlevan 2021, Kanerva 1988), at most n − 1; in top-k mode ``top_k =
-    None`` becomes r·p(d), the expected size of a Hamming ball. The circuit receives plain
+    None`` becomes r·p(d), the expected size of a Hamming ball (r·2^-k in the granule scheme);
+    radius mode with Golgi feedback uses the same count as the size of one feedback volley. The circuit receives plain
     numbers: it never consults the equations the analysis holds its spikes against.
     """
     changes: dict[str, Any] = {}
@@ -84,8 +95,9 @@ def design_circuit(circuit: CerebellumConfig) -> CerebellumConfig:
     if circuit.scheme == "kanerva" and d is None:
         d = min(circuit.n - 1, sdm.optimal_radius(circuit.n, circuit.design_patterns, circuit.r, "snr"))
         changes["d"] = d
-    if circuit.activation == "topk" and circuit.top_k is None and d is not None:
-        changes["top_k"] = max(1, round(circuit.r * sdm.ball_fraction(circuit.n, d)))
+    if circuit.golgi_cells and circuit.top_k is None:
+        fraction = sdm.ball_fraction(circuit.n, d) if d is not None else 2.0 ** -circuit.k
+        changes["top_k"] = max(1, round(circuit.r * float(fraction)))
     return dataclasses.replace(circuit, **changes) if changes else circuit
 
 
@@ -101,6 +113,10 @@ def check_protocol(circuit: CerebellumConfig, protocol: SDMMemoryConfig) -> None
         raise ConfigError("protocol.association", f"'auto' stores value = address, so m must equal n; got "
                                                   f"m={circuit.m}, n={circuit.n} (use association='hetero')")
     protocol.levels(circuit)
+    if protocol.readout == "purkinje_phase" and (float(circuit.purkinje.noise) > 0 or circuit.purkinje_per_dcn != 1):
+        raise ConfigError("protocol.readout", "'purkinje_phase' decodes the phase of a noiseless Purkinje pacemaker, "
+                                              "one per output line: it needs purkinje.noise = 0 mV and "
+                                              "purkinje_per_dcn = 1 (regime 'ideal'); use 'dcn' or 'purkinje'")
 
 
 def run_sdm_memory(circuit: CerebellumConfig, protocol: SDMMemoryConfig | None = None,
@@ -176,12 +192,14 @@ def run_sdm_memory(circuit: CerebellumConfig, protocol: SDMMemoryConfig | None =
     params.update({
         "radius": circuit.radius if circuit.scheme == "kanerva" else None,
         "threshold_inputs": circuit.threshold_inputs,
-        "top_k": circuit.top_k if circuit.activation == "topk" else None,
+        "top_k": circuit.top_k if circuit.golgi_cells else None,
+        "golgi_weight": net.golgi_weight,
+        "golgi_cells": circuit.effective_n_golgi if circuit.golgi_cells else 0,
         "noise_levels": list(levels),
         "mf_weight": rec.mf_weight,
         "slot_kinds": SLOT_KINDS,
     })
-    units["mf_weight"] = "A"
+    units["mf_weight"] = units["golgi_weight"] = "A"
     metadata = run_metadata(circuit.seed, protocol="sdm",
                             device=circuit.device, timings=dict(net.timings), protocol_seed=protocol.seed,
                             target=circuit.target, build_seconds=build_s, run_seconds=run_s,
@@ -208,10 +226,11 @@ def memory_estimate(circuit: CerebellumConfig, protocol: SDMMemoryConfig) -> tup
     """Estimated peak bytes of the network and the key that drives it (``r``)."""
     c = circuit
     inputs = c.n if c.scheme == "kanerva" else c.k
-    golgi = 2 * c.r * c.effective_n_golgi if c.activation == "topk" else 0
-    synapses = c.r * inputs + c.r * c.m + golgi + 2 * c.m
-    elig = c.plasticity.kernel_order + 2 if c.plasticity.eligibility == "kernel" else 0
-    neurons = c.r * (3 + elig) + 4 * c.m
+    golgi = 2 * c.r * c.effective_n_golgi if c.golgi_cells else 0
+    pcs = c.m * c.purkinje_per_dcn
+    synapses = c.r * inputs + c.r * c.m + golgi + 2 * pcs + c.m
+    elig = {"kernel": c.plasticity.kernel_order + 2, "burst": 2}.get(c.plasticity.eligibility, 0)
+    neurons = c.r * (3 + elig) + 4 * pcs + 4 * c.m
     return synapses * BYTES_PER_SYNAPSE + neurons * BYTES_PER_NEURON_VARIABLE, "r"
 
 
@@ -219,10 +238,14 @@ def run_sdm_memory_series(circuit: CerebellumConfig, protocols: list[SDMMemoryCo
                           ) -> list[Result]:
     """Run several protocols (e.g. pattern sets) on one circuit.
 
-    On ``cpp_standalone`` the circuit is generated and compiled once and re-run for every
-    further protocol of the same schedule length (``device.run(run_args=...)``); on the runtime
-    device each builds its network again (Cython reuses its compiled code from the cache).
+    On ``cpp_standalone`` in the ideal regime the circuit is generated and compiled once and
+    re-run for every further protocol of the same schedule length (``device.run(run_args=...)``);
+    otherwise each builds its network again (Cython reuses its compiled code from the cache; a
+    realistic standalone program is regenerated, since its noisy inputs are compiled in).
     """
     circuit = design_circuit(circuit)
-    net = CerebellarSDM(circuit) if circuit.device == "cpp_standalone" else None
+    if circuit.device != "cpp_standalone" or not circuit.mossy.noise_free:
+        # only noise-free volleys are driven from swappable tables: a realistic program is rebuilt
+        return [run_sdm_memory(circuit, protocol, report) for protocol in protocols]
+    net = CerebellarSDM(circuit)
     return [run_sdm_memory(circuit, protocol, report, net=net) for protocol in protocols]
