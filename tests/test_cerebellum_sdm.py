@@ -102,6 +102,18 @@ def test_realistic_active_sets_are_a_blurred_ball(sdm_analysis):
     assert 0.8 * a.active_expected < a.active_counts.mean() < 2.0 * a.active_expected
 
 
+def test_realistic_overlaps_follow_the_blurred_ball_not_the_hard_one(sdm_analysis):
+    """Blurred balls share more cells than Kanerva's intersection; the soft intersection of the
+    measured firing probabilities accounts for most of the excess, and what it misses is a cell's
+    own history: an edge cell that just fired is less likely to fire again (after-hyperpolarisation)."""
+    s = sdm_summary(sdm_analysis)
+    ov = sdm_analysis.overlap
+    test = np.isfinite(ov.blurred) & (ov.expected >= 5)
+    assert s["overlap_ratio_to_intersection"] > 1.1
+    assert np.mean(np.abs(ov.z_blurred[test])) < 0.6 * np.mean(np.abs(ov.z[test]))
+    assert s["edge_fire_probability_after_firing"] < 0.5 * s["edge_fire_probability_otherwise"]
+
+
 def test_realistic_dcn_reads_stored_patterns(sdm_analysis):
     a = sdm_analysis
     low = a.read_noise <= 5

@@ -69,7 +69,14 @@ def test_overlap_figure_draws_the_measured_and_exact_overlaps(sdm_analysis):
     np.testing.assert_allclose(ydata(drawn[0]), ov.mean[pos])
     ok = np.isfinite(ov.expected) & (ov.expected > 0)
     exact = np.asarray(sdm.expected_intersection(sdm_analysis.n, sdm_analysis.radius, ov.dv[ok], sdm_analysis.r))
-    np.testing.assert_allclose(ydata(drawn[-1]), exact, rtol=1e-12)
+    by_label = {ln.get_label(): ln for ln in drawn}
+    np.testing.assert_allclose(ydata(by_label["exact circle intersection (r/2^n)|∩|"]), exact, rtol=1e-12)
+    # the blurred ball: the measured firing probability by distance, through the soft intersection
+    a = sdm_analysis
+    blur = np.interp(np.arange(a.n + 1), a.fire_distance, a.fire_probability)
+    soft = np.asarray(sdm.soft_intersection(a.n, blur, ov.dv, a.r))
+    blurred = next(ln for label, ln in by_label.items() if label.startswith("blurred ball"))
+    np.testing.assert_allclose(ydata(blurred), soft[soft > 0], rtol=1e-12)
     test = np.isfinite(ov.z) & (ov.expected >= 5)
     z_line = next(ln for ln in lines(axz) if ln.get_marker() == "o")
     np.testing.assert_allclose(ydata(z_line), (ov.mean[test] - ov.expected[test]) / ov.se[test], rtol=1e-9)

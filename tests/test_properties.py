@@ -116,6 +116,14 @@ def test_intersections(n, d, dv, r):
     check(sdm.expected_intersection, n, d, dv, r)
     check(sdm.jaeckel_intersection, n, d, dv, r)
     check(sdm.jaeckel_active, d, r)
+    if isinstance(n, int) and 1 <= n <= 300:
+        check(sdm.soft_intersection, n, np.linspace(1.0, 0.0, n + 1), dv, r)
+
+
+@FAST
+@given(st.integers(-2, 40), st.one_of(array_arg, float_arg), st.one_of(int_arg, array_arg))
+def test_soft_intersection(n, f, dv):
+    check(sdm.soft_intersection, n, f, dv, 100)
 
 
 @FAST
@@ -344,7 +352,7 @@ def test_the_suite_covers_every_public_function():
                 "fit_beta_to_weights", "fit_beta", "optimal_radius", "snr_optimal_fraction", "memory_capacity",
                 "hamming_distances", "pattern_weights", "sdm_attention_weights", "pattern_read",
                 "sdm_softmax_weights", "NeuronSDM", "log_memory_capacity", "EXACT_LIMIT_N", "FLOAT_LIMIT_N",
-                "critical_distance", "read_accuracy", "CRITICAL_MAX_N"},
+                "critical_distance", "read_accuracy", "CRITICAL_MAX_N", "soft_intersection"},
         "attention": {"softmax", "l2_normalize", "kl_divergence", "max_abs_difference", "attention", "causal_mask"},
         "hopfield": {"hebbian_weights", "energy", "update_synchronous", "update_asynchronous", "classic_recall",
                      "overlap", "modern_update", "modern_energy", "modern_recall", "memory_neuron_update",

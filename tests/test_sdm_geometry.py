@@ -84,6 +84,32 @@ def test_expected_intersection_vectorised_and_huge_r():
                                                                            rel=1e-9)
 
 
+def test_soft_intersection_of_a_hard_ball_is_the_circle_intersection():
+    """f = 1[j <= d] gives Kanerva's intersection; a constant f gives r·f² at every distance."""
+    n, d, r = 64, 23, 10_000
+    dv = np.arange(n + 1)
+    hard = sdm.soft_intersection(n, (np.arange(n + 1) <= d).astype(float), dv, r)
+    exact = sdm.expected_intersection(n, d, dv, r)
+    np.testing.assert_allclose(hard, exact, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(sdm.soft_intersection(12, np.full(13, 0.3), dv[:13], r), r * 0.09, rtol=1e-12)
+
+
+def test_soft_intersection_matches_random_neurons_firing_at_random():
+    """Monte-Carlo: neurons fire with probability f(distance), independently for the two inputs."""
+    rng = np.random.default_rng(11)
+    n, r = 16, 400_000
+    f = 1.0 / (1.0 + np.exp(np.arange(n + 1) - 5.5))  # a blurred ball around radius 5
+    neurons = rng.integers(0, 2, size=(r, n)).astype(bool)
+    x = rng.integers(0, 2, size=n).astype(bool)
+    fire_x = rng.random(r) < f[(neurons != x).sum(1)]
+    for dv in (0, 3, 7):
+        y = x.copy()
+        y[rng.choice(n, dv, replace=False)] ^= True
+        both = np.sum(fire_x & (rng.random(r) < f[(neurons != y).sum(1)]))  # a fresh draw, even at dv = 0
+        expected = sdm.soft_intersection(n, f, dv, r)
+        assert abs(both - expected) < 4 * math.sqrt(expected) + 1e-9, (dv, both, expected)
+
+
 def test_expected_intersection_matches_random_neurons():
     """Monte-Carlo: uniformly random hard locations inside both balls."""
     rng = np.random.default_rng(7)

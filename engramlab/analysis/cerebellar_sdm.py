@@ -60,6 +60,10 @@ class OverlapStats:
         Binomial standard error of the mean, sqrt(r π (1 − π) / pairs), π = expected / r.
     z : ndarray
         (mean − expected) / se.
+    blurred, z_blurred : ndarray
+        Kanerva scheme: the overlap a *blurred* ball implies (:func:`sdm.soft_intersection` with
+        each cell's measured firing probability against its distance from the presented address,
+        a fit of the blur from the same presentations), and its z-score; NaN otherwise.
     """
 
     dv: NDArray[np.int64]
@@ -68,6 +72,8 @@ class OverlapStats:
     expected: NDArray[np.float64]
     se: NDArray[np.float64]
     z: NDArray[np.float64]
+    blurred: NDArray[np.float64]
+    z_blurred: NDArray[np.float64]
 
 
 @dataclass
@@ -95,6 +101,7 @@ class SDMAnalysis:
     activation_jaccard: float
     fire_distance: NDArray[np.int64]
     fire_probability: NDArray[np.float64]
+    edge_refire: tuple[float, float]
     overlap: OverlapStats
     counters: NDArray[np.float64]
     weight_change: NDArray[np.float64]
@@ -222,7 +229,10 @@ def analyse_sdm(result: Result) -> SDMAnalysis:
     queries = result["slot_address"][reads]
     all_dists = sdm.hamming_distances(queries, addresses) if reads.size else np.zeros((0, addresses.shape[0]), int)
     dists = all_dists[np.arange(reads.size), source]
-    overlap = _overlap_stats(overlaps, dists, n, r, scheme, activation, radius, k)
+    edge = int(radius) + 1 if scheme == "kanerva" and radius is not None else None
+    edge_refire = _edge_refire(active[presented], cell_dist, edge)
+    blur = np.interp(np.arange(n + 1), fire_d, fire_p) if scheme == "kanerva" and fire_d.size else None
+    overlap = _overlap_stats(overlaps, dists, n, r, scheme, activation, radius, k, blur)
 
     # 3. weights vs counters (consistency check) -------------------------------------------------
     counter_mem = _reference_memory(n, r, m, scheme, activation, radius, k, selected, targets, p)
@@ -315,6 +325,7 @@ def analyse_sdm(result: Result) -> SDMAnalysis:
         max_spikes_per_cell=int(spikes_per_cell.max()) if spikes_per_cell.size else 0,
         active_counts=active_counts, active_expected=active_expected, active_sd=active_sd,
         activation_jaccard=jaccard, fire_distance=fire_d, fire_probability=fire_p,
+        edge_refire=edge_refire,
         overlap=overlap, counters=weighted, weight_change=dw, weight_scale=scale,
         ltd_ltp_ratio=float(_param(result, "circuit.plasticity.ltd_ltp_ratio")),
         weight_counter_max_error=max_err, weights_clipped=clipped,
@@ -412,17 +423,42 @@ def _expected_overlap(dv: NDArray[np.int64], n: int, r: int, scheme: str, activa
     return np.asarray(sdm.expected_intersection(n, int(radius), dv, r))
 
 
+def _edge_refire(active: NDArray[np.bool_], dist: NDArray[np.int64], edge: int | None) -> tuple[float, float]:
+    """P(fire) of cells ``edge`` bits from the address: (fired in the previous presentation, did not).
+
+    Equal under the independent blurred ball; a cell's own history (after-spike hyperpolarisation)
+    makes them differ. NaN where undefined (no edge, fewer than two presentations).
+    """
+    if edge is None or active.shape[0] < 2:
+        return float("nan"), float("nan")
+    before, now, at_edge = active[:-1], active[1:], dist[1:] == edge
+    after = at_edge & before
+    other = at_edge & ~before
+    return (float(now[after].mean()) if after.any() else float("nan"),
+            float(now[other].mean()) if other.any() else float("nan"))
+
+
 def _overlap_stats(overlaps: NDArray[np.int64], dists: NDArray[np.int64], n: int, r: int,
-                   scheme: str, activation: str, radius: Any, k: int | None) -> OverlapStats:
+                   scheme: str, activation: str, radius: Any, k: int | None,
+                   blur: NDArray[np.float64] | None = None) -> OverlapStats:
     dv = np.unique(dists)
     mean = np.array([overlaps[dists == v].mean() for v in dv])
     pairs = np.array([np.sum(dists == v) for v in dv])
+
+    def z_of(expected: NDArray[np.float64]) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+        pi = expected / r
+        with np.errstate(invalid="ignore", divide="ignore"):
+            se = np.sqrt(r * pi * (1 - pi) / pairs)
+            return se, np.where(se > 0, (mean - expected) / se, np.where(mean == expected, 0.0, np.inf))
+
     expected = _expected_overlap(dv, n, r, scheme, activation, radius, k)
-    pi = expected / r
-    with np.errstate(invalid="ignore", divide="ignore"):
-        se = np.sqrt(r * pi * (1 - pi) / pairs)
-        z = np.where(se > 0, (mean - expected) / se, np.where(mean == expected, 0.0, np.inf))
-    return OverlapStats(dv, mean, pairs, expected, se, z)
+    se, z = z_of(expected)
+    if blur is not None and dv.size:
+        blurred = np.asarray(sdm.soft_intersection(n, blur, dv, r), dtype=float)
+        z_blurred = z_of(blurred)[1]
+    else:
+        blurred = z_blurred = np.full(dv.shape, np.nan)
+    return OverlapStats(dv, mean, pairs, expected, se, z, blurred, z_blurred)
 
 
 def _pattern_view(addresses: NDArray[np.bool_], values: NDArray[np.bool_], queries: NDArray[np.bool_],
@@ -524,6 +560,9 @@ def sdm_summary(a: SDMAnalysis) -> dict[str, Any]:
     ov = a.overlap
     testable = np.isfinite(ov.expected) & (ov.expected >= 5)
     max_z = float(np.max(np.abs(ov.z[testable]))) if np.any(testable) else None
+    testable_blur = np.isfinite(ov.blurred) & (ov.blurred >= 5)
+    max_z_blur = float(np.max(np.abs(ov.z_blurred[testable_blur]))) if np.any(testable_blur) else None
+    ratio = ov.mean[testable] / ov.expected[testable] if np.any(testable) else np.zeros(0)
     low_noise = a.read_noise <= 5
 
     def low(bits: NDArray[np.bool_] | None) -> float | None:
@@ -560,6 +599,8 @@ def sdm_summary(a: SDMAnalysis) -> dict[str, Any]:
         "activation_agreement": _finite(a.numpy_active_agreement),
         "overlap_max_z": max_z,
         "overlap_distances_tested": int(np.count_nonzero(testable)),
+        "overlap_ratio_to_intersection": _finite(float(np.mean(ratio))) if ratio.size else None,
+        "overlap_max_z_blurred_ball": max_z_blur,
         "beta_theory": _finite(a.beta_theory),
         "attention_kl": _finite(a.attention_kl),
         "attention_kl_ideal_sets": _finite(a.attention_kl_ideal),
@@ -572,6 +613,8 @@ def sdm_summary(a: SDMAnalysis) -> dict[str, Any]:
         "active_expected": a.active_expected,
         "active_sd_measured": float(a.active_counts.std()) if a.active_counts.size else None,
         "active_sd_binomial": a.active_sd,
+        "edge_fire_probability_after_firing": _finite(a.edge_refire[0]),
+        "edge_fire_probability_otherwise": _finite(a.edge_refire[1]),
         "spikes_per_active_granule_cell": float(a.spikes_per_cell[a.active].mean()) if a.active.any() else None,
         "max_spikes_per_granule_cell": a.max_spikes_per_cell,
         "weight_scale_pA_per_count": a.weight_scale * 1e12,
@@ -615,6 +658,8 @@ def sdm_table(s: Mapping[str, Any]) -> dict[str, Any]:
             f"{_g(s.get('critical_distance_spikes'))} / {_g(s.get('critical_distance_numpy'))} / "
             f"{_g(s.get('critical_distance_theory'))}",
         "overlap max |z| (expected >= 5)": s["overlap_max_z"],
+        "  measured / intersection; max |z| vs the blurred ball (blur fitted)":
+            f"{_g(s.get('overlap_ratio_to_intersection'))}; {_g(s.get('overlap_max_z_blurred_ball'))}",
         "attention: beta predicted / KL(spikes || softmax)": f"{_g(s.get('beta_theory'))} / "
                                                               f"{_g(s.get('attention_kl'))}",
         "  KL of the ideal sets (the SDM's own approximation)": s.get("attention_kl_ideal_sets"),

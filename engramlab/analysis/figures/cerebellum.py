@@ -65,6 +65,10 @@ def overlap_figure(a: SDMAnalysis) -> Figure:
         name = "Jaeckel formula" if a.scheme == "granule" else "exact circle intersection (r/2^n)|∩|"
         ok = np.isfinite(ov.expected) & (ov.expected > 0)
         ax.plot(ov.dv[ok], ov.expected[ok], "-", color="C3", label=name)
+    blurred = np.isfinite(ov.blurred) & (ov.blurred > 0)
+    if np.any(blurred) and a.regime != "ideal":
+        ax.plot(ov.dv[blurred], ov.blurred[blurred], "--", color="C2",
+                label="blurred ball: measured P(fire | distance), same presentations")
     ax.set_yscale("log")
     ax.set_xlabel("Hamming distance query–stored pattern, $d_v$")
     ax.set_ylabel("overlap (granule cells)")
@@ -72,12 +76,18 @@ def overlap_figure(a: SDMAnalysis) -> Figure:
     ax.legend(frameon=False, fontsize=8)
     test = np.isfinite(ov.z) & np.isfinite(ov.expected) & (ov.expected >= 5)
     axz.axhspan(-3, 3, color="0.9")
-    axz.plot(ov.dv[test], ov.z[test], "o", color="C0")
+    axz.plot(ov.dv[test], ov.z[test], "o", color="C0", label="vs the intersection")
+    worst = float(np.max(np.abs(ov.z[test]))) if np.any(test) else float("nan")
+    title = f"z-scores, max |z| = {worst:.2f}"
+    test_blur = blurred & (ov.blurred >= 5)
+    if np.any(test_blur) and a.regime != "ideal":
+        axz.plot(ov.dv[test_blur], ov.z_blurred[test_blur], "^", color="C2", label="vs the blurred ball")
+        title += f" (blurred ball: {float(np.max(np.abs(ov.z_blurred[test_blur]))):.2f})"
+        axz.legend(frameon=False, fontsize=8)
     axz.axhline(0, color="0.5", lw=0.8)
     axz.set_xlabel("$d_v$ (expected overlap ≥ 5)")
     axz.set_ylabel("(measured − expected) / binomial SE")
-    worst = float(np.max(np.abs(ov.z[test]))) if np.any(test) else float("nan")
-    axz.set_title(f"z-scores, max |z| = {worst:.2f}")
+    axz.set_title(title)
     return fig
 
 

@@ -57,6 +57,7 @@ from engramlab.analysis.sdm.geometry import (
     jaeckel_active,
     jaeckel_intersection,
     radius_for_fraction,
+    soft_intersection,
 )
 from engramlab.analysis.sdm.memories import NeuronSDM, hamming_distances, pattern_read, pattern_weights
 from engramlab.analysis.sdm.radii import (
@@ -102,4 +103,5 @@ __all__ = [
     "sdm_attention_weights",
     "sdm_softmax_weights",
     "snr_optimal_fraction",
+    "soft_intersection",
 ]

@@ -38,6 +38,7 @@ __all__ = [
     "jaeckel_active",
     "jaeckel_intersection",
     "radius_for_fraction",
+    "soft_intersection",
 ]
 
 
@@ -401,3 +402,62 @@ def jaeckel_intersection(
     denominator = math.comb(n, k) << k
     counts = [math.comb(n - int(v), k) for v in dv_arr.ravel()]
     return _scale_counts(counts, denominator, rr, dv_arr.shape, np.ndim(dv) == 0)
+
+
+#: Largest n of :func:`soft_intersection` (an (n + 1)² table per distance: 2 ms at n = 512).
+SOFT_MAX_N = 2048
+
+
+def soft_intersection(
+    n: int, fire_probability: ArrayLike, dv: ArrayLike, r: float | int | None = None
+) -> float | NDArray[np.float64]:
+    r"""Expected number of neurons active for two inputs ``dv`` apart when the ball is blurred.
+
+    A neuron whose hard location is ``j`` bits from an input fires with probability ``f(j)``,
+    independently for the two inputs (e.g. spiking neurons at threshold, pushed over or not by
+    background input). A location ``z`` that agrees with ``x`` on ``a`` of the ``d_v`` coordinates
+    where ``x`` and ``y`` differ, and differs from both on ``b`` of the other ``n − d_v``, is
+    ``d_v − a + b`` from ``x`` and ``a + b`` from ``y``, so
+
+    .. math:: E = \frac{r}{2^n} \sum_{a=0}^{d_v}\sum_{b=0}^{n-d_v}
+              \binom{d_v}{a}\binom{n-d_v}{b}\, f(d_v-a+b)\, f(a+b).
+
+    With ``f`` the indicator of ``j <= d`` this is :func:`expected_intersection` (Kanerva 1988's
+    intersection of two Hamming balls); a measured ``f`` gives the overlap the blurred ball implies.
+
+    Parameters
+    ----------
+    n : int
+        Address length, ``1 <= n <= SOFT_MAX_N``.
+    fire_probability : array_like of float, shape (n + 1,)
+        ``f(j)`` for ``j = 0 … n``, each in ``[0, 1]``.
+    dv : int or array_like of int
+        Distance(s) between the two inputs, in ``[0, n]``.
+    r : float or int, optional
+        Number of neurons (``> 0``); ``None`` gives the fraction (``r = 1``).
+
+    Returns
+    -------
+    float or ndarray
+        Expected counts (float arithmetic in log space; relative error ~1e-12).
+    """
+    n = V.integer("n", n, 1, SOFT_MAX_N)
+    f = V.finite_array("fire_probability", fire_probability, 1)
+    if f.shape != (n + 1,):
+        raise ConfigError("fire_probability", f"must have n + 1 = {n + 1} entries, got {f.shape[0]}")
+    if np.any(f < 0) or np.any(f > 1):
+        raise ConfigError("fire_probability", "must lie in [0, 1]")
+    dv_arr = V.integer_array("dv", dv, 0, n)
+    rr = _positive_neuron_count(r)
+    scale = 1.0 if rr is None else float(rr)
+    log_comb = special.gammaln(np.arange(n + 1) + 1.0)  # log k!, k = 0 … n
+
+    def one(v: int) -> float:
+        a = np.arange(v + 1)[:, None]
+        b = np.arange(n - v + 1)[None, :]
+        log_count = (log_comb[v] - log_comb[a] - log_comb[v - a]
+                     + log_comb[n - v] - log_comb[b] - log_comb[n - v - b] - n * math.log(2.0))
+        return float(np.sum(np.exp(log_count) * f[v - a + b] * f[a + b])) * scale
+
+    out = np.array([one(int(v)) for v in dv_arr.ravel()]).reshape(dv_arr.shape)
+    return float(out) if np.ndim(dv) == 0 else out
