@@ -38,9 +38,16 @@ def _lab1(s):
 
 
 def _lab2(s):
-    assert s["activation_agreement"] == 1.0  # granule cells are exactly the NumPy Kanerva ball
-    assert s["bit_accuracy_noise_le_5"] >= 0.99 and s["numpy_agreement"] >= 0.98
-    assert s["overlap_max_z"] < 3.5
+    assert s["regime"] == "realistic" and s["readout"] == "dcn"
+    assert s["bit_accuracy_noise_le_5"] >= 0.9  # DCN-decoded, in-vivo noise, quick size
+    assert 0.6 < s["activation_jaccard"] < 0.95  # a blurred ball, not the exact one
+    grid = {(row["mossy.background_rate"], row["mossy.jitter"]): row for row in s["robustness"]}
+    # the granule gain is set for 4 Hz: without background too few cells fire to be read
+    assert grid[("8 Hz", "1 ms")]["bit_accuracy_noise_le_5"] >= 0.9
+    assert grid[("0 Hz", "1 ms")]["bit_accuracy_noise_le_5"] < grid[("8 Hz", "1 ms")]["bit_accuracy_noise_le_5"]
+    assert grid[("0 Hz", "1 ms")]["active_mean"] < grid[("8 Hz", "1 ms")]["active_mean"]
+    for run in s["capacity"].values():  # the readout cannot recall more than the memory it reads
+        assert (run["capacity_spikes"] or 0) <= (run["capacity_numpy"] or 0)
 
 
 def _lab3(s):
@@ -171,5 +178,6 @@ def test_exports_csv_and_neo(sdm_result, tmp_path):
     trains = block.segments[0].spiketrains
     assert sum(len(st) for st in trains) == total
     pc = [st for st in trains if st.annotations["population"] == "purkinje"]
-    assert len(pc) == 64 and float(pc[0].t_stop) >= float(pc[0].times.max())
+    per_line = int(sdm_result.params["circuit.purkinje_per_dcn"])
+    assert len(pc) == 64 * per_line and float(pc[0].t_stop) >= float(pc[0].times.max())
     assert spikes_to_neo(sdm_result, tmp_path / "n.pkl").exists()
