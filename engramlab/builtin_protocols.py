@@ -156,12 +156,15 @@ register(ProtocolSpec(
         FigureSpec("learning_curve", "Left: % conditioned responses per block (acquisition, extinction, "
                    "reacquisition). Right: depth of the Purkinje pause, trial by trial.",
                    on_analysis(f"{_CD}:learning_curve_figure")),
+        FigureSpec("probe", "Purkinje rate on the extended CS-alone probes at the end of acquisition (tone 300 ms "
+                   "past the ISI, no US, plasticity frozen): does the pause recover after the trained interval "
+                   "(green window: ISI + 150-300 ms) or last as long as the tone?", on_analysis(f"{_CD}:probe_figure")),
         FigureSpec("pause_timing", "Learned Purkinje pauses (last block) for each ISI and the time of their "
                    "minimum against the US onset: adaptive timing.", on_every_run(f"{_CD}:pause_timing_figure"),
                    scope="both"),
     ),
     quick={"target": "numpy", "plasticity": {"a_plus": "0.9 pA"},
-           "protocol": {"trials": 20, "trial_period": "0.6 s", "cs_onset": "100 ms", "probe_every": 5}},
+           "protocol": {"trials": 20, "cs_onset": "100 ms", "probe_every": 5}},
     headline=("last_block_cr_percent", "pause_min_ms"),
     series_key="protocol.isi",
     options=(

@@ -69,16 +69,24 @@ def test_trial_rates_counts_spikes():
 def test_eyeblink_schedule_and_bad_inputs():
     plan = schedule(EyeblinkConfig(trials=20, extinction_trials=10, reacquisition_trials=10))
     assert len(plan) == 40
-    assert [paired for _, paired in plan[:10]] == [True] * 9 + [False]  # every 10th is a probe
-    assert all(not paired for phase, paired in plan if phase == 1)
+    assert [paired for _, paired, _ in plan[:10]] == [True] * 9 + [False]  # every 10th is a probe
+    assert [probe for _, _, probe in plan[:10]] == [False] * 9 + [True]
+    assert all(not paired and not probe for phase, paired, probe in plan if phase == 1)
+    assert sum(probe for phase, _, probe in plan if phase == 2) == 1
     with pytest.raises(ConfigError, match=r"isi must lie in \(0, inf\) ms, got -50"):
         EyeblinkConfig(isi=-50 * ms)
     with pytest.raises(ValueError, match="isi"):
         EyeblinkConfig(isi=0 * ms)
     with pytest.raises(ValueError, match="trials"):
         EyeblinkConfig(trials=0)
+    # the trial period follows the longest tone (the 300 ms-extended probe), rounded up to 100 ms
+    zone = MicrozoneConfig()
+    assert float(EyeblinkConfig().period(zone)) == pytest.approx(1.0)  # 200 + 250 + 300 + 200 ms
+    assert float(EyeblinkConfig(isi=600 * ms).period(zone)) == pytest.approx(1.3)
+    assert float(EyeblinkConfig(isi=600 * ms, probe_every=0).period(zone)) == pytest.approx(1.1)  # 30 ms US
+    EyeblinkConfig(isi=900 * ms).check_fits(zone)
     with pytest.raises(ValueError, match="trial_period"):
-        EyeblinkConfig(isi=900 * ms).check_fits(MicrozoneConfig())
+        EyeblinkConfig(isi=900 * ms, trial_period=1 * second).check_fits(zone)
     with pytest.raises(ConfigError, match="cs must be one of"):
         run_eyeblink(MicrozoneConfig(r=10, target="numpy"), EyeblinkConfig(trials=1), cs="bell")
 
@@ -139,6 +147,49 @@ def test_pause_deepens_and_summary_keys(small_eyeblink):
     for key in ("isi_ms", "trials", "cr_percent_by_block", "pause_min_ms", "us_onset_ms", "cr_onset_ms"):
         assert key in s
     assert s["isi_ms"] == 250 and s["trials"] == 12
+
+
+def test_probes_are_extended_unpaired_and_frozen(small_eyeblink):
+    """Probe trials: the tone lasts 300 ms past the ISI, no US reaches the olive, and no PF→PC
+    weight changes during them; the analysis reads the pause over the whole probe."""
+    r = small_eyeblink
+    probe = r["trial_probe"]
+    assert probe.tolist() == [False] * 5 + [True] + [False] * 5 + [True]
+    starts, onset = r["trial_start"], float(r.params["protocol.cs_onset"])
+    t_mf = r["spikes_mossy_t"]
+    isi = 0.25
+
+    def mossy_count(k: int, lo: float, hi: float) -> int:
+        t = t_mf - starts[k] - onset
+        return int(np.sum((t >= lo) & (t < hi)))
+
+    # 250-550 ms after CS onset: the tone is on in probes, off (background only) in paired trials
+    assert mossy_count(5, isi + 0.05, isi + 0.3) > 3 * mossy_count(4, isi + 0.05, isi + 0.3)
+    # the olive's US burst (500 Hz for 30 ms on every olive cell) only on paired trials
+    t_io = r["spikes_olive_t"]
+
+    def olive_count(k: int) -> int:
+        t = t_io - starts[k] - onset
+        return int(np.sum((t >= isi) & (t < isi + 0.05)))
+
+    assert olive_count(5) < 0.2 * olive_count(4)
+    a = analyse_eyeblink(r, block=6)
+    assert a.probe_trials.tolist() == [5, 11]
+    assert a.probe_duration == pytest.approx(isi + 0.3)
+    s = eyeblink_summary(a)
+    for key in ("probe_pause_min_ms", "probe_rate_at_isi_hz", "probe_recovery_rate_hz", "baseline_rate_hz"):
+        assert s[key] is not None
+    assert 0 <= s["probe_pause_min_ms"] <= 550
+
+
+def test_plasticity_is_frozen_during_probes():
+    """A run of one probe trial leaves every PF→PC weight where it was; a paired trial does not."""
+    circuit = MicrozoneConfig(r=200, m=4, n_dcn=1, target="numpy", seed=1)
+    frozen = run_eyeblink(circuit, EyeblinkConfig(trials=1, probe_every=1, cs_onset=100 * ms))
+    np.testing.assert_array_equal(frozen["weights_final"], frozen["weights_initial"])
+    assert frozen["trial_probe"].tolist() == [True]
+    paired = run_eyeblink(circuit, EyeblinkConfig(trials=1, probe_every=0, cs_onset=100 * ms))
+    assert np.any(paired["weights_final"] != paired["weights_initial"])
 
 
 @pytest.mark.slow

@@ -94,9 +94,12 @@ def test_series_and_repeats():
     assert [x.seed for x in p.protocols] == [3, 4, 5] and p.circuit.seed == 3
     with pytest.raises(ConfigError, match="repeats"):
         api.plan("navigation", repeats=2)
-    # every part of a series is validated before anything runs: 400 ms does not fit a 0.6 s trial
+    # every part of a series is validated before anything runs: 400 ms (+ a 300 ms probe) does
+    # not fit a trial of 0.8 s given explicitly; left unset, the period follows each ISI
     with pytest.raises(ConfigError, match="trial_period"):
-        api.plan("eyeblink", quick=True, isi=["150 ms", "400 ms"])
+        api.plan("eyeblink", quick=True, isi=["150 ms", "400 ms"], protocol__trial_period="0.8 s")
+    p = api.plan("eyeblink", quick=True, isi=["150 ms", "600 ms"])
+    assert [float(x.period(p.circuit)) for x in p.protocols] == pytest.approx([0.8, 1.2])
 
 
 def test_seed_goes_to_protocols_that_have_one():

@@ -221,6 +221,15 @@ def test_eyeblink_figures_draw_the_rates_and_curves(small_eyeblink):
     point = next(ln for ln in lines(axs) if ln.get_marker() == "o")
     assert float(point.get_xdata()[0]) == pytest.approx(a.isi * 1e3)
     assert float(point.get_ydata()[0]) == pytest.approx(a.last_block_pause_min * 1e3)
+    fig = fcd.probe_figure(a)
+    ax = fig.axes[0]
+    rate = next(ln for ln in lines(ax) if ln.get_label().startswith("Purkinje rate"))
+    np.testing.assert_allclose(ydata(rate), a.probe_rate)
+    # the probes' rate: their binned Purkinje rate, Gaussian-smoothed (σ 20 ms) and averaged
+    expected = gaussian_filter1d(a.pc_rate[a.probe_trials], 4, axis=-1, mode="nearest").mean(0)
+    np.testing.assert_allclose(a.probe_rate, expected, rtol=1e-9)
+    marker = next(ln for ln in lines(ax) if ln.get_marker() == "v")
+    assert float(marker.get_xdata()[0]) == pytest.approx(a.probe_pause_min * 1e3)
 
 
 @pytest.mark.slow

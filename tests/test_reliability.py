@@ -405,7 +405,8 @@ def test_settings_are_validated_before_any_simulation(tmp_path, capsys):
         (["run", "navigation", "--quick", "--set", "steps=0"], "steps must lie in [1, inf)"),
         (["run", "navigation", "--quick", "--set", "memory.beta=nan"], "memory.beta must be finite"),
         (["run", "eyeblink", "--quick", "--set", "plasticity.ltd_ltp_ratio=nan"], "ltd_ltp_ratio must be finite"),
-        (["run", "eyeblink", "--quick", "--isi", "150,250,400"], "trial_period"),
+        (["run", "eyeblink", "--quick", "--isi", "150,250,400", "--set", "protocol.trial_period=\"0.8 s\""],
+         "trial_period"),
         (["run", "sdm", "--quick", "--set", "r=50000000"], "GiB (estimate)"),
     ]
     for argv, message in cases:

@@ -15,7 +15,7 @@ silent stretch.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -114,6 +114,13 @@ class EyeblinkAnalysis:
     dcn_baseline_hz: float
     cs_duration: float
     extra: dict[str, Any]
+    probe_duration: float = float("nan")
+    probe_trials: NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, np.int64))
+    probe_rate: NDArray[np.float64] = field(default_factory=lambda: np.zeros(0))
+    probe_baseline_hz: float = float("nan")
+    probe_pause_min: float = float("nan")
+    probe_rate_at_isi_hz: float = float("nan")
+    probe_recovery_rate_hz: float = float("nan")
 
 
 def _percent_by_block(cr: NDArray[np.bool_], block: int) -> list[float]:
@@ -178,10 +185,11 @@ def analyse_eyeblink(result: Result, threshold: float | None = None, block: int 
     isi = float(p["protocol.isi"])
     onset = float(p["protocol.cs_onset"])
     cs_dur = float(p["cs_duration"])
-    period = float(p["protocol.trial_period"])
+    period = float(p.get("trial_period") or p["protocol.trial_period"])  # resolved period (since 0.2)
+    probe_dur = float(p.get("probe_duration", cs_dur))
     m, n_dcn = int(p["circuit.m"]), int(p["circuit.n_dcn"])
     starts = result["trial_start"]
-    window = (-onset, min(period - onset, cs_dur + 0.2))
+    window = (-onset, min(period - onset, max(cs_dur, probe_dur) + 0.2))
     axis, pc = trial_rates(result["spikes_purkinje_t"], result["spikes_purkinje_i"], starts, onset,
                            window, bin_s, m)
     _, dcn = trial_rates(result["spikes_nuclei_t"], result["spikes_nuclei_i"], starts, onset,
@@ -223,6 +231,7 @@ def analyse_eyeblink(result: Result, threshold: float | None = None, block: int 
         pause_min = pause_d = float("nan")
         last_rate = np.full(axis.size, np.nan)
     last_onsets = cr_onset[last][cr[last]]
+    probe = _probe_stats(result, axis, sdf, acq_idx, isi, probe_dur, block)
     return EyeblinkAnalysis(
         isi=isi, trials=len(starts), axis=axis, pc_rate=pc, dcn_rate=dcn, phase=phase,
         paired=paired, cr=cr, cr_onset=cr_onset, threshold=threshold, block=block,
@@ -234,7 +243,47 @@ def analyse_eyeblink(result: Result, threshold: float | None = None, block: int 
         last_block_pause_depth=pause_d,
         cr_onset_last_block=float(np.median(last_onsets)) if last_onsets.size else float("nan"),
         pc_baseline_hz=float(pc[:, axis < 0].mean()), dcn_baseline_hz=float(dcn[:, axis < 0].mean()),
-        cs_duration=cs_dur, extra={})
+        cs_duration=cs_dur, extra={}, probe_duration=probe_dur, **probe)
+
+
+#: extended probe: the recovery window after the ISI in which the Purkinje rate should be back
+RECOVERY_WINDOW = (0.15, 0.30)
+
+
+def _probe_stats(result: Result, axis: NDArray[np.float64], sdf: NDArray[np.float64],
+                 acq_idx: NDArray[np.int64], isi: float, probe_dur: float, block: int) -> dict[str, Any]:
+    """Purkinje rate on the extended CS-alone probes at the end of acquisition.
+
+    The probes among the last ``max(block, 2 × probe_every)`` acquisition trials (two probes at
+    the defaults) are averaged; the pause minimum is searched over the whole probe tone, the
+    recovery rate is the mean in [ISI + 150, ISI + 300] ms.
+    """
+    if "trial_probe" not in result or not acq_idx.size:
+        return {}
+    every = int(result.params.get("protocol.probe_every", 0) or 0)
+    tail = acq_idx[-max(block, 2 * every):]
+    probes = tail[np.asarray(result["trial_probe"], dtype=bool)[tail]]
+    if not probes.size:
+        return {}
+    rate = sdf[probes].mean(0)
+    baseline = float(np.mean(rate[axis < 0]))
+    tone = (axis >= 0) & (axis <= probe_dur)
+    rel = rate[tone] - baseline
+    lo, hi = isi + RECOVERY_WINDOW[0], isi + RECOVERY_WINDOW[1]
+    rec = (axis >= lo) & (axis <= hi)
+    return {"probe_trials": probes, "probe_rate": rate, "probe_baseline_hz": baseline,
+            "probe_pause_min": pause_trough_time(axis[tone], rel),
+            "probe_rate_at_isi_hz": float(np.interp(isi, axis, rate)),
+            "probe_recovery_rate_hz": float(rate[rec].mean()) if np.any(rec) and hi <= axis[-1] + 1e-9
+            else float("nan")}
+
+
+def _or_none(x: float) -> float | None:
+    return float(x) if np.isfinite(x) else None
+
+
+def _ms_or_none(x: float) -> float | None:
+    return float(x) * 1e3 if np.isfinite(x) else None
 
 
 def eyeblink_summary(a: EyeblinkAnalysis) -> dict[str, Any]:
@@ -251,6 +300,12 @@ def eyeblink_summary(a: EyeblinkAnalysis) -> dict[str, Any]:
         "cr_threshold_hz": a.threshold,
         "purkinje_baseline_hz": a.pc_baseline_hz,
         "dcn_baseline_hz": a.dcn_baseline_hz,
+        "probe_trials": int(a.probe_trials.size),
+        "probe_duration_ms": a.probe_duration * 1e3,
+        "probe_pause_min_ms": _ms_or_none(a.probe_pause_min),
+        "probe_rate_at_isi_hz": _or_none(a.probe_rate_at_isi_hz),
+        "probe_recovery_rate_hz": _or_none(a.probe_recovery_rate_hz),
+        "baseline_rate_hz": _or_none(a.probe_baseline_hz),
     }
     if np.any(a.phase == EXT):
         out["extinction_cr_percent_by_block"] = a.extinction_cr_percent_by_block
@@ -275,6 +330,14 @@ def eyeblink_table(s: Mapping[str, Any]) -> dict[str, Any]:
     table[f"{tag}: %CR per block"] = pct(s["cr_percent_by_block"])
     table[f"{tag}: pause minimum (ms after CS) / US"] = f"{s['pause_min_ms']:.0f} / {s['us_onset_ms']:.0f}"
     table[f"{tag}: CR onset (median, last block, ms)"] = s["cr_onset_ms"]
+    if s.get("probe_trials"):
+        def g(x: Any, fmt: str = ".0f") -> str:
+            return "—" if x is None else format(x, fmt)
+        table[f"{tag}: extended probes ({s['probe_trials']}, tone {s['probe_duration_ms']:.0f} ms): "
+              "pause minimum (ms)"] = g(s["probe_pause_min_ms"])
+        table[f"{tag}: probe Purkinje rate at ISI / ISI+150-300 ms / baseline (Hz)"] = (
+            f"{g(s['probe_rate_at_isi_hz'], '.1f')} / {g(s['probe_recovery_rate_hz'], '.1f')} / "
+            f"{g(s['baseline_rate_hz'], '.1f')}")
     if "extinction_cr_percent_by_block" in s:
         table[f"{tag}: extinction %CR"] = pct(s["extinction_cr_percent_by_block"])
     if "reacquisition_cr_percent_by_block" in s:

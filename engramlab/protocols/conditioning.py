@@ -8,6 +8,7 @@ before the next trial begins.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import brian2 as b2
@@ -38,10 +39,26 @@ class TrialTiming(Params):
         """CS duration: ISI + US duration (co-terminating)."""
         return self.isi + circuit.us_duration
 
+    def longest_cs(self, circuit: MicrozoneConfig) -> b2.Quantity:
+        """The longest tone of any trial (subclasses with longer probe tones override it)."""
+        return self.cs_duration(circuit)
+
+    def needed_period(self, circuit: MicrozoneConfig) -> b2.Quantity:
+        """Baseline + longest CS + recovery: the shortest trial that holds every trial type."""
+        return self.cs_onset + self.longest_cs(circuit) + self.recovery
+
+    def period(self, circuit: MicrozoneConfig) -> b2.Quantity:
+        """The trial period: ``trial_period`` if given, else :meth:`needed_period` rounded up to 100 ms."""
+        if self.trial_period is not None:
+            return self.trial_period
+        tenths = math.ceil(round(float(self.needed_period(circuit) / (100 * ms)), 9))
+        return tenths * 100 * ms
+
     def check_fits(self, circuit: MicrozoneConfig) -> None:
         """Raise :class:`ConfigError` unless baseline + CS + recovery fit in one trial period."""
-        need = self.cs_onset + self.cs_duration(circuit) + self.recovery
-        if need > self.trial_period:
-            raise ConfigError("protocol.trial_period", f"= {self.trial_period} is shorter than cs_onset + isi + "
-                                                       f"US + recovery = {need}; raise trial_period or lower "
+        need = self.needed_period(circuit)
+        if need > self.period(circuit):
+            raise ConfigError("protocol.trial_period", f"= {self.trial_period} is shorter than cs_onset + the "
+                                                       f"longest tone + recovery = {need}; raise trial_period "
+                                                       "(or leave it unset: it then follows the ISI) or lower "
                                                        "the ISI")

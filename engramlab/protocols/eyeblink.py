@@ -1,10 +1,14 @@
 """Delay eyeblink conditioning: acquisition, CS-alone probes, extinction and reacquisition.
 
-Schedule (Geminiani et al. 2022 defaults): each trial lasts ``trial_period`` (1 s); the CS
-(40 Hz on the tone's mossy fibres) starts ``cs_onset`` into the trial and lasts ISI + US
-duration, so CS and US co-terminate; the US (500 Hz for 30 ms) drives every olive cell of the
-microzone. Every ``probe_every``-th acquisition trial is a CS-alone probe. Extinction trials are
-CS-alone; reacquisition trials are paired again. All trials run in one ``Network.run``.
+Schedule (Geminiani et al. 2022 defaults): the CS (40 Hz on the tone's mossy fibres) starts
+``cs_onset`` into the trial and lasts ISI + US duration, so CS and US co-terminate; the US
+(500 Hz for 30 ms) drives every olive cell of the microzone. Every ``probe_every``-th
+acquisition and reacquisition trial is an *extended probe*: the tone lasts ``probe_extension``
+(300 ms) past the ISI, there is no US and PF→PC plasticity is frozen (a per-trial gate), so the
+learned pause can be seen over the whole probe rather than cut off where the US would be.
+Extinction trials are CS-alone with the training tone. The trial period follows the longest
+tone (1 s at the default ISI) unless ``trial_period`` is given. All trials run in one
+``Network.run``.
 """
 
 from __future__ import annotations
@@ -13,7 +17,9 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+import brian2 as b2
 import numpy as np
+from brian2 import ms, second
 
 from engramlab.circuits.microzone import CerebellarMicrozone, MicrozoneConfig
 from engramlab.errors import ConfigError
@@ -36,18 +42,35 @@ class EyeblinkConfig(TrialTiming):
                                       structural=True)
     probe_every: int = param(10, "every n-th acquisition/reacquisition trial is a CS-alone probe (0: none)",
                              low=0)
+    probe_extension: b2.Quantity = param(300 * ms, "probe tone beyond the ISI (no US, plasticity frozen): long "
+                                                   "enough to see whether the pause follows the ISI or the "
+                                                   "tone's end", unit=ms, low=0)
+    trial_period: b2.Quantity | None = param(None, "trial start to trial start (none: cs_onset + the longest tone "
+                                                   "+ recovery, rounded up to 100 ms; 1 s at the default ISI)",
+                                             kind="quantity", unit=ms, low=0, low_open=True, structural=True)
+
+    def probe_duration(self) -> b2.Quantity:
+        """Tone of a probe trial: ISI + ``probe_extension``."""
+        return self.isi + self.probe_extension
+
+    def longest_cs(self, circuit: MicrozoneConfig) -> b2.Quantity:
+        """The training tone, or the probe tone if probes are longer."""
+        tone = self.cs_duration(circuit)
+        if self.probe_every > 0:
+            tone = max(tone, self.probe_duration())
+        return tone
 
 
-def schedule(protocol: EyeblinkConfig) -> list[tuple[int, bool]]:
-    """(phase code, paired?) of every trial in order."""
-    out: list[tuple[int, bool]] = []
+def schedule(protocol: EyeblinkConfig) -> list[tuple[int, bool, bool]]:
+    """(phase code, paired?, probe?) of every trial in order (extinction trials are not probes)."""
+    out: list[tuple[int, bool, bool]] = []
     for phase, count in (("acquisition", protocol.trials),
                          ("extinction", protocol.extinction_trials),
                          ("reacquisition", protocol.reacquisition_trials)):
         for k in range(count):
-            probe = protocol.probe_every > 0 and (k + 1) % protocol.probe_every == 0
+            probe = phase != "extinction" and protocol.probe_every > 0 and (k + 1) % protocol.probe_every == 0
             paired = phase != "extinction" and not probe
-            out.append((PHASES[phase], paired))
+            out.append((PHASES[phase], paired, probe))
     return out
 
 
@@ -74,7 +97,8 @@ def run_eyeblink(circuit: MicrozoneConfig | None = None, protocol: EyeblinkConfi
     -------
     Result
         Arrays ``spikes_<population>_t/_i``, ``trial_start``, ``trial_phase`` (0 acquisition,
-        1 extinction, 2 reacquisition), ``trial_paired``, ``weights_initial``/``weights_final``
+        1 extinction, 2 reacquisition), ``trial_paired``, ``trial_probe`` (extended,
+        plasticity-frozen CS-alone probes), ``weights_initial``/``weights_final``
         (A), ``granule_window_start/_end`` (s after CS onset: each CS-driven granule cell's
         expected active window; NaN otherwise).
     """
@@ -85,16 +109,19 @@ def run_eyeblink(circuit: MicrozoneConfig | None = None, protocol: EyeblinkConfi
     if cs not in circuit.cs_lines:
         raise ConfigError("cs", f"must be one of {sorted(circuit.cs_lines)}, got {cs!r}")
     t0 = time.perf_counter()
-    zone = CerebellarMicrozone(circuit, trial_period=float(protocol.trial_period))
+    period = float(protocol.period(circuit))
+    zone = CerebellarMicrozone(circuit, trial_period=period)
     build_s = time.perf_counter() - t0
-    period = float(protocol.trial_period)
     onset = float(protocol.cs_onset)
     cs_dur = float(protocol.cs_duration(circuit))
+    probe_dur = float(protocol.probe_duration())
     isi = float(protocol.isi)
     plan = schedule(protocol)
     everyone = tuple(range(circuit.m))
-    for _, paired in plan:
-        zone.add_trial(period, cs, onset, cs_dur, everyone if paired else (), isi)
+    for _, paired, probe in plan:
+        zone.add_trial(period, cs, onset, probe_dur if probe else cs_dur, everyone if paired else (), isi)
+    # PF→PC plasticity is frozen during probes (one gate value per trial; on after the last)
+    zone.molecular.set_gate(np.array([0.0 if probe else 1.0 for _, _, probe in plan] + [1.0]), period * second)
     t1 = time.perf_counter()
     rec = zone.run(report=report)
     run_s = time.perf_counter() - t1
@@ -107,13 +134,14 @@ def run_eyeblink(circuit: MicrozoneConfig | None = None, protocol: EyeblinkConfi
     arrays = spike_arrays(rec.spikes)
     arrays.update(
         trial_start=np.array([tr.start for tr in zone.trials]),
-        trial_phase=np.array([p for p, _ in plan], dtype=np.int8),
-        trial_paired=np.array([pd for _, pd in plan], dtype=bool),
+        trial_phase=np.array([p for p, _, _ in plan], dtype=np.int8),
+        trial_paired=np.array([pd for _, pd, _ in plan], dtype=bool),
+        trial_probe=np.array([pr for _, _, pr in plan], dtype=bool),
         weights_initial=rec.weights_initial, weights_final=rec.weights,
         granule_window_start=start, granule_window_end=end,
         granule_cs_inputs=zone.n_cs_inputs.astype(np.int16))
     params, units = config_params(circuit, protocol)
-    params.update(cs=cs, cs_duration=cs_dur, phases=PHASES)
+    params.update(cs=cs, cs_duration=cs_dur, probe_duration=probe_dur, trial_period=period, phases=PHASES)
     metadata = run_metadata(circuit.seed, protocol="eyeblink",
                             device=circuit.device, timings=dict(zone.timings), target=circuit.target,
                             build_seconds=build_s, run_seconds=run_s, biological_seconds=rec.duration)

@@ -14,7 +14,7 @@ from engramlab.results import Result
 from engramlab.schedules import PHASES, REVERSAL_PHASES
 
 __all__ = ["associative_accuracy_figure", "associative_weights_figure", "learning_curve_figure",
-           "pause_timing_figure", "psth_figure"]
+           "pause_timing_figure", "probe_figure", "psth_figure"]
 
 
 def _shade_cs(ax, a: EyeblinkAnalysis) -> None:  # type: ignore[no-untyped-def]
@@ -114,6 +114,36 @@ def pause_timing_figure(analyses: Sequence[EyeblinkAnalysis]) -> Figure:
     axs.set_ylabel("pause minimum after CS onset (ms)")
     axs.legend(frameon=False, fontsize=8)
     axs.set_title("Adaptive timing")
+    return fig
+
+
+def probe_figure(a: EyeblinkAnalysis) -> Figure:
+    """Purkinje rate on the extended CS-alone probes at the end of acquisition.
+
+    The tone lasts ``probe_extension`` past the ISI with no US and plasticity frozen: a pause
+    that follows the learned interval recovers in [ISI + 150, ISI + 300] ms (shaded); one that
+    follows the tone stays down until the tone ends.
+    """
+    from engramlab.analysis.eyeblink import RECOVERY_WINDOW
+    fig = Figure(figsize=(7, 4), layout="constrained")
+    ax = fig.subplots()
+    if a.probe_rate.size:
+        t = a.axis * 1e3
+        ax.axvspan(0, a.probe_duration * 1e3, color="0.93", lw=0, label="probe tone (no US)")
+        ax.axvspan((a.isi + RECOVERY_WINDOW[0]) * 1e3, (a.isi + RECOVERY_WINDOW[1]) * 1e3, color="C2",
+                   alpha=0.15, lw=0, label="recovery window")
+        ax.plot(t, a.probe_rate, color="C0", label=f"Purkinje rate, {a.probe_trials.size} probes")
+        ax.axhline(a.probe_baseline_hz, color="0.5", ls=":", lw=1, label="pre-CS baseline")
+        ax.axvline(a.isi * 1e3, color="C3", ls="--", lw=1, label="trained ISI")
+        ax.plot(a.probe_pause_min * 1e3, np.interp(a.probe_pause_min, a.axis, a.probe_rate), "v", color="C0",
+                ms=8, label=f"minimum {a.probe_pause_min * 1e3:.0f} ms")
+        ax.legend(frameon=False, fontsize=8)
+        ax.set_title(f"Extended probes: recovery {a.probe_recovery_rate_hz:.1f} Hz of "
+                     f"{a.probe_baseline_hz:.1f} Hz baseline")
+    else:
+        ax.text(0.5, 0.5, "no probe trials in the last blocks", ha="center", va="center", transform=ax.transAxes)
+    ax.set_xlabel("time from CS onset (ms)")
+    ax.set_ylabel("Purkinje rate (Hz)")
     return fig
 
 
