@@ -37,6 +37,19 @@ def on_every_run(ref: Ref) -> Callable[[Any], Any]:
     return call
 
 
+def ms_list(text: str) -> list[float]:
+    """``--mixed-isi 200ms,500ms`` (or ``200,0.5s``) → ``[200.0, 500.0]`` (ms); bare numbers are ms."""
+    out = []
+    for part in (p.strip() for p in text.split(",") if p.strip()):
+        if part.endswith("ms"):
+            out.append(float(part[:-2]))
+        elif part.endswith("s"):
+            out.append(1e3 * float(part[:-1]))
+        else:
+            out.append(float(part))
+    return out
+
+
 def isi_values(text: str) -> str | list[str]:
     """``--isi 250`` → ``"250 ms"``; ``--isi 150,250ms,0.4s`` → a list (one run per ISI)."""
     values = [p.strip() for p in text.split(",") if p.strip()]
@@ -170,6 +183,8 @@ register(ProtocolSpec(
     options=(
         CliOption("--isi", "protocol.isi", "CS→US interval(s), e.g. 250ms or 150,250,400 (ms); several values run "
                   "each and add the adaptive-timing figure", parse=isi_values),
+        CliOption("--mixed-isi", "protocol.mixed_isi_ms", "two or more ISIs trained interleaved in one run, e.g. "
+                  "200ms,500ms (probes: the longest ISI + 300 ms)", parse=ms_list),
         CliOption("--trials", "protocol.trials", "acquisition trials (default 100)", parse=int),
         CliOption("--extinction", "protocol.extinction_trials", "CS-alone extinction trials after acquisition",
                   parse=int),

@@ -12,7 +12,7 @@ __all__ = ["PHASES", "REVERSAL_PHASES", "SLOT_KINDS"]
 SLOT_KINDS: dict[str, int] = {"rest": 0, "write": 1, "read": 2}
 
 #: phase of each trial of the eyeblink protocol
-PHASES: dict[str, int] = {"acquisition": 0, "extinction": 1, "reacquisition": 2}
+PHASES: dict[str, int] = {"acquisition": 0, "extinction": 1, "reacquisition": 2, "lesion": 3}
 
 #: phase of each trial of the associative (left/right) protocol
 REVERSAL_PHASES: dict[str, int] = {"acquisition": 0, "reversal": 1}

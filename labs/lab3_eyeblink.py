@@ -29,15 +29,38 @@ a = analyse_eyeblink(result, block=5 if args.quick else 10)
 s = eyeblink_summary(a)
 print("%CR per block:", s["cr_percent_by_block"], " extinction:", s.get("extinction_cr_percent_by_block"))
 print(f"pause minimum {s['pause_min_ms']:.0f} ms after CS onset (US at {s['us_onset_ms']:.0f} ms)")
+print(f"extended probes (tone {s['probe_duration_ms']:.0f} ms, no US): minimum {s['probe_pause_min_ms']:.0f} ms; "
+      f"Purkinje rate {s['probe_recovery_rate_hz']:.1f} Hz in [ISI+150, ISI+300] ms vs {s['baseline_rate_hz']:.1f} Hz "
+      "baseline")
+les = s["lesion"]
+print(f"cortex lesion (Purkinje→DCN cut): {les['cr_percent']:.0f} % CRs, {les['response_percent']:.0f} % any "
+      f"response; DCN {les['dcn_baseline_hz']:.0f} Hz before the tone, {les['dcn_cs_hz']:.0f} Hz during it")
+
+# %% [markdown]
+# ## What the probes show — and where the model fails
+#
+# On probe trials the tone goes on for 300 ms past the trained ISI, with no US and plasticity
+# frozen. A pause that encodes the *interval* should end soon after the ISI; in this model it
+# lasts until the tone ends (measured with the defaults at ISI 250 ms: 0.9 Hz in
+# [ISI + 150, ISI + 300] ms against a 62.8 Hz baseline). The reason is the timing code: a
+# granule cell recruited by the tone stays on for the rest of it, so the cells that LTD silenced
+# keep the Purkinje cells paused. A timing code in which the active population keeps changing
+# (e.g. recurrent granule–Golgi inhibition, Yamazaki & Tanaka 2007) is what the probe asks for.
+#
+# In the lesion trials the Purkinje→DCN inhibition is cut: the nuclei fire at their intrinsic
+# rate and the tone has no path to them except through the cortex (this model has no
+# mossy-fibre→DCN input), so no timed response survives — unlike the short-latency responses
+# rabbits keep after cortical lesions (Perrett, Ruiz & Mauk 1993), which need that second path.
 
 # %%
 save_figure(figs.psth_figure(result, a), args.out, "raster_psth")
 save_figure(figs.learning_curve_figure(a), args.out, "learning_curve")
+save_figure(figs.probe_figure(a), args.out, "probe")
 
 # %% [markdown]
 # ## Exercises
-# 1. Change the ISI (`isi="400 ms"`, with `trial_period="1 s"` in quick mode): does the pause
-#    follow the US?
+# 1. Change the ISI (`isi="400 ms"`; the trial period follows it): does the pause follow the US?
+#    And on the probes, does it end after the ISI?
 # 2. Set `plasticity__kernel_peak="50 ms"`: where does the pause move, and why? (Hint: LTD hits
 #    the granule cells active one kernel-peak before the climbing fibre.)
 # 3. Set `plasticity__ltd_ltp_ratio=1.5`: why does learning stall?
@@ -47,4 +70,5 @@ save_figure(figs.learning_curve_figure(a), args.out, "learning_curve")
 # %%
 _labkit.finish(args.out, "Lab 3 — Eyeblink conditioning", "A timed Purkinje pause emerges and extinguishes.",
                [("raster_psth", "Purkinje rasters and PC/DCN rates, first vs last block."),
-                ("learning_curve", "%CR per block and pause depth.")], s)
+                ("learning_curve", "%CR per block and pause depth."),
+                ("probe", "Purkinje rate on the extended probes: does the pause end after the ISI?")], s)

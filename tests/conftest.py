@@ -91,7 +91,7 @@ def small_eyeblink():
     from engramlab.protocols.eyeblink import EyeblinkConfig, run_eyeblink
     fast = dataclasses.replace(MicrozoneConfig().plasticity, a_plus=0.9 * pA)
     circuit = MicrozoneConfig(r=500, m=8, n_dcn=2, target="numpy", seed=3, plasticity=fast)
-    protocol = EyeblinkConfig(trials=12, cs_onset=100 * ms, probe_every=6)
+    protocol = EyeblinkConfig(trials=12, cs_onset=100 * ms, probe_every=6, lesion_trials=2)
     return run_eyeblink(circuit, protocol)
 
 

@@ -46,6 +46,32 @@ def test_cr_window_ignores_the_unconditioned_response():
     assert detect_cr(step_trace(0.18, 0.25, height=30.0), AXIS, 0.25, threshold=20)[1] == onset
 
 
+def test_mixed_isis_are_interleaved_and_probed_past_the_longest():
+    cfg = EyeblinkConfig(mixed_isi_ms=(200.0, 500.0), trials=4, probe_every=4, lesion_trials=0, cs_onset=100 * ms)
+    assert float(cfg.probe_duration()) == pytest.approx(0.8)
+    assert float(cfg.period(MicrozoneConfig())) == pytest.approx(1.1)  # 100 + 800 + 200 ms
+    with pytest.raises(ConfigError, match="mixed_isi_ms"):
+        EyeblinkConfig(mixed_isi_ms=(200.0,))
+    r = run_eyeblink(MicrozoneConfig(r=100, m=2, n_dcn=1, target="numpy", seed=2), cfg)
+    np.testing.assert_allclose(r["trial_isi"], [0.2, 0.5, 0.2, 0.5])
+    # the US reaches the olive at each paired trial's own ISI (trial 3 is the probe: none)
+    t_io, starts = r["spikes_olive_t"], r["trial_start"]
+    for k, isi in ((0, 0.2), (1, 0.5), (2, 0.2)):
+        rel = t_io - starts[k] - 0.1
+        other = 0.7 - isi  # the other trained ISI: no US there (a spontaneous spike at most)
+        assert np.sum((rel >= isi) & (rel < isi + 0.04)) >= 2
+        assert np.sum((rel >= other) & (rel < other + 0.04)) <= 1
+    from engramlab.builtin_protocols import ms_list
+    assert ms_list("200ms,0.5s, 300") == [200.0, 500.0, 300.0]
+
+
+def test_trials_to_criterion():
+    from engramlab.analysis.eyeblink import trials_to_criterion
+    assert trials_to_criterion([0, 60, 40, 50, 90], 10) == 50  # blocks 4 and 5 are the first pair
+    assert trials_to_criterion([0, 50, 50], 5) == 15
+    assert trials_to_criterion([80, 0, 80], 10) is None
+
+
 def test_pause_trough_time():
     t = np.arange(0, 0.3, 0.005)
     # a V-shaped pause with a single lowest point at 200 ms
@@ -68,7 +94,9 @@ def test_trial_rates_counts_spikes():
 
 def test_eyeblink_schedule_and_bad_inputs():
     plan = schedule(EyeblinkConfig(trials=20, extinction_trials=10, reacquisition_trials=10))
-    assert len(plan) == 40
+    assert len(plan) == 50  # with the 10 lesion trials right after acquisition
+    assert [phase for phase, _, _ in plan[18:32]] == [0, 0] + [3] * 10 + [1, 1]
+    assert all(not paired and not probe for phase, paired, probe in plan if phase == 3)
     assert [paired for _, paired, _ in plan[:10]] == [True] * 9 + [False]  # every 10th is a probe
     assert [probe for _, _, probe in plan[:10]] == [False] * 9 + [True]
     assert all(not paired and not probe for phase, paired, probe in plan if phase == 1)
@@ -154,7 +182,7 @@ def test_probes_are_extended_unpaired_and_frozen(small_eyeblink):
     weight changes during them; the analysis reads the pause over the whole probe."""
     r = small_eyeblink
     probe = r["trial_probe"]
-    assert probe.tolist() == [False] * 5 + [True] + [False] * 5 + [True]
+    assert probe.tolist() == [False] * 5 + [True] + [False] * 5 + [True] + [False] * 2  # + 2 lesion trials
     starts, onset = r["trial_start"], float(r.params["protocol.cs_onset"])
     t_mf = r["spikes_mossy_t"]
     isi = 0.25
@@ -182,13 +210,26 @@ def test_probes_are_extended_unpaired_and_frozen(small_eyeblink):
     assert 0 <= s["probe_pause_min_ms"] <= 550
 
 
+def test_lesion_trials_cut_the_purkinje_inhibition_of_the_dcn(small_eyeblink):
+    """Lesion trials (after acquisition): no PC→DCN inhibition, so the DCN fires far above its
+    intact rate; plasticity frozen; CRs scored by the same rule and reported."""
+    r = small_eyeblink
+    phase = r["trial_phase"]
+    assert phase.tolist()[-2:] == [3, 3]
+    a = analyse_eyeblink(r, block=6)
+    les = eyeblink_summary(a)["lesion"]
+    assert les["trials"] == 2
+    assert les["dcn_baseline_hz"] > 3 * a.dcn_baseline_hz
+    assert 0 <= les["cr_percent"] <= les["response_percent"] <= 100
+
+
 def test_plasticity_is_frozen_during_probes():
     """A run of one probe trial leaves every PF→PC weight where it was; a paired trial does not."""
     circuit = MicrozoneConfig(r=200, m=4, n_dcn=1, target="numpy", seed=1)
-    frozen = run_eyeblink(circuit, EyeblinkConfig(trials=1, probe_every=1, cs_onset=100 * ms))
+    frozen = run_eyeblink(circuit, EyeblinkConfig(trials=1, probe_every=1, cs_onset=100 * ms, lesion_trials=0))
     np.testing.assert_array_equal(frozen["weights_final"], frozen["weights_initial"])
     assert frozen["trial_probe"].tolist() == [True]
-    paired = run_eyeblink(circuit, EyeblinkConfig(trials=1, probe_every=0, cs_onset=100 * ms))
+    paired = run_eyeblink(circuit, EyeblinkConfig(trials=1, probe_every=0, cs_onset=100 * ms, lesion_trials=0))
     assert np.any(paired["weights_final"] != paired["weights_initial"])
 
 

@@ -56,6 +56,8 @@ def _lab3(s):
     assert s["extinction_cr_percent_by_block"][-1] <= 20  # and extinguished
     assert abs(s["pause_min_ms"] - s["us_onset_ms"]) <= 0.15 * s["us_onset_ms"]  # timed at the US
     assert s["cr_onset_ms"] >= 100
+    assert s["probe_trials"] >= 1 and s["probe_recovery_rate_hz"] is not None
+    assert s["lesion"]["dcn_baseline_hz"] > 2 * s["dcn_baseline_hz"]  # the cortex no longer inhibits the DCN
 
 
 def _lab4(s):

@@ -27,6 +27,7 @@ from engramlab.results import Result
 from engramlab.schedules import PHASES
 
 ACQ, EXT, REACQ = PHASES["acquisition"], PHASES["extinction"], PHASES["reacquisition"]
+LESION = PHASES.get("lesion", 3)
 
 __all__ = ["EyeblinkAnalysis", "analyse_eyeblink", "cr_threshold", "detect_cr", "eyeblink_summary",
            "pause_trough_time", "trial_rates"]
@@ -121,6 +122,10 @@ class EyeblinkAnalysis:
     probe_pause_min: float = float("nan")
     probe_rate_at_isi_hz: float = float("nan")
     probe_recovery_rate_hz: float = float("nan")
+    probe_minima: list[float | None] = field(default_factory=list)
+    probe_minima_depth_hz: list[float | None] = field(default_factory=list)
+    isis: list[float] = field(default_factory=list)
+    lesion: dict[str, Any] = field(default_factory=dict)
 
 
 def _percent_by_block(cr: NDArray[np.bool_], block: int) -> list[float]:
@@ -195,16 +200,22 @@ def analyse_eyeblink(result: Result, threshold: float | None = None, block: int 
     _, dcn = trial_rates(result["spikes_nuclei_t"], result["spikes_nuclei_i"], starts, onset,
                          window, bin_s, n_dcn)
     phase, paired = result["trial_phase"], result["trial_paired"]
-    if threshold is None:
-        threshold = cr_threshold(dcn, axis, bin_s)
-    crs, onsets = zip(*(detect_cr(dcn[k], axis, isi, threshold, bin_s=bin_s) for k in range(len(starts))),
+    isis = [float(v) for v in p.get("isis", [isi])]
+    isi = min(isis)  # mixed ISIs: the training-tone pause is read against the first US
+    trial_isi = result["trial_isi"] if "trial_isi" in result else np.full(len(starts), isi)
+    if threshold is None:  # from intact trials: a lesion frees the DCN and changes its fluctuations
+        intact = phase != LESION
+        threshold = cr_threshold(dcn[intact] if np.any(intact) else dcn, axis, bin_s)
+    crs, onsets = zip(*(detect_cr(dcn[k], axis, float(trial_isi[k]), threshold, bin_s=bin_s)
+                        for k in range(len(starts))),
                       strict=True) if len(starts) else ((), ())
     cr = np.array(crs, dtype=bool)
     cr_onset = np.array(onsets, dtype=float)
     # smoothed Purkinje rates; on paired trials only the bins before the US enter the kernel,
     # so the US-evoked complex spikes cannot leak backwards into the pause
     keep = np.ones_like(pc)
-    keep[np.asarray(result["trial_paired"], dtype=bool)] = (axis < isi).astype(float)
+    pd = np.asarray(paired, dtype=bool)
+    keep[pd] = (axis[None, :] < trial_isi[pd][:, None]).astype(float)
     sdf = _masked_smooth(pc, keep, lambda x: gaussian_filter1d(x, 0.02 / bin_s, axis=-1, mode="nearest"))
     base = sdf[:, axis < 0].mean(1, keepdims=True)
     in_cs = (axis >= 0) & (axis <= cs_dur)
@@ -231,7 +242,8 @@ def analyse_eyeblink(result: Result, threshold: float | None = None, block: int 
         pause_min = pause_d = float("nan")
         last_rate = np.full(axis.size, np.nan)
     last_onsets = cr_onset[last][cr[last]]
-    probe = _probe_stats(result, axis, sdf, acq_idx, isi, probe_dur, block)
+    probe = _probe_stats(result, axis, sdf, acq_idx, isi, probe_dur, block, isis)
+    lesion = _lesion_stats(phase, cr, cr_onset, dcn, axis, isi, threshold, bin_s)
     return EyeblinkAnalysis(
         isi=isi, trials=len(starts), axis=axis, pc_rate=pc, dcn_rate=dcn, phase=phase,
         paired=paired, cr=cr, cr_onset=cr_onset, threshold=threshold, block=block,
@@ -242,21 +254,81 @@ def analyse_eyeblink(result: Result, threshold: float | None = None, block: int 
         last_block_pause_min=pause_min,
         last_block_pause_depth=pause_d,
         cr_onset_last_block=float(np.median(last_onsets)) if last_onsets.size else float("nan"),
-        pc_baseline_hz=float(pc[:, axis < 0].mean()), dcn_baseline_hz=float(dcn[:, axis < 0].mean()),
-        cs_duration=cs_dur, extra={}, probe_duration=probe_dur, **probe)
+        pc_baseline_hz=float(pc[phase != LESION][:, axis < 0].mean()),
+        dcn_baseline_hz=float(dcn[phase != LESION][:, axis < 0].mean()),
+        cs_duration=cs_dur, extra={}, probe_duration=probe_dur, lesion=lesion, isis=isis, **probe)
+
+
+#: smallest prominence (Hz) of a local minimum of the probe rate that counts as a pause
+MINIMUM_PROMINENCE_HZ = 3.0
+
+
+def _minima_near(t: NDArray[np.float64], rel: NDArray[np.float64], isis: Sequence[float]
+                 ) -> tuple[list[float | None], list[float | None]]:
+    """For each ISI, the local minimum of ``rel`` nearest to it (time, depth below 0); None if none."""
+    from scipy.signal import find_peaks
+    idx, _ = find_peaks(-rel, prominence=MINIMUM_PROMINENCE_HZ)
+    times: list[float | None] = []
+    depths: list[float | None] = []
+    for isi in isis:
+        if not idx.size:
+            times.append(None)
+            depths.append(None)
+            continue
+        k = idx[int(np.argmin(np.abs(t[idx] - isi)))]
+        times.append(float(t[k]))
+        depths.append(float(-rel[k]))
+    return times, depths
 
 
 #: extended probe: the recovery window after the ISI in which the Purkinje rate should be back
 RECOVERY_WINDOW = (0.15, 0.30)
 
 
+def first_crossing(rate: NDArray[np.float64], axis: NDArray[np.float64], isi: float, threshold: float,
+                   smooth_s: float = 0.1, bin_s: float = 0.005) -> float:
+    """First time (s after CS onset) the smoothed DCN rate rises ``threshold`` above its baseline.
+
+    Searched before the US time; NaN if it never does. Any response counts, short-latency ones
+    included (unlike :func:`detect_cr`).
+    """
+    width = max(1, round(smooth_s / bin_s))
+    smooth = _masked_smooth(rate, (axis < isi).astype(float),
+                            lambda x: uniform_filter1d(x, width, axis=-1, mode="constant"))
+    base = np.nanmean(smooth[axis < 0]) if np.any(axis < 0) else 0.0
+    window = (axis >= 0) & (axis < isi)
+    above = (smooth - base)[window] > threshold
+    return float(axis[window][int(np.argmax(above))]) if np.any(above) else float("nan")
+
+
+def _lesion_stats(phase: NDArray[np.int8], cr: NDArray[np.bool_], cr_onset: NDArray[np.float64],
+                  dcn: NDArray[np.float64], axis: NDArray[np.float64], isi: float, threshold: float,
+                  bin_s: float) -> dict[str, Any]:
+    """CRs (the published rule) and any responses on the lesion trials (Purkinje→DCN inhibition cut)."""
+    idx = np.flatnonzero(phase == LESION)
+    if not idx.size:
+        return {}
+    onsets = np.array([first_crossing(dcn[k], axis, isi, threshold, bin_s=bin_s) for k in idx])
+    responded = np.isfinite(onsets)
+    cs = (axis >= 0) & (axis < isi)
+    return {"trials": int(idx.size), "cr_percent": float(100 * cr[idx].mean()),
+            "cr_onset_ms": float(np.nanmedian(cr_onset[idx]) * 1e3) if np.any(cr[idx]) else None,
+            "response_percent": float(100 * responded.mean()),
+            "response_onset_ms": float(np.median(onsets[responded]) * 1e3) if np.any(responded) else None,
+            "dcn_baseline_hz": float(dcn[idx][:, axis < 0].mean()),
+            "dcn_cs_hz": float(dcn[idx][:, cs].mean())}
+
+
 def _probe_stats(result: Result, axis: NDArray[np.float64], sdf: NDArray[np.float64],
-                 acq_idx: NDArray[np.int64], isi: float, probe_dur: float, block: int) -> dict[str, Any]:
+                 acq_idx: NDArray[np.int64], isi: float, probe_dur: float, block: int,
+                 isis: Sequence[float]) -> dict[str, Any]:
     """Purkinje rate on the extended CS-alone probes at the end of acquisition.
 
     The probes among the last ``max(block, 2 × probe_every)`` acquisition trials (two probes at
     the defaults) are averaged; the pause minimum is searched over the whole probe tone, the
-    recovery rate is the mean in [ISI + 150, ISI + 300] ms.
+    recovery rate is the mean in [ISI + 150, ISI + 300] ms. For each trained ISI the nearest
+    local minimum of the probe rate (prominence ≥ ``MINIMUM_PROMINENCE_HZ``) and its depth below
+    baseline are reported (two ISIs trained: does the rate dip twice?).
     """
     if "trial_probe" not in result or not acq_idx.size:
         return {}
@@ -271,11 +343,25 @@ def _probe_stats(result: Result, axis: NDArray[np.float64], sdf: NDArray[np.floa
     rel = rate[tone] - baseline
     lo, hi = isi + RECOVERY_WINDOW[0], isi + RECOVERY_WINDOW[1]
     rec = (axis >= lo) & (axis <= hi)
+    minima, depths = _minima_near(axis[tone], rel, isis)
     return {"probe_trials": probes, "probe_rate": rate, "probe_baseline_hz": baseline,
+            "probe_minima": minima, "probe_minima_depth_hz": depths,
             "probe_pause_min": pause_trough_time(axis[tone], rel),
             "probe_rate_at_isi_hz": float(np.interp(isi, axis, rate)),
             "probe_recovery_rate_hz": float(rate[rec].mean()) if np.any(rec) and hi <= axis[-1] + 1e-9
             else float("nan")}
+
+
+#: savings criterion: two consecutive blocks with at least this % CRs
+CRITERION_PERCENT = 50.0
+
+
+def trials_to_criterion(percent_by_block: Sequence[float], block: int) -> int | None:
+    """Trials until the end of the first two consecutive blocks with ≥ 50 % CRs (None: never)."""
+    for k in range(len(percent_by_block) - 1):
+        if percent_by_block[k] >= CRITERION_PERCENT and percent_by_block[k + 1] >= CRITERION_PERCENT:
+            return (k + 2) * block
+    return None
 
 
 def _or_none(x: float) -> float | None:
@@ -306,7 +392,17 @@ def eyeblink_summary(a: EyeblinkAnalysis) -> dict[str, Any]:
         "probe_rate_at_isi_hz": _or_none(a.probe_rate_at_isi_hz),
         "probe_recovery_rate_hz": _or_none(a.probe_recovery_rate_hz),
         "baseline_rate_hz": _or_none(a.probe_baseline_hz),
+        "isis_ms": [v * 1e3 for v in a.isis],
+        "probe_pause_minima_ms": [None if v is None else v * 1e3 for v in a.probe_minima],
+        "probe_pause_minima_depth_hz": a.probe_minima_depth_hz,
     }
+    if a.lesion:
+        out["lesion"] = a.lesion
+    if np.any(a.phase == REACQ):
+        acq = trials_to_criterion(a.cr_percent_by_block, a.block)
+        re = trials_to_criterion(a.reacquisition_cr_percent_by_block, a.block)
+        out["savings"] = {"acquisition_trials_to_criterion": acq, "reacquisition_trials_to_criterion": re,
+                          "savings": None if acq is None or re is None else bool(re < acq)}
     if np.any(a.phase == EXT):
         out["extinction_cr_percent_by_block"] = a.extinction_cr_percent_by_block
     if np.any(a.phase == REACQ):
@@ -342,6 +438,15 @@ def eyeblink_table(s: Mapping[str, Any]) -> dict[str, Any]:
         table[f"{tag}: extinction %CR"] = pct(s["extinction_cr_percent_by_block"])
     if "reacquisition_cr_percent_by_block" in s:
         table[f"{tag}: reacquisition %CR"] = pct(s["reacquisition_cr_percent_by_block"])
+    if len(s.get("isis_ms", [])) > 1:
+        pairs = ", ".join(f"{isi:.0f} → {'none' if t is None else f'{t:.0f}'}"
+                          for isi, t in zip(s["isis_ms"], s["probe_pause_minima_ms"], strict=True))
+        table["mixed ISIs: probe rate minimum nearest each ISI (ms)"] = pairs
+    if s.get("lesion"):
+        les = s["lesion"]
+        table[f"{tag}: lesion probes ({les['trials']}): %CR / any response / DCN rate pre-CS, CS (Hz)"] = (
+            f"{les['cr_percent']:.0f} / {les['response_percent']:.0f} / {les['dcn_baseline_hz']:.0f}, "
+            f"{les['dcn_cs_hz']:.0f}")
     if s.get("wall_seconds") is not None:
         table["wall time (s)"] = s["wall_seconds"]
     return table

@@ -218,15 +218,26 @@ class NuclearOutput:
     """
 
     def __init__(self, purkinje: b2.NeuronGroup, n_dcn: int, params: NucleiParams, clock: b2.Clock,
-                 rng: np.random.Generator) -> None:
+                 rng: np.random.Generator, gated: bool = False) -> None:
         m = len(purkinje)
         per_cell = m // n_dcn
         self.cells = nuclei_group(n_dcn, params, clock=clock)
         random_potentials(self.cells, params.V_reset, params.V_th, rng)
-        self.synapses = b2.Synapses(purkinje, self.cells, on_pre="I_pc_post += w_pc", delay=params.delay_pc,
-                                    namespace={"w_pc": params.w_pc / per_cell}, clock=clock,
-                                    name="purkinje_nuclei")
+        namespace: dict[str, Any] = {"w_pc": params.w_pc / per_cell}
+        on_pre = "I_pc_post += w_pc"
+        if gated:
+            # a TimedArray of 0/1 that can cut the Purkinje→DCN inhibition (a cortex lesion)
+            namespace["output_gate"] = b2.TimedArray(np.ones(1), dt=1 * second)
+            on_pre = "I_pc_post += w_pc * output_gate(t)"
+        self.synapses = b2.Synapses(purkinje, self.cells, on_pre=on_pre, delay=params.delay_pc,
+                                    namespace=namespace, clock=clock, name="purkinje_nuclei")
         self.synapses.connect(j="i // pcs_per_dcn", namespace={"pcs_per_dcn": per_cell})
+
+    def set_gate(self, values: np.ndarray, dt: b2.Quantity) -> None:
+        """Purkinje→DCN inhibition on (1) or cut (0): ``values[k]`` holds from ``k·dt`` on (gated outputs)."""
+        if "output_gate" not in self.synapses.namespace:
+            raise RuntimeError("this NuclearOutput was built without a gate (NuclearOutput(..., gated=True))")
+        self.synapses.namespace["output_gate"] = b2.TimedArray(values, dt=dt)
 
 
 class CerebellarCircuit:

@@ -257,7 +257,7 @@ class CerebellarMicrozone(CerebellarCircuit):
                                         phase_rng, gate=np.ones(1), gate_dt=1 * second)
         self.purkinje = self.molecular.purkinje
         self.pf_purkinje = self.molecular.pf_purkinje
-        self.output = NuclearOutput(self.purkinje, c.n_dcn, c.nuclei, clock, phase_rng)
+        self.output = NuclearOutput(self.purkinje, c.n_dcn, c.nuclei, clock, phase_rng, gated=True)
         self.nuclei = self.output.cells
 
         objects: list[Any] = [self.mossy, self.granule, self.mf_fast, self.mf_slow, self.purkinje,

@@ -40,6 +40,12 @@ class EyeblinkConfig(TrialTiming):
     extinction_trials: int = param(0, "CS-alone extinction trials after acquisition", low=0, structural=True)
     reacquisition_trials: int = param(0, "paired trials after extinction (savings test)", low=0,
                                       structural=True)
+    mixed_isi_ms: tuple[float, ...] = param((), "train two or more ISIs (ms) interleaved in one run, paired trials "
+                                                 "cycling through them; the probe tone then lasts the longest ISI "
+                                                 "+ probe_extension (empty: the single isi)", low=0, low_open=True)
+    lesion_trials: int = param(10, "CS-alone trials right after acquisition with the Purkinje→DCN inhibition cut and "
+                                   "plasticity frozen: the cortex-lesion probe (Perrett, Ruiz & Mauk 1993)", low=0,
+                               structural=True)
     probe_every: int = param(10, "every n-th acquisition/reacquisition trial is a CS-alone probe (0: none)",
                              low=0)
     probe_extension: b2.Quantity = param(300 * ms, "probe tone beyond the ISI (no US, plasticity frozen): long "
@@ -49,27 +55,42 @@ class EyeblinkConfig(TrialTiming):
                                                    "+ recovery, rounded up to 100 ms; 1 s at the default ISI)",
                                              kind="quantity", unit=ms, low=0, low_open=True, structural=True)
 
+    def check(self) -> None:
+        """A mixed schedule needs at least two ISIs."""
+        if len(self.mixed_isi_ms) == 1:
+            raise self.fail("mixed_isi_ms", f"needs two or more ISIs (one ISI: set isi), got {self.mixed_isi_ms}")
+
+    def isis(self) -> list[b2.Quantity]:
+        """The trained ISIs: ``mixed_isi_ms`` if given, else ``[isi]``."""
+        return [v * ms for v in self.mixed_isi_ms] if self.mixed_isi_ms else [self.isi]
+
     def probe_duration(self) -> b2.Quantity:
-        """Tone of a probe trial: ISI + ``probe_extension``."""
-        return self.isi + self.probe_extension
+        """Tone of a probe trial: the longest ISI + ``probe_extension``."""
+        return max(self.isis()) + self.probe_extension
 
     def longest_cs(self, circuit: MicrozoneConfig) -> b2.Quantity:
-        """The training tone, or the probe tone if probes are longer."""
-        tone = self.cs_duration(circuit)
+        """The longest training tone, or the probe tone if probes are longer."""
+        tone = max(self.isis()) + circuit.us_duration
         if self.probe_every > 0:
             tone = max(tone, self.probe_duration())
         return tone
 
 
 def schedule(protocol: EyeblinkConfig) -> list[tuple[int, bool, bool]]:
-    """(phase code, paired?, probe?) of every trial in order (extinction trials are not probes)."""
+    """(phase code, paired?, probe?) of every trial in order.
+
+    Acquisition, the lesion probes, extinction, reacquisition; lesion and extinction trials are
+    CS-alone and not probes.
+    """
     out: list[tuple[int, bool, bool]] = []
     for phase, count in (("acquisition", protocol.trials),
+                         ("lesion", protocol.lesion_trials),
                          ("extinction", protocol.extinction_trials),
                          ("reacquisition", protocol.reacquisition_trials)):
         for k in range(count):
-            probe = phase != "extinction" and protocol.probe_every > 0 and (k + 1) % protocol.probe_every == 0
-            paired = phase != "extinction" and not probe
+            trained = phase in ("acquisition", "reacquisition")
+            probe = trained and protocol.probe_every > 0 and (k + 1) % protocol.probe_every == 0
+            paired = trained and not probe
             out.append((PHASES[phase], paired, probe))
     return out
 
@@ -97,8 +118,8 @@ def run_eyeblink(circuit: MicrozoneConfig | None = None, protocol: EyeblinkConfi
     -------
     Result
         Arrays ``spikes_<population>_t/_i``, ``trial_start``, ``trial_phase`` (0 acquisition,
-        1 extinction, 2 reacquisition), ``trial_paired``, ``trial_probe`` (extended,
-        plasticity-frozen CS-alone probes), ``weights_initial``/``weights_final``
+        1 extinction, 2 reacquisition, 3 lesion), ``trial_paired``, ``trial_probe`` (extended,
+        plasticity-frozen CS-alone probes), ``trial_isi`` (s), ``weights_initial``/``weights_final``
         (A), ``granule_window_start/_end`` (s after CS onset: each CS-driven granule cell's
         expected active window; NaN otherwise).
     """
@@ -113,15 +134,26 @@ def run_eyeblink(circuit: MicrozoneConfig | None = None, protocol: EyeblinkConfi
     zone = CerebellarMicrozone(circuit, trial_period=period)
     build_s = time.perf_counter() - t0
     onset = float(protocol.cs_onset)
-    cs_dur = float(protocol.cs_duration(circuit))
+    isis = [float(v) for v in protocol.isis()]
+    us = float(circuit.us_duration)
+    cs_dur = float(protocol.cs_duration(circuit)) if len(isis) == 1 else max(isis) + us
     probe_dur = float(protocol.probe_duration())
-    isi = float(protocol.isi)
     plan = schedule(protocol)
     everyone = tuple(range(circuit.m))
-    for _, paired, probe in plan:
-        zone.add_trial(period, cs, onset, probe_dur if probe else cs_dur, everyone if paired else (), isi)
-    # PF→PC plasticity is frozen during probes (one gate value per trial; on after the last)
-    zone.molecular.set_gate(np.array([0.0 if probe else 1.0 for _, _, probe in plan] + [1.0]), period * second)
+    trial_isi = []
+    for k, (_, paired, probe) in enumerate(plan):
+        # every trial takes the next ISI in turn (interleaved); a CS-alone trial's tone lasts as
+        # long as a paired trial of its ISI would, a probe's the longest ISI + the extension
+        isi = isis[k % len(isis)]
+        trial_isi.append(isi)
+        zone.add_trial(period, cs, onset, probe_dur if probe else isi + us, everyone if paired else (), isi)
+    # PF→PC plasticity is frozen during probes and lesion trials, and the Purkinje→DCN inhibition
+    # is cut during lesion trials (one gate value per trial; both on after the last)
+    lesion = [phase == PHASES["lesion"] for phase, _, _ in plan]
+    zone.molecular.set_gate(np.array([0.0 if probe or cut else 1.0
+                                      for (_, _, probe), cut in zip(plan, lesion, strict=True)] + [1.0]),
+                            period * second)
+    zone.output.set_gate(np.array([0.0 if cut else 1.0 for cut in lesion] + [1.0]), period * second)
     t1 = time.perf_counter()
     rec = zone.run(report=report)
     run_s = time.perf_counter() - t1
@@ -137,11 +169,13 @@ def run_eyeblink(circuit: MicrozoneConfig | None = None, protocol: EyeblinkConfi
         trial_phase=np.array([p for p, _, _ in plan], dtype=np.int8),
         trial_paired=np.array([pd for _, pd, _ in plan], dtype=bool),
         trial_probe=np.array([pr for _, _, pr in plan], dtype=bool),
+        trial_isi=np.array(trial_isi),
         weights_initial=rec.weights_initial, weights_final=rec.weights,
         granule_window_start=start, granule_window_end=end,
         granule_cs_inputs=zone.n_cs_inputs.astype(np.int16))
     params, units = config_params(circuit, protocol)
-    params.update(cs=cs, cs_duration=cs_dur, probe_duration=probe_dur, trial_period=period, phases=PHASES)
+    params.update(cs=cs, cs_duration=cs_dur, probe_duration=probe_dur, trial_period=period, phases=PHASES,
+                  isis=isis)
     metadata = run_metadata(circuit.seed, protocol="eyeblink",
                             device=circuit.device, timings=dict(zone.timings), target=circuit.target,
                             build_seconds=build_s, run_seconds=run_s, biological_seconds=rec.duration)
