@@ -65,6 +65,22 @@ def test_mixed_isis_are_interleaved_and_probed_past_the_longest():
     assert ms_list("200ms,0.5s, 300") == [200.0, 500.0, 300.0]
 
 
+def test_nucleo_olivary_inhibition_damps_the_us_response():
+    """DCN→IO inhibition (off by default): at 2 nA per DCN spike the tonic DCN firing keeps the
+    olive from answering the US, which evokes ~2 complex spikes per cell without it."""
+    import dataclasses
+
+    def us_spikes(w_no):
+        olive = dataclasses.replace(MicrozoneConfig().olive, w_no=w_no * pA)
+        r = run_eyeblink(MicrozoneConfig(r=100, m=4, n_dcn=2, target="numpy", seed=4, olive=olive),
+                         EyeblinkConfig(trials=3, probe_every=0, lesion_trials=0, cs_onset=100 * ms))
+        rel = r["spikes_olive_t"][:, None] - r["trial_start"][None, :] - 0.1
+        return np.sum((rel >= 0.25) & (rel < 0.31)) / (3 * 4)
+
+    assert us_spikes(0) >= 1.5
+    assert us_spikes(2000) <= 0.5 * us_spikes(0)
+
+
 def test_trials_to_criterion():
     from engramlab.analysis.eyeblink import trials_to_criterion
     assert trials_to_criterion([0, 60, 40, 50, 90], 10) == 50  # blocks 4 and 5 are the first pair
@@ -205,8 +221,12 @@ def test_probes_are_extended_unpaired_and_frozen(small_eyeblink):
     assert a.probe_trials.tolist() == [5, 11]
     assert a.probe_duration == pytest.approx(isi + 0.3)
     s = eyeblink_summary(a)
-    for key in ("probe_pause_min_ms", "probe_rate_at_isi_hz", "probe_recovery_rate_hz", "baseline_rate_hz"):
+    for key in ("probe_pause_min_ms", "probe_rate_at_isi_hz", "probe_recovery_rate_hz", "baseline_rate_hz",
+                "olive_baseline_hz"):
         assert s[key] is not None
+    # the US evokes one or two complex spikes per olive cell on paired trials (independent count)
+    assert 1.0 <= np.mean(s["olive_us_spikes_by_block"]) <= 2.5
+    assert 0.3 <= s["olive_baseline_hz"] <= 3  # ~1 Hz spontaneous complex spikes
     assert 0 <= s["probe_pause_min_ms"] <= 550
 
 

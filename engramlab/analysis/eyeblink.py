@@ -126,6 +126,7 @@ class EyeblinkAnalysis:
     probe_minima_depth_hz: list[float | None] = field(default_factory=list)
     isis: list[float] = field(default_factory=list)
     lesion: dict[str, Any] = field(default_factory=dict)
+    olive: dict[str, Any] = field(default_factory=dict)
 
 
 def _percent_by_block(cr: NDArray[np.bool_], block: int) -> list[float]:
@@ -244,6 +245,7 @@ def analyse_eyeblink(result: Result, threshold: float | None = None, block: int 
     last_onsets = cr_onset[last][cr[last]]
     probe = _probe_stats(result, axis, sdf, acq_idx, isi, probe_dur, block, isis)
     lesion = _lesion_stats(phase, cr, cr_onset, dcn, axis, isi, threshold, bin_s)
+    olive = _olive_stats(result, starts, onset, trial_isi, phase, paired, m, block)
     return EyeblinkAnalysis(
         isi=isi, trials=len(starts), axis=axis, pc_rate=pc, dcn_rate=dcn, phase=phase,
         paired=paired, cr=cr, cr_onset=cr_onset, threshold=threshold, block=block,
@@ -256,7 +258,7 @@ def analyse_eyeblink(result: Result, threshold: float | None = None, block: int 
         cr_onset_last_block=float(np.median(last_onsets)) if last_onsets.size else float("nan"),
         pc_baseline_hz=float(pc[phase != LESION][:, axis < 0].mean()),
         dcn_baseline_hz=float(dcn[phase != LESION][:, axis < 0].mean()),
-        cs_duration=cs_dur, extra={}, probe_duration=probe_dur, lesion=lesion, isis=isis, **probe)
+        cs_duration=cs_dur, extra={}, probe_duration=probe_dur, lesion=lesion, isis=isis, olive=olive, **probe)
 
 
 #: smallest prominence (Hz) of a local minimum of the probe rate that counts as a pause
@@ -299,6 +301,35 @@ def first_crossing(rate: NDArray[np.float64], axis: NDArray[np.float64], isi: fl
     window = (axis >= 0) & (axis < isi)
     above = (smooth - base)[window] > threshold
     return float(axis[window][int(np.argmax(above))]) if np.any(above) else float("nan")
+
+
+#: window after the US onset in which olive spikes count as the US response (s)
+US_RESPONSE_WINDOW = 0.06
+
+
+def _olive_stats(result: Result, starts: NDArray[np.float64], onset: float, trial_isi: NDArray[np.float64],
+                 phase: NDArray[np.int8], paired: NDArray[np.bool_], m: int, block: int) -> dict[str, Any]:
+    """Complex spikes per olive cell: the US response, and the rates before and during the CS.
+
+    The US response is counted per paired acquisition trial (by block); the rates are before the
+    CS (intact trials) and during the CS of extinction trials — what nucleo-olivary inhibition
+    lowers.
+    """
+    t = np.sort(result["spikes_olive_t"])
+
+    def count(a: NDArray[np.float64], b: NDArray[np.float64]) -> NDArray[np.float64]:
+        return (np.searchsorted(t, b) - np.searchsorted(t, a)) / m
+
+    cs_on = starts + onset
+    us = count(cs_on + trial_isi, cs_on + trial_isi + US_RESPONSE_WINDOW)
+    acq_paired = np.flatnonzero((phase == ACQ) & paired)
+    by_block = [float(us[acq_paired[k:k + block]].mean()) for k in range(0, acq_paired.size, block)]
+    pre = count(starts, cs_on) / onset
+    during = count(cs_on, cs_on + trial_isi) / trial_isi
+    ext = phase == EXT
+    return {"us_spikes_by_block": by_block,
+            "baseline_hz": float(pre[phase != LESION].mean()) if np.any(phase != LESION) else None,
+            "extinction_cs_hz": float(during[ext].mean()) if np.any(ext) else None}
 
 
 def _lesion_stats(phase: NDArray[np.int8], cr: NDArray[np.bool_], cr_onset: NDArray[np.float64],
@@ -398,6 +429,10 @@ def eyeblink_summary(a: EyeblinkAnalysis) -> dict[str, Any]:
     }
     if a.lesion:
         out["lesion"] = a.lesion
+    if a.olive:
+        out["olive_us_spikes_by_block"] = a.olive["us_spikes_by_block"]
+        out["olive_baseline_hz"] = a.olive["baseline_hz"]
+        out["olive_extinction_cs_hz"] = a.olive["extinction_cs_hz"]
     if np.any(a.phase == REACQ):
         acq = trials_to_criterion(a.cr_percent_by_block, a.block)
         re = trials_to_criterion(a.reacquisition_cr_percent_by_block, a.block)
@@ -442,6 +477,9 @@ def eyeblink_table(s: Mapping[str, Any]) -> dict[str, Any]:
         pairs = ", ".join(f"{isi:.0f} → {'none' if t is None else f'{t:.0f}'}"
                           for isi, t in zip(s["isis_ms"], s["probe_pause_minima_ms"], strict=True))
         table["mixed ISIs: probe rate minimum nearest each ISI (ms)"] = pairs
+    if s.get("olive_us_spikes_by_block"):
+        table[f"{tag}: olive complex spikes per cell per US, by block"] = ", ".join(
+            f"{v:.2f}" for v in s["olive_us_spikes_by_block"])
     if s.get("lesion"):
         les = s["lesion"]
         table[f"{tag}: lesion probes ({les['trials']}): %CR / any response / DCN rate pre-CS, CS (Hz)"] = (

@@ -204,6 +204,14 @@ class OliveLayer:
         self.synapses.w = np.concatenate([np.full(m, float(params.w_us)),
                                           np.full(m, float(params.w_spont))]) * b2.amp
 
+    def inhibit_from(self, nuclei: b2.NeuronGroup, olive_per_dcn: int, clock: b2.Clock) -> b2.Synapses:
+        """Nucleo-olivary inhibition: DCN cell ``g`` inhibits olive cells ``g·k … g·k + k − 1`` (its microzone)."""
+        p = self.params
+        self.no_synapses = b2.Synapses(nuclei, self.cells, on_pre="I_no_post += w_no", delay=p.delay_no,
+                                       namespace={"w_no": p.w_no}, clock=clock, name="nuclei_olive")
+        self.no_synapses.connect(i=np.arange(self.m) // olive_per_dcn, j=np.arange(self.m))
+        return self.no_synapses
+
     def spontaneous(self, duration: float, t_from: float, rng: np.random.Generator
                     ) -> tuple[np.ndarray, np.ndarray]:
         """Input lines and times (s) of Poisson spontaneous kicks over ``duration`` from ``t_from``."""

@@ -259,10 +259,12 @@ class CerebellarMicrozone(CerebellarCircuit):
         self.pf_purkinje = self.molecular.pf_purkinje
         self.output = NuclearOutput(self.purkinje, c.n_dcn, c.nuclei, clock, phase_rng, gated=True)
         self.nuclei = self.output.cells
+        inhibition = ([self.olive_layer.inhibit_from(self.nuclei, c.pcs_per_dcn, clock)]
+                      if float(c.olive.w_no) > 0 else [])
 
         objects: list[Any] = [self.mossy, self.granule, self.mf_fast, self.mf_slow, self.purkinje,
                               self.pf_purkinje, self.olive_layer.input, self.olive, self.olive_layer.synapses,
-                              self.molecular.climbing_fibre, self.nuclei, self.output.synapses]
+                              self.molecular.climbing_fibre, self.nuclei, self.output.synapses, *inhibition]
         self.weight_monitor = None
         extra = []
         if self._record_every is not None:

@@ -1,6 +1,10 @@
 r"""Inferior olive (IO) cells: the climbing-fibre source, driven by the teaching signal (US).
 
-.. math:: C \dot v = g_L (E_L - v) + I_{us}, \qquad \dot I_{us} = -I_{us}/\tau_{us}
+.. math:: C \dot v = g_L (E_L - v) + I_{us} - I_{no}, \qquad \dot I_{us} = -I_{us}/\tau_{us},
+          \qquad \dot I_{no} = -I_{no}/\tau_{no}
+
+``I_no`` is nucleo-olivary inhibition from the DCN cells of the same microzone (present when
+``w_no > 0``).
 
 A 500 Hz, 30 ms US (Geminiani et al. 2022) makes each olive cell fire one or two complex
 spikes; the long refractory period reflects the olive's low firing rates (≤ ~10 Hz).
@@ -38,6 +42,13 @@ class OliveParams(Params):
                                          low=0)
     w_spont: b2.Quantity = param(3000 * pA, "EPSC of one spontaneous kick: strong enough to fire the "
                                             "cell on its own (one kick, one complex spike)", unit=pA, low=0)
+    w_no: b2.Quantity = param(0 * pA, "DCN→IO IPSC per DCN spike: nucleo-olivary inhibition (0: none); a "
+                                      "conditioned DCN response then damps the olive's US response "
+                                      "(Kim, Krupa & Thompson 1998) and CS-alone trials drive it below "
+                                      "baseline (Medina et al. 2002)", unit=pA, low=0)
+    tau_no: b2.Quantity = param(30 * ms, "DCN→IO IPSC decay (slow, largely asynchronous GABA release; Best & "
+                                         "Regehr 2009)", unit=ms, low=0, low_open=True)
+    delay_no: b2.Quantity = param(5 * ms, "DCN→IO delay", unit=ms, low=0)
 
     def check(self) -> None:
         """V_th must lie above E_L."""
@@ -47,12 +58,20 @@ class OliveParams(Params):
 
 def olive_group(n: int, params: OliveParams, name: str = "olive",
                 clock: b2.Clock | None = None) -> b2.NeuronGroup:
-    """A NeuronGroup of ``n`` olive cells at rest."""
+    """A NeuronGroup of ``n`` olive cells at rest (with an inhibitory current ``I_no`` if ``w_no > 0``)."""
     ns = {k: getattr(params, k) for k in ("C", "g_L", "E_L", "V_th", "V_reset", "tau_us")}
-    eqs = b2.Equations("""
-        dv/dt = (g_L*(E_L - v) + I_us) / C : volt (unless refractory)
-        dI_us/dt = -I_us / tau_us : amp
-    """)
+    if float(params.w_no) > 0:
+        ns["tau_no"] = params.tau_no
+        eqs = b2.Equations("""
+            dv/dt = (g_L*(E_L - v) + I_us - I_no) / C : volt (unless refractory)
+            dI_us/dt = -I_us / tau_us : amp
+            dI_no/dt = -I_no / tau_no : amp
+        """)
+    else:
+        eqs = b2.Equations("""
+            dv/dt = (g_L*(E_L - v) + I_us) / C : volt (unless refractory)
+            dI_us/dt = -I_us / tau_us : amp
+        """)
     group = b2.NeuronGroup(n, eqs, threshold="v > V_th", reset="v = V_reset",
                            refractory=params.refractory, method="exact", namespace=ns, name=name,
                            clock=clock)
