@@ -81,6 +81,26 @@ def test_nucleo_olivary_inhibition_damps_the_us_response():
     assert us_spikes(2000) <= 0.5 * us_spikes(0)
 
 
+def test_mossy_nuclei_plasticity_follows_the_purkinje_inhibition():
+    """MF→DCN rule (off by default): Δw = η (θ − I_pc)/θ per mossy spike, clipped to [0, w_max]:
+    a DCN cell without Purkinje input (I_pc = 0) gains η per spike; one under steady strong
+    inhibition (I_pc = 2θ) loses η per spike and stays at 0."""
+    import brian2 as b2
+
+    from engramlab.models.nuclei import NucleiParams, mossy_nuclei_synapses, nuclei_group
+    params = NucleiParams(mf_eta=2 * pA, mf_theta=100 * pA, mf_w_max=30 * pA)
+    clock = b2.Clock(dt=0.1 * ms)
+    dcn = nuclei_group(2, params, clock=clock)
+    mossy = b2.SpikeGeneratorGroup(1, np.zeros(10, int), np.arange(10) * 20 * ms + 5 * ms, clock=clock)
+    gate = b2.TimedArray(np.ones(1), dt=1 * second)
+    syn = mossy_nuclei_synapses(mossy, dcn, params, gate, clock=clock)
+    dcn.run_regularly("I_pc = i * 200*pA", dt=0.1 * ms, when="before_synapses")
+    net = b2.Network(dcn, mossy, syn)
+    net.run(250 * ms, namespace={})
+    w = np.asarray(syn.w[:]) / float(pA)
+    np.testing.assert_allclose(w, [20.0, 0.0])  # 10 spikes × 2 pA; −2 pA per spike, clipped at 0
+
+
 def test_trials_to_criterion():
     from engramlab.analysis.eyeblink import trials_to_criterion
     assert trials_to_criterion([0, 60, 40, 50, 90], 10) == 50  # blocks 4 and 5 are the first pair

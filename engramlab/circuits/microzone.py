@@ -42,7 +42,7 @@ from engramlab.circuits.layers import (
 from engramlab.errors import ConfigError
 from engramlab.models._params import Params, param
 from engramlab.models.granule import GranuleParams, granule_group
-from engramlab.models.nuclei import NucleiParams
+from engramlab.models.nuclei import NucleiParams, mossy_nuclei_synapses
 from engramlab.models.olive import OliveParams
 from engramlab.models.plasticity import PFPlasticityParams, eligibility_state
 from engramlab.models.purkinje import PurkinjeParams
@@ -261,6 +261,10 @@ class CerebellarMicrozone(CerebellarCircuit):
         self.nuclei = self.output.cells
         inhibition = ([self.olive_layer.inhibit_from(self.nuclei, c.pcs_per_dcn, clock)]
                       if float(c.olive.w_no) > 0 else [])
+        self.mossy_nuclei = None
+        if float(c.nuclei.mf_eta) > 0:
+            self.mossy_nuclei = mossy_nuclei_synapses(self.mossy, self.nuclei, c.nuclei, self.molecular.gate, clock)
+            inhibition.append(self.mossy_nuclei)
 
         objects: list[Any] = [self.mossy, self.granule, self.mf_fast, self.mf_slow, self.purkinje,
                               self.pf_purkinje, self.olive_layer.input, self.olive, self.olive_layer.synapses,
@@ -305,6 +309,12 @@ class CerebellarMicrozone(CerebellarCircuit):
         self._trials.append(trial)
         self._durations.append(duration)
         return trial
+
+    def set_plasticity_gate(self, values: np.ndarray, dt: b2.Quantity) -> None:
+        """Plasticity on (1) or frozen (0) from ``k·dt`` on: PF→PC and, if present, MF→DCN synapses."""
+        self.molecular.set_gate(values, dt)
+        if self.mossy_nuclei is not None:
+            self.mossy_nuclei.namespace["plasticity_gate"] = self.molecular.gate
 
     @property
     def trials(self) -> list[Trial]:

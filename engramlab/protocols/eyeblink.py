@@ -150,9 +150,9 @@ def run_eyeblink(circuit: MicrozoneConfig | None = None, protocol: EyeblinkConfi
     # PF→PC plasticity is frozen during probes and lesion trials, and the Purkinje→DCN inhibition
     # is cut during lesion trials (one gate value per trial; both on after the last)
     lesion = [phase == PHASES["lesion"] for phase, _, _ in plan]
-    zone.molecular.set_gate(np.array([0.0 if probe or cut else 1.0
-                                      for (_, _, probe), cut in zip(plan, lesion, strict=True)] + [1.0]),
-                            period * second)
+    zone.set_plasticity_gate(np.array([0.0 if probe or cut else 1.0
+                                       for (_, _, probe), cut in zip(plan, lesion, strict=True)] + [1.0]),
+                             period * second)
     zone.output.set_gate(np.array([0.0 if cut else 1.0 for cut in lesion] + [1.0]), period * second)
     t1 = time.perf_counter()
     rec = zone.run(report=report)
