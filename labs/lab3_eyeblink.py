@@ -48,8 +48,8 @@ print(f"cortex lesion (Purkinje→DCN cut): {les['cr_percent']:.0f} % CRs, {les[
 # (e.g. recurrent granule–Golgi inhibition, Yamazaki & Tanaka 2007) is what the probe asks for.
 #
 # In the lesion trials the Purkinje→DCN inhibition is cut: the nuclei fire at their intrinsic
-# rate and the tone has no path to them except through the cortex (this model has no
-# mossy-fibre→DCN input), so no timed response survives — unlike the short-latency responses
+# rate and the tone has no path to them except through the cortex (the mossy-fibre→DCN
+# synapses, `nuclei__mf_eta`, are off by default), so no timed response survives — unlike the short-latency responses
 # rabbits keep after cortical lesions (Perrett, Ruiz & Mauk 1993), which need that second path.
 
 # %%
@@ -64,8 +64,9 @@ save_figure(figs.probe_figure(a), args.out, "probe")
 # 2. Set `plasticity__kernel_peak="50 ms"`: where does the pause move, and why? (Hint: LTD hits
 #    the granule cells active one kernel-peak before the climbing fibre.)
 # 3. Set `plasticity__ltd_ltp_ratio=1.5`: why does learning stall?
-# 4. Add `reacquisition_trials=50`. Is relearning faster (savings)? What would a second site of
-#    plasticity (mossy fibre → nuclei) add?
+# 4. Add `reacquisition_trials=50`. Is relearning faster (savings)? Switch on the second site,
+#    `nuclei__mf_eta="0.5 pA"`: what do the lesion trials show now, and what happens to the DCN's
+#    baseline (hint: which mossy lines fire during a Purkinje pause)?
 
 # %%
 _labkit.finish(args.out, "Lab 3 — Eyeblink conditioning", "A timed Purkinje pause emerges and extinguishes.",
