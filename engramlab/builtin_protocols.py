@@ -47,6 +47,8 @@ def ms_list(text: str) -> list[float]:
             out.append(1e3 * float(part[:-1]))
         else:
             out.append(float(part))
+    if not out:
+        raise ValueError("no ISI given")
     return out
 
 

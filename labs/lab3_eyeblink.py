@@ -29,12 +29,14 @@ a = analyse_eyeblink(result, block=5 if args.quick else 10)
 s = eyeblink_summary(a)
 print("%CR per block:", s["cr_percent_by_block"], " extinction:", s.get("extinction_cr_percent_by_block"))
 print(f"pause minimum {s['pause_min_ms']:.0f} ms after CS onset (US at {s['us_onset_ms']:.0f} ms)")
-print(f"extended probes (tone {s['probe_duration_ms']:.0f} ms, no US): minimum {s['probe_pause_min_ms']:.0f} ms; "
-      f"Purkinje rate {s['probe_recovery_rate_hz']:.1f} Hz in [ISI+150, ISI+300] ms vs {s['baseline_rate_hz']:.1f} Hz "
-      "baseline")
-les = s["lesion"]
-print(f"cortex lesion (Purkinje→DCN cut): {les['cr_percent']:.0f} % CRs, {les['response_percent']:.0f} % any "
-      f"response; DCN {les['dcn_baseline_hz']:.0f} Hz before the tone, {les['dcn_cs_hz']:.0f} Hz during it")
+if s["probe_trials"]:
+    print(f"extended probes (tone {s['probe_duration_ms']:.0f} ms, no US): minimum {s['probe_pause_min_ms']:.0f} ms; "
+          f"Purkinje rate {s['probe_recovery_rate_hz']:.1f} Hz in [ISI+150, ISI+300] ms vs "
+          f"{s['baseline_rate_hz']:.1f} Hz baseline")
+les = s.get("lesion")
+if les:
+    print(f"cortex lesion (Purkinje→DCN cut): {les['cr_percent']:.0f} % CRs, {les['response_percent']:.0f} % any "
+          f"response; DCN {les['dcn_baseline_hz']:.0f} Hz before the tone, {les['dcn_cs_hz']:.0f} Hz during it")
 
 # %% [markdown]
 # ## What the probes show — and where the model fails

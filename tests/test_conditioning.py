@@ -52,7 +52,12 @@ def test_mixed_isis_are_interleaved_and_probed_past_the_longest():
     assert float(cfg.period(MicrozoneConfig())) == pytest.approx(1.1)  # 100 + 800 + 200 ms
     with pytest.raises(ConfigError, match="mixed_isi_ms"):
         EyeblinkConfig(mixed_isi_ms=(200.0,))
+    with pytest.raises(ConfigError, match="repeat"):
+        EyeblinkConfig(mixed_isi_ms=(200.0, 200.0))
+    with pytest.raises(ConfigError, match="isi"):
+        EyeblinkConfig(mixed_isi_ms=(200.0, 500.0), isi=300 * ms)
     r = run_eyeblink(MicrozoneConfig(r=100, m=2, n_dcn=1, target="numpy", seed=2), cfg)
+    # paired trials alternate; the probe (trial 4) is timed against the longest ISI
     np.testing.assert_allclose(r["trial_isi"], [0.2, 0.5, 0.2, 0.5])
     # the US reaches the olive at each paired trial's own ISI (trial 3 is the probe: none)
     t_io, starts = r["spikes_olive_t"], r["trial_start"]
@@ -63,6 +68,19 @@ def test_mixed_isis_are_interleaved_and_probed_past_the_longest():
         assert np.sum((rel >= other) & (rel < other + 0.04)) <= 1
     from engramlab.builtin_protocols import ms_list
     assert ms_list("200ms,0.5s, 300") == [200.0, 500.0, 300.0]
+    with pytest.raises(ValueError):
+        ms_list(",")
+
+
+def test_probe_minima_belong_to_one_isi_each():
+    from engramlab.analysis.eyeblink import _minima_near
+    t = np.linspace(0, 0.8, 161)
+    one_dip = -30 * np.exp(-((t - 0.35) / 0.05) ** 2)
+    assert _minima_near(t, one_dip, [0.2, 0.5])[0] == [None, None]  # 150 ms from both: neither
+    assert _minima_near(t, one_dip, [0.3, 0.42])[0] == [pytest.approx(0.35), None]  # one dip, the nearer ISI
+    two = one_dip - 30 * np.exp(-((t - 0.62) / 0.05) ** 2)
+    times, depths = _minima_near(t, two, [0.3, 0.6])
+    assert times == [pytest.approx(0.35), pytest.approx(0.62)] and min(depths) > 25
 
 
 def test_nucleo_olivary_inhibition_damps_the_us_response():
@@ -94,11 +112,12 @@ def test_mossy_nuclei_plasticity_follows_the_purkinje_inhibition():
     mossy = b2.SpikeGeneratorGroup(1, np.zeros(10, int), np.arange(10) * 20 * ms + 5 * ms, clock=clock)
     gate = b2.TimedArray(np.ones(1), dt=1 * second)
     syn = mossy_nuclei_synapses(mossy, dcn, params, gate, clock=clock)
+    syn.w = [0.0, 15.0] * pA  # the inhibited cell's synapse starts above 0, so LTD shows
     dcn.run_regularly("I_pc = i * 200*pA", dt=0.1 * ms, when="before_synapses")
     net = b2.Network(dcn, mossy, syn)
     net.run(250 * ms, namespace={})
     w = np.asarray(syn.w[:]) / float(pA)
-    np.testing.assert_allclose(w, [20.0, 0.0])  # 10 spikes × 2 pA; −2 pA per spike, clipped at 0
+    np.testing.assert_allclose(w, [20.0, 0.0])  # 10 spikes × 2 pA; 15 pA − 10 × 2 pA, clipped at 0
 
 
 def test_trials_to_criterion():
@@ -106,6 +125,7 @@ def test_trials_to_criterion():
     assert trials_to_criterion([0, 60, 40, 50, 90], 10) == 50  # blocks 4 and 5 are the first pair
     assert trials_to_criterion([0, 50, 50], 5) == 15
     assert trials_to_criterion([80, 0, 80], 10) is None
+    assert trials_to_criterion([100, 100], 10, trials=15) == 15  # a short last block counts its length
 
 
 def test_pause_trough_time():

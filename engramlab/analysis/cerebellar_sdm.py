@@ -32,6 +32,7 @@ from numpy.typing import NDArray
 
 from engramlab.analysis import attention, sdm
 from engramlab.analysis.readout import decode_bits, isi_cv, window_counts
+from engramlab.analysis.sdm.geometry import SOFT_MAX_N
 from engramlab.analysis.spikes import counts_per_window, phase_shift, spike_trains, tonic_period
 from engramlab.errors import ConfigError
 from engramlab.results import Result
@@ -230,8 +231,12 @@ def analyse_sdm(result: Result) -> SDMAnalysis:
     all_dists = sdm.hamming_distances(queries, addresses) if reads.size else np.zeros((0, addresses.shape[0]), int)
     dists = all_dists[np.arange(reads.size), source]
     edge = int(radius) + 1 if scheme == "kanerva" and radius is not None else None
-    edge_refire = _edge_refire(active[presented], cell_dist, edge)
-    blur = np.interp(np.arange(n + 1), fire_d, fire_p) if scheme == "kanerva" and fire_d.size else None
+    shown_kind, shown_pattern = kind[presented], pattern_of[presented]
+    # successive reads of one pattern (noise 0, 1, 2, … bits): similar queries 100 ms apart
+    same_source = (shown_kind[1:] == READ) & (shown_kind[:-1] == READ) & (shown_pattern[1:] == shown_pattern[:-1])
+    edge_refire = _edge_refire(active[presented], cell_dist, edge, same_source)
+    blur = (np.interp(np.arange(n + 1), fire_d, fire_p)
+            if scheme == "kanerva" and fire_d.size and n <= SOFT_MAX_N else None)  # else: no blurred curve
     overlap = _overlap_stats(overlaps, dists, n, r, scheme, activation, radius, k, blur)
 
     # 3. weights vs counters (consistency check) -------------------------------------------------
@@ -423,15 +428,17 @@ def _expected_overlap(dv: NDArray[np.int64], n: int, r: int, scheme: str, activa
     return np.asarray(sdm.expected_intersection(n, int(radius), dv, r))
 
 
-def _edge_refire(active: NDArray[np.bool_], dist: NDArray[np.int64], edge: int | None) -> tuple[float, float]:
+def _edge_refire(active: NDArray[np.bool_], dist: NDArray[np.int64], edge: int | None,
+                 pairs: NDArray[np.bool_]) -> tuple[float, float]:
     """P(fire) of cells ``edge`` bits from the address: (fired in the previous presentation, did not).
 
-    Equal under the independent blurred ball; a cell's own history (after-spike hyperpolarisation)
-    makes them differ. NaN where undefined (no edge, fewer than two presentations).
+    Only presentations ``k`` with ``pairs[k - 1]`` (a read following a read of the same pattern)
+    count. Equal under the independent blurred ball; a cell's own history (after-spike
+    hyperpolarisation) makes them differ. NaN where undefined (no edge, no such pair).
     """
-    if edge is None or active.shape[0] < 2:
+    if edge is None or active.shape[0] < 2 or not np.any(pairs):
         return float("nan"), float("nan")
-    before, now, at_edge = active[:-1], active[1:], dist[1:] == edge
+    before, now, at_edge = active[:-1][pairs], active[1:][pairs], dist[1:][pairs] == edge
     after = at_edge & before
     other = at_edge & ~before
     return (float(now[after].mean()) if after.any() else float("nan"),

@@ -243,8 +243,8 @@ def analyse_eyeblink(result: Result, threshold: float | None = None, block: int 
         pause_min = pause_d = float("nan")
         last_rate = np.full(axis.size, np.nan)
     last_onsets = cr_onset[last][cr[last]]
-    probe = _probe_stats(result, axis, sdf, acq_idx, isi, probe_dur, block, isis)
-    lesion = _lesion_stats(phase, cr, cr_onset, dcn, axis, isi, threshold, bin_s)
+    probe = _probe_stats(result, axis, sdf, acq_idx, max(isis), probe_dur, block, isis)
+    lesion = _lesion_stats(phase, cr, cr_onset, dcn, axis, trial_isi, threshold, bin_s)
     olive = _olive_stats(result, starts, onset, trial_isi, phase, paired, m, block)
     return EyeblinkAnalysis(
         isi=isi, trials=len(starts), axis=axis, pc_rate=pc, dcn_rate=dcn, phase=phase,
@@ -265,21 +265,28 @@ def analyse_eyeblink(result: Result, threshold: float | None = None, block: int 
 MINIMUM_PROMINENCE_HZ = 3.0
 
 
+#: a local minimum of the probe rate belongs to an ISI only within this distance of it (s)
+MINIMUM_TOLERANCE = 0.1
+
+
 def _minima_near(t: NDArray[np.float64], rel: NDArray[np.float64], isis: Sequence[float]
                  ) -> tuple[list[float | None], list[float | None]]:
-    """For each ISI, the local minimum of ``rel`` nearest to it (time, depth below 0); None if none."""
+    """For each ISI, a local minimum of ``rel`` within ``MINIMUM_TOLERANCE`` (time, depth below 0).
+
+    Each minimum serves at most one ISI (pairs are taken closest first), so one dip between two
+    ISIs is not reported as two pauses; None where no minimum is near.
+    """
     from scipy.signal import find_peaks
     idx, _ = find_peaks(-rel, prominence=MINIMUM_PROMINENCE_HZ)
-    times: list[float | None] = []
-    depths: list[float | None] = []
-    for isi in isis:
-        if not idx.size:
-            times.append(None)
-            depths.append(None)
-            continue
-        k = idx[int(np.argmin(np.abs(t[idx] - isi)))]
-        times.append(float(t[k]))
-        depths.append(float(-rel[k]))
+    times: list[float | None] = [None] * len(isis)
+    depths: list[float | None] = [None] * len(isis)
+    pairs = sorted((abs(float(t[k]) - isi), j, int(k)) for j, isi in enumerate(isis) for k in idx
+                   if abs(float(t[k]) - isi) <= MINIMUM_TOLERANCE)
+    used: set[int] = set()
+    for _, j, k in pairs:
+        if times[j] is None and k not in used:
+            times[j], depths[j] = float(t[k]), float(-rel[k])
+            used.add(k)
     return times, depths
 
 
@@ -322,8 +329,12 @@ def _olive_stats(result: Result, starts: NDArray[np.float64], onset: float, tria
 
     cs_on = starts + onset
     us = count(cs_on + trial_isi, cs_on + trial_isi + US_RESPONSE_WINDOW)
-    acq_paired = np.flatnonzero((phase == ACQ) & paired)
-    by_block = [float(us[acq_paired[k:k + block]].mean()) for k in range(0, acq_paired.size, block)]
+    acq = np.flatnonzero(phase == ACQ)
+    by_block: list[float | None] = []
+    for k in range(0, acq.size, block):  # the acquisition blocks of cr_percent_by_block, paired trials only
+        trials = acq[k:k + block]
+        trials = trials[np.asarray(paired, dtype=bool)[trials]]
+        by_block.append(float(us[trials].mean()) if trials.size else None)
     pre = count(starts, cs_on) / onset
     during = count(cs_on, cs_on + trial_isi) / trial_isi
     ext = phase == EXT
@@ -333,21 +344,21 @@ def _olive_stats(result: Result, starts: NDArray[np.float64], onset: float, tria
 
 
 def _lesion_stats(phase: NDArray[np.int8], cr: NDArray[np.bool_], cr_onset: NDArray[np.float64],
-                  dcn: NDArray[np.float64], axis: NDArray[np.float64], isi: float, threshold: float,
-                  bin_s: float) -> dict[str, Any]:
+                  dcn: NDArray[np.float64], axis: NDArray[np.float64], trial_isi: NDArray[np.float64],
+                  threshold: float, bin_s: float) -> dict[str, Any]:
     """CRs (the published rule) and any responses on the lesion trials (Purkinje→DCN inhibition cut)."""
     idx = np.flatnonzero(phase == LESION)
     if not idx.size:
         return {}
-    onsets = np.array([first_crossing(dcn[k], axis, isi, threshold, bin_s=bin_s) for k in idx])
+    onsets = np.array([first_crossing(dcn[k], axis, float(trial_isi[k]), threshold, bin_s=bin_s) for k in idx])
     responded = np.isfinite(onsets)
-    cs = (axis >= 0) & (axis < isi)
+    cs = (axis[None, :] >= 0) & (axis[None, :] < trial_isi[idx][:, None])
     return {"trials": int(idx.size), "cr_percent": float(100 * cr[idx].mean()),
             "cr_onset_ms": float(np.nanmedian(cr_onset[idx]) * 1e3) if np.any(cr[idx]) else None,
             "response_percent": float(100 * responded.mean()),
             "response_onset_ms": float(np.median(onsets[responded]) * 1e3) if np.any(responded) else None,
             "dcn_baseline_hz": float(dcn[idx][:, axis < 0].mean()),
-            "dcn_cs_hz": float(dcn[idx][:, cs].mean())}
+            "dcn_cs_hz": float(dcn[idx][cs].mean())}
 
 
 def _probe_stats(result: Result, axis: NDArray[np.float64], sdf: NDArray[np.float64],
@@ -387,11 +398,15 @@ def _probe_stats(result: Result, axis: NDArray[np.float64], sdf: NDArray[np.floa
 CRITERION_PERCENT = 50.0
 
 
-def trials_to_criterion(percent_by_block: Sequence[float], block: int) -> int | None:
-    """Trials until the end of the first two consecutive blocks with ≥ 50 % CRs (None: never)."""
+def trials_to_criterion(percent_by_block: Sequence[float], block: int, trials: int | None = None) -> int | None:
+    """Trials until the end of the first two consecutive blocks with ≥ 50 % CRs (None: never).
+
+    ``trials``: the phase's number of trials, so a short last block counts its real length.
+    """
     for k in range(len(percent_by_block) - 1):
         if percent_by_block[k] >= CRITERION_PERCENT and percent_by_block[k + 1] >= CRITERION_PERCENT:
-            return (k + 2) * block
+            end = (k + 2) * block
+            return min(end, trials) if trials is not None else end
     return None
 
 
@@ -434,10 +449,15 @@ def eyeblink_summary(a: EyeblinkAnalysis) -> dict[str, Any]:
         out["olive_baseline_hz"] = a.olive["baseline_hz"]
         out["olive_extinction_cs_hz"] = a.olive["extinction_cs_hz"]
     if np.any(a.phase == REACQ):
-        acq = trials_to_criterion(a.cr_percent_by_block, a.block)
-        re = trials_to_criterion(a.reacquisition_cr_percent_by_block, a.block)
+        acq = trials_to_criterion(a.cr_percent_by_block, a.block, int(np.sum(a.phase == ACQ)))
+        re = trials_to_criterion(a.reacquisition_cr_percent_by_block, a.block, int(np.sum(a.phase == REACQ)))
+        # savings: reacquisition reaches the criterion in fewer trials (or at all, when acquisition never did)
+        if re is None:
+            saved: bool | None = False if acq is not None else None
+        else:
+            saved = acq is None or re < acq
         out["savings"] = {"acquisition_trials_to_criterion": acq, "reacquisition_trials_to_criterion": re,
-                          "savings": None if acq is None or re is None else bool(re < acq)}
+                          "savings": saved}
     if np.any(a.phase == EXT):
         out["extinction_cr_percent_by_block"] = a.extinction_cr_percent_by_block
     if np.any(a.phase == REACQ):
@@ -457,7 +477,8 @@ def eyeblink_table(s: Mapping[str, Any]) -> dict[str, Any]:
         return ", ".join(f"{v:.0f}" for v in values)
 
     table: dict[str, Any] = {}
-    tag = f"ISI {s['isi_ms']:.0f} ms"
+    isis = s.get("isis_ms") or [s["isi_ms"]]
+    tag = f"ISI {s['isi_ms']:.0f} ms" if len(isis) == 1 else "ISIs " + " + ".join(f"{v:.0f}" for v in isis) + " ms"
     table[f"{tag}: %CR per block"] = pct(s["cr_percent_by_block"])
     table[f"{tag}: pause minimum (ms after CS) / US"] = f"{s['pause_min_ms']:.0f} / {s['us_onset_ms']:.0f}"
     table[f"{tag}: CR onset (median, last block, ms)"] = s["cr_onset_ms"]
@@ -473,7 +494,7 @@ def eyeblink_table(s: Mapping[str, Any]) -> dict[str, Any]:
         table[f"{tag}: extinction %CR"] = pct(s["extinction_cr_percent_by_block"])
     if "reacquisition_cr_percent_by_block" in s:
         table[f"{tag}: reacquisition %CR"] = pct(s["reacquisition_cr_percent_by_block"])
-    if len(s.get("isis_ms", [])) > 1:
+    if len(s.get("isis_ms", [])) > 1 and len(s.get("probe_pause_minima_ms", [])) == len(s["isis_ms"]):
         pairs = ", ".join(f"{isi:.0f} → {'none' if t is None else f'{t:.0f}'}"
                           for isi, t in zip(s["isis_ms"], s["probe_pause_minima_ms"], strict=True))
         table["mixed ISIs: probe rate minimum nearest each ISI (ms)"] = pairs

@@ -50,15 +50,21 @@ class EyeblinkConfig(TrialTiming):
                              low=0)
     probe_extension: b2.Quantity = param(300 * ms, "probe tone beyond the ISI (no US, plasticity frozen): long "
                                                    "enough to see whether the pause follows the ISI or the "
-                                                   "tone's end", unit=ms, low=0)
+                                                   "tone's end; at least the 300 ms the recovery window "
+                                                   "[ISI + 150, ISI + 300] ms needs", unit=ms, low=300)
     trial_period: b2.Quantity | None = param(None, "trial start to trial start (none: cs_onset + the longest tone "
                                                    "+ recovery, rounded up to 100 ms; 1 s at the default ISI)",
                                              kind="quantity", unit=ms, low=0, low_open=True, structural=True)
 
     def check(self) -> None:
-        """A mixed schedule needs at least two ISIs."""
-        if len(self.mixed_isi_ms) == 1:
-            raise self.fail("mixed_isi_ms", f"needs two or more ISIs (one ISI: set isi), got {self.mixed_isi_ms}")
+        """A mixed schedule needs two or more distinct ISIs, and then no separate ``isi``."""
+        mixed = self.mixed_isi_ms
+        if len(mixed) == 1:
+            raise self.fail("mixed_isi_ms", f"needs two or more ISIs (one ISI: set isi), got {mixed}")
+        if len(set(mixed)) != len(mixed):
+            raise self.fail("mixed_isi_ms", f"must not repeat an ISI, got {mixed}")
+        if mixed and abs(float(self.isi) - 0.25) > 1e-12:
+            raise self.fail("isi", f"(= {self.isi}) cannot be combined with mixed_isi_ms; give the ISIs there")
 
     def isis(self) -> list[b2.Quantity]:
         """The trained ISIs: ``mixed_isi_ms`` if given, else ``[isi]``."""
@@ -141,10 +147,15 @@ def run_eyeblink(circuit: MicrozoneConfig | None = None, protocol: EyeblinkConfi
     plan = schedule(protocol)
     everyone = tuple(range(circuit.m))
     trial_isi = []
-    for k, (_, paired, probe) in enumerate(plan):
-        # every trial takes the next ISI in turn (interleaved); a CS-alone trial's tone lasts as
-        # long as a paired trial of its ISI would, a probe's the longest ISI + the extension
-        isi = isis[k % len(isis)]
+    turn = {True: 0, False: 0}  # paired and CS-alone trials each cycle through the ISIs
+    for _, paired, probe in plan:
+        # a CS-alone trial's tone lasts as long as a paired trial of its ISI would; a probe is
+        # timed against the longest ISI and its tone lasts that + the extension
+        if probe:
+            isi = max(isis)
+        else:
+            isi = isis[turn[paired] % len(isis)]
+            turn[paired] += 1
         trial_isi.append(isi)
         zone.add_trial(period, cs, onset, probe_dur if probe else isi + us, everyone if paired else (), isi)
     # PF→PC plasticity is frozen during probes and lesion trials, and the Purkinje→DCN inhibition
