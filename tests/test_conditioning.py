@@ -120,6 +120,17 @@ def test_mossy_nuclei_plasticity_follows_the_purkinje_inhibition():
     np.testing.assert_allclose(w, [20.0, 0.0])  # 10 spikes × 2 pA; 15 pA − 10 × 2 pA, clipped at 0
 
 
+def test_window_counts_pool_each_lines_cells():
+    from engramlab.analysis.readout import window_counts
+    # 2 lines × 2 cells; windows [0.01, 0.03) and [0.11, 0.13) (slot starts 0 and 0.1, offset 10 ms)
+    t = np.array([0.005, 0.015, 0.02, 0.025, 0.12, 0.129, 0.131])
+    i = np.array([0, 0, 1, 3, 2, 3, 0])
+    got = window_counts(t, i, [0.0, 0.1], 0.01, 0.02, lines=2, cells_per_line=2)
+    np.testing.assert_array_equal(got, [[2, 1], [0, 2]])  # hand count; 0.005 and 0.131 lie outside
+    with pytest.raises(ConfigError, match="spike indices"):
+        window_counts(t, i, [0.0, 0.1], 0.01, 0.02, lines=1, cells_per_line=2)
+
+
 def test_trials_to_criterion():
     from engramlab.analysis.eyeblink import trials_to_criterion
     assert trials_to_criterion([0, 60, 40, 50, 90], 10) == 50  # blocks 4 and 5 are the first pair

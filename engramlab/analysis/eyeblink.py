@@ -58,20 +58,27 @@ def trial_rates(t: NDArray[np.float64], i: NDArray[np.int64], starts: NDArray[np
     return 0.5 * (edges[1:] + edges[:-1]), out / (bin_s * max(cells, 1))
 
 
+def _pre_us_signal(rate: NDArray[np.float64], axis: NDArray[np.float64], isi: float, smooth_s: float,
+                   bin_s: float) -> NDArray[np.float64]:
+    """DCN rate boxcar-smoothed over ``smooth_s`` using only the bins before the US, minus its pre-CS mean.
+
+    A CR is scored on what happens before the US: the unconditioned response (the US's complex
+    spikes and the Purkinje burst they cause) never leaks into the CR window through the smoothing.
+    """
+    width = max(1, round(smooth_s / bin_s))
+    smooth = _masked_smooth(rate, (axis < isi).astype(float),
+                            lambda x: uniform_filter1d(x, width, axis=-1, mode="constant"))
+    base = np.nanmean(smooth[axis < 0]) if np.any(axis < 0) else 0.0
+    return smooth - base
+
+
 def detect_cr(rate: NDArray[np.float64], axis: NDArray[np.float64], isi: float, threshold: float,
               smooth_s: float = 0.1, bin_s: float = 0.005) -> tuple[bool, float]:
     """Apply the CR rule to one trial's DCN rate (Hz) on ``axis`` (s, 0 = CS onset).
 
     Returns ``(is_cr, onset)`` with onset in s after CS onset (NaN when there is no CR).
     """
-    width = max(1, round(smooth_s / bin_s))
-    # A CR is scored on what happens before the US: the boxcar average at each time uses only
-    # the bins before the US onset, so the unconditioned response (the US's complex spikes and
-    # the Purkinje burst they cause) never leaks into the CR window through the smoothing.
-    smooth = _masked_smooth(rate, (axis < isi).astype(float),
-                            lambda x: uniform_filter1d(x, width, axis=-1, mode="constant"))
-    base = np.nanmean(smooth[axis < 0]) if np.any(axis < 0) else 0.0
-    signal = smooth - base
+    signal = _pre_us_signal(rate, axis, isi, smooth_s, bin_s)
     window = (axis >= 0.1) & (axis < isi)
     if not np.any(window):
         return False, float("nan")
@@ -301,12 +308,8 @@ def first_crossing(rate: NDArray[np.float64], axis: NDArray[np.float64], isi: fl
     Searched before the US time; NaN if it never does. Any response counts, short-latency ones
     included (unlike :func:`detect_cr`).
     """
-    width = max(1, round(smooth_s / bin_s))
-    smooth = _masked_smooth(rate, (axis < isi).astype(float),
-                            lambda x: uniform_filter1d(x, width, axis=-1, mode="constant"))
-    base = np.nanmean(smooth[axis < 0]) if np.any(axis < 0) else 0.0
     window = (axis >= 0) & (axis < isi)
-    above = (smooth - base)[window] > threshold
+    above = _pre_us_signal(rate, axis, isi, smooth_s, bin_s)[window] > threshold
     return float(axis[window][int(np.argmax(above))]) if np.any(above) else float("nan")
 
 

@@ -13,6 +13,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from engramlab import validate as V
+from engramlab.analysis.spikes import counts_per_window
 from engramlab.errors import ConfigError
 
 __all__ = ["decode_bits", "isi_cv", "window_counts"]
@@ -25,27 +26,14 @@ def window_counts(t: ArrayLike, i: ArrayLike, starts: ArrayLike, offset: float, 
     Cells ``l·c … l·c + c − 1`` form line ``l`` (``c = cells_per_line``); their spikes are
     summed. Returns shape (slots, lines). Windows must not overlap.
     """
-    tt = V.finite_array("t", t, 1)
     ii = V.integer_array("i", V.finite_array("i", i, 1))
-    s = V.finite_array("starts", starts, 1)
     offset = V.real("offset", offset)
-    width = V.real("width", width, 0.0, None, low_open=True)
     lines = V.integer("lines", lines, 1)
     c = V.integer("cells_per_line", cells_per_line, 1)
-    if tt.shape != ii.shape:
-        raise ConfigError("i", f"(spike indices) and t (spike times) differ in length: {ii.shape} vs {tt.shape}")
     if ii.size and (ii.min() < 0 or ii.max() >= lines * c):
         raise ConfigError("i", f"(spike indices) must lie in [0, {lines * c}), got [{ii.min()}, {ii.max()}]")
-    if s.size > 1 and np.any(np.diff(s) < width - 1e-12):
-        raise ConfigError("width", "is longer than the spacing of the windows (they must not overlap)")
-    out = np.zeros((s.size, lines), dtype=np.int64)
-    if tt.size == 0 or s.size == 0:
-        return out
-    w0 = s + offset
-    w = np.searchsorted(w0, tt, side="right") - 1
-    ok = (w >= 0) & (tt < w0[np.clip(w, 0, None)] + width)
-    np.add.at(out, (w[ok], ii[ok] // c), 1)
-    return out
+    # a line's cells are pooled by counting each spike under its line's index
+    return counts_per_window(t, ii // c, V.finite_array("starts", starts, 1) + offset, width, lines)
 
 
 def decode_bits(counts: ArrayLike, baseline: ArrayLike, higher_is_one: bool) -> NDArray[np.bool_]:
