@@ -178,8 +178,8 @@ register(ProtocolSpec(
                    "minimum against the US onset: adaptive timing.", on_every_run(f"{_CD}:pause_timing_figure"),
                    scope="both"),
     ),
-    quick={"target": "numpy", "plasticity": {"a_plus": "0.9 pA"},
-           "protocol": {"trials": 20, "cs_onset": "100 ms", "probe_every": 5}},
+    quick={"target": "numpy", "plasticity": {"a_plus": "0.3 pA"},
+           "protocol": {"trials": 20, "cs_onset": "100 ms", "probe_every": 5, "recovery": "800 ms"}},
     headline=("last_block_cr_percent", "pause_min_ms"),
     series_key="protocol.isi",
     options=(

@@ -2,11 +2,14 @@
 # # Lab 3 — Eyeblink conditioning: a timed Purkinje pause emerges; extinction
 #
 # A tone (40 Hz on mossy fibres) precedes an air-puff US (500 Hz, 30 ms to the inferior olive).
-# Granule cells tell time: each fires in its own window after tone onset (spectral timing). The
-# climbing fibre depresses the parallel-fibre synapses that were active ~100 ms before it (the
-# eligibility kernel), so Purkinje cells learn to pause during the tone, disinhibiting the deep
-# nuclei: the conditioned response (CR). CS-alone trials (extinction) potentiate the same
-# synapses back and the CR fades.
+# Time is told by unipolar brush cells (UBCs): each relays one mossy fibre through slow
+# metabotropic ON (mGluR1) and OFF (mGluR2) cascades with its own speed, so each tone-driven UBC
+# fires in its own window after tone onset and stops while the tone goes on; granule cells relay
+# UBC bursts into parallel fibres. The climbing fibre depresses the parallel-fibre synapses that
+# were active ~20 ms before it (the eligibility kernel), so Purkinje cells learn to pause around
+# the US time, disinhibiting the deep nuclei: the conditioned response (CR). The DCN in turn
+# inhibit the olive, so a CR takes away part of the US's complex spikes. CS-alone trials
+# (extinction) potentiate the depressed synapses back and the CR fades.
 #
 # Run: `engramlab lab run 3 --quick` (the full version takes a few minutes).
 
@@ -19,10 +22,10 @@ from engramlab.results import save_figure
 import _labkit
 
 args = _labkit.lab_args("lab3_eyeblink", "Eyeblink conditioning")
-# --quick: the protocol's quick preset (20 short trials, 6x learning rate, NumPy target) plus
-# 10 CS-alone trials; the full lab trains 100 trials and extinguishes for 50
+# --quick: the protocol's quick preset (20 trials, 2x learning rate, 0.8 s recovery, NumPy
+# target) plus 20 CS-alone trials; the full lab trains 100 trials and extinguishes for 50
 result = el.run("eyeblink", quick=args.quick, seed=2, out=f"{args.out}/run",
-                extinction_trials=10 if args.quick else 50)
+                extinction_trials=20 if args.quick else 50)
 
 # %%
 a = analyse_eyeblink(result, block=5 if args.quick else 10)

@@ -82,14 +82,14 @@ def sdm_ideal_analysis(sdm_ideal_result):
 
 @pytest.fixture(scope="session")
 def small_eyeblink():
-    """12 short eyeblink trials on 500 granule cells (the default plasticity at a 6x learning rate)."""
+    """12 short eyeblink trials on 500 granule cells (the default plasticity at the quick preset's 2x rate)."""
     import dataclasses
 
     from brian2 import ms, pA
 
     from engramlab.circuits.microzone import MicrozoneConfig
     from engramlab.protocols.eyeblink import EyeblinkConfig, run_eyeblink
-    fast = dataclasses.replace(MicrozoneConfig().plasticity, a_plus=0.9 * pA)
+    fast = dataclasses.replace(MicrozoneConfig().plasticity, a_plus=0.3 * pA)
     circuit = MicrozoneConfig(r=500, m=8, n_dcn=2, target="numpy", seed=3, plasticity=fast)
     protocol = EyeblinkConfig(trials=12, cs_onset=100 * ms, probe_every=6, lesion_trials=2)
     return run_eyeblink(circuit, protocol)

@@ -9,7 +9,7 @@ from engramlab.analysis.eyeblink import analyse_eyeblink, detect_cr, eyeblink_su
 from engramlab.circuits.microzone import CerebellarMicrozone, MicrozoneConfig
 from engramlab.errors import ConfigError
 from engramlab.models.plasticity import PFPlasticityParams
-from engramlab.models.timing import SpectralTimingParams, active_window, net_drive, spectral_timing_draw
+from engramlab.models.ubc import UBCParams, active_window, net_drive, peak_drive, ubc_draw, ubc_gain
 from engramlab.protocols.eyeblink import EyeblinkConfig, run_eyeblink, schedule
 
 BIN = 0.005
@@ -49,7 +49,7 @@ def test_cr_window_ignores_the_unconditioned_response():
 def test_mixed_isis_are_interleaved_and_probed_past_the_longest():
     cfg = EyeblinkConfig(mixed_isi_ms=(200.0, 500.0), trials=4, probe_every=4, lesion_trials=0, cs_onset=100 * ms)
     assert float(cfg.probe_duration()) == pytest.approx(0.8)
-    assert float(cfg.period(MicrozoneConfig())) == pytest.approx(1.1)  # 100 + 800 + 200 ms
+    assert float(cfg.period(MicrozoneConfig())) == pytest.approx(2.4)  # 100 + 800 + 1500 ms
     with pytest.raises(ConfigError, match="mixed_isi_ms"):
         EyeblinkConfig(mixed_isi_ms=(200.0,))
     with pytest.raises(ConfigError, match="repeat"):
@@ -176,9 +176,10 @@ def test_eyeblink_schedule_and_bad_inputs():
         EyeblinkConfig(trials=0)
     # the trial period follows the longest tone (the 300 ms-extended probe), rounded up to 100 ms
     zone = MicrozoneConfig()
-    assert float(EyeblinkConfig().period(zone)) == pytest.approx(1.0)  # 200 + 250 + 300 + 200 ms
-    assert float(EyeblinkConfig(isi=600 * ms).period(zone)) == pytest.approx(1.3)
-    assert float(EyeblinkConfig(isi=600 * ms, probe_every=0).period(zone)) == pytest.approx(1.1)  # 30 ms US
+    assert float(EyeblinkConfig().period(zone)) == pytest.approx(2.3)  # 200 + 250 + 300 + 1500 ms
+    assert float(EyeblinkConfig(isi=600 * ms).period(zone)) == pytest.approx(2.6)
+    assert float(EyeblinkConfig(isi=600 * ms, probe_every=0).period(zone)) == pytest.approx(2.4)  # 30 ms US
+    assert float(EyeblinkConfig(recovery=200 * ms).period(zone)) == pytest.approx(1.0)
     EyeblinkConfig(isi=900 * ms).check_fits(zone)
     with pytest.raises(ValueError, match="trial_period"):
         EyeblinkConfig(isi=900 * ms, trial_period=1 * second).check_fits(zone)
@@ -186,36 +187,67 @@ def test_eyeblink_schedule_and_bad_inputs():
         run_eyeblink(MicrozoneConfig(r=10, target="numpy"), EyeblinkConfig(trials=1), cs="bell")
 
 
-def test_spectral_timing_windows_scale_with_tau():
-    p = SpectralTimingParams()
-    tau, gain = spectral_timing_draw(500, p, np.random.default_rng(0))
-    start, end = active_window(tau, gain, p)
-    ok = ~np.isnan(start)
-    assert ok.mean() > 0.95
-    assert np.corrcoef(tau[ok], start[ok])[0, 1] > 0.8
-    assert np.corrcoef(tau[ok], (end - start)[ok])[0, 1] > 0.8  # later windows are wider
-    # the net drive rises, exceeds rheobase inside the window and turns negative late
-    t = np.linspace(0, 5, 5001)
-    d = net_drive(t, 0.3, 8.0, p)
-    assert d[0] == 0 and d.max() > 1 and d[-1] < 0
+def test_ubc_cascade_drive_matches_an_ode_integration():
+    """The closed-form mean drive P(n, x) − κ P(n, x/λ) is the step response of the two n-stage
+    chains: checked against scipy's ODE solver, and its windows scale with τ (scalar timing)."""
+    from scipy.integrate import solve_ivp
+
+    p = UBCParams()
+    n, lam, kappa = p.stages, p.off_ratio, p.off_gain
+
+    def chains(_, y):
+        a, b = y[:n], y[n:]
+        da = np.empty(n)
+        db = np.empty(n)
+        da[0], db[0] = 1 - a[0], (1 - b[0]) / lam
+        da[1:], db[1:] = a[:-1] - a[1:], (b[:-1] - b[1:]) / lam
+        return np.concatenate([da, db])
+
+    x = np.linspace(0, 40, 401)
+    sol = solve_ivp(chains, (0, 40), np.zeros(2 * n), t_eval=x, rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(sol.y[n - 1] - kappa * sol.y[-1], net_drive(x, p), atol=1e-6)
+    d = net_drive(x, p)
+    assert d[0] == 0 and d.max() == pytest.approx(peak_drive(p), abs=1e-3) and d[-1] < 0  # the window closes
+    _, tau, frac = ubc_draw(100, p, np.random.default_rng(0))
+    start, end = active_window(tau, frac, p)
+    assert np.all(start > 0) and np.all(end > start)
+    # one cell shape, rescaled by τ: start/τ depends on the threshold fraction only
+    same = np.isclose(frac, frac[0], atol=0.02)
+    np.testing.assert_allclose((start / tau)[same], (start / tau)[same][0], rtol=0.02)
+    assert np.corrcoef(tau, start)[0, 1] > 0.9 and np.corrcoef(tau, end - start)[0, 1] > 0.9
+    # threshold calibration: the background's steady OFF excess plus f·peak of the CS drive = rheobase
+    g = ubc_gain(p, frac, 40.0, 4.0)
+    np.testing.assert_allclose(g * (frac * peak_drive(p) + 0.1 * (1 - kappa)), 1.0)
+    with pytest.raises(ValueError, match="no excitatory window"):
+        ubc_gain(UBCParams(off_gain=1.5, frac_min=0.01, frac_max=0.02), np.array([0.01]), 40.0, 4.0)
 
 
 @pytest.mark.slow
-def test_granule_cells_fire_in_their_predicted_windows(small_eyeblink):
+def test_ubcs_fire_in_their_predicted_windows_and_stop_while_the_tone_goes_on(small_eyeblink):
+    """On the extended probes (tone 550 ms), each CS-driven UBC whose closed-form window ends before
+    the tone does fires around that window's centre and mostly inside it: the window is closed
+    by the OFF cascade, not by the end of the tone."""
     r = small_eyeblink
-    t, i = r["spikes_granule_t"], r["spikes_granule_i"]
-    starts = r["trial_start"]
-    rel = t - starts[np.searchsorted(starts, t, side="right") - 1] - 0.1
-    start, end = r["granule_window_start"], r["granule_window_end"]
-    in_cs = (rel >= 0) & (rel < 0.28)
-    cells = np.unique(i[in_cs])
-    cells = cells[~np.isnan(start[cells])]
-    med = np.array([np.median(rel[in_cs & (i == c)]) for c in cells])
-    # predicted: the middle of the part of each cell's window that lies inside the CS
-    centre = 0.5 * (np.clip(start[cells], 0, 0.28) + np.clip(end[cells], 0, 0.28))
-    assert cells.size > 100
-    assert np.corrcoef(med, np.clip(start[cells], 0, 0.28))[0, 1] > 0.6
-    assert np.mean(np.abs(med - centre) < 0.1) > 0.6
+    t, i = r["spikes_ubc_t"], r["spikes_ubc_i"]
+    starts, onset = r["trial_start"], float(r.params["protocol.cs_onset"])
+    k = np.searchsorted(starts, t, side="right") - 1
+    rel = t - starts[k] - onset
+    tone = float(r.params["probe_duration"])
+    start, end = r["ubc_window_start"], r["ubc_window_end"]
+    cells = np.flatnonzero(~np.isnan(start) & (end < tone - 0.05))
+    sel = r["trial_probe"][k] & (rel >= 0) & (rel < tone)
+    med, inside = [], []
+    for c in cells:
+        m = sel & (i == c)
+        if m.sum() >= 3:
+            med.append((np.median(rel[m]), 0.5 * (start[c] + end[c])))
+            inside.append(np.mean((rel[m] >= start[c] - 0.02) & (rel[m] <= end[c] + 0.05)))
+    med_arr = np.array(med)
+    assert len(med) >= 30
+    assert np.corrcoef(med_arr[:, 0], med_arr[:, 1])[0, 1] > 0.6
+    assert np.mean(inside) > 0.6
+    # UBCs on lines the tone does not drive have no window
+    assert np.isnan(start).sum() > 0.5 * start.size
 
 
 @pytest.mark.slow
@@ -223,14 +255,15 @@ def test_ltd_targets_cells_active_before_the_us(small_eyeblink):
     r = small_eyeblink
     dw = (r["weights_final"] - r["weights_initial"]).mean(1)
     start, end = r["granule_window_start"], r["granule_window_end"]
-    # cells on by 150 ms and still on at 200 ms (inside the kernel's look-back before a 250 ms
-    # US) vs cells that only fire after the US or never get CS input
-    eligible = (start < 0.15) & (end > 0.2)
-    late = start > 0.26
+    # cells on from before 200 ms until after 240 ms (inside the 20 ms kernel's look-back before
+    # a 250 ms US) vs cells whose UBC windows start only after the tone of a paired trial ended
+    eligible = (start < 0.2) & (end > 0.24)
+    late = start > 0.3
     silent = np.isnan(start)
-    assert dw[eligible].mean() < dw[late].mean() < 1e-12 + abs(dw[eligible].mean())
-    assert np.allclose(dw[silent], 0, atol=2e-12)  # a few background spikes at most
-    assert dw[eligible].mean() < -2e-12
+    assert eligible.sum() > 20 and late.sum() > 20
+    assert dw[eligible].mean() < -10e-12  # depressed by ≥ 10 pA of w0 = 75 pA on average
+    assert dw[late].mean() > 0  # potentiated (PF-alone LTP after the tone)
+    assert abs(dw[silent].mean()) < 0.25 * abs(dw[eligible].mean())  # background spikes only
 
 
 @pytest.mark.slow

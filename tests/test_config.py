@@ -99,7 +99,7 @@ def test_series_and_repeats():
     with pytest.raises(ConfigError, match="trial_period"):
         api.plan("eyeblink", quick=True, isi=["150 ms", "400 ms"], protocol__trial_period="0.8 s")
     p = api.plan("eyeblink", quick=True, isi=["150 ms", "600 ms"])
-    assert [float(x.period(p.circuit)) for x in p.protocols] == pytest.approx([0.8, 1.2])
+    assert [float(x.period(p.circuit)) for x in p.protocols] == pytest.approx([1.4, 1.8])  # quick: + 0.8 s recovery
 
 
 def test_seed_goes_to_protocols_that_have_one():

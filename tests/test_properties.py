@@ -280,7 +280,7 @@ raw_values = st.one_of(st.sampled_from(["5", "-1", "nan", "inf", "1e400", "2^64"
 
 PROTOCOL_KEYS = {
     "eyeblink": ["trials", "isi", "protocol.isi", "cs_lines", "cs_lines.tone", "plasticity.a_plus", "n_dcn", "m",
-                 "recovery", "cs_onset", "trial_period", "probe_every", "timing.tau_min", "olive.w_spont"],
+                 "recovery", "cs_onset", "trial_period", "probe_every", "ubc.tau_min", "olive.w_spont"],
     "associative": ["trials", "reversal_trials", "cs_lines", "r", "isi", "seed", "nuclei.w_pc"],
     "navigation": ["graph", "steps", "environments", "lec_active", "lec_size", "memory.beta", "grid.modules",
                    "dt", "straight_bias", "protocol.steps"],

@@ -16,7 +16,7 @@
 * :class:`CerebellarCircuit` — what every cerebellar circuit does the same way: choose the
   device, record spikes, run one ``Network`` through the device helper, read weights back.
 
-The granule cell itself (SDM hard location or spectral-timing variant) is
+The granule cell itself (SDM hard location and microzone relay) is
 :func:`engramlab.models.granule.granule_group`.
 """
 

@@ -4,9 +4,11 @@ Pathways (one explicit Brian2 Network, built once):
 
 * mossy fibres: ``n_mf`` lines with Poisson background (~4 Hz); each conditioned stimulus (CS)
   is a named subset of lines that fires at ``cs_rate`` (40 Hz) while it lasts;
-* granule cells: ``k`` ≈ 4 mossy inputs each; background inputs are fast EPSCs, CS inputs reach
-  the cell through a slow, heterogeneous current (:mod:`engramlab.models.timing`), so each
-  CS-responsive cell is recruited at its own delay after CS onset — the passage of time;
+* unipolar brush cells (:mod:`engramlab.models.ubc`): each relays one mossy line through graded,
+  slow ON/OFF metabotropic cascades, so a CS-driven UBC fires in its own window after CS onset —
+  the passage of time — and stops while the CS goes on;
+* granule cells: ``k`` ≈ 4 inputs each, drawn from the mossy lines and the UBC axons (mossy-like
+  rosettes); every input is a fast EPSC;
 * PF→PC synapses with CF-gated LTD through the ~100 ms gamma eligibility kernel and PF LTP
   (:mod:`engramlab.models.plasticity`); lumped MLI feed-forward inhibition keeps an unlearned
   Purkinje cell on its tonic rhythm;
@@ -46,18 +48,21 @@ from engramlab.models.nuclei import NucleiParams, mossy_nuclei_synapses
 from engramlab.models.olive import OliveParams
 from engramlab.models.plasticity import PFPlasticityParams, eligibility_state
 from engramlab.models.purkinje import PurkinjeParams
-from engramlab.models.timing import SpectralTimingParams, spectral_timing_draw
+from engramlab.models.ubc import UBCParams, ubc_draw, ubc_group
 
 __all__ = ["CerebellarMicrozone", "MicrozoneConfig", "MicrozoneRecord", "Trial"]
 
 
 def _conditioning_plasticity() -> PFPlasticityParams:
-    # LTD:LTP 6:1 per event: just below published spiking models (8–40:1; Antonietti et al.
-    # 2016, Geminiani et al. 2022) so that PF-alone LTP extinguishes a CR within ~40 CS-alone
-    # trials (measured at 12:1: still 50 % CRs after 50); soft bounds keep every weight at its
-    # LTP/LTD balance point
+    # The LTD timing rule is matched to the delay of the error signal it learns from (Suvrathan,
+    # Payne & Raymond 2016): here the US reaches the olive within ~5–15 ms, so the kernel peaks
+    # 20 ms before the complex spike. With the 100 ms look-back of the flocculus the learned pause
+    # leads the US by ~60–100 ms (measured: probe minimum at 195 ms for ISI 250 ms). A narrow
+    # kernel makes few PF spikes eligible, so LTD:LTP is 20:1 per event (published spiking models:
+    # 8–40:1; Antonietti et al. 2016, Geminiani et al. 2022; measured at 6:1 PF-alone LTP wins and
+    # the Purkinje rate rises during the CS). Soft bounds keep every weight at its LTP/LTD balance.
     return PFPlasticityParams(eligibility="kernel", bounds="soft", w0=75 * pA, w_max=150 * pA,
-                              a_plus=0.15 * pA, ltd_ltp_ratio=6.0)
+                              a_plus=0.15 * pA, ltd_ltp_ratio=20.0, kernel_peak=20 * ms)
 
 
 def _conditioning_nuclei() -> NucleiParams:
@@ -65,6 +70,16 @@ def _conditioning_nuclei() -> NucleiParams:
     # partial Purkinje pause is already read out as a clear DCN burst: the learned pause need
     # not silence the Purkinje cells, and its deepest point stays at the US
     return NucleiParams(w_pc=800 * pA, I_e=296 * pA)
+
+
+def _conditioning_olive() -> OliveParams:
+    # nucleo-olivary inhibition on (Kim, Krupa & Thompson 1998; Medina et al. 2002), and
+    # spontaneous kicks that it can veto: a 1.2 nA kick peaks ~17 mV above rest (threshold 10 mV),
+    # so ~110 pA of steady inhibition blocks it. 150 pA per DCN spike (30 ms IPSC) gives ~50 pA at
+    # the ~10 Hz DCN baseline and ~400 pA during a conditioned DCN burst, which also takes one of
+    # the US's two complex spikes (measured, quick run: 1.77 → 1.47 per trial as CRs go 40 → 90 %;
+    # with 3 nA kicks no DCN rate vetoes a spontaneous complex spike)
+    return OliveParams(w_no=150 * pA, w_spont=1200 * pA)
 
 
 @dataclass(frozen=True)
@@ -85,8 +100,7 @@ class MicrozoneConfig(Params):
     mf_delay: b2.Quantity = param(1 * ms, "MF→GrC delay (Casali et al. 2019)", unit=ms, low=0)
     cs_rate: b2.Quantity = param(40 * Hz, "rate of a CS line during the CS (40 Hz; Geminiani et al. 2022)",
                                  unit=Hz, low=0, low_open=True)
-    w_mf: b2.Quantity = param(3 * pA, "fast background MF→GrC EPSC amplitude (subthreshold alone)", unit=pA,
-                              low=0)
+    w_mf: b2.Quantity = param(3 * pA, "MF→GrC EPSC amplitude (subthreshold alone)", unit=pA, low=0)
     us_rate: b2.Quantity = param(500 * Hz, "rate of the US spike train to the olive (Geminiani et al. 2022)",
                                  unit=Hz, low=0, low_open=True)
     us_duration: b2.Quantity = param(30 * ms, "duration of the US (Geminiani et al. 2022)", unit=ms, low=0,
@@ -102,10 +116,10 @@ class MicrozoneConfig(Params):
     seed: int = param(0, "seed of connectivity, timing spectrum, Poisson inputs and initial potentials",
                       low=0, high=2**32 - 1)
     granule: GranuleParams = field(default_factory=GranuleParams)
-    timing: SpectralTimingParams = field(default_factory=SpectralTimingParams)
+    ubc: UBCParams = field(default_factory=UBCParams)
     purkinje: PurkinjeParams = field(default_factory=PurkinjeParams)
     plasticity: PFPlasticityParams = field(default_factory=_conditioning_plasticity)
-    olive: OliveParams = field(default_factory=OliveParams)
+    olive: OliveParams = field(default_factory=_conditioning_olive)
     nuclei: NucleiParams = field(default_factory=_conditioning_nuclei)
 
     def check(self) -> None:
@@ -170,8 +184,10 @@ class MicrozoneRecord:
     weight_times: np.ndarray
     mf_to_granule: np.ndarray
     cs_line_sets: dict[str, np.ndarray]
-    granule_tau: np.ndarray
-    granule_gain: np.ndarray
+    ubc_line: np.ndarray
+    ubc_tau: np.ndarray
+    ubc_frac: np.ndarray
+    granule_input_lines: np.ndarray
     duration: float
 
 
@@ -203,52 +219,42 @@ class CerebellarMicrozone(CerebellarCircuit):
         self.is_cs_line = np.zeros(c.n_mf, dtype=bool)
         for s in self.cs_line_sets.values():
             self.is_cs_line[s] = True
-        # each granule cell samples k distinct mossy lines
-        self.mf_to_granule = random_subsets(self._rng, c.r, c.n_mf, c.k)
-        self.granule_tau, self.granule_gain = spectral_timing_draw(c.r, c.timing, self._rng)
+        # each granule cell samples k distinct inputs among the mossy lines (0 … n_mf − 1) and
+        # the UBC axons (n_mf … n_mf + n_ubc − 1)
+        self.mf_to_granule = random_subsets(self._rng, c.r, c.n_mf + c.ubc.n, c.k)
+        self.ubc_line, self.ubc_tau, self.ubc_frac = ubc_draw(c.n_mf, c.ubc, self._rng)
+        is_cs_ubc = self.is_cs_line[self.ubc_line]
+        is_cs_input = np.concatenate([np.zeros(c.n_mf, dtype=bool), is_cs_ubc])
+        self.n_cs_inputs = is_cs_input[self.mf_to_granule].sum(1)
+        # the mossy line behind each granule input (a UBC input stands for its UBC's line)
+        self.granule_input_lines = np.concatenate([np.arange(c.n_mf), self.ubc_line])[self.mf_to_granule]
 
     def _build(self) -> None:
         c = self.config
         self._draw()
         clock = b2.Clock(dt=c.dt, name="microzone_clock*")
         self.clock = clock
-        g = c.granule
-        rheobase = g.g_L * (g.V_th - g.E_L)
-        self.granule = granule_group(c.r, g, golgi=False, timing=c.timing,
+        self.granule = granule_group(c.r, c.granule, golgi=False,
                                      eligibility=eligibility_state(c.plasticity, c.dt), clock=clock)
-        if self._trial_period is not None:
-            # The slow CS currents (and their feed-forward inhibition) outlast a 1 s trial; clear
-            # them at each trial start, as a long inter-trial interval would, so every trial
-            # starts from the same granular state.
-            self.granule.run_regularly("I_cs = 0*amp\nI_ff = 0*amp", dt=self._trial_period * second,
-                                       when="start", name="granule_trial_reset")
-        self.granule.tau_cs = self.granule_tau * second
-        # steady CS drive = gain × rheobase, shared among the cell's CS inputs
-        n_cs_inputs = self.is_cs_line[self.mf_to_granule].sum(1)
-        per_spike = np.where(n_cs_inputs > 0,
-                             self.granule_gain * float(rheobase)
-                             / (np.maximum(n_cs_inputs, 1) * float(c.cs_rate) * self.granule_tau), 0.0)
-        self.granule.w_cs = per_spike * b2.amp
-        self.n_cs_inputs = n_cs_inputs
-
         self.mossy = b2.SpikeGeneratorGroup(c.n_mf, [], [] * second, clock=clock, name="mossy")
+        self.ubc = ubc_group(c.ubc, self.ubc_tau, self.ubc_frac, c.cs_rate, c.mf_background, clock=clock)
+        # a mossy spike enters both metabotropic cascades of every UBC on that line
+        self.mf_ubc = b2.Synapses(self.mossy, self.ubc, on_pre="a1_post += q_on_post\nb1_post += q_off_post",
+                                  delay=c.mf_delay, clock=clock, name="mf_ubc")
+        if c.ubc.n:
+            self.mf_ubc.connect(i=self.ubc_line, j=np.arange(c.ubc.n))
         pre = self.mf_to_granule.ravel()
         post = np.repeat(np.arange(c.r), c.k)
-        cs_syn = self.is_cs_line[pre]
+        from_mf = pre < c.n_mf
         self.mf_fast = b2.Synapses(self.mossy, self.granule, on_pre="I_mf_post += w_mf",
                                    delay=c.mf_delay, namespace={"w_mf": c.w_mf}, clock=clock,
-                                   name="mf_granule_fast")
-        self.mf_fast.connect(i=pre[~cs_syn], j=post[~cs_syn])
-        # slow CS excitation and the slower feed-forward (MF→Golgi→GrC) inhibition it recruits;
-        # per spike the inhibition is inh_gain/inh_ratio of the excitation, so its steady
-        # current is inh_gain times the excitation's
-        self.mf_slow = b2.Synapses(self.mossy, self.granule,
-                                   on_pre=("I_cs_post += w_cs_post\n"
-                                           "I_ff_post += w_cs_post * inh_gain / inh_ratio"),
-                                   delay=c.mf_delay, clock=clock, name="mf_granule_slow",
-                                   namespace={"inh_gain": c.timing.inh_gain,
-                                              "inh_ratio": c.timing.inh_ratio})
-        self.mf_slow.connect(i=pre[cs_syn], j=post[cs_syn])
+                                   name="mf_granule")
+        self.mf_fast.connect(i=pre[from_mf], j=post[from_mf])
+        self.ubc_granule = b2.Synapses(self.ubc, self.granule, on_pre="I_mf_post += w_ubc",
+                                       delay=c.mf_delay, namespace={"w_ubc": c.ubc.w_out}, clock=clock,
+                                       name="ubc_granule")
+        if (~from_mf).any():
+            self.ubc_granule.connect(i=pre[~from_mf] - c.n_mf, j=post[~from_mf])
 
         self.olive_layer = OliveLayer(c.m, c.olive, clock)
         self.olive = self.olive_layer.cells
@@ -266,7 +272,8 @@ class CerebellarMicrozone(CerebellarCircuit):
             self.mossy_nuclei = mossy_nuclei_synapses(self.mossy, self.nuclei, c.nuclei, self.molecular.gate, clock)
             inhibition.append(self.mossy_nuclei)
 
-        objects: list[Any] = [self.mossy, self.granule, self.mf_fast, self.mf_slow, self.purkinje,
+        objects: list[Any] = [self.mossy, self.ubc, self.mf_ubc, self.granule, self.mf_fast, self.ubc_granule,
+                              self.purkinje,
                               self.pf_purkinje, self.olive_layer.input, self.olive, self.olive_layer.synapses,
                               self.molecular.climbing_fibre, self.nuclei, self.output.synapses, *inhibition]
         self.weight_monitor = None
@@ -277,7 +284,8 @@ class CerebellarMicrozone(CerebellarCircuit):
             self.weight_monitor = b2.StateMonitor(self.pf_purkinje, "w", record=np.arange(c.r * c.m),
                                                   dt=self._record_every * second, name="mon_weights")
             extra.append(self.weight_monitor)
-        self._assemble(objects, {"mossy": self.mossy, "granule": self.granule, "purkinje": self.purkinje,
+        self._assemble(objects, {"mossy": self.mossy, "ubc": self.ubc, "granule": self.granule,
+                                 "purkinje": self.purkinje,
                                  "olive": self.olive, "nuclei": self.nuclei}, extra)
         self.weights_initial = self.molecular.initial_weights() if self.standalone else self.weights()
 
@@ -292,8 +300,8 @@ class CerebellarMicrozone(CerebellarCircuit):
             raise ConfigError("duration", f"must be > 0 s, got {duration}")
         if self._trial_period is not None and abs(duration - self._trial_period) > 1e-9:
             raise ConfigError("duration", f"must equal the trial period this microzone was built for "
-                                          f"({self._trial_period} s: slow currents are cleared at each trial "
-                                          f"start), got {duration} s")
+                                          f"({self._trial_period} s: the plasticity and Purkinje→DCN gates hold "
+                                          f"one value per trial), got {duration} s")
         if cs is not None and (cs_duration <= 0 or cs_onset < 0 or cs_onset + cs_duration > duration):
             raise ConfigError("cs_onset", "and cs_duration must put the CS inside the trial: 0 <= cs_onset, "
                                           "cs_duration > 0, cs_onset + cs_duration <= duration; got "
@@ -367,5 +375,5 @@ class CerebellarMicrozone(CerebellarCircuit):
         else:
             hist, times = np.zeros((0, 0)), np.zeros(0)
         return MicrozoneRecord(self.spikes(), self.weights_initial, self.weights(), hist, times,
-                               self.mf_to_granule, dict(self.cs_line_sets), self.granule_tau,
-                               self.granule_gain, float(self.network.t))
+                               self.mf_to_granule, dict(self.cs_line_sets), self.ubc_line, self.ubc_tau,
+                               self.ubc_frac, self.granule_input_lines, float(self.network.t))

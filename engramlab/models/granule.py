@@ -31,7 +31,6 @@ from brian2 import ms, mV, nS, pF
 from engramlab.errors import ConfigError
 from engramlab.models._params import Params, param
 from engramlab.models.plasticity import EligibilityState
-from engramlab.models.timing import SpectralTimingParams
 
 __all__ = ["GranuleParams", "granule_equations", "granule_group", "inhibitory_response", "presentation_response",
            "presentation_weight", "volley_response", "volley_weight"]
@@ -68,29 +67,12 @@ class GranuleParams(Params):
         return self.C / self.g_L
 
 
-def granule_equations(golgi: bool = True, timed: bool = False) -> b2.Equations:
+def granule_equations(golgi: bool = True) -> b2.Equations:
     r"""Brian2 equations of the granule cell (parameters come from the group's namespace).
 
     ``golgi=False`` leaves out the Golgi IPSC ``I_go`` for circuits without Golgi cells: one
     state variable less per cell is ~8 MB less memory traffic per step at 10^6 cells.
-
-    ``timed=True`` is the spectral-timing variant of :mod:`engramlab.models.timing`: CS mossy
-    fibres reach the cell through a slow EPSC ``I_cs`` with the cell's own time constant
-    ``tau_cs`` and recruit a slower feed-forward (MF → Golgi → GrC) IPSC ``I_ff`` with time
-    constant ``inh_ratio · tau_cs``,
-
-    .. math:: C \dot v = g_L (E_L - v) + I_{mf} + I_{cs} - I_{ff},\quad
-              \dot I_{cs} = -I_{cs}/\tau_{cs},\quad \dot I_{ff} = -I_{ff}/(\lambda\tau_{cs}).
     """
-    if timed:  # the timed cell's Golgi inhibition is its feed-forward I_ff
-        return b2.Equations("""
-            dv/dt = (g_L*(E_L - v) + I_mf + I_cs - I_ff) / C : volt (unless refractory)
-            dI_mf/dt = -I_mf / tau_exc : amp
-            dI_cs/dt = -I_cs / tau_cs : amp
-            dI_ff/dt = -I_ff / (inh_ratio * tau_cs) : amp
-            tau_cs : second (constant)
-            w_cs : amp (constant)
-        """)
     if not golgi:
         return b2.Equations("""
             dv/dt = (g_L*(E_L - v) + I_mf) / C : volt (unless refractory)
@@ -104,7 +86,6 @@ def granule_equations(golgi: bool = True, timed: bool = False) -> b2.Equations:
 
 
 def granule_group(n: int, params: GranuleParams, *, golgi: bool = True,
-                  timing: SpectralTimingParams | None = None,
                   eligibility: EligibilityState | None = None, clock: b2.Clock | None = None,
                   name: str = "granule") -> b2.NeuronGroup:
     """A NeuronGroup of ``n`` granule cells at rest.
@@ -117,12 +98,6 @@ def granule_group(n: int, params: GranuleParams, *, golgi: bool = True,
         Membrane and synaptic constants.
     golgi : bool
         Whether the cells carry the Golgi IPSC ``I_go`` (feedback inhibition of the SDM layer).
-    timing : SpectralTimingParams, optional
-        Use the spectral-timing variant (slow CS EPSC and feed-forward IPSC; see
-        :func:`granule_equations`). Its per-cell ``tau_cs`` and ``w_cs`` are set by the circuit.
-        Integrated by exponential Euler (each current exactly, the membrane to first order in
-        the step), the method the conditioning protocols were calibrated with; the SDM cell is
-        linear with shared constants and integrated exactly.
     eligibility : EligibilityState, optional
         Per-cell PF eligibility state driven by the cell's own spikes
         (:func:`engramlab.models.plasticity.eligibility_state`).
@@ -133,9 +108,7 @@ def granule_group(n: int, params: GranuleParams, *, golgi: bool = True,
                                                              "tau_exc")}
     if golgi:
         ns["tau_inh"] = params.tau_inh
-    if timing is not None:
-        ns["inh_ratio"] = timing.inh_ratio
-    eqs = granule_equations(golgi and timing is None, timing is not None)
+    eqs = granule_equations(golgi)
     reset = "v = V_reset"
     if eligibility is not None and eligibility.reset:
         ns.update(eligibility.namespace)
@@ -143,7 +116,7 @@ def granule_group(n: int, params: GranuleParams, *, golgi: bool = True,
         reset += f"\n{eligibility.reset}"
     group = b2.NeuronGroup(
         n, eqs, threshold="v > V_th", reset=reset, refractory=params.refractory,
-        method="exact" if timing is None else "exponential_euler", namespace=ns, name=name, clock=clock)
+        method="exact", namespace=ns, name=name, clock=clock)
     if eligibility is not None and eligibility.update:
         group.run_regularly(eligibility.update, when="groups", name=f"{name}_eligibility")
     group.v = params.E_L

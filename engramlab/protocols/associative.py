@@ -24,7 +24,7 @@ from engramlab.errors import ConfigError
 from engramlab.models._params import param
 from engramlab.models.nuclei import NucleiParams
 from engramlab.models.plasticity import PFPlasticityParams
-from engramlab.models.timing import SpectralTimingParams
+from engramlab.models.ubc import UBCParams
 from engramlab.protocols._result import config_params, spike_arrays
 from engramlab.protocols.conditioning import TrialTiming
 from engramlab.results import Result, run_metadata
@@ -56,12 +56,12 @@ def associative_circuit(**changes: Any) -> MicrozoneConfig:
     # the choice compares the left and right DCN cells, so it needs no strong absolute DCN burst:
     # the moderate Purkinje→DCN gain (8 PCs per DCN cell, ~13 Hz at rest)
     nuclei = NucleiParams(w_pc=400 * pA, I_e=170 * pA)
-    # nothing to time here (the teacher comes at a fixed delay): fast-recruiting, symmetric
-    # windows (τ 30–900 ms) put every tone-driven granule cell inside the kernel's look-back
-    timing = SpectralTimingParams(tau_min=30 * ms, tau_max=900 * ms, gain_min=6.0, gain_max=9.0,
-                                  inh_gain=1.5, inh_ratio=3.0)
+    # nothing to time here (the teacher comes at a fixed delay): faster, lower-threshold UBCs
+    # (cascade steps 10–100 ms, threshold at 0.3–0.6 of the peak drive) open long windows from
+    # ~70 ms on, so every tone-driven UBC is active inside the kernel's look-back
+    ubc = UBCParams(tau_min=10 * ms, tau_max=100 * ms, frac_min=0.3, frac_max=0.6)
     base: dict[str, Any] = dict(cs_lines={"A": 20, "B": 20}, m=16, n_dcn=2, plasticity=plasticity,
-                                nuclei=nuclei, timing=timing)
+                                nuclei=nuclei, ubc=ubc)
     base.update(changes)
     return MicrozoneConfig(**base)
 
@@ -132,8 +132,8 @@ def run_associative(circuit: MicrozoneConfig | None = None, protocol: Associativ
     run_s = time.perf_counter() - t1
 
     lines_a, lines_b = rec.cs_line_sets["A"], rec.cs_line_sets["B"]
-    has_a = np.isin(rec.mf_to_granule, lines_a).any(1)
-    has_b = np.isin(rec.mf_to_granule, lines_b).any(1)
+    has_a = np.isin(rec.granule_input_lines, lines_a).any(1)
+    has_b = np.isin(rec.granule_input_lines, lines_b).any(1)
     only: tuple[np.ndarray, np.ndarray] = (np.asarray(has_a & ~has_b), np.asarray(has_b & ~has_a))
     # weight history: (synapses, samples) -> mean over A-only / B-only cells onto each side
     syn_i = np.asarray(zone.pf_purkinje.i)

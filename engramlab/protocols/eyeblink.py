@@ -7,13 +7,15 @@ acquisition and reacquisition trial is an *extended probe*: the tone lasts ``pro
 (300 ms) past the ISI, there is no US and PF→PC plasticity is frozen (a per-trial gate), so the
 learned pause can be seen over the whole probe rather than cut off where the US would be.
 Extinction trials are CS-alone with the training tone. The trial period follows the longest
-tone (1 s at the default ISI) unless ``trial_period`` is given. All trials run in one
+tone plus a 1.5 s recovery (2.3 s at the default ISI) unless ``trial_period`` is given: nothing
+in the granular layer is reset between trials. All trials run in one
 ``Network.run``.
 """
 
 from __future__ import annotations
 
 import time
+import warnings
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,6 +26,7 @@ from brian2 import ms, second
 from engramlab.circuits.microzone import CerebellarMicrozone, MicrozoneConfig
 from engramlab.errors import ConfigError
 from engramlab.models._params import param
+from engramlab.models.ubc import active_window
 from engramlab.protocols._result import config_params, spike_arrays
 from engramlab.protocols.conditioning import TrialTiming
 from engramlab.resources import BYTES_PER_NEURON_VARIABLE, BYTES_PER_SYNAPSE
@@ -52,8 +55,13 @@ class EyeblinkConfig(TrialTiming):
                                                    "enough to see whether the pause follows the ISI or the "
                                                    "tone's end; at least the 300 ms the recovery window "
                                                    "[ISI + 150, ISI + 300] ms needs", unit=ms, low=300)
+    recovery: b2.Quantity = param(1500 * ms, "time after the US (or the probe tone) before the next trial: "
+                                             "the UBCs' slow cascades have no reset and decay during it "
+                                             "(measured at 200 ms: the carried-over OFF current silences the "
+                                             "slowest UBCs and CRs at ISI 600 ms fall from 70 % to 10 %)",
+                                  unit=ms, low=0)
     trial_period: b2.Quantity | None = param(None, "trial start to trial start (none: cs_onset + the longest tone "
-                                                   "+ recovery, rounded up to 100 ms; 1 s at the default ISI)",
+                                                   "+ recovery, rounded up to 100 ms; 2.3 s at the default ISI)",
                                              kind="quantity", unit=ms, low=0, low_open=True, structural=True)
 
     def check(self) -> None:
@@ -126,8 +134,10 @@ def run_eyeblink(circuit: MicrozoneConfig | None = None, protocol: EyeblinkConfi
         Arrays ``spikes_<population>_t/_i``, ``trial_start``, ``trial_phase`` (0 acquisition,
         1 extinction, 2 reacquisition, 3 lesion), ``trial_paired``, ``trial_probe`` (extended,
         plasticity-frozen CS-alone probes), ``trial_isi`` (s), ``weights_initial``/``weights_final``
-        (A), ``granule_window_start/_end`` (s after CS onset: each CS-driven granule cell's
-        expected active window; NaN otherwise).
+        (A), ``ubc_window_start/_end`` (s after CS onset: each CS-driven UBC's mean
+        suprathreshold window under a sustained CS; NaN for UBCs on other lines), ``ubc_tau`` (s),
+        ``granule_window_start/_end`` (the span of a granule cell's CS-driven UBC windows; NaN
+        if it has none), ``granule_cs_inputs`` (CS-driven UBC inputs per granule cell).
     """
     circuit = circuit or MicrozoneConfig()
     protocol = protocol or EyeblinkConfig()
@@ -169,11 +179,18 @@ def run_eyeblink(circuit: MicrozoneConfig | None = None, protocol: EyeblinkConfi
     rec = zone.run(report=report)
     run_s = time.perf_counter() - t1
 
-    from engramlab.models.timing import active_window
-    start, end = active_window(rec.granule_tau, rec.granule_gain, circuit.timing)
-    cs_driven = zone.n_cs_inputs > 0
+    start, end = active_window(rec.ubc_tau, rec.ubc_frac, circuit.ubc)
+    cs_driven = np.isin(rec.ubc_line, zone.cs_line_sets[cs])
     start[~cs_driven] = np.nan
     end[~cs_driven] = np.nan
+    # a granule cell's CS window spans those of its CS-driven UBC inputs (NaN: none)
+    n_mf = circuit.n_mf
+    ubc_in = np.where(rec.mf_to_granule >= n_mf, rec.mf_to_granule - n_mf, -1)
+    pad_start, pad_end = np.append(start, np.nan), np.append(end, np.nan)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN rows: cells without CS-driven UBCs
+        g_start = np.nanmin(pad_start[ubc_in], axis=1)
+        g_end = np.nanmax(pad_end[ubc_in], axis=1)
     arrays = spike_arrays(rec.spikes)
     arrays.update(
         trial_start=np.array([tr.start for tr in zone.trials]),
@@ -182,7 +199,8 @@ def run_eyeblink(circuit: MicrozoneConfig | None = None, protocol: EyeblinkConfi
         trial_probe=np.array([pr for _, _, pr in plan], dtype=bool),
         trial_isi=np.array(trial_isi),
         weights_initial=rec.weights_initial, weights_final=rec.weights,
-        granule_window_start=start, granule_window_end=end,
+        ubc_window_start=start, ubc_window_end=end, ubc_tau=rec.ubc_tau,
+        granule_window_start=g_start, granule_window_end=g_end,
         granule_cs_inputs=zone.n_cs_inputs.astype(np.int16))
     params, units = config_params(circuit, protocol)
     params.update(cs=cs, cs_duration=cs_dur, probe_duration=probe_dur, trial_period=period, phases=PHASES,
