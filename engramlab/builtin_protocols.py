@@ -224,7 +224,7 @@ register(ProtocolSpec(
            "protocol": {"trials": 20, "reversal_trials": 20, "trial_period": "0.6 s", "cs_onset": "100 ms"}},
     headline=("last_block_accuracy", "last_block_reversal_accuracy"),
     summary_keys=("accuracy_by_block", "reversal_accuracy_by_block", "last_block_accuracy",
-                  "last_block_reversal_accuracy"),
+                  "last_block_reversal_accuracy", "teacher_spikes_by_block", "reversal_teacher_spikes_by_block"),
 ))
 
 register(ProtocolSpec(

@@ -45,17 +45,20 @@ if les:
 # ## What the probes show — and where the model fails
 #
 # On probe trials the tone goes on for 300 ms past the trained ISI, with no US and plasticity
-# frozen. A pause that encodes the *interval* should end soon after the ISI; in this model it
-# lasts until the tone ends (measured with the defaults at ISI 250 ms: 0.9 Hz in
-# [ISI + 150, ISI + 300] ms against a 62.8 Hz baseline). The reason is the timing code: a
-# granule cell recruited by the tone stays on for the rest of it, so the cells that LTD silenced
-# keep the Purkinje cells paused. A timing code in which the active population keeps changing
-# (e.g. recurrent granule–Golgi inhibition, Yamazaki & Tanaka 2007) is what the probe asks for.
+# frozen. A pause that encodes the *interval* ends soon after the ISI; one that follows the tone
+# lasts until the tone ends. Here it ends (defaults, ISI 250 ms: minimum at 237.5 ms, then
+# 82.7 Hz in [ISI + 150, ISI + 300] ms against a 63.6 Hz baseline) because the UBCs whose
+# spikes LTD depressed stop firing while the tone is still on.
+#
+# The DCN inhibit the olive, so a CR takes away one of the US's two complex spikes: the US
+# response falls as CRs appear, and the next trial learns less. The learning curve therefore
+# plateaus (defaults: 70 % at ISI 250 and 400 ms) with CRs alternating from trial to trial.
 #
 # In the lesion trials the Purkinje→DCN inhibition is cut: the nuclei fire at their intrinsic
 # rate and the tone has no path to them except through the cortex (the mossy-fibre→DCN
-# synapses, `nuclei__mf_eta`, are off by default), so no timed response survives — unlike the short-latency responses
-# rabbits keep after cortical lesions (Perrett, Ruiz & Mauk 1993), which need that second path.
+# synapses, `nuclei__mf_eta`, are off by default), so no timed response survives — unlike the
+# short-latency responses rabbits keep after cortical lesions (Perrett, Ruiz & Mauk 1993),
+# which need that second path.
 
 # %%
 save_figure(figs.psth_figure(result, a), args.out, "raster_psth")
@@ -66,10 +69,14 @@ save_figure(figs.probe_figure(a), args.out, "probe")
 # ## Exercises
 # 1. Change the ISI (`isi="400 ms"`; the trial period follows it): does the pause follow the US?
 #    And on the probes, does it end after the ISI?
-# 2. Set `plasticity__kernel_peak="50 ms"`: where does the pause move, and why? (Hint: LTD hits
-#    the granule cells active one kernel-peak before the climbing fibre.)
-# 3. Set `plasticity__ltd_ltp_ratio=1.5`: why does learning stall?
-# 4. Add `reacquisition_trials=50`. Is relearning faster (savings)? Switch on the second site,
+# 2. Set `plasticity__kernel_peak="100 ms"` (the flocculus's timing rule): where does the pause
+#    move, and why? (Hint: LTD hits the parallel fibres active one kernel-peak before the
+#    climbing fibre.)
+# 3. Set `olive__w_no="0 pA"`: does the learning curve still plateau, and what happens to the
+#    olive's US response (`olive_us_spikes_by_block`)?
+# 4. Set `recovery="200 ms"` with `isi="600 ms"`: which UBCs stop firing, and why? (Hint: nothing
+#    resets their slow cascades between trials.)
+# 5. Add `reacquisition_trials=50`. Is relearning faster (savings)? Switch on the second site,
 #    `nuclei__mf_eta="0.5 pA"`: what do the lesion trials show now, and what happens to the DCN's
 #    baseline (hint: which mossy lines fire during a Purkinje pause)?
 

@@ -355,6 +355,8 @@ def test_associative_learning_and_reversal():
     assert w[10, 0, 0] < w[0, 0, 0] and w[-1, 0, 0] > w[10, 0, 0]
     assert w[-1, 0, 1] < w[10, 0, 1]  # ... while A → right is now depressed
     assert np.all(res["granule_counts"].sum(1) > 0)
+    # the teacher: one or two complex spikes per taught olive cell per trial (500 Hz, 30 ms US)
+    assert all(1.0 <= v <= 2.5 for v in s["teacher_spikes_by_block"] + s["reversal_teacher_spikes_by_block"])
     with pytest.raises(ValueError, match="tones 'A' and 'B'"):
         run_associative(MicrozoneConfig(r=10, target="numpy", m=4, n_dcn=2), AssociativeConfig(trials=2))
 
@@ -366,6 +368,11 @@ def test_microzone_config_errors():
         MicrozoneConfig(n_mf=10, cs_lines={"a": 8, "b": 8})
     with pytest.raises(ValueError, match="kernel"):
         MicrozoneConfig(plasticity=PFPlasticityParams())
+    # thresholds so low that the background's steady OFF current already exceeds them: no window
+    with pytest.raises(ConfigError, match=r"ubc frac_min = 0\.05.*no UBC window"):
+        MicrozoneConfig(ubc=UBCParams(frac_min=0.05, frac_max=0.1))
+    with pytest.raises(ConfigError, match=r"UBCParams.n must lie in \[1"):
+        UBCParams(n=0)
     zone = CerebellarMicrozone(MicrozoneConfig(r=20, m=2, n_dcn=1, target="numpy"), trial_period=1.0)
     with pytest.raises(ValueError, match="inside the trial"):
         zone.add_trial(1.0, "tone", 0.9, 0.3)

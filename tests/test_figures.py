@@ -230,6 +230,10 @@ def test_eyeblink_figures_draw_the_rates_and_curves(small_eyeblink):
     np.testing.assert_allclose(a.probe_rate, expected, rtol=1e-9)
     marker = next(ln for ln in lines(ax) if ln.get_marker() == "v")
     assert float(marker.get_xdata()[0]) == pytest.approx(a.probe_pause_min * 1e3)
+    # the shaded recovery window is the one the summary averages over: [ISI + 150, ISI + 300] ms
+    span = next(p for p in ax.patches if p.get_label() == "recovery window")
+    x = span.get_path().transformed(span.get_patch_transform()).vertices[:, 0]
+    assert (x.min(), x.max()) == pytest.approx(((max(a.isis) + 0.15) * 1e3, (max(a.isis) + 0.30) * 1e3))
 
 
 @pytest.mark.slow

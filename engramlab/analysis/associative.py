@@ -39,9 +39,12 @@ class AssociativeAnalysis:
     weights_by_trial: NDArray[np.float64]
     active_granule_fraction: NDArray[np.float64]
     block: int
+    teacher_spikes: NDArray[np.float64]
+    teacher_spikes_by_block: list[float]
+    reversal_teacher_spikes_by_block: list[float]
 
 
-def _blocks(x: NDArray[np.bool_], block: int) -> list[float]:
+def _blocks(x: NDArray[np.bool_] | NDArray[np.float64], block: int) -> list[float]:
     return [float(x[k:k + block].mean()) for k in range(0, x.size, block)]
 
 
@@ -65,13 +68,25 @@ def analyse_associative(result: Result, block: int = 10, decode_from: float = 0.
     taught, phase = result["trial_taught"], result["trial_phase"]
     correct = choice == taught
     counts = result["granule_counts"]
+    # the error signal: complex spikes per taught olive cell in the 50 ms after the teaching time;
+    # nucleo-olivary inhibition from the taught side's DCN lowers it as far as that side already fires
+    t_io, i_io = result["spikes_olive_t"], result["spikes_olive_i"]
+    sides = (np.asarray(p["left_pcs"]), np.asarray(p["right_pcs"]))
+    teacher = np.zeros(starts.size)
+    for k, s in enumerate(starts):
+        a = s + onset + isi
+        in_window = (t_io >= a) & (t_io < a + 0.05)
+        cells = sides[int(taught[k])]
+        teacher[k] = np.count_nonzero(in_window & np.isin(i_io, cells)) / cells.size
     return AssociativeAnalysis(
         tone=result["trial_tone"], taught=taught, phase=phase, dcn_increase=inc, choice=choice,
         correct_acquisition=correct[phase == ACQ], correct_reversal=correct[phase == REV],
         accuracy_by_block=_blocks(correct[phase == ACQ], block),
         reversal_accuracy_by_block=_blocks(correct[phase == REV], block),
         weights_by_trial=result["weights_by_trial"],
-        active_granule_fraction=(counts > 0).mean(1), block=block)
+        active_granule_fraction=(counts > 0).mean(1), block=block, teacher_spikes=teacher,
+        teacher_spikes_by_block=_blocks(teacher[phase == ACQ], block),
+        reversal_teacher_spikes_by_block=_blocks(teacher[phase == REV], block))
 
 
 def associative_summary(a: AssociativeAnalysis) -> dict[str, Any]:
@@ -93,6 +108,8 @@ def associative_summary(a: AssociativeAnalysis) -> dict[str, Any]:
         "weight_pA_A_to_right_start_mid_end": [float(w[0, 0, 1]), float(w[a.correct_acquisition.size, 0, 1]),
                                                float(w[-1, 0, 1])],
         "active_granule_fraction": float(a.active_granule_fraction.mean()),
+        "teacher_spikes_by_block": a.teacher_spikes_by_block,
+        "reversal_teacher_spikes_by_block": a.reversal_teacher_spikes_by_block,
     }
 
 
@@ -103,6 +120,10 @@ def associative_table(s: Mapping[str, Any]) -> dict[str, Any]:
         "reversal accuracy by block": ", ".join(f"{v:.2f}" for v in s["reversal_accuracy_by_block"]),
         "A → left weight, start / mid / end (pA)": s["weight_pA_A_to_left_start_mid_end"],
     }
+    if s.get("teacher_spikes_by_block"):
+        table["teacher complex spikes per taught olive cell, by block (acquisition | reversal)"] = (
+            ", ".join(f"{v:.2f}" for v in s["teacher_spikes_by_block"]) + " | "
+            + ", ".join(f"{v:.2f}" for v in s.get("reversal_teacher_spikes_by_block") or []))
     if s.get("wall_seconds") is not None:
         table["wall time (s)"] = s["wall_seconds"]
     return table

@@ -48,7 +48,7 @@ from engramlab.models.nuclei import NucleiParams, mossy_nuclei_synapses
 from engramlab.models.olive import OliveParams
 from engramlab.models.plasticity import PFPlasticityParams, eligibility_state
 from engramlab.models.purkinje import PurkinjeParams
-from engramlab.models.ubc import UBCParams, ubc_draw, ubc_group
+from engramlab.models.ubc import UBCParams, peak_drive, ubc_draw, ubc_group
 
 __all__ = ["CerebellarMicrozone", "MicrozoneConfig", "MicrozoneRecord", "Trial"]
 
@@ -136,6 +136,13 @@ class MicrozoneConfig(Params):
         if sum(self.cs_lines.values()) > self.n_mf:
             raise self.fail("cs_lines", f"use {sum(self.cs_lines.values())} lines but there are only "
                                         f"n_mf = {self.n_mf}")
+        margin = (self.ubc.frac_min * peak_drive(self.ubc)
+                  + float(self.mf_background / self.cs_rate) * (1 - self.ubc.off_gain))
+        if margin <= 0:
+            raise self.fail("ubc", f"frac_min = {self.ubc.frac_min}, off_gain = {self.ubc.off_gain} and "
+                                   f"off_ratio = {self.ubc.off_ratio} leave no UBC window above the steady OFF "
+                                   f"current of a {self.mf_background} background: raise frac_min or lower "
+                                   "off_gain")
         if self.plasticity.eligibility != "kernel":
             raise self.fail("plasticity", "eligibility must be 'kernel' for conditioning (the ~100 ms look-back)")
 

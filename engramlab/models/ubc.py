@@ -58,7 +58,7 @@ class UBCParams(Params):
     """Unipolar brush cells: membrane, graded ON/OFF metabotropic cascades, output synapse."""
 
     n: int = param(400, "UBCs; each receives one mossy line (drawn uniformly) and its axon is one more "
-                        "mossy-like input a granule cell can sample", low=0, structural=True)
+                        "mossy-like input a granule cell can sample", low=1, structural=True)
     C: b2.Quantity = param(15 * pF, "membrane capacitance (small cell; Mugnaini et al. 2011)", unit=pF, low=0,
                            low_open=True)
     g_L: b2.Quantity = param(1 * nS, "leak conductance (input resistance ~1 GΩ)", unit=nS, low=0, low_open=True)

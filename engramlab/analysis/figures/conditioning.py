@@ -130,11 +130,13 @@ def probe_figure(a: EyeblinkAnalysis) -> Figure:
     if a.probe_rate.size:
         t = a.axis * 1e3
         ax.axvspan(0, a.probe_duration * 1e3, color="0.93", lw=0, label="probe tone (no US)")
-        ax.axvspan((a.isi + RECOVERY_WINDOW[0]) * 1e3, (a.isi + RECOVERY_WINDOW[1]) * 1e3, color="C2",
+        longest = max(a.isis or [a.isi])  # the probes are timed against the longest trained ISI
+        ax.axvspan((longest + RECOVERY_WINDOW[0]) * 1e3, (longest + RECOVERY_WINDOW[1]) * 1e3, color="C2",
                    alpha=0.15, lw=0, label="recovery window")
         ax.plot(t, a.probe_rate, color="C0", label=f"Purkinje rate, {a.probe_trials.size} probes")
         ax.axhline(a.probe_baseline_hz, color="0.5", ls=":", lw=1, label="pre-CS baseline")
-        ax.axvline(a.isi * 1e3, color="C3", ls="--", lw=1, label="trained ISI")
+        for k, isi in enumerate(a.isis or [a.isi]):
+            ax.axvline(isi * 1e3, color="C3", ls="--", lw=1, label="trained ISI" if k == 0 else None)
         ax.plot(a.probe_pause_min * 1e3, np.interp(a.probe_pause_min, a.axis, a.probe_rate), "v", color="C0",
                 ms=8, label=f"minimum {a.probe_pause_min * 1e3:.0f} ms")
         ax.legend(frameon=False, fontsize=8)
