@@ -21,10 +21,10 @@ def eyeblink(cfg: dict) -> dict:
 
     circuit = MicrozoneConfig(target=cfg.get("target", "cython"), device=cfg.get("device", "runtime"), seed=0)
     proto = EyeblinkConfig(trials=cfg.get("trials", 100))
-    period = float(proto.trial_period)
+    period = float(proto.period(circuit))
     zone = CerebellarMicrozone(circuit, trial_period=period)
     if cfg["mode"] == "trials":
-        for _, paired in schedule(proto):
+        for _, paired, _probe in schedule(proto):
             zone.add_trial(period, "tone", float(proto.cs_onset), float(proto.isi + circuit.us_duration),
                            tuple(range(circuit.m)) if paired else (), float(proto.isi))
     else:
