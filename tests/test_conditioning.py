@@ -410,3 +410,25 @@ def test_microzone_cpp_standalone_reproduces_runtime_spikes(tmp_path):
     assert a.weight_history.shape == b.weight_history.shape == (200 * 4, 3)
     np.testing.assert_allclose(a.weight_history, b.weight_history, rtol=1e-9, atol=1e-18)
     assert np.abs(b.weights - b.weights_initial).max() > 1e-13  # plasticity ran in the program (A)
+
+
+def test_olive_counts_by_hand():
+    """US complex spikes per cell per paired trial, pre-CS rate and the extinction CS-period rate
+    (overall and by block), on four hand-placed trials of a two-cell olive."""
+    from engramlab.analysis.eyeblink import ACQ, EXT, US_RESPONSE_WINDOW, _olive_stats
+
+    starts = np.array([0.0, 2.0, 4.0, 6.0])
+    onset, isi = 0.2, np.full(4, 0.25)
+    spikes = [0.1,                      # trial 0, before the CS
+              0.46, 0.47, 0.49,         # trial 0: three complex spikes after the US (at 0.45 s)
+              2.46,                     # trial 1: one
+              4.3,                      # trial 2 (extinction): one during the CS
+              6.3, 6.35, 6.4]           # trial 3 (extinction): three during the CS
+    assert 0.49 - 0.45 < US_RESPONSE_WINDOW
+    out = _olive_stats({"spikes_olive_t": np.array(spikes)}, starts, onset, isi,
+                       np.array([ACQ, ACQ, EXT, EXT], dtype=np.int8), np.array([True, True, False, False]),
+                       m=2, block=1)
+    assert out["us_spikes_by_block"] == pytest.approx([1.5, 0.5])
+    assert out["baseline_hz"] == pytest.approx(1 / 2 / 0.2 / 4)  # one spike, two cells, 4 × 200 ms
+    assert out["extinction_cs_hz_by_block"] == pytest.approx([1 / 2 / 0.25, 3 / 2 / 0.25])
+    assert out["extinction_cs_hz"] == pytest.approx(4 / 2 / 0.25 / 2)

@@ -341,9 +341,12 @@ def _olive_stats(result: Result, starts: NDArray[np.float64], onset: float, tria
     pre = count(starts, cs_on) / onset
     during = count(cs_on, cs_on + trial_isi) / trial_isi
     ext = phase == EXT
+    ext_idx = np.flatnonzero(ext)
     return {"us_spikes_by_block": by_block,
             "baseline_hz": float(pre[phase != LESION].mean()) if np.any(phase != LESION) else None,
-            "extinction_cs_hz": float(during[ext].mean()) if np.any(ext) else None}
+            "extinction_cs_hz": float(during[ext].mean()) if np.any(ext) else None,
+            "extinction_cs_hz_by_block": [float(during[ext_idx[k:k + block]].mean())
+                                          for k in range(0, ext_idx.size, block)]}
 
 
 def _lesion_stats(phase: NDArray[np.int8], cr: NDArray[np.bool_], cr_onset: NDArray[np.float64],
@@ -451,6 +454,7 @@ def eyeblink_summary(a: EyeblinkAnalysis) -> dict[str, Any]:
         out["olive_us_spikes_by_block"] = a.olive["us_spikes_by_block"]
         out["olive_baseline_hz"] = a.olive["baseline_hz"]
         out["olive_extinction_cs_hz"] = a.olive["extinction_cs_hz"]
+        out["olive_extinction_cs_hz_by_block"] = a.olive.get("extinction_cs_hz_by_block", [])
     if np.any(a.phase == REACQ):
         acq = trials_to_criterion(a.cr_percent_by_block, a.block, int(np.sum(a.phase == ACQ)))
         re = trials_to_criterion(a.reacquisition_cr_percent_by_block, a.block, int(np.sum(a.phase == REACQ)))
