@@ -48,8 +48,8 @@ def associative_circuit(**changes: Any) -> MicrozoneConfig:
     """The default microzone of the task: tones A and B, 16 PCs, 2 DCN cells (left, right).
 
     Reversal needs the old mapping to be *undone*, which only PF-alone LTP can do, so the task
-    uses a 3:1 LTD:LTP ratio (eyeblink conditioning: 6:1); measured at 12:1, a reversal reached
-    only 70 % correct in 80 trials.
+    uses a 3:1 LTD:LTP ratio with the 100 ms kernel (eyeblink conditioning: 20:1 with a 20 ms
+    kernel); measured at 12:1, a reversal reached only 70 % correct in 80 trials.
     """
     plasticity = PFPlasticityParams(eligibility="kernel", bounds="soft", w0=60 * pA, w_max=120 * pA,
                                     a_plus=0.1 * pA, ltd_ltp_ratio=3.0)
