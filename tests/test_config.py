@@ -100,6 +100,10 @@ def test_series_and_repeats():
         api.plan("eyeblink", quick=True, isi=["150 ms", "400 ms"], protocol__trial_period="0.8 s")
     p = api.plan("eyeblink", quick=True, isi=["150 ms", "600 ms"])
     assert [float(x.period(p.circuit)) for x in p.protocols] == pytest.approx([1.4, 1.8])  # quick: + 0.8 s recovery
+    # mixed ISIs, quick: 100 + (500 + 300) + 800 ms is exactly 1.7 s, which must fit a 1.7 s period
+    p = api.plan("eyeblink", quick=True, mixed_isi_ms=[200, 500])
+    assert float(p.protocols[0].period(p.circuit)) == pytest.approx(1.7)
+    p.protocols[0].check_fits(p.circuit)
 
 
 def test_seed_goes_to_protocols_that_have_one():
