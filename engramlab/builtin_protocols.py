@@ -39,17 +39,14 @@ def on_every_run(ref: Ref) -> Callable[[Any], Any]:
 
 def ms_list(text: str) -> list[float]:
     """``--mixed-isi 200ms,500ms`` (or ``200,0.5s``) → ``[200.0, 500.0]`` (ms); bare numbers are ms."""
-    out = []
-    for part in (p.strip() for p in text.split(",") if p.strip()):
-        if part.endswith("ms"):
-            out.append(float(part[:-2]))
-        elif part.endswith("s"):
-            out.append(1e3 * float(part[:-1]))
-        else:
-            out.append(float(part))
-    if not out:
+    from brian2 import ms  # lazy: importing the registry stays free of Brian2
+
+    from engramlab.models._params import parse_quantity
+    values = [p.strip() for p in text.split(",") if p.strip()]
+    if not values:
         raise ValueError("no ISI given")
-    return out
+    return [float(parse_quantity(v if any(c.isalpha() for c in v) else f"{v} ms", ms, "--mixed-isi") / ms)
+            for v in values]
 
 
 def isi_values(text: str) -> str | list[str]:

@@ -78,6 +78,8 @@ def _option_parser(opt: registry.CliOption) -> Any:
             return text
         try:
             return parse(text)
+        except EngramlabError as err:  # a parser that names what it expects
+            raise argparse.ArgumentTypeError(f"{opt.flag}: cannot read {text!r}: {err}") from None
         except (TypeError, ValueError):
             raise argparse.ArgumentTypeError(f"{opt.flag}: cannot read {text!r}") from None
     return convert

@@ -14,6 +14,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from engramlab.analysis.eyeblink import US_RESPONSE_WINDOW
+from engramlab.analysis.spikes import counts_per_window
 from engramlab.errors import ConfigError
 from engramlab.results import Result
 from engramlab.schedules import REVERSAL_PHASES
@@ -68,16 +70,14 @@ def analyse_associative(result: Result, block: int = 10, decode_from: float = 0.
     taught, phase = result["trial_taught"], result["trial_phase"]
     correct = choice == taught
     counts = result["granule_counts"]
-    # the error signal: complex spikes per taught olive cell in the 50 ms after the teaching time;
-    # nucleo-olivary inhibition from the taught side's DCN lowers it as far as that side already fires
-    t_io, i_io = result["spikes_olive_t"], result["spikes_olive_i"]
+    # the error signal: complex spikes per taught olive cell in the US-response window after the
+    # teaching time; nucleo-olivary inhibition from the taught side's DCN lowers it as far as that
+    # side already fires
     sides = (np.asarray(p["left_pcs"]), np.asarray(p["right_pcs"]))
-    teacher = np.zeros(starts.size)
-    for k, s in enumerate(starts):
-        a = s + onset + isi
-        in_window = (t_io >= a) & (t_io < a + 0.05)
-        cells = sides[int(taught[k])]
-        teacher[k] = np.count_nonzero(in_window & np.isin(i_io, cells)) / cells.size
+    m = sides[0].size + sides[1].size
+    per_cell = counts_per_window(result["spikes_olive_t"], result["spikes_olive_i"], starts + onset + isi,
+                                 US_RESPONSE_WINDOW, m)
+    teacher = np.array([per_cell[k, sides[int(side)]].mean() for k, side in enumerate(taught)])
     return AssociativeAnalysis(
         tone=result["trial_tone"], taught=taught, phase=phase, dcn_increase=inc, choice=choice,
         correct_acquisition=correct[phase == ACQ], correct_reversal=correct[phase == REV],

@@ -27,7 +27,7 @@ from engramlab.results import Result
 from engramlab.schedules import PHASES
 
 ACQ, EXT, REACQ = PHASES["acquisition"], PHASES["extinction"], PHASES["reacquisition"]
-LESION = PHASES.get("lesion", 3)
+LESION = PHASES["lesion"]
 
 __all__ = ["EyeblinkAnalysis", "analyse_eyeblink", "cr_threshold", "detect_cr", "eyeblink_summary",
            "pause_trough_time", "trial_rates"]

@@ -9,7 +9,7 @@ Pathways (one explicit Brian2 Network, built once):
   the passage of time — and stops while the CS goes on;
 * granule cells: ``k`` ≈ 4 inputs each, drawn from the mossy lines and the UBC axons (mossy-like
   rosettes); every input is a fast EPSC;
-* PF→PC synapses with CF-gated LTD through the ~100 ms gamma eligibility kernel and PF LTP
+* PF→PC synapses with CF-gated LTD through a gamma eligibility kernel (20 ms peak here) and PF LTP
   (:mod:`engramlab.models.plasticity`); lumped MLI feed-forward inhibition keeps an unlearned
   Purkinje cell on its tonic rhythm;
 * inferior olive cells (one per Purkinje cell) driven by the US (500 Hz for 30 ms) and by
@@ -48,7 +48,7 @@ from engramlab.models.nuclei import NucleiParams, mossy_nuclei_synapses
 from engramlab.models.olive import OliveParams
 from engramlab.models.plasticity import PFPlasticityParams, eligibility_state
 from engramlab.models.purkinje import PurkinjeParams
-from engramlab.models.ubc import UBCParams, peak_drive, ubc_draw, ubc_group
+from engramlab.models.ubc import UBCParams, threshold_margin, ubc_draw, ubc_group
 
 __all__ = ["CerebellarMicrozone", "MicrozoneConfig", "MicrozoneRecord", "Trial"]
 
@@ -57,7 +57,7 @@ def _conditioning_plasticity() -> PFPlasticityParams:
     # The LTD timing rule is matched to the delay of the error signal it learns from (Suvrathan,
     # Payne & Raymond 2016): here the US reaches the olive within ~5–15 ms, so the kernel peaks
     # 20 ms before the complex spike. With the 100 ms look-back of the flocculus the learned pause
-    # leads the US by ~60–100 ms (measured: probe minimum at 195 ms for ISI 250 ms). A narrow
+    # leads the US (measured, defaults otherwise: probe minimum at 187.5 ms for ISI 250 ms, 0 % CRs). A narrow
     # kernel makes few PF spikes eligible, so LTD:LTP is 20:1 per event (published spiking models:
     # 8–40:1; Antonietti et al. 2016, Geminiani et al. 2022; measured at 6:1 PF-alone LTP wins and
     # the Purkinje rate rises during the CS). Soft bounds keep every weight at its LTP/LTD balance.
@@ -136,15 +136,13 @@ class MicrozoneConfig(Params):
         if sum(self.cs_lines.values()) > self.n_mf:
             raise self.fail("cs_lines", f"use {sum(self.cs_lines.values())} lines but there are only "
                                         f"n_mf = {self.n_mf}")
-        margin = (self.ubc.frac_min * peak_drive(self.ubc)
-                  + float(self.mf_background / self.cs_rate) * (1 - self.ubc.off_gain))
-        if margin <= 0:
+        if threshold_margin(self.ubc, self.ubc.frac_min, float(self.mf_background / self.cs_rate)) <= 0:
             raise self.fail("ubc", f"frac_min = {self.ubc.frac_min}, off_gain = {self.ubc.off_gain} and "
                                    f"off_ratio = {self.ubc.off_ratio} leave no UBC window above the steady OFF "
                                    f"current of a {self.mf_background} background: raise frac_min or lower "
                                    "off_gain")
         if self.plasticity.eligibility != "kernel":
-            raise self.fail("plasticity", "eligibility must be 'kernel' for conditioning (the ~100 ms look-back)")
+            raise self.fail("plasticity", "eligibility must be 'kernel' for conditioning (a look-back kernel)")
 
     @property
     def pcs_per_dcn(self) -> int:
@@ -248,8 +246,7 @@ class CerebellarMicrozone(CerebellarCircuit):
         # a mossy spike enters both metabotropic cascades of every UBC on that line
         self.mf_ubc = b2.Synapses(self.mossy, self.ubc, on_pre="a1_post += q_on_post\nb1_post += q_off_post",
                                   delay=c.mf_delay, clock=clock, name="mf_ubc")
-        if c.ubc.n:
-            self.mf_ubc.connect(i=self.ubc_line, j=np.arange(c.ubc.n))
+        self.mf_ubc.connect(i=self.ubc_line, j=np.arange(c.ubc.n))
         pre = self.mf_to_granule.ravel()
         post = np.repeat(np.arange(c.r), c.k)
         from_mf = pre < c.n_mf
@@ -272,17 +269,18 @@ class CerebellarMicrozone(CerebellarCircuit):
         self.pf_purkinje = self.molecular.pf_purkinje
         self.output = NuclearOutput(self.purkinje, c.n_dcn, c.nuclei, clock, phase_rng, gated=True)
         self.nuclei = self.output.cells
-        inhibition = ([self.olive_layer.inhibit_from(self.nuclei, c.pcs_per_dcn, clock)]
-                      if float(c.olive.w_no) > 0 else [])
+        # optional pathways: nucleo-olivary inhibition, plastic mossy collaterals onto the DCN
+        optional = ([self.olive_layer.inhibit_from(self.nuclei, c.pcs_per_dcn, clock)]
+                    if float(c.olive.w_no) > 0 else [])
         self.mossy_nuclei = None
         if float(c.nuclei.mf_eta) > 0:
             self.mossy_nuclei = mossy_nuclei_synapses(self.mossy, self.nuclei, c.nuclei, self.molecular.gate, clock)
-            inhibition.append(self.mossy_nuclei)
+            optional.append(self.mossy_nuclei)
 
         objects: list[Any] = [self.mossy, self.ubc, self.mf_ubc, self.granule, self.mf_fast, self.ubc_granule,
                               self.purkinje,
                               self.pf_purkinje, self.olive_layer.input, self.olive, self.olive_layer.synapses,
-                              self.molecular.climbing_fibre, self.nuclei, self.output.synapses, *inhibition]
+                              self.molecular.climbing_fibre, self.nuclei, self.output.synapses, *optional]
         self.weight_monitor = None
         extra = []
         if self._record_every is not None:

@@ -49,8 +49,8 @@ from scipy.special import gammainc
 
 from engramlab.models._params import Params, param
 
-__all__ = ["UBCParams", "active_window", "net_drive", "peak_drive", "ubc_draw", "ubc_equations", "ubc_gain",
-           "ubc_group"]
+__all__ = ["UBCParams", "active_window", "net_drive", "peak_drive", "threshold_margin", "ubc_draw", "ubc_equations",
+           "ubc_gain", "ubc_group"]
 
 
 @dataclass(frozen=True)
@@ -105,8 +105,12 @@ def net_drive(x: np.ndarray, params: UBCParams) -> np.ndarray:
     return np.asarray(gammainc(n, x) - params.off_gain * gammainc(n, x / params.off_ratio))
 
 
+#: the mean drive is evaluated on x = t/τ in [0, _X_MAX]: with ≤ 12 steps the window ends well inside
+_X_MAX = 60.0
+
+
 def _peak(params: UBCParams) -> tuple[float, np.ndarray, np.ndarray]:
-    x = np.linspace(0.0, 60.0, 60001)
+    x = np.linspace(0.0, _X_MAX, 60001)
     d = net_drive(x, params)
     return float(d.max()), x, d
 
@@ -132,7 +136,8 @@ def active_window(tau: np.ndarray, frac: np.ndarray, params: UBCParams) -> tuple
     end = np.empty(np.size(tau))
     for k, (ti, fi) in enumerate(zip(np.atleast_1d(tau), np.atleast_1d(frac), strict=True)):
         above = np.flatnonzero(d > fi * peak)
-        start[k], end[k] = x[above[0]] * ti, x[above[-1]] * ti
+        # still above threshold at the grid's end (a very slow, weak OFF cascade): an open window
+        start[k], end[k] = x[above[0]] * ti, (x[above[-1]] * ti if above[-1] < x.size - 1 else np.inf)
     return start, end
 
 
@@ -147,15 +152,20 @@ def ubc_equations(stages: int) -> b2.Equations:
     return b2.Equations("\n".join(lines))
 
 
-def ubc_gain(params: UBCParams, frac: np.ndarray, input_rate: float, background_rate: float) -> np.ndarray:
-    """Steady ON current per unit rheobase, g, that puts threshold at f·peak of the CS-evoked drive.
+def threshold_margin(params: UBCParams, frac: np.ndarray | float, background_ratio: float) -> np.ndarray:
+    """f·peak + (ν_b/ν)(1 − κ): the CS drive at threshold above the background's steady net current.
 
     The MF's background (rate ν_b) holds a steady net current g·(ν_b/ν)(1 − κ) before the CS (ν the
     CS rate the steady ON current g·I_rh refers to); the CS adds g·d(t/τ). Threshold at f·peak
-    of d then needs g·(f·peak + (ν_b/ν)(1 − κ)) = 1.
+    of d then needs g·margin = 1, so a UBC has a window only where the margin is positive.
     """
+    return np.asarray(np.asarray(frac) * peak_drive(params) + background_ratio * (1 - params.off_gain))
+
+
+def ubc_gain(params: UBCParams, frac: np.ndarray, input_rate: float, background_rate: float) -> np.ndarray:
+    """Steady ON current per unit rheobase, g = 1 / :func:`threshold_margin`, putting threshold at f·peak."""
     peak = peak_drive(params)
-    margin = np.asarray(frac) * peak + background_rate / input_rate * (1 - params.off_gain)
+    margin = threshold_margin(params, frac, background_rate / input_rate)
     if peak <= 0 or np.any(margin <= 0):
         raise ValueError("UBC off_gain/off_ratio/frac_min leave no excitatory window above the background's "
                          "steady OFF current")

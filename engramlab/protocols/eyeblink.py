@@ -14,6 +14,7 @@ in the granular layer is reset between trials. All trials run in one
 
 from __future__ import annotations
 
+import dataclasses
 import time
 import warnings
 from dataclasses import dataclass
@@ -71,7 +72,10 @@ class EyeblinkConfig(TrialTiming):
             raise self.fail("mixed_isi_ms", f"needs two or more ISIs (one ISI: set isi), got {mixed}")
         if len(set(mixed)) != len(mixed):
             raise self.fail("mixed_isi_ms", f"must not repeat an ISI, got {mixed}")
-        if mixed and abs(float(self.isi) - 0.25) > 1e-12:
+        isi_field = type(self).__dataclass_fields__["isi"]
+        default_isi = (isi_field.default if isi_field.default is not dataclasses.MISSING
+                       else isi_field.default_factory())  # type: ignore[operator]
+        if mixed and abs(float(self.isi - default_isi)) > 1e-12:  # an isi left at its default is not "given"
             raise self.fail("isi", f"(= {self.isi}) cannot be combined with mixed_isi_ms; give the ISIs there")
 
     def isis(self) -> list[b2.Quantity]:
@@ -152,7 +156,7 @@ def run_eyeblink(circuit: MicrozoneConfig | None = None, protocol: EyeblinkConfi
     onset = float(protocol.cs_onset)
     isis = [float(v) for v in protocol.isis()]
     us = float(circuit.us_duration)
-    cs_dur = float(protocol.cs_duration(circuit)) if len(isis) == 1 else max(isis) + us
+    cs_dur = max(isis) + us  # the longest training tone (CS and US co-terminate)
     probe_dur = float(protocol.probe_duration())
     plan = schedule(protocol)
     everyone = tuple(range(circuit.m))
