@@ -253,9 +253,10 @@ register(ProtocolSpec(
 
 register(ProtocolSpec(
     name="foraging",
-    help="rat-like foraging: grid cells, place cells, gridness",
+    help="rat-like foraging: grid cells (ideal maps), place cells reading their spikes, gridness",
     title="Foraging: grid and place cells",
-    intro="Spiking grid cells driven by a path-integrated rat-like trajectory, and place cells built from them.",
+    intro="Poisson grid cells at the rates of phases integrated from a rat-like trajectory's velocity (the ideal "
+          "limit: no attractor network yet), and integrate-and-fire place cells summing their spikes.",
     circuit="engramlab.protocols.foraging:ForagingConfig",
     run="engramlab.protocols.foraging:run_foraging",
     memory="engramlab.protocols.foraging:memory_estimate",
@@ -271,8 +272,9 @@ register(ProtocolSpec(
     quick={"duration": "200 s"},
     headline=("gridness_mean", "place_cells_single_field_fraction"),
     lab=4,
-    summary_keys=("gridness", "gridness_mean", "spacing_m", "spacing_target_m", "spacing_ratios",
-                  "place_cells_single_field_fraction"),
+    summary_keys=("grid_model", "gridness", "gridness_mean", "spacing_m", "spacing_target_m", "spacing_ratios",
+                  "place_cells_single_field_fraction", "place_information_bits_per_spike_median",
+                  "place_mean_rate_hz"),
 ))
 
 register(ProtocolSpec(

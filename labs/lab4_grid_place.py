@@ -1,12 +1,14 @@
 # %% [markdown]
-# # Lab 4 — Grid cells path-integrate; place cells; gridness
+# # Lab 4 — The grid code (ideal limit) and place cells that read its spikes
 #
 # A grid module is three plane waves 60° apart with $|k| = 4\pi/(\sqrt3\,\lambda)$, so its fields
 # sit on a triangular lattice with **vertex spacing** λ. Moving by Δ rotates each wave's phase by
 # $k_j\cdot\Delta$: path integration is a block-diagonal rotation matrix, and the opposite move is
-# its inverse. Modules grow by ≈ 1.42 (Stensola et al. 2012). Place cells that sum grid cells
-# sharing a field location across modules, thresholded, fire in one place (Solstad, Moser &
-# Einevoll 2006).
+# its inverse. Modules grow by ≈ 1.42 (Stensola et al. 2012). Here that rotation is computed in
+# NumPy (the *ideal* limit: no attractor network yet) and the grid cells fire Poisson spikes at
+# its rates. Place cells are integrate-and-fire neurons summing the *spikes* of grid cells that
+# share a field location across modules; only where all modules coincide does the mean input
+# cross threshold, so they fire in one place (Solstad, Moser & Einevoll 2006).
 #
 # Run: `engramlab lab run 4 --quick`.
 
@@ -58,9 +60,11 @@ save_figure(figures["place_cells"], args.out, "place_cells")
 # 1. Set `grid__ratio=1.2`: do the module spacings still come out right?
 # 2. Shorten the foraging time (`duration="60 s"`): how do gridness and the number of place
 #    fields degrade with coverage?
-# 3. Lower `place__threshold=0.5`: when do place cells start to have several fields?
+# 3. Lower `place__threshold=0.8`: spike noise lifts partial coincidences of the modules over
+#    threshold — how many place cells now have several fields?
+# 4. Set `grid__max_rate="0.001 Hz"`: the place cells fall silent (they read spikes, nothing else).
 
 # %%
-_labkit.finish(args.out, "Lab 4 — Grid and place cells", "Grid cells path-integrate; place cells from grids.",
+_labkit.finish(args.out, "Lab 4 — Grid and place cells", "The ideal grid code; place cells read grid spikes.",
                [("grid_cells", "Grid rate maps and autocorrelograms per module."),
                 ("place_cells", "Place-cell rate maps.")], s)

@@ -1,10 +1,11 @@
 """Grid codes, graph worlds, the memory-neuron circuit, foraging and spiking pattern completion."""
 
+import dataclasses
 import math
 
 import numpy as np
 import pytest
-from brian2 import second
+from brian2 import Hz, second
 
 from engramlab.analysis.attention import softmax
 from engramlab.analysis.foraging import place_fields, skaggs_information
@@ -146,14 +147,48 @@ def test_softmax_reference_for_circuit_weights():
 
 @pytest.mark.slow
 def test_foraging_grids_and_place_cells():
+    """Defaults (600 s, seed 1): ideal grid maps; integrate-and-fire place cells reading grid spikes."""
     from engramlab.analysis.foraging import analyse_foraging, foraging_summary
     from engramlab.protocols.foraging import ForagingConfig, run_foraging
-    res = run_foraging(ForagingConfig(duration=300 * second, seed=1))
+    res = run_foraging(ForagingConfig(seed=1))
     s = foraging_summary(analyse_foraging(res))
+    assert s["grid_model"] == "ideal"
     assert all(g > 1.0 for g in s["gridness"])
     assert all(e < 0.1 for e in s["spacing_error"])
     assert all(abs(r - 1.42) < 0.1 for r in s["spacing_ratios"])
-    assert s["place_cells_single_field_fraction"] >= 0.75
+    # Solstad et al. (2006) summation read from spikes: mostly single, informative fields
+    assert s["place_cells_single_field_fraction"] >= 0.7
+    assert s["place_information_bits_per_spike_median"] > 2.0
+
+
+def test_place_cells_read_grid_spikes_not_rates():
+    """Silencing the grid cells' spikes silences the place cells (they have no other input)."""
+    from engramlab.protocols.foraging import ForagingConfig, run_foraging
+    grid = GridParams(modules=3, cells_per_module=144, spacing=0.3)
+    on = run_foraging(ForagingConfig(duration=20 * second, seed=2, grid=grid))
+    silent = dataclasses.replace(grid, max_rate=0.001 * Hz)
+    off = run_foraging(ForagingConfig(duration=20 * second, seed=2, grid=silent))
+    assert on["spikes_grid_i"].size > 10_000 and on["spikes_place_i"].size > 20
+    assert off["spikes_grid_i"].size < 10
+    assert off["spikes_place_i"].size == 0
+
+
+def test_trajectory_speed_is_a_reflected_ou_process():
+    """Speed is an OU process reflected at 0: its stationary law is the normal truncated at 0."""
+    from scipy import stats
+
+    from engramlab.protocols.foraging import ForagingConfig, rat_trajectory
+    cfg = ForagingConfig(duration=600 * second)
+    pos = rat_trajectory(cfg, np.random.default_rng(3))
+    speed = np.linalg.norm(np.diff(pos, axis=0), axis=1) / float(cfg.trajectory_dt)
+    law = stats.truncnorm(-1.0, np.inf, loc=cfg.speed_mean, scale=cfg.speed_mean)
+    assert abs(speed.mean() - law.mean()) < 0.03 * law.mean()
+    assert np.allclose(np.percentile(speed, [10, 50, 90]), law.ppf([0.1, 0.5, 0.9]), atol=0.01)
+    # walls turn the animal away: it never leaves the box and covers it
+    assert pos.min() >= 0.0 and pos.max() <= cfg.box
+    edges = np.linspace(0, cfg.box, 11)
+    occ, _, _ = np.histogram2d(pos[:, 0], pos[:, 1], [edges, edges])
+    assert np.all(occ > 0)
 
 
 @pytest.mark.slow

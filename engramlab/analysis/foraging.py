@@ -103,7 +103,8 @@ def analyse_foraging(result: Any, bin_size: float = 0.025) -> ForagingAnalysis:
         info.append(skaggs_information(m, occ))
     return ForagingAnalysis(bin_size, maps_g, maps_p, module, np.array(g), np.array(sp), np.array(ori),
                             result["grid_spacing"], np.array(fields), np.array(areas), np.array(info),
-                            extra={"coverage": float(np.mean(occ > 0))})
+                            extra={"coverage": float(np.mean(occ > 0)),
+                                   "place_mean_rate": float(pt.size / max(n_place, 1) / (pos.shape[0] * dt))})
 
 
 def foraging_summary(a: ForagingAnalysis) -> dict[str, Any]:
@@ -114,6 +115,9 @@ def foraging_summary(a: ForagingAnalysis) -> dict[str, Any]:
     ratios = [med_s[k + 1] / med_s[k] for k in range(len(med_s) - 1)]
     active = a.place_fields > 0
     return {
+        "grid_model": "ideal",
+        "grid_model_note": "grid cells fire Poisson spikes at the rates of phases integrated from the "
+                           "velocity in NumPy (the mathematical limit); no attractor network yet",
         "gridness": med_g,
         "gridness_mean": float(np.mean(med_g)) if med_g else None,
         "gridness_form": "Sargolini 2006 min-max: min(r60, r120) - max(r30, r90, r150)",
@@ -124,6 +128,8 @@ def foraging_summary(a: ForagingAnalysis) -> dict[str, Any]:
         "orientation_deg": [float(np.degrees(np.nanmedian(a.orientation[a.grid_module == k]))) for k in modules],
         "place_cells_single_field_fraction": float(np.mean(a.place_fields[active] == 1)) if active.any() else 0.0,
         "place_cells_active": int(active.sum()),
+        "place_peak_rate_hz_median": float(np.median([np.nanmax(m) for m in a.place_maps])) if a.place_maps else None,
+        "place_mean_rate_hz": a.extra["place_mean_rate"],
         "place_field_area_m2_median": float(np.median(a.place_field_area[active])) if active.any() else None,
         "place_information_bits_per_spike_median": float(np.median(a.place_information[active]))
         if active.any() else None,

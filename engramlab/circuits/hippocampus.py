@@ -9,8 +9,9 @@ r"""Hippocampal formation circuits (one explicit Brian2 Network each).
   neurons receive the memory spikes through weights = the values. A memory neuron fires at
   most once per step, so weights above dt·population_rate (0.2 at the defaults) are
   under-sampled.
-* :class:`ForagingCircuit` — grid cells driven by a continuous trajectory, and place cells that
-  threshold the summed input *rates* of grid cells sharing a field location across modules.
+* :class:`ForagingCircuit` — grid cells driven by a continuous trajectory (rates of the ideal
+  path-integrated code), and integrate-and-fire place cells that sum the *spikes* of grid cells
+  sharing a field location across modules.
 * :class:`SpikingHopfield` — the classic auto-associative network in spikes, for pattern
   completion.
 """
@@ -25,7 +26,7 @@ from brian2 import Hz, ms
 
 from engramlab.circuits._device import run_network, select_device
 from engramlab.errors import ConfigError
-from engramlab.models.hippocampal import HopfieldUnitParams, MemoryNeuronParams
+from engramlab.models.hippocampal import HopfieldUnitParams, MemoryNeuronParams, PlaceParams
 
 __all__ = ["ForagingCircuit", "MemoryNeuronCircuit", "SpikingHopfield"]
 
@@ -137,15 +138,32 @@ class MemoryNeuronCircuit:
 
 
 class ForagingCircuit:
-    """Grid cells (Poisson, rates from the trajectory) and place cells built from them."""
+    """Grid cells (Poisson, rates of the ideal path-integrated code) and place cells reading their spikes.
+
+    Place cells are leaky integrate-and-fire neurons (:class:`~engramlab.models.hippocampal.PlaceParams`)
+    whose synaptic current jumps by ``place_weights[c, g]`` at every spike of grid cell g: they see
+    the grid cells only through their spikes.
+
+    Parameters
+    ----------
+    grid_rates : ndarray, shape (samples, n_grid)
+        Grid-cell rates (Hz) every ``rate_dt`` along the trajectory.
+    rate_dt : Quantity
+    place_weights : ndarray, shape (n_place, n_grid)
+        Synaptic weight (current jump, in units of the firing threshold) of each grid→place synapse; 0: none.
+    params : PlaceParams
+    """
 
     def __init__(self, grid_rates: np.ndarray, rate_dt: b2.Quantity, place_weights: np.ndarray,
-                 place_threshold: np.ndarray, place_max_rate: b2.Quantity, dt: b2.Quantity = 1 * ms,
-                 target: str = "numpy", seed: int = 0, device: str = "runtime", threads: int = 0) -> None:
+                 params: PlaceParams, dt: b2.Quantity = 1 * ms, target: str = "numpy", seed: int = 0,
+                 device: str = "runtime", threads: int = 0) -> None:
         self._build_dir = select_device(device, target=target, threads=threads)
         self.timings: dict[str, float] = {}
         samples, n_grid = grid_rates.shape
         n_place = place_weights.shape[0]
+        if place_weights.shape[1] != n_grid:
+            raise ConfigError("place_weights", f"must have one column per grid cell ({n_grid}), "
+                                               f"got shape {place_weights.shape}")
         clock = b2.Clock(dt=dt, name="forage_clock*")
         self.duration = samples * rate_dt
         self._rates = b2.TimedArray(grid_rates * Hz, dt=rate_dt)
@@ -153,14 +171,11 @@ class ForagingCircuit:
         self.grid = b2.NeuronGroup(n_grid, "rate = grid_rate(t, i) : Hz", threshold="rand() < rate * dt",
                                    namespace={"grid_rate": self._rates}, clock=clock, name="grid_cells")
         self.place = b2.NeuronGroup(
-            n_place, "I : Hz\ntheta : Hz (constant)\nImax : Hz (constant)\n"
-            "rate = pmax * clip(I - theta, 0*Hz, 1e9*Hz) / (Imax - theta) : Hz",
-            threshold="rand() < rate * dt", namespace={"pmax": place_max_rate}, clock=clock,
-            name="place_cells")
-        self.place.theta = place_threshold * Hz
-        self.place.Imax = np.maximum(place_weights.sum(1) * float(np.max(grid_rates)), place_threshold + 1e-9) * Hz
-        self.syn = b2.Synapses(self.grid, self.place, "w : 1 (constant)\nI_post = w * rate_pre : Hz (summed)",
-                               namespace={"grid_rate": self._rates}, clock=clock, name="grid_to_place")
+            n_place, "dv/dt = (I - v) / tau_m : 1 (unless refractory)\ndI/dt = -I / tau_syn : 1",
+            threshold="v > 1", reset="v = 0", refractory=params.refractory, method="exact",
+            namespace={"tau_m": params.tau_m, "tau_syn": params.tau_syn}, clock=clock, name="place_cells")
+        self.syn = b2.Synapses(self.grid, self.place, "w : 1 (constant)", on_pre="I_post += w",
+                               clock=clock, name="grid_to_place")
         pi, gi = np.nonzero(place_weights)
         self.syn.connect(i=gi, j=pi)
         self.syn.w = place_weights[pi, gi]

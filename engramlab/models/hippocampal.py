@@ -1,10 +1,11 @@
 r"""Entorhinal and hippocampal populations: grid cells, place cells, memory neurons, Hopfield units.
 
-* Grid cells (MEC): Poisson neurons whose rates come from the path-integrated module phases
-  (the plane-wave code of :mod:`engramlab.analysis.grid`), several modules with spacing ratio ≈ 1.42 (Stensola et al.
-  2012).
-* Place cells: thresholded sums of grid cells that share a firing location across modules
-  (Solstad, Moser & Einevoll 2006).
+* Grid cells (MEC): Poisson neurons whose rates come from module phases integrated from the
+  velocity in NumPy (the plane-wave code of :mod:`engramlab.analysis.grid`), several modules with
+  spacing ratio ≈ 1.42 (Stensola et al. 2012). This is the *ideal* limit of path integration,
+  not a mechanism: no attractor network moves these phases yet.
+* Place cells: leaky integrate-and-fire neurons summing the *spikes* of grid cells that share a
+  firing location across modules (Solstad, Moser & Einevoll 2006).
 * Memory neurons (Krotov & Hopfield 2021, model B; Whittington et al. 2022): one per write,
   incoming weights = the key (position code at the write), outgoing weights = the value (LEC
   code). Their drive is the cosine between key and query; a shared shunting (divisive)
@@ -52,13 +53,39 @@ class GridParams(Params):
 
 @dataclass(frozen=True)
 class PlaceParams(Params):
-    """Place cells built from grid cells (Solstad, Moser & Einevoll 2006)."""
+    r"""Place cells: leaky integrate-and-fire neurons reading grid-cell spikes (Solstad et al. 2006).
+
+    A place cell sums, through excitatory current synapses, the spikes of the grid cells (per
+    module) whose fields lie nearest its centre (Solstad, Moser & Einevoll 2006, their
+    summation model). Membrane and synaptic current, in units of the firing threshold:
+
+    .. math:: \tau_m \dot v = I - v, \qquad \tau_s \dot I = -I, \qquad I \mathrel{+}= w
+              \text{ at each presynaptic spike}
+
+    with threshold v = 1, reset 0 and a refractory period. The weight w = 1 / (θ D τ_s), D the
+    summed rate its grid inputs would have at the field centre, makes the *mean* input 1/θ at
+    the centre and 1 (threshold) where the summed grid drive falls to θ D (for grid fields
+    peaking at ``reference_rate``), so the field is where
+    the grid modules' fields coincide; the spikes' own fluctuations add firing below that.
+    """
 
     cells: int = param(40, "place cells", low=1, structural=True)
-    inputs_per_module: int = param(3, "grid cells per module summed by a place cell (those whose "
-                                      "field is nearest the place field's centre)", low=1)
-    threshold: float = param(0.75, "threshold as a fraction of the summed input's maximum", low=0, high=1)
-    max_rate: b2.Quantity = param(20 * Hz, "peak place-field rate", unit=Hz, low=0, low_open=True)
+    inputs_per_module: int = param(30, "grid cells per module summed by a place cell (those whose "
+                                       "field is nearest the place field's centre; fewer inputs make "
+                                       "larger per-spike jumps and noise-driven secondary fields)", low=1,
+                                   structural=True)
+    threshold: float = param(0.92, "fraction of the summed grid drive at the field centre that brings "
+                                   "the mean input to the firing threshold (lower: spike noise lifts "
+                                   "partial coincidences of the modules into secondary fields)", low=0, high=1,
+                             low_open=True)
+    tau_m: b2.Quantity = param(20 * ms, "membrane time constant (CA1 pyramidal cells ≈ 20 ms; "
+                                        "Spruston & Johnston 1992)", unit=ms, low=0, low_open=True)
+    tau_syn: b2.Quantity = param(5 * ms, "decay of the grid→place (AMPA) synaptic current", unit=ms, low=0,
+                                 low_open=True)
+    refractory: b2.Quantity = param(2 * ms, "absolute refractory period", unit=ms, low=0)
+    reference_rate: b2.Quantity = param(15 * Hz, "grid-field peak rate the synaptic weights are set for "
+                                                 "(their set point; changing grid.max_rate alone changes "
+                                                 "the place cells' drive)", unit=Hz, low=0, low_open=True)
 
 
 @dataclass(frozen=True)

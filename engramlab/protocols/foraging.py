@@ -3,10 +3,11 @@
 The trajectory follows RatInABox's fit to Sargolini et al. (2006) open-field data: forward
 speed an Ornstein–Uhlenbeck process (mean 0.08 m/s, τ 0.7 s) and rotational velocity another
 (σ 120°/s, τ 0.08 s); walls turn the animal away. Grid cells get their rates from the
-path-integrated position (velocity integrated every ``trajectory_dt``), place cells threshold
-the summed input of grid cells sharing a field location across modules; both spike (Poisson)
-in one Brian2 run. Grid phases are integrated from the velocity (the displacement of each step),
-not read from the position.
+module phases integrated in NumPy from the velocity (the displacement of each step, never read
+back from the position) and fire Poisson spikes: this is the *ideal* limit of path integration,
+labelled ``grid_model = "ideal"`` in the summary — no attractor network moves the phases yet.
+Place cells are integrate-and-fire neurons summing, through synapses, the *spikes* of grid cells
+sharing a field location across modules (Solstad et al. 2006); all run in one Brian2 network.
 """
 
 from __future__ import annotations
@@ -30,11 +31,12 @@ from engramlab.protocols.worlds import grid_modules
 from engramlab.resources import BYTES_PER_SYNAPSE
 from engramlab.results import Result, run_metadata
 
-__all__ = ["ForagingConfig", "memory_estimate", "path_integrated_rates", "rat_trajectory", "run_foraging"]
+__all__ = ["ForagingConfig", "memory_estimate", "path_integrated_rates", "place_wiring", "rat_trajectory",
+           "run_foraging"]
 
 
 def _foraging_grid() -> GridParams:
-    return GridParams(modules=3, cells_per_module=16, spacing=0.3)
+    return GridParams(modules=3, cells_per_module=144, spacing=0.3)
 
 
 @dataclass(frozen=True)
@@ -59,6 +61,12 @@ class ForagingConfig(Params):
     grid: GridParams = field(default_factory=_foraging_grid)
     place: PlaceParams = field(default_factory=PlaceParams)
 
+    def check(self) -> None:
+        """A place cell cannot read more grid cells of a module than the module has."""
+        if self.place.inputs_per_module > self.grid.cells_per_module:
+            raise self.fail("place.inputs_per_module", f"must lie in [1, grid.cells_per_module = "
+                            f"{self.grid.cells_per_module}], got {self.place.inputs_per_module}")
+
 
 def memory_estimate(cfg: ForagingConfig, protocol: None = None) -> tuple[float, str]:
     """Estimated peak bytes: the grid-rate table over the trajectory dominates."""
@@ -68,7 +76,12 @@ def memory_estimate(cfg: ForagingConfig, protocol: None = None) -> tuple[float, 
 
 
 def rat_trajectory(cfg: ForagingConfig, rng: np.random.Generator) -> np.ndarray:
-    """Positions (samples, 2) every ``trajectory_dt``: OU speed and turning, walls turn it away."""
+    """Positions (samples, 2) every ``trajectory_dt``: OU speed and turning, walls turn it away.
+
+    The speed OU process is reflected at 0 (a negative draw is flipped), so its stationary law is
+    the normal N(speed_mean, speed_mean²) truncated at 0 (mean 0.103 m/s at the defaults), not
+    RatInABox's Rayleigh law; tests check the sampled speeds against it.
+    """
     dt = float(cfg.trajectory_dt)
     n = round(float(cfg.duration) / dt)
     box = cfg.box
@@ -116,21 +129,30 @@ def path_integrated_rates(module: Any, positions: np.ndarray, max_rate: float) -
     return np.asarray(max_rate * (np.cos(theta[:, None, :] - kphi[None, :, :]).sum(-1) + 1.5) / 4.5)
 
 
-def _place_wiring(modules: list, params: PlaceParams, box: float, rng: np.random.Generator
-                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Each place cell sums, per module, the grid cells firing most at its location."""
+def place_wiring(modules: list, params: PlaceParams, box: float, rng: np.random.Generator
+                 ) -> tuple[np.ndarray, np.ndarray]:
+    """Grid→place weights (Solstad et al. 2006) and the place-field centres drawn from ``rng``.
+
+    Each place cell gets, from every module, the ``inputs_per_module`` grid cells firing most at
+    its centre; every such synapse has weight 1 / (θ D τ_s), D the summed rate of those inputs at
+    the centre for fields peaking at ``params.reference_rate`` (not the grid cells' actual rate),
+    so the mean synaptic current reaches the firing threshold where the grid drive is θ D
+    (see :class:`~engramlab.models.hippocampal.PlaceParams`).
+    """
     centres = rng.uniform(0.1 * box, 0.9 * box, (params.cells, 2))
     n_grid = sum(m.phases.shape[0] for m in modules)
-    weights = np.zeros((params.cells, n_grid))
-    peak = np.zeros(params.cells)
+    chosen = np.zeros((params.cells, n_grid), dtype=bool)
+    drive = np.zeros(params.cells)
     off = 0
     for m in modules:
-        r = grid_rates(m, centres)  # (cells, grid cells of module)
+        r = grid_rates(m, centres, float(params.reference_rate))  # (place cells, grid cells of module)
         best = np.argsort(-r, axis=1)[:, : params.inputs_per_module]
-        for c in range(params.cells):
-            weights[c, off + best[c]] = 1.0
+        rows = np.arange(params.cells)[:, None]
+        chosen[rows, off + best] = True
+        drive += np.take_along_axis(r, best, axis=1).sum(1)
         off += m.phases.shape[0]
-    return weights, centres, peak
+    weights = chosen / (params.threshold * drive[:, None] * float(params.tau_syn))
+    return weights, centres
 
 
 def run_foraging(config: ForagingConfig | None = None, report: Any = None) -> Result:
@@ -146,14 +168,10 @@ def run_foraging(config: ForagingConfig | None = None, report: Any = None) -> Re
     max_rate = float(cfg.grid.max_rate)
     rates = np.concatenate([path_integrated_rates(m, pos, max_rate) for m in modules], axis=1)
     module_of = np.concatenate([np.full(m.phases.shape[0], k) for k, m in enumerate(modules)])
-    weights, centres, _ = _place_wiring(modules, cfg.place, cfg.box, rng)
-    at_centre = np.concatenate([grid_rates(m, centres, max_rate) for m in modules], axis=1)
-    drive_at_centre = (weights * at_centre).sum(1)
-    threshold = cfg.place.threshold * drive_at_centre
+    weights, centres = place_wiring(modules, cfg.place, cfg.box, rng)
     t0 = time.perf_counter()
-    circuit = ForagingCircuit(rates, cfg.trajectory_dt, weights, threshold, cfg.place.max_rate,
-                              dt=cfg.dt, target=cfg.target, seed=cfg.seed,
-                              device=cfg.device, threads=cfg.threads)
+    circuit = ForagingCircuit(rates, cfg.trajectory_dt, weights, cfg.place, dt=cfg.dt, target=cfg.target,
+                              seed=cfg.seed, device=cfg.device, threads=cfg.threads)
     build_s = time.perf_counter() - t0
     t1 = time.perf_counter()
     spikes = circuit.run(report=report)

@@ -91,7 +91,7 @@ def place_maps_figure(a: ForagingAnalysis, cells: int = 8) -> Figure:
         axes[c].set_title(f"{a.place_fields[c]} field(s)\n{a.place_information[c]:.1f} bits/spike", fontsize=8)
         axes[c].set_xticks([])
         axes[c].set_yticks([])
-    fig.suptitle("Place cells from thresholded sums of grid cells")
+    fig.suptitle("Place cells: integrate-and-fire neurons summing grid-cell spikes")
     return fig
 
 
