@@ -272,8 +272,8 @@ register(ProtocolSpec(
     quick={"duration": "200 s"},
     headline=("gridness_mean", "place_cells_single_field_fraction"),
     lab=4,
-    summary_keys=("grid_model", "gridness", "gridness_mean", "spacing_m", "spacing_target_m", "spacing_ratios",
-                  "place_cells_single_field_fraction", "place_information_bits_per_spike_median",
+    summary_keys=("grid_model", "gridness", "gridness_expanding", "gridness_mean", "spacing_m", "spacing_target_m",
+                  "spacing_ratios", "place_cells_single_field_fraction", "place_information_bits_per_spike_median",
                   "place_mean_rate_hz"),
 ))
 

@@ -16,6 +16,7 @@ from engramlab.analysis.grid import (
     grid_rates,
     grid_spacing_orientation,
     gridness,
+    gridness_expanding,
     module_code,
     wave_vectors,
 )
@@ -43,6 +44,44 @@ def test_vertex_spacing_and_orientation_are_what_we_configure(spacing, orientati
     s, _ = grid_spacing_orientation(ac, 0.01)
     assert s == pytest.approx(spacing, rel=0.04)
     assert gridness(ac, 0.01) > 1.0
+
+
+def _minmax_reference(ac, bin_size, inner, outer):
+    """An independent min–max score: rotate by sampling the map at rotated coordinates."""
+    from scipy.ndimage import map_coordinates
+    n0, n1 = ac.shape
+    c = np.array([(n0 - 1) / 2, (n1 - 1) / 2])
+    ii, jj = np.indices(ac.shape).astype(float)
+    r = np.hypot(ii - c[0], jj - c[1]) * bin_size
+    mask = (r > inner) & (r < outer) & np.isfinite(ac)
+    base = np.nan_to_num(ac)
+    corr = {}
+    for deg in (30, 60, 90, 120, 150):
+        t = math.radians(deg)
+        # the rotated map at p is the map at R(-t)(p - c) + c
+        si = math.cos(t) * (ii - c[0]) - math.sin(t) * (jj - c[1]) + c[0]
+        sj = math.sin(t) * (ii - c[0]) + math.cos(t) * (jj - c[1]) + c[1]
+        rot = map_coordinates(base, [si, sj], order=1, cval=0.0)
+        corr[deg] = np.corrcoef(base[mask], rot[mask])[0, 1]
+    return min(corr[60], corr[120]) - max(corr[30], corr[90], corr[150])
+
+
+@pytest.mark.parametrize("spacing,orientation", [(0.3, 0.2), (0.42, 0.7)])
+def test_expanding_gridness_is_the_best_annulus(spacing, orientation):
+    """Expanding-annulus gridness = the max over annuli of an independently computed min–max score."""
+    m = GridModule(spacing, orientation, np.array([[0.1, 0.2]]))
+    ac = autocorrelogram(square_map(m))
+    s, _ = grid_spacing_orientation(ac, 0.01)
+    edge = (ac.shape[0] - 1) / 2 * 0.01
+    ref = max(_minmax_reference(ac, 0.01, 0.5 * s, o)
+              for o in np.arange(0.8 * s, min(2 * s, edge) + 1e-12, 0.01))
+    assert gridness_expanding(ac, 0.01) == pytest.approx(ref, abs=0.02)
+    assert gridness_expanding(ac, 0.01) >= gridness(ac, 0.01) - 1e-9 > 1.0
+    # a square lattice is not a grid under either score
+    xs = (np.arange(100) + 0.5) * 0.01
+    xx, yy = np.meshgrid(xs, xs, indexing="ij")
+    sq = autocorrelogram(np.cos(2 * math.pi * xx / spacing) + np.cos(2 * math.pi * yy / spacing))
+    assert gridness_expanding(sq, 0.01) < 0 and gridness(sq, 0.01) < 0
 
 
 def test_action_matrices_path_integrate_and_invert():

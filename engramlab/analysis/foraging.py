@@ -10,7 +10,7 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy import ndimage
 
-from engramlab.analysis.grid import autocorrelogram, grid_spacing_orientation, gridness, rate_map
+from engramlab.analysis.grid import autocorrelogram, grid_spacing_orientation, gridness, gridness_expanding, rate_map
 from engramlab.errors import ConfigError
 
 __all__ = ["ForagingAnalysis", "analyse_foraging", "foraging_summary", "place_fields", "skaggs_information"]
@@ -86,10 +86,11 @@ def analyse_foraging(result: Any, bin_size: float = 0.025) -> ForagingAnalysis:
     n_place = result["place_centres"].shape[0]
     for c in range(n_place):
         maps_p.append(rate_map(pos, spike_pos(pt[pi == c]), dt, box, bin_size))
-    g, sp, ori = [], [], []
+    g, ge, sp, ori = [], [], [], []
     for m in maps_g:
         ac = autocorrelogram(m)
         g.append(gridness(ac, bin_size))
+        ge.append(gridness_expanding(ac, bin_size))
         s, o = grid_spacing_orientation(ac, bin_size)
         sp.append(s)
         ori.append(o)
@@ -103,7 +104,7 @@ def analyse_foraging(result: Any, bin_size: float = 0.025) -> ForagingAnalysis:
         info.append(skaggs_information(m, occ))
     return ForagingAnalysis(bin_size, maps_g, maps_p, module, np.array(g), np.array(sp), np.array(ori),
                             result["grid_spacing"], np.array(fields), np.array(areas), np.array(info),
-                            extra={"coverage": float(np.mean(occ > 0)),
+                            extra={"coverage": float(np.mean(occ > 0)), "gridness_expanding": np.array(ge),
                                    "place_mean_rate": float(pt.size / max(n_place, 1) / (pos.shape[0] * dt))})
 
 
@@ -120,7 +121,9 @@ def foraging_summary(a: ForagingAnalysis) -> dict[str, Any]:
                            "velocity in NumPy (the mathematical limit); no attractor network yet",
         "gridness": med_g,
         "gridness_mean": float(np.mean(med_g)) if med_g else None,
-        "gridness_form": "Sargolini 2006 min-max: min(r60, r120) - max(r30, r90, r150)",
+        "gridness_form": "Sargolini 2006 min-max: min(r60, r120) - max(r30, r90, r150), annulus 0.5-1.3 x spacing",
+        "gridness_expanding": [float(np.nanmedian(a.extra["gridness_expanding"][a.grid_module == k]))
+                               for k in modules],
         "spacing_m": med_s,
         "spacing_target_m": [float(x) for x in a.spacing_target],
         "spacing_error": [abs(s - t) / t for s, t in zip(med_s, a.spacing_target, strict=True)],

@@ -38,6 +38,7 @@ __all__ = [
     "grid_rates",
     "grid_spacing_orientation",
     "gridness",
+    "gridness_expanding",
     "module_code",
     "rate_map",
     "wave_vectors",
@@ -247,27 +248,72 @@ def grid_spacing_orientation(ac: ArrayLike, bin_size: float) -> tuple[float, flo
     return spacing, orientation
 
 
+_ANGLES = (30, 60, 90, 120, 150)
+
+
+def _rotations(ac: NDArray[np.float64]) -> tuple[NDArray[np.float64], dict[int, NDArray[np.float64]]]:
+    """The autocorrelogram (NaN → 0) and its 30°…150° rotations (linear interpolation)."""
+    base = np.nan_to_num(ac, nan=0.0)
+    return base, {angle: ndimage.rotate(base, angle, reshape=False, order=1, mode="constant", cval=0.0)
+                  for angle in _ANGLES}
+
+
+def _minmax_score(ac: NDArray[np.float64], base: NDArray[np.float64], rotated: dict[int, NDArray[np.float64]],
+                  annulus: NDArray[np.bool_]) -> float:
+    """min(r60, r120) − max(r30, r90, r150) inside ``annulus``; NaN when undefined.
+
+    Undefined: fewer than 3 measured bins in the annulus, or a constant map there.
+    """
+    m = annulus & np.isfinite(ac)
+    if m.sum() < 3 or np.ptp(base[m]) == 0:
+        return float("nan")
+    corr = {}
+    for angle in _ANGLES:
+        if np.ptp(rotated[angle][m]) == 0:
+            return float("nan")
+        corr[angle] = float(np.corrcoef(base[m], rotated[angle][m])[0, 1])
+    return min(corr[60], corr[120]) - max(corr[30], corr[90], corr[150])
+
+
+def _radius(shape: tuple[int, ...], bin_size: float) -> NDArray[np.float64]:
+    centre = (np.array(shape) - 1) / 2
+    yy, xx = np.indices(shape)
+    return np.asarray(np.hypot(yy - centre[0], xx - centre[1]) * bin_size)
+
+
 def gridness(ac: ArrayLike, bin_size: float) -> float:
     """Gridness (Sargolini et al. 2006, min–max form) of an autocorrelogram.
 
-    NaN (undefined) when the autocorrelogram has no peak ring to measure the spacing from, or
-    too few bins in the annulus to correlate.
+    One annulus, 0.5–1.3 × the spacing estimate. NaN (undefined) when the autocorrelogram has
+    no peak ring to measure the spacing from, or too few bins in the annulus to correlate.
     """
     a = _check_ac(ac)
     bin_size = V.real("bin_size", bin_size, 0.0, 1e3, low_open=True)
     _, spacing = _central_peaks(a, bin_size)
     if not np.isfinite(spacing):
         return float("nan")
-    centre = (np.array(a.shape) - 1) / 2
-    yy, xx = np.indices(a.shape)
-    r = np.hypot(yy - centre[0], xx - centre[1]) * bin_size
-    annulus = (r > 0.5 * spacing) & (r < 1.3 * spacing)
-    base = np.nan_to_num(a, nan=0.0)
-    corr = {}
-    for angle in (30, 60, 90, 120, 150):
-        rot = ndimage.rotate(base, angle, reshape=False, order=1, mode="constant", cval=0.0)
-        m = annulus & np.isfinite(a)
-        if m.sum() < 3 or np.ptp(base[m]) == 0 or np.ptp(rot[m]) == 0:
-            return float("nan")  # too few (or constant) bins in the annulus: undefined
-        corr[angle] = float(np.corrcoef(base[m], rot[m])[0, 1])
-    return min(corr[60], corr[120]) - max(corr[30], corr[90], corr[150])
+    r = _radius(a.shape, bin_size)
+    base, rotated = _rotations(a)
+    return _minmax_score(a, base, rotated, (r > 0.5 * spacing) & (r < 1.3 * spacing))
+
+
+def gridness_expanding(ac: ArrayLike, bin_size: float) -> float:
+    """Expanding-annulus gridness: the maximum min–max score over a family of annuli.
+
+    The inner radius is fixed at 0.5 × the spacing estimate (it cuts out the central peak); the
+    outer radius grows one bin at a time from 0.8 × to 2 × the spacing (or to the map's edge),
+    and the score is the largest min(r60, r120) − max(r30, r90, r150) over the family, the form
+    later grid-cell papers report (Langston et al. 2010; Brandon et al. 2011; Banino et al.
+    2018). By construction it is ≥ the score of every annulus in the family. NaN when undefined.
+    """
+    a = _check_ac(ac)
+    bin_size = V.real("bin_size", bin_size, 0.0, 1e3, low_open=True)
+    _, spacing = _central_peaks(a, bin_size)
+    if not np.isfinite(spacing):
+        return float("nan")
+    r = _radius(a.shape, bin_size)
+    edge = (min(a.shape) - 1) / 2 * bin_size
+    base, rotated = _rotations(a)
+    outers = np.arange(0.8 * spacing, min(2.0 * spacing, edge) + 1e-12, bin_size)
+    scores = [_minmax_score(a, base, rotated, (r > 0.5 * spacing) & (r < outer)) for outer in outers]
+    return float(np.nanmax(scores)) if np.any(np.isfinite(scores)) else float("nan")
