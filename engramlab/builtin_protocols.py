@@ -253,10 +253,10 @@ register(ProtocolSpec(
 
 register(ProtocolSpec(
     name="foraging",
-    help="rat-like foraging: grid cells (ideal maps), place cells reading their spikes, gridness",
+    help="rat-like foraging: attractor grid modules path-integrate the velocity; place cells read their spikes",
     title="Foraging: grid and place cells",
-    intro="Poisson grid cells at the rates of phases integrated from a rat-like trajectory's velocity (the ideal "
-          "limit: no attractor network yet), and integrate-and-fire place cells summing their spikes.",
+    intro="Spiking continuous-attractor grid modules driven only by a rat-like trajectory's velocity (Burak & "
+          "Fiete 2009), integrate-and-fire place cells summing their spikes, and the path-integration error.",
     circuit="engramlab.protocols.foraging:ForagingConfig",
     run="engramlab.protocols.foraging:run_foraging",
     memory="engramlab.protocols.foraging:memory_estimate",
@@ -268,12 +268,16 @@ register(ProtocolSpec(
                    "(Sargolini min–max form) and spacing.", on_analysis(f"{_HC}:grid_maps_figure")),
         FigureSpec("place_cells", "Place-cell rate maps with their number of fields and Skaggs information.",
                    on_analysis(f"{_HC}:place_maps_figure")),
+        FigureSpec("path_integration", "Attractor modules: lattice displacement decoded from spikes against the "
+                   "integrated velocity, and the error over time (no landmark correction).",
+                   on_analysis(f"{_HC}:path_integration_figure")),
     ),
-    quick={"duration": "200 s"},
+    quick={"duration": "100 s"},
     headline=("gridness_mean", "place_cells_single_field_fraction"),
     lab=4,
     summary_keys=("grid_model", "gridness", "gridness_expanding", "gridness_mean", "spacing_m", "spacing_target_m",
-                  "spacing_ratios", "place_cells_single_field_fraction", "place_information_bits_per_spike_median",
+                  "spacing_ratios", "path_integration_error_m", "drift_m_per_min", "place_cells_single_field_fraction",
+                  "place_information_bits_per_spike_median",
                   "place_mean_rate_hz"),
 ))
 

@@ -1,14 +1,12 @@
 # %% [markdown]
-# # Lab 4 — The grid code (ideal limit) and place cells that read its spikes
+# # Lab 4 — Grid cells: the ideal code and an attractor network that path-integrates
 #
 # A grid module is three plane waves 60° apart with $|k| = 4\pi/(\sqrt3\,\lambda)$, so its fields
 # sit on a triangular lattice with **vertex spacing** λ. Moving by Δ rotates each wave's phase by
 # $k_j\cdot\Delta$: path integration is a block-diagonal rotation matrix, and the opposite move is
-# its inverse. Modules grow by ≈ 1.42 (Stensola et al. 2012). Here that rotation is computed in
-# NumPy (the *ideal* limit: no attractor network yet) and the grid cells fire Poisson spikes at
-# its rates. Place cells are integrate-and-fire neurons summing the *spikes* of grid cells that
-# share a field location across modules; only where all modules coincide does the mean input
-# cross threshold, so they fire in one place (Solstad, Moser & Einevoll 2006).
+# its inverse. Modules grow by ≈ 1.42 (Stensola et al. 2012). That rotation computed in NumPy
+# is the *ideal* limit; below, a spiking attractor network does the same job from a velocity
+# signal, and we measure how close it gets.
 #
 # Run: `engramlab lab run 4 --quick`.
 
@@ -26,7 +24,7 @@ import _labkit
 args = _labkit.lab_args("lab4_grid_place", "Grid and place cells")
 
 # %% [markdown]
-# ## Path integration is exact
+# ## The ideal limit: path integration is exact
 # Integrate 1,000 random steps through the action matrices and compare with the code of the end point.
 
 # %%
@@ -42,29 +40,64 @@ pi_error = float(np.abs(code - end).max())
 print(f"path-integration error after 1000 steps: {pi_error:.2e}")
 
 # %% [markdown]
-# ## Foraging: rate maps, gridness, spacing, place fields
+# ## Grid cells from an attractor network
+# The default foraging model has no plane waves at all. Each module is a sheet of 60 × 52
+# spiking neurons (Burak & Fiete 2009) whose purely inhibitory, slightly shifted connections
+# hold a hexagonal lattice of activity bumps; the animal's velocity — its only time-varying
+# input — tilts the drive of four direction populations and the lattice slides. A neuron fires
+# whenever a bump passes over it, so along the path it fires on a hexagonal grid whose spacing is
+# set by the module's velocity gain. The analysis decodes the lattice's displacement from the
+# spikes and compares it with the integrated velocity.
 
 # %%
-# --quick: the protocol's quick preset (200 s of foraging instead of 600 s)
+# --quick: the protocol's quick preset (100 s of foraging instead of 600 s)
 result = el.run("foraging", quick=args.quick, seed=1, out=f"{args.out}/run")
 s = dict(result.summary, path_integration_error=pi_error)
 print("gridness per module:", np.round(s["gridness"], 2), " spacing (m):", np.round(s["spacing_m"], 3),
-      " target:", np.round(s["spacing_target_m"], 3))
-print(f"place cells with a single field: {s['place_cells_single_field_fraction']:.0%}")
+      " built for:", np.round(s["spacing_target_m"], 3))
+print("path-integration error (m, RMS):", np.round(s["path_integration_error_m"], 3),
+      " drift (m/min):", np.round(s["drift_m_per_min"], 3))
 figures = result.figures()
 save_figure(figures["grid_cells"], args.out, "grid_cells")
-save_figure(figures["place_cells"], args.out, "place_cells")
+save_figure(figures["path_integration"], args.out, "path_integration")
+
+# %% [markdown]
+# ## Without the velocity input there is no grid
+# Same network, `grid.velocity_gain = 0`: the lattice stays where it formed, each neuron fires
+# wherever the animal is (or nowhere), and gridness collapses.
+
+# %%
+still = el.run("foraging", duration="30 s" if args.quick else "100 s", seed=1, grid__velocity_gain=0)
+s["gridness_without_velocity"] = still.summary["gridness"]
+print("gridness without velocity input:", np.round(s["gridness_without_velocity"], 2))
+
+# %% [markdown]
+# ## Place cells read grid spikes
+# Place cells are integrate-and-fire neurons summing the spikes of grid cells whose fields lie
+# near their centre (Solstad, Moser & Einevoll 2006). With the ideal grid code the fields of
+# every module coincide at the centre and the place cells fire there.
+
+# %%
+ideal = el.run("foraging", quick=args.quick, seed=1, grid__model="ideal")
+for key in ("place_cells_single_field_fraction", "place_information_bits_per_spike_median", "place_mean_rate_hz"):
+    s[f"ideal_{key}"] = ideal.summary[key]
+print(f"place cells with a single field: {ideal.summary['place_cells_single_field_fraction']:.0%}, "
+      f"{ideal.summary['place_information_bits_per_spike_median']:.1f} bits/spike")
+save_figure(ideal.figures()["place_cells"], args.out, "place_cells")
 
 # %% [markdown]
 # ## Exercises
-# 1. Set `grid__ratio=1.2`: do the module spacings still come out right?
-# 2. Shorten the foraging time (`duration="60 s"`): how do gridness and the number of place
-#    fields degrade with coverage?
-# 3. Lower `place__threshold=0.8`: spike noise lifts partial coincidences of the modules over
-#    threshold — how many place cells now have several fields?
-# 4. Set `grid__max_rate="0.001 Hz"`: the place cells fall silent (they read spikes, nothing else).
+# 1. Set `grid__velocity_gain=0.7`: predict the new spacings (spacing ∝ 1 / gain), then run.
+# 2. Run 600 s (no `--quick`) and read `drift_m_per_min`: how far has each module's lattice
+#    wandered from the integrated velocity after 10 min without landmarks?
+# 3. Set `grid__attractor__kernel_scale=3`: watch the smallest module's lattice break up during
+#    fast runs (its decoded phase stops following the velocity).
+# 4. In the ideal model, lower `place__threshold=0.8`: spike noise lifts partial coincidences of
+#    the modules over threshold — how many place cells now have several fields?
 
 # %%
-_labkit.finish(args.out, "Lab 4 — Grid and place cells", "The ideal grid code; place cells read grid spikes.",
-               [("grid_cells", "Grid rate maps and autocorrelograms per module."),
-                ("place_cells", "Place-cell rate maps.")], s)
+_labkit.finish(args.out, "Lab 4 — Grid cells from an attractor; place cells",
+               "Attractor grid modules path-integrate the velocity; place cells read grid spikes.",
+               [("grid_cells", "Attractor grid rate maps and autocorrelograms per module."),
+                ("path_integration", "Lattice displacement decoded from spikes vs the integrated velocity."),
+                ("place_cells", "Place-cell rate maps (ideal grid code).")], s)

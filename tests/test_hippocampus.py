@@ -186,10 +186,10 @@ def test_softmax_reference_for_circuit_weights():
 
 @pytest.mark.slow
 def test_foraging_grids_and_place_cells():
-    """Defaults (600 s, seed 1): ideal grid maps; integrate-and-fire place cells reading grid spikes."""
+    """Ideal grid maps (600 s, seed 1); integrate-and-fire place cells reading grid spikes."""
     from engramlab.analysis.foraging import analyse_foraging, foraging_summary
-    from engramlab.protocols.foraging import ForagingConfig, run_foraging
-    res = run_foraging(ForagingConfig(seed=1))
+    from engramlab.protocols.foraging import ForagingConfig, ForagingGridParams, run_foraging
+    res = run_foraging(ForagingConfig(seed=1, grid=ForagingGridParams(model="ideal")))
     s = foraging_summary(analyse_foraging(res))
     assert s["grid_model"] == "ideal"
     assert all(g > 1.0 for g in s["gridness"])
@@ -202,8 +202,8 @@ def test_foraging_grids_and_place_cells():
 
 def test_place_cells_read_grid_spikes_not_rates():
     """Silencing the grid cells' spikes silences the place cells (they have no other input)."""
-    from engramlab.protocols.foraging import ForagingConfig, run_foraging
-    grid = GridParams(modules=3, cells_per_module=144, spacing=0.3)
+    from engramlab.protocols.foraging import ForagingConfig, ForagingGridParams, run_foraging
+    grid = ForagingGridParams(model="ideal")
     on = run_foraging(ForagingConfig(duration=20 * second, seed=2, grid=grid))
     silent = dataclasses.replace(grid, max_rate=0.001 * Hz)
     off = run_foraging(ForagingConfig(duration=20 * second, seed=2, grid=silent))
@@ -253,3 +253,79 @@ def test_pattern_completion_runs_as_one_standalone_program():
     load, ov = res["load"], res["overlap"]
     assert ov[load == 0.05].mean() > 0.95 and ov[load == 0.3].mean() < 0.7
     assert res.metadata["device"] == "cpp_standalone" and res.metadata["timings"]["compile"] > 0
+
+
+def test_attractor_kernel_peaks_on_the_bump_lattice():
+    """The recurrent kernel's Fourier peak (numerical FFT) sits at the sheet's lattice wave number."""
+    from engramlab.models.grid_attractor import GridAttractorParams, kernel_beta, lattice_modes
+    p = GridAttractorParams()
+    nx, ny = p.sheet_shape()
+    assert (nx, ny) == (60, 52) and ny % 2 == 0
+    beta = kernel_beta(p.lattice_neurons)
+    xs = np.fft.fftfreq(512, d=1 / 512)
+    xx, yy = np.meshgrid(xs, xs, indexing="ij")
+    r2 = xx**2 + yy**2
+    ft = np.fft.fft2(np.exp(-1.05 * beta * r2) - np.exp(-beta * r2)).real
+    kx, ky = np.meshgrid(2 * np.pi * np.fft.fftfreq(512), 2 * np.pi * np.fft.fftfreq(512), indexing="ij")
+    k_peak = np.hypot(kx, ky).ravel()[np.argmax(ft)]
+    k_lattice = np.linalg.norm(lattice_modes(p), axis=1)
+    assert k_peak == pytest.approx(4 * math.pi / (math.sqrt(3) * p.lattice_neurons), rel=0.03)
+    assert np.allclose(k_lattice, k_lattice[0], rtol=0.02)  # the 60 × 52 sheet holds a near-regular lattice
+
+
+def test_lattice_displacement_decoder_recovers_a_known_motion():
+    """Poisson spikes from a lattice moved along a known path: the decoder returns that path."""
+    from engramlab.analysis.path_integration import decode_lattice_displacement
+    from engramlab.models.grid_attractor import GridAttractorParams, lattice_modes, sheet
+    p = GridAttractorParams()
+    pos, _ = sheet(p)
+    k = lattice_modes(p)
+    rng = np.random.default_rng(4)
+    dt, steps = 0.01, 1000
+    path = np.cumsum(rng.normal(0, 0.3, (steps, 2)), axis=0)  # sheet neurons
+    t_all, p_all = [], []
+    for s in range(steps):
+        rate = 30 * np.clip(np.cos((pos - path[s]) @ k.T).sum(1) / 3, 0, None)
+        n = rng.poisson(rate * dt)
+        idx = np.repeat(np.arange(pos.shape[0]), n)
+        t_all.append(np.full(idx.size, (s + 0.5) * dt))
+        p_all.append(pos[idx])
+    times, disp = decode_lattice_displacement(np.concatenate(t_all), np.concatenate(p_all), k, steps * dt, 0.1)
+    binned = path.reshape(len(times), -1, 2).mean(1)  # the lattice's mean position in each 0.1 s bin
+    truth = binned - binned[0]
+    assert np.sqrt(np.mean(np.sum((disp - truth) ** 2, 1))) < 0.2  # neurons (lattice spacing 15)
+
+
+@pytest.fixture(scope="module")
+def attractor_runs():
+    """Attractor foraging, 200 s (seed 1), and the same with the velocity input switched off (60 s)."""
+    import engramlab as el
+    return {"on": el.run("foraging", duration="200 s", seed=1),
+            "off": el.run("foraging", duration="60 s", seed=1, grid__velocity_gain=0)}
+
+
+@pytest.mark.slow
+def test_attractor_grids_come_from_path_integration(attractor_runs):
+    s = attractor_runs["on"].summary
+    assert s["grid_model"] == "attractor"
+    assert s["gridness"][0] >= 0.8 and s["gridness"][1] >= 0.8  # 200 s covers the two smaller modules
+    assert all(1.3 <= r <= 1.6 for r in s["spacing_ratios"])
+    assert all(e < 0.15 for e in s["spacing_error"])  # spacing predicted from the fitted lattice speed
+    # decoded lattice phase follows the integrated velocity to a fraction of a period
+    assert all(f < 0.3 for f in s["path_integration_error_fraction"])
+    # no velocity input: the lattice does not move and no grid appears
+    off = attractor_runs["off"].summary
+    assert all(g < 0.3 for g in off["gridness"])
+
+
+@pytest.mark.slow
+def test_path_integration_figure_draws_the_decoded_phase(attractor_runs):
+    from engramlab.analysis.figures.hippocampus import path_integration_figure
+    a = attractor_runs["on"].analysis
+    fig = path_integration_figure(a)
+    top, bottom = fig.axes[:2]
+    pi = a.extra["path_integration"]
+    np.testing.assert_allclose(top.lines[1].get_ydata(), pi["decoded"][0][:, 0] * a.extra["sheet_to_m"][0])
+    np.testing.assert_allclose(top.lines[0].get_ydata(), pi["predicted"][0][:, 0] * a.extra["sheet_to_m"][0])
+    for m, line in enumerate(bottom.lines):
+        np.testing.assert_allclose(line.get_ydata(), pi["error_m"][m])

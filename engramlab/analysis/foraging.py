@@ -11,6 +11,7 @@ from numpy.typing import NDArray
 from scipy import ndimage
 
 from engramlab.analysis.grid import autocorrelogram, grid_spacing_orientation, gridness, gridness_expanding, rate_map
+from engramlab.analysis.path_integration import path_integration
 from engramlab.errors import ConfigError
 
 __all__ = ["ForagingAnalysis", "analyse_foraging", "foraging_summary", "place_fields", "skaggs_information"]
@@ -78,6 +79,7 @@ def analyse_foraging(result: Any, bin_size: float = 0.025) -> ForagingAnalysis:
         return pos[idx]
 
     module = result["grid_module"]
+    integration = path_integration(result) if p.get("grid.model") == "attractor" else None
     maps_g, maps_p = [], []
     gt, gi = result["spikes_grid_t"], result["spikes_grid_i"]
     for c in range(module.size):
@@ -105,6 +107,9 @@ def analyse_foraging(result: Any, bin_size: float = 0.025) -> ForagingAnalysis:
     return ForagingAnalysis(bin_size, maps_g, maps_p, module, np.array(g), np.array(sp), np.array(ori),
                             result["grid_spacing"], np.array(fields), np.array(areas), np.array(info),
                             extra={"coverage": float(np.mean(occ > 0)), "gridness_expanding": np.array(ge),
+                                   "grid_model": str(p.get("grid.model", "ideal")),
+                                   "path_integration": integration,
+                                   "sheet_to_m": integration["sheet_to_m"] if integration is not None else None,
                                    "place_mean_rate": float(pt.size / max(n_place, 1) / (pos.shape[0] * dt))})
 
 
@@ -115,10 +120,30 @@ def foraging_summary(a: ForagingAnalysis) -> dict[str, Any]:
     med_s = [float(np.nanmedian(a.spacing[a.grid_module == k])) for k in modules]
     ratios = [med_s[k + 1] / med_s[k] for k in range(len(med_s) - 1)]
     active = a.place_fields > 0
+    model = a.extra.get("grid_model", "ideal")
+    pi = a.extra.get("path_integration")
+    attractor: dict[str, Any] = {}
+    if pi is not None:
+        attractor = {
+            "path_integration_error_m": pi["rms_error_m"],
+            "path_integration_error_fraction": pi["rms_error_fraction"],
+            "path_integration_final_error_m": pi["final_error_m"],
+            "drift_m_per_min": pi["drift_m_per_min"],
+            "landmarks": "none (no landmark or border correction is modelled yet)",
+            "pattern_speed_fitted_ratio": pi["gain_ratio_fitted"],
+            "path_integration_error_fitted_gain_m": pi["rms_error_fitted_m"],
+            "path_integration_note": "error = decoded lattice displacement minus c·alpha·R(theta)·(integrated "
+                                     "velocity), RMS over the run, in m and in fractions of the spacing; "
+                                     "'fitted' rows fit the gain on the first 60 s (a fit) and test on the rest",
+        }
     return {
-        "grid_model": "ideal",
-        "grid_model_note": "grid cells fire Poisson spikes at the rates of phases integrated from the "
-                           "velocity in NumPy (the mathematical limit); no attractor network yet",
+        "grid_model": model,
+        "grid_model_note": ("grid cells are neurons of spiking continuous-attractor sheets driven only by the "
+                            "velocity (Burak & Fiete 2009); their maps come from path integration"
+                            if model == "attractor" else
+                            "grid cells fire Poisson spikes at the rates of phases integrated from the velocity "
+                            "in NumPy: the mathematical limit, not a mechanism"),
+        **attractor,
         "gridness": med_g,
         "gridness_mean": float(np.mean(med_g)) if med_g else None,
         "gridness_form": "Sargolini 2006 min-max: min(r60, r120) - max(r30, r90, r150), annulus 0.5-1.3 x spacing",
@@ -126,7 +151,8 @@ def foraging_summary(a: ForagingAnalysis) -> dict[str, Any]:
                                for k in modules],
         "spacing_m": med_s,
         "spacing_target_m": [float(x) for x in a.spacing_target],
-        "spacing_error": [abs(s - t) / t for s, t in zip(med_s, a.spacing_target, strict=True)],
+        "spacing_error": [abs(s - t) / t if np.isfinite(t) else None  # no velocity input: no target
+                          for s, t in zip(med_s, a.spacing_target, strict=True)],
         "spacing_ratios": ratios,
         "orientation_deg": [float(np.degrees(np.nanmedian(a.orientation[a.grid_module == k]))) for k in modules],
         "place_cells_single_field_fraction": float(np.mean(a.place_fields[active] == 1)) if active.any() else 0.0,
@@ -142,5 +168,6 @@ def foraging_summary(a: ForagingAnalysis) -> dict[str, Any]:
 
 def foraging_table(s: Mapping[str, Any]) -> dict[str, Any]:
     """The lines of ``summary.md`` and of ``engramlab run foraging``'s printed table."""
-    keys = ("gridness", "spacing_m", "spacing_target_m", "place_cells_single_field_fraction")
+    keys = ("grid_model", "gridness", "spacing_m", "spacing_target_m", "path_integration_error_m", "drift_m_per_min",
+            "place_cells_single_field_fraction")
     return {k: s[k] for k in keys if k in s}

@@ -23,8 +23,10 @@ from brian2 import ms, second
 
 from engramlab.analysis.grid import grid_rates
 from engramlab.circuits._device import DEVICES
+from engramlab.circuits.grid_attractor import GridAttractorCircuit
 from engramlab.circuits.hippocampus import ForagingCircuit
 from engramlab.models._params import Params, param
+from engramlab.models.grid_attractor import GridAttractorParams, initial_lattice, lattice_modes, sheet
 from engramlab.models.hippocampal import GridParams, PlaceParams
 from engramlab.protocols._result import config_params, spike_arrays
 from engramlab.protocols.worlds import grid_modules
@@ -35,8 +37,22 @@ __all__ = ["ForagingConfig", "memory_estimate", "path_integrated_rates", "place_
            "run_foraging"]
 
 
-def _foraging_grid() -> GridParams:
-    return GridParams(modules=3, cells_per_module=144, spacing=0.3)
+@dataclass(frozen=True)
+class ForagingGridParams(GridParams):
+    """Grid modules of the foraging protocol: a spiking attractor (default) or the ideal code."""
+
+    modules: int = param(3, "number of grid modules (4–7 in rats; Stensola et al. 2012)", low=1, high=12,
+                         structural=True)
+    cells_per_module: int = param(144, "ideal model only: grid cells per module (phases tile the unit "
+                                       "cell); the attractor records attractor.recorded neurons",
+                                  low=1, high=10_000, structural=True)
+    model: str = param("attractor", "'attractor': spiking continuous-attractor sheets driven by the "
+                                    "velocity (Burak & Fiete 2009); 'ideal': Poisson cells at the rates of "
+                                    "phases integrated in NumPy (the mathematical limit)",
+                       choices=("attractor", "ideal"), structural=True)
+    velocity_gain: float = param(1.0, "attractor only: multiplies every module's velocity input "
+                                      "(0: the lattice does not move)", low=0, high=10)
+    attractor: GridAttractorParams = field(default_factory=GridAttractorParams)
 
 
 @dataclass(frozen=True)
@@ -52,27 +68,39 @@ class ForagingConfig(Params):
     rotation_tau: float = param(0.08, "rotational velocity OU time constant, s", low=0, low_open=True)
     trajectory_dt: b2.Quantity = param(10 * ms, "trajectory sampling step", unit=ms, low=0, low_open=True,
                                        structural=True)
-    target: str = param("numpy", "Brian2 target", choices=("numpy", "cython", "auto"))
+    target: str = param("auto", "Brian2 target (auto: Cython when a compiler is there; the attractor's "
+                                "6.6 M synapses are slow on numpy)", choices=("numpy", "cython", "auto"))
     device: str = param("runtime", "'runtime' (numpy/cython target) or 'cpp_standalone' "
                         "(one compiled C++ program)", choices=DEVICES)
     threads: int = param(0, "OpenMP threads of cpp_standalone (0: none)", low=0, high=256)
     dt: b2.Quantity = param(1 * ms, "simulation step", unit=ms, low=0, high=10, low_open=True, structural=True)
     seed: int = param(0, "seed of trajectory, grids and spikes", low=0, high=2**32 - 1)
-    grid: GridParams = field(default_factory=_foraging_grid)
+    grid: ForagingGridParams = field(default_factory=ForagingGridParams)
     place: PlaceParams = field(default_factory=PlaceParams)
 
     def check(self) -> None:
-        """A place cell cannot read more grid cells of a module than the module has."""
-        if self.place.inputs_per_module > self.grid.cells_per_module:
-            raise self.fail("place.inputs_per_module", f"must lie in [1, grid.cells_per_module = "
-                            f"{self.grid.cells_per_module}], got {self.place.inputs_per_module}")
+        """Velocity gain only for the attractor; a place cell reads at most a module's (recorded) cells."""
+        if self.grid.model == "ideal" and self.grid.velocity_gain != 1.0:
+            raise self.fail("grid.velocity_gain", f"applies to grid.model = 'attractor' only (the ideal code "
+                            f"integrates the velocity exactly), got {self.grid.velocity_gain}")
+        key, have = (("grid.cells_per_module", self.grid.cells_per_module) if self.grid.model == "ideal"
+                     else ("grid.attractor.recorded", self.grid.attractor.recorded))
+        if self.place.inputs_per_module > have:
+            raise self.fail("place.inputs_per_module", f"must lie in [1, {key} = {have}], "
+                            f"got {self.place.inputs_per_module}")
 
 
 def memory_estimate(cfg: ForagingConfig, protocol: None = None) -> tuple[float, str]:
-    """Estimated peak bytes: the grid-rate table over the trajectory dominates."""
+    """Estimated peak bytes: the grid-rate table (ideal) or the sheets' synapses and spikes (attractor)."""
     samples = float(cfg.duration / cfg.trajectory_dt)
-    grid = cfg.grid.modules * cfg.grid.cells_per_module
-    return 3 * samples * (grid + 2) * 8 + grid * cfg.place.cells * BYTES_PER_SYNAPSE, "duration"
+    if cfg.grid.model == "ideal":
+        grid = cfg.grid.modules * cfg.grid.cells_per_module
+        return 3 * samples * (grid + 2) * 8 + grid * cfg.place.cells * BYTES_PER_SYNAPSE, "duration"
+    a = cfg.grid.attractor
+    nx, ny = a.sheet_shape()
+    synapses = cfg.grid.modules * nx * ny * math.pi * a.cutoff**2
+    spikes = cfg.grid.modules * a.recorded * 0.35 * float(a.rate_scale) * 0.2 * float(cfg.duration)
+    return synapses * BYTES_PER_SYNAPSE + spikes * 16 * 3 + 4 * samples * 8, "duration"
 
 
 def rat_trajectory(cfg: ForagingConfig, rng: np.random.Generator) -> np.ndarray:
@@ -155,15 +183,90 @@ def place_wiring(modules: list, params: PlaceParams, box: float, rng: np.random.
     return weights, centres
 
 
-def run_foraging(config: ForagingConfig | None = None, report: Any = None) -> Result:
-    """Simulate grid and place cells along a rat-like trajectory; return a Result.
+def attractor_place_wiring(cfg: ForagingConfig, gains: np.ndarray, orientations: np.ndarray,
+                           offsets: np.ndarray, order: np.ndarray, start: np.ndarray, rng: np.random.Generator
+                           ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Grid→place weights onto the recorded attractor neurons, from the attractor's *predicted* fields.
 
-    Arrays: ``position`` (samples, 2), spikes of ``grid`` and ``place`` cells,
-    ``grid_module`` (module of each grid cell), ``place_centres``, ``place_weights``.
+    A sheet neuron at p fires when a bump is over it; if the lattice moves by c α R(θ) X for a
+    displacement X (c = ``attractor.pattern_speed``), its fields are where
+    Σ_j cos(K_j·(p − b₀) − c α (R(−θ) K_j)·X) peaks. Each place cell takes, per module, the
+    ``inputs_per_module`` recorded neurons predicted to fire most at its centre (Solstad et al.
+    2006), weighted as in :func:`place_wiring` for fields peaking at 0.35 × ``rate_scale`` (the
+    bumps' mean-field peak). Whether the place cells then have fields is a test of the
+    prediction: it fails if the sheets do not path-integrate.
+
+    Returns the weights (place cells, modules × recorded), the centres and the predicted
+    spatial wave vectors (modules, 3, 2) in rad/m.
     """
-    cfg = config or ForagingConfig()
-    rng = np.random.default_rng([cfg.seed, 41])
-    pos = rat_trajectory(cfg, rng)
+    a = cfg.grid.attractor
+    pos, _ = sheet(a)
+    k_sheet = lattice_modes(a)
+    params = cfg.place
+    centres = rng.uniform(0.1 * cfg.box, 0.9 * cfg.box, (params.cells, 2))
+    rec = a.recorded
+    weights = np.zeros((params.cells, len(gains) * rec))
+    drive = np.zeros(params.cells)
+    k_space = np.zeros((len(gains), 3, 2))
+    peak = 0.35 * float(a.rate_scale)
+    for m, (alpha, theta) in enumerate(zip(gains, orientations, strict=True)):
+        c, s = math.cos(theta), math.sin(theta)
+        rot_minus = np.array([[c, s], [-s, c]])  # R(−θ)
+        k_space[m] = a.pattern_speed * alpha * k_sheet @ rot_minus.T
+        p = pos[order[m, :rec]]
+        phase0 = (p - offsets[m]) @ k_sheet.T  # (rec, 3)
+        arg = phase0[None, :, :] - ((centres - start) @ k_space[m].T)[:, None, :]
+        r = peak * (np.cos(arg).sum(-1) + 1.5) / 4.5  # (place cells, rec)
+        best = np.argsort(-r, axis=1)[:, : params.inputs_per_module]
+        rows = np.arange(params.cells)[:, None]
+        weights[rows, m * rec + best] = 1.0
+        drive += np.take_along_axis(r, best, axis=1).sum(1)
+    weights /= params.threshold * drive[:, None] * float(params.tau_syn)
+    return weights, centres, k_space
+
+
+def _run_attractor(cfg: ForagingConfig, pos: np.ndarray, rng: np.random.Generator, report: Any
+                   ) -> tuple[dict[str, np.ndarray], Any, float, float]:
+    a = cfg.grid.attractor
+    start = np.array([cfg.box / 2, cfg.box / 2])
+    dt = float(cfg.trajectory_dt)
+    velocity = np.diff(np.vstack([start, pos]), axis=0) / dt
+    spacings = np.array(cfg.grid.spacings())
+    gains = cfg.grid.velocity_gain * a.lattice_neurons / (a.pattern_speed * spacings)
+    # the ideal model's modules have these spacings at every velocity gain; the attractor's is a / (c α)
+    orientations = rng.uniform(0, cfg.grid.orientation_jitter, cfg.grid.modules)
+    nx, ny = a.sheet_shape()
+    n = nx * ny
+    order = np.array([rng.permutation(n) for _ in range(cfg.grid.modules)])
+    offsets = rng.uniform(0, 1, (cfg.grid.modules, 2)) * np.array([nx, ny])
+    drive0 = np.array([initial_lattice(a, off) for off in offsets])
+    weights, centres, k_space = attractor_place_wiring(cfg, gains, orientations, offsets, order, start, rng)
+    t0 = time.perf_counter()
+    circuit = GridAttractorCircuit(velocity, cfg.trajectory_dt, list(gains), list(orientations), order, drive0, a,
+                                   weights, cfg.place, dt=cfg.dt, target=cfg.target, seed=cfg.seed,
+                                   device=cfg.device, threads=cfg.threads)
+    build_s = time.perf_counter() - t0
+    t1 = time.perf_counter()
+    spikes = circuit.run(report=report)
+    run_s = time.perf_counter() - t1
+    pos_sheet, _ = sheet(a)
+    rec = a.recorded
+    # the spacing the sheets are built for: a / (c α) = spacings / velocity_gain (none without input)
+    spacing = spacings / cfg.grid.velocity_gain if cfg.grid.velocity_gain > 0 else np.full_like(spacings, np.inf)
+    arrays = {
+        "position": pos, "start": start, "velocity": velocity,
+        "grid_module": np.repeat(np.arange(cfg.grid.modules), rec),
+        "grid_sheet_position": np.concatenate([pos_sheet[order[m, :rec]] for m in range(cfg.grid.modules)]),
+        "lattice_modes": lattice_modes(a), "lattice_offset": offsets, "grid_gain": gains,
+        "grid_orientation": orientations, "grid_spacing": spacing,
+        "grid_wave_vectors": k_space, "place_centres": centres, "place_weights": weights,
+    }
+    arrays.update(spike_arrays(spikes))
+    return arrays, circuit, build_s, run_s
+
+
+def _run_ideal(cfg: ForagingConfig, pos: np.ndarray, rng: np.random.Generator, report: Any
+               ) -> tuple[dict[str, np.ndarray], Any, float, float]:
     modules = grid_modules(cfg.grid, rng)
     max_rate = float(cfg.grid.max_rate)
     rates = np.concatenate([path_integrated_rates(m, pos, max_rate) for m in modules], axis=1)
@@ -181,6 +284,23 @@ def run_foraging(config: ForagingConfig | None = None, report: Any = None) -> Re
                                      "grid_orientation": np.array([m.orientation for m in modules]),
                                      "grid_spacing": np.array([m.spacing for m in modules])}
     arrays.update(spike_arrays(spikes))
+    return arrays, circuit, build_s, run_s
+
+
+def run_foraging(config: ForagingConfig | None = None, report: Any = None) -> Result:
+    """Simulate grid and place cells along a rat-like trajectory; return a Result.
+
+    Arrays: ``position`` (samples, 2), spikes of ``grid`` (attractor: the recorded neurons) and
+    ``place`` cells, ``grid_module`` (module of each grid cell), ``grid_spacing`` (the spacing
+    each module is built for), ``place_centres``, ``place_weights``; the attractor adds
+    ``velocity``, ``start``, ``grid_sheet_position``, ``lattice_modes``, ``lattice_offset``,
+    ``grid_gain`` and ``grid_wave_vectors`` (the predicted spatial wave vectors).
+    """
+    cfg = config or ForagingConfig()
+    rng = np.random.default_rng([cfg.seed, 41])
+    pos = rat_trajectory(cfg, rng)
+    run = _run_attractor if cfg.grid.model == "attractor" else _run_ideal
+    arrays, circuit, build_s, run_s = run(cfg, pos, rng, report)
     values, units = config_params(cfg)
     metadata = run_metadata(cfg.seed, protocol="foraging", target=cfg.target, device=cfg.device,
                             timings=circuit.timings, build_seconds=build_s,

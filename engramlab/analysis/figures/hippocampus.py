@@ -13,7 +13,8 @@ from engramlab.analysis.foraging import ForagingAnalysis
 from engramlab.analysis.grid import autocorrelogram
 from engramlab.analysis.navigation import NavigationAnalysis, baseline_accuracy, binned_accuracy
 
-__all__ = ["capacity_spiking_figure", "grid_maps_figure", "navigation_figure", "place_maps_figure",
+__all__ = ["capacity_spiking_figure", "grid_maps_figure", "navigation_figure", "path_integration_figure",
+           "place_maps_figure",
            "softmax_spikes_figure"]
 
 
@@ -78,6 +79,42 @@ def grid_maps_figure(a: ForagingAnalysis) -> Figure:
             ax.set_xticks([])
             ax.set_yticks([])
     fig.suptitle("Grid cells: rate maps (top) and spatial autocorrelograms (bottom)")
+    return fig
+
+
+def path_integration_figure(a: ForagingAnalysis) -> Figure:
+    """Attractor path integration: decoded lattice displacement vs the integrated velocity, and the error.
+
+    Top: module 0's decoded displacement (x and y, in metres of the animal's travel: sheet
+    neurons divided by c α) against the prediction c α R(θ) X(t). Bottom: every module's error
+    magnitude over time (no landmark correction: it drifts).
+    """
+    fig = Figure(figsize=(9, 6), layout="constrained")
+    top, bottom = fig.subplots(2, 1)
+    pi = a.extra.get("path_integration")
+    if pi is None:
+        for ax in (top, bottom):
+            ax.set_axis_off()
+        top.text(0.5, 0.5, "ideal grid model: phases are integrated in NumPy (exact up to round-off)",
+                 ha="center", va="center")
+        return fig
+    t = pi["times"]
+    gain0 = pi["decoded"][0]
+    pred0 = pi["predicted"][0]
+    unit = a.extra["sheet_to_m"][0]
+    for d, name in enumerate("xy"):
+        top.plot(t, pred0[:, d] * unit, color=f"C{d}", lw=2, alpha=0.5, label=f"integrated velocity, {name}")
+        top.plot(t, gain0[:, d] * unit, color=f"C{d}", lw=0.8, label=f"decoded from spikes, {name}")
+    top.set_ylabel("module 0 lattice displacement (m)")
+    top.set_xlabel("time (s)")
+    top.legend(fontsize=7, ncol=2)
+    for m, err in enumerate(pi["error_m"]):
+        bottom.plot(t / 60, err, label=f"module {m}: RMS {pi['rms_error_m'][m]:.3f} m")
+    bottom.set_xlabel("time (min)")
+    bottom.set_ylabel("path-integration error (m)")
+    bottom.set_title("no landmark correction")
+    bottom.legend(fontsize=7)
+    fig.suptitle("Path integration in spikes: decoded lattice phase vs integrated velocity")
     return fig
 
 

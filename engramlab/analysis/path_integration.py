@@ -1,0 +1,107 @@
+r"""Path integration measured from attractor spikes: decoded lattice phase against the integrated velocity.
+
+A module's sheet holds a lattice of bumps with wave vectors :math:`K_j` (rad per neuron). Its
+recorded neurons' spikes in a time bin give :math:`Z_j=\sum_{\text{spikes}}e^{iK_j\cdot p_i}`,
+whose angle is :math:`K_j\cdot b` for a lattice offset *b* (the rate of a neuron at *p* is
+largest where :math:`\sum_j\cos K_j\cdot(p-b)` is). Unwrapping the angles over bins (the lattice
+moves far less than half a period per bin) and solving :math:`K\,\Delta b=\Delta\psi` by least
+squares gives the lattice's displacement on the sheet.
+
+Path integration predicts :math:`\Delta b(t)=c\,\alpha\,R(\theta)\,X(t)`, with *X* the animal's
+displacement (the integrated velocity), α the module's velocity gain, θ its orientation and
+*c* the sheet's lattice speed per unit input (``grid.attractor.pattern_speed``, a constant fitted
+once in separate constant-velocity runs). The error :math:`\Delta b-c\alpha R(\theta)X`, divided by
+cα, is in metres; divided by the lattice spacing *a* (neurons) it is a fraction of the grid
+spacing. A gain fitted on the first minute of this run and tested on the rest is reported
+separately, labelled as a fit.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+__all__ = ["decode_lattice_displacement", "path_integration"]
+
+
+def decode_lattice_displacement(t: NDArray[np.float64], sheet_position: NDArray[np.float64],
+                                modes: NDArray[np.float64], duration: float, bin_size: float = 0.1
+                                ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Lattice displacement on the sheet (bins, 2), from spikes at ``sheet_position`` (spikes, 2).
+
+    Returns bin centres (s) and the displacement relative to the first bin (neurons).
+    """
+    nb = max(1, round(duration / bin_size))
+    idx = np.minimum((t / bin_size).astype(int), nb - 1)
+    z = np.zeros((nb, modes.shape[0]), complex)
+    np.add.at(z, idx, np.exp(1j * (sheet_position @ modes.T)))
+    empty = np.abs(z) == 0
+    if empty.any():  # a bin without spikes keeps the previous phase
+        for k in range(1, nb):
+            z[k] = np.where(empty[k], z[k - 1], z[k])
+    psi = np.unwrap(np.angle(z), axis=0)
+    disp, *_ = np.linalg.lstsq(modes, (psi - psi[0]).T, rcond=None)
+    return np.asarray((np.arange(nb) + 0.5) * bin_size, dtype=float), np.asarray(disp.T, dtype=float)
+
+
+def path_integration(result: Any, bin_size: float = 0.1, fit_seconds: float = 60.0) -> dict[str, Any]:
+    """Per-module path-integration error of an attractor foraging run (see the module docstring).
+
+    Keys: ``times``, ``decoded`` and ``predicted`` (modules, bins, 2) sheet displacements,
+    ``error_m`` (modules, bins) in metres, ``rms_error_m``, ``rms_error_fraction``,
+    ``final_error_m``, ``drift_m_per_min`` (least-squares slope of the error magnitude),
+    ``gain_ratio_fitted`` (fitted / assumed lattice speed, from the first ``fit_seconds``) and
+    ``rms_error_fitted_m`` (with that gain, on the rest of the run: out of sample).
+    """
+    p = result.params
+    duration = float(p["duration"])
+    dt = float(p["trajectory_dt"])
+    a = float(p["grid.attractor.lattice_neurons"])
+    c = float(p["grid.attractor.pattern_speed"])
+    modes = result["lattice_modes"]
+    module = result["grid_module"]
+    sheet_pos = result["grid_sheet_position"]
+    gains, thetas = result["grid_gain"], result["grid_orientation"]
+    displacement = np.cumsum(result["velocity"], axis=0) * dt  # X at the end of each sample
+    t, i = result["spikes_grid_t"], result["spikes_grid_i"]
+    out: dict[str, Any] = {"decoded": [], "predicted": [], "error_m": []}
+    rms, rms_frac, final, drift, ratio, rms_fit = [], [], [], [], [], []
+    times = np.zeros(0)
+    for m in range(len(gains)):
+        sel = module[i] == m
+        times, dec = decode_lattice_displacement(t[sel], sheet_pos[i[sel]], modes, duration, bin_size)
+        x = displacement[np.clip((times / dt).astype(int), 0, displacement.shape[0] - 1)]
+        x = x - x[0]
+        cs, sn = math.cos(thetas[m]), math.sin(thetas[m])
+        rot = np.array([[cs, -sn], [sn, cs]])
+        pred = c * gains[m] * x @ rot.T
+        err = dec - pred
+        scale = c * gains[m]
+        err_m = np.linalg.norm(err, axis=1) / scale if scale > 0 else np.full(len(times), np.nan)
+        out["decoded"].append(dec)
+        out["predicted"].append(pred)
+        out["error_m"].append(err_m)
+        rms.append(float(np.sqrt(np.mean(err_m**2))))
+        rms_frac.append(float(np.sqrt(np.mean(np.sum(err**2, 1))) / a))
+        final.append(float(err_m[-1]))
+        minutes = times / 60.0
+        drift.append(float(np.polyfit(minutes, err_m, 1)[0]) if len(times) > 1 and scale > 0 else float("nan"))
+        fit = times <= fit_seconds
+        if scale > 0 and fit.sum() > 2 and (~fit).sum() > 2:
+            u = x @ rot.T  # predicted direction of motion, per unit of c α
+            g = float(np.sum(dec[fit] * u[fit]) / max(np.sum(u[fit] ** 2), 1e-300))
+            ratio.append(g / scale)
+            rest = ~fit
+            e_fit = np.linalg.norm(dec[rest] - g * u[rest], axis=1) / g
+            rms_fit.append(float(np.sqrt(np.mean(e_fit**2))))
+        else:
+            ratio.append(float("nan"))
+            rms_fit.append(float("nan"))
+    out.update(sheet_to_m=[1.0 / (c * g) if g > 0 else float("nan") for g in gains])
+    out.update(times=times, decoded=np.array(out["decoded"]), predicted=np.array(out["predicted"]),
+               error_m=np.array(out["error_m"]), rms_error_m=rms, rms_error_fraction=rms_frac,
+               final_error_m=final, drift_m_per_min=drift, gain_ratio_fitted=ratio, rms_error_fitted_m=rms_fit)
+    return out

@@ -1,0 +1,135 @@
+"""Spiking continuous-attractor grid modules driven by a velocity signal, and place cells reading them.
+
+One explicit Brian2 network: every module's sheet (:mod:`engramlab.models.grid_attractor`) in one
+NeuronGroup with block-diagonal recurrent synapses, the animal's velocity as the only
+time-varying input, and integrate-and-fire place cells
+(:class:`~engramlab.models.hippocampal.PlaceParams`) whose synaptic current jumps at every spike
+of the grid neurons they read. Within each module the recorded neurons come first, so each
+module's monitor is a contiguous subgroup.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import brian2 as b2
+import numpy as np
+
+from engramlab.circuits._device import run_network, select_device
+from engramlab.errors import ConfigError
+from engramlab.models.grid_attractor import GridAttractorParams, recurrent_synapses, sheet
+from engramlab.models.hippocampal import PlaceParams
+
+__all__ = ["GridAttractorCircuit"]
+
+
+class GridAttractorCircuit:
+    """Grid modules as spiking attractor sheets, and place cells reading their spikes.
+
+    Parameters
+    ----------
+    velocity : ndarray, shape (samples, 2)
+        The animal's velocity (m/s) every ``rate_dt``: the modules' only time-varying input.
+    rate_dt : Quantity
+    gains : sequence of float
+        Velocity gain α of each module (0: the lattice does not move).
+    orientations : sequence of float
+        Each module rotates the velocity signal by this angle (rad) before it reaches its
+        direction populations, so its grid is rotated by it.
+    order : ndarray, shape (modules, n)
+        Per module, a permutation of its sheet's neurons; the first ``params.recorded`` are recorded.
+    initial_drive : ndarray, shape (modules, n)
+        Initial synaptic drive g of every neuron (sheet order), seeding the lattice.
+    params : GridAttractorParams
+    place_weights : ndarray, shape (n_place, modules * recorded)
+        Grid→place synaptic weights onto the recorded neurons (module-major), 0: none.
+    place : PlaceParams
+    """
+
+    def __init__(self, velocity: np.ndarray, rate_dt: b2.Quantity, gains: list[float], orientations: list[float],
+                 order: np.ndarray, initial_drive: np.ndarray, params: GridAttractorParams,
+                 place_weights: np.ndarray, place: PlaceParams, dt: b2.Quantity, target: str = "numpy",
+                 seed: int = 0, device: str = "runtime", threads: int = 0) -> None:
+        self._build_dir = select_device(device, target=target, threads=threads)
+        self.timings: dict[str, float] = {}
+        modules = len(gains)
+        pos, e = sheet(params)
+        n = pos.shape[0]
+        rec = params.recorded
+        if order.shape != (modules, n) or initial_drive.shape != (modules, n):
+            raise ConfigError("order", f"and initial_drive must have shape (modules={modules}, neurons={n})")
+        if place_weights.shape[1] != modules * rec:
+            raise ConfigError("place_weights", f"must have one column per recorded grid neuron ({modules * rec}), "
+                                               f"got shape {place_weights.shape}")
+        self.duration = velocity.shape[0] * rate_dt
+        clock = b2.Clock(dt=dt, name="attractor_clock*")
+        self._vx = b2.TimedArray(np.ascontiguousarray(velocity[:, 0]), dt=rate_dt)
+        self._vy = b2.TimedArray(np.ascontiguousarray(velocity[:, 1]), dt=rate_dt)
+        b2.seed(seed)
+        self.grid = b2.NeuronGroup(
+            modules * n,
+            """
+            dg/dt = -g / tau : 1
+            ex : 1 (constant)
+            ey : 1 (constant)
+            alpha : 1 (constant)
+            rate = R * clip(1 + alpha * (ex * vel_x(t) + ey * vel_y(t)) + g, 0, 100) : Hz
+            """,
+            threshold="rand() < rate * dt", method="exact",
+            namespace={"tau": params.tau, "R": params.rate_scale, "vel_x": self._vx, "vel_y": self._vy},
+            clock=clock, name="grid_sheet")
+        ex, ey, alpha, g0 = [], [], [], []
+        for m in range(modules):
+            c, s = math.cos(orientations[m]), math.sin(orientations[m])
+            em = e[order[m]]
+            # e · R(θ) v = (R(θ)ᵀ e) · v: rotate the preferred directions instead of the velocity
+            ex.append(c * em[:, 0] + s * em[:, 1])
+            ey.append(-s * em[:, 0] + c * em[:, 1])
+            alpha.append(np.full(n, gains[m]))
+            g0.append(initial_drive[m][order[m]])
+        self.grid.ex = np.concatenate(ex)
+        self.grid.ey = np.concatenate(ey)
+        self.grid.alpha = np.concatenate(alpha)
+        self.grid.g = np.concatenate(g0)
+        pre, post, w = recurrent_synapses(params)
+        rank = np.argsort(order, axis=1)  # sheet index -> position in the module's block
+        self.recurrent = b2.Synapses(self.grid, self.grid, "w : 1 (constant)", on_pre="g_post += w",
+                                     clock=clock, name="grid_recurrent")
+        self.recurrent.connect(i=np.concatenate([rank[m][pre] + m * n for m in range(modules)]),
+                               j=np.concatenate([rank[m][post] + m * n for m in range(modules)]))
+        self.recurrent.w = np.tile(w / float(params.rate_scale * params.tau), modules)
+        n_place = place_weights.shape[0]
+        self.place = b2.NeuronGroup(
+            n_place, "dv/dt = (I - v) / tau_m : 1 (unless refractory)\ndI/dt = -I / tau_syn : 1",
+            threshold="v > 1", reset="v = 0", refractory=place.refractory, method="exact",
+            namespace={"tau_m": place.tau_m, "tau_syn": place.tau_syn}, clock=clock, name="place_cells")
+        pi, col = np.nonzero(place_weights)
+        grid_index = (col // rec) * n + col % rec  # recorded neuron -> neuron of the sheet group
+        self.to_place = b2.Synapses(self.grid, self.place, "w : 1 (constant)", on_pre="I_post += w",
+                                    clock=clock, name="grid_to_place")
+        self.to_place.connect(i=grid_index, j=pi)
+        self.to_place.w = place_weights[pi, col]
+        self.monitors = {f"grid{m}": b2.SpikeMonitor(self.grid[m * n:m * n + rec], name=f"mon_grid{m}")
+                         for m in range(modules)}
+        self.monitors["place"] = b2.SpikeMonitor(self.place, name="mon_place")
+        self.network = b2.Network(self.grid, self.recurrent, self.place, self.to_place, *self.monitors.values())
+        self.modules, self.n, self.rec = modules, n, rec
+
+    def run(self, report: Any = None) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+        """Simulate the whole trajectory in one run.
+
+        Returns spikes of the recorded grid neurons (module-major index m * recorded + k) and of
+        the place cells.
+        """
+        self.timings = run_network(self.network, self.duration, self._build_dir, report)
+        ts, idx = [], []
+        for m in range(self.modules):
+            mon = self.monitors[f"grid{m}"]
+            ts.append(np.asarray(mon.t_))
+            idx.append(np.asarray(mon.i) + m * self.rec)
+        t = np.concatenate(ts)
+        i = np.concatenate(idx)
+        o = np.argsort(t, kind="stable")
+        place = self.monitors["place"]
+        return {"grid": (t[o], i[o]), "place": (np.asarray(place.t_), np.asarray(place.i))}
