@@ -102,6 +102,6 @@ def small_runs():
     return {
         "associative": el.run("associative", quick=True, seed=2, r=500, trials=8, reversal_trials=8),
         "navigation": el.run("navigation", graph="grid5x5", steps=120, environments=2, seed=1),
-        "foraging": el.run("foraging", duration="60 s", seed=1),
+        "foraging": el.run("foraging", duration="60 s", seed=1, grid__model="ideal"),
         "pattern-completion": el.run("pattern-completion", n=60, loads=[0.05, 0.3], trials=1, cues=3, seed=1),
     }

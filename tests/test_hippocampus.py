@@ -298,17 +298,17 @@ def test_lattice_displacement_decoder_recovers_a_known_motion():
 
 @pytest.fixture(scope="module")
 def attractor_runs():
-    """Attractor foraging, 200 s (seed 1), and the same with the velocity input switched off (60 s)."""
+    """Attractor foraging, 120 s (seed 1), and the same with the velocity input switched off (30 s)."""
     import engramlab as el
-    return {"on": el.run("foraging", duration="200 s", seed=1),
-            "off": el.run("foraging", duration="60 s", seed=1, grid__velocity_gain=0)}
+    return {"on": el.run("foraging", duration="120 s", seed=1),
+            "off": el.run("foraging", duration="30 s", seed=1, grid__velocity_gain=0)}
 
 
 @pytest.mark.slow
 def test_attractor_grids_come_from_path_integration(attractor_runs):
     s = attractor_runs["on"].summary
     assert s["grid_model"] == "attractor"
-    assert s["gridness"][0] >= 0.8 and s["gridness"][1] >= 0.8  # 200 s covers the two smaller modules
+    assert s["gridness"][0] >= 0.8 and s["gridness"][1] >= 0.8  # 120 s covers the two smaller modules
     assert all(1.3 <= r <= 1.6 for r in s["spacing_ratios"])
     assert all(e < 0.15 for e in s["spacing_error"])  # spacing predicted from the fitted lattice speed
     # decoded lattice phase follows the integrated velocity to a fraction of a period

@@ -64,8 +64,13 @@ class ForagingAnalysis:
     extra: dict[str, Any]
 
 
-def analyse_foraging(result: Any, bin_size: float = 0.025) -> ForagingAnalysis:
-    """Rate maps of every grid and place cell and their grid/place statistics."""
+def analyse_foraging(result: Any, bin_size: float = 0.025, cells_per_module: int = 48) -> ForagingAnalysis:
+    """Rate maps of grid and place cells and their grid/place statistics.
+
+    Grid maps for the first ``cells_per_module`` grid cells of each module (attractor: recorded
+    neurons, a random sample of the sheet; ideal: cells whose phases tile the unit cell): every
+    cell of a module fires on the same lattice, shifted, and this keeps the analysis to seconds.
+    """
     if result.protocol != "foraging":
         raise ConfigError("result", f"must come from the foraging protocol, got {result.protocol!r}")
     p = result.params
@@ -78,12 +83,17 @@ def analyse_foraging(result: Any, bin_size: float = 0.025) -> ForagingAnalysis:
         idx = np.clip(np.searchsorted(times, t), 0, pos.shape[0] - 1)
         return pos[idx]
 
-    module = result["grid_module"]
-    integration = path_integration(result) if p.get("grid.model") == "attractor" else None
+    module_all = result["grid_module"]
+    attractor = p.get("grid.model") == "attractor"
+    integration = path_integration(result) if attractor else None
+    cells = np.concatenate([np.flatnonzero(module_all == k)[:cells_per_module] for k in np.unique(module_all)])
+    module = module_all[cells]
     maps_g, maps_p = [], []
     gt, gi = result["spikes_grid_t"], result["spikes_grid_i"]
-    for c in range(module.size):
-        maps_g.append(rate_map(pos, spike_pos(gt[gi == c]), dt, box, bin_size))
+    order = np.argsort(gi, kind="stable")
+    bounds = np.searchsorted(gi[order], np.arange(module_all.size + 1))
+    for c in cells:
+        maps_g.append(rate_map(pos, spike_pos(gt[order[bounds[c]:bounds[c + 1]]]), dt, box, bin_size))
     pt, pi = result["spikes_place_t"], result["spikes_place_i"]
     n_place = result["place_centres"].shape[0]
     for c in range(n_place):

@@ -61,7 +61,7 @@ class GridAttractorParams(Params):
                                      "above ≈ 0.3 m/s, at 5 it holds to 0.4 m/s)", low=0, low_open=True,
                                 structural=True)
     cutoff: float = param(15.0, "synapses beyond this sheet distance (neurons) are omitted; the kernel "
-                                "there is < 1e-3 of its peak", low=1, structural=True)
+                                "there is ≤ 2.5 % of its peak magnitude", low=1, structural=True)
     tau: b2.Quantity = param(80 * ms, "decay of the recurrent synaptic drive (NMDA-like; a slower drive "
                                       "averages more spikes: 10 ms left the lattice disordered at "
                                       "physiological rates, 50 ms let it drift 0.02–0.045 m/min)", unit=ms,
