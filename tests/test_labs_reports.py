@@ -65,9 +65,12 @@ def _lab3(s):
 
 def _lab4(s):
     assert s["path_integration_error"] < 1e-9  # the ideal code
+    # attractor grid modules (100 s, seed 1): grids from path integration, none without velocity input
     assert s["grid_model"] == "attractor"
     assert s["gridness"][0] > 0.8  # the smallest module is covered even in 100 s
     assert all(1.3 <= r <= 1.6 for r in s["spacing_ratios"])
+    assert all(e < 0.15 for e in s["spacing_error"])  # spacing predicted from the fitted lattice speed
+    assert all(f < 0.3 for f in s["path_integration_error_fraction"])  # decoded phase follows the velocity
     assert all(g < 0.3 for g in s["gridness_without_velocity"])
     # place cells on the ideal code, 100 s (quick): few spikes per cell, but place-specific
     assert s["ideal_place_information_bits_per_spike_median"] > 2.0

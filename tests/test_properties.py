@@ -66,7 +66,8 @@ def _finite(value):
 
 #: functions whose documented result is NaN where a quantity is undefined (unvisited bins of a
 #: rate map, shifts without overlap, a train with no spike before the input, no peak ring)
-NAN_MEANS_UNDEFINED = {"rate_map", "autocorrelogram", "gridness", "grid_spacing_orientation", "phase_shift"}
+NAN_MEANS_UNDEFINED = {"rate_map", "autocorrelogram", "gridness", "gridness_expanding", "grid_spacing_orientation",
+                       "phase_shift"}
 
 
 def check(f, *args, **kwargs):
@@ -359,7 +360,7 @@ def test_the_suite_covers_every_public_function():
                      "corrupt", "random_patterns", "capacity_curve", "first_load_below", "CapacityCurve",
                      "MemoryNeuronTrajectory", "memory_neuron_dynamics", "memory_neuron_energy"},
         "grid": {"wave_vectors", "draw_modules", "grid_rates", "module_code", "action_matrix", "autocorrelogram",
-                 "gridness", "grid_spacing_orientation", "rate_map", "GridModule"},
+                 "gridness", "gridness_expanding", "grid_spacing_orientation", "rate_map", "GridModule"},
         "spikes": {"counts_per_window", "spike_trains", "phase_shift", "tonic_period"},
         "theory": {"sdm_theory", "sdm_attention_comparison", "hopfield_capacity", "SDMAttentionComparison",
                    "CLASSIC_LOADS", "MODERN_LOADS"},
