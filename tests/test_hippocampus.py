@@ -309,8 +309,8 @@ def test_path_integration_figure_draws_the_decoded_phase():
     fig = path_integration_figure(a)
     top, bottom = fig.axes[:2]
     pi = a.extra["path_integration"]
-    np.testing.assert_allclose(top.lines[1].get_ydata(), pi["decoded"][0][:, 0] * a.extra["sheet_to_m"][0])
-    np.testing.assert_allclose(top.lines[0].get_ydata(), pi["predicted"][0][:, 0] * a.extra["sheet_to_m"][0])
+    np.testing.assert_allclose(top.lines[1].get_ydata(), pi["decoded"][0][:, 0] * pi["sheet_to_m"][0])
+    np.testing.assert_allclose(top.lines[0].get_ydata(), pi["predicted"][0][:, 0] * pi["sheet_to_m"][0])
     for m, line in enumerate(bottom.lines):
         np.testing.assert_allclose(line.get_ydata(), pi["error_m"][m])
     assert len(bottom.lines) == len(pi["error_m"]) == 3

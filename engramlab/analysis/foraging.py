@@ -119,7 +119,6 @@ def analyse_foraging(result: Any, bin_size: float = 0.025, cells_per_module: int
                             extra={"coverage": float(np.mean(occ > 0)), "gridness_expanding": np.array(ge),
                                    "grid_model": str(p.get("grid.model", "ideal")),
                                    "path_integration": integration,
-                                   "sheet_to_m": integration["sheet_to_m"] if integration is not None else None,
                                    "place_mean_rate": float(pt.size / max(n_place, 1) / (pos.shape[0] * dt))})
 
 

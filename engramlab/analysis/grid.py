@@ -281,20 +281,28 @@ def _radius(shape: tuple[int, ...], bin_size: float) -> NDArray[np.float64]:
     return np.asarray(np.hypot(yy - centre[0], xx - centre[1]) * bin_size)
 
 
+def _annulus_scores(ac: ArrayLike, bin_size: float, outer: list[float]) -> list[float]:
+    """Min–max scores for annuli 0.5 s < r < f s, one per outer factor f (s: the spacing estimate).
+
+    All NaN when the autocorrelogram has no peak ring to measure the spacing from.
+    """
+    a = _check_ac(ac)
+    bin_size = V.real("bin_size", bin_size, 0.0, 1e3, low_open=True)
+    _, spacing = _central_peaks(a, bin_size)
+    if not np.isfinite(spacing):
+        return [float("nan")] * len(outer)
+    r = _radius(a.shape, bin_size)
+    base, rotated = _rotations(a)
+    return [_minmax_score(a, base, rotated, (r > 0.5 * spacing) & (r < f * spacing)) for f in outer]
+
+
 def gridness(ac: ArrayLike, bin_size: float) -> float:
     """Gridness (Sargolini et al. 2006, min–max form) of an autocorrelogram.
 
     One annulus, 0.5–1.3 × the spacing estimate. NaN (undefined) when the autocorrelogram has
     no peak ring to measure the spacing from, or too few bins in the annulus to correlate.
     """
-    a = _check_ac(ac)
-    bin_size = V.real("bin_size", bin_size, 0.0, 1e3, low_open=True)
-    _, spacing = _central_peaks(a, bin_size)
-    if not np.isfinite(spacing):
-        return float("nan")
-    r = _radius(a.shape, bin_size)
-    base, rotated = _rotations(a)
-    return _minmax_score(a, base, rotated, (r > 0.5 * spacing) & (r < 1.3 * spacing))
+    return _annulus_scores(ac, bin_size, [1.3])[0]
 
 
 def gridness_expanding(ac: ArrayLike, bin_size: float) -> float:
@@ -304,16 +312,15 @@ def gridness_expanding(ac: ArrayLike, bin_size: float) -> float:
     outer radius grows one bin at a time from 0.8 × to 2 × the spacing (or to the map's edge),
     and the score is the largest min(r60, r120) − max(r30, r90, r150) over the family, the form
     later grid-cell papers report (Langston et al. 2010; Brandon et al. 2011; Banino et al.
-    2018). By construction it is ≥ the score of every annulus in the family. NaN when undefined.
+    2018). The family includes :func:`gridness`'s 1.3 × annulus, so the score is never below
+    it. NaN when undefined.
     """
     a = _check_ac(ac)
     bin_size = V.real("bin_size", bin_size, 0.0, 1e3, low_open=True)
     _, spacing = _central_peaks(a, bin_size)
     if not np.isfinite(spacing):
         return float("nan")
-    r = _radius(a.shape, bin_size)
     edge = (min(a.shape) - 1) / 2 * bin_size
-    base, rotated = _rotations(a)
-    outers = np.arange(0.8 * spacing, min(2.0 * spacing, edge) + 1e-12, bin_size)
-    scores = [_minmax_score(a, base, rotated, (r > 0.5 * spacing) & (r < outer)) for outer in outers]
+    outer = np.arange(0.8 * spacing, min(2.0 * spacing, edge) + 1e-12, bin_size) / spacing
+    scores = _annulus_scores(a, bin_size, [*outer, 1.3])
     return float(np.nanmax(scores)) if np.any(np.isfinite(scores)) else float("nan")

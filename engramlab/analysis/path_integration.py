@@ -54,7 +54,8 @@ def path_integration(result: Any, bin_size: float = 0.1, fit_seconds: float = 60
     ``error_m`` (modules, bins) in metres, ``rms_error_m``, ``rms_error_fraction``,
     ``final_error_m``, ``drift_m_per_min`` (least-squares slope of the error magnitude),
     ``gain_ratio_fitted`` (fitted / assumed lattice speed, from the first ``fit_seconds``) and
-    ``rms_error_fitted_m`` (with that gain, on the rest of the run: out of sample).
+    ``rms_error_fitted_m`` (with that gain, on the rest of the run: out of sample) and
+    ``sheet_to_m`` (metres of travel per sheet neuron, 1 / (c α), per module).
     """
     p = result.params
     duration = float(p["duration"])

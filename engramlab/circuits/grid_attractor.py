@@ -17,6 +17,7 @@ import brian2 as b2
 import numpy as np
 
 from engramlab.circuits._device import run_network, select_device
+from engramlab.circuits.hippocampus import place_layer
 from engramlab.errors import ConfigError
 from engramlab.models.grid_attractor import GridAttractorParams, recurrent_synapses, sheet
 from engramlab.models.hippocampal import PlaceParams
@@ -99,17 +100,8 @@ class GridAttractorCircuit:
         self.recurrent.connect(i=np.concatenate([rank[m][pre] + m * n for m in range(modules)]),
                                j=np.concatenate([rank[m][post] + m * n for m in range(modules)]))
         self.recurrent.w = np.tile(w / float(params.rate_scale * params.tau), modules)
-        n_place = place_weights.shape[0]
-        self.place = b2.NeuronGroup(
-            n_place, "dv/dt = (I - v) / tau_m : 1 (unless refractory)\ndI/dt = -I / tau_syn : 1",
-            threshold="v > 1", reset="v = 0", refractory=place.refractory, method="exact",
-            namespace={"tau_m": place.tau_m, "tau_syn": place.tau_syn}, clock=clock, name="place_cells")
-        pi, col = np.nonzero(place_weights)
-        grid_index = (col // rec) * n + col % rec  # recorded neuron -> neuron of the sheet group
-        self.to_place = b2.Synapses(self.grid, self.place, "w : 1 (constant)", on_pre="I_post += w",
-                                    clock=clock, name="grid_to_place")
-        self.to_place.connect(i=grid_index, j=pi)
-        self.to_place.w = place_weights[pi, col]
+        recorded = np.concatenate([m * n + np.arange(rec) for m in range(modules)])  # their sheet-group index
+        self.place, self.to_place = place_layer(self.grid, place_weights, place, clock, source_index=recorded)
         self.monitors = {f"grid{m}": b2.SpikeMonitor(self.grid[m * n:m * n + rec], name=f"mon_grid{m}")
                          for m in range(modules)}
         self.monitors["place"] = b2.SpikeMonitor(self.place, name="mon_place")

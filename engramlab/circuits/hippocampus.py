@@ -28,7 +28,7 @@ from engramlab.circuits._device import run_network, select_device
 from engramlab.errors import ConfigError
 from engramlab.models.hippocampal import HopfieldUnitParams, MemoryNeuronParams, PlaceParams
 
-__all__ = ["ForagingCircuit", "MemoryNeuronCircuit", "SpikingHopfield"]
+__all__ = ["ForagingCircuit", "MemoryNeuronCircuit", "SpikingHopfield", "place_layer"]
 
 
 class MemoryNeuronCircuit:
@@ -137,6 +137,24 @@ class MemoryNeuronCircuit:
         return {k: (np.asarray(m.t_), np.asarray(m.i)) for k, m in self.monitors.items()}
 
 
+def place_layer(source: b2.NeuronGroup, place_weights: np.ndarray, params: PlaceParams, clock: b2.Clock,
+                source_index: np.ndarray | None = None) -> tuple[b2.NeuronGroup, b2.Synapses]:
+    """Integrate-and-fire place cells and their current synapses from ``source`` spikes.
+
+    ``place_weights[c, k]`` is the weight from presynaptic neuron ``source_index[k]`` (default
+    k) onto place cell c; 0: no synapse. Equations: :class:`~engramlab.models.hippocampal.PlaceParams`.
+    """
+    place = b2.NeuronGroup(
+        place_weights.shape[0], "dv/dt = (I - v) / tau_m : 1 (unless refractory)\ndI/dt = -I / tau_syn : 1",
+        threshold="v > 1", reset="v = 0", refractory=params.refractory, method="exact",
+        namespace={"tau_m": params.tau_m, "tau_syn": params.tau_syn}, clock=clock, name="place_cells")
+    syn = b2.Synapses(source, place, "w : 1 (constant)", on_pre="I_post += w", clock=clock, name="grid_to_place")
+    post, col = np.nonzero(place_weights)
+    syn.connect(i=col if source_index is None else source_index[col], j=post)
+    syn.w = place_weights[post, col]
+    return place, syn
+
+
 class ForagingCircuit:
     """Grid cells (Poisson, rates of the ideal path-integrated code) and place cells reading their spikes.
 
@@ -160,7 +178,6 @@ class ForagingCircuit:
         self._build_dir = select_device(device, target=target, threads=threads)
         self.timings: dict[str, float] = {}
         samples, n_grid = grid_rates.shape
-        n_place = place_weights.shape[0]
         if place_weights.shape[1] != n_grid:
             raise ConfigError("place_weights", f"must have one column per grid cell ({n_grid}), "
                                                f"got shape {place_weights.shape}")
@@ -170,15 +187,7 @@ class ForagingCircuit:
         b2.seed(seed)
         self.grid = b2.NeuronGroup(n_grid, "rate = grid_rate(t, i) : Hz", threshold="rand() < rate * dt",
                                    namespace={"grid_rate": self._rates}, clock=clock, name="grid_cells")
-        self.place = b2.NeuronGroup(
-            n_place, "dv/dt = (I - v) / tau_m : 1 (unless refractory)\ndI/dt = -I / tau_syn : 1",
-            threshold="v > 1", reset="v = 0", refractory=params.refractory, method="exact",
-            namespace={"tau_m": params.tau_m, "tau_syn": params.tau_syn}, clock=clock, name="place_cells")
-        self.syn = b2.Synapses(self.grid, self.place, "w : 1 (constant)", on_pre="I_post += w",
-                               clock=clock, name="grid_to_place")
-        pi, gi = np.nonzero(place_weights)
-        self.syn.connect(i=gi, j=pi)
-        self.syn.w = place_weights[pi, gi]
+        self.place, self.syn = place_layer(self.grid, place_weights, params, clock)
         self.monitors = {"grid": b2.SpikeMonitor(self.grid, name="mon_grid"),
                          "place": b2.SpikeMonitor(self.place, name="mon_place")}
         self.network = b2.Network(self.grid, self.place, self.syn, *self.monitors.values())

@@ -99,6 +99,7 @@ def memory_estimate(cfg: ForagingConfig, protocol: None = None) -> tuple[float, 
     a = cfg.grid.attractor
     nx, ny = a.sheet_shape()
     synapses = cfg.grid.modules * nx * ny * math.pi * a.cutoff**2
+    # recorded spikes: bumps cover ≈ 20 % of a sheet at ≈ 0.35 R (measured mean rate ≈ 10 Hz)
     spikes = cfg.grid.modules * a.recorded * 0.35 * float(a.rate_scale) * 0.2 * float(cfg.duration)
     return synapses * BYTES_PER_SYNAPSE + spikes * 16 * 3 + 4 * samples * 8, "duration"
 
@@ -168,24 +169,32 @@ def place_wiring(modules: list, params: PlaceParams, box: float, rng: np.random.
     (see :class:`~engramlab.models.hippocampal.PlaceParams`).
     """
     centres = rng.uniform(0.1 * box, 0.9 * box, (params.cells, 2))
-    n_grid = sum(m.phases.shape[0] for m in modules)
-    chosen = np.zeros((params.cells, n_grid), dtype=bool)
+    rates = [grid_rates(m, centres, float(params.reference_rate)) for m in modules]
+    return solstad_weights(rates, params), centres
+
+
+def solstad_weights(rates: list[np.ndarray], params: PlaceParams) -> np.ndarray:
+    """Place weights from each module's expected grid rates at the place centres (place cells, cells).
+
+    Per module, the ``inputs_per_module`` cells with the highest rate at a place cell's centre
+    get weight 1 / (θ D τ_s), D the summed rate of all its chosen inputs there; the columns are
+    the modules' cells, module after module.
+    """
+    rows = np.arange(params.cells)[:, None]
+    chosen = []
     drive = np.zeros(params.cells)
-    off = 0
-    for m in modules:
-        r = grid_rates(m, centres, float(params.reference_rate))  # (place cells, grid cells of module)
+    for r in rates:
         best = np.argsort(-r, axis=1)[:, : params.inputs_per_module]
-        rows = np.arange(params.cells)[:, None]
-        chosen[rows, off + best] = True
+        mask = np.zeros(r.shape, dtype=bool)
+        mask[rows, best] = True
+        chosen.append(mask)
         drive += np.take_along_axis(r, best, axis=1).sum(1)
-        off += m.phases.shape[0]
-    weights = chosen / (params.threshold * drive[:, None] * float(params.tau_syn))
-    return weights, centres
+    return np.concatenate(chosen, axis=1) / (params.threshold * drive[:, None] * float(params.tau_syn))
 
 
 def attractor_place_wiring(cfg: ForagingConfig, gains: np.ndarray, orientations: np.ndarray,
                            offsets: np.ndarray, order: np.ndarray, start: np.ndarray, rng: np.random.Generator
-                           ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+                           ) -> tuple[np.ndarray, np.ndarray]:
     """Grid→place weights onto the recorded attractor neurons, from the attractor's *predicted* fields.
 
     A sheet neuron at p fires when a bump is over it; if the lattice moves by c α R(θ) X for a
@@ -196,33 +205,22 @@ def attractor_place_wiring(cfg: ForagingConfig, gains: np.ndarray, orientations:
     bumps' mean-field peak). Whether the place cells then have fields is a test of the
     prediction: it fails if the sheets do not path-integrate.
 
-    Returns the weights (place cells, modules × recorded), the centres and the predicted
-    spatial wave vectors (modules, 3, 2) in rad/m.
+    Returns the weights (place cells, modules × recorded) and the centres.
     """
     a = cfg.grid.attractor
     pos, _ = sheet(a)
     k_sheet = lattice_modes(a)
     params = cfg.place
     centres = rng.uniform(0.1 * cfg.box, 0.9 * cfg.box, (params.cells, 2))
-    rec = a.recorded
-    weights = np.zeros((params.cells, len(gains) * rec))
-    drive = np.zeros(params.cells)
-    k_space = np.zeros((len(gains), 3, 2))
     peak = 0.35 * float(a.rate_scale)
+    rates = []
     for m, (alpha, theta) in enumerate(zip(gains, orientations, strict=True)):
         c, s = math.cos(theta), math.sin(theta)
-        rot_minus = np.array([[c, s], [-s, c]])  # R(−θ)
-        k_space[m] = a.pattern_speed * alpha * k_sheet @ rot_minus.T
-        p = pos[order[m, :rec]]
-        phase0 = (p - offsets[m]) @ k_sheet.T  # (rec, 3)
-        arg = phase0[None, :, :] - ((centres - start) @ k_space[m].T)[:, None, :]
-        r = peak * (np.cos(arg).sum(-1) + 1.5) / 4.5  # (place cells, rec)
-        best = np.argsort(-r, axis=1)[:, : params.inputs_per_module]
-        rows = np.arange(params.cells)[:, None]
-        weights[rows, m * rec + best] = 1.0
-        drive += np.take_along_axis(r, best, axis=1).sum(1)
-    weights /= params.threshold * drive[:, None] * float(params.tau_syn)
-    return weights, centres, k_space
+        k_space = a.pattern_speed * alpha * k_sheet @ np.array([[c, s], [-s, c]]).T  # c α R(−θ) K_j, rad/m
+        phase0 = (pos[order[m, :a.recorded]] - offsets[m]) @ k_sheet.T  # (recorded, 3)
+        arg = phase0[None, :, :] - ((centres - start) @ k_space.T)[:, None, :]
+        rates.append(peak * (np.cos(arg).sum(-1) + 1.5) / 4.5)  # (place cells, recorded)
+    return solstad_weights(rates, params), centres
 
 
 def _run_attractor(cfg: ForagingConfig, pos: np.ndarray, rng: np.random.Generator, report: Any
@@ -233,14 +231,13 @@ def _run_attractor(cfg: ForagingConfig, pos: np.ndarray, rng: np.random.Generato
     velocity = np.diff(np.vstack([start, pos]), axis=0) / dt
     spacings = np.array(cfg.grid.spacings())
     gains = cfg.grid.velocity_gain * a.lattice_neurons / (a.pattern_speed * spacings)
-    # the ideal model's modules have these spacings at every velocity gain; the attractor's is a / (c α)
     orientations = rng.uniform(0, cfg.grid.orientation_jitter, cfg.grid.modules)
     nx, ny = a.sheet_shape()
     n = nx * ny
     order = np.array([rng.permutation(n) for _ in range(cfg.grid.modules)])
     offsets = rng.uniform(0, 1, (cfg.grid.modules, 2)) * np.array([nx, ny])
     drive0 = np.array([initial_lattice(a, off) for off in offsets])
-    weights, centres, k_space = attractor_place_wiring(cfg, gains, orientations, offsets, order, start, rng)
+    weights, centres = attractor_place_wiring(cfg, gains, orientations, offsets, order, start, rng)
     t0 = time.perf_counter()
     circuit = GridAttractorCircuit(velocity, cfg.trajectory_dt, list(gains), list(orientations), order, drive0, a,
                                    weights, cfg.place, dt=cfg.dt, target=cfg.target, seed=cfg.seed,
@@ -254,12 +251,12 @@ def _run_attractor(cfg: ForagingConfig, pos: np.ndarray, rng: np.random.Generato
     # the spacing the sheets are built for: a / (c α) = spacings / velocity_gain (none without input)
     spacing = spacings / cfg.grid.velocity_gain if cfg.grid.velocity_gain > 0 else np.full_like(spacings, np.inf)
     arrays = {
-        "position": pos, "start": start, "velocity": velocity,
+        "position": pos, "velocity": velocity,
         "grid_module": np.repeat(np.arange(cfg.grid.modules), rec),
         "grid_sheet_position": np.concatenate([pos_sheet[order[m, :rec]] for m in range(cfg.grid.modules)]),
         "lattice_modes": lattice_modes(a), "lattice_offset": offsets, "grid_gain": gains,
         "grid_orientation": orientations, "grid_spacing": spacing,
-        "grid_wave_vectors": k_space, "place_centres": centres, "place_weights": weights,
+        "place_centres": centres, "place_weights": weights,
     }
     arrays.update(spike_arrays(spikes))
     return arrays, circuit, build_s, run_s
@@ -293,8 +290,8 @@ def run_foraging(config: ForagingConfig | None = None, report: Any = None) -> Re
     Arrays: ``position`` (samples, 2), spikes of ``grid`` (attractor: the recorded neurons) and
     ``place`` cells, ``grid_module`` (module of each grid cell), ``grid_spacing`` (the spacing
     each module is built for), ``place_centres``, ``place_weights``; the attractor adds
-    ``velocity``, ``start``, ``grid_sheet_position``, ``lattice_modes``, ``lattice_offset``,
-    ``grid_gain`` and ``grid_wave_vectors`` (the predicted spatial wave vectors).
+    ``velocity`` (what drove the sheets), ``grid_sheet_position``, ``lattice_modes``,
+    ``lattice_offset`` and ``grid_gain``.
     """
     cfg = config or ForagingConfig()
     rng = np.random.default_rng([cfg.seed, 41])

@@ -99,12 +99,12 @@ def path_integration_figure(a: ForagingAnalysis) -> Figure:
                  ha="center", va="center")
         return fig
     t = pi["times"]
-    gain0 = pi["decoded"][0]
+    decoded0 = pi["decoded"][0]
     pred0 = pi["predicted"][0]
-    unit = a.extra["sheet_to_m"][0]
+    unit = pi["sheet_to_m"][0]
     for d, name in enumerate("xy"):
         top.plot(t, pred0[:, d] * unit, color=f"C{d}", lw=2, alpha=0.5, label=f"integrated velocity, {name}")
-        top.plot(t, gain0[:, d] * unit, color=f"C{d}", lw=0.8, label=f"decoded from spikes, {name}")
+        top.plot(t, decoded0[:, d] * unit, color=f"C{d}", lw=0.8, label=f"decoded from spikes, {name}")
     top.set_ylabel("module 0 lattice displacement (m)")
     top.set_xlabel("time (s)")
     top.legend(fontsize=7, ncol=2)
