@@ -41,7 +41,8 @@ print(f"path-integration error after 1000 steps: {pi_error:.2e}")
 
 # %% [markdown]
 # ## Grid cells from an attractor network
-# The default foraging model has no plane waves at all. Each module is a sheet of 60 × 52
+# The default foraging model has no plane waves in its equations (a weak lattice-shaped seed at
+# t = 0 only picks the lattice's orientation). Each module is a sheet of 60 × 52
 # spiking neurons (Burak & Fiete 2009) whose purely inhibitory, slightly shifted connections
 # hold a hexagonal lattice of activity bumps; the animal's velocity — its only time-varying
 # input — tilts the drive of four direction populations and the lattice slides. A neuron fires
