@@ -296,6 +296,23 @@ def test_lattice_displacement_decoder_recovers_a_known_motion():
     assert np.sqrt(np.mean(np.sum((disp - truth) ** 2, 1))) < 0.2  # neurons (lattice spacing 15)
 
 
+def test_phase_error_is_the_displacement_minus_the_nearest_lattice_vector():
+    """Whole lattice periods vanish from the phase error; what remains is the shortest equivalent."""
+    from engramlab.analysis.path_integration import wrap_to_lattice
+    from engramlab.models.grid_attractor import GridAttractorParams, lattice_modes
+    k = lattice_modes(GridAttractorParams())
+    rng = np.random.default_rng(5)
+    small = rng.uniform(-3, 3, (200, 2))  # well inside the hexagonal cell (spacing 15, inradius 7.5)
+    periods = np.array([[15.0, 0.0], [7.5, 13.0]])  # two lattice vectors of the 60 x 52 sheet
+    shifted = small + rng.integers(-4, 5, (200, 2)) @ periods
+    assert np.allclose(np.exp(1j * shifted @ k.T), np.exp(1j * small @ k.T))  # same phases: same fields
+    assert np.allclose(wrap_to_lattice(shifted, k), small)
+    far = rng.uniform(-40, 40, (500, 2))
+    wrapped = wrap_to_lattice(far, k)
+    assert np.linalg.norm(wrapped, axis=1).max() <= 15 / np.sqrt(3) + 1e-9  # within the Wigner-Seitz cell
+    assert np.allclose(np.exp(1j * wrapped @ k.T), np.exp(1j * far @ k.T))
+
+
 @pytest.mark.slow
 def test_path_integration_figure_draws_the_decoded_phase():
     """A short attractor run; the figure draws the decoded and predicted displacement and the error.

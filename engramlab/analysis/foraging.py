@@ -136,6 +136,7 @@ def foraging_summary(a: ForagingAnalysis) -> dict[str, Any]:
         attractor = {
             "path_integration_error_m": pi["rms_error_m"],
             "path_integration_error_fraction": pi["rms_error_fraction"],
+            "path_integration_phase_error": pi["rms_phase_error"],
             "path_integration_final_error_m": pi["final_error_m"],
             "drift_m_per_min": pi["drift_m_per_min"],
             "landmarks": "none (no landmark or border correction is modelled yet)",
@@ -143,7 +144,9 @@ def foraging_summary(a: ForagingAnalysis) -> dict[str, Any]:
             "path_integration_error_fitted_gain_m": pi["rms_error_fitted_m"],
             "path_integration_note": "error = decoded lattice displacement minus c·alpha·R(theta)·(integrated "
                                      "velocity), RMS over the run, in m and in fractions of the spacing; "
-                                     "'fitted' rows fit the gain on the first 60 s (a fit) and test on the rest",
+                                     "'fitted' rows fit the gain on the first 60 s (a fit) and test on the rest; "
+                                     "phase_error is the same error on the torus (minus the nearest lattice "
+                                     "vector), in fractions of a period: what the grid fields see",
         }
     return {
         "grid_model": model,

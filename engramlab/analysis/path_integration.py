@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-__all__ = ["decode_lattice_displacement", "path_integration"]
+__all__ = ["decode_lattice_displacement", "path_integration", "wrap_to_lattice"]
 
 
 def decode_lattice_displacement(t: NDArray[np.float64], sheet_position: NDArray[np.float64],
@@ -45,6 +45,24 @@ def decode_lattice_displacement(t: NDArray[np.float64], sheet_position: NDArray[
     psi = np.unwrap(np.angle(z), axis=0)
     disp, *_ = np.linalg.lstsq(modes, (psi - psi[0]).T, rcond=None)
     return np.asarray((np.arange(nb) + 0.5) * bin_size, dtype=float), np.asarray(disp.T, dtype=float)
+
+
+def wrap_to_lattice(displacement: NDArray[np.float64], modes: NDArray[np.float64]) -> NDArray[np.float64]:
+    r"""The shortest displacement equivalent to each row of ``displacement`` (n, 2) on the lattice.
+
+    A lattice moved by one period draws the same grid fields, so the phase error is the
+    displacement minus the nearest lattice vector. The lattice vectors A satisfy
+    :math:`K_j\cdot A\in2\pi\mathbb Z`; a basis comes from two of the modes, and the nearest
+    vector is searched among its combinations with coefficients in −3…3 after reducing to the
+    basis cell.
+    """
+    basis = 2 * math.pi * np.linalg.inv(modes[1:3])  # columns: lattice vectors
+    coef = np.linalg.solve(basis, displacement.T).T
+    reduced = displacement - np.floor(coef) @ basis.T
+    shifts = np.array([(i, j) for i in range(-3, 4) for j in range(-3, 4)], dtype=float) @ basis.T
+    cand = reduced[:, None, :] - shifts[None, :, :]
+    best = np.argmin((cand**2).sum(-1), axis=1)
+    return np.asarray(cand[np.arange(len(displacement)), best], dtype=float)
 
 
 def path_integration(result: Any, bin_size: float = 0.1, fit_seconds: float = 60.0) -> dict[str, Any]:
@@ -68,7 +86,8 @@ def path_integration(result: Any, bin_size: float = 0.1, fit_seconds: float = 60
     gains, thetas = result["grid_gain"], result["grid_orientation"]
     displacement = np.cumsum(result["velocity"], axis=0) * dt  # X at the end of each sample
     t, i = result["spikes_grid_t"], result["spikes_grid_i"]
-    out: dict[str, Any] = {"decoded": [], "predicted": [], "error_m": []}
+    out: dict[str, Any] = {"decoded": [], "predicted": [], "error_m": [], "phase_error": []}
+    rms_wrapped: list[float] = []
     rms, rms_frac, final, drift, ratio, rms_fit = [], [], [], [], [], []
     times = np.zeros(0)
     for m in range(len(gains)):
@@ -80,11 +99,14 @@ def path_integration(result: Any, bin_size: float = 0.1, fit_seconds: float = 60
         rot = np.array([[cs, -sn], [sn, cs]])
         pred = c * gains[m] * x @ rot.T
         err = dec - pred
+        err_wrapped = wrap_to_lattice(err, modes)
         scale = c * gains[m]
         err_m = np.linalg.norm(err, axis=1) / scale if scale > 0 else np.full(len(times), np.nan)
         out["decoded"].append(dec)
         out["predicted"].append(pred)
         out["error_m"].append(err_m)
+        out["phase_error"].append(np.linalg.norm(err_wrapped, axis=1) / a)
+        rms_wrapped.append(float(np.sqrt(np.mean(np.sum(err_wrapped**2, 1))) / a))
         rms.append(float(np.sqrt(np.mean(err_m**2))))
         rms_frac.append(float(np.sqrt(np.mean(np.sum(err**2, 1))) / a))
         final.append(float(err_m[-1]))
@@ -103,6 +125,7 @@ def path_integration(result: Any, bin_size: float = 0.1, fit_seconds: float = 60
             rms_fit.append(float("nan"))
     out.update(sheet_to_m=[1.0 / (c * g) if g > 0 else float("nan") for g in gains])
     out.update(times=times, decoded=np.array(out["decoded"]), predicted=np.array(out["predicted"]),
-               error_m=np.array(out["error_m"]), rms_error_m=rms, rms_error_fraction=rms_frac,
+               error_m=np.array(out["error_m"]), phase_error=np.array(out["phase_error"]),
+               rms_phase_error=rms_wrapped, rms_error_m=rms, rms_error_fraction=rms_frac,
                final_error_m=final, drift_m_per_min=drift, gain_ratio_fitted=ratio, rms_error_fitted_m=rms_fit)
     return out
