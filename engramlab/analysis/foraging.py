@@ -31,6 +31,9 @@ def skaggs_information(rm: NDArray[np.float64], occupancy: NDArray[np.float64]) 
     return float(terms.sum())
 
 
+PLACE_PEAK_MIN_HZ = 1.0  # a place cell's map must peak at least this high to count as active
+
+
 def place_fields(rm: NDArray[np.float64], bin_size: float, fraction: float = 0.2, min_bins: int = 9
                  ) -> tuple[int, float]:
     """Number of place fields and the area (m²) of the largest.
@@ -128,7 +131,10 @@ def foraging_summary(a: ForagingAnalysis) -> dict[str, Any]:
     med_g = [float(np.nanmedian(a.gridness[a.grid_module == k])) for k in modules]
     med_s = [float(np.nanmedian(a.spacing[a.grid_module == k])) for k in modules]
     ratios = [med_s[k + 1] / med_s[k] for k in range(len(med_s) - 1)]
-    active = a.place_fields > 0
+    # a place cell counts when it has a field and its map peaks at >= 1 Hz (a common inclusion
+    # criterion); a cell with a handful of spikes otherwise draws one "field" around them
+    peaks = np.array([np.nanmax(m) if np.isfinite(m).any() else 0.0 for m in a.place_maps])
+    active = (a.place_fields > 0) & (peaks >= PLACE_PEAK_MIN_HZ)
     model = a.extra.get("grid_model", "ideal")
     pi = a.extra.get("path_integration")
     attractor: dict[str, Any] = {}
@@ -139,7 +145,7 @@ def foraging_summary(a: ForagingAnalysis) -> dict[str, Any]:
             "path_integration_phase_error": pi["rms_phase_error"],
             "path_integration_final_error_m": pi["final_error_m"],
             "drift_m_per_min": pi["drift_m_per_min"],
-            "landmarks": "none (no landmark or border correction is modelled yet)",
+            "landmarks": "none (border cues with learned synapses were tried and raised the error; see docs)",
             "pattern_speed_fitted_ratio": pi["gain_ratio_fitted"],
             "path_integration_error_fitted_gain_m": pi["rms_error_fitted_m"],
             "path_integration_note": "error = decoded lattice displacement minus c·alpha·R(theta)·(integrated "
@@ -169,6 +175,7 @@ def foraging_summary(a: ForagingAnalysis) -> dict[str, Any]:
         "orientation_deg": [float(np.degrees(np.nanmedian(a.orientation[a.grid_module == k]))) for k in modules],
         "place_cells_single_field_fraction": float(np.mean(a.place_fields[active] == 1)) if active.any() else 0.0,
         "place_cells_active": int(active.sum()),
+        "place_cells_active_fraction": float(np.mean(active)) if active.size else 0.0,
         "place_peak_rate_hz_median": float(np.median([np.nanmax(m) for m in a.place_maps])) if a.place_maps else None,
         "place_mean_rate_hz": a.extra["place_mean_rate"],
         "place_field_area_m2_median": float(np.median(a.place_field_area[active])) if active.any() else None,
