@@ -283,10 +283,11 @@ register(ProtocolSpec(
 
 register(ProtocolSpec(
     name="pattern-completion",
-    help="spiking Hopfield network: overlap vs load",
+    help="spiking Hopfield network (Dale's law): overlap vs load",
     title="Spiking pattern completion, N = {n}",
-    intro="A classic Hopfield network in spikes: cued patterns are completed up to a load near 0.14 N and "
-          "collapse beyond.",
+    intro="A Hopfield memory in spikes that obeys Dale's law (excitatory LIF cells, clipped Hebbian synapses, "
+          "interneurons): cued patterns are completed at low load and recall collapses as the load grows, "
+          "next to the NumPy limit of the same weights and the classic network.",
     circuit="engramlab.protocols.pattern_completion:PatternCompletionConfig",
     run="engramlab.protocols.pattern_completion:run_pattern_completion",
     memory="engramlab.protocols.pattern_completion:memory_estimate",
@@ -294,12 +295,14 @@ register(ProtocolSpec(
     table="engramlab.analysis.completion:completion_table",
     figures=(
         FigureSpec("capacity", "Mean final overlap of cued patterns against the load, spiking network vs the "
-                   "NumPy asynchronous classic network on the same patterns.",
+                   "NumPy asynchronous classic network on the same patterns (and, for the Dale network, "
+                   "the NumPy limit of its clipped, balanced weights).",
                    "engramlab.analysis.completion:completion_figure"),
     ),
     quick={"n": 120, "trials": 1, "cues": 8},
     headline=("spiking_capacity",),
     lab=5,
-    summary_keys=("n", "loads", "mean_overlap_by_load", "classic_mean_overlap_by_load", "spiking_capacity"),
+    summary_keys=("n", "model", "loads", "mean_overlap_by_load", "classic_mean_overlap_by_load",
+                  "dale_limit_mean_overlap_by_load", "spiking_capacity"),
     aliases=("pattern_completion",),
 ))

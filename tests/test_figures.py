@@ -304,12 +304,14 @@ def test_foraging_figures_show_the_rate_maps(small_runs):
 @pytest.mark.slow
 def test_capacity_spiking_figure_draws_mean_overlap_per_load(small_runs):
     r = small_runs["pattern-completion"]
-    load, ov, cl = r["load"], r["overlap"], r["classic_overlap"]
-    fig = fh.capacity_spiking_figure(load, ov, cl, 60)
-    spikes, classic = lines(fig.axes[0])[:2]
+    load, ov, cl, lim = r["load"], r["overlap"], r["classic_overlap"], r["dale_limit_overlap"]
+    fig = fh.capacity_spiking_figure(load, ov, cl, 60, lim, "dale")
+    spikes, classic, limit = lines(fig.axes[0])[:3]
     loads = np.unique(load)
     np.testing.assert_allclose(ydata(spikes), [ov[load == x].mean() for x in loads])
     np.testing.assert_allclose(ydata(classic), [cl[load == x].mean() for x in loads])
+    np.testing.assert_allclose(ydata(limit), [lim[load == x].mean() for x in loads])
+    assert "Dale" in spikes.get_label()
 
 
 # ----------------------------------------------------------------------------------------------

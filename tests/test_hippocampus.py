@@ -233,13 +233,73 @@ def test_trajectory_speed_is_a_reflected_ou_process():
 
 @pytest.mark.slow
 def test_spiking_pattern_completion_collapses_near_014():
+    """The ideal spiking network (sign units, no Dale's law) follows the classic capacity."""
     from engramlab.protocols.pattern_completion import PatternCompletionConfig, run_pattern_completion
     res = run_pattern_completion(PatternCompletionConfig(n=150, loads=(0.05, 0.1, 0.2, 0.3), trials=1,
-                                                         cues=8, seed=2))
+                                                         cues=8, seed=2, model="ideal"))
     load, ov = res["load"], res["overlap"]
     by = {round(float(x), 2): ov[load == x].mean() for x in np.unique(load)}
     assert by[0.05] > 0.95 and by[0.1] > 0.9
     assert by[0.2] < 0.85 and by[0.3] < 0.7
+
+
+def test_dale_pattern_completion_retrieves_at_low_load_and_collapses_by_03():
+    """Excitatory LIF cells, clipped Hebbian synapses, interneurons (default model, n = 150, seed 2).
+
+    Measured: spikes 0.92 / 0.89 / 0.44 / 0.25 at loads 0.05 / 0.1 / 0.2 / 0.3; the NumPy limit
+    of the same weights 1.0 / 0.97 / 0.57 / 0.50 (seed 3: 1.0 / 0.9 / 0.43 / 0.32).
+    """
+    from engramlab.protocols.pattern_completion import PatternCompletionConfig, run_pattern_completion
+    res = run_pattern_completion(PatternCompletionConfig(n=150, loads=(0.05, 0.1, 0.2, 0.3), trials=1,
+                                                         cues=8, seed=2))
+    assert res.params["model"] == "dale"
+    load = res["load"]
+    by = {k: {round(float(x), 2): float(res[k][load == x].mean()) for x in np.unique(load)}
+          for k in ("overlap", "dale_limit_overlap", "active_rate", "silent_rate")}
+    assert by["overlap"][0.05] > 0.9 and by["overlap"][0.1] > 0.8  # cued patterns are completed ...
+    assert by["overlap"][0.2] < 0.6 and by["overlap"][0.3] < 0.5  # ... and recall collapses with load
+    assert by["dale_limit_overlap"][0.05] == 1.0 and by["dale_limit_overlap"][0.3] < 0.7
+    for x in (0.05, 0.1, 0.2, 0.3):  # spikes do not beat the limit of their own weights
+        assert by["overlap"][x] <= by["dale_limit_overlap"][x] + 0.05
+    assert 20 < by["active_rate"][0.05] < 60 and by["silent_rate"][0.05] < 2  # Hz: recall at physiological rates
+
+
+def test_dale_network_obeys_dales_law_and_balances_each_cell():
+    """Excitatory synapses are non-negative, inhibitory ones only inhibit, and κ = 1 cancels a uniform rate."""
+    from engramlab.analysis import hopfield
+    from engramlab.circuits.dale_hopfield import DaleHopfield
+    from engramlab.models.dale_hopfield import DaleHopfieldParams
+    rng = np.random.default_rng(0)
+    x = hopfield.random_patterns(6, 40, rng)
+    w = hopfield.hebbian_weights(x)
+    net = DaleHopfield([w], [x[:2]], DaleHopfieldParams())
+    assert np.all(np.asarray(net.ee.w) > 0) and np.all(np.asarray(net.ie.g) > 0)  # I_i enters as -I_i
+    assert "-I_i" in str(net.exc.equations).replace(" ", "")
+    # mean input of a cell when every memory cell fires at rate r: excitation equals inhibition
+    p = DaleHopfieldParams()
+    r = 30.0
+    pre, post = np.asarray(net.ee.i), np.asarray(net.ee.j)
+    exc = np.bincount(post, weights=np.asarray(net.ee.w) * r * float(p.tau_exc), minlength=80)
+    u = float(p.interneuron_tau) * r  # each interneuron reads all 40 cells with 1/40 per spike
+    rate_i = float(p.interneuron_gain) * u
+    inh = np.bincount(np.asarray(net.ie.j), weights=np.asarray(net.ie.g) * rate_i * float(p.tau_inh), minlength=80)
+    np.testing.assert_allclose(exc, inh, rtol=1e-9)
+    assert pre.size < 2 * 40 * 39  # zero clipped weights get no synapse
+
+
+def test_dale_limit_weights_are_the_01_network_in_sign_form():
+    """Consistency check (an identity): sign dynamics on W' = W⁺ − m_i equal x_i = [Σ_j (W⁺_ij − m_i) x_j > 0]."""
+    from engramlab.analysis import hopfield
+    rng = np.random.default_rng(1)
+    x = hopfield.random_patterns(20, 100, rng)
+    w = hopfield.hebbian_weights(x)
+    wd = hopfield.dale_limit_weights(w)
+    assert np.allclose(wd.sum(axis=1), 0) and np.all(np.diag(wd) == 0)
+    s = rng.choice([-1.0, 1.0], size=(50, 100))
+    w_plus = np.maximum(w, 0)
+    np.fill_diagonal(w_plus, 0)
+    h01 = (w_plus - (w_plus.sum(1) / 99)[:, None] * (1 - np.eye(100))) @ ((s.T + 1) / 2)
+    assert np.allclose(0.5 * (wd @ s.T), h01)
 
 
 @pytest.mark.slow

@@ -286,7 +286,8 @@ PROTOCOL_KEYS = {
     "navigation": ["graph", "steps", "environments", "lec_active", "lec_size", "memory.beta", "grid.modules",
                    "dt", "straight_bias", "protocol.steps"],
     "foraging": ["duration", "box", "speed_mean", "grid.spacing", "place.threshold", "trajectory_dt", "dt"],
-    "pattern-completion": ["n", "loads", "trials", "cues", "cue_flip", "units.dt", "units.readout", "units.settle"],
+    "pattern-completion": ["n", "loads", "trials", "cues", "cue_flip", "model", "units.dt", "units.readout",
+                           "units.settle", "dale.readout", "dale.signal"],
 }
 
 

@@ -470,7 +470,8 @@ def _children(pid):
     return kids
 
 
-LONG_POINT = ["--set", "loads=[0.3]", "--set", "trials=1", "--set", "cues=1", "--set", 'units.settle="300 s"']
+LONG_POINT = ["--set", "loads=[0.3]", "--set", "trials=1", "--set", "cues=1", "--set", "model=ideal",
+              "--set", 'units.settle="300 s"']
 
 
 @pytest.mark.slow

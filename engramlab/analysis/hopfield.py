@@ -34,6 +34,7 @@ __all__ = [
     "capacity_curve",
     "classic_recall",
     "corrupt",
+    "dale_limit_weights",
     "energy",
     "first_load_below",
     "hebbian_weights",
@@ -123,6 +124,25 @@ def _exact_weights(w: NDArray[np.float64]) -> NDArray[np.float64]:
             initial=0.0) * w.shape[0] < 2.0**52:
         return rounded
     return w
+
+
+def dale_limit_weights(weights: ArrayLike) -> NDArray[np.float64]:
+    r"""Weights whose sign dynamics are the Dale's-law network's mathematical limit.
+
+    The Dale network (``engramlab.models.dale_hopfield``) keeps :math:`W^+=\max(W,0)` as
+    excitatory synapses and subtracts, through interneurons, :math:`m_i\sum_jx_j` with
+    :math:`m_i` the mean of row *i* of :math:`W^+` (zero diagonal). With activities
+    :math:`x\in\{0,1\}` and a threshold at zero its units follow
+    :math:`x_i=[\sum_j(W^+_{ij}-m_i)x_j>0]`; because every row of :math:`W^+-m_i` sums to zero
+    over j ≠ i, writing :math:`x=(s+1)/2` gives exactly the sign dynamics of ±1 states on
+    :math:`W'_{ij}=W^+_{ij}-m_i` (j ≠ i, zero diagonal). Pass the result to :func:`classic_recall`.
+    """
+    w = np.maximum(_check_weights(weights), 0.0)
+    np.fill_diagonal(w, 0.0)
+    n = w.shape[0]
+    out = w - (w.sum(axis=1) / max(n - 1, 1))[:, None]
+    np.fill_diagonal(out, 0.0)
+    return np.asarray(out)
 
 
 def update_synchronous(weights: ArrayLike, state: ArrayLike) -> NDArray[np.float64]:

@@ -1,8 +1,16 @@
-"""Pattern completion in a spiking classic Hopfield network: final overlap vs load.
+"""Pattern completion in a spiking Hopfield network: final overlap vs load.
 
 For each load P/N, store P random ±1 patterns with Hebbian weights, cue ``cues`` of them with a
 fraction of bits flipped, let the spiking network settle and read who fires at the end. Every
 (load, trial) network runs side by side in one Brian2 run.
+
+Two spiking networks: ``model = "dale"`` (the default: excitatory LIF memory cells with
+clipped Hebbian synapses and interneurons that remove the mean,
+:mod:`engramlab.models.dale_hopfield`) and ``model = "ideal"`` (units fire at a rate set by the
+sign of their summed ±1 field, silent units pushing with −w: the classic network's equation in
+spikes, without Dale's law — the mathematical limit, labelled so). Both are compared
+with the NumPy asynchronous classic network on the same patterns and cues, and the Dale network
+also with its own mathematical limit (:func:`engramlab.analysis.hopfield.dale_limit_weights`).
 """
 
 from __future__ import annotations
@@ -15,8 +23,10 @@ import numpy as np
 
 from engramlab.analysis import hopfield
 from engramlab.circuits._device import DEVICES
+from engramlab.circuits.dale_hopfield import DaleHopfield
 from engramlab.circuits.hippocampus import SpikingHopfield
 from engramlab.models._params import Params, param
+from engramlab.models.dale_hopfield import DaleHopfieldParams
 from engramlab.models.hippocampal import HopfieldUnitParams
 from engramlab.protocols._result import config_params
 from engramlab.resources import BYTES_PER_SYNAPSE
@@ -40,26 +50,41 @@ class PatternCompletionConfig(Params):
                         "(one compiled C++ program)", choices=DEVICES)
     threads: int = param(0, "OpenMP threads of cpp_standalone (0: none)", low=0, high=256)
     seed: int = param(0, "seed of patterns, cues and spikes", low=0, high=2**32 - 1)
+    model: str = param("dale", "'dale': excitatory LIF memory cells, clipped Hebbian synapses, "
+                               "interneurons (Dale's law); 'ideal': units fire at the sign of their ±1 "
+                               "field, silent units push with -w (the classic equation in spikes)",
+                       choices=("dale", "ideal"), structural=True)
     units: HopfieldUnitParams = field(default_factory=HopfieldUnitParams)
+    dale: DaleHopfieldParams = field(default_factory=DaleHopfieldParams)
 
     def check(self) -> None:
-        """At least one load."""
+        """At least one load; the parameters of the model not run are left at their defaults."""
         if not self.loads:
             raise self.fail("loads", "must be a non-empty list of loads in (0, 2]")
+        if self.model == "ideal" and self.dale != DaleHopfieldParams():
+            raise self.fail("dale", "applies to model = 'dale' only (set model=dale)")
+        if self.model == "dale" and self.units != HopfieldUnitParams():
+            raise self.fail("units", "applies to model = 'ideal' only (the Dale network's are under dale.*)")
 
 
 def memory_estimate(cfg: PatternCompletionConfig, protocol: None = None) -> tuple[float, str]:
     """Estimated peak bytes: every cued network is its own all-to-all block of n units."""
     blocks = sum(cfg.trials * min(max(1, round(float(x) * cfg.n)), cfg.cues) for x in cfg.loads)
     weights = len(cfg.loads) * cfg.trials * cfg.n * cfg.n * 8
-    return blocks * cfg.n * (cfg.n - 1) * BYTES_PER_SYNAPSE + weights, "n"
+    per_block = cfg.n * (cfg.n - 1)
+    if cfg.model == "dale":  # about half the clipped weights are zero; memory cells <-> interneurons both ways
+        per_block = per_block // 2 + 2 * cfg.n * max(1, round(cfg.dale.interneuron_ratio * cfg.n))
+    return blocks * per_block * BYTES_PER_SYNAPSE + weights, "n"
 
 
 def run_pattern_completion(config: PatternCompletionConfig | None = None, report: Any = None) -> Result:
     """Run every load and trial in one network and return a Result.
 
     Arrays ``load``, ``overlap`` (per cue) and ``classic_overlap`` (the NumPy asynchronous
-    Hopfield network on the same patterns and cues).
+    Hopfield network on the same patterns and cues); with ``model = "dale"`` also
+    ``dale_limit_overlap`` (sign dynamics on the clipped, balanced weights: the Dale network's
+    mathematical limit) and ``active_rate``/``silent_rate`` (mean rates of the pattern's +1 and
+    −1 cells in the read-out window, per cue).
     """
     cfg = config or PatternCompletionConfig()
     rng = np.random.default_rng([cfg.seed, 51])
@@ -74,24 +99,38 @@ def run_pattern_completion(config: PatternCompletionConfig | None = None, report
             stored.append(x[idx])
             loads.append(p / cfg.n)
     t0 = time.perf_counter()
-    net = SpikingHopfield(weights, cues, cfg.units, target=cfg.target, seed=cfg.seed,
-                          device=cfg.device, threads=cfg.threads)
+    net: SpikingHopfield | DaleHopfield
+    if cfg.model == "dale":
+        net = DaleHopfield(weights, cues, cfg.dale, target=cfg.target, seed=cfg.seed, device=cfg.device,
+                           threads=cfg.threads)
+    else:
+        net = SpikingHopfield(weights, cues, cfg.units, target=cfg.target, seed=cfg.seed,
+                              device=cfg.device, threads=cfg.threads)
     build_s = time.perf_counter() - t0
     t1 = time.perf_counter()
     recalled = net.run(report=report)
     run_s = time.perf_counter() - t1
-    load_of, overlap, classic = [], [], []
+    load_of, overlap, classic, limit = [], [], [], []
     for w, c, s, rec, load in zip(weights, cues, stored, recalled, loads, strict=True):
         overlap.append(np.sum(rec * s, axis=1) / cfg.n)
         final, _, _ = hopfield.classic_recall(w, c, "async", 100, rng)
         classic.append(np.sum(np.atleast_2d(final) * s, axis=1) / cfg.n)
+        if cfg.model == "dale":
+            final, _, _ = hopfield.classic_recall(hopfield.dale_limit_weights(w), c, "async", 100, rng)
+            limit.append(np.sum(np.atleast_2d(final) * s, axis=1) / cfg.n)
         load_of.append(np.full(len(s), load))
     arrays = {"load": np.concatenate(load_of), "overlap": np.concatenate(overlap),
               "classic_overlap": np.concatenate(classic)}
+    if isinstance(net, DaleHopfield):
+        arrays["dale_limit_overlap"] = np.concatenate(limit)
+        patterns = np.concatenate(stored)
+        arrays["active_rate"] = np.sum(net.rates * (patterns > 0), axis=1) / np.sum(patterns > 0, axis=1)
+        arrays["silent_rate"] = np.sum(net.rates * (patterns < 0), axis=1) / np.maximum(np.sum(patterns < 0, axis=1), 1)
     values, units = config_params(cfg)
     values["loads"] = [float(x) for x in cfg.loads]
     metadata = run_metadata(cfg.seed, protocol="pattern-completion", target=cfg.target, device=cfg.device,
                             timings=net.timings,
                             build_seconds=build_s, run_seconds=run_s,
-                            biological_seconds=float(cfg.units.cue + cfg.units.settle))
+                            biological_seconds=float(cfg.dale.cue + cfg.dale.settle) if cfg.model == "dale"
+                            else float(cfg.units.cue + cfg.units.settle))
     return Result("pattern-completion", arrays, values, metadata, units)

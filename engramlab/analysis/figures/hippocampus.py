@@ -132,12 +132,20 @@ def place_maps_figure(a: ForagingAnalysis, cells: int = 8) -> Figure:
     return fig
 
 
-def capacity_spiking_figure(load: np.ndarray, overlap: np.ndarray, classic: np.ndarray, n: int) -> Figure:
-    """Mean final overlap vs load: spiking Hopfield network vs the NumPy classic network."""
+def capacity_spiking_figure(load: np.ndarray, overlap: np.ndarray, classic: np.ndarray, n: int,
+                            limit: np.ndarray | None = None, model: str = "ideal") -> Figure:
+    """Mean final overlap vs load: spiking Hopfield network vs the NumPy classic network.
+
+    With ``limit`` (the Dale network's NumPy limit) a third curve is drawn.
+    """
     fig = Figure(figsize=(6, 4), layout="constrained")
     ax = fig.subplots()
     loads = np.unique(load)
-    for values, label, style in ((overlap, "spiking network", "o-"), (classic, "NumPy classic (async)", "s--")):
+    spiking = "spiking, Dale's law (LIF + interneurons)" if model == "dale" else "spiking, sign units (ideal)"
+    curves = [(overlap, spiking, "o-"), (classic, "NumPy classic (async)", "s--")]
+    if limit is not None:
+        curves.append((limit, "NumPy limit of the clipped, balanced weights", "^:"))
+    for values, label, style in curves:
         ax.plot(loads, [values[load == x].mean() for x in loads], style, label=label)
     ax.axvline(0.138, color="0.5", ls=":")
     ax.set_xlabel("load P / N")
