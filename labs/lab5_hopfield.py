@@ -14,6 +14,7 @@
 import numpy as np
 from matplotlib.figure import Figure
 
+import engramlab as el
 from engramlab.analysis import hopfield
 from engramlab.analysis.figures.theory import capacity_figure
 from engramlab.analysis.theory import hopfield_capacity
@@ -51,14 +52,36 @@ for ax in (ax1, ax2, ax3):
 save_figure(fig, args.out, "memory_neurons")
 
 # %% [markdown]
+# ## The classic network in spikes, with Dale's law
+# Real memory cells are excitatory: they cannot push their targets down. `pattern-completion`
+# keeps the positive part of the Hebbian weights as excitatory synapses between leaky
+# integrate-and-fire cells, and lets interneurons driven by their spikes remove each cell's mean
+# excitation. No equation holds the sign of a field; the cells' thresholds do the work. Compare
+# the spikes with the NumPy limit of the same clipped weights and with the classic network.
+
+# %%
+dale = el.run("pattern-completion", quick=args.quick, seed=0, out=f"{args.out}/dale")
+ds = dale.summary
+for load, spk, lim, cl in zip(ds["loads"], ds["mean_overlap_by_load"], ds["dale_limit_mean_overlap_by_load"],
+                              ds["classic_mean_overlap_by_load"], strict=True):
+    print(f"load {load:.2f}: spikes {spk:.2f}, NumPy limit of the Dale weights {lim:.2f}, classic {cl:.2f}")
+save_figure(dale.figures()["capacity"], args.out, "dale_capacity")
+
+# %% [markdown]
 # ## Exercises
 # 1. Lower β to 1: what do the memory neurons do (metastable mixtures)?
 # 2. Correlate the patterns (e.g. make them share 70 % of their bits): how early does the classic
 #    network fail?
 # 3. Compare synchronous and asynchronous classic dynamics near the capacity limit.
+# 4. Dale network: set `dale.inhibition_balance` to 0.8 and 1.2 (`el.run("pattern-completion",
+#    dale__inhibition_balance=0.8)`): what happens to the silent cells' rates and to recall?
 
 # %%
 _labkit.finish(args.out, "Lab 5 — Hopfield memories", "Classic capacity vs memory neurons (modern).",
                [("capacity", "Mean final overlap vs load, classic vs modern."),
-                ("memory_neurons", "Memory-neuron dynamics from a corrupted cue.")],
-               {k: summary[k] for k in ("n", "classic_capacity", "modern_load_tested", "modern_mean_overlap")})
+                ("memory_neurons", "Memory-neuron dynamics from a corrupted cue."),
+                ("dale_capacity", "Dale's-law spiking network vs the NumPy limit of its weights and the classic "
+                                  "network.")],
+               {**{k: summary[k] for k in ("n", "classic_capacity", "modern_load_tested", "modern_mean_overlap")},
+                "dale_loads": ds["loads"], "dale_mean_overlap_by_load": ds["mean_overlap_by_load"],
+                "dale_limit_mean_overlap_by_load": ds["dale_limit_mean_overlap_by_load"]})
