@@ -58,7 +58,8 @@ class DaleHopfieldParams(Params):
     tau_inh: b2.Quantity = param(20 * ms, "decay of the inhibitory synaptic current", unit=ms, low=1, high=300)
     interneuron_ratio: float = param(1.0, "interneurons per memory cell (each reads all memory cells of "
                                           "its network; at 0.25 the shared inhibitory noise lowered the "
-                                          "overlap at 0.1 N from 0.77–0.92 to 0.57–0.68)", low=0.05, high=4)
+                                          "overlap at 0.1 N from 0.77–0.92 to 0.57–0.68)", low=0.05, high=4,
+                                      structural=True)
     interneuron_gain: b2.Quantity = param(500 * Hz, "g_I: interneuron rate per unit of its summed input",
                                           unit=Hz, low=0, low_open=True)
     interneuron_tau: b2.Quantity = param(5 * ms, "τ_u of the interneurons' input", unit=ms, low=0.5, high=100)
