@@ -13,6 +13,7 @@ import brian2 as b2
 import numpy as np
 
 from engramlab.circuits._device import run_network, select_device
+from engramlab.circuits.hippocampus import recalled_states
 from engramlab.errors import ConfigError
 from engramlab.models.dale_hopfield import DaleHopfieldParams, dale_weights
 
@@ -98,8 +99,7 @@ class DaleHopfield:
         self.ie.connect(i=i_idx, j=e_idx)
         self.ie.g = np.concatenate(ie_g)[e_idx]  # the postsynaptic memory cell's own scale
         self.monitor = b2.SpikeMonitor(self.exc, name="mon_dale")
-        self.inh_monitor = b2.SpikeMonitor(self.inh, name="mon_dale_inh")
-        self.network = b2.Network(self.exc, self.inh, self.ee, self.ei, self.ie, self.monitor, self.inh_monitor)
+        self.network = b2.Network(self.exc, self.inh, self.ee, self.ei, self.ie, self.monitor)
 
     def run(self, report: Any = None) -> list[np.ndarray]:
         """Cue and recall every network in one run; the recalled ±1 states, one array per copy.
@@ -108,17 +108,6 @@ class DaleHopfield:
         """
         p = self.params
         self.timings = run_network(self.network, p.cue + p.settle, self._build_dir, report)
-        t_end = float(self.network.t)
-        t = np.asarray(self.monitor.t_)
-        i = np.asarray(self.monitor.i)
-        sel = t >= t_end - float(p.readout)
-        counts = np.bincount(i[sel], minlength=len(self.blocks) * self.n).reshape(len(self.blocks), self.n)
-        states = np.where(counts >= 0.5 * float(p.design_rate * p.readout), 1.0, -1.0)
-        self.rates = counts / float(p.readout)
-        ti = np.asarray(self.inh_monitor.t_)
-        self.interneuron_rate = float(np.sum(ti >= t_end - float(p.readout))
-                                      / (len(self.blocks) * self.n_inh * float(p.readout)))
-        out: list[list[np.ndarray]] = [[] for _ in range(self.copies)]
-        for b, (k, _) in enumerate(self.blocks):
-            out[k].append(states[b])
-        return [np.array(x) for x in out]
+        states, self.rates = recalled_states(self.monitor, float(self.network.t), self.blocks, self.n,
+                                             self.copies, float(p.readout), float(p.design_rate))
+        return states

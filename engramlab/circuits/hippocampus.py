@@ -28,7 +28,7 @@ from engramlab.circuits._device import run_network, select_device
 from engramlab.errors import ConfigError
 from engramlab.models.hippocampal import HopfieldUnitParams, MemoryNeuronParams, PlaceParams
 
-__all__ = ["ForagingCircuit", "MemoryNeuronCircuit", "SpikingHopfield", "place_layer"]
+__all__ = ["ForagingCircuit", "MemoryNeuronCircuit", "SpikingHopfield", "place_layer", "recalled_states"]
 
 
 class MemoryNeuronCircuit:
@@ -263,14 +263,23 @@ class SpikingHopfield:
         """Cue and recall every network in one run; the recalled ±1 states, one array per copy."""
         p = self.params
         self.timings = run_network(self.network, p.cue + p.settle, self._build_dir, report)
-        t_end = float(self.network.t)
-        t = np.asarray(self.monitor.t_)
-        i = np.asarray(self.monitor.i)
-        sel = t >= t_end - float(p.readout)
-        counts = np.bincount(i[sel], minlength=len(self.blocks) * self.n).reshape(len(self.blocks), self.n)
-        expected_on = float(p.rate * p.readout)
-        states = np.where(counts >= 0.5 * expected_on, 1.0, -1.0)
-        out: list[list[np.ndarray]] = [[] for _ in range(self.copies)]
-        for b, (k, _) in enumerate(self.blocks):
-            out[k].append(states[b])
-        return [np.array(x) for x in out]
+        states, _ = recalled_states(self.monitor, float(self.network.t), self.blocks, self.n, self.copies,
+                                    float(p.readout), float(p.rate))
+        return states
+
+
+def recalled_states(monitor: b2.SpikeMonitor, t_end: float, blocks: list[tuple[int, int]], n: int, copies: int,
+                    readout: float, on_rate: float) -> tuple[list[np.ndarray], np.ndarray]:
+    """±1 states per copy (cells firing ≥ half ``on_rate`` in the last ``readout`` s) and the rates (blocks, n).
+
+    ``blocks`` lists (copy, cue) for each consecutive group of ``n`` cells of the monitored group.
+    """
+    t = np.asarray(monitor.t_)
+    i = np.asarray(monitor.i)
+    sel = t >= t_end - readout
+    counts = np.bincount(i[sel], minlength=len(blocks) * n).reshape(len(blocks), n)
+    states = np.where(counts >= 0.5 * on_rate * readout, 1.0, -1.0)
+    out: list[list[np.ndarray]] = [[] for _ in range(copies)]
+    for b, (k, _) in enumerate(blocks):
+        out[k].append(states[b])
+    return [np.array(x) for x in out], counts / readout
