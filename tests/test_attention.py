@@ -104,3 +104,49 @@ def test_attention_wrong_types():
         A.attention(["a", "b"], np.ones((4, 2)), np.ones((4, 2)))
     with pytest.raises(ConfigTypeError, match=r"^t "):
         A.causal_mask(2.5)
+
+
+def _softmax_rows(h, beta):
+    from scipy.special import softmax
+    return softmax(beta * h, axis=1)
+
+
+def test_memory_pool_beta_fit_recovers_a_known_beta_from_spike_counts():
+    """Counts drawn from softmax(β h) with β = 20: the multinomial fit finds β within 5 %."""
+    from engramlab.analysis.memory_pool import fit_beta_multinomial
+    rng = np.random.default_rng(4)
+    h = rng.uniform(0.3, 1.0, size=(400, 60))
+    counts = np.array([rng.multinomial(15, p) for p in _softmax_rows(h, 20.0)]).astype(float)
+    assert fit_beta_multinomial(h, counts) == pytest.approx(20.0, rel=0.05)
+    # memories that hold nothing (NaN) take no share
+    h[:, :10] = np.nan
+    counts[:, :10] = 0
+    assert np.isfinite(fit_beta_multinomial(h, counts))
+
+
+def test_memory_pool_calibration_separates_softmax_from_a_wrong_beta():
+    """Spikes drawn from the softmax are calibrated (error < 0.02); drawn at β/3 they are not."""
+    from engramlab.analysis.memory_pool import calibration_error, multinomial_floor
+    rng = np.random.default_rng(5)
+    h = rng.uniform(0.3, 1.0, size=(2000, 40))
+    w = _softmax_rows(h, 30.0)
+    right = np.array([rng.multinomial(20, p) / 20 for p in w])
+    wrong = np.array([rng.multinomial(20, p) / 20 for p in _softmax_rows(h, 10.0)])
+    assert calibration_error(right, w) < 0.02
+    assert calibration_error(wrong, w) > 0.1
+    # the sampling floor is the per-step error of exactly such draws
+    per_step = np.mean(np.max(np.abs(right - w), axis=1))
+    assert multinomial_floor(w, np.full(len(w), 20)) == pytest.approx(per_step, rel=0.05)
+
+
+def test_eligibility_traces_from_spikes_match_the_definition():
+    from engramlab.analysis.memory_pool import eligibility_at, stored_writes
+    t = np.array([0.0, 0.05, 0.1, 0.1, 0.3])
+    i = np.array([0, 1, 0, 0, 1])
+    e = eligibility_at(t, i, 2, np.array([0.1, 0.4]), tau=0.1)
+    # at 0.1 s the spikes at 0.1 s have not happened yet (t_s < T)
+    assert e[0] == pytest.approx([np.exp(-1.0), np.exp(-0.5)])
+    assert e[1] == pytest.approx([np.exp(-4.0) + 2 * np.exp(-3.0), np.exp(-3.5) + np.exp(-1.0)])
+    # writes 0, 1, 2, 3 into memories 0, 1, 0, −1: the stored write of each memory before each step
+    held = stored_writes(np.array([0, 1, 0, -1]), 2)
+    assert held.tolist() == [[-1, -1], [0, -1], [0, 1], [2, 1]]
