@@ -228,9 +228,12 @@ register(ProtocolSpec(
     name="navigation",
     help="random walks on a graph world: memory neurons predict the next observation (TEM-t in spikes)",
     title="Navigation on {graph}: memory neurons compute attention",
-    intro="Grid cells path-integrate the walk; one memory neuron is allocated per step (key: the grid code, "
-          "value: the LEC code of the observation); divisive inhibition makes the memory population fire "
-          "softmax(β k·q); prediction neurons read the next observation.",
+    intro="memory.model 'ideal' (default, the mathematical limit): one memory neuron per step fires "
+          "softmax(β k·q), the normaliser sum written in its equations. memory.model 'pool' (the mechanism): "
+          "a fixed pool of EIF memory neurons binds grid and context spikes (key) to LEC spikes (value) in one "
+          "shot at a plateau and competes through interneurons' shunting inhibition; β is fitted to its "
+          "spikes on half the steps and the softmax tested on the other half. Prediction neurons read the "
+          "next observation from the memory spikes.",
     circuit="engramlab.protocols.navigation:NavigationConfig",
     run="engramlab.protocols.navigation:run_navigation",
     memory="engramlab.protocols.navigation:memory_estimate",
@@ -242,13 +245,16 @@ register(ProtocolSpec(
                    "nodes visited and of edges taken, with the node-agent and edge-agent baselines.",
                    on_analysis(f"{_HC}:navigation_figure")),
         FigureSpec("softmax_in_spikes", "Memory-neuron spike-count fractions against softmax(β k·q) from NumPy "
-                   "causal attention on the same keys and values.", on_analysis(f"{_HC}:softmax_spikes_figure")),
+                   "causal attention on the same keys and values (ideal), or against softmax(β h) with β "
+                   "fitted on the other steps (pool: held-out steps).", on_analysis(f"{_HC}:softmax_spikes_figure")),
     ),
     quick={"steps": 300, "environments": 1, "graph": "grid8x8"},
     headline=("accuracy", "node_agent_accuracy", "zero_shot_accuracy"),
     lab=6,
     summary_keys=("graph", "steps", "accuracy", "node_agent_accuracy", "edge_agent_accuracy", "zero_shot_accuracy",
-                  "attention_agreement", "softmax_weight_error"),
+                  "attention_agreement", "softmax_weight_error", "memory_model", "normalisation",
+                  "ideal_attention_accuracy", "beta_effective", "softmax_weight_error_heldout",
+                  "softmax_weight_error_sampling_floor", "softmax_calibration_error_heldout", "key_weight_cosine"),
 ))
 
 register(ProtocolSpec(

@@ -101,7 +101,9 @@ def small_runs():
     import engramlab as el
     return {
         "associative": el.run("associative", quick=True, seed=2, r=500, trials=8, reversal_trials=8),
-        "navigation": el.run("navigation", graph="grid5x5", steps=120, environments=2, seed=1),
+        # the memory-neuron pool (default model), one standalone build, 128 memories of 8 neurons
+        "navigation": el.run("navigation", graph="grid5x5", steps=120, environments=2, seed=1,
+                             device="cpp_standalone", pool__pool=1024, pool__ensemble=8),
         "foraging": el.run("foraging", duration="60 s", seed=1, grid__model="ideal"),
         "pattern-completion": el.run("pattern-completion", n=60, loads=[0.05, 0.3], trials=1, cues=3, seed=1),
     }

@@ -267,8 +267,9 @@ def test_navigation_figures_draw_binned_accuracy_and_spike_fractions(small_runs)
     node = baseline_accuracy(a.stats.node_seen, a.observations) > 0.5
     edge = baseline_accuracy(a.stats.edge_seen, a.observations) > 0.5
     for ax, x in zip(fig.axes, (a.stats.nodes_fraction, a.stats.edges_fraction), strict=True):
-        circuit, node_line, edge_line = lines(ax)
+        circuit, attention, node_line, edge_line = lines(ax)
         np.testing.assert_allclose(ydata(circuit), binned_accuracy(a.correct, x, bins))
+        np.testing.assert_allclose(ydata(attention), binned_accuracy(a.attention_correct, x, bins))
         np.testing.assert_allclose(ydata(node_line), binned_accuracy(node, x, bins))
         np.testing.assert_allclose(ydata(edge_line), binned_accuracy(edge, x, bins))
     fig = fh.softmax_spikes_figure(a)
@@ -279,6 +280,13 @@ def test_navigation_figures_draw_binned_accuracy_and_spike_fractions(small_runs)
                    np.round(ydata(pts), 9), strict=True)) <= pairs
     heights = [p.get_height() for p in axe.patches if isinstance(p, Rectangle)]
     assert sum(heights) == a.weight_error.size
+    # the memory-neuron pool (the fixture's default model) adds the binned means: the calibration
+    assert a.extra["memory_model"] == "pool"
+    from engramlab.analysis.memory_pool import calibration_curve
+    mean_w, mean_s, _ = calibration_curve(a.spike_weights, a.softmax_weights)
+    curve = lines(ax)[2]
+    np.testing.assert_allclose(np.asarray(curve.get_xdata(), float), mean_w)
+    np.testing.assert_allclose(ydata(curve), mean_s)
 
 
 @pytest.mark.slow

@@ -11,6 +11,7 @@ taken before (else chance).
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -177,9 +178,13 @@ def analyse_navigation(result: Any, skip: float = 0.002) -> NavigationAnalysis:
     steps = env_of_step.size
     keys, queries, values = result["keys"], result["queries"], result["values"]
     codebook = result["codebook"]
-    pred = _counts(result["spikes_prediction_t"], result["spikes_prediction_i"], window, steps,
-                   codebook.shape[1], skip)
-    mem = _counts(result["spikes_memory_t"], result["spikes_memory_i"], window, steps, keys.shape[0], skip)
+    pool_model = p.get("memory.model", "ideal") == "pool"
+    if pool_model:
+        pred, pool_extra, pool_weights = _pool_counts(result, steps)
+    else:
+        pred = _counts(result["spikes_prediction_t"], result["spikes_prediction_i"], window, steps,
+                       codebook.shape[1], skip)
+        mem = _counts(result["spikes_memory_t"], result["spikes_memory_i"], window, steps, keys.shape[0], skip)
     circuit_symbol = decode_symbols(pred, codebook)
     out, w = attention_predict(keys, values, queries, beta, env_of_step)
     attention_symbol = decode_symbols(out, codebook)
@@ -222,15 +227,98 @@ def analyse_navigation(result: Any, skip: float = 0.002) -> NavigationAnalysis:
                                                                    for n in common])) if common else None,
                  "key_correlation_across_envs": float(np.mean(corr)) if corr else None,
                  "nodes_in_both_envs": len(common)}
-    totals = mem.sum(1, keepdims=True)
-    spike_w = np.divide(mem, totals, out=np.zeros_like(mem), where=totals > 0)
-    err = np.max(np.abs(spike_w - w), axis=1)
+    if pool_model:
+        spike_w, w = pool_weights
+        err = np.max(np.abs(spike_w - w), axis=1) if spike_w.size else np.zeros(0)
+        extra = {**pool_extra, **remap}
+    else:
+        totals = mem.sum(1, keepdims=True)
+        spike_w = np.divide(mem, totals, out=np.zeros_like(mem), where=totals > 0)
+        err = np.max(np.abs(spike_w - w), axis=1)
+        extra = {"memory_spikes_per_step": float(totals.mean()), "memory_model": "ideal",
+                 "normalisation": "ideal: the normaliser sum is in the equations (a pooling unit divides by it)",
+                 "beta_effective": None, "softmax_weight_error_heldout": None,
+                 "softmax_weight_error_sampling_floor": None, "softmax_calibration_error_heldout": None,
+                 "key_weight_cosine": None,
+                 **remap}
     return NavigationAnalysis(
         graph=str(p["graph"]), steps=steps, beta=beta, observations=int(p["observations"]),
         circuit_symbol=circuit_symbol, attention_symbol=attention_symbol, truth=truth_arr,
         correct=circuit_symbol == truth_arr, attention_correct=attention_symbol == truth_arr,
         stats=stats, spike_weights=spike_w, softmax_weights=w, weight_error=err, env=env_of_step,
-        extra={"memory_spikes_per_step": float(totals.mean()), **remap})
+        extra=extra)
+
+
+def _pool_counts(result: Any, steps: int) -> tuple[NDArray[np.float64], dict[str, Any],
+                                                     tuple[NDArray[np.float64], NDArray[np.float64]]]:
+    """Prediction counts per walk step, the pool's numbers, and held-out (spike, softmax) shares."""
+    from engramlab.analysis.memory_pool import (
+        calibration_error,
+        eligibility_at,
+        half_step_counts,
+        held_out_softmax,
+        key_weight_cosine,
+        multinomial_floor,
+        stored_writes,
+    )
+
+    p = result.params
+    step = float(p["pool.step"])
+    slot_step = np.asarray(result["slot_step"])
+    slots = slot_step.size
+    pool = int(p["pool.pool"])
+    n_lec = result["codebook"].shape[1]
+    skip = float(p["pool.read_delay"])
+    pred_slots = half_step_counts(result["spikes_prediction_t"], result["spikes_prediction_i"], step, slots, n_lec,
+                                  second_half=False, skip=skip)
+    ensemble = int(p["pool.ensemble"])
+    # spikes of an ensemble's members are spikes of its memory
+    mem_slots = half_step_counts(result["spikes_memory_t"], np.asarray(result["spikes_memory_i"]) // ensemble,
+                                 step, slots, pool // ensemble, second_half=False, skip=skip)
+    predicted = slot_step >= 0
+    pred = np.zeros((steps, n_lec))
+    pred[slot_step[predicted]] = pred_slots[predicted]
+    inputs = np.asarray(result["slot_inputs"])
+    writer = np.asarray(result["writer"])
+    # the keys actually written: each input's eligibility trace at the end of its write step,
+    # recomputed from the recorded grid and context spikes
+    n_grid = int(p["n_grid"])
+    t_in = np.concatenate([result["spikes_grid_t"], result["spikes_context_t"]])
+    i_in = np.concatenate([result["spikes_grid_i"], n_grid + np.asarray(result["spikes_context_i"])])
+    ends = (np.arange(slots, dtype=np.float64) + 1.0) * step
+    traces = eligibility_at(t_in, i_in, inputs.shape[1], ends, float(p["pool.tau_elig"]))
+    written_keys = float(p["pool.key_eta"]) * traces
+    beta, spike_w, soft_w, test = held_out_softmax(inputs, written_keys, writer, mem_slots, predicted, pool // ensemble)
+    # how the pool's spikes follow the softmax as memories accumulate (the load: memories held)
+    load = (stored_writes(writer, pool // ensemble) >= 0).sum(1)
+    edges = np.array([1, 10, 50, 200, np.inf])
+    per_step_err = np.max(np.abs(spike_w - soft_w), axis=1) if spike_w.size else np.zeros(0)
+    by_load: dict[str, list[Any]] = {"load_bins": [], "memory_spikes": [], "softmax_error_heldout": []}
+    for lo, hi in itertools.pairwise(edges):
+        steps_in = predicted & (load >= lo) & (load < hi)
+        test_in = (load[test] >= lo) & (load[test] < hi)
+        if steps_in.any():
+            by_load["load_bins"].append(f"{int(lo)}-{int(hi) - 1}" if np.isfinite(hi) else f"{int(lo)}+")
+            by_load["memory_spikes"].append(float(mem_slots[steps_in].sum(1).mean()))
+            by_load["softmax_error_heldout"].append(float(per_step_err[test_in].mean()) if test_in.any() else None)
+    cos = key_weight_cosine(np.asarray(result["key_weights"])[:, :n_grid], inputs[:, :n_grid], writer)
+    inhibition = bool(p["pool.inhibition"])
+    extra = {
+        "memory_spikes_per_step": float(mem_slots[predicted].sum(1).mean()),
+        "memory_model": "pool",
+        "normalisation": ("interneurons: shunting conductance fed back from the memory neurons' spikes"
+                          if inhibition else "none (interneuron synapses removed: pool.inhibition = false)"),
+        "beta_effective": beta if np.isfinite(beta) else None,
+        "softmax_weight_error_heldout": float(np.mean(np.max(np.abs(spike_w - soft_w), axis=1)))
+        if spike_w.size else None,
+        # what that error would be with the same spike counts drawn independently from the softmax
+        "softmax_weight_error_sampling_floor": multinomial_floor(soft_w, mem_slots[test].sum(1))
+        if spike_w.size else None,
+        "softmax_calibration_error_heldout": calibration_error(spike_w, soft_w) if spike_w.size else None,
+        "key_weight_cosine": float(cos.mean()) if cos.size else None,
+        "pool_by_load": by_load,
+    }
+    return pred, extra, (spike_w, soft_w)
 
 
 def navigation_summary(a: NavigationAnalysis) -> dict[str, Any]:
@@ -249,6 +337,7 @@ def navigation_summary(a: NavigationAnalysis) -> dict[str, Any]:
         "softmax_weight_error_p95": float(np.percentile(a.weight_error, 95)),
         "accuracy_after_half_nodes": float(a.correct[half].mean()) if half.any() else None,
         "node_agent_after_half_nodes": float(node_curve[half].mean()) if half.any() else None,
+        "ideal_attention_accuracy": float(a.attention_correct.mean()),
         "memory_spikes_per_step": a.extra["memory_spikes_per_step"],
         **{k: v for k, v in a.extra.items() if k != "memory_spikes_per_step"},
     }
@@ -256,6 +345,7 @@ def navigation_summary(a: NavigationAnalysis) -> dict[str, Any]:
 
 def navigation_table(s: Mapping[str, Any]) -> dict[str, Any]:
     """The lines of ``summary.md`` and of ``engramlab run navigation``'s printed table."""
-    keys = ("accuracy", "node_agent_accuracy", "edge_agent_accuracy", "zero_shot_accuracy",
-            "attention_agreement", "softmax_weight_error")
-    return {k: s[k] for k in keys if k in s}
+    keys = ("memory_model", "accuracy", "node_agent_accuracy", "edge_agent_accuracy", "zero_shot_accuracy",
+            "ideal_attention_accuracy", "attention_agreement", "softmax_weight_error", "beta_effective",
+            "softmax_weight_error_heldout", "key_weight_cosine")
+    return {k: s[k] for k in keys if s.get(k) is not None}

@@ -92,8 +92,15 @@ class PlaceParams(Params):
 class MemoryNeuronParams(Params):
     """The memory-neuron attention circuit."""
 
+    model: str = param("pool", "'pool': a fixed pool of EIF memory neurons with one-shot plasticity and "
+                               "interneuron (shunting) normalisation (engramlab.models.memory_pool: no "
+                               "softmax in any equation); 'ideal': TEM-t's softmax sampled in spikes (the "
+                               "normaliser sum is in the equations: the mathematical limit)",
+                       choices=("ideal", "pool"), structural=True)
     beta: float = param(30.0, "inverse temperature of the softmax over memory neurons (keys and "
-                              "queries are unit vectors: cosines)", low=0, high=700, low_open=True)
+                              "queries are unit vectors: cosines); model 'pool' has no β: it is fitted "
+                              "to its spikes, and this β only sets the NumPy attention baseline",
+                        low=0, high=700, low_open=True)
     population_rate: b2.Quantity = param(5000 * Hz, "summed rate of all memory neurons (the "
                                                     "divisive inhibition holds it fixed)", unit=Hz, low=0,
                                          low_open=True)

@@ -20,8 +20,10 @@ from brian2 import ms
 
 from engramlab.circuits._device import DEVICES
 from engramlab.circuits.hippocampus import MemoryNeuronCircuit
+from engramlab.circuits.memory_pool import MemoryPoolCircuit
 from engramlab.models._params import Params, param
 from engramlab.models.hippocampal import GridParams, MemoryNeuronParams
+from engramlab.models.memory_pool import MemoryPoolParams
 from engramlab.protocols._result import config_params, spike_arrays
 from engramlab.protocols.worlds import make_world, parse_graph, random_walk
 from engramlab.resources import BYTES_PER_NEURON_VARIABLE, BYTES_PER_SYNAPSE
@@ -44,25 +46,39 @@ class NavigationConfig(Params):
     straight_bias: float = param(0.5, "probability of repeating the last move when possible", low=0,
                                  high=0.999)
     node_spacing: float = param(0.1, "metres between neighbouring grid-world nodes", low=0, low_open=True)
-    target: str = param("numpy", "Brian2 target (numpy: no compiler needed)", choices=("numpy", "cython", "auto"))
+    target: str = param("auto", "Brian2 target ('numpy' needs no compiler but is only fast enough for "
+                                "memory.model 'ideal')", choices=("numpy", "cython", "auto"))
     device: str = param("runtime", "'runtime' (numpy/cython target) or 'cpp_standalone' "
                         "(one compiled C++ program)", choices=DEVICES)
     threads: int = param(0, "OpenMP threads of cpp_standalone (0: none)", low=0, high=256)
     dt: b2.Quantity = param(1 * ms, "simulation step (rate-driven Poisson cells)", unit=ms, low=0, high=10,
                             low_open=True, structural=True)
     seed: int = param(0, "seed of the world, walks, codes and spikes", low=0, high=2**32 - 1)
-    grid: GridParams = field(default_factory=GridParams)
+    # 64 cells per module: the pool's memory neurons read ~250 grid spikes per prediction window
+    # (16 per module: a quarter, and recall 0.5 instead of 0.7 on 200-step runs)
+    grid: GridParams = field(default_factory=lambda: GridParams(cells_per_module=64))
     memory: MemoryNeuronParams = field(default_factory=MemoryNeuronParams)
+    pool: MemoryPoolParams = field(default_factory=MemoryPoolParams)
 
     def check(self) -> None:
         """A known graph; active LEC cells fit in the LEC population."""
         parse_graph(self.graph)
         if self.lec_active > self.lec_size:
             raise self.fail("lec_active", f"must lie in [1, lec_size = {self.lec_size}], got {self.lec_active}")
+        if self.memory.model == "pool" and self.device == "runtime" and self.target == "numpy":
+            raise self.fail("target", "must be 'cython' or 'auto' (or device cpp_standalone) for memory.model "
+                                      "'pool': its EIF neurons step at 0.25 ms, hours on the numpy target")
 
 
 def memory_estimate(cfg: NavigationConfig, protocol: None = None) -> tuple[float, str]:
-    """Estimated peak bytes: one memory neuron per step, all-to-all from the grid cells."""
+    """Estimated peak bytes: one memory neuron per step (ideal) or the pool, all-to-all from the grid cells."""
+    if cfg.memory.model == "pool":
+        p = cfg.pool
+        slots = cfg.environments * (cfg.steps + 1)
+        inputs = cfg.grid.modules * cfg.grid.cells_per_module + p.context_cells
+        synapses = p.slots * inputs + p.pool * (cfg.lec_size + 2 * p.interneurons) + cfg.lec_size
+        tables = slots * (inputs + 2 * cfg.lec_size + 3) * 8
+        return synapses * BYTES_PER_SYNAPSE + p.pool * 8 * BYTES_PER_NEURON_VARIABLE + tables, "steps"
     memories = cfg.steps * cfg.environments
     grid = cfg.grid.modules * cfg.grid.cells_per_module
     synapses = memories * (grid + 2 + cfg.lec_active)
@@ -86,6 +102,8 @@ def run_navigation(config: NavigationConfig | None = None, report: Any = None) -
     ``values`` (LEC codes written), ``codebook``, spikes of grid, memory and prediction neurons.
     """
     cfg = config or NavigationConfig()
+    if cfg.memory.model == "pool":
+        return _run_pool(cfg, report)
     rng = np.random.default_rng([cfg.seed, 31])
     world = make_world(cfg.graph, cfg.grid, rng, cfg.node_spacing)
     codebook = lec_codes(cfg.observations, cfg.lec_size, cfg.lec_active, rng)
@@ -140,4 +158,74 @@ def run_navigation(config: NavigationConfig | None = None, report: Any = None) -
                             timings=circuit.timings, build_seconds=build_s,
                             run_seconds=run_s, biological_seconds=float(cfg.environments * cfg.steps
                                                                         * cfg.memory.window))
+    return Result("navigation", arrays, params, metadata, units)
+
+
+def _run_pool(cfg: NavigationConfig, report: Any = None) -> Result:
+    """The navigation walk through the memory-neuron pool (``memory.model = "pool"``).
+
+    Each environment's walk of ``steps`` steps visits ``steps + 1`` nodes; the circuit spends
+    one step (``pool.step``) on each: its first half predicts the observation at the node being
+    entered from the memories written so far, its second half writes the node (grid and context
+    spikes → key, LEC spikes → value) into the next pool neuron. Grid cells are Poisson cells at
+    the rates of the world's grid code; the walk's positions are the node codes (the graph
+    worlds' action matrices are exact: :func:`run_navigation` checks them).
+    """
+    p = cfg.pool
+    rng = np.random.default_rng([cfg.seed, 31])
+    world = make_world(cfg.graph, cfg.grid, rng, cfg.node_spacing)
+    codebook = lec_codes(cfg.observations, cfg.lec_size, cfg.lec_active, rng)
+    ctx_rng = np.random.default_rng([cfg.seed, 32])
+    grid_rows, ctx_rows, lec_rows, slot_step, slot_env = [], [], [], [], []
+    nodes_all, acts_all, env_step, obs_visit, keys, queries, values = [], [], [], [], [], [], []
+    step0 = 0
+    for e in range(cfg.environments):
+        obs_of_node = rng.integers(cfg.observations, size=world.n_nodes)
+        nodes, acts = random_walk(world, cfg.steps, rng, cfg.straight_bias)
+        context = np.zeros(p.context_cells)
+        context[ctx_rng.choice(p.context_cells, p.context_active, replace=False)] = float(p.context_rate)
+        rates = world.rates(world.codes[nodes])
+        grid_rows.append(rates)
+        ctx_rows.append(np.repeat(context[None], nodes.size, axis=0))
+        lec_rows.append(codebook[obs_of_node[nodes]] * float(p.lec_rate))
+        # slot s of this environment predicts node s, i.e. the walk's step s − 1 (none for s = 0)
+        slot_step.append(np.concatenate([[-1], step0 + np.arange(cfg.steps)]))
+        slot_env.append(np.full(nodes.size, e))
+        keys.append(rates[:-1])
+        queries.append(rates[1:])
+        values.append(codebook[obs_of_node[nodes[:-1]]])
+        nodes_all.append(nodes)
+        acts_all.append(acts)
+        env_step.append(np.full(cfg.steps, e))
+        obs_visit.append(obs_of_node[nodes])
+        step0 += cfg.steps
+    grid_rates = np.concatenate(grid_rows)
+    slots = grid_rates.shape[0]
+    # writes take the pool's neurons in turn (the oldest memory is overwritten); the last step's
+    # write would end after the run, so it is not made
+    writer = np.arange(slots) % p.slots
+    writer[-1] = -1
+    t0 = time.perf_counter()
+    circuit = MemoryPoolCircuit(grid_rates, np.concatenate(ctx_rows), np.concatenate(lec_rows), writer, p,
+                                target=cfg.target, seed=cfg.seed, device=cfg.device, threads=cfg.threads)
+    build_s = time.perf_counter() - t0
+    t1 = time.perf_counter()
+    spikes = circuit.run(report=report)
+    run_s = time.perf_counter() - t1
+    arrays: dict[str, np.ndarray] = {
+        "node": np.concatenate(nodes_all), "action": np.concatenate(acts_all),
+        "env": np.concatenate(env_step), "observation": np.concatenate(obs_visit),
+        "keys": np.concatenate(keys), "queries": np.concatenate(queries), "values": np.concatenate(values),
+        "codebook": codebook, "node_codes": world.codes,
+        "slot_inputs": np.concatenate([grid_rates * p.grid_rate_gain, np.concatenate(ctx_rows)], axis=1),
+        "slot_step": np.concatenate(slot_step), "slot_env": np.concatenate(slot_env), "writer": writer,
+        "key_weights": circuit.key_weights(), "value_weights": circuit.value_weights(),
+    }
+    arrays.update(spike_arrays(spikes))
+    values_flat, units = config_params(cfg)
+    params = dict(values_flat, n_nodes=world.n_nodes, n_directed_edges=world.n_directed_edges,
+                  actions=world.actions, window=float(p.step), n_grid=int(grid_rates.shape[1]))
+    metadata = run_metadata(cfg.seed, protocol="navigation", target=cfg.target, device=cfg.device,
+                            timings=circuit.timings, build_seconds=build_s, run_seconds=run_s,
+                            biological_seconds=float(slots * p.step))
     return Result("navigation", arrays, params, metadata, units)

@@ -28,7 +28,11 @@ def navigation_figure(a: NavigationAnalysis) -> Figure:
     edge_agent = baseline_accuracy(a.stats.edge_seen, a.observations)
     for ax, x, label in ((axes[0], a.stats.nodes_fraction, "fraction of nodes visited"),
                          (axes[1], a.stats.edges_fraction, "fraction of edges taken")):
-        ax.plot(centres, binned_accuracy(a.correct, x, bins), "o-", color="C0", label="memory-neuron circuit")
+        circuit = "memory-neuron pool (mechanism)" if a.extra.get("memory_model") == "pool" else \
+            "memory-neuron circuit (ideal)"
+        ax.plot(centres, binned_accuracy(a.correct, x, bins), "o-", color="C0", label=circuit)
+        ax.plot(centres, binned_accuracy(a.attention_correct, x, bins), "s-", ms=3, color="C1", alpha=0.7,
+                label=f"NumPy attention, same keys (β = {a.beta:g})")
         ax.plot(centres, binned_accuracy(node_agent > 0.5, x, bins), "--", color="C2", label="node agent")
         ax.plot(centres, binned_accuracy(edge_agent > 0.5, x, bins), ":", color="C3", label="edge agent")
         ax.set_xlabel(label)
@@ -53,9 +57,23 @@ def softmax_spikes_figure(a: NavigationAnalysis) -> Figure:
         idx = rng.choice(idx, 20_000, replace=False)
     ax.plot(w[idx], s[idx], ".", ms=2, alpha=0.3)
     ax.plot([0, 1], [0, 1], "k-", lw=1)
-    ax.set_xlabel("softmax(β k·q) (NumPy attention)")
     ax.set_ylabel("fraction of memory-neuron spikes")
-    ax.set_title(f"Memory neurons fire softmax weights (β = {a.beta:g})")
+    if a.extra.get("memory_model") == "pool":
+        from engramlab.analysis.memory_pool import calibration_curve
+        if a.softmax_weights.size:
+            mean_w, mean_s, _ = calibration_curve(a.spike_weights, a.softmax_weights)
+            err = a.extra.get("softmax_calibration_error_heldout")
+            ax.plot(mean_w, mean_s, "o-", color="C3", ms=5,
+                    label=f"mean per bin of softmax weight (calibration error {err:.3f})" if err is not None
+                    else "mean per bin of softmax weight")
+            ax.legend(frameon=False, fontsize=8, loc="upper left")
+        beta = a.extra.get("beta_effective")
+        ax.set_xlabel("softmax(β h), h = cos(query, stored key), β fitted on other steps")
+        ax.set_title(f"Pool memories vs softmax on held-out steps (β = {beta:.1f})" if beta is not None
+                     else "Pool memories vs softmax on held-out steps")
+    else:
+        ax.set_xlabel("softmax(β k·q) (NumPy attention)")
+        ax.set_title(f"Memory neurons fire softmax weights (β = {a.beta:g})")
     axe.hist(a.weight_error, bins=30)
     axe.set_xlabel("max |spike fraction − softmax| per step")
     axe.set_ylabel("steps")
