@@ -92,16 +92,23 @@ class MemoryPoolCircuit:
         self.memory = b2.NeuronGroup(
             p.pool, """
             dv/dt = (g_L * (E_L - v) + g_L * delta_T * exp((v - V_T) / delta_T) + g_e * (E_e - v)
-                     + g_i * (E_i - v) + I_plateau) / C + noise * sqrt(2 * g_L / C) * xi : volt (unless refractory)
+                     + g_i * (E_i - v) + I_plateau + I_noise) / C : volt (unless refractory)
+            I_noise : amp
             g_e : siemens (linked)
             dg_i/dt = -g_i / tau_i : siemens
             I_plateau = plateau * int(abs(plateau_target(t) - i // ensemble) < 0.5) : amp
             """,
-            threshold="v > V_T + 5 * delta_T", reset="v = V_reset", refractory=p.refractory, method="euler",
+            threshold="v > V_T + 5 * delta_T", reset="v = V_reset", refractory=p.refractory,
+            # exponential Euler integrates the conductance terms exactly over a step, so strong
+            # inhibition cannot make it overshoot (forward Euler did at g_i > 2C/dt = 800 nS: a
+            # sweep point at g_inh = 20 nS ran away to 10^5 spikes per step)
+            method="exponential_euler",
             namespace=dict(ns, g_L=p.g_L, E_L=p.E_L, delta_T=p.delta_T, V_T=p.V_T, E_e=p.E_e, E_i=p.E_i, C=p.C,
                            tau_i=p.tau_i, noise=p.noise, plateau=p.plateau, V_reset=p.V_reset),
             clock=clock, name="memory_neurons")
         self.memory.g_e = b2.linked_var(self.key_input, "g_e", index=np.arange(p.pool) // p.ensemble)
+        # white membrane noise as an Euler–Maruyama increment, held for one step: σ√(2τm/dt)·g_L·N(0, 1)
+        self.memory.run_regularly("I_noise = noise * sqrt(2 * g_L * C / dt) * randn()", dt=p.dt, when="start")
         self.memory.v = p.E_L
         key_model = "w : 1"
         key_on_pre = "g_e_post += g_key * w"
