@@ -5,7 +5,7 @@ import math
 
 import numpy as np
 import pytest
-from brian2 import Hz, second
+from brian2 import Hz, nS, second
 
 from engramlab.analysis.attention import softmax
 from engramlab.analysis.foraging import place_fields, skaggs_information
@@ -459,3 +459,26 @@ def test_memory_pool_binds_in_one_shot_and_recalls_from_grid_spikes():
     assert a.correct[seen].mean() >= 0.6
     assert s["beta_effective"] is not None and s["beta_effective"] > 5
     assert s["softmax_weight_error_heldout"] < 0.5
+
+
+@pytest.mark.slow
+def test_memory_pool_strong_inhibition_silences_rather_than_runs_away():
+    """At the strongest allowed inhibition the pool falls quiet (forward Euler ran away past 800 nS)."""
+    from engramlab.circuits.memory_pool import MemoryPoolCircuit
+    from engramlab.models.memory_pool import MemoryPoolParams
+    rng = np.random.default_rng(0)
+    slots = 20
+    grid = rng.uniform(0, 15, (slots, 64)) * (rng.random((slots, 64)) < 0.5)
+    context = np.full((slots, 8), 20.0)
+    lec = np.zeros((slots, 20))
+    lec[np.arange(slots), rng.integers(20, size=slots)] = 40.0
+    writer = np.arange(slots) % 8
+    writer[-1] = -1
+    counts = {}
+    for g_inh in (2, 100):
+        p = MemoryPoolParams(pool=64, ensemble=8, g_key=0.15 * nS, g_inh=g_inh * nS, context_cells=8,
+                             context_active=8)
+        circuit = MemoryPoolCircuit(grid, context, lec, writer, p, target="numpy", seed=0)
+        counts[g_inh] = circuit.run()["memory"][0].size
+    assert counts[2] > 0
+    assert counts[100] < counts[2] and counts[100] / (64 * slots * 0.2) < 20  # Hz per neuron
