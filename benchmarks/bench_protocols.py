@@ -2,7 +2,8 @@
 
 * ``eyeblink``: 100 conditioning trials in one run vs one continuous run of the same biological
   time (the same network with no trials scheduled): the cost of the trial structure.
-* ``navigation``: 1,000 steps of the memory-neuron circuit.
+* ``navigation``: 1,000 steps of the memory-neuron circuit (``model``: "ideal", the default here, or
+  "pool", the mechanism).
 """
 
 from __future__ import annotations
@@ -48,7 +49,10 @@ def navigation(cfg: dict) -> dict:
     from engramlab.protocols.navigation import NavigationConfig, run_navigation
 
     t0 = time.perf_counter()
+    from engramlab.models.hippocampal import MemoryNeuronParams
+
     res = run_navigation(NavigationConfig(steps=cfg.get("steps", 1000), environments=1,
+                                          memory=MemoryNeuronParams(model=cfg.get("model", "ideal")),
                                           target=cfg.get("target", "numpy"), device=cfg.get("device", "runtime")))
     timings = res.metadata.get("timings", {})
     return dict(build_s=res.metadata["build_seconds"], compile_s=timings.get("compile"),

@@ -64,6 +64,8 @@ def suite(quick: bool, only: str | None, max_r: int, min_r: int = 0) -> list[tup
                                                                  "device": device, "target": "cython"}))
             runs.append(("protocols", "bench_protocols.py", {"protocol": "navigation", "steps": 1000,
                                                              "device": device, "target": "numpy"}))
+            runs.append(("protocols", "bench_protocols.py", {"protocol": "navigation", "steps": 1000, "model": "pool",
+                                                             "device": device, "target": "cython"}))
     return [r for r in runs if only is None or r[0] == only]
 
 
@@ -71,7 +73,8 @@ def label(row: dict) -> str:
     c = row["config"]
     if "protocol" in c:
         dev = "standalone" if c.get("device") == "cpp_standalone" else f"runtime/{c.get('target')}"
-        what = f"{c.get('mode', '')} 100 trials" if c["protocol"] == "eyeblink" else f"{c.get('steps')} steps"
+        what = (f"{c.get('mode', '')} 100 trials" if c["protocol"] == "eyeblink"
+                else f"{c.get('steps')} steps{' (pool)' if c.get('model') == 'pool' else ''}")
         return f"{c['protocol']} {what} ({dev})"
     eng = c.get("engine")
     if eng == "brian2":
