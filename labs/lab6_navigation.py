@@ -40,7 +40,7 @@ save_figure(figures["softmax_in_spikes"], args.out, "softmax_in_spikes")
 # %% [markdown]
 # ## Exercises
 # 1. Remove the interneurons' synapses (`pool__inhibition=False`): how do the fitted β, the memory
-#    spikes per step and the accuracy change? (Full run: β 29.7 → 14.9, spikes 18 → 570, accuracy
+#    spikes per step and the accuracy change? (Full run: β 29.3 → 14.9, spikes 18 → 559, accuracy
 #    0.79 → 0.48.)
 # 2. Write each memory into fewer neurons (`pool__ensemble=4, pool__pool=2048`): the same
 #    interneurons now hold fewer neurons per memory at the same total rate. What happens to β?

@@ -137,6 +137,25 @@ def test_walk_stats_baselines_and_zero_shot():
     assert s.zero_shot.tolist() == [False, True, False, True]
 
 
+def test_navigation_summary_and_figure_survive_a_silent_pool():
+    """Grid cells silenced: no memory spikes, no step to compare with the softmax — None, not a crash."""
+    from engramlab.analysis.figures.hippocampus import softmax_spikes_figure
+    from engramlab.analysis.navigation import NavigationAnalysis, navigation_summary
+    nodes = np.array([0, 1, 0, 2, 0])
+    stats = walk_stats(nodes, np.zeros(5, dtype=np.int64), 3, 7)
+    sym = np.zeros(4, dtype=np.int64)
+    a = NavigationAnalysis(graph="grid5x5", steps=4, beta=30.0, observations=45, circuit_symbol=sym,
+                           attention_symbol=sym, truth=sym + 1, correct=sym == 1, attention_correct=sym == 1,
+                           stats=stats, spike_weights=np.zeros((0, 8)), softmax_weights=np.zeros((0, 8)),
+                           weight_error=np.zeros(0), env=np.zeros(4, dtype=np.int64),
+                           extra={"memory_spikes_per_step": 0.0, "memory_model": "pool", "beta_effective": None,
+                                  "softmax_calibration_error_heldout": None})
+    s = navigation_summary(a)
+    assert s["accuracy"] == 0.0 and s["softmax_weight_error"] is None and s["softmax_weight_error_p95"] is None
+    fig = softmax_spikes_figure(a)
+    assert fig.axes[1].get_title() == "no step to compare"
+
+
 def test_place_field_and_skaggs_reference_values():
     rm = np.zeros((20, 20))
     rm[5:9, 5:9] = 10.0

@@ -333,8 +333,9 @@ def navigation_summary(a: NavigationAnalysis) -> dict[str, Any]:
         **base,
         "attention_accuracy": float(a.attention_correct.mean()),
         "attention_agreement": float(np.mean(a.circuit_symbol == a.attention_symbol)),
-        "softmax_weight_error": float(np.mean(a.weight_error)),
-        "softmax_weight_error_p95": float(np.percentile(a.weight_error, 95)),
+        # a silent pool (e.g. grid cells silenced) has no step to compare: None, not a crash
+        "softmax_weight_error": float(np.mean(a.weight_error)) if a.weight_error.size else None,
+        "softmax_weight_error_p95": float(np.percentile(a.weight_error, 95)) if a.weight_error.size else None,
         "accuracy_after_half_nodes": float(a.correct[half].mean()) if half.any() else None,
         "node_agent_after_half_nodes": float(node_curve[half].mean()) if half.any() else None,
         "ideal_attention_accuracy": float(a.attention_correct.mean()),

@@ -77,7 +77,7 @@ def softmax_spikes_figure(a: NavigationAnalysis) -> Figure:
     axe.hist(a.weight_error, bins=30)
     axe.set_xlabel("max |spike fraction − softmax| per step")
     axe.set_ylabel("steps")
-    axe.set_title(f"mean error {a.weight_error.mean():.3f}")
+    axe.set_title(f"mean error {a.weight_error.mean():.3f}" if a.weight_error.size else "no step to compare")
     return fig
 
 
