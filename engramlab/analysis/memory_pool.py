@@ -165,7 +165,7 @@ def calibration_curve(spike_shares: NDArray[np.float64], softmax_shares: NDArray
     w, s = softmax_shares.ravel(), spike_shares.ravel()
     idx = np.minimum((w * bins).astype(np.int64), bins - 1)
     n = np.bincount(idx, minlength=bins)
-    mass = np.bincount(idx, weights=w, minlength=bins)
+    mass = np.bincount(idx, weights=w, minlength=bins).astype(np.float64)
     keep = n > 0
     mean_w = mass[keep] / n[keep]
     mean_s = np.bincount(idx, weights=s, minlength=bins)[keep] / n[keep]
