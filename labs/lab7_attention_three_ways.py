@@ -9,8 +9,9 @@
 # 3. **spikes**: the number of granule cells a spiking cerebellum activates for both the query and
 #    each stored pattern, normalised — measured, not computed.
 #
-# The hippocampal memory-neuron circuit computes the same softmax in spikes (lab 6 and
-# `engramlab run navigation` compare its spike counts with softmax(β k·q)).
+# The hippocampal memory-neuron pool approaches the same softmax by mechanism (lab 6 and
+# `engramlab run navigation` fit β to its spike counts on half of the steps and compare them with
+# softmax(β h) on the other half).
 #
 # Run: `engramlab lab run 7 --quick`.
 
