@@ -248,7 +248,8 @@ register(ProtocolSpec(
                    "causal attention on the same keys and values (ideal), or against softmax(β h) with β "
                    "fitted on the other steps (pool: held-out steps).", on_analysis(f"{_HC}:softmax_spikes_figure")),
     ),
-    quick={"steps": 300, "environments": 1, "graph": "grid8x8"},
+    # one C++ build (~20 s) instead of compiling the pool's Cython code objects (~100 s when cold)
+    quick={"steps": 300, "environments": 1, "graph": "grid8x8", "device": "cpp_standalone"},
     headline=("accuracy", "node_agent_accuracy", "zero_shot_accuracy"),
     lab=6,
     summary_keys=("graph", "steps", "accuracy", "node_agent_accuracy", "edge_agent_accuracy", "zero_shot_accuracy",

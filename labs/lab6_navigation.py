@@ -23,7 +23,7 @@ from engramlab.results import save_figure
 import _labkit
 
 args = _labkit.lab_args("lab6_navigation", "Navigation with memory neurons")
-# --quick: the protocol's quick preset (grid8x8, one environment, 300 steps)
+# --quick: the protocol's quick preset (grid8x8, one environment, 300 steps, one C++ standalone build)
 result = el.run("navigation", quick=args.quick, seed=0, out=f"{args.out}/run")
 s = result.summary
 print(f"accuracy {s['accuracy']:.2f}  node agent {s['node_agent_accuracy']:.2f}  edge agent "

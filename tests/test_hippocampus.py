@@ -174,8 +174,10 @@ def test_memory_neurons_compute_causal_attention_in_spikes():
     from engramlab.analysis.navigation import analyse_navigation, navigation_summary
     from engramlab.models.hippocampal import MemoryNeuronParams
     from engramlab.protocols.navigation import NavigationConfig, run_navigation
+    from engramlab.models.hippocampal import GridParams
     res = run_navigation(NavigationConfig(graph="grid8x8", steps=250, environments=2, seed=3, target="numpy",
-                                          memory=MemoryNeuronParams(model="ideal")))
+                                          memory=MemoryNeuronParams(model="ideal"),
+                                          grid=GridParams(cells_per_module=16)))
     a = analyse_navigation(res)
     s = navigation_summary(a)
     assert s["attention_agreement"] >= 0.95

@@ -86,8 +86,8 @@ def _lab5(s):
 
 
 def _lab6(s):
-    # the memory-neuron pool (quick: grid8x8, 300 steps, seed 0; measured accuracy 0.75, node agent
-    # 0.81, edge agent 0.50, zero-shot 0.86 on 95 steps, β 26.5, key cosine 0.87)
+    # the memory-neuron pool (quick: grid8x8, 300 steps, seed 0, one standalone build; measured
+    # accuracy 0.73, node agent 0.81, edge agent 0.50, zero-shot 0.87 on 95 steps, β 26.2, key cosine 0.87)
     assert s["memory_model"] == "pool"
     assert s["accuracy"] >= 0.8 * s["node_agent_accuracy"]
     assert s["accuracy"] >= s["edge_agent_accuracy"] + 0.15
