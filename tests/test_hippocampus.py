@@ -172,9 +172,8 @@ def test_place_field_and_skaggs_reference_values():
 @pytest.mark.slow
 def test_memory_neurons_compute_causal_attention_in_spikes():
     from engramlab.analysis.navigation import analyse_navigation, navigation_summary
-    from engramlab.models.hippocampal import MemoryNeuronParams
+    from engramlab.models.hippocampal import GridParams, MemoryNeuronParams
     from engramlab.protocols.navigation import NavigationConfig, run_navigation
-    from engramlab.models.hippocampal import GridParams
     res = run_navigation(NavigationConfig(graph="grid8x8", steps=250, environments=2, seed=3, target="numpy",
                                           memory=MemoryNeuronParams(model="ideal"),
                                           grid=GridParams(cells_per_module=16)))
