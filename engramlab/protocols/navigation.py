@@ -94,6 +94,48 @@ def lec_codes(symbols: int, size: int, active: int, rng: np.random.Generator) ->
     return codes
 
 
+Walk = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
+
+
+def _walk(cfg: NavigationConfig) -> tuple[Any, np.ndarray, list[Walk]]:
+    """The world, the observation codebook and each environment's walk.
+
+    Per environment: nodes (steps + 1), actions, the observation at every node (re-drawn per
+    environment) and the grid rates along the walk, path-integrated from the first node's code
+    through the action matrices (checked against the node codes).
+    """
+    rng = np.random.default_rng([cfg.seed, 31])
+    world = make_world(cfg.graph, cfg.grid, rng, cfg.node_spacing)
+    codebook = lec_codes(cfg.observations, cfg.lec_size, cfg.lec_active, rng)
+    walks: list[Walk] = []
+    for _ in range(cfg.environments):
+        obs_of_node = rng.integers(cfg.observations, size=world.n_nodes)
+        nodes, acts = random_walk(world, cfg.steps, rng, cfg.straight_bias)
+        code = world.codes[nodes[0]].copy()
+        codes = [code]
+        for a in acts:
+            code = world.matrices[a] @ code
+            codes.append(code)
+        codes_arr = np.array(codes)
+        if not np.allclose(codes_arr, world.codes[nodes], atol=1e-9):  # pragma: no cover
+            raise RuntimeError("path integration drifted from the node codes")
+        walks.append((nodes, acts, obs_of_node, world.rates(codes_arr)))
+    return world, codebook, walks
+
+
+def _walk_arrays(walks: list[Walk], codebook: np.ndarray) -> dict[str, np.ndarray]:
+    """Walk arrays of the Result: node, action, env (of each step), observation, keys, queries, values."""
+    return {
+        "node": np.concatenate([w[0] for w in walks]),
+        "action": np.concatenate([w[1] for w in walks]),
+        "env": np.concatenate([np.full(w[1].size, e) for e, w in enumerate(walks)]),
+        "observation": np.concatenate([w[2][w[0]] for w in walks]),
+        "keys": np.concatenate([w[3][:-1] for w in walks]),
+        "queries": np.concatenate([w[3][1:] for w in walks]),
+        "values": np.concatenate([codebook[w[2][w[0][:-1]]] for w in walks]),
+    }
+
+
 def run_navigation(config: NavigationConfig | None = None, report: Any = None) -> Result:
     """Walk every environment, run the memory-neuron circuit once, return a Result.
 
@@ -104,52 +146,21 @@ def run_navigation(config: NavigationConfig | None = None, report: Any = None) -
     cfg = config or NavigationConfig()
     if cfg.memory.model == "pool":
         return _run_pool(cfg, report)
-    rng = np.random.default_rng([cfg.seed, 31])
-    world = make_world(cfg.graph, cfg.grid, rng, cfg.node_spacing)
-    codebook = lec_codes(cfg.observations, cfg.lec_size, cfg.lec_active, rng)
-    nodes_all, acts_all, env_step, obs_visit, keys, queries, values = [], [], [], [], [], [], []
-    write_step, end_step = [], []
-    step0 = 0
-    for e in range(cfg.environments):
-        obs_of_node = rng.integers(cfg.observations, size=world.n_nodes)
-        nodes, acts = random_walk(world, cfg.steps, rng, cfg.straight_bias)
-        # path integration: start from the code of the first node, then apply action matrices
-        code = world.codes[nodes[0]].copy()
-        codes = [code]
-        for a in acts:
-            code = world.matrices[a] @ code
-            codes.append(code)
-        codes_arr = np.array(codes)
-        if not np.allclose(codes_arr, world.codes[nodes], atol=1e-9):  # pragma: no cover
-            raise RuntimeError("path integration drifted from the node codes")
-        rates = world.rates(codes_arr)
-        keys.append(rates[:-1])
-        queries.append(rates[1:])
-        values.append(codebook[obs_of_node[nodes[:-1]]])
-        nodes_all.append(nodes)
-        acts_all.append(acts)
-        env_step.append(np.full(cfg.steps, e))
-        obs_visit.append(obs_of_node[nodes])
-        write_step.append(step0 + np.arange(cfg.steps))
-        end_step.append(np.full(cfg.steps, step0 + cfg.steps))
-        step0 += cfg.steps
-    k = np.concatenate(keys)
-    q = np.concatenate(queries)
-    v = np.concatenate(values)
+    world, codebook, walks = _walk(cfg)
+    walk = _walk_arrays(walks, codebook)
+    starts = np.arange(cfg.environments) * cfg.steps
+    write_step = np.arange(cfg.environments * cfg.steps)
+    end_step = np.repeat(starts + cfg.steps, cfg.steps)
+    k, q, v = walk["keys"], walk["queries"], walk["values"]
     t0 = time.perf_counter()
-    circuit = MemoryNeuronCircuit(q, k, v, np.concatenate(write_step), np.concatenate(end_step),
+    circuit = MemoryNeuronCircuit(q, k, v, write_step, end_step,
                                   cfg.memory, dt=cfg.dt, target=cfg.target, seed=cfg.seed,
                                   device=cfg.device, threads=cfg.threads)
     build_s = time.perf_counter() - t0
     t1 = time.perf_counter()
     spikes = circuit.run(report=report)
     run_s = time.perf_counter() - t1
-    arrays: dict[str, np.ndarray] = {
-        "node": np.concatenate(nodes_all), "action": np.concatenate(acts_all),
-        "env": np.concatenate(env_step), "observation": np.concatenate(obs_visit),
-        "keys": k, "queries": q, "values": v, "codebook": codebook,
-        "node_codes": world.codes,
-    }
+    arrays: dict[str, np.ndarray] = {**walk, "codebook": codebook, "node_codes": world.codes}
     arrays.update(spike_arrays(spikes))
     values_flat, units = config_params(cfg)
     params = dict(values_flat, n_nodes=world.n_nodes, n_directed_edges=world.n_directed_edges,
@@ -172,33 +183,18 @@ def _run_pool(cfg: NavigationConfig, report: Any = None) -> Result:
     worlds' action matrices are exact: :func:`run_navigation` checks them).
     """
     p = cfg.pool
-    rng = np.random.default_rng([cfg.seed, 31])
-    world = make_world(cfg.graph, cfg.grid, rng, cfg.node_spacing)
-    codebook = lec_codes(cfg.observations, cfg.lec_size, cfg.lec_active, rng)
+    world, codebook, walks = _walk(cfg)
     ctx_rng = np.random.default_rng([cfg.seed, 32])
     grid_rows, ctx_rows, lec_rows, slot_step, slot_env = [], [], [], [], []
-    nodes_all, acts_all, env_step, obs_visit, keys, queries, values = [], [], [], [], [], [], []
-    step0 = 0
-    for e in range(cfg.environments):
-        obs_of_node = rng.integers(cfg.observations, size=world.n_nodes)
-        nodes, acts = random_walk(world, cfg.steps, rng, cfg.straight_bias)
+    for e, (nodes, _, obs_of_node, rates) in enumerate(walks):
         context = np.zeros(p.context_cells)
         context[ctx_rng.choice(p.context_cells, p.context_active, replace=False)] = float(p.context_rate)
-        rates = world.rates(world.codes[nodes])
         grid_rows.append(rates)
         ctx_rows.append(np.repeat(context[None], nodes.size, axis=0))
         lec_rows.append(codebook[obs_of_node[nodes]] * float(p.lec_rate))
         # slot s of this environment predicts node s, i.e. the walk's step s − 1 (none for s = 0)
-        slot_step.append(np.concatenate([[-1], step0 + np.arange(cfg.steps)]))
+        slot_step.append(np.concatenate([[-1], e * cfg.steps + np.arange(cfg.steps)]))
         slot_env.append(np.full(nodes.size, e))
-        keys.append(rates[:-1])
-        queries.append(rates[1:])
-        values.append(codebook[obs_of_node[nodes[:-1]]])
-        nodes_all.append(nodes)
-        acts_all.append(acts)
-        env_step.append(np.full(cfg.steps, e))
-        obs_visit.append(obs_of_node[nodes])
-        step0 += cfg.steps
     grid_rates = np.concatenate(grid_rows)
     slots = grid_rates.shape[0]
     # writes take the pool's neurons in turn (the oldest memory is overwritten); the last step's
@@ -213,10 +209,7 @@ def _run_pool(cfg: NavigationConfig, report: Any = None) -> Result:
     spikes = circuit.run(report=report)
     run_s = time.perf_counter() - t1
     arrays: dict[str, np.ndarray] = {
-        "node": np.concatenate(nodes_all), "action": np.concatenate(acts_all),
-        "env": np.concatenate(env_step), "observation": np.concatenate(obs_visit),
-        "keys": np.concatenate(keys), "queries": np.concatenate(queries), "values": np.concatenate(values),
-        "codebook": codebook, "node_codes": world.codes,
+        **_walk_arrays(walks, codebook), "codebook": codebook, "node_codes": world.codes,
         "slot_inputs": np.concatenate([grid_rates * p.grid_rate_gain, np.concatenate(ctx_rows)], axis=1),
         "slot_step": np.concatenate(slot_step), "slot_env": np.concatenate(slot_env), "writer": writer,
         "key_weights": circuit.key_weights(), "value_weights": circuit.value_weights(),
