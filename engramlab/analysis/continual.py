@@ -1,0 +1,273 @@
+r"""Continual learning of the class-incremental digits task: spikes against the SDM and an MLP.
+
+Three learners see the same encoded addresses in the same order, each training example once:
+
+* **the spiking cerebellum** (the Result's spikes): the class of a read is the output line whose
+  DCN cell fired most above its rest-slot mean in the read window — the circuit's own output;
+* **the NumPy SDM** (the equation; Kanerva 1988, with Top-K activation as in Bricken et al. 2023):
+  the ``k`` hard locations with the most matching bits are active; a write adds the one-hot label
+  to their counters, a read sums the counters of its own active set and takes the largest,
+
+  .. math:: \hat y(q) = \arg\max_c \sum_{a \in \mathrm{top}_k(q)} C_{a c}, \qquad
+            C_{a c} = \#\{\text{writes of class } c \text{ with } a \in \mathrm{top}_k(x)\};
+
+  the same counters on the granule cells that actually fired are a consistency check of the
+  plasticity, not a prediction;
+* **an MLP** with one hidden layer of ``r`` ReLU units (matching the granule layer), trained
+  online by scikit-learn's ``partial_fit`` (Adam, one example per step, each once), and the
+  same MLP trained jointly on all tasks, shuffled, for 50 epochs: the i.i.d. upper bound.
+
+The continual-learning matrix ``A[i, j]`` is the accuracy on task ``j``'s test examples after
+training on tasks ``0 … i``; the final mean accuracy is the mean of its last row (the ACC of
+Lopez-Paz & Ranzato 2017), and forgetting is the mean over earlier tasks of the best accuracy
+they ever had minus the final one (Chaudhry et al. 2018). No Brian2 here.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from engramlab.analysis.readout import window_counts
+from engramlab.analysis.spikes import counts_per_window
+from engramlab.errors import ConfigError
+from engramlab.results import Result
+from engramlab.schedules import SLOT_KINDS
+
+__all__ = ["ContinualAnalysis", "accuracy_matrix", "analyse_continual", "continual_summary", "continual_table",
+           "forgetting", "mlp_accuracy_matrices", "sdm_predictions", "topk_sets"]
+
+REST, WRITE, READ = SLOT_KINDS["rest"], SLOT_KINDS["write"], SLOT_KINDS["read"]
+#: epochs of the jointly trained (i.i.d.) MLP bound
+IID_EPOCHS = 50
+
+
+def topk_sets(addresses: NDArray[np.bool_], targets: NDArray[np.bool_], k: int) -> NDArray[np.bool_]:
+    """The ``k`` hard locations with the most bits matching each address (ties: lower index first).
+
+    Returns a (addresses, r) boolean matrix of active sets.
+    """
+    r = targets.shape[0]
+    if not 1 <= k <= r:
+        raise ConfigError("top_k", f"must lie in [1, r = {r}], got {k}")
+    a = addresses.astype(np.float32)
+    h = targets.astype(np.float32)
+    match = a @ h.T + (1 - a) @ (1 - h).T
+    order = np.argsort(-match, axis=1, kind="stable")[:, :k]
+    active = np.zeros((addresses.shape[0], r), dtype=bool)
+    np.put_along_axis(active, order, True, axis=1)
+    return active
+
+
+def sdm_predictions(write_sets: NDArray[np.bool_], write_labels: NDArray[np.int64], write_eval: NDArray[np.int64],
+                    read_sets: list[NDArray[np.bool_]], classes: int) -> NDArray[np.int64]:
+    """Class read by the counter SDM at each evaluation point.
+
+    ``write_eval[w]`` is the evaluation that follows write ``w``; ``read_sets[e]`` holds the
+    active sets (reads × r) of evaluation ``e``. Returns (evaluations, reads) predicted classes
+    (ties: the lower class).
+    """
+    r = write_sets.shape[1]
+    counters = np.zeros((r, classes))
+    out = np.zeros((len(read_sets), read_sets[0].shape[0]), dtype=np.int64)
+    for e, sets in enumerate(read_sets):
+        new = write_eval == e
+        for c in range(classes):
+            counters[:, c] += write_sets[new & (write_labels == c)].sum(axis=0)
+        out[e] = np.argmax(sets.astype(np.float64) @ counters, axis=1)
+    return out
+
+
+def accuracy_matrix(predicted: NDArray[np.int64], labels: NDArray[np.int64], task_of_class: NDArray[np.int64]
+                    ) -> NDArray[np.float64]:
+    """``A[i, j]``: accuracy on task ``j``'s examples of the predictions made after task ``i``.
+
+    ``predicted`` is (evaluations, examples); every evaluation reads the same ``labels``.
+    """
+    tasks = int(task_of_class.max()) + 1
+    task = task_of_class[labels]
+    correct = predicted == labels[None, :]
+    return np.array([[correct[i, task == j].mean() for j in range(tasks)] for i in range(predicted.shape[0])])
+
+
+def forgetting(matrix: NDArray[np.float64]) -> float:
+    """Mean over all but the last task of (best accuracy ever − final accuracy) (Chaudhry et al. 2018)."""
+    tasks = matrix.shape[1]
+    if tasks < 2 or matrix.shape[0] < tasks:
+        return float("nan")
+    return float(np.mean([matrix[j:, j].max() - matrix[-1, j] for j in range(tasks - 1)]))
+
+
+def mlp_accuracy_matrices(train_x: NDArray[np.bool_], train_y: NDArray[np.int64], train_task: NDArray[np.int64],
+                          test_x: NDArray[np.bool_], test_y: NDArray[np.int64], task_of_class: NDArray[np.int64],
+                          hidden: int, seed: int) -> tuple[NDArray[np.float64], float]:
+    """The online MLP's continual-learning matrix and the jointly trained MLP's test accuracy.
+
+    The online learner takes one ``partial_fit`` step per training example, in presentation
+    order; the i.i.d. bound is ``fit`` on all training examples (shuffled each epoch) for
+    :data:`IID_EPOCHS` epochs. Both: one hidden layer of ``hidden`` ReLU units, Adam, default
+    learning rate, ``random_state = seed``.
+    """
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.neural_network import MLPClassifier  # a well-kept, standard MLP: not hand-written
+
+    classes = np.arange(task_of_class.size)
+    x, tx = train_x.astype(np.float64), test_x.astype(np.float64)
+    tasks = int(task_of_class.max()) + 1
+    online = MLPClassifier(hidden_layer_sizes=(hidden,), random_state=seed)
+    predicted = np.zeros((tasks, test_y.size), dtype=np.int64)
+    for t in range(tasks):
+        for i in np.flatnonzero(train_task == t):
+            online.partial_fit(x[i:i + 1], train_y[i:i + 1], classes=classes)
+        predicted[t] = online.predict(tx)
+    joint = MLPClassifier(hidden_layer_sizes=(hidden,), random_state=seed, max_iter=IID_EPOCHS)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)  # a fixed epoch budget, by design
+        joint.fit(x, train_y)
+    iid = float(np.mean(joint.predict(tx) == test_y))
+    return accuracy_matrix(predicted, test_y, task_of_class), iid
+
+
+@dataclass
+class ContinualAnalysis:
+    """Accuracy matrices of the three learners and the circuit's activity."""
+
+    tasks: int
+    r: int
+    top_k: int
+    n: int
+    train_examples: int
+    test_examples: int
+    spiking: NDArray[np.float64]
+    numpy_sdm: NDArray[np.float64]
+    numpy_sdm_measured: NDArray[np.float64]
+    mlp: NDArray[np.float64]
+    iid_upper_bound: float
+    agreement: float
+    active_mean: float
+    active_write_mean: float
+    dcn_increase: NDArray[np.float64]
+    read_labels: NDArray[np.int64]
+    dcn_baseline_hz: float
+    weights_at_zero: float
+    weights_at_max: float
+
+
+def _param(result: Result, key: str) -> Any:
+    if key not in result.params:
+        raise ConfigError("result", f"lacks parameter {key!r}: not a continual-learning result")
+    return result.params[key]
+
+
+def analyse_continual(result: Result) -> ContinualAnalysis:
+    """Decode every read from DCN spikes and run the NumPy SDM and the MLPs on the same inputs."""
+    if result.protocol != "continual":
+        raise ConfigError("result", f"must come from the continual protocol, got {result.protocol!r}")
+    p = result.params
+    r, m = int(_param(result, "circuit.r")), int(_param(result, "circuit.m"))
+    slot = float(_param(result, "circuit.slot"))
+    k = int(_param(result, "top_k"))
+    kind, start = result["slot_kind"], result["slot_start"]
+    example, evaluation = result["slot_example"], result["slot_eval"]
+    addresses, labels = result["addresses"], result["labels"]
+    task_of_class = result["task_of_class"]
+    tasks = int(task_of_class.max()) + 1
+    writes, reads, rests = (np.flatnonzero(kind == v) for v in (WRITE, READ, REST))
+    if reads.size == 0 or rests.size == 0:
+        raise ConfigError("result", "has no reads or no rest slots: nothing to decode")
+
+    # the circuit's output: DCN spikes of each line in the read window, against rest slots
+    # earliest arrival of a read's input at the nuclei: volley, mossy, parallel-fibre and PC→DCN delays
+    arrival = sum(float(p[f"circuit.{key}"]) for key in ("volley_time", "mossy.delay", "plasticity.delay_pf",
+                                                         "nuclei.delay_pc"))
+    width = min(float(p["protocol.read_window"]), slot - arrival)
+    dcn = window_counts(result["spikes_nuclei_t"], result["spikes_nuclei_i"], start, arrival, width, m)
+    baseline = dcn[rests].mean(axis=0)
+    increase = (dcn[reads] - baseline) / width
+    read_eval = evaluation[reads]
+    read_example = example[reads]
+    per_eval = [np.flatnonzero(read_eval == e) for e in range(tasks)]
+    if any(idx.size != per_eval[0].size for idx in per_eval) or \
+            any(not np.array_equal(read_example[idx], read_example[per_eval[0]]) for idx in per_eval):
+        raise ConfigError("result", "every evaluation must read the same test examples in the same order")
+    test = read_example[per_eval[0]]
+    test_y = labels[test]
+    spiking_pred = np.array([np.argmax(increase[idx], axis=1) for idx in per_eval])
+
+    # the equation on the same addresses and hard locations, and on the measured active sets
+    write_example = example[writes]
+    write_eval = evaluation[writes]
+    targets = result["targets"]
+    ideal = topk_sets(addresses[np.concatenate([write_example, test])], targets, k)
+    ideal_write, ideal_read = ideal[:writes.size], ideal[writes.size:]
+    numpy_pred = sdm_predictions(ideal_write, labels[write_example], write_eval, [ideal_read] * tasks, m)
+    fired = counts_per_window(result["spikes_granule_t"], result["spikes_granule_i"], start, slot, r) > 0
+    measured_pred = sdm_predictions(fired[writes], labels[write_example], write_eval,
+                                    [fired[reads[idx]] for idx in per_eval], m)
+
+    train_order = write_example
+    mlp, iid = mlp_accuracy_matrices(addresses[train_order], labels[train_order], task_of_class[labels[train_order]],
+                                     addresses[test], test_y, task_of_class, hidden=r,
+                                     seed=int(p["protocol.seed"]))
+    dcn_rate = float(dcn[rests].mean() / width)
+    return ContinualAnalysis(
+        tasks=tasks, r=r, top_k=k, n=int(p["circuit.n"]), train_examples=int(writes.size),
+        test_examples=int(test.size),
+        spiking=accuracy_matrix(spiking_pred, test_y, task_of_class),
+        numpy_sdm=accuracy_matrix(numpy_pred, test_y, task_of_class),
+        numpy_sdm_measured=accuracy_matrix(measured_pred, test_y, task_of_class),
+        mlp=mlp, iid_upper_bound=iid,
+        agreement=float(np.mean(spiking_pred[-1] == numpy_pred[-1])),
+        active_mean=float(fired[reads].sum(axis=1).mean()),
+        active_write_mean=float(fired[writes].sum(axis=1).mean()) if writes.size else float("nan"),
+        dcn_increase=increase[per_eval[-1]], read_labels=test_y, dcn_baseline_hz=dcn_rate,
+        weights_at_zero=float(p["weights_at_zero"]), weights_at_max=float(p["weights_at_max"]))
+
+
+def _final(matrix: NDArray[np.float64]) -> float:
+    return float(matrix[-1].mean())
+
+
+def continual_summary(a: ContinualAnalysis) -> dict[str, Any]:
+    """The numbers written to summary.json."""
+    return {
+        "tasks": a.tasks, "r": a.r, "top_k": a.top_k, "n": a.n,
+        "train_examples": a.train_examples, "test_examples": a.test_examples,
+        "accuracy_matrix": a.spiking.round(4).tolist(),
+        "final_mean_accuracy": _final(a.spiking),
+        "numpy_sdm_final_mean_accuracy": _final(a.numpy_sdm),
+        "numpy_sdm_accuracy_matrix": a.numpy_sdm.round(4).tolist(),
+        "numpy_sdm_measured_final_mean_accuracy": _final(a.numpy_sdm_measured),
+        "mlp_final_mean_accuracy": _final(a.mlp),
+        "mlp_accuracy_matrix": a.mlp.round(4).tolist(),
+        "iid_upper_bound": a.iid_upper_bound,
+        "forgetting": forgetting(a.spiking),
+        "numpy_sdm_forgetting": forgetting(a.numpy_sdm),
+        "mlp_forgetting": forgetting(a.mlp),
+        "spiking_numpy_agreement": a.agreement,
+        "active_granule_mean": a.active_mean,
+        "dcn_baseline_hz": a.dcn_baseline_hz,
+        "weights_at_zero": a.weights_at_zero,
+        "weights_at_max": a.weights_at_max,
+    }
+
+
+def continual_table(s: Mapping[str, Any]) -> dict[str, Any]:
+    """Rows printed after a run and written to summary.md."""
+    return {
+        "tasks × classes": f"{s['tasks']} × {10 // s['tasks']}, {s['train_examples']} writes, "
+                           f"{s['test_examples']} test digits",
+        "final mean accuracy (DCN spikes)": f"{s['final_mean_accuracy']:.3f}",
+        "NumPy SDM, same Top-K": f"{s['numpy_sdm_final_mean_accuracy']:.3f}",
+        "NumPy SDM on the fired granule cells (consistency)": f"{s['numpy_sdm_measured_final_mean_accuracy']:.3f}",
+        "online MLP (forgets)": f"{s['mlp_final_mean_accuracy']:.3f}",
+        "i.i.d. MLP bound": f"{s['iid_upper_bound']:.3f}",
+        "forgetting: spikes / SDM / MLP": f"{s['forgetting']:.3f} / {s['numpy_sdm_forgetting']:.3f} / "
+                                          f"{s['mlp_forgetting']:.3f}",
+        "active granule cells per read (top_k)": f"{s['active_granule_mean']:.0f} ({s['top_k']})",
+    }

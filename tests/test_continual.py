@@ -1,0 +1,138 @@
+"""The class-incremental digits task: data, encoding, the counter SDM, the MLP baselines, figures.
+
+The spiking run itself is exercised by lab 8 (tests/test_labs_reports.py), one quick standalone build.
+"""
+
+import numpy as np
+import pytest
+
+from engramlab.analysis.continual import (
+    ContinualAnalysis,
+    accuracy_matrix,
+    forgetting,
+    mlp_accuracy_matrices,
+    sdm_predictions,
+    topk_sets,
+)
+from engramlab.cli import main
+from engramlab.protocols.digits import class_incremental_task, sign_projection
+
+
+def test_topk_sets_are_the_k_nearest_hard_locations():
+    rng = np.random.default_rng(3)
+    addresses = rng.integers(0, 2, (20, 24)).astype(bool)
+    targets = rng.integers(0, 2, (300, 24)).astype(bool)
+    active = topk_sets(addresses, targets, 17)
+    for a, row in zip(addresses, active, strict=True):
+        dist = np.sum(targets != a, axis=1)
+        # nearest first, ties broken by the lower index: sort on (distance, index)
+        expected = np.lexsort((np.arange(300), dist))[:17]
+        assert set(np.flatnonzero(row)) == set(expected)
+
+
+def test_counter_sdm_reads_the_majority_class_and_ignores_write_order():
+    rng = np.random.default_rng(0)
+    r, classes = 50, 3
+    writes = rng.random((40, r)) < 0.2
+    labels = rng.integers(0, classes, 40)
+    reads = rng.random((7, r)) < 0.2
+    when = np.repeat([0, 1], 20)
+    pred = sdm_predictions(writes, labels, when, [reads, reads], classes)
+    # independent computation: class counts of every location, summed over the read set
+    counts = np.array([[np.sum(writes[:20][labels[:20] == c][:, a]) for c in range(classes)] for a in range(r)])
+    assert np.array_equal(pred[0], np.argmax(reads.astype(int) @ counts, axis=1))
+    counts_all = np.array([[np.sum(writes[labels == c][:, a]) for c in range(classes)] for a in range(r)])
+    assert np.array_equal(pred[1], np.argmax(reads.astype(int) @ counts_all, axis=1))
+    # the counters are sums: presenting the same writes in any order gives the same final read
+    order = rng.permutation(40)
+    shuffled = sdm_predictions(writes[order], labels[order], np.ones(40, int), [reads, reads], classes)
+    assert np.array_equal(shuffled[1], pred[1])
+
+
+def test_accuracy_matrix_and_forgetting():
+    task_of_class = np.array([0, 0, 1, 1])
+    labels = np.array([0, 1, 2, 3])
+    # after task 0: task 0 right, task 1 wrong; after task 1: task 0 forgotten, task 1 right
+    predicted = np.array([[0, 1, 0, 0], [2, 3, 2, 3]])
+    m = accuracy_matrix(predicted, labels, task_of_class)
+    assert np.allclose(m, [[1, 0], [0, 1]])
+    assert forgetting(m) == pytest.approx(1.0)
+    assert forgetting(np.array([[1.0, 0.0], [0.9, 1.0]])) == pytest.approx(0.1)
+
+
+def test_digits_split_is_stratified_and_task_ordered():
+    data = class_incremental_task(64, 5, 0.25, seed=2)
+    for c in range(10):
+        members = data.labels == c
+        assert abs(np.mean(~data.train[members]) - 0.25) < 0.01
+    order = data.train_order
+    assert np.array_equal(np.sort(order), np.flatnonzero(data.train))  # every training example once
+    assert np.all(np.diff(data.task_of_class[data.labels[order]]) >= 0)  # task after task
+    assert np.array_equal(data.task_of_class, [0, 0, 1, 1, 2, 2, 3, 3, 4, 4])
+    again = class_incremental_task(64, 5, 0.25, seed=2)
+    assert np.array_equal(again.addresses, data.addresses) and np.array_equal(again.train_order, order)
+
+
+def test_sign_projection_hamming_distance_estimates_the_angle():
+    # Charikar (2002): P[bit differs] = θ/π for zero-mean Gaussian directions; here the directions
+    # sum to zero, so the angle is the one between the images with their mean pixel removed
+    rng = np.random.default_rng(1)
+    images = rng.random((6, 64)) * 16
+    bits = sign_projection(images, 20_000, rng)
+    centred = images - images.mean(axis=1, keepdims=True)
+    for i in range(6):
+        for j in range(i + 1, 6):
+            cos = centred[i] @ centred[j] / np.linalg.norm(centred[i]) / np.linalg.norm(centred[j])
+            assert np.mean(bits[i] != bits[j]) == pytest.approx(np.arccos(cos) / np.pi, abs=0.012)
+
+
+def test_online_mlp_forgets_where_the_jointly_trained_one_does_not():
+    data = class_incremental_task(64, 5, 0.25, seed=0)
+    order, test = data.train_order, data.test_indices
+    x, y = data.addresses, data.labels
+    matrix, iid = mlp_accuracy_matrices(x[order], y[order], data.task_of_class[y[order]], x[test], y[test],
+                                        data.task_of_class, hidden=64, seed=0)
+    assert matrix[-1, -1] > 0.8  # it learns the last task ...
+    assert matrix[-1, :-1].max() < 0.2  # ... and has forgotten every earlier one
+    assert iid > 0.85
+
+
+def test_bad_task_count_is_refused_in_one_line(tmp_path, capsys):
+    assert main(["run", "continual", "--set", "protocol.tasks=3", "--out", str(tmp_path / "x"), "-q"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "protocol.tasks" in err[0] and "1, 2, 5 or 10" in err[0]
+    assert main(["run", "continual", "--set", "m=8", "--out", str(tmp_path / "y"), "-q"]) == 2
+    assert "m" in capsys.readouterr().err
+    assert main(["run", "continual", "--set", "protocol.eval_per_class=60", "--out", str(tmp_path / "z"), "-q"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "protocol.eval_per_class must lie in [1, 4" in err[0]
+    assert not any((tmp_path / name).exists() for name in "xyz")
+
+
+def _analysis():
+    spiking = np.array([[1.0, 0, 0], [0.9, 0.8, 0], [0.85, 0.7, 0.95]])
+    return ContinualAnalysis(
+        tasks=3, r=100, top_k=5, n=16, train_examples=30, test_examples=30, spiking=spiking,
+        numpy_sdm=np.clip(spiking + 0.05, 0, 1), numpy_sdm_measured=spiking,
+        mlp=np.array([[1.0, 0, 0], [0, 1, 0], [0, 0, 1]]), iid_upper_bound=0.93, agreement=0.9,
+        active_mean=7.0, active_write_mean=7.0, dcn_increase=np.eye(3)[[0, 1, 2, 0]] * 20.0,
+        read_labels=np.array([0, 1, 2, 0]), dcn_baseline_hz=40.0, weights_at_zero=0.0, weights_at_max=0.0)
+
+
+def test_accuracy_matrix_figure_draws_every_learners_matrix():
+    from engramlab.analysis.figures.continual import accuracy_matrix_figure, dcn_evidence_figure, seen_tasks_figure
+
+    a = _analysis()
+    fig = accuracy_matrix_figure(a)
+    axes = fig.axes[:3]
+    for ax, matrix in zip(axes, (a.spiking, a.numpy_sdm, a.mlp), strict=True):
+        assert np.allclose(ax.images[0].get_array(), matrix)
+        shown = sorted(float(t.get_text()) for t in ax.texts)
+        assert shown == pytest.approx(sorted(np.round(matrix.ravel(), 2)))
+        assert f"{matrix[-1].mean():.3f}" in ax.get_title()
+    seen = seen_tasks_figure(a).axes[0]
+    curve = seen.lines[0].get_ydata()
+    assert np.allclose(curve, [1.0, 0.85, (0.85 + 0.7 + 0.95) / 3])
+    assert seen.lines[-1].get_ydata()[0] == pytest.approx(0.93)  # the i.i.d. bound
+    evidence = dcn_evidence_figure(a).axes[0].images[0].get_array()
+    assert np.allclose(np.diag(evidence), 20.0) and np.allclose(evidence - np.diag(np.diag(evidence)), 0)
