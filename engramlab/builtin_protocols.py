@@ -313,3 +313,41 @@ register(ProtocolSpec(
                   "dale_limit_mean_overlap_by_load", "spiking_capacity"),
     aliases=("pattern_completion",),
 ))
+
+_CL = "engramlab.analysis.figures.continual"
+
+register(ProtocolSpec(
+    name="continual",
+    help="class-incremental digits: the spiking cerebellar SDM learns 5 tasks in a row, against the SDM and an MLP",
+    title="Continual learning of digits: {tasks} tasks, r = {r}, Top-K {top_k}",
+    intro="scikit-learn's 8×8 digits, encoded as 256-bit addresses by a fixed sign random projection, are written "
+          "into the spiking cerebellum task after task (0–1, 2–3, …), each example once: Golgi Top-K picks the "
+          "granule cells, the olive teaches the class line, and after every task every test digit is read from "
+          "the DCN. The NumPy SDM with the same Top-K and an online MLP of matching width see the same inputs.",
+    circuit="engramlab.protocols.continual:continual_circuit",
+    schedule="engramlab.protocols.continual:ContinualConfig",
+    prepare="engramlab.protocols.continual:prepare",
+    run="engramlab.protocols.continual:run_continual",
+    memory="engramlab.protocols.continual:memory_estimate",
+    analyse="engramlab.analysis.continual:analyse_continual",
+    summarise=on_analysis("engramlab.analysis.continual:continual_summary"),
+    table="engramlab.analysis.continual:continual_table",
+    figures=(
+        FigureSpec("accuracy_matrix", "Accuracy on each task (columns) after training each task (rows): the "
+                   "spiking cerebellum decoded from DCN spikes, the NumPy SDM with the same Top-K on the same "
+                   "addresses, and an online MLP with as many hidden units as granule cells.",
+                   on_analysis(f"{_CL}:accuracy_matrix_figure")),
+        FigureSpec("seen_tasks", "Left: mean accuracy over the tasks seen so far, after each task (dashed: the MLP "
+                   "trained jointly on all tasks). Right: each task's accuracy after the last one.",
+                   on_analysis(f"{_CL}:seen_tasks_figure")),
+        FigureSpec("dcn_evidence", "Mean DCN rate increase of every output line for the test digits of every class "
+                   "after the last task: the diagonal is the stored class.",
+                   on_analysis(f"{_CL}:dcn_evidence_figure")),
+    ),
+    quick={"r": 2000, "top_k": 40, "protocol": {"eval_per_class": 10}},
+    headline=("final_mean_accuracy", "numpy_sdm_final_mean_accuracy", "mlp_final_mean_accuracy"),
+    summary_keys=("tasks", "accuracy_matrix", "final_mean_accuracy", "numpy_sdm_final_mean_accuracy",
+                  "numpy_sdm_measured_final_mean_accuracy", "mlp_final_mean_accuracy", "iid_upper_bound", "top_k",
+                  "r", "forgetting", "mlp_forgetting", "spiking_numpy_agreement", "active_granule_mean",
+                  "weights_at_zero", "weights_at_max"),
+))

@@ -102,7 +102,8 @@ class CerebellumConfig(Params):
                                    "within Hamming radius d; 'granule': a GrC samples k random bits and fires "
                                    "when all match (Jaeckel 1989)", choices=("kanerva", "granule"), structural=True)
     d: int | None = param(None, "radius of the 'kanerva' scheme (0 <= d < n); none: the SNR-optimal radius "
-                                "for design_patterns patterns and r neurons (Bricken & Pehlevan 2021)",
+                                "for design_patterns patterns and r neurons (Bricken & Pehlevan 2021; the "
+                                "continual protocol: the radius whose ball holds top_k cells)",
                           kind="int", low=0, structural=True)
     design_patterns: int = param(20, "patterns the default radius is optimised for", low=1)
     k: int = param(4, "inputs per GrC in the 'granule' scheme (≈ 4 in the cerebellum; Eccles et al. 1967)",
@@ -111,7 +112,7 @@ class CerebellumConfig(Params):
                                       "~top_k GrCs fire", choices=("radius", "topk"), structural=True)
     top_k: int | None = param(None, "target active GrCs in 'topk' mode (none: r·p(d))", kind="int", low=1)
     topk_radius: int | None = param(None, "widest radius a GrC can fire at in 'topk' mode (none: d + 4, "
-                                          "at most n − 1)", kind="int", low=0)
+                                          "at most n − 1; the continual protocol: d)", kind="int", low=0)
     n_golgi: int | None = param(None, "Golgi cells (none: r // 400, at least 1; GrC:GoC ≈ 400:1)", kind="int",
                                 low=1, structural=True)
     regime: str = param("realistic", "'realistic': in-vivo noise (mossy bursts with jitter and background, "
