@@ -41,8 +41,8 @@ save_figure(figures["dcn_evidence"], args.out, "dcn_evidence")
 # everything.
 #
 # ## Exercises
-# 1. Let every granule cell fire (`top_k=r`, i.e. `--set top_k=2000` in quick mode): what happens
-#    to the old tasks? (Each write now touches every synapse.)
+# 1. Let many more granule cells fire: `el.run("continual", quick=True, top_k=1000)` (or
+#    `engramlab run continual --quick --set top_k=1000`). What happens to the old tasks?
 # 2. Make LTP as strong as in the SDM protocol (`plasticity__ltd_ltp_ratio=2, plasticity__a_plus="100 pA"`):
 #    look at `weights_at_max` in the summary and at the accuracy matrix.
 # 3. Shorten the DCN read window (`protocol__read_window="20 ms"`): the Purkinje pause has not yet

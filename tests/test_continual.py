@@ -9,6 +9,7 @@ import pytest
 from engramlab.analysis.continual import (
     ContinualAnalysis,
     accuracy_matrix,
+    choose_lines,
     forgetting,
     mlp_accuracy_matrices,
     sdm_predictions,
@@ -58,6 +59,42 @@ def test_accuracy_matrix_and_forgetting():
     assert np.allclose(m, [[1, 0], [0, 1]])
     assert forgetting(m) == pytest.approx(1.0)
     assert forgetting(np.array([[1.0, 0.0], [0.9, 1.0]])) == pytest.approx(0.1)
+    # Chaudhry et al. 2018: the best accuracy *before* the last task, so a task that improved
+    # later has negative forgetting (backward transfer), not zero
+    rising = np.array([[0.6, 0, 0], [0.5, 0.4, 0], [0.8, 0.9, 0.7]])
+    assert forgetting(rising) == pytest.approx(np.mean([0.6 - 0.8, 0.4 - 0.9]))
+
+
+def test_ties_between_lines_are_broken_at_random_and_counted():
+    counts = np.array([[3, 1, 3], [0, 4, 2], [2, 2, 2]] * 200)
+    chosen, ties = choose_lines(counts, np.random.default_rng(0))
+    assert ties == pytest.approx(2 / 3)
+    assert np.all(chosen[1::3] == 1)  # no tie: the largest count
+    first = chosen[0::3]
+    assert set(first) == {0, 2} and 0.4 < np.mean(first == 0) < 0.6  # never line 1, both tied lines alike
+    assert set(chosen[2::3]) == {0, 1, 2}
+
+
+def test_schedule_writes_task_by_task_and_reads_the_same_shuffled_digits_after_each():
+    from engramlab.protocols.continual import ContinualConfig, schedule
+    from engramlab.schedules import SLOT_KINDS
+
+    data = class_incremental_task(16, 5, 0.25, seed=4)
+    protocol = ContinualConfig(train_per_class=3, eval_per_class=2, rest_slots=4, seed=4)
+    kind, example, evaluation = schedule(data, protocol)
+    assert np.all(kind[:4] == SLOT_KINDS["rest"]) and np.all(example[:4] == -1)
+    writes, reads = kind == SLOT_KINDS["write"], kind == SLOT_KINDS["read"]
+    assert writes.sum() == 30 and reads.sum() == 5 * 20
+    assert np.all(data.train[example[writes]]) and not np.any(data.train[example[reads]])
+    # every write belongs to the task of its evaluation block, and comes before that block's reads
+    assert np.array_equal(data.task_of_class[data.labels[example[writes]]], evaluation[writes])
+    for t in range(5):
+        block = np.flatnonzero(evaluation == t)
+        assert np.all(np.diff(kind[block]) >= 0)  # writes (1) then reads (2)
+    order = [example[reads & (evaluation == t)] for t in range(5)]
+    assert all(np.array_equal(o, order[0]) for o in order)
+    assert np.bincount(data.labels[order[0]], minlength=10).tolist() == [2] * 10
+    assert np.mean(np.diff(data.labels[order[0]]) == 0) < 0.5  # shuffled, not in class order
 
 
 def test_digits_split_is_stratified_and_task_ordered():
@@ -102,7 +139,7 @@ def test_bad_task_count_is_refused_in_one_line(tmp_path, capsys):
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "protocol.tasks" in err[0] and "1, 2, 5 or 10" in err[0]
     assert main(["run", "continual", "--set", "m=8", "--out", str(tmp_path / "y"), "-q"]) == 2
-    assert "m" in capsys.readouterr().err
+    assert "m must be 10" in capsys.readouterr().err
     assert main(["run", "continual", "--set", "protocol.eval_per_class=60", "--out", str(tmp_path / "z"), "-q"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "protocol.eval_per_class must lie in [1, 4" in err[0]

@@ -3,7 +3,7 @@ r"""Continual learning of the class-incremental digits task: spikes against the 
 Three learners see the same encoded addresses in the same order, each training example once:
 
 * **the spiking cerebellum** (the Result's spikes): the class of a read is the output line whose
-  DCN cell fired most above its rest-slot mean in the read window — the circuit's own output;
+  DCN cell fired most in the read window (ties broken at random, seeded) — the circuit's own output;
 * **the NumPy SDM** (the equation; Kanerva 1988, with Top-K activation as in Bricken et al. 2023):
   the ``k`` hard locations with the most matching bits are active; a write adds the one-hot label
   to their counters, a read sums the counters of its own active set and takes the largest,
@@ -20,7 +20,8 @@ Three learners see the same encoded addresses in the same order, each training e
 The continual-learning matrix ``A[i, j]`` is the accuracy on task ``j``'s test examples after
 training on tasks ``0 … i``; the final mean accuracy is the mean of its last row (the ACC of
 Lopez-Paz & Ranzato 2017), and forgetting is the mean over earlier tasks of the best accuracy
-they ever had minus the final one (Chaudhry et al. 2018). No Brian2 here.
+they had before the last task minus the final one (Chaudhry et al. 2018; negative when old tasks
+improved). No Brian2 here.
 """
 
 from __future__ import annotations
@@ -39,8 +40,8 @@ from engramlab.errors import ConfigError
 from engramlab.results import Result
 from engramlab.schedules import SLOT_KINDS
 
-__all__ = ["ContinualAnalysis", "accuracy_matrix", "analyse_continual", "continual_summary", "continual_table",
-           "forgetting", "mlp_accuracy_matrices", "sdm_predictions", "topk_sets"]
+__all__ = ["ContinualAnalysis", "accuracy_matrix", "analyse_continual", "choose_lines", "continual_summary",
+           "continual_table", "forgetting", "mlp_accuracy_matrices", "sdm_predictions", "topk_sets"]
 
 REST, WRITE, READ = SLOT_KINDS["rest"], SLOT_KINDS["write"], SLOT_KINDS["read"]
 #: epochs of the jointly trained (i.i.d.) MLP bound
@@ -96,11 +97,28 @@ def accuracy_matrix(predicted: NDArray[np.int64], labels: NDArray[np.int64], tas
 
 
 def forgetting(matrix: NDArray[np.float64]) -> float:
-    """Mean over all but the last task of (best accuracy ever − final accuracy) (Chaudhry et al. 2018)."""
+    """Mean over all but the last task of (best accuracy before the last task − final accuracy).
+
+    Chaudhry et al. (2018): f_j = max_{j ≤ i < T} A[i, j] − A[T, j]; negative when a task's
+    accuracy rose after it was learned (backward transfer).
+    """
     tasks = matrix.shape[1]
     if tasks < 2 or matrix.shape[0] < tasks:
         return float("nan")
-    return float(np.mean([matrix[j:, j].max() - matrix[-1, j] for j in range(tasks - 1)]))
+    return float(np.mean([matrix[j:-1, j].max() - matrix[-1, j] for j in range(tasks - 1)]))
+
+
+def choose_lines(counts: NDArray[np.int64], rng: np.random.Generator) -> tuple[NDArray[np.int64], float]:
+    """The line with the most spikes in each row, ties broken uniformly at random; and the tie fraction.
+
+    Every line's DCN cell has the same parameters, so a common baseline would not change the
+    choice: the raw counts are compared (a per-line rest mean from a few rest slots would only add
+    its own estimation noise as a fixed per-line offset).
+    """
+    top = counts.max(axis=1, keepdims=True)
+    tied = counts == top
+    jitter = rng.random(counts.shape)  # < 1: breaks ties between equal integer counts only
+    return np.argmax(counts + jitter, axis=1), float(np.mean(tied.sum(axis=1) > 1))
 
 
 def mlp_accuracy_matrices(train_x: NDArray[np.bool_], train_y: NDArray[np.int64], train_task: NDArray[np.int64],
@@ -156,6 +174,7 @@ class ContinualAnalysis:
     dcn_baseline_hz: float
     weights_at_zero: float
     weights_at_max: float
+    tie_fraction: float = 0.0
 
 
 def _param(result: Result, key: str) -> Any:
@@ -187,8 +206,8 @@ def analyse_continual(result: Result) -> ContinualAnalysis:
                                                          "nuclei.delay_pc"))
     width = min(float(p["protocol.read_window"]), slot - arrival)
     dcn = window_counts(result["spikes_nuclei_t"], result["spikes_nuclei_i"], start, arrival, width, m)
-    baseline = dcn[rests].mean(axis=0)
-    increase = (dcn[reads] - baseline) / width
+    baseline = float(dcn[rests].mean())  # one population mean: all lines' cells share their parameters
+    increase = np.asarray((dcn[reads] - baseline) / width, dtype=np.float64)
     read_eval = evaluation[reads]
     read_example = example[reads]
     per_eval = [np.flatnonzero(read_eval == e) for e in range(tasks)]
@@ -197,7 +216,10 @@ def analyse_continual(result: Result) -> ContinualAnalysis:
         raise ConfigError("result", "every evaluation must read the same test examples in the same order")
     test = read_example[per_eval[0]]
     test_y = labels[test]
-    spiking_pred = np.array([np.argmax(increase[idx], axis=1) for idx in per_eval])
+    tie_rng = np.random.default_rng([int(p["protocol.seed"]), 17])
+    chosen = [choose_lines(dcn[reads[idx]], tie_rng) for idx in per_eval]
+    spiking_pred = np.array([c for c, _ in chosen])
+    tie_fraction = float(np.mean([t for _, t in chosen]))
 
     # the equation on the same addresses and hard locations, and on the measured active sets
     write_example = example[writes]
@@ -214,7 +236,7 @@ def analyse_continual(result: Result) -> ContinualAnalysis:
     mlp, iid = mlp_accuracy_matrices(addresses[train_order], labels[train_order], task_of_class[labels[train_order]],
                                      addresses[test], test_y, task_of_class, hidden=r,
                                      seed=int(p["protocol.seed"]))
-    dcn_rate = float(dcn[rests].mean() / width)
+    dcn_rate = baseline / width
     return ContinualAnalysis(
         tasks=tasks, r=r, top_k=k, n=int(p["circuit.n"]), train_examples=int(writes.size),
         test_examples=int(test.size),
@@ -226,7 +248,8 @@ def analyse_continual(result: Result) -> ContinualAnalysis:
         active_mean=float(fired[reads].sum(axis=1).mean()),
         active_write_mean=float(fired[writes].sum(axis=1).mean()) if writes.size else float("nan"),
         dcn_increase=increase[per_eval[-1]], read_labels=test_y, dcn_baseline_hz=dcn_rate,
-        weights_at_zero=float(p["weights_at_zero"]), weights_at_max=float(p["weights_at_max"]))
+        weights_at_zero=float(p["weights_at_zero"]), weights_at_max=float(p["weights_at_max"]),
+        tie_fraction=tie_fraction)
 
 
 def _final(matrix: NDArray[np.float64]) -> float:
@@ -254,6 +277,7 @@ def continual_summary(a: ContinualAnalysis) -> dict[str, Any]:
         "dcn_baseline_hz": a.dcn_baseline_hz,
         "weights_at_zero": a.weights_at_zero,
         "weights_at_max": a.weights_at_max,
+        "read_tie_fraction": a.tie_fraction,
     }
 
 

@@ -133,7 +133,8 @@ def schedule(data: DigitsTask, protocol: ContinualConfig) -> tuple[np.ndarray, n
     """Slot kinds, examples (−1: rest) and evaluation numbers (−1: rest) of the whole run.
 
     Rest slots, then for every task its training examples (writes, at most ``train_per_class``
-    per class, in presentation order) followed by one read of every evaluation digit.
+    per class, in presentation order) followed by one read of every evaluation digit (in one
+    seeded random order, the same after every task).
     """
     labels = data.labels
     writes = data.train_order
@@ -147,6 +148,9 @@ def schedule(data: DigitsTask, protocol: ContinualConfig) -> tuple[np.ndarray, n
     test = data.test_indices
     if protocol.eval_per_class is not None:
         test = np.concatenate([test[labels[test] == c][:protocol.eval_per_class] for c in range(CLASSES)])
+    # one seeded shuffle, the same at every evaluation: in class order, nearly every read would
+    # follow a read of its own class, and nothing resets the circuit between slots
+    test = np.random.default_rng([protocol.seed, 13]).permutation(test)
     kind = [SLOT_KINDS["rest"]] * protocol.rest_slots
     example = [-1] * protocol.rest_slots
     evaluation = [-1] * protocol.rest_slots

@@ -11,7 +11,8 @@ presented task after task, each exactly once, shuffled within their task.
 Encoding (fixed, never learned, the same for every learner): a random Gaussian projection of the
 64 pixel values onto ``n`` directions whose weights sum to zero (so overall brightness does not
 set a bit), thresholded at zero — sign random projections, whose bits differ between two images
-with probability θ/π for the angle θ between them (Charikar 2002; Goemans & Williamson 1995).
+with probability θ/π for the angle θ between the mean-removed images (Charikar 2002; Goemans &
+Williamson 1995).
 Hamming distance between addresses thus estimates the angle between the images, the geometry an
 SDM reads by.
 
