@@ -71,7 +71,8 @@ def continual_circuit(**changes: Any) -> CerebellumConfig:
 
     One output line per class: 40 Purkinje cells converging on one DCN cell (about the
     convergence Person & Raman 2012 estimate). The read is one DCN cell's count, so its noise sets
-    the accuracy: seed 1, 20 → 40 Purkinje cells per line, 0.771 → 0.811 on the same granule sets.
+    the accuracy: seed 1, 20 → 40 Purkinje cells per line, 0.771 → 0.811 on the same granule sets
+    (measured before reads were shuffled and ties broken at random).
     The PF→PC rule runs at 8:1 LTD:LTP (published spiking models use 8–40; Antonietti et al. 2016) with 2 pA steps: at
     2:1 with 100 pA steps (the SDM protocol's Kanerva counters) PF-alone LTP from the ~9
     other classes' writes drove 56 % of the weights to their upper bound within 300 writes
