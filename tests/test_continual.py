@@ -152,7 +152,7 @@ def _analysis():
         tasks=3, r=100, top_k=5, n=16, train_examples=30, test_examples=30, spiking=spiking,
         numpy_sdm=np.clip(spiking + 0.05, 0, 1), numpy_sdm_measured=spiking,
         mlp=np.array([[1.0, 0, 0], [0, 1, 0], [0, 0, 1]]), iid_upper_bound=0.93, agreement=0.9,
-        active_mean=7.0, active_write_mean=7.0, dcn_increase=np.eye(3)[[0, 1, 2, 0]] * 20.0,
+        active_mean=7.0, dcn_increase=np.eye(3)[[0, 1, 2, 0]] * 20.0,
         read_labels=np.array([0, 1, 2, 0]), dcn_baseline_hz=40.0, weights_at_zero=0.0, weights_at_max=0.0)
 
 

@@ -168,7 +168,6 @@ class ContinualAnalysis:
     iid_upper_bound: float
     agreement: float
     active_mean: float
-    active_write_mean: float
     dcn_increase: NDArray[np.float64]
     read_labels: NDArray[np.int64]
     dcn_baseline_hz: float
@@ -246,7 +245,6 @@ def analyse_continual(result: Result) -> ContinualAnalysis:
         mlp=mlp, iid_upper_bound=iid,
         agreement=float(np.mean(spiking_pred[-1] == numpy_pred[-1])),
         active_mean=float(fired[reads].sum(axis=1).mean()),
-        active_write_mean=float(fired[writes].sum(axis=1).mean()) if writes.size else float("nan"),
         dcn_increase=increase[per_eval[-1]], read_labels=test_y, dcn_baseline_hz=dcn_rate,
         weights_at_zero=float(p["weights_at_zero"]), weights_at_max=float(p["weights_at_max"]),
         tie_fraction=tie_fraction)
