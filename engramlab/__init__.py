@@ -8,6 +8,7 @@ The front door::
     r = el.run("sdm", quick=True, seed=3, r=3000)   # a Result; settings by their --set key names
     r.summary["numpy_agreement"]; r.figures(); r.save("results/sdm")
     el.load("results/sdm")
+    el.load_nwb("results/sdm/run.nwb")              # the same Result from `engramlab export --format nwb`
 """
 
 from __future__ import annotations
@@ -20,8 +21,8 @@ try:
 except PackageNotFoundError:  # running from a source tree that is not installed
     __version__ = "0.0.0+unknown"
 
-__all__ = ["ConfigError", "ConfigTypeError", "EngramlabError", "Result", "__version__", "load", "params",
-           "protocols", "run"]
+__all__ = ["ConfigError", "ConfigTypeError", "EngramlabError", "Result", "__version__", "load", "load_nwb",
+           "params", "protocols", "run"]
 
 from engramlab.errors import ConfigError, ConfigTypeError, EngramlabError
 
@@ -36,4 +37,7 @@ def __getattr__(name: str) -> Any:
     if name == "Result":
         from engramlab.results import Result
         return Result
+    if name == "load_nwb":
+        from engramlab.nwb import load_nwb
+        return load_nwb
     raise AttributeError(f"module 'engramlab' has no attribute {name!r}")

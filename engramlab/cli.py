@@ -191,9 +191,12 @@ def build_parser() -> argparse.ArgumentParser:
     par.add_argument("protocol", choices=protocols)
     par.set_defaults(func=_lazy("misc", "params_cmd"))
 
-    exp = sub.add_parser("export", help="export the spike trains of a run (CSV or Neo)")
+    exp = sub.add_parser("export", help="export a run: its spike trains (CSV, Neo) or the whole run as "
+                                                "NWB (spikes, schedule, positions, parameters)")
     exp.add_argument("folder", help="results folder (with result.npz) or the .npz itself")
-    exp.add_argument("--format", choices=("csv", "neo"), default="csv")
+    exp.add_argument("--format", choices=("csv", "neo", "nwb"), default="csv",
+                     help="csv: population,neuron,time_s rows; neo: a pickled neo.Block; nwb: run.nwb, read back "
+                          "by engramlab.load_nwb (needs pip install 'engramlab[nwb]')")
     exp.add_argument("--out", default=None, help="output folder (default: beside the result)")
     exp.add_argument("--force", action="store_true", help="read a folder without a manifest (written by an "
                                                          "older engramlab)")

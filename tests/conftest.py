@@ -107,3 +107,61 @@ def small_runs():
         "foraging": el.run("foraging", duration="60 s", seed=1, grid__model="ideal"),
         "pattern-completion": el.run("pattern-completion", n=60, loads=[0.05, 0.3], trials=1, cues=3, seed=1),
     }
+
+
+def _synthetic_continual_result(decoy: bool = False):
+    """A continual Result built by hand: its granule cells fire exactly the Top-K sets and its
+    DCN cells fire on the digit's line inside the read window (and, with ``decoy``, on another
+    line just before the window opens and just after it closes)."""
+    from engramlab.analysis.continual import topk_sets
+    from engramlab.results import Result
+
+    rng = np.random.default_rng(5)
+    n, r, k, m, tasks, slot = 16, 60, 6, 10, 5, 0.1
+    delays = {"circuit.volley_time": 0.004, "circuit.mossy.delay": 0.002, "circuit.plasticity.delay_pf": 0.005,
+              "circuit.nuclei.delay_pc": 0.004}
+    arrival, width = sum(delays.values()), 0.05
+    labels = np.repeat(np.arange(m), 4)
+    addresses = rng.integers(0, 2, (labels.size, n)).astype(bool)
+    targets = rng.integers(0, 2, (r, n)).astype(bool)
+    train = np.tile([True, True, False, False], m)
+    task_of_class = np.arange(m) // 2
+    test = rng.permutation(np.flatnonzero(~train))
+    kind, example, evaluation = [0, 0, 0], [-1, -1, -1], [-1, -1, -1]
+    for t in range(tasks):
+        mine = np.flatnonzero(train & (task_of_class[labels] == t))
+        kind += [1] * mine.size + [2] * test.size
+        example += [*mine, *test]
+        evaluation += [t] * (mine.size + test.size)
+    kind, example = np.array(kind), np.array(example)
+    start = np.arange(kind.size) * slot
+    sets = topk_sets(addresses, targets, k)
+    gt, gi, nt, ni = [], [], [], []
+    for s, (kd, ex) in enumerate(zip(kind, example, strict=True)):
+        if kd == 0:  # rest: every line's cell fires once in the window
+            nt += [start[s] + arrival + 0.01] * m
+            ni += list(range(m))
+            continue
+        cells = np.flatnonzero(sets[ex])
+        gt += [start[s] + 0.01] * cells.size
+        gi += cells.tolist()
+        if kd == 2:
+            nt += [start[s] + arrival + 0.01 + 0.005 * j for j in range(3)]
+            ni += [labels[ex]] * 3
+            if decoy:  # more spikes of the next line just outside [arrival, arrival + width) on each side
+                nt += [start[s] + arrival - 0.001] * 4 + [start[s] + arrival + width + 0.001] * 4
+                ni += [(labels[ex] + 1) % m] * 8
+    order = np.argsort(nt, kind="stable")
+    arrays = dict(spikes_granule_t=np.array(gt), spikes_granule_i=np.array(gi),
+                  spikes_nuclei_t=np.array(nt)[order], spikes_nuclei_i=np.array(ni)[order], slot_start=start,
+                  slot_kind=kind, slot_example=example, slot_eval=np.array(evaluation), addresses=addresses,
+                  labels=labels, train=train, task_of_class=task_of_class, targets=targets)
+    params = {"circuit.r": r, "circuit.m": m, "circuit.n": n, "circuit.slot": slot, "top_k": k, **delays,
+              "protocol.read_window": width, "protocol.seed": 0, "weights_at_zero": 0.0, "weights_at_max": 0.0}
+    return Result("continual", arrays, params, {"seed": 0})
+
+
+@pytest.fixture(scope="session")
+def synthetic_continual():
+    """Builds a hand-made continual Result (no simulation): ``synthetic_continual(decoy=False)``."""
+    return _synthetic_continual_result

@@ -175,62 +175,11 @@ def test_accuracy_matrix_figure_draws_every_learners_matrix():
     assert np.allclose(np.diag(evidence), 20.0) and np.allclose(evidence - np.diag(np.diag(evidence)), 0)
 
 
-def _synthetic_result(decoy: bool):
-    """A continual Result built by hand: its granule cells fire exactly the Top-K sets and its
-    DCN cells fire on the digit's line inside the read window (and, with ``decoy``, on another
-    line just before the window opens and just after it closes)."""
-    from engramlab.results import Result
-
-    rng = np.random.default_rng(5)
-    n, r, k, m, tasks, slot = 16, 60, 6, 10, 5, 0.1
-    delays = {"circuit.volley_time": 0.004, "circuit.mossy.delay": 0.002, "circuit.plasticity.delay_pf": 0.005,
-              "circuit.nuclei.delay_pc": 0.004}
-    arrival, width = sum(delays.values()), 0.05
-    labels = np.repeat(np.arange(m), 4)
-    addresses = rng.integers(0, 2, (labels.size, n)).astype(bool)
-    targets = rng.integers(0, 2, (r, n)).astype(bool)
-    train = np.tile([True, True, False, False], m)
-    task_of_class = np.arange(m) // 2
-    test = rng.permutation(np.flatnonzero(~train))
-    kind, example, evaluation = [0, 0, 0], [-1, -1, -1], [-1, -1, -1]
-    for t in range(tasks):
-        mine = np.flatnonzero(train & (task_of_class[labels] == t))
-        kind += [1] * mine.size + [2] * test.size
-        example += [*mine, *test]
-        evaluation += [t] * (mine.size + test.size)
-    kind, example = np.array(kind), np.array(example)
-    start = np.arange(kind.size) * slot
-    sets = topk_sets(addresses, targets, k)
-    gt, gi, nt, ni = [], [], [], []
-    for s, (kd, ex) in enumerate(zip(kind, example, strict=True)):
-        if kd == 0:  # rest: every line's cell fires once in the window
-            nt += [start[s] + arrival + 0.01] * m
-            ni += list(range(m))
-            continue
-        cells = np.flatnonzero(sets[ex])
-        gt += [start[s] + 0.01] * cells.size
-        gi += cells.tolist()
-        if kd == 2:
-            nt += [start[s] + arrival + 0.01 + 0.005 * j for j in range(3)]
-            ni += [labels[ex]] * 3
-            if decoy:  # more spikes of the next line just outside [arrival, arrival + width) on each side
-                nt += [start[s] + arrival - 0.001] * 4 + [start[s] + arrival + width + 0.001] * 4
-                ni += [(labels[ex] + 1) % m] * 8
-    order = np.argsort(nt, kind="stable")
-    arrays = dict(spikes_granule_t=np.array(gt), spikes_granule_i=np.array(gi),
-                  spikes_nuclei_t=np.array(nt)[order], spikes_nuclei_i=np.array(ni)[order], slot_start=start,
-                  slot_kind=kind, slot_example=example, slot_eval=np.array(evaluation), addresses=addresses,
-                  labels=labels, train=train, task_of_class=task_of_class, targets=targets)
-    params = {"circuit.r": r, "circuit.m": m, "circuit.n": n, "circuit.slot": slot, "top_k": k, **delays,
-              "protocol.read_window": width, "protocol.seed": 0, "weights_at_zero": 0.0, "weights_at_max": 0.0}
-    return Result("continual", arrays, params, {})
-
-
 @pytest.mark.parametrize("decoy", [False, True])
-def test_analysis_reads_the_dcn_line_in_its_window_and_the_equation_on_the_same_sets(decoy):
+def test_analysis_reads_the_dcn_line_in_its_window_and_the_equation_on_the_same_sets(decoy, synthetic_continual):
     from engramlab.analysis.continual import analyse_continual
 
-    a = analyse_continual(_synthetic_result(decoy))
+    a = analyse_continual(synthetic_continual(decoy))
     assert (a.tasks, a.r, a.top_k, a.train_examples, a.test_examples) == (5, 60, 6, 20, 20)
     # the digit's line fired 3 spikes in the window, every other line none: every read correct,
     # and spikes outside [arrival, arrival + read_window) are not counted

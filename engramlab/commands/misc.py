@@ -102,25 +102,35 @@ def params_cmd(args: argparse.Namespace) -> int:
 
 
 def export_cmd(args: argparse.Namespace) -> int:
-    """Export the spike trains of a saved Result as CSV or a Neo block."""
+    """Export the spike trains of a saved Result as CSV or a Neo block, or the whole run as NWB."""
     from engramlab.export import spikes_to_csv, spikes_to_neo
     from engramlab.folders import add_to_manifest
     from engramlab.results import Result
 
     folder = Path(args.folder)
     source = folder / "result.npz" if folder.is_dir() else folder
+    series = folder.is_dir() and not source.exists() and (folder / "result.json").exists()
+    if series:  # a series folder: result.json names its parts, each in a sub-folder
+        source = folder / "result.json"
     if not source.exists():
         raise ConfigError(str(folder), "has no result.npz: not a results folder of one run")
     # the run's folder must be complete (``--force``: results written before manifests existed)
     result = Result.load(source, check=not args.force)
+    if result.parts and args.format != "nwb":
+        raise ConfigError(str(folder), f"is a series of {len(result.parts)} runs: export one part "
+                                       f"({folder / next(iter(result.parts))}) as {args.format}, or the whole "
+                                       "series with --format nwb")
     out = Path(args.out) if args.out else source.parent
     if out.exists() and not out.is_dir():
         raise ConfigError("--out", f"{str(out)!r} is a file, not a folder")
     if args.format == "csv":
         path = spikes_to_csv(result, out / "spikes.csv")
-    else:
+    elif args.format == "neo":
         path = spikes_to_neo(result, out / "spikes_neo.pkl")
+    else:
+        from engramlab.nwb import result_to_nwb
+        path = result_to_nwb(result, out / "run.nwb")
     if out.resolve() == source.parent.resolve() and not args.force:
         add_to_manifest(out)  # the export is part of the run now: replaced with it, never mixed
-    print(f"spikes: {path}")
+    print(f"{'run' if args.format == 'nwb' else 'spikes'}: {path}")
     return 0
