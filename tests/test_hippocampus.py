@@ -128,6 +128,24 @@ def test_worlds_and_walks():
     assert world.step(corner, "north") == world.nodes.index((0, 1))
 
 
+def test_world_graph_labels_every_move_and_gives_distances():
+    import networkx as nx
+
+    world = make_world("grid6x4", GridParams(), np.random.default_rng(1))
+    # the walks' transitions are the graph's labelled edges, one action each
+    edges = {(world.nodes.index(u), world.actions.index(a)): world.nodes.index(v)
+             for u, v, a in world.graph.edges(data="action")}
+    assert edges == world.transition
+    assert world.graph.edges[(2, 1), (2, 2)]["action"] == "north"
+    assert world.graph.edges[(2, 1), (2, 1)]["action"] == "stay"
+    # shortest paths on the 4-connected grid are Manhattan distances
+    for u, v in [((0, 0), (5, 3)), ((1, 2), (4, 0)), ((3, 3), (3, 3))]:
+        assert nx.shortest_path_length(world.graph, u, v) == abs(u[0] - v[0]) + abs(u[1] - v[1])
+    ring = make_world("ring9", GridParams(), np.random.default_rng(1))
+    assert ring.graph.edges[8, 0]["action"] == "forward" and ring.graph.edges[0, 8]["action"] == "back"
+    assert nx.shortest_path_length(ring.graph, 0, 5) == 4  # round the back way
+
+
 def test_walk_stats_baselines_and_zero_shot():
     # path 0 -> 1 -> 0 -> 2 -> 0: returning to 0 from 2 is a known node by a new edge
     nodes = np.array([0, 1, 0, 2, 0])

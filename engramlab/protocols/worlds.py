@@ -1,5 +1,9 @@
 """Graph worlds for navigation: networkx graphs, actions as invertible matrices, random walks.
 
+Each world's ``graph`` is a ``networkx.DiGraph`` whose every edge ``u → v`` carries the
+``action`` that takes the agent from ``u`` to ``v`` ("stay" is a self-loop); the transitions the
+walks take are read from it.
+
 * ``gridNxM``: a 4-connected N×M grid (``networkx.grid_2d_graph``) with actions north, south,
   east, west and stay; node (i, j) sits at (i, j)·``node_spacing`` metres; the position code is
   the MEC grid code, and every action is a block-diagonal rotation (:func:`analysis.grid.action_matrix`).
@@ -31,10 +35,10 @@ class World:
     """A graph world with invertible action matrices acting on a position code."""
 
     name: str
-    graph: nx.Graph
+    graph: nx.DiGraph  # node labels as built; every edge u -> v has the attribute action (a name)
     nodes: list[Any]
     actions: list[str]
-    transition: dict[tuple[int, int], int]  # (node index, action index) -> node index
+    transition: dict[tuple[int, int], int]  # (node index, action index) -> node index, from the graph
     matrices: list[np.ndarray]  # one per action, acting on the code
     codes: np.ndarray  # (nodes, code dim): the code at each node
     readout: np.ndarray  # (cells, code dim) linear map code -> rate shape
@@ -74,19 +78,14 @@ def _grid_world(rows: int, cols: int, params: GridParams, rng: np.random.Generat
                 node_spacing: float) -> World:
     graph = nx.grid_2d_graph(rows, cols)
     nodes = sorted(graph.nodes)
-    index = {n: k for k, n in enumerate(nodes)}
     modules: list[GridModule] = grid_modules(params, rng)
     pos = np.array(nodes, dtype=float) * node_spacing
     codes = np.concatenate([module_code(m, pos) for m in modules], axis=1)
     moves = {"north": (0, 1), "south": (0, -1), "east": (1, 0), "west": (-1, 0), "stay": (0, 0)}
     actions = list(moves)
     matrices = [action_matrix(modules, node_spacing * np.array(d, dtype=float)) for d in moves.values()]
-    transition = {}
-    for n in nodes:
-        for a, (dx, dy) in enumerate(moves.values()):
-            target = (n[0] + dx, n[1] + dy)
-            if target in index:
-                transition[(index[n], a)] = index[target]
+    graph = _action_graph(graph, lambda u, v: _grid_action(moves, u, v))
+    transition = _transitions(graph, nodes, actions)
     # cell rate = (sum_j cos(k_j x - k_j phi) + 1.5)/4.5: linear in the code [cos k x, sin k x]
     readout = []
     for b, m in enumerate(modules):
@@ -118,7 +117,9 @@ def _ring_world(n: int, params: GridParams, rng: np.random.Generator) -> World:
             c, s = math.cos(ang), math.sin(ang)
             m[2 * b:2 * b + 2, 2 * b:2 * b + 2] = [[c, -s], [s, c]]
         matrices.append(m)
-    transition = {(k, a): (k + step) % n for k in nodes for a, step in enumerate((1, -1, 0))}
+    steps = {1: "forward", n - 1: "back"}
+    graph = _action_graph(graph, lambda u, v: steps[(v - u) % n])
+    transition = _transitions(graph, nodes, actions)
     phases = rng.uniform(0, 2 * math.pi, (freqs.size, params.cells_per_module))
     readout = np.zeros((freqs.size * params.cells_per_module, 2 * freqs.size))
     for b in range(freqs.size):
@@ -127,6 +128,25 @@ def _ring_world(n: int, params: GridParams, rng: np.random.Generator) -> World:
         readout[rows, 2 * b + 1] = np.sin(phases[b])
     return World(f"ring{n}", graph, nodes, actions, transition, matrices, codes, readout, 1.0, 2.0,
                  float(params.max_rate))
+
+
+def _grid_action(moves: dict[str, tuple[int, int]], u: tuple[int, int], v: tuple[int, int]) -> str:
+    step = (v[0] - u[0], v[1] - u[1])
+    return next(name for name, d in moves.items() if d == step)
+
+
+def _action_graph(graph: nx.Graph, action_of: Any) -> nx.DiGraph:
+    """Both directions of every edge of ``graph``, each labelled ``action_of(u, v)``, and a "stay" loop per node."""
+    directed = nx.DiGraph(graph)  # an undirected edge becomes u -> v and v -> u
+    nx.set_edge_attributes(directed, {(u, v): action_of(u, v) for u, v in directed.edges}, "action")
+    directed.add_edges_from(((u, u) for u in graph.nodes), action="stay")
+    return directed
+
+
+def _transitions(graph: nx.DiGraph, nodes: list[Any], actions: list[str]) -> dict[tuple[int, int], int]:
+    """(node index, action index) → node index, read off the graph's labelled edges."""
+    index = {n: k for k, n in enumerate(nodes)}
+    return {(index[u], actions.index(a)): index[v] for u, v, a in graph.edges(data="action")}
 
 
 def grid_modules(params: GridParams, rng: np.random.Generator) -> list[GridModule]:
