@@ -47,6 +47,9 @@ save_figure(figures["dcn_evidence"], args.out, "dcn_evidence")
 #    look at `weights_at_max` in the summary and at the accuracy matrix.
 # 3. Shorten the DCN read window (`protocol__read_window="20 ms"`): the Purkinje pause has not yet
 #    reached the nuclei.
+# 4. Give the nuclei the SDM protocol's weaker Purkinje inhibition (`nuclei__w_pc="1200 pA",
+#    nuclei__I_e="500 pA"`). Predict first: does the DCN read more or fewer ties
+#    (`read_tie_fraction`)? Lines whose Purkinje cells all fall silent fire at one ceiling.
 
 # %%
 _labkit.finish(args.out, "Lab 8 — Continual learning", "A spiking cerebellar SDM learns digits task after task.",
