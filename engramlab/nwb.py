@@ -4,9 +4,11 @@ An engramlab NWB file holds one run, in the places NWB tools look for them:
 
 * ``units``: one row per neuron that fired, with its ``population``, its ``neuron`` index in
   that population and its ``part`` (the label of a series run, e.g. ``isi_250ms``; empty for a
-  single run). Spike times are in seconds from the start of the run.
-* ``intervals``: the stimulus schedule. Slot protocols (SDM, capacity, continual, navigation)
-  get a ``slots`` table (start, stop = start + slot length, every per-slot array as a column,
+  single run). Spike times are in seconds from the start of the run. A per-spike companion
+  array (``spikes_<pop>_run``: the design of a capacity run, whose clock restarts at 0 for each)
+  becomes a column, and a neuron gets one row per value.
+* ``intervals``: the stimulus schedule. Runs with ``slot_start`` (SDM, continual) get a
+  ``slots`` table (start, stop = start + slot length, every per-slot array as a column,
   the slot kind also by name); trial protocols (eyeblink, associative) get the NWB ``trials``
   table (stop = the next trial's start; the last trial lasts the median trial period). A series
   prefixes the part label (``isi_250ms_trials``).
@@ -66,8 +68,26 @@ def _populations(run: Result) -> list[str]:
     return sorted(k[len("spikes_"):-len("_t")] for k in keys)
 
 
+def _companions(run: Result, pop: str) -> list[str]:
+    """Per-spike arrays beside ``spikes_<pop>_t``/``_i`` (e.g. ``_run``: the capacity design each spike is from)."""
+    prefix, size = f"spikes_{pop}_", np.size(run[f"spikes_{pop}_t"])
+    return sorted(k[len(prefix):] for k, v in run.arrays.items()
+                  if k.startswith(prefix) and k[len(prefix):] not in ("t", "i") and np.ndim(v) == 1
+                  and np.size(v) == size)
+
+
 def _spike_keys(run: Result) -> set[str]:
-    return {f"spikes_{p}_{s}" for p in _populations(run) for s in ("t", "i")}
+    return {f"spikes_{p}_{s}" for p in _populations(run) for s in ("t", "i", *_companions(run, p))}
+
+
+def _check_storable(result: Result) -> None:
+    """Refuse, before writing anything, arrays NWB would not give back unchanged (text, objects)."""
+    for label, run in _runs(result):
+        for key, value in run.arrays.items():
+            if np.asarray(value).dtype.kind in "OUSVM":
+                where = f"{label}/{key}" if label else key
+                raise ConfigError(where, f"is a {np.asarray(value).dtype} array: the NWB export stores numbers "
+                                         "and booleans only")
 
 
 def _table_name(label: str, name: str) -> str:
@@ -81,16 +101,27 @@ def _add_units(nwb: Any, result: Result) -> None:
     units.add_column("population", "population the neuron belongs to (e.g. granule, purkinje, grid)")
     units.add_column("neuron", "index of the neuron in its population")
     units.add_column("part", "label of the series run this neuron's spikes come from ('' for a single run)")
+    extra = sorted({c for _, run in _runs(result) for pop in _populations(run) for c in _companions(run, pop)})
+    for name in extra:  # e.g. run: a capacity run restarts its clock for every design; -1: not recorded
+        units.add_column(name, f"per-spike value {name!r} shared by this row's spikes (-1: none)")
     rows = 0
     for label, run in _runs(result):
         for pop in _populations(run):
             t = np.asarray(run[f"spikes_{pop}_t"], dtype=np.float64)
             i = np.asarray(run[f"spikes_{pop}_i"], dtype=np.int64)
-            order = np.lexsort((t, i))  # by neuron, then time
-            t, i = t[order], i[order]
-            neurons, first = np.unique(i, return_index=True)
-            for neuron, times in zip(neurons, np.split(t, first[1:]), strict=True):
-                units.add_unit(spike_times=times, population=pop, neuron=int(neuron), part=label)
+            if t.size == 0:
+                continue
+            comps = _companions(run, pop)
+            keys = [np.asarray(run[f"spikes_{pop}_{c}"], dtype=np.int64) for c in comps]
+            # one row per neuron and companion values, its spikes in time order
+            order = np.lexsort((t, *reversed(keys), i))
+            t, i, keys = t[order], i[order], [k[order] for k in keys]
+            ident = np.stack([i, *keys], axis=1)
+            change = np.flatnonzero(np.any(ident[1:] != ident[:-1], axis=1)) + 1
+            for start, times in zip(np.concatenate([[0], change]), np.split(t, change), strict=True):
+                values = {c: int(k[start]) for c, k in zip(comps, keys, strict=True)}
+                units.add_unit(spike_times=times, population=pop, neuron=int(i[start]), part=label,
+                               **{name: values.get(name, -1) for name in extra})
                 rows += 1
     if rows:
         nwb.units = units
@@ -126,7 +157,13 @@ def _add_trials(nwb: Any, label: str, run: Result) -> None:
     if start.size == 0:
         return
     gaps = np.diff(start)
-    last = float(np.median(gaps)) if gaps.size else float(run.params.get("trial_period", 1.0))
+    period = run.params.get("trial_period", run.params.get("protocol.trial_period"))
+    if gaps.size:
+        last = float(np.median(gaps))
+    elif period is not None:
+        last = float(period)
+    else:
+        raise ConfigError("result", "has one trial and no trial_period parameter: cannot end its interval")
     stop = np.append(start[1:], start[-1] + last)
     columns = {k: np.asarray(v) for k, v in run.arrays.items()
                if k.startswith("trial_") and k != "trial_start" and np.ndim(v) == 1 and len(v) == start.size}
@@ -194,6 +231,13 @@ def _build(result: Result) -> Any:
                                             description=f"Result array {key!r}" + (f" of part {label!r}"
                                                                                    if label else "")))
     tables: dict[str, Any] = {"protocol": result.protocol, "metadata": result.metadata,
+                              "dtypes": {label: {k: np.asarray(v).dtype.str for k, v in run.arrays.items()}
+                                         for label, run in _runs(result)},
+                              # hdmf hands a 1-element array back as a scalar: shapes restore it
+                              "shapes": {label: {k: list(np.shape(v)) for k, v in run.arrays.items()}
+                                         for label, run in _runs(result)},
+                              "companions": {label: {p: _companions(run, p) for p in _populations(run)}
+                                             for label, run in _runs(result)},
                               "params": {label: run.params for label, run in _runs(result)},
                               "units": {label: run.units for label, run in _runs(result)},
                               "parts": [label for label, _ in _runs(result) if label],
@@ -212,6 +256,7 @@ def result_to_nwb(result: Result, path: str | os.PathLike[str]) -> Path:
     import h5py
 
     pynwb = _pynwb()
+    _check_storable(result)
     nwb = _build(result)
     # HDF5 written in memory, then renamed into place whole like every other output
     buf = io.BytesIO()
@@ -230,11 +275,45 @@ def validate_nwb(path: str | os.PathLike[str]) -> list[str]:
     return [str(e) for e in errors]
 
 
+def _read_tables(nwb: Any) -> tuple[dict[str, Any], dict[str, dict[str, np.ndarray]]]:
+    """The JSON tables and every array (scratch arrays and spikes rebuilt from the units table)."""
+    raw = nwb.scratch["engramlab"].data
+    tables = json.loads(raw[()] if hasattr(raw, "shape") else raw)
+    dtypes = tables["dtypes"]
+    arrays: dict[str, dict[str, np.ndarray]] = {label: {} for label in tables["params"]}
+    for name, item in nwb.scratch.items():
+        if _SEP in name:
+            label, key = name.split(_SEP, 1)
+            data = item.data
+            value = np.asarray(data[()] if hasattr(data, "shape") else data).astype(dtypes[label][key])
+            arrays[label][key] = value.reshape(tables["shapes"][label][key])
+    rows: dict[tuple[str, str], list[int]] = {}
+    table = nwb.units
+    if table is not None:
+        for row, (part, pop) in enumerate(zip(table["part"][:], table["population"][:], strict=True)):
+            rows.setdefault((str(part), str(pop)), []).append(row)
+    for label, comps_of in tables["companions"].items():
+        for pop, comps in comps_of.items():
+            mine = rows.get((label, pop), [])
+            times = [np.asarray(table["spike_times"][r], dtype=np.float64) for r in mine]
+            sizes = [x.size for x in times]
+            t = np.concatenate(times) if times else np.zeros(0)
+            i = np.repeat([int(table["neuron"][r]) for r in mine], sizes).astype(np.int64)
+            keys = [np.repeat([int(table[c][r]) for r in mine], sizes).astype(np.int64) for c in comps]
+            # the monitors' order: companion (e.g. the capacity design), then time, then neuron
+            order = np.lexsort((i, t, *reversed(keys)))
+            for key, values in (("t", t), ("i", i), *zip(comps, keys, strict=True)):
+                name = f"spikes_{pop}_{key}"
+                arrays[label][name] = values[order].astype(dtypes[label][name])
+    return tables, arrays
+
+
 def load_nwb(path: str | os.PathLike[str]) -> Result:
     """Read an engramlab NWB file back into a :class:`~engramlab.results.Result`.
 
     Spikes come back per population sorted by time, then neuron (the order Brian2's monitors
-    record in); every other array, the parameters, units and metadata come back unchanged.
+    record in; first by a per-spike companion such as a capacity run's ``_run`` design, whose
+    clock restarts); every array keeps its dtype; parameters, units and metadata come back unchanged.
     """
     pynwb = _pynwb()
     p = Path(path)
@@ -242,36 +321,21 @@ def load_nwb(path: str | os.PathLike[str]) -> Result:
         raise ConfigError(str(p), "does not exist or is not a file")
     try:
         reader = pynwb.NWBHDF5IO(str(p), "r")
-        nwb = reader.read()
     except Exception as exc:  # h5py/pynwb raise many types for a non-NWB file
         raise ConfigError(str(p), f"cannot be read as an NWB file ({type(exc).__name__}: {exc})") from None
-    with reader:
+    try:
+        try:
+            nwb = reader.read()
+        except Exception as exc:
+            raise ConfigError(str(p), f"cannot be read as an NWB file ({type(exc).__name__}: {exc})") from None
         if "engramlab" not in nwb.scratch:
             raise ConfigError(str(p), "is an NWB file but not one engramlab wrote (no 'engramlab' scratch table)")
-        raw = nwb.scratch["engramlab"].data
-        tables = json.loads(raw[()] if hasattr(raw, "shape") else raw)
-        arrays: dict[str, dict[str, np.ndarray]] = {label: {} for label in tables["params"]}
-        for name, item in nwb.scratch.items():
-            if _SEP in name:
-                label, key = name.split(_SEP, 1)
-                data = item.data
-                arrays[label][key] = np.asarray(data[()] if hasattr(data, "shape") else data)
-        spikes: dict[tuple[str, str], tuple[list[np.ndarray], list[np.ndarray]]] = {}
-        if nwb.units is not None:
-            table = nwb.units
-            for row in range(len(table)):
-                key = (str(table["part"][row]), str(table["population"][row]))
-                times = np.asarray(table["spike_times"][row], dtype=np.float64)
-                spikes.setdefault(key, ([], []))
-                spikes[key][0].append(times)
-                spikes[key][1].append(np.full(times.size, int(table["neuron"][row]), dtype=np.int64))
-    for label, pops in tables["populations"].items():
-        for pop in pops:
-            ts, ns = spikes.get((label, pop), ([], []))
-            t = np.concatenate(ts) if ts else np.zeros(0)
-            i = np.concatenate(ns) if ns else np.zeros(0, dtype=np.int64)
-            order = np.lexsort((i, t))
-            arrays[label][f"spikes_{pop}_t"], arrays[label][f"spikes_{pop}_i"] = t[order], i[order]
+        try:
+            tables, arrays = _read_tables(nwb)
+        except (ValueError, KeyError, TypeError) as exc:  # JSON errors are ValueErrors
+            raise ConfigError(str(p), f"has a damaged engramlab table ({type(exc).__name__}: {exc})") from None
+    finally:
+        reader.close()
     protocol = tables["protocol"]
     if tables["parts"]:
         parts = {label: Result(protocol, arrays[label], tables["params"][label],

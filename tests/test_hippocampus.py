@@ -132,16 +132,19 @@ def test_world_graph_labels_every_move_and_gives_distances():
     import networkx as nx
 
     world = make_world("grid6x4", GridParams(), np.random.default_rng(1))
-    # the walks' transitions are the graph's labelled edges, one action each
-    edges = {(world.nodes.index(u), world.actions.index(a)): world.nodes.index(v)
-             for u, v, a in world.graph.edges(data="action")}
-    assert edges == world.transition
+    # every move that stays on the 6×4 grid is a transition, and nothing else is
+    moves = {"north": (0, 1), "south": (0, -1), "east": (1, 0), "west": (-1, 0), "stay": (0, 0)}
+    expected = {(world.nodes.index((x, y)), world.actions.index(a)): world.nodes.index((x + dx, y + dy))
+                for x in range(6) for y in range(4) for a, (dx, dy) in moves.items()
+                if 0 <= x + dx < 6 and 0 <= y + dy < 4}
+    assert world.transition == expected
     assert world.graph.edges[(2, 1), (2, 2)]["action"] == "north"
     assert world.graph.edges[(2, 1), (2, 1)]["action"] == "stay"
     # shortest paths on the 4-connected grid are Manhattan distances
     for u, v in [((0, 0), (5, 3)), ((1, 2), (4, 0)), ((3, 3), (3, 3))]:
         assert nx.shortest_path_length(world.graph, u, v) == abs(u[0] - v[0]) + abs(u[1] - v[1])
     ring = make_world("ring9", GridParams(), np.random.default_rng(1))
+    assert ring.transition == {(k, a): (k + d) % 9 for k in range(9) for a, d in enumerate((1, -1, 0))}
     assert ring.graph.edges[8, 0]["action"] == "forward" and ring.graph.edges[0, 8]["action"] == "back"
     assert nx.shortest_path_length(ring.graph, 0, 5) == 4  # round the back way
 
