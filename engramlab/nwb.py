@@ -38,6 +38,7 @@ from typing import Any
 import numpy as np
 
 from engramlab.errors import ConfigError, EngramlabError
+from engramlab.export import populations
 from engramlab.results import Result, atomic_write, to_jsonable
 
 __all__ = ["load_nwb", "result_to_nwb", "validate_nwb"]
@@ -63,11 +64,6 @@ def _runs(result: Result) -> Iterator[tuple[str, Result]]:
         yield "", result
 
 
-def _populations(run: Result) -> list[str]:
-    keys = [k for k in run.arrays if k.startswith("spikes_") and k.endswith("_t")]
-    return sorted(k[len("spikes_"):-len("_t")] for k in keys)
-
-
 def _companions(run: Result, pop: str) -> list[str]:
     """Per-spike arrays beside ``spikes_<pop>_t``/``_i`` (e.g. ``_run``: the capacity design each spike is from)."""
     prefix, size = f"spikes_{pop}_", np.size(run[f"spikes_{pop}_t"])
@@ -77,7 +73,7 @@ def _companions(run: Result, pop: str) -> list[str]:
 
 
 def _spike_keys(run: Result) -> set[str]:
-    return {f"spikes_{p}_{s}" for p in _populations(run) for s in ("t", "i", *_companions(run, p))}
+    return {f"spikes_{p}_{s}" for p in populations(run) for s in ("t", "i", *_companions(run, p))}
 
 
 def _check_storable(result: Result) -> None:
@@ -101,12 +97,12 @@ def _add_units(nwb: Any, result: Result) -> None:
     units.add_column("population", "population the neuron belongs to (e.g. granule, purkinje, grid)")
     units.add_column("neuron", "index of the neuron in its population")
     units.add_column("part", "label of the series run this neuron's spikes come from ('' for a single run)")
-    extra = sorted({c for _, run in _runs(result) for pop in _populations(run) for c in _companions(run, pop)})
+    extra = sorted({c for _, run in _runs(result) for pop in populations(run) for c in _companions(run, pop)})
     for name in extra:  # e.g. run: a capacity run restarts its clock for every design; -1: not recorded
         units.add_column(name, f"per-spike value {name!r} shared by this row's spikes (-1: none)")
     rows = 0
     for label, run in _runs(result):
-        for pop in _populations(run):
+        for pop in populations(run):
             t = np.asarray(run[f"spikes_{pop}_t"], dtype=np.float64)
             i = np.asarray(run[f"spikes_{pop}_i"], dtype=np.int64)
             if t.size == 0:
@@ -236,13 +232,13 @@ def _build(result: Result) -> Any:
                               # hdmf hands a 1-element array back as a scalar: shapes restore it
                               "shapes": {label: {k: list(np.shape(v)) for k, v in run.arrays.items()}
                                          for label, run in _runs(result)},
-                              "companions": {label: {p: _companions(run, p) for p in _populations(run)}
+                              "companions": {label: {p: _companions(run, p) for p in populations(run)}
                                              for label, run in _runs(result)},
                               "params": {label: run.params for label, run in _runs(result)},
                               "units": {label: run.units for label, run in _runs(result)},
                               "parts": [label for label, _ in _runs(result) if label],
                               "part_metadata": {label: run.metadata for label, run in _runs(result) if label},
-                              "populations": {label: _populations(run) for label, run in _runs(result)}}
+                              "populations": {label: populations(run) for label, run in _runs(result)}}
     nwb.add_scratch(ScratchData(name="engramlab", data=json.dumps(to_jsonable(tables)),
                                 description="protocol, parameters (SI floats), units and metadata as JSON"))
     return nwb
