@@ -265,6 +265,9 @@ def test_rate_map(pos, spike_pos, dt, box, bin_size):
 def test_spike_statistics(t, i, starts, width, n):
     check(spikes.counts_per_window, t, i, starts, width, n)
     check(spikes.spike_trains, t, i, n)
+    check(spikes.step_counts, t, i, width, n, n)
+    check(spikes.population_counts, t, starts, i)
+    check(spikes.counts_between, t, starts, i)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -363,7 +366,8 @@ def test_the_suite_covers_every_public_function():
                      "dale_limit_weights"},
         "grid": {"wave_vectors", "draw_modules", "grid_rates", "module_code", "action_matrix", "autocorrelogram",
                  "gridness", "gridness_expanding", "grid_spacing_orientation", "rate_map", "GridModule"},
-        "spikes": {"counts_per_window", "spike_trains", "phase_shift", "tonic_period"},
+        "spikes": {"counts_per_window", "spike_trains", "phase_shift", "tonic_period", "step_counts",
+                   "population_counts", "counts_between", "EDGE_TOLERANCE"},
         "theory": {"sdm_theory", "sdm_attention_comparison", "hopfield_capacity", "SDMAttentionComparison",
                    "CLASSIC_LOADS", "MODERN_LOADS"},
     }

@@ -22,6 +22,7 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.ndimage import gaussian_filter1d, uniform_filter1d
 
+from engramlab.analysis.spikes import counts_between, population_counts
 from engramlab.errors import ConfigError
 from engramlab.results import Result
 from engramlab.schedules import PHASES
@@ -49,12 +50,7 @@ def trial_rates(t: NDArray[np.float64], i: NDArray[np.int64], starts: NDArray[np
         keep = select[ii]
         tt, ii = tt[keep], ii[keep]
         cells = int(select.sum())
-    out = np.zeros((len(starts), edges.size - 1))
-    order = np.argsort(tt)
-    tt = tt[order]
-    for k, s in enumerate(starts):
-        a, b = np.searchsorted(tt, [s + offset + lo, s + offset + hi])
-        out[k] = np.histogram(tt[a:b] - s - offset, edges)[0]
+    out = population_counts(tt, np.asarray(starts, dtype=float) + offset, edges)
     return 0.5 * (edges[1:] + edges[:-1]), out / (bin_s * max(cells, 1))
 
 
@@ -325,10 +321,10 @@ def _olive_stats(result: Result, starts: NDArray[np.float64], onset: float, tria
     CS (intact trials) and during the CS of extinction trials — what nucleo-olivary inhibition
     lowers.
     """
-    t = np.sort(result["spikes_olive_t"])
+    t = result["spikes_olive_t"]
 
     def count(a: NDArray[np.float64], b: NDArray[np.float64]) -> NDArray[np.float64]:
-        return (np.searchsorted(t, b) - np.searchsorted(t, a)) / m
+        return counts_between(t, a, b) / m
 
     cs_on = starts + onset
     us = count(cs_on + trial_isi, cs_on + trial_isi + US_RESPONSE_WINDOW)

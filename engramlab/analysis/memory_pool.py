@@ -21,6 +21,8 @@ from numpy.typing import NDArray
 from scipy.optimize import minimize_scalar
 from scipy.special import log_softmax, softmax
 
+from engramlab.analysis.spikes import step_counts
+
 __all__ = [
     "calibration_curve",
     "calibration_error",
@@ -40,14 +42,8 @@ def half_step_counts(t: NDArray[np.float64], i: NDArray[np.int64], step: float, 
 
     The first ``skip`` seconds of the half are left out.
     """
-    s = np.floor(t / step + 1e-9).astype(np.int64)
-    into = t - s * step
-    in_second = into >= step / 2 - 1e-12
-    start = step / 2 if second_half else 0.0
-    keep = (in_second == second_half) & (s < slots) & (into >= start + skip - 1e-12)
-    out = np.zeros((slots, n))
-    np.add.at(out, (s[keep], i[keep]), 1.0)
-    return out
+    start = (step / 2 if second_half else 0.0) + skip
+    return step_counts(t, i, step, slots, n, start=start, width=step / 2 - skip).astype(np.float64)
 
 
 def stored_writes(writer: NDArray[np.int64], memories: int) -> NDArray[np.int64]:

@@ -20,6 +20,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from engramlab.analysis.attention import softmax
+from engramlab.analysis.spikes import step_counts
 from engramlab.errors import ConfigError
 
 __all__ = ["NavigationAnalysis", "WalkStats", "analyse_navigation", "attention_predict",
@@ -156,11 +157,7 @@ class NavigationAnalysis:
 def _counts(t: NDArray[np.float64], i: NDArray[np.int64], window: float, steps: int, n: int,
             skip: float) -> NDArray[np.float64]:
     """Spike counts per step window (skipping the first ``skip`` s of each) and neuron."""
-    step = np.floor(t / window + 1e-9).astype(np.int64)
-    keep = (t - step * window >= skip - 1e-12) & (step < steps)
-    out = np.zeros((steps, n))
-    np.add.at(out, (step[keep], i[keep]), 1.0)
-    return out
+    return step_counts(t, i, window, steps, n, start=skip).astype(np.float64)
 
 
 def analyse_navigation(result: Any, skip: float = 0.002) -> NavigationAnalysis:

@@ -13,7 +13,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from engramlab import validate as V
-from engramlab.analysis.spikes import counts_per_window
+from engramlab.analysis.spikes import counts_per_window, spike_trains
 from engramlab.errors import ConfigError
 
 __all__ = ["decode_bits", "isi_cv", "window_counts"]
@@ -60,13 +60,9 @@ def isi_cv(t: ArrayLike, i: ArrayLike, cells: int, t_from: float, t_to: float) -
     tt = V.finite_array("t", t, 1)
     ii = V.integer_array("i", V.finite_array("i", i, 1))
     keep = (tt >= t_from) & (tt < t_to)
-    tt, ii = tt[keep], ii[keep]
-    order = np.lexsort((tt, ii))
-    tt, ii = tt[order], ii[order]
     cvs = []
-    bounds = np.searchsorted(ii, np.arange(cells + 1))
-    for k in range(cells):
-        isi = np.diff(tt[bounds[k]:bounds[k + 1]])
+    for train in spike_trains(tt[keep], ii[keep], cells):
+        isi = np.diff(train)
         if isi.size >= 3 and isi.mean() > 0:
             cvs.append(isi.std() / isi.mean())
     return float(np.mean(cvs)) if cvs else float("nan")

@@ -1,6 +1,17 @@
 """Spike-train statistics on plain arrays (times in seconds, integer neuron indices).
 
-No Brian2: these functions read what a protocol's Result stores.
+No Brian2: these functions read what a protocol's Result stores. This module is the one place
+spikes are binned: per-neuron counts in windows (:func:`counts_per_window`, :func:`step_counts`)
+and population counts in trial-aligned bins (:func:`population_counts`, :func:`counts_between`).
+Every analysis, figure and protocol counts spikes through these.
+
+Why not Elephant's ``BinnedSpikeTrain``: the windows here are not contiguous (a read window per
+slot, the second half of each step) and a table of 10⁴ granule cells × 10³ slots would need one
+Neo ``SpikeTrain`` per cell; the tests check these counts against Elephant where it is installed.
+
+A spike within ``EDGE_TOLERANCE`` (1 ns) before a window edge counts as at the edge: simulated
+spike times lie on the time-step grid (≥ 1 µs), so this only absorbs float round-off of
+``k * step`` style edges.
 """
 
 from __future__ import annotations
@@ -12,7 +23,18 @@ from engramlab import validate as V
 from engramlab.errors import ConfigError, ConfigTypeError
 from engramlab.resources import check_memory
 
-__all__ = ["counts_per_window", "phase_shift", "spike_trains", "tonic_period"]
+__all__ = [
+    "EDGE_TOLERANCE",
+    "counts_between",
+    "counts_per_window",
+    "phase_shift",
+    "population_counts",
+    "spike_trains",
+    "step_counts",
+    "tonic_period",
+]
+
+EDGE_TOLERANCE = 1e-9  # s; far below any simulation time step
 
 
 def spike_trains(t: ArrayLike, i: ArrayLike, n: int) -> list[NDArray[np.float64]]:
@@ -36,7 +58,7 @@ def counts_per_window(t: ArrayLike, i: ArrayLike, starts: ArrayLike, width: floa
     """Spike counts of each of ``n`` neurons in windows ``[start, start + width)``.
 
     Returns an array of shape (windows, n). Windows must not overlap (sorted starts, spacing
-    >= width).
+    >= width). Edges are shifted back by :data:`EDGE_TOLERANCE`.
     """
     tt = V.finite_array("t", t, 1)
     ii = V.integer_array("i", V.finite_array("i", i, 1))
@@ -53,10 +75,56 @@ def counts_per_window(t: ArrayLike, i: ArrayLike, starts: ArrayLike, width: floa
     out = np.zeros((s.size, n), dtype=np.int64)
     if tt.size == 0 or s.size == 0:
         return out
-    w = np.searchsorted(s, tt, side="right") - 1
-    ok = (w >= 0) & (tt < s[np.clip(w, 0, None)] + width)
+    lo = s - EDGE_TOLERANCE
+    w = np.searchsorted(lo, tt, side="right") - 1
+    ok = (w >= 0) & (tt < lo[np.clip(w, 0, None)] + width)
     np.add.at(out, (w[ok], ii[ok]), 1)
     return out
+
+
+def step_counts(t: ArrayLike, i: ArrayLike, step: float, steps: int, n: int, start: float = 0.0,
+                width: float | None = None) -> NDArray[np.int64]:
+    """Spike counts per step and neuron in ``[k·step + start, k·step + start + width)``, k = 0 … steps − 1.
+
+    ``width`` defaults to ``step − start`` (the rest of each step). Returns shape (steps, n).
+    """
+    step = V.real("step", step, 0.0, None, low_open=True)
+    steps = V.integer("steps", steps, 0, 10**9)
+    n = V.integer("n", n, 0, 10**9)
+    check_memory(8.0 * steps * (n + 1), "steps", "the count table (steps × neurons)")
+    start = V.real("start", start, 0.0, step, high_open=True)
+    width = step - start if width is None else V.real("width", width, 0.0, step - start, low_open=True)
+    return counts_per_window(t, i, np.arange(steps) * step + start, width, n)
+
+
+def counts_between(t: ArrayLike, a: ArrayLike, b: ArrayLike) -> NDArray[np.int64]:
+    """Number of spikes (all neurons together) in each interval ``[a_k, b_k)``; intervals may overlap.
+
+    Edges are shifted back by :data:`EDGE_TOLERANCE`.
+    """
+    tt = np.sort(V.finite_array("t", t, 1))
+    lo = V.finite_array("a", a, (0, 1, 2))
+    hi = V.finite_array("b", b, (0, 1, 2))
+    if lo.shape != hi.shape:
+        raise ConfigError("b", f"(interval ends) and a (interval starts) differ in shape: {hi.shape} vs {lo.shape}")
+    if np.any(hi < lo):
+        raise ConfigError("b", "every interval end must be >= its start")
+    return (np.searchsorted(tt, hi - EDGE_TOLERANCE, side="left")
+            - np.searchsorted(tt, lo - EDGE_TOLERANCE, side="left")).astype(np.int64)
+
+
+def population_counts(t: ArrayLike, starts: ArrayLike, edges: ArrayLike) -> NDArray[np.int64]:
+    """Spike counts (all neurons together) in bins ``[start + edges[b], start + edges[b+1])`` of every start.
+
+    A peri-stimulus time histogram per trial: shape (starts, bins). ``edges`` must increase;
+    trials may overlap (each is counted on its own).
+    """
+    s = V.finite_array("starts", starts, 1)
+    e = V.finite_array("edges", edges, 1)
+    if e.size < 2 or np.any(np.diff(e) <= 0):
+        raise ConfigError("edges", f"must be at least two strictly increasing times, got {e.size} values")
+    c = counts_between(t, s[:, None] + e[None, :-1], s[:, None] + e[None, 1:])
+    return c.reshape(s.size, e.size - 1)
 
 
 def tonic_period(trains: list[NDArray[np.float64]], t_from: float, t_to: float, dt: float) -> float:

@@ -24,6 +24,7 @@ import brian2 as b2
 import numpy as np
 from brian2 import Hz, ms
 
+from engramlab.analysis.spikes import counts_per_window
 from engramlab.circuits._device import run_network, select_device
 from engramlab.errors import ConfigError
 from engramlab.models.hippocampal import HopfieldUnitParams, MemoryNeuronParams, PlaceParams
@@ -274,10 +275,8 @@ def recalled_states(monitor: b2.SpikeMonitor, t_end: float, blocks: list[tuple[i
 
     ``blocks`` lists (copy, cue) for each consecutive group of ``n`` cells of the monitored group.
     """
-    t = np.asarray(monitor.t_)
-    i = np.asarray(monitor.i)
-    sel = t >= t_end - readout
-    counts = np.bincount(i[sel], minlength=len(blocks) * n).reshape(len(blocks), n)
+    counts = counts_per_window(np.asarray(monitor.t_), np.asarray(monitor.i), [t_end - readout], readout,
+                               len(blocks) * n)[0].reshape(len(blocks), n)
     states = np.where(counts >= 0.5 * on_rate * readout, 1.0, -1.0)
     out: list[list[np.ndarray]] = [[] for _ in range(copies)]
     for b, (k, _) in enumerate(blocks):

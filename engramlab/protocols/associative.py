@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 from brian2 import ms, pA
 
+from engramlab.analysis.spikes import counts_per_window
 from engramlab.circuits.microzone import CerebellarMicrozone, MicrozoneConfig
 from engramlab.errors import ConfigError
 from engramlab.models._params import param
@@ -149,11 +150,7 @@ def run_associative(circuit: MicrozoneConfig | None = None, protocol: Associativ
             summary[snapshots, tone, side] = rec.weights[only[tone]][:, groups[side]].mean()
     starts = np.array([tr.start for tr in zone.trials])
     t_g, i_g = rec.spikes["granule"]
-    counts = np.zeros((total, circuit.r), dtype=np.int16)
-    k_of = np.searchsorted(starts, t_g, side="right") - 1
-    rel = t_g - starts[k_of] - onset
-    inside = (rel >= 0) & (rel < cs_dur)
-    np.add.at(counts, (k_of[inside], i_g[inside]), 1)
+    counts = counts_per_window(t_g, i_g, starts + onset, cs_dur, circuit.r).astype(np.int16)
 
     arrays = spike_arrays(rec.spikes)
     arrays.update(trial_start=starts, trial_tone=tones, trial_taught=taught, trial_phase=phase,

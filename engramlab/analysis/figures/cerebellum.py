@@ -8,6 +8,7 @@ from scipy import stats
 
 from engramlab.analysis.cerebellar_sdm import SDMAnalysis
 from engramlab.analysis.sdm_capacity import CapacityAnalysis
+from engramlab.analysis.spikes import counts_per_window
 from engramlab.results import Result
 from engramlab.schedules import SLOT_KINDS
 
@@ -233,15 +234,11 @@ def read_raster_figure(result: Result, a: SDMAnalysis, lines: int = 8) -> Figure
     t, i = result["spikes_nuclei_t"], result["spikes_nuclei_i"]
 
     def rate(slots: np.ndarray, mask: np.ndarray | None) -> np.ndarray:
-        hist = np.zeros(edges.size - 1)
-        cells = 0
-        for row, s in enumerate(slots):
-            keep = (t >= start[s]) & (t < start[s] + slot)
-            chosen = np.ones(a.m, bool) if mask is None else mask[row]
-            keep &= chosen[i]
-            hist += np.histogram(t[keep] - start[s], edges)[0]
-            cells += int(chosen.sum())
-        return hist / max(cells, 1) / np.diff(edges)
+        # (slots, bins, cells) counts, summed over the cells each row selects
+        per_cell = counts_per_window(t, i, (start[slots][:, None] + edges[None, :-1]).ravel(), 0.005, a.m)
+        chosen = np.ones((slots.size, a.m), bool) if mask is None else np.asarray(mask, bool)
+        hist = (per_cell.reshape(slots.size, edges.size - 1, a.m) * chosen[:, None, :]).sum(axis=(0, 2))
+        return hist / max(int(chosen.sum()), 1) / np.diff(edges)
 
     mid = (edges[:-1] + edges[1:]) / 2 * 1e3
     if np.any(low):

@@ -1,0 +1,93 @@
+"""The one spike-binning layer (engramlab.analysis.spikes) against Elephant and against direct counting."""
+
+import numpy as np
+import pytest
+
+from engramlab.analysis.spikes import (
+    EDGE_TOLERANCE,
+    counts_between,
+    counts_per_window,
+    population_counts,
+    step_counts,
+)
+from engramlab.errors import ConfigError
+
+DT = 1e-4  # s, the simulations' time step
+
+
+def _spikes(seed, n=7, duration=2.0, rate=40.0):
+    """Poisson-like spikes on the DT grid, as a simulator records them (times = step index · DT)."""
+    rng = np.random.default_rng(seed)
+    steps = rng.choice(int(duration / DT), size=int(rate * n * duration), replace=True)
+    return steps * DT, rng.integers(0, n, steps.size)
+
+
+def _direct(t, i, lo, hi, n):
+    """Counts by testing every spike against every window (no sorting, no search)."""
+    out = np.zeros((len(lo), n), dtype=np.int64)
+    for k, (a, b) in enumerate(zip(lo, hi, strict=True)):
+        inside = (t >= a - EDGE_TOLERANCE) & (t < b - EDGE_TOLERANCE)
+        for cell in range(n):
+            out[k, cell] = int(np.sum(inside & (i == cell)))
+    return out
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_step_counts_equal_elephants_binned_spike_train(seed):
+    neo = pytest.importorskip("neo")
+    quantities = pytest.importorskip("quantities")
+    conversion = pytest.importorskip("elephant.conversion")
+    t, i = _spikes(seed)
+    step, steps, n = 0.025, 80, 7
+    trains = [neo.SpikeTrain(t[i == c] * quantities.s, t_stop=2.0 * quantities.s) for c in range(n)]
+    binned = conversion.BinnedSpikeTrain(trains, bin_size=step * quantities.s, t_start=0 * quantities.s,
+                                         t_stop=steps * step * quantities.s).to_array()
+    assert np.array_equal(step_counts(t, i, step, steps, n), binned.T)
+    # per-trial population histograms: the same bins summed over the cells, four 0.5 s trials
+    starts = np.arange(4) * 0.5
+    per_trial = population_counts(t, starts, np.arange(0, 0.5 + 1e-12, step))
+    assert np.array_equal(per_trial.ravel(), binned.sum(axis=0))
+
+
+def test_windows_with_gaps_match_direct_counting():
+    t, i = _spikes(2)
+    starts = np.array([0.0, 0.13, 0.5, 0.5071, 1.9])
+    got = counts_per_window(t, i, starts, 0.0071, 7)
+    assert np.array_equal(got, _direct(t, i, starts, starts + 0.0071, 7))
+    # second half of each 100 ms step, skipping its first 10 ms (the memory-pool read)
+    got = step_counts(t, i, 0.1, 20, 7, start=0.06, width=0.04)
+    lo = np.arange(20) * 0.1 + 0.06
+    assert np.array_equal(got, _direct(t, i, lo, lo + 0.04, 7))
+    assert got.sum() > 0
+
+
+def test_overlapping_intervals_and_trial_histograms_match_direct_counting():
+    t, i = _spikes(3)
+    a = np.array([0.0, 0.05, 0.3, 0.31, 1.2])
+    b = a + np.array([0.2, 0.4, 0.01, 1.0, 0.8])  # overlapping intervals of different widths
+    assert np.array_equal(counts_between(t, a, b), _direct(t, i, a, b, 7).sum(axis=1))
+    starts = np.array([0.2, 0.25, 1.0])  # overlapping trials, each counted on its own
+    edges = np.array([-0.1, 0.0, 0.05, 0.3])
+    lo = (starts[:, None] + edges[None, :-1]).ravel()
+    hi = (starts[:, None] + edges[None, 1:]).ravel()
+    assert np.array_equal(population_counts(t, starts, edges).ravel(), _direct(t, i, lo, hi, 7).sum(axis=1))
+
+
+def test_a_spike_on_a_step_edge_counts_in_the_step_it_starts():
+    # 3 * 0.1 = 0.30000000000000004 and 0.1 + 0.2 as well; 0.7 * 3 / 7 = 0.29999999999999993
+    t = np.array([3 * 0.1, 0.7 * 3 / 7, 0.3])
+    i = np.zeros(3, dtype=int)
+    assert step_counts(t, i, 0.1, 4, 1)[:, 0].tolist() == [0, 0, 0, 3]
+    assert counts_between(t, [0.2], [0.3]).tolist() == [0]
+    assert population_counts(t, [0.0], [0.2, 0.3, 0.4]).tolist() == [[0, 3]]
+
+
+def test_bad_binning_is_refused_in_one_line():
+    with pytest.raises(ConfigError, match="edges"):
+        population_counts([0.1], [0.0], [0.2, 0.1])
+    with pytest.raises(ConfigError, match="b"):
+        counts_between([0.1], [0.3], [0.2])
+    with pytest.raises(ConfigError, match="width"):
+        step_counts([0.1], [0], 0.1, 3, 1, start=0.06, width=0.05)
+    with pytest.raises(ConfigError, match="starts"):
+        counts_per_window([0.1], [0], [0.0, 0.01], 0.02, 1)
