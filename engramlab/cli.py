@@ -173,7 +173,7 @@ def build_parser() -> argparse.ArgumentParser:
     sw.add_argument("-q", "--quiet", action="store_true")
     sw.set_defaults(func=_lazy("sweep", "sweep_cmd"))
 
-    lab = sub.add_parser("lab", help="teaching labs: list them, run one")
+    lab = sub.add_parser("lab", help="teaching labs: list them, run one, write one as a notebook")
     lsub = lab.add_subparsers(dest="lab_command", metavar="ACTION")
     lsub.required = True
     lsub.add_parser("list", help="list the labs").set_defaults(func=_lazy("misc", "lab_list"))
@@ -181,7 +181,19 @@ def build_parser() -> argparse.ArgumentParser:
     l_run.add_argument("number", type=_positive_int("N"), help="lab number (see lab list)")
     l_run.add_argument("--quick", action="store_true", help="small and fast version")
     l_run.add_argument("--out", default=None, help="output folder (default results/labs/<lab>)")
+    l_run.add_argument("--notebook", action="store_true",
+                       help="run it as a Jupyter notebook on a fresh kernel and save the executed notebook "
+                            "in the output folder (needs the labs extra)")
+    l_run.add_argument("--solutions", action="store_true",
+                       help="with --notebook: then run the lab's solutions notebook, which checks the answers "
+                            "against what its exercise cells measured")
     l_run.set_defaults(func=_lazy("misc", "lab_run"))
+    l_nb = lsub.add_parser("notebook", help="write lab N as a Jupyter notebook (.ipynb) to open in Jupyter")
+    l_nb.add_argument("number", type=_positive_int("N"), help="lab number (see lab list)")
+    l_nb.add_argument("--quick", action="store_true", help="set the notebook to the small and fast version")
+    l_nb.add_argument("--out", default=None, help="the notebook's output folder (default results/labs/<lab>)")
+    l_nb.add_argument("--to", default=None, help="notebook file to write (default ./<lab>.ipynb)")
+    l_nb.set_defaults(func=_lazy("misc", "lab_notebook_cmd"))
 
     rep = sub.add_parser("report", help="rebuild report.html of a results folder")
     rep.add_argument("folder", help="a folder written by engramlab (has summary.json)")

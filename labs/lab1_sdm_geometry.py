@@ -14,6 +14,11 @@
 #
 # Run: `engramlab lab run 1` (or `python labs/lab1_sdm_geometry.py`).
 
+# %% tags=["parameters"]
+# QUICK = True: the small, fast version (CI, a first look); OUT: where figures and report.html go
+QUICK = False
+OUT = "results/labs/lab1_sdm_geometry"
+
 # %%
 import numpy as np
 from matplotlib.figure import Figure
@@ -22,10 +27,9 @@ from engramlab.analysis import sdm
 from engramlab.analysis.figures.theory import sdm_weights_figure
 from engramlab.analysis.theory import sdm_attention_comparison
 from engramlab.results import save_figure
+from engramlab import labkit
 
-import _labkit
-
-args = _labkit.lab_args("lab1_sdm_geometry", "SDM geometry and fitting beta")
+args = labkit.settings(QUICK, OUT)  # on a script's command line, --quick / --out win
 n, d = 64, 11
 
 # %% [markdown]
@@ -65,16 +69,63 @@ ax.set_title("β of the softmax that matches the SDM read")
 save_figure(fig2, args.out, "beta_vs_radius")
 
 # %% [markdown]
-# ## Exercises
-# 1. Change `d` to 5 and 20. How does the staircase change, and how well does the softmax fit
-#    (look at the log panel)?
-# 2. Compare `estimator="ols"` with `"published"`: the published figures multiply the OLS slope
-#    by N/(N−1). When does it matter?
-# 3. Use `sdm.optimal_radius(n, m, r)` for m = 1024 patterns and r = 2**n neurons, and for a
-#    realistic r = 10,000: which β do these radii imply?
+# ## Exercises: predict, then run
+# Each exercise says what to change and what to predict. Write your prediction in the cell's
+# `prediction` line *before* running it; the cell prints what the model does beside it.
+# (Instructors: answers and the checks CI runs are in `labs/solutions/lab1_solutions.py`.)
+#
+# ### Exercise 1 — the radius sets the temperature
+# **Change** the radius from d = 11 to d = 5 and to d = 20 (n = 64).
+# **Predict**: which radius gives the larger β (sharper attention), and by roughly what factor
+# does β change between d = 5 and d = 20?
 
 # %%
-_labkit.finish(args.out, "Lab 1 — SDM geometry", "Hypersphere intersections are nearly exponential, "
+prediction = None  # e.g. "d = 20 is sharper, 2x"
+labkit.exercise(1, prediction, **{f"beta_d{dd}": sdm.fit_beta(n, dd) for dd in (5, 11, 20)})
+
+# %% [markdown]
+# ### Exercise 2 — two estimators of one slope
+# The published figures report β from `estimator="published"`, the OLS slope times N/(N−1)
+# with N the number of regressed distances (d_v = 0 … d − 1, so N = d).
+# **Predict**: by what percentage does the published β exceed the OLS β at d = 3, and at d = 20?
+
+# %%
+prediction = None  # e.g. "3 %, 3 %"
+labkit.exercise(2, prediction, **{f"published_over_ols_d{dd}": sdm.fit_beta(n, dd, estimator="published")
+                                  / sdm.fit_beta(n, dd) for dd in (3, 20)})
+
+# %% [markdown]
+# ### Exercise 3 — a realistic number of neurons
+# `sdm.optimal_radius(n, m, r)` is the SNR-optimal radius for m stored patterns in r neurons.
+# **Change** r from 2^64 (every address a neuron) to a cerebellum-sized r = 10,000, m = 1024.
+# **Predict**: does the optimal radius grow or shrink, and does β land inside the 10–25 that
+# transformers learn?
+
+# %%
+prediction = None  # e.g. "radius shrinks, β ≈ 20"
+d_all, d_real = sdm.optimal_radius(n, 1024, 2**n), sdm.optimal_radius(n, 1024, 10_000)
+labkit.exercise(3, prediction, d_r_2_64=d_all, d_r_10000=d_real, beta_r_2_64=sdm.fit_beta(n, d_all),
+                beta_r_10000=sdm.fit_beta(n, d_real))
+
+# %% [markdown]
+# ### Exercise 4 — where the softmax fits
+# `sdm_attention_comparison(n, d, β)` holds the normalised intersection weights (`binary`)
+# against softmax(β cos) (`softmax`) for d_v = 0 … 2d.
+# **Predict**: at which radius, d = 5 or d = 20, is the largest weight error smaller? And on
+# the log scale (relative error of the smallest weights)?
+
+# %%
+prediction = None  # e.g. "d = 5 smaller on both scales"
+errors = {}
+for dd in (5, 20):
+    cmp = sdm_attention_comparison(n, dd, sdm.fit_beta(n, dd))
+    w, soft = np.asarray(cmp.binary), np.asarray(cmp.softmax)
+    errors[f"max_weight_error_d{dd}"] = float(np.max(np.abs(w - soft)))
+    errors[f"max_log_error_d{dd}"] = float(np.max(np.abs(np.log(w[w > 0]) - np.log(soft[w > 0]))))
+labkit.exercise(4, prediction, **errors)
+
+# %%
+labkit.finish(args.out, "Lab 1 — SDM geometry", "Hypersphere intersections are nearly exponential, "
                "so the SDM read is softmax attention with a fitted β.",
                [("weights_vs_softmax", "Normalised circle-intersection weights vs softmax(β cos)."),
                 ("beta_vs_radius", "Fitted β against the radius for several dimensions.")],

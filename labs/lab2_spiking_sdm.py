@@ -12,14 +12,18 @@
 # Run: `engramlab lab run 2 --quick` (about 3 minutes), or without `--quick` for the README's
 # numbers (10 minutes on 2 cores).
 
+# %% tags=["parameters"]
+# QUICK = True: the small, fast version (CI, a first look); OUT: where figures and report.html go
+QUICK = False
+OUT = "results/labs/lab2_spiking_sdm"
+
 # %%
 import engramlab as el
 from engramlab.analysis.figures.sweep import map_figure
 from engramlab.results import save_figure
+from engramlab import labkit
 
-import _labkit
-
-args = _labkit.lab_args("lab2_spiking_sdm", "A spiking cerebellum as SDM, under in-vivo noise")
+args = labkit.settings(QUICK, OUT)  # on a script's command line, --quick / --out win
 # --quick: the protocol's own quick preset (2,000 granule cells, 10 patterns) as one C++ program
 # (the same spikes as the NumPy target, tested; ~15 s faster on 2 cores)
 result = el.run("sdm", quick=args.quick, seed=1, out=f"{args.out}/run",
@@ -104,7 +108,7 @@ for label, run in capacity.summary["runs"].items():
 #    (hint: `granule__V_reset`)?
 
 # %%
-_labkit.finish(args.out, "Lab 2 — Spiking SDM", "A spiking cerebellar microcircuit under in-vivo noise held "
+labkit.finish(args.out, "Lab 2 — Spiking SDM", "A spiking cerebellar microcircuit under in-vivo noise held "
                "against SDM, read by its DCN cells.",
                [("readout", "Recall vs query noise (DCN, Purkinje, NumPy on measured and ideal sets); output "
                             "spikes vs the NumPy read sum."),

@@ -13,15 +13,19 @@
 #
 # Run: `engramlab lab run 3 --quick` (the full version takes a few minutes).
 
+# %% tags=["parameters"]
+# QUICK = True: the small, fast version (CI, a first look); OUT: where figures and report.html go
+QUICK = False
+OUT = "results/labs/lab3_eyeblink"
+
 # %%
 import engramlab as el
 from engramlab.analysis.eyeblink import analyse_eyeblink, eyeblink_summary
 from engramlab.analysis.figures import conditioning as figs
 from engramlab.results import save_figure
+from engramlab import labkit
 
-import _labkit
-
-args = _labkit.lab_args("lab3_eyeblink", "Eyeblink conditioning")
+args = labkit.settings(QUICK, OUT)  # on a script's command line, --quick / --out win
 # --quick: the protocol's quick preset (20 trials, 2x learning rate, 0.8 s recovery, NumPy
 # target) plus 20 CS-alone trials; the full lab trains 100 trials and extinguishes for 50
 result = el.run("eyeblink", quick=args.quick, seed=2, out=f"{args.out}/run",
@@ -81,7 +85,7 @@ save_figure(figs.probe_figure(a), args.out, "probe")
 #    baseline (hint: which mossy lines fire during a Purkinje pause)?
 
 # %%
-_labkit.finish(args.out, "Lab 3 — Eyeblink conditioning", "A timed Purkinje pause emerges and extinguishes.",
+labkit.finish(args.out, "Lab 3 — Eyeblink conditioning", "A timed Purkinje pause emerges and extinguishes.",
                [("raster_psth", "Purkinje rasters and PC/DCN rates, first vs last block."),
                 ("learning_curve", "%CR per block and pause depth."),
                 ("probe", "Purkinje rate on the extended probes: does the pause end after the ISI?")], s)

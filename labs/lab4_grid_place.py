@@ -10,6 +10,11 @@
 #
 # Run: `engramlab lab run 4 --quick`.
 
+# %% tags=["parameters"]
+# QUICK = True: the small, fast version (CI, a first look); OUT: where figures and report.html go
+QUICK = False
+OUT = "results/labs/lab4_grid_place"
+
 # %%
 import numpy as np
 
@@ -18,10 +23,9 @@ from engramlab.analysis.grid import action_matrix, module_code
 from engramlab.models.hippocampal import GridParams
 from engramlab.protocols.worlds import grid_modules
 from engramlab.results import save_figure
+from engramlab import labkit
 
-import _labkit
-
-args = _labkit.lab_args("lab4_grid_place", "Grid and place cells")
+args = labkit.settings(QUICK, OUT)  # on a script's command line, --quick / --out win
 
 # %% [markdown]
 # ## The ideal limit: path integration is exact
@@ -97,7 +101,7 @@ save_figure(ideal.figures()["place_cells"], args.out, "place_cells")
 #    the modules over threshold — how many place cells now have several fields?
 
 # %%
-_labkit.finish(args.out, "Lab 4 — Grid cells from an attractor; place cells",
+labkit.finish(args.out, "Lab 4 — Grid cells from an attractor; place cells",
                "Attractor grid modules path-integrate the velocity; place cells read grid spikes.",
                [("grid_cells", "Attractor grid rate maps and autocorrelograms per module."),
                 ("path_integration", "Lattice displacement decoded from spikes vs the integrated velocity."),

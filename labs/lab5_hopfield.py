@@ -10,6 +10,11 @@
 #
 # Run: `engramlab lab run 5 --quick`.
 
+# %% tags=["parameters"]
+# QUICK = True: the small, fast version (CI, a first look); OUT: where figures and report.html go
+QUICK = False
+OUT = "results/labs/lab5_hopfield"
+
 # %%
 import numpy as np
 from matplotlib.figure import Figure
@@ -19,10 +24,9 @@ from engramlab.analysis import hopfield
 from engramlab.analysis.figures.theory import capacity_figure
 from engramlab.analysis.theory import hopfield_capacity
 from engramlab.results import save_figure
+from engramlab import labkit
 
-import _labkit
-
-args = _labkit.lab_args("lab5_hopfield", "Classic vs modern Hopfield")
+args = labkit.settings(QUICK, OUT)  # on a script's command line, --quick / --out win
 n = 120 if args.quick else 200
 classic, modern, summary = hopfield_capacity(n, trials=2 if args.quick else 5)
 print(f"classic capacity ≈ {summary['classic_capacity']} N; modern at {summary['modern_load_tested']} N: "
@@ -77,7 +81,7 @@ save_figure(dale.figures()["capacity"], args.out, "dale_capacity")
 #    dale__inhibition_balance=0.8)`): what happens to the silent cells' rates and to recall?
 
 # %%
-_labkit.finish(args.out, "Lab 5 — Hopfield memories", "Classic capacity vs memory neurons (modern).",
+labkit.finish(args.out, "Lab 5 — Hopfield memories", "Classic capacity vs memory neurons (modern).",
                [("capacity", "Mean final overlap vs load, classic vs modern."),
                 ("memory_neurons", "Memory-neuron dynamics from a corrupted cue."),
                 ("dale_capacity", "Dale's-law spiking network vs the NumPy limit of its weights and the classic "

@@ -16,13 +16,17 @@
 #
 # Run: `engramlab lab run 6 --quick`.
 
+# %% tags=["parameters"]
+# QUICK = True: the small, fast version (CI, a first look); OUT: where figures and report.html go
+QUICK = False
+OUT = "results/labs/lab6_navigation"
+
 # %%
 import engramlab as el
 from engramlab.results import save_figure
+from engramlab import labkit
 
-import _labkit
-
-args = _labkit.lab_args("lab6_navigation", "Navigation with memory neurons")
+args = labkit.settings(QUICK, OUT)  # on a script's command line, --quick / --out win
 # --quick: the protocol's quick preset (grid8x8, one environment, 300 steps, one C++ standalone build)
 result = el.run("navigation", quick=args.quick, seed=0, out=f"{args.out}/run")
 s = result.summary
@@ -48,6 +52,6 @@ save_figure(figures["softmax_in_spikes"], args.out, "softmax_in_spikes")
 # 4. Set `straight_bias=0.9`: the agent explores edges more slowly than nodes — compare the two curves.
 
 # %%
-_labkit.finish(args.out, "Lab 6 — Navigation", "A pool of memory neurons learns at the rate of nodes visited.",
+labkit.finish(args.out, "Lab 6 — Navigation", "A pool of memory neurons learns at the rate of nodes visited.",
                [("accuracy_vs_visits", "Accuracy vs nodes visited and edges taken, with baselines."),
                 ("softmax_in_spikes", "Memory spike shares vs softmax with a fitted β, on held-out steps.")], s)

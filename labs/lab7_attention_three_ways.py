@@ -15,6 +15,11 @@
 #
 # Run: `engramlab lab run 7 --quick`.
 
+# %% tags=["parameters"]
+# QUICK = True: the small, fast version (CI, a first look); OUT: where figures and report.html go
+QUICK = False
+OUT = "results/labs/lab7_attention_three_ways"
+
 # %%
 import numpy as np
 from matplotlib.figure import Figure
@@ -23,10 +28,9 @@ import engramlab as el
 from engramlab.analysis import attention, sdm
 from engramlab.results import save_figure
 from engramlab.schedules import SLOT_KINDS
+from engramlab import labkit
 
-import _labkit
-
-args = _labkit.lab_args("lab7_attention_three_ways", "Attention three ways")
+args = labkit.settings(QUICK, OUT)  # on a script's command line, --quick / --out win
 # --quick: the sdm protocol's quick preset (2,000 granule cells, 10 patterns), four noise levels
 result = el.run("sdm", quick=args.quick, seed=4, noise_levels=[0, 4, 8, 12], out=f"{args.out}/run")
 a = result.analysis
@@ -82,7 +86,7 @@ save_figure(fig, args.out, "three_ways")
 # 2. Replace β by 2β: which read-out does the softmax approximate better now?
 
 # %%
-_labkit.finish(args.out, "Lab 7 — Attention three ways", "Softmax, the SDM read and spikes on the same keys/values.",
+labkit.finish(args.out, "Lab 7 — Attention three ways", "Softmax, the SDM read and spikes on the same keys/values.",
                [("three_ways", "Weights of the three read-outs for one query, and their differences over all reads.")],
                {"n": n, "d": d, "r": r, "beta": beta, "median_softmax_error": float(np.median(err_soft)),
                 "median_spike_error": float(np.median(err_spike)), "readout_agreement": float(np.mean(agree))})

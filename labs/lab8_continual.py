@@ -11,13 +11,17 @@
 #
 # Run: `engramlab lab run 8 --quick` (about a minute), or without `--quick` for the README's numbers.
 
+# %% tags=["parameters"]
+# QUICK = True: the small, fast version (CI, a first look); OUT: where figures and report.html go
+QUICK = False
+OUT = "results/labs/lab8_continual"
+
 # %%
 import engramlab as el
 from engramlab.results import save_figure
+from engramlab import labkit
 
-import _labkit
-
-args = _labkit.lab_args("lab8_continual", "A spiking cerebellum as a continual learner")
+args = labkit.settings(QUICK, OUT)  # on a script's command line, --quick / --out win
 # --quick: the protocol's quick preset (2,000 granule cells, Top-K 40, 10 test digits per class)
 result = el.run("continual", quick=args.quick, seed=0, out=f"{args.out}/run")
 s = result.summary
@@ -52,7 +56,7 @@ save_figure(figures["dcn_evidence"], args.out, "dcn_evidence")
 #    (`read_tie_fraction`)? Lines whose Purkinje cells all fall silent fire at one ceiling.
 
 # %%
-_labkit.finish(args.out, "Lab 8 — Continual learning", "A spiking cerebellar SDM learns digits task after task.",
+labkit.finish(args.out, "Lab 8 — Continual learning", "A spiking cerebellar SDM learns digits task after task.",
                [("accuracy_matrix", "Accuracy on each task after each task: spikes, NumPy SDM, online MLP."),
                 ("seen_tasks", "Mean accuracy over the tasks seen so far, and each task's final accuracy."),
                 ("dcn_evidence", "DCN rate increase of each output line for each class, after the last task.")], s)

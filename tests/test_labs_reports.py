@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from engramlab.cli import main
+from engramlab.commands.misc import labs_dir
 from engramlab.export import spikes_to_csv, spikes_to_neo
 
 LABS = [1, 2, 3, 4, 5, 6, 7, 8]
@@ -116,13 +117,72 @@ CHECKS = {1: _lab1, 2: _lab2, 3: _lab3, 4: _lab4, 5: _lab5, 6: _lab6, 7: _lab7, 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("number", LABS)
-def test_every_lab_runs_quick_and_reaches_its_numbers(number, tmp_path):
+def test_every_lab_runs_as_a_notebook_and_reaches_its_numbers(number, tmp_path):
+    """Each lab, in order, as a Jupyter notebook on a fresh kernel (nbclient), quick settings."""
+    nbformat = pytest.importorskip("nbformat")
     out = tmp_path / f"lab{number}"
-    assert main(["lab", "run", str(number), "--quick", "--out", str(out)]) == 0
+    solutions = (labs_dir() / "solutions" / f"lab{number}_solutions.py").is_file()
+    assert main(["lab", "run", str(number), "--quick", "--notebook", "--out", str(out)]
+                + (["--solutions"] if solutions else [])) == 0
     summary = json.loads((out / "summary.json").read_text())
     assert summary["metadata"]["versions"]["engramlab"]
     assert list(out.glob("*.png")) and (out / "report.html").stat().st_size > 5000
+    script = next(labs_dir().glob(f"lab{number}_*.py"))
+    executed = nbformat.read(out / f"{script.stem}.ipynb", as_version=4)
+    code = [c for c in executed.cells if c.cell_type == "code"]
+    assert code and all(c.execution_count for c in code)  # every cell ran ...
+    assert not [o for c in code for o in c.outputs if o.output_type == "error"]  # ... without an error
+    assert "QUICK = True" in code[0].source
+    if solutions:  # every exercise measured something, and the solutions notebook checked it
+        assert len(summary["exercises"]) >= 4
+        checked = nbformat.read(out / f"lab{number}_solutions.ipynb", as_version=4)
+        assert all(c.execution_count for c in checked.cells if c.cell_type == "code")
     CHECKS[number](summary)
+
+
+def test_solutions_fail_when_the_lab_measures_something_else(tmp_path, monkeypatch):
+    """The solutions' checks are real: a lab whose exercise answer changed fails them."""
+    pytest.importorskip("nbclient")
+    from engramlab.notebooks import NotebookFailed, execute_notebook, script_notebook
+
+    monkeypatch.chdir(tmp_path)
+    assert main(["lab", "run", "1", "--quick", "--out", "lab1"]) == 0
+    summary_path = tmp_path / "lab1" / "summary.json"
+    summary = json.loads(summary_path.read_text())
+    summary["exercises"]["3"]["d_r_10000"] = 9  # as if a smaller radius were optimal with fewer neurons
+    summary_path.write_text(json.dumps(summary))
+    nb = script_notebook(labs_dir() / "solutions" / "lab1_solutions.py", {"LAB_OUT": str(tmp_path / "lab1")}, "x")
+    with pytest.raises(NotebookFailed, match="AssertionError"):
+        execute_notebook(nb, tmp_path, timeout=120)
+
+
+def test_a_lab_runs_as_a_script_with_its_command_line_settings(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert main(["lab", "run", "1", "--quick", "--out", "lab1"]) == 0
+    _lab1(json.loads((tmp_path / "lab1" / "summary.json").read_text()))
+
+
+def test_lab_notebook_writes_its_settings_and_a_failing_cell_is_named(tmp_path, monkeypatch, capsys):
+    nbformat = pytest.importorskip("nbformat")
+    pytest.importorskip("nbclient")
+    from engramlab.errors import EngramlabError
+    from engramlab.notebooks import NotebookFailed, execute_notebook
+
+    monkeypatch.chdir(tmp_path)
+    assert main(["lab", "notebook", "3", "--quick", "--out", "here"]) == 0
+    nb = nbformat.read(tmp_path / "lab3_eyeblink.ipynb", as_version=4)
+    params = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
+    assert len(params) == 1 and "QUICK = True" in params[0].source and "OUT = 'here'" in params[0].source
+    assert nb.cells[0].cell_type == "markdown" and nb.cells[0].source.startswith("# Lab 3")
+    assert main(["lab", "notebook", "3", "--to", "x.txt"]) == 2
+    assert "--to" in capsys.readouterr().err
+    # a cell that raises stops the run and is named, in one line
+    broken = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x = 1"),
+                                             nbformat.v4.new_code_cell("raise ValueError('no such key: d')")])
+    broken.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    with pytest.raises(NotebookFailed, match=r"cell 1 failed: ValueError: no such key: d"):
+        execute_notebook(broken, tmp_path, timeout=120)
+    assert issubclass(NotebookFailed, EngramlabError)
 
 
 def test_lab_list(capsys):
@@ -130,7 +190,9 @@ def test_lab_list(capsys):
     text = capsys.readouterr().out
     for number in LABS:
         assert f"{number:>2}  Lab {number}" in text
+    assert "engramlab lab notebook N" in text
     assert main(["lab", "run", "99"]) == 2
+    assert main(["lab", "notebook", "99"]) == 2
 
 
 def test_params_lists_units_and_sources(capsys):

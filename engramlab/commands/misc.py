@@ -10,7 +10,7 @@ from pathlib import Path
 
 from engramlab.errors import ConfigError, EngramlabError
 
-__all__ = ["export_cmd", "lab_list", "lab_run", "labs_dir", "params_cmd", "report_cmd"]
+__all__ = ["export_cmd", "lab_list", "lab_notebook_cmd", "lab_run", "labs_dir", "params_cmd", "report_cmd"]
 
 
 def labs_dir() -> Path:
@@ -26,7 +26,7 @@ def labs_dir() -> Path:
 
 def _labs() -> dict[int, tuple[Path, str]]:
     out: dict[int, tuple[Path, str]] = {}
-    for path in sorted(labs_dir().glob("lab*_*.py")):
+    for path in sorted(labs_dir().glob("lab*_*.py")):  # labs/solutions/ is not globbed
         m = re.match(r"lab(\d+)_", path.name)
         if not m:
             continue
@@ -47,25 +47,85 @@ def lab_list(args: argparse.Namespace) -> int:
     for number, (path, title) in _labs().items():
         uses = f", protocol {on[number]}" if number in on else ""
         print(f"{number:>2}  {title}   ({path.name}{uses})")
-    print("\nRun one with: engramlab lab run N [--quick] [--out DIR]")
+    print("\nRun one with: engramlab lab run N [--quick] [--notebook] [--out DIR]; "
+          "as a notebook to open in Jupyter: engramlab lab notebook N")
+    return 0
+
+
+def _lab(number: int) -> tuple[Path, str]:
+    labs = _labs()
+    if number not in labs:
+        raise ConfigError("lab", f"{number} does not exist; available: {', '.join(map(str, labs))}")
+    return labs[number]
+
+
+def lab_notebook_cmd(args: argparse.Namespace) -> int:
+    """Write lab N as a Jupyter notebook (its settings cell set from ``--quick`` and ``--out``)."""
+    from engramlab.notebooks import lab_notebook, write_notebook
+
+    path, title = _lab(args.number)
+    dest = Path(args.to) if args.to else Path(f"{path.stem}.ipynb")
+    if dest.suffix != ".ipynb":
+        raise ConfigError("--to", f"must name an .ipynb file, got {str(dest)!r}")
+    if dest.is_dir():
+        raise ConfigError("--to", f"{str(dest)!r} is a folder; name the notebook file")
+    out = args.out or f"results/labs/{path.stem}"
+    write_notebook(lab_notebook(path, args.quick, out), dest)
+    print(f"lab {args.number} ({title}) written to {dest}; open it with `jupyter lab {dest}` "
+          f"(figures and report.html go to {out})")
+    return 0
+
+
+def _run_as_notebook(number: int, path: Path, quick: bool, out: str | None, solutions_too: bool) -> int:
+    """Execute lab N as a notebook on a fresh kernel; the executed notebook is saved in its folder.
+
+    ``solutions_too``: then execute its solutions notebook (``labs/solutions/labN_solutions.py``),
+    which checks the answers against what the lab's exercise cells measured.
+    """
+    from engramlab.notebooks import NotebookFailed, execute_notebook, lab_notebook, script_notebook, write_notebook
+
+    folder = Path(out or f"results/labs/{path.stem}").resolve()
+    nb = lab_notebook(path, quick, str(folder))
+    try:
+        execute_notebook(nb, Path.cwd())
+    except NotebookFailed:
+        if folder.is_dir():  # the outputs, traceback included, for the student to read
+            write_notebook(nb, folder / f"{path.stem}.failed.ipynb")
+        raise
+    write_notebook(nb, folder / f"{path.stem}.ipynb")
+    print(f"lab {number}: executed notebook in {folder / f'{path.stem}.ipynb'}")
+    solutions = path.parent / "solutions" / f"lab{number}_solutions.py"
+    if solutions_too:
+        if not solutions.is_file():
+            raise ConfigError("--solutions", f"lab {number} has no solutions notebook ({solutions.name})")
+        snb = script_notebook(solutions, {"LAB_OUT": str(folder)}, "the lab's results folder to check")
+        try:
+            execute_notebook(snb, Path.cwd())
+        finally:
+            write_notebook(snb, folder / solutions.with_suffix(".ipynb").name)
+        print(f"lab {number}: solutions checked, {folder / solutions.with_suffix('.ipynb').name}")
     return 0
 
 
 def lab_run(args: argparse.Namespace) -> int:
-    """Run lab N as a script (each lab writes figures, summary.json and report.html)."""
-    labs = _labs()
-    if args.number not in labs:
-        raise ConfigError("lab", f"{args.number} does not exist; available: {', '.join(map(str, labs))}")
-    path, title = labs[args.number]
+    """Run lab N as a script, or with ``--notebook`` as a notebook on a fresh kernel.
+
+    Each lab writes figures, summary.json and report.html.
+    """
+    path, title = _lab(args.number)
+    if getattr(args, "notebook", False):
+        print(f"lab {args.number}: {title} (as a notebook)")
+        return _run_as_notebook(args.number, path, args.quick, args.out, getattr(args, "solutions", False))
+    if getattr(args, "solutions", False):
+        raise ConfigError("--solutions", "needs --notebook (the solutions run as a notebook after the lab)")
     argv = [str(path)] + (["--quick"] if args.quick else []) + (["--out", args.out] if args.out else [])
-    old_argv, old_path = sys.argv, list(sys.path)
+    old_argv = sys.argv
     sys.argv = argv
-    sys.path.insert(0, str(path.parent))
     try:
         print(f"lab {args.number}: {title}")
         runpy.run_path(str(path), run_name="__main__")
     finally:
-        sys.argv, sys.path[:] = old_argv, old_path
+        sys.argv = old_argv
     return 0
 
 

@@ -1,0 +1,87 @@
+"""Teaching labs as Jupyter notebooks: write one from its jupytext script, execute it on a fresh kernel.
+
+A lab script (``labs/labN_*.py``, jupytext "percent" format) becomes a notebook cell for cell;
+its ``parameters`` cell (``QUICK``, ``OUT``) is replaced by the chosen settings, as papermill
+injects parameters. Execution uses nbclient on a new ``python3`` kernel (the interpreter that
+runs engramlab), so a notebook runs exactly as a student's Jupyter would run it.
+
+Needs the ``labs`` extra (jupytext, nbclient, ipykernel).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from engramlab.errors import ConfigError, EngramlabError
+
+__all__ = ["NotebookFailed", "execute_notebook", "lab_notebook", "script_notebook", "write_notebook"]
+
+PARAMETERS_TAG = "parameters"
+
+
+class NotebookFailed(EngramlabError):
+    """A cell of an executed notebook raised; the message names the cell and the error."""
+
+
+def _require() -> tuple[Any, Any, Any]:
+    try:
+        import jupytext
+        import nbclient
+        import nbformat
+    except ImportError as exc:  # an optional extra
+        raise EngramlabError(f"lab notebooks need jupytext, nbclient and ipykernel ({exc.name} is missing): "
+                             "pip install 'engramlab[labs]'") from None
+    return jupytext, nbclient, nbformat
+
+
+def lab_notebook(script: str | os.PathLike[str], quick: bool, out: str) -> Any:
+    """The notebook of a lab script with its parameters cell set to ``QUICK = quick``, ``OUT = out``."""
+    return script_notebook(script, {"QUICK": bool(quick), "OUT": str(out)},
+                           "settings written by `engramlab lab notebook` (QUICK = True: the small, fast version)")
+
+
+def script_notebook(script: str | os.PathLike[str], parameters: Mapping[str, Any], comment: str) -> Any:
+    """The notebook of a jupytext script with its ``parameters`` cell replaced by ``parameters``."""
+    jupytext, _, _ = _require()
+    path = Path(script)
+    nb = jupytext.read(path)
+    cells = [c for c in nb.cells if PARAMETERS_TAG in c.get("metadata", {}).get("tags", [])]
+    if len(cells) != 1:
+        raise ConfigError(str(path), f"must have exactly one cell tagged {PARAMETERS_TAG!r}, found {len(cells)}")
+    cells[0].source = "\n".join([f"# {comment}"] + [f"{k} = {v!r}" for k, v in parameters.items()])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    return nb
+
+
+def write_notebook(nb: Any, path: str | os.PathLike[str]) -> Path:
+    """Write ``nb`` as an .ipynb file, atomically (a killed write leaves the old file or none)."""
+    _, _, nbformat = _require()
+    from engramlab.results import atomic_write
+
+    text = nbformat.writes(nb).encode()
+    return atomic_write(path, lambda f: f.write(text))
+
+
+def execute_notebook(nb: Any, cwd: str | os.PathLike[str], timeout: float = 3600.0) -> Any:
+    """Run every cell of ``nb`` in order on a new kernel started in ``cwd``; returns the executed notebook.
+
+    Raises :class:`NotebookFailed` naming the first failing cell (its outputs, traceback
+    included, stay in ``nb``).
+    """
+    _, nbclient, _ = _require()
+    from nbclient.exceptions import CellExecutionError
+
+    client = nbclient.NotebookClient(nb, timeout=timeout, kernel_name="python3",
+                                     resources={"metadata": {"path": str(cwd)}})
+    try:
+        client.execute()
+    except CellExecutionError as exc:
+        failed = next((k for k, c in enumerate(nb.cells) if c.cell_type == "code"
+                       and any(o.get("output_type") == "error" for o in c.get("outputs", []))), None)
+        name = getattr(exc, "ename", "error")
+        value = str(getattr(exc, "evalue", "")).splitlines()[0] if getattr(exc, "evalue", "") else ""
+        raise NotebookFailed(f"cell {failed} failed: {name}: {value}") from None
+    return nb
