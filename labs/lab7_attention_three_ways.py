@@ -81,9 +81,79 @@ ax2.legend(frameon=False)
 save_figure(fig, args.out, "three_ways")
 
 # %% [markdown]
-# ## Exercises
-# 1. With fewer granule cells (r = 500) the spike weights get noisier: by how much?
-# 2. Replace β by 2β: which read-out does the softmax approximate better now?
+# ## Exercises: predict, then run
+# Each exercise re-reads the spikes of the run above (no new simulation). Write your prediction
+# in the cell's `prediction` line *before* running it; the cell prints what the run shows
+# beside it. (Instructors: answers and the checks CI runs are in
+# `labs/solutions/lab7_solutions.py`.)
+#
+# ### Exercise 1 — the wrong temperature
+# **Change** β to 2β in the softmax read-out (`sdm.sdm_softmax_weights(keys, q, 2 * beta)`).
+# **Predict**: does the median largest weight difference |SDM − softmax| go up or down, and by
+# about how much?
+
+# %%
+prediction = None  # e.g. "down by half"
+
+
+def median_softmax_error(b):
+    return float(np.median([attention.max_abs_difference(
+        sdm.sdm_attention_weights(keys, result["slot_address"][s], d),
+        sdm.sdm_softmax_weights(keys, result["slot_address"][s], b)) for s in reads]))
+
+
+labkit.exercise(1, prediction, beta=beta, median_error_beta=median_softmax_error(beta),
+                median_error_2beta=median_softmax_error(2 * beta),
+                median_error_half_beta=median_softmax_error(beta / 2))
+
+# %% [markdown]
+# ### Exercise 2 — fewer granule cells
+# A random subset of the granule cells is itself an SDM with fewer hard locations: the same
+# radius, r/4 neurons. **Change** the spike read-out to use a random quarter of the granule
+# cells. **Predict**: by what factor does the median |SDM − spikes| grow? (Hint: an overlap is
+# a count of cells; how does the relative noise of a count scale with its mean?)
+
+# %%
+prediction = None  # e.g. "4x"
+
+
+def median_spike_error(cells):
+    errs = []
+    for s in reads:
+        ov = (write_sets[:, cells] & a.active[s][cells]).sum(1).astype(float)
+        w_spk = ov / ov.sum() if ov.sum() else ov
+        errs.append(attention.max_abs_difference(sdm.sdm_attention_weights(keys, result["slot_address"][s], d), w_spk))
+    return float(np.median(errs))
+
+
+quarters = np.random.default_rng(0).permutation(r).reshape(4, -1)
+labkit.exercise(2, prediction, median_error_all_cells=median_spike_error(np.arange(r)),
+                median_error_quarter_cells=float(np.mean([median_spike_error(c) for c in quarters])))
+
+# %% [markdown]
+# ### Exercise 3 — distant queries
+# The reads came at four query-noise levels (bits flipped: 0, 4, 8, 12). **Predict**: does the
+# spike read-out's weight error grow or shrink as the query moves away from the stored
+# address, and does the bit agreement with the exact SDM follow it?
+
+# %%
+prediction = None  # e.g. "error grows, agreement falls"
+noise = result["slot_noise"][reads]
+labkit.exercise(3, prediction, **{f"median_spike_error_noise_{k}": float(np.median(np.array(err_spike)[noise == k]))
+                                  for k in np.unique(noise)},
+                **{f"agreement_noise_{k}": float(np.mean(np.array(agree)[noise == k])) for k in np.unique(noise)})
+
+# %% [markdown]
+# ### Exercise 4 — the ball the spikes draw
+# An SDM hard location fires when the address is within d bits of it: a fraction p(d) of the
+# cells (`sdm.ball_fraction(n, d)`). **Predict**: do more or fewer granule cells fire per read
+# than r · p(d)? (Think of what the Golgi loop and in-vivo noise do to a threshold.)
+
+# %%
+prediction = None  # e.g. "fewer"
+labkit.exercise(4, prediction, active_per_read=float(a.active[reads].sum(1).mean()),
+                predicted_r_p_d=float(r * sdm.ball_fraction(n, d)),
+                jaccard_with_ideal_ball=result.summary["activation_jaccard"])
 
 # %%
 labkit.finish(args.out, "Lab 7 — Attention three ways", "Softmax, the SDM read and spikes on the same keys/values.",
