@@ -38,20 +38,96 @@ save_figure(figures["dcn_evidence"], args.out, "dcn_evidence")
 # %% [markdown]
 # ## Why the SDM does not forget, and the MLP does
 #
-# A write changes only the synapses of the ~k granule cells it activates, and only towards its
-# own class (LTD on the class line, a little LTP on the others). A digit of task 1 activates
-# granule cells that mostly no digit of task 4 activates, so task 4 cannot overwrite them. The
-# MLP's every weight moves with every example: trained on 8s and 9s, it answers "8 or 9" to
-# everything.
+# A write changes only the synapses of the granule cells it activates, and it *depresses* only
+# its own class's output line (LTD), with a little LTP on the others. Granule cells are shared
+# between tasks (exercises 1 and 2 measure how much), but a task-5 write of an 8 depresses line
+# 8, not lines 0 and 1: the old tasks lose only the small LTP. The MLP's every weight moves with
+# every example: trained on 8s and 9s, it answers "8 or 9" to everything.
 #
-# ## Exercises
+# ## Exercises: predict, then run
+# Each exercise re-reads the spikes of the run above (no new simulation). Write your prediction
+# in the cell's `prediction` line *before* running it; the cell prints what the run shows
+# beside it. (Instructors: answers and the checks CI runs are in
+# `labs/solutions/lab8_solutions.py`.)
+#
+# ### Exercise 1 — do digits share granule cells?
+# **Predict**: of the ~k granule cells two writes activate, how many do two digits of the *same
+# class* share, and how many do two digits of *different tasks* share?
+
+# %%
+import numpy as np
+
+from engramlab.analysis.continual import choose_lines
+from engramlab.analysis.readout import window_counts
+from engramlab.analysis.spikes import counts_per_window
+from engramlab.schedules import SLOT_KINDS
+
+prediction = None  # e.g. "same class 30, different tasks 0"
+p = result.params
+r, m, slot = int(p["circuit.r"]), int(p["circuit.m"]), float(p["circuit.slot"])
+kind, start = result["slot_kind"], result["slot_start"]
+writes, reads = np.flatnonzero(kind == SLOT_KINDS["write"]), np.flatnonzero(kind == SLOT_KINDS["read"])
+fired = counts_per_window(result["spikes_granule_t"], result["spikes_granule_i"], start[writes], slot, r) > 0
+write_class = result["labels"][result["slot_example"][writes]]
+write_task = result["task_of_class"][write_class]
+shared = fired.astype(float) @ fired.T.astype(float)
+pairs = np.triu_indices(writes.size, 1)
+same_class = (write_class[:, None] == write_class[None, :])[pairs]
+other_task = (write_task[:, None] != write_task[None, :])[pairs]
+labkit.exercise(1, prediction, active_per_write=float(fired.sum(1).mean()),
+                shared_same_class=float(shared[pairs][same_class].mean()),
+                shared_different_tasks=float(shared[pairs][other_task].mean()))
+
+# %% [markdown]
+# ### Exercise 2 — does task 5 reuse task 1's cells?
+# **Predict**: of the granule cells that fired in at least one write of task 1 (digits 0 and 1),
+# what fraction fired again in a write of task 5 (digits 8 and 9)?
+
+# %%
+prediction = None  # e.g. "10 %"
+used_first = fired[write_task == 0].any(axis=0)
+used_last = fired[write_task == write_task.max()].any(axis=0)
+labkit.exercise(2, prediction, cells_used_by_task_1=int(used_first.sum()), granule_cells=r,
+                reused_by_task_5_fraction=float((used_first & used_last).sum() / used_first.sum()))
+
+# %% [markdown]
+# ### Exercise 3 — what the online MLP answers at the end
+# **Predict** the online MLP's accuracy on each of the five tasks after it has learned the last
+# one (digits 8 and 9).
+
+# %%
+prediction = None  # e.g. "0.5 on every task"
+labkit.exercise(3, prediction, mlp_accuracy_after_last_task=s["mlp_accuracy_matrix"][-1],
+                spiking_accuracy_after_last_task=s["accuracy_matrix"][-1])
+
+# %% [markdown]
+# ### Exercise 4 — how long must the nuclei be read?
+# The class of a read is the output line whose DCN cells fire most in a window that starts when
+# the read's input can first reach the nuclei (60 ms long by default). **Predict** the shortest
+# of 10, 20, 40 and 60 ms that still reads ≥ 80 % of the digits right after the last task.
+
+# %%
+prediction = None  # e.g. "10 ms"
+arrival = sum(float(p[f"circuit.{key}"]) for key in ("volley_time", "mossy.delay", "plasticity.delay_pf",
+                                                     "nuclei.delay_pc"))
+final_reads = reads[result["slot_eval"][reads] == result["slot_eval"][reads].max()]
+truth = result["labels"][result["slot_example"][final_reads]]
+by_window = {}
+for width_ms in (10, 20, 40, 60):
+    counts = window_counts(result["spikes_nuclei_t"], result["spikes_nuclei_i"], start[final_reads], arrival,
+                           min(width_ms * 1e-3, slot - arrival), m)
+    chosen, ties = choose_lines(counts, np.random.default_rng(0))
+    by_window[f"accuracy_{width_ms}ms"] = float(np.mean(chosen == truth))
+    by_window[f"ties_{width_ms}ms"] = ties
+labkit.exercise(4, prediction, **by_window)
+
+# %% [markdown]
+# ### More to explore (a spiking run each)
 # 1. Let many more granule cells fire: `el.run("continual", quick=True, top_k=1000)` (or
 #    `engramlab run continual --quick --set top_k=1000`). What happens to the old tasks?
 # 2. Make LTP as strong as in the SDM protocol (`plasticity__ltd_ltp_ratio=2, plasticity__a_plus="100 pA"`):
 #    look at `weights_at_max` in the summary and at the accuracy matrix.
-# 3. Shorten the DCN read window (`protocol__read_window="20 ms"`): the Purkinje pause has not yet
-#    reached the nuclei.
-# 4. Give the nuclei the SDM protocol's weaker Purkinje inhibition (`nuclei__w_pc="1200 pA",
+# 3. Give the nuclei the SDM protocol's weaker Purkinje inhibition (`nuclei__w_pc="1200 pA",
 #    nuclei__I_e="500 pA"`). Predict first: does the DCN read more or fewer ties
 #    (`read_tie_fraction`)? Lines whose Purkinje cells all fall silent fire at one ceiling.
 
