@@ -70,7 +70,62 @@ save_figure(figs.learning_curve_figure(a), args.out, "learning_curve")
 save_figure(figs.probe_figure(a), args.out, "probe")
 
 # %% [markdown]
-# ## Exercises
+# ## Exercises: predict, then run
+# Each exercise re-reads the run above (no new simulation). Write your prediction in the cell's
+# `prediction` line *before* running it; the cell prints what the run shows beside it.
+# (Instructors: answers and the checks CI runs are in `labs/solutions/lab3_solutions.py`.)
+#
+# ### Exercise 1 — how fast is a CR acquired?
+# **Predict** on which paired trial the first CR appears (the quick preset doubles the learning
+# rate; rabbits need a few hundred paired trials at ISI 250 ms).
+
+# %%
+import numpy as np
+
+from engramlab.schedules import PHASES
+
+prediction = None  # e.g. "trial 15"
+paired = np.flatnonzero((a.phase == PHASES["acquisition"]) & a.paired)
+first = int(np.argmax(a.cr[paired])) + 1 if a.cr[paired].any() else None
+labkit.exercise(1, prediction, paired_trials=int(paired.size), first_cr_on_paired_trial=first)
+
+# %% [markdown]
+# ### Exercise 2 — when does the eyelid start to close?
+# A CR is the DCN rate crossing its threshold before the US. **Predict** how long before the US
+# (ISI 250 ms) the CRs begin, on average. Rabbits' CRs at this ISI start ~100 ms or more before
+# the US.
+
+# %%
+prediction = None  # e.g. "120 ms before"
+onsets = a.cr_onset[paired][a.cr[paired]]
+labkit.exercise(2, prediction, isi_ms=a.isi * 1e3, cr_trials=int(onsets.size),
+                median_cr_lead_ms=float(np.median(a.isi - onsets) * 1e3) if onsets.size else None,
+                longest_cr_lead_ms=float(np.max(a.isi - onsets) * 1e3) if onsets.size else None)
+
+# %% [markdown]
+# ### Exercise 3 — the olive hears the CR
+# The DCN inhibit the inferior olive. **Predict**: as CRs appear, does the olive's response to the
+# US (complex spikes per olive cell per US) fall, rise or stay?
+
+# %%
+prediction = None  # e.g. "stays at 2"
+labkit.exercise(3, prediction, olive_us_spikes_by_block=a.olive["us_spikes_by_block"])
+
+# %% [markdown]
+# ### Exercise 4 — a cortex cut off from the nuclei
+# On the lesion trials the Purkinje→DCN synapses are cut (no CRs, see above). **Predict**: do the
+# Purkinje cells themselves still pause before the US on those trials?
+
+# %%
+prediction = None  # e.g. "no: without the DCN nothing is learned"
+lesion = np.flatnonzero(a.phase == PHASES["lesion"])
+before_us = (a.axis > a.isi - 0.05) & (a.axis < a.isi)
+labkit.exercise(4, prediction, lesion_trials=int(lesion.size),
+                purkinje_hz_before_tone=float(a.pc_rate[lesion][:, a.axis < 0].mean()) if lesion.size else None,
+                purkinje_hz_50ms_before_us=float(a.pc_rate[lesion][:, before_us].mean()) if lesion.size else None)
+
+# %% [markdown]
+# ### More to explore (a spiking run each)
 # 1. Change the ISI (`isi="400 ms"`; the trial period follows it): does the pause follow the US?
 #    And on the probes, does it end after the ISI?
 # 2. Set `plasticity__kernel_peak="100 ms"` (the flocculus's timing rule): where does the pause
