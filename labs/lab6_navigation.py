@@ -42,7 +42,62 @@ save_figure(figures["accuracy_vs_visits"], args.out, "accuracy_vs_visits")
 save_figure(figures["softmax_in_spikes"], args.out, "softmax_in_spikes")
 
 # %% [markdown]
-# ## Exercises
+# ## Exercises: predict, then run
+# Each exercise re-reads the run above (no new simulation). Write your prediction in the cell's
+# `prediction` line *before* running it; the cell prints what the run shows beside it.
+# (Instructors: answers and the checks CI runs are in `labs/solutions/lab6_solutions.py`.)
+#
+# ### Exercise 1 — a node never seen
+# **Predict** the pool's accuracy on steps that arrive at a node the agent has never visited,
+# and on steps that arrive at a node it has (chance is one in the number of observations).
+
+# %%
+import numpy as np
+
+from engramlab.analysis.navigation import analyse_navigation
+
+prediction = None  # e.g. "0.5 and 0.9"
+nav = analyse_navigation(result)
+# each environment's walk: step k goes from walk[k] to walk[k + 1]
+walks = np.asarray(result["node"]).reshape(-1, int(result.params["steps"]) + 1)
+revisit = np.concatenate([[w[k + 1] in set(w[:k + 1].tolist()) for k in range(w.size - 1)] for w in walks])
+back = np.concatenate([[k >= 1 and w[k + 1] == w[k - 1] for k in range(w.size - 1)] for w in walks])
+labkit.exercise(1, prediction, observations=nav.observations, first_visit_steps=int((~revisit).sum()),
+                accuracy_first_visit=float(nav.correct[~revisit].mean()),
+                accuracy_revisit=float(nav.correct[revisit].mean()))
+
+# %% [markdown]
+# ### Exercise 2 — going back where you came from
+# **Predict**: among revisits, are steps that return to the node just left (A → B → A) easier
+# or harder for the pool than other revisits?
+
+# %%
+prediction = None  # e.g. "harder: the memory is only one step old"
+labkit.exercise(2, prediction, backtracks=int(back.sum()), accuracy_backtrack=float(nav.correct[back].mean()),
+                accuracy_other_revisits=float(nav.correct[revisit & ~back].mean()))
+
+# %% [markdown]
+# ### Exercise 3 — does the inhibition hold the pool's rate?
+# Divisive normalisation would keep the pool's total output fixed however many memories it
+# holds. **Predict** how the memory neurons' spikes per step change from the first 9 memories
+# to more than 200.
+
+# %%
+prediction = None  # e.g. "constant, about 10"
+load = s["pool_by_load"]
+labkit.exercise(3, prediction, load_bins=load["load_bins"], memory_spikes_per_step=load["memory_spikes"])
+
+# %% [markdown]
+# ### Exercise 4 — few memories, many memories
+# **Predict**: is the pool's spike share closer to the softmax (held-out error, fitted β) when it
+# holds few memories or many?
+
+# %%
+prediction = None  # e.g. "closer with many: more spikes, less noise"
+labkit.exercise(4, prediction, load_bins=load["load_bins"], softmax_error_heldout=load["softmax_error_heldout"])
+
+# %% [markdown]
+# ### More to explore (a spiking run each)
 # 1. Remove the interneurons' synapses (`pool__inhibition=False`): how do the fitted β, the memory
 #    spikes per step and the accuracy change? (Full run: β 29.3 → 14.9, spikes 18 → 559, accuracy
 #    0.79 → 0.48.)

@@ -12,6 +12,7 @@ from scipy import ndimage
 
 from engramlab.analysis.grid import autocorrelogram, grid_spacing_orientation, gridness, gridness_expanding, rate_map
 from engramlab.analysis.path_integration import path_integration
+from engramlab.analysis.spikes import spike_trains
 from engramlab.errors import ConfigError
 
 __all__ = ["ForagingAnalysis", "analyse_foraging", "foraging_summary", "place_fields", "skaggs_information"]
@@ -92,11 +93,9 @@ def analyse_foraging(result: Any, bin_size: float = 0.025, cells_per_module: int
     cells = np.concatenate([np.flatnonzero(module_all == k)[:cells_per_module] for k in np.unique(module_all)])
     module = module_all[cells]
     maps_g, maps_p = [], []
-    gt, gi = result["spikes_grid_t"], result["spikes_grid_i"]
-    order = np.argsort(gi, kind="stable")
-    bounds = np.searchsorted(gi[order], np.arange(module_all.size + 1))
+    trains = spike_trains(result["spikes_grid_t"], result["spikes_grid_i"], module_all.size)
     for c in cells:
-        maps_g.append(rate_map(pos, spike_pos(gt[order[bounds[c]:bounds[c + 1]]]), dt, box, bin_size))
+        maps_g.append(rate_map(pos, spike_pos(trains[c]), dt, box, bin_size))
     pt, pi = result["spikes_place_t"], result["spikes_place_i"]
     n_place = result["place_centres"].shape[0]
     for c in range(n_place):
