@@ -91,7 +91,111 @@ print(f"place cells with a single field: {ideal.summary['place_cells_single_fiel
 save_figure(ideal.figures()["place_cells"], args.out, "place_cells")
 
 # %% [markdown]
-# ## Exercises
+# ## Exercises: predict, then run
+# Each exercise re-reads the runs above (no new simulation). Write your prediction in the cell's
+# `prediction` line *before* running it; the cell prints what the runs show beside it.
+# (Instructors: answers and the checks CI runs are in `labs/solutions/lab4_solutions.py`.)
+#
+# ### Exercise 1 — does the grid need the whole run?
+# **Predict** each module's median gridness from the first half of the run only, against the
+# whole run's.
+
+# %%
+import itertools
+
+from engramlab.analysis.grid import autocorrelogram, gridness, rate_map
+from engramlab.analysis.spikes import counts_between, spike_trains
+
+prediction = None  # e.g. "the same: the lattice is there from the start"
+
+
+def grid_maps(run, t_from, t_to, cells_per_module=48):
+    """Rate maps of the first cells of each module from the spikes in (t_from, t_to]."""
+    dt, box = float(run.params["trajectory_dt"]), float(run.params["box"])
+    pos = run["position"]
+    times = (np.arange(pos.shape[0]) + 1) * dt
+    module = run["grid_module"]
+    trains = spike_trains(run["spikes_grid_t"], run["spikes_grid_i"], module.size)
+    inside = (times > t_from) & (times <= t_to)
+    maps = []
+    for k in np.unique(module):
+        per_cell = []
+        for c in np.flatnonzero(module == k)[:cells_per_module]:
+            tr = trains[c][(trains[c] > t_from) & (trains[c] <= t_to)]
+            per_cell.append(rate_map(pos[inside], pos[np.clip(np.searchsorted(times, tr), 0, pos.shape[0] - 1)],
+                                     dt, box, 0.025))
+        maps.append(per_cell)
+    return maps
+
+
+end = float(result.params["duration"])
+first_half, second_half = grid_maps(result, 0.0, end / 2), grid_maps(result, end / 2, end)
+whole = grid_maps(result, 0.0, end)
+labkit.exercise(1, prediction,
+                gridness_first_half=[float(np.nanmedian([gridness(autocorrelogram(m), 0.025) for m in ms]))
+                                     for ms in first_half],
+                gridness_whole_run=[float(np.nanmedian([gridness(autocorrelogram(m), 0.025) for m in ms]))
+                                    for ms in whole])
+
+# %% [markdown]
+# ### Exercise 2 — do grid cells fire faster when the rat runs faster?
+# The velocity is the sheets' only time-varying input. **Predict**: is the grid cells' mean
+# rate in the fastest quarter of the run higher, lower or the same as in the slowest quarter?
+
+# %%
+prediction = None  # e.g. "twice as high"
+dt = float(result.params["trajectory_dt"])
+pos = result["position"]
+times = (np.arange(pos.shape[0]) + 1) * dt
+speed = np.r_[0.0, np.linalg.norm(np.diff(pos, axis=0), axis=1) / dt]
+per_sample = counts_between(result["spikes_grid_t"], times - dt, times) / dt / result["grid_module"].size
+quarters = np.quantile(speed, [0, 0.25, 0.5, 0.75, 1.0])
+labkit.exercise(2, prediction, speed_quartile_edges_m_s=quarters.tolist(),
+                grid_rate_by_speed_quartile_hz=[float(per_sample[(speed >= lo) & (speed <= hi)].mean())
+                                                for lo, hi in itertools.pairwise(quarters)])
+
+# %% [markdown]
+# ### Exercise 3 — does the map stay put?
+# With no landmark to correct it, the attractor's lattice may drift from where the path says it
+# should be. **Predict** the median correlation between each cell's rate map from the first half
+# and from the second half of the run, for the attractor and for the ideal code (which cannot
+# drift: its phases are integrated exactly).
+
+# %%
+prediction = None  # e.g. "attractor 0.2, ideal 0.9"
+
+
+def half_map_correlation(maps_a, maps_b):
+    out = []
+    for ms_a, ms_b in zip(maps_a, maps_b, strict=True):
+        rs = []
+        for a_map, b_map in zip(ms_a, ms_b, strict=True):
+            ok = np.isfinite(a_map) & np.isfinite(b_map)
+            if ok.sum() > 10 and a_map[ok].std() > 0 and b_map[ok].std() > 0:
+                rs.append(np.corrcoef(a_map[ok], b_map[ok])[0, 1])
+        out.append(float(np.median(rs)) if rs else None)
+    return out
+
+
+ideal_end = float(ideal.params["duration"])
+labkit.exercise(3, prediction, attractor_half_map_r=half_map_correlation(first_half, second_half),
+                ideal_half_map_r=half_map_correlation(grid_maps(ideal, 0.0, ideal_end / 2),
+                                                      grid_maps(ideal, ideal_end / 2, ideal_end)))
+
+# %% [markdown]
+# ### Exercise 4 — how far has the lattice wandered?
+# The analysis decodes each module's lattice position from its spikes and compares it with the
+# integrated velocity. **Predict** which module drifts the most per minute — the smallest
+# spacing or the largest — and how large the drift is compared with its spacing.
+
+# %%
+prediction = None  # e.g. "the smallest, 1 % of its spacing per minute"
+labkit.exercise(4, prediction, spacing_m=s["spacing_target_m"], drift_m_per_min=s["drift_m_per_min"],
+                drift_fraction_of_spacing_per_min=[float(d / sp) for d, sp in
+                                                   zip(s["drift_m_per_min"], s["spacing_target_m"], strict=True)])
+
+# %% [markdown]
+# ### More to explore (a spiking run each)
 # 1. Set `grid__velocity_gain=0.7`: predict the new spacings (spacing ∝ 1 / gain), then run.
 # 2. Run 600 s (no `--quick`) and read `drift_m_per_min`: how far has each module's lattice
 #    wandered from the integrated velocity after 10 min without landmarks?
