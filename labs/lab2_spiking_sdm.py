@@ -94,7 +94,56 @@ for label, run in capacity.summary["runs"].items():
           f"theory {run['capacity_theory']:.0f}")
 
 # %% [markdown]
-# ## Exercises
+# ## Exercises: predict, then run
+# Each exercise re-reads the runs above (no new simulation). Write your prediction in the cell's
+# `prediction` line *before* running it; the cell prints what the runs show beside it.
+# (Instructors: answers and the checks CI runs are in `labs/solutions/lab2_solutions.py`.)
+#
+# ### Exercise 1 — twenty Purkinje cells or one nuclear cell?
+# A read can be decoded from the 20 Purkinje cells of a line (their spike counts) or from the one
+# DCN cell they converge on (the circuit's own output). **Predict**: which decode is more accurate
+# for queries ≤ 5 bits away?
+
+# %%
+prediction = None  # e.g. "the Purkinje cells: the DCN cell loses information"
+labkit.exercise(1, prediction, purkinje_decode=s["purkinje_bit_accuracy_noise_le_5"],
+                dcn_decode=s["dcn_bit_accuracy_noise_le_5"], purkinje_per_dcn=s["noise"]["purkinje_per_dcn"])
+
+# %% [markdown]
+# ### Exercise 2 — pacemakers?
+# Purkinje cells fire spontaneously. **Predict** their rate at rest and how regular their firing
+# is (coefficient of variation of the inter-spike intervals: 0 for a clock, 1 for Poisson).
+
+# %%
+prediction = None  # e.g. "50 Hz, CV 0.1"
+labkit.exercise(2, prediction, purkinje_rate_hz=s["purkinje_baseline_hz"], purkinje_cv_isi=s["purkinje_cv"])
+
+# %% [markdown]
+# ### Exercise 3 — does a granule cell remember?
+# Nothing resets the granular layer between presentations. Take granule cells whose distance to
+# the address sits right at the radius (the ball's edge). **Predict**: are they more likely to
+# fire if they fired on the previous presentation (100 ms earlier) than if they did not?
+
+# %%
+prediction = None  # e.g. "no: 100 ms is ten membrane time constants"
+labkit.exercise(3, prediction, edge_fire_probability_after_firing=s["edge_fire_probability_after_firing"],
+                edge_fire_probability_otherwise=s["edge_fire_probability_otherwise"])
+
+# %% [markdown]
+# ### Exercise 4 — is less noise always better?
+# The robustness grid above reran the circuit with 0 and 8 Hz of mossy-fibre background (the
+# granule gain stays set for 4 Hz). **Predict**: at 1 ms jitter, which background gives the
+# better recall, and which the more active granule cells?
+
+# %%
+prediction = None  # e.g. "0 Hz: no noise, better recall"
+by_background = {row["mossy.background_rate"]: row for row in rows if row["mossy.jitter"] == "1 ms"}
+labkit.exercise(4, prediction, **{f"accuracy_{bg.replace(' ', '_')}": row["bit_accuracy_noise_le_5"]
+                                  for bg, row in by_background.items()},
+                **{f"active_cells_{bg.replace(' ', '_')}": row["active_mean"] for bg, row in by_background.items()})
+
+# %% [markdown]
+# ### More to explore (a spiking run each)
 # 1. `el.run("sdm", regime="ideal")`: the noise-free limit (synchronous volleys, reset granular
 #    layer, regular Purkinje pacemakers). Which numbers become exact, and which readout is used?
 # 2. `el.run("sdm", scheme="granule", k=4, association="hetero", m=16)`: Jaeckel's 4-input
