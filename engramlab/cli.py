@@ -193,6 +193,7 @@ def build_parser() -> argparse.ArgumentParser:
     l_nb.add_argument("--quick", action="store_true", help="set the notebook to the small and fast version")
     l_nb.add_argument("--out", default=None, help="the notebook's output folder (default results/labs/<lab>)")
     l_nb.add_argument("--to", default=None, help="notebook file to write (default ./<lab>.ipynb)")
+    l_nb.add_argument("--force", action="store_true", help="replace an existing notebook file")
     l_nb.set_defaults(func=_lazy("misc", "lab_notebook_cmd"))
 
     rep = sub.add_parser("report", help="rebuild report.html of a results folder")

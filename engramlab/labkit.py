@@ -2,7 +2,7 @@
 
 A lab is a jupytext "percent" script under ``labs/`` that runs both as a script
 (``engramlab lab run N``) and as a notebook (``engramlab lab notebook N``, or
-``engramlab lab run N --notebook``). Its first cell is tagged ``parameters`` (the papermill
+``engramlab lab run N --notebook``). Its first code cell is tagged ``parameters`` (the papermill
 convention) and holds ``QUICK`` and ``OUT``; the notebook writer replaces that cell, and on a
 script's command line ``--quick``/``--out`` win over it.
 """
@@ -20,6 +20,15 @@ __all__ = ["LabSettings", "exercise", "finish", "settings"]
 #: what each exercise cell measured, by exercise number; :func:`finish` writes it to summary.json
 #: under ``exercises``, where the lab's solutions notebook checks it
 _EXERCISES: dict[str, dict[str, Any]] = {}
+
+#: settings given by ``engramlab lab run`` (which may itself run inside a Jupyter kernel, where
+#: ``sys.argv`` is the kernel's): they win over the parameters cell and over ``sys.argv``
+_COMMAND: dict[str, Any] = {}
+
+#: a hidden file marking a folder as a lab's results: a lab run that stopped before
+#: :func:`finish` (an error, a kernel restart) leaves this lab's files and no manifest; the next
+#: run may replace them (results folders of anything else are never replaced)
+LAB_MARKER = ".engramlab-lab"
 
 
 @dataclass(frozen=True)
@@ -52,16 +61,34 @@ def settings(quick: bool, out: str) -> LabSettings:
         raise ConfigTypeError("QUICK", f"must be True or False, got {quick!r}")
     if not isinstance(out, str | Path) or not str(out):
         raise ConfigTypeError("OUT", f"must be a folder path, got {out!r}")
-    if not _in_kernel():
+    if _COMMAND:
+        quick = bool(_COMMAND.get("quick")) or quick
+        out = _COMMAND.get("out") or out
+    elif not _in_kernel():
         parser = argparse.ArgumentParser(add_help=False)
         parser.add_argument("--quick", action="store_true")
         parser.add_argument("--out", default=None)
         args, _ = parser.parse_known_args()
         quick = quick or args.quick
         out = args.out or out
-    prepare_out(out).mkdir(parents=True, exist_ok=True)
+    _adopt_unfinished(Path(out))
+    folder = prepare_out(out)
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / LAB_MARKER).write_text("a teaching lab's results (engramlab.labkit)\n")
     _EXERCISES.clear()  # a new lab starts (several labs may run in one process)
     return LabSettings(quick=quick, out=str(Path(out)))
+
+
+def _adopt_unfinished(folder: Path) -> None:
+    """Let a lab re-run into its own folder after a run that stopped before :func:`finish`.
+
+    Such a folder holds the lab's marker and no manifest; listing its files in a manifest makes
+    it "one engramlab run" again, which the output check accepts and the new run replaces.
+    """
+    from engramlab.folders import MANIFEST, new_run_id, write_manifest_file
+
+    if (folder / LAB_MARKER).is_file() and not (folder / MANIFEST).is_file():
+        write_manifest_file(folder, new_run_id(), "lab")
 
 
 def exercise(number: int, prediction: Any, **measured: Any) -> dict[str, Any]:
@@ -82,15 +109,19 @@ def exercise(number: int, prediction: Any, **measured: Any) -> dict[str, Any]:
 
 
 def finish(out: str, title: str, intro: str, figures: list[tuple[str, str]],
-           summary: dict[str, Any]) -> None:
+           summary: dict[str, Any], quick: bool | None = None) -> None:
     """Write summary.json and report.html (with the lab's metadata) and say where they are.
 
-    The exercises' measurements (:func:`exercise`) go under ``exercises``.
+    The exercises' measurements (:func:`exercise`) go under ``exercises``; ``quick`` (the
+    lab's setting) under ``quick``, which the solutions notebooks check before their answers.
     """
     from engramlab.commands._common import finish_run
     from engramlab.results import run_metadata
 
     if _EXERCISES:
         summary = dict(summary, exercises=dict(sorted(_EXERCISES.items(), key=lambda kv: int(kv[0]))))
+        _EXERCISES.clear()
+    if quick is not None:
+        summary = dict(summary, quick=bool(quick))
     summary = dict(summary, metadata=run_metadata(summary.get("seed"), lab=title))
     finish_run(out, title, intro, figures, summary)

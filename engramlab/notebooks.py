@@ -11,6 +11,7 @@ Needs the ``labs`` extra (jupytext, nbclient, ipykernel).
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -28,6 +29,7 @@ class NotebookFailed(EngramlabError):
 
 def _require() -> tuple[Any, Any, Any]:
     try:
+        import ipykernel  # noqa: F401  (the kernel the notebooks run on)
         import jupytext
         import nbclient
         import nbformat
@@ -72,16 +74,39 @@ def execute_notebook(nb: Any, cwd: str | os.PathLike[str], timeout: float = 3600
     included, stay in ``nb``).
     """
     _, nbclient, _ = _require()
-    from nbclient.exceptions import CellExecutionError
+    from jupyter_client.kernelspec import KernelSpec
+    from jupyter_client.manager import KernelManager
+    from nbclient.exceptions import CellControlSignal, CellExecutionError, CellTimeoutError, DeadKernelError
 
-    client = nbclient.NotebookClient(nb, timeout=timeout, kernel_name="python3",
-                                     resources={"metadata": {"path": str(cwd)}})
+    # the kernel runs this interpreter (the one with engramlab), whatever kernels Jupyter knows
+    manager = KernelManager()
+    manager._kernel_spec = KernelSpec(argv=[sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+                                      display_name="engramlab", language="python")
+    client = nbclient.NotebookClient(nb, km=manager, timeout=timeout, resources={"metadata": {"path": str(cwd)}})
     try:
         client.execute()
     except CellExecutionError as exc:
-        failed = next((k for k, c in enumerate(nb.cells) if c.cell_type == "code"
-                       and any(o.get("output_type") == "error" for o in c.get("outputs", []))), None)
-        name = getattr(exc, "ename", "error")
-        value = str(getattr(exc, "evalue", "")).splitlines()[0] if getattr(exc, "evalue", "") else ""
-        raise NotebookFailed(f"cell {failed} failed: {name}: {value}") from None
+        value = str(getattr(exc, "evalue", "") or "").splitlines()
+        raise NotebookFailed(f"{_failed_cell(nb)} failed: {getattr(exc, 'ename', 'error')}: "
+                             f"{value[0] if value else ''}") from None
+    except CellTimeoutError:
+        raise NotebookFailed(f"{_failed_cell(nb, running=True)} ran longer than {timeout:g} s") from None
+    except (DeadKernelError, CellControlSignal) as exc:
+        raise NotebookFailed(f"the kernel stopped during {_failed_cell(nb, running=True)} "
+                             f"({type(exc).__name__}; out of memory?)") from None
     return nb
+
+
+def _failed_cell(nb: Any, running: bool = False) -> str:
+    """``code cell N (first line …)`` of the cell with an error output (or, ``running``, the last one started)."""
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    if running:
+        started = [k for k, c in enumerate(code) if c.get("execution_count") or c.get("outputs")]
+        k = started[-1] if started else 0
+    else:
+        k = next((k for k, c in enumerate(code)
+                  if any(o.get("output_type") == "error" for o in c.get("outputs", []))), -1)
+    if not code or k < 0:
+        return "a cell"
+    first = next((line for line in str(code[k].source).splitlines() if line.strip()), "")
+    return f"code cell {k + 1} ({first[:60]!r})"

@@ -130,4 +130,4 @@ labkit.finish(args.out, "Lab 1 — SDM geometry", "Hypersphere intersections are
                [("weights_vs_softmax", "Normalised circle-intersection weights vs softmax(β cos)."),
                 ("beta_vs_radius", "Fitted β against the radius for several dimensions.")],
                {"n": n, "d": d, "beta_ols": beta_ols, "beta_published": beta_pub,
-                "d_snr": sdm.optimal_radius(n, 1024, 2**n), "betas_by_n": betas})
+                "d_snr": sdm.optimal_radius(n, 1024, 2**n), "betas_by_n": betas}, quick=args.quick)

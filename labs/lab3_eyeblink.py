@@ -143,4 +143,4 @@ labkit.exercise(4, prediction, lesion_trials=int(lesion.size),
 labkit.finish(args.out, "Lab 3 — Eyeblink conditioning", "A timed Purkinje pause emerges and extinguishes.",
                [("raster_psth", "Purkinje rasters and PC/DCN rates, first vs last block."),
                 ("learning_curve", "%CR per block and pause depth."),
-                ("probe", "Purkinje rate on the extended probes: does the pause end after the ISI?")], s)
+                ("probe", "Purkinje rate on the extended probes: does the pause end after the ISI?")], s, quick=args.quick)

@@ -209,4 +209,4 @@ labkit.finish(args.out, "Lab 4 — Grid cells from an attractor; place cells",
                "Attractor grid modules path-integrate the velocity; place cells read grid spikes.",
                [("grid_cells", "Attractor grid rate maps and autocorrelograms per module."),
                 ("path_integration", "Lattice displacement decoded from spikes vs the integrated velocity."),
-                ("place_cells", "Place-cell rate maps (ideal grid code).")], s)
+                ("place_cells", "Place-cell rate maps (ideal grid code).")], s, quick=args.quick)

@@ -160,4 +160,4 @@ labkit.finish(args.out, "Lab 5 — Hopfield memories", "Classic capacity vs memo
                                   "network.")],
                {**{k: summary[k] for k in ("n", "classic_capacity", "modern_load_tested", "modern_mean_overlap")},
                 "dale_loads": ds["loads"], "dale_mean_overlap_by_load": ds["mean_overlap_by_load"],
-                "dale_limit_mean_overlap_by_load": ds["dale_limit_mean_overlap_by_load"]})
+                "dale_limit_mean_overlap_by_load": ds["dale_limit_mean_overlap_by_load"]}, quick=args.quick)

@@ -54,10 +54,8 @@ save_figure(figures["softmax_in_spikes"], args.out, "softmax_in_spikes")
 # %%
 import numpy as np
 
-from engramlab.analysis.navigation import analyse_navigation
-
 prediction = None  # e.g. "0.5 and 0.9"
-nav = analyse_navigation(result)
+nav = result.analysis  # the protocol's analysis of this run
 # each environment's walk: step k goes from walk[k] to walk[k + 1]
 walks = np.asarray(result["node"]).reshape(-1, int(result.params["steps"]) + 1)
 revisit = np.concatenate([[w[k + 1] in set(w[:k + 1].tolist()) for k in range(w.size - 1)] for w in walks])
@@ -109,4 +107,4 @@ labkit.exercise(4, prediction, load_bins=load["load_bins"], softmax_error_heldou
 # %%
 labkit.finish(args.out, "Lab 6 — Navigation", "A pool of memory neurons learns at the rate of nodes visited.",
                [("accuracy_vs_visits", "Accuracy vs nodes visited and edges taken, with baselines."),
-                ("softmax_in_spikes", "Memory spike shares vs softmax with a fitted β, on held-out steps.")], s)
+                ("softmax_in_spikes", "Memory spike shares vs softmax with a fitted β, on held-out steps.")], s, quick=args.quick)

@@ -126,7 +126,7 @@ def median_spike_error(cells):
     return float(np.median(errs))
 
 
-quarters = np.random.default_rng(0).permutation(r).reshape(4, -1)
+quarters = np.array_split(np.random.default_rng(0).permutation(r), 4)
 labkit.exercise(2, prediction, median_error_all_cells=median_spike_error(np.arange(r)),
                 median_error_quarter_cells=float(np.mean([median_spike_error(c) for c in quarters])))
 
@@ -159,4 +159,4 @@ labkit.exercise(4, prediction, active_per_read=float(a.active[reads].sum(1).mean
 labkit.finish(args.out, "Lab 7 — Attention three ways", "Softmax, the SDM read and spikes on the same keys/values.",
                [("three_ways", "Weights of the three read-outs for one query, and their differences over all reads.")],
                {"n": n, "d": d, "r": r, "beta": beta, "median_softmax_error": float(np.median(err_soft)),
-                "median_spike_error": float(np.median(err_spike)), "readout_agreement": float(np.mean(agree))})
+                "median_spike_error": float(np.median(err_spike)), "readout_agreement": float(np.mean(agree))}, quick=args.quick)

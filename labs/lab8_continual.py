@@ -71,7 +71,7 @@ writes, reads = np.flatnonzero(kind == SLOT_KINDS["write"]), np.flatnonzero(kind
 fired = counts_per_window(result["spikes_granule_t"], result["spikes_granule_i"], start[writes], slot, r) > 0
 write_class = result["labels"][result["slot_example"][writes]]
 write_task = result["task_of_class"][write_class]
-shared = fired.astype(float) @ fired.T.astype(float)
+shared = fired.astype(np.float32) @ fired.T.astype(np.float32)  # cells shared by two writes
 pairs = np.triu_indices(writes.size, 1)
 same_class = (write_class[:, None] == write_class[None, :])[pairs]
 other_task = (write_task[:, None] != write_task[None, :])[pairs]
@@ -136,4 +136,4 @@ labkit.exercise(4, prediction, **by_window)
 labkit.finish(args.out, "Lab 8 — Continual learning", "A spiking cerebellar SDM learns digits task after task.",
                [("accuracy_matrix", "Accuracy on each task after each task: spikes, NumPy SDM, online MLP."),
                 ("seen_tasks", "Mean accuracy over the tasks seen so far, and each task's final accuracy."),
-                ("dcn_evidence", "DCN rate increase of each output line for each class, after the last task.")], s)
+                ("dcn_evidence", "DCN rate increase of each output line for each class, after the last task.")], s, quick=args.quick)

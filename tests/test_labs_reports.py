@@ -159,7 +159,28 @@ def test_solutions_fail_when_the_lab_measures_something_else(tmp_path, monkeypat
 def test_a_lab_runs_as_a_script_with_its_command_line_settings(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     assert main(["lab", "run", "1", "--quick", "--out", "lab1"]) == 0
-    _lab1(json.loads((tmp_path / "lab1" / "summary.json").read_text()))
+    summary = json.loads((tmp_path / "lab1" / "summary.json").read_text())
+    _lab1(summary)
+    assert summary["quick"] is True and len(summary["exercises"]) == 4
+
+
+def test_a_lab_reruns_into_its_own_folder(tmp_path, monkeypatch):
+    """After a script run, a notebook run (whose notebooks join the manifest), and a run that died."""
+    pytest.importorskip("nbclient")
+    from engramlab.folders import check_complete
+
+    monkeypatch.chdir(tmp_path)
+    assert main(["lab", "run", "1", "--quick", "--out", "lab1"]) == 0
+    assert main(["lab", "run", "1", "--quick", "--notebook", "--solutions", "--out", "lab1"]) == 0
+    files = check_complete(tmp_path / "lab1")["files"]
+    assert "lab1_sdm_geometry.ipynb" in files and "lab1_solutions.ipynb" in files
+    (tmp_path / "lab1" / "manifest.json").unlink()  # as if the last run had stopped before finish()
+    assert main(["lab", "run", "1", "--quick", "--out", "lab1"]) == 0
+    check_complete(tmp_path / "lab1")
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "mine" / "thesis.txt").write_text("not a lab's")  # anything else is never replaced
+    assert main(["lab", "run", "1", "--quick", "--out", "mine"]) == 2
+    assert main(["lab", "run", "1", "--notebook", "--solutions", "--out", "lab1"]) == 2  # answers need --quick
 
 
 def test_lab_notebook_writes_its_settings_and_a_failing_cell_is_named(tmp_path, monkeypatch, capsys):
@@ -176,11 +197,17 @@ def test_lab_notebook_writes_its_settings_and_a_failing_cell_is_named(tmp_path, 
     assert nb.cells[0].cell_type == "markdown" and nb.cells[0].source.startswith("# Lab 3")
     assert main(["lab", "notebook", "3", "--to", "x.txt"]) == 2
     assert "--to" in capsys.readouterr().err
+    assert main(["lab", "notebook", "3"]) == 2  # the file exists: a student's predictions may be in it
+    assert "--force" in capsys.readouterr().err
+    assert main(["lab", "notebook", "3", "--force", "--to", "sub/x.ipynb", "--out", "here"]) == 0
+    moved = nbformat.read(tmp_path / "sub" / "x.ipynb", as_version=4)  # OUT relative to the notebook
+    assert "OUT = '../here'" in next(c for c in moved.cells if "parameters" in c.metadata.get("tags", [])).source
     # a cell that raises stops the run and is named, in one line
     broken = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x = 1"),
                                              nbformat.v4.new_code_cell("raise ValueError('no such key: d')")])
     broken.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    with pytest.raises(NotebookFailed, match=r"cell 1 failed: ValueError: no such key: d"):
+    named = r"code cell 2 \(\"raise ValueError.*\) failed: ValueError: no such key: d"
+    with pytest.raises(NotebookFailed, match=named):
         execute_notebook(broken, tmp_path, timeout=120)
     assert issubclass(NotebookFailed, EngramlabError)
 

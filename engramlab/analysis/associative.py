@@ -15,7 +15,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from engramlab.analysis.eyeblink import US_RESPONSE_WINDOW
-from engramlab.analysis.spikes import counts_per_window
+from engramlab.analysis.spikes import counts_between, counts_per_window
 from engramlab.errors import ConfigError
 from engramlab.results import Result
 from engramlab.schedules import REVERSAL_PHASES
@@ -60,12 +60,11 @@ def analyse_associative(result: Result, block: int = 10, decode_from: float = 0.
     starts = result["trial_start"]
     t, i = result["spikes_nuclei_t"], result["spikes_nuclei_i"]
     inc = np.zeros((starts.size, 2))
-    for k, s in enumerate(starts):
-        for side in range(2):
-            ts = t[i == side]
-            base = np.count_nonzero((ts >= s) & (ts < s + onset)) / onset
-            a, b = s + onset + decode_from, s + onset + isi
-            inc[k, side] = np.count_nonzero((ts >= a) & (ts < b)) / (b - a) - base
+    lo, hi = starts + onset + decode_from, starts + onset + isi
+    for side in range(2):
+        ts = t[i == side]
+        base = counts_between(ts, starts, starts + onset) / onset
+        inc[:, side] = counts_between(ts, lo, hi) / (hi - lo) - base
     choice = np.argmax(inc, axis=1).astype(np.int8)
     taught, phase = result["trial_taught"], result["trial_phase"]
     correct = choice == taught

@@ -22,6 +22,7 @@ from scipy.optimize import minimize_scalar
 from scipy.special import log_softmax, softmax
 
 from engramlab.analysis.spikes import step_counts
+from engramlab.errors import ConfigError
 
 __all__ = [
     "calibration_curve",
@@ -42,8 +43,12 @@ def half_step_counts(t: NDArray[np.float64], i: NDArray[np.int64], step: float, 
 
     The first ``skip`` seconds of the half are left out.
     """
+    if not 0.0 <= skip < step / 2:
+        raise ConfigError("skip", f"must lie in [0, step/2 = {step / 2:g} s), got {skip!r}")
     start = (step / 2 if second_half else 0.0) + skip
-    return step_counts(t, i, step, slots, n, start=start, width=step / 2 - skip).astype(np.float64)
+    # the second half runs to the step's end (step - start, free of the round-off of step/2 - skip)
+    width = step - start if second_half else step / 2 - skip
+    return step_counts(t, i, step, slots, n, start=start, width=width).astype(np.float64)
 
 
 def stored_writes(writer: NDArray[np.int64], memories: int) -> NDArray[np.int64]:

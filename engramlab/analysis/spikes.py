@@ -70,7 +70,7 @@ def counts_per_window(t: ArrayLike, i: ArrayLike, starts: ArrayLike, width: floa
     check_memory(8.0 * s.size * n, "n", "the count table (windows × neurons)")
     if ii.size and (ii.min() < 0 or ii.max() >= n):
         raise ConfigError("i", f"(spike indices) must lie in [0, n={n}), got [{ii.min()}, {ii.max()}]")
-    if s.size > 1 and np.any(np.diff(s) < width - 1e-12):
+    if s.size > 1 and np.any(np.diff(s) < width - EDGE_TOLERANCE):
         raise ConfigError("starts", "must be sorted and the windows must not overlap (spacing >= width)")
     out = np.zeros((s.size, n), dtype=np.int64)
     if tt.size == 0 or s.size == 0:

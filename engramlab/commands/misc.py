@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import runpy
 import sys
@@ -69,8 +70,13 @@ def lab_notebook_cmd(args: argparse.Namespace) -> int:
         raise ConfigError("--to", f"must name an .ipynb file, got {str(dest)!r}")
     if dest.is_dir():
         raise ConfigError("--to", f"{str(dest)!r} is a folder; name the notebook file")
-    out = args.out or f"results/labs/{path.stem}"
-    write_notebook(lab_notebook(path, args.quick, out), dest)
+    if dest.exists() and not args.force:
+        raise ConfigError("--to", f"{str(dest)!r} exists (it may hold a student's predictions); "
+                                  "choose another file or add --force")
+    out = Path(args.out or f"results/labs/{path.stem}")
+    # Jupyter starts the kernel in the notebook's folder: the path is written relative to it
+    relative = os.path.relpath(out.resolve(), dest.resolve().parent)
+    write_notebook(lab_notebook(path, args.quick, relative), dest)
     print(f"lab {args.number} ({title}) written to {dest}; open it with `jupyter lab {dest}` "
           f"(figures and report.html go to {out})")
     return 0
@@ -82,27 +88,31 @@ def _run_as_notebook(number: int, path: Path, quick: bool, out: str | None, solu
     ``solutions_too``: then execute its solutions notebook (``labs/solutions/labN_solutions.py``),
     which checks the answers against what the lab's exercise cells measured.
     """
+    from engramlab.folders import add_to_manifest
+    from engramlab.labkit import LAB_MARKER
     from engramlab.notebooks import NotebookFailed, execute_notebook, lab_notebook, script_notebook, write_notebook
 
+    solutions = path.parent / "solutions" / f"lab{number}_solutions.py"
+    if solutions_too and not solutions.is_file():
+        raise ConfigError("--solutions", f"lab {number} has no solutions notebook ({solutions.name})")
     folder = Path(out or f"results/labs/{path.stem}").resolve()
     nb = lab_notebook(path, quick, str(folder))
     try:
         execute_notebook(nb, Path.cwd())
     except NotebookFailed:
-        if folder.is_dir():  # the outputs, traceback included, for the student to read
+        if (folder / LAB_MARKER).is_file():  # the lab's own folder: keep the traceback for the student
             write_notebook(nb, folder / f"{path.stem}.failed.ipynb")
         raise
     write_notebook(nb, folder / f"{path.stem}.ipynb")
+    add_to_manifest(folder)  # the executed notebook belongs to the run (a re-run may replace it)
     print(f"lab {number}: executed notebook in {folder / f'{path.stem}.ipynb'}")
-    solutions = path.parent / "solutions" / f"lab{number}_solutions.py"
     if solutions_too:
-        if not solutions.is_file():
-            raise ConfigError("--solutions", f"lab {number} has no solutions notebook ({solutions.name})")
         snb = script_notebook(solutions, {"LAB_OUT": str(folder)}, "the lab's results folder to check")
         try:
             execute_notebook(snb, Path.cwd())
         finally:
             write_notebook(snb, folder / solutions.with_suffix(".ipynb").name)
+            add_to_manifest(folder)
         print(f"lab {number}: solutions checked, {folder / solutions.with_suffix('.ipynb').name}")
     return 0
 
@@ -114,18 +124,26 @@ def lab_run(args: argparse.Namespace) -> int:
     """
     path, title = _lab(args.number)
     if getattr(args, "notebook", False):
+        if getattr(args, "solutions", False) and not args.quick:
+            raise ConfigError("--solutions", "needs --quick: the answers are checked at the quick size")
         print(f"lab {args.number}: {title} (as a notebook)")
         return _run_as_notebook(args.number, path, args.quick, args.out, getattr(args, "solutions", False))
     if getattr(args, "solutions", False):
         raise ConfigError("--solutions", "needs --notebook (the solutions run as a notebook after the lab)")
-    argv = [str(path)] + (["--quick"] if args.quick else []) + (["--out", args.out] if args.out else [])
-    old_argv = sys.argv
-    sys.argv = argv
+    from engramlab import labkit
+
+    # the settings go to the lab directly: this command may itself run inside a Jupyter kernel,
+    # whose sys.argv the lab must not read
+    old_argv, old_command = sys.argv, dict(labkit._COMMAND)
+    sys.argv = [str(path)]
+    labkit._COMMAND.update(quick=bool(args.quick), out=args.out)
     try:
         print(f"lab {args.number}: {title}")
         runpy.run_path(str(path), run_name="__main__")
     finally:
         sys.argv = old_argv
+        labkit._COMMAND.clear()
+        labkit._COMMAND.update(old_command)
     return 0
 
 
