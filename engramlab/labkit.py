@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-__all__ = ["LabSettings", "exercise", "finish", "settings"]
+__all__ = ["LabSettings", "exercise", "finish", "load_exercises", "settings"]
 
 #: what each exercise cell measured, by exercise number; :func:`finish` writes it to summary.json
 #: under ``exercises``, where the lab's solutions notebook checks it
@@ -125,3 +125,26 @@ def finish(out: str, title: str, intro: str, figures: list[tuple[str, str]],
         summary = dict(summary, quick=bool(quick))
     summary = dict(summary, metadata=run_metadata(summary.get("seed"), lab=title))
     finish_run(out, title, intro, figures, summary)
+
+
+def load_exercises(lab_out: str | Path) -> dict[str, dict[str, Any]]:
+    """What a quick lab run's exercise cells measured (its summary.json ``exercises``), for its solutions.
+
+    The solutions' answers are quick-size numbers: a folder written without ``--quick``, without
+    exercises, or with no summary is refused in one line naming ``LAB_OUT``.
+    """
+    import json
+
+    from engramlab.errors import ConfigError
+
+    path = Path(lab_out) / "summary.json"
+    if not path.is_file():
+        raise ConfigError("LAB_OUT", f"{str(lab_out)!r} has no summary.json: run the lab first "
+                                     "(engramlab lab run N --quick)")
+    summary = json.loads(path.read_text())
+    if summary.get("quick") is not True:
+        raise ConfigError("LAB_OUT", f"{str(lab_out)!r} was not run with --quick; the answers are checked at "
+                                     "the quick size")
+    if not summary.get("exercises"):
+        raise ConfigError("LAB_OUT", f"{str(lab_out)!r} holds no exercise measurements")
+    return dict(summary["exercises"])

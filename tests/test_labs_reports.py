@@ -299,3 +299,19 @@ def test_exports_csv_and_neo(sdm_result, tmp_path):
     per_line = int(sdm_result.params["circuit.purkinje_per_dcn"])
     assert len(pc) == 64 * per_line and float(pc[0].t_stop) >= float(pc[0].times.max())
     assert spikes_to_neo(sdm_result, tmp_path / "n.pkl").exists()
+
+
+def test_solutions_refuse_a_folder_that_is_not_a_quick_lab_run(tmp_path):
+    from engramlab.errors import ConfigError
+    from engramlab.labkit import load_exercises
+
+    with pytest.raises(ConfigError, match=r"LAB_OUT.*no summary.json"):
+        load_exercises(tmp_path)
+    (tmp_path / "summary.json").write_text(json.dumps({"quick": False, "exercises": {"1": {"x": 1}}}))
+    with pytest.raises(ConfigError, match=r"LAB_OUT.*not run with --quick"):
+        load_exercises(tmp_path)
+    (tmp_path / "summary.json").write_text(json.dumps({"quick": True}))
+    with pytest.raises(ConfigError, match=r"LAB_OUT.*no exercise"):
+        load_exercises(tmp_path)
+    (tmp_path / "summary.json").write_text(json.dumps({"quick": True, "exercises": {"1": {"x": 1}}}))
+    assert load_exercises(tmp_path) == {"1": {"x": 1}}

@@ -18,12 +18,9 @@
 LAB_OUT = "results/labs/lab1_sdm_geometry"
 
 # %%
-import json
-from pathlib import Path
+from engramlab import labkit
 
-summary = json.loads((Path(LAB_OUT) / "summary.json").read_text())
-assert summary.get("quick") is True, "these answers are checked at the quick size: run the lab with --quick"
-ex = summary["exercises"]
+ex = labkit.load_exercises(LAB_OUT)  # what the lab's exercise cells measured (a --quick run)
 
 # %% [markdown]
 # ### Exercise 1 — the radius sets the temperature

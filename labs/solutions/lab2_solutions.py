@@ -8,8 +8,8 @@
 # robustness points with 1,000 cells).
 #
 # **Instructor note.** `--quick` runs one SDM protocol as one C++ program, four robustness points
-# and a capacity run on the NumPy target: ≈ 12 min on 2026-12-01's 2-core machine (the lab's
-# header says ~3 min on an earlier day's); the full lab takes much longer. Pitfalls: a read is
+# and a capacity run on the NumPy target: 282 s with its solutions in 2026-12-01's CI on 2 cores
+# (11 min beside a test run; ~3 min on an earlier day's machine); the full lab takes much longer. Pitfalls: a read is
 # decoded from DCN spikes against rest slots — "accuracy" is a property of that read-out; the
 # granule gain is calibrated for 4 Hz background, so at 0 Hz *fewer* cells fire and recall drops
 # (exercise 4), the opposite of what most students expect; the measured active sets overlap the
@@ -25,12 +25,9 @@
 LAB_OUT = "results/labs/lab2_spiking_sdm"
 
 # %%
-import json
-from pathlib import Path
+from engramlab import labkit
 
-summary = json.loads((Path(LAB_OUT) / "summary.json").read_text())
-assert summary.get("quick") is True, "these answers are checked at the quick size: run the lab with --quick"
-ex = summary["exercises"]
+ex = labkit.load_exercises(LAB_OUT)  # what the lab's exercise cells measured (a --quick run)
 
 # %% [markdown]
 # ### Exercise 1 — twenty Purkinje cells or one nuclear cell?

@@ -7,8 +7,8 @@
 # they cannot drift apart. The numbers quoted are that quick run's.
 #
 # **Instructor note.** Three foraging runs (the attractor for 100 s, the same network without
-# velocity input for 30 s, the ideal code for 100 s): `--quick` took ≈ 7 min on 2026-12-01's
-# 2-core machine while a test suite ran beside it, plus a first Cython compilation of the
+# velocity input for 30 s, the ideal code for 100 s): `--quick` took 190 s with its solutions in
+# 2026-12-01's CI on 2 cores (≈ 6.5 min beside a test run), plus a first Cython compilation of the
 # attractor sheet; the exercises re-read the runs in ≈ 20 s. Pitfalls: the first cell's
 # path-integration error (≈ 3e-14) is the *ideal* action-matrix code, exact by construction — a
 # consistency check, not a result; the attractor's error (a fraction of the spacing) is the
@@ -23,12 +23,9 @@
 LAB_OUT = "results/labs/lab4_grid_place"
 
 # %%
-import json
-from pathlib import Path
+from engramlab import labkit
 
-summary = json.loads((Path(LAB_OUT) / "summary.json").read_text())
-assert summary.get("quick") is True, "these answers are checked at the quick size: run the lab with --quick"
-ex = summary["exercises"]
+ex = labkit.load_exercises(LAB_OUT)  # what the lab's exercise cells measured (a --quick run)
 
 # %% [markdown]
 # ### Exercise 1 — does the grid need the whole run?

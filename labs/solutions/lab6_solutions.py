@@ -6,8 +6,8 @@
 # against it; CI runs the lab (`--quick`, seed 0) and then this notebook, so they cannot drift.
 # The numbers quoted are that quick run's (grid8x8, one environment, 300 steps, 45 observations).
 #
-# **Instructor note.** One navigation run as one C++ standalone program (`--quick`: about 5 min on
-# 2026-12-01's 2-core machine while a test suite ran beside it; the build is ~10–25 s of it); the
+# **Instructor note.** One navigation run as one C++ standalone program (`--quick`: 98 s with its
+# solutions in 2026-12-01's CI on 2 cores, ≈ 5 min beside a test run; the build is ~10–25 s of it); the
 # exercises re-read its spikes in seconds. Pitfalls: the node agent (it remembers what it saw at
 # each node) is the bound the pool approaches, the edge agent (it needs the exact edge) learns
 # much more slowly — the gap between them is the lesson; β is *fitted* to the pool's spikes on
@@ -21,12 +21,9 @@
 LAB_OUT = "results/labs/lab6_navigation"
 
 # %%
-import json
-from pathlib import Path
+from engramlab import labkit
 
-summary = json.loads((Path(LAB_OUT) / "summary.json").read_text())
-assert summary.get("quick") is True, "these answers are checked at the quick size: run the lab with --quick"
-ex = summary["exercises"]
+ex = labkit.load_exercises(LAB_OUT)  # what the lab's exercise cells measured (a --quick run)
 
 # %% [markdown]
 # ### Exercise 1 — a node never seen

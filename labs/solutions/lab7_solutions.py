@@ -6,8 +6,9 @@
 # against it; CI runs the lab (`--quick`, seed 4) and then this notebook, so they cannot drift.
 # The numbers quoted are that quick run's (n = 64, d = 24, r = 2,000, 10 patterns, β = 3.02).
 #
-# **Instructor note.** One spiking run (the sdm protocol's quick preset, ~65 s on 2 cores with
-# the Cython models compiled, plus ~30 s per model the first time); every exercise re-reads its
+# **Instructor note.** One spiking run (the sdm protocol's quick preset: under 61 s with its
+# solutions in 2026-12-01's CI on 2 cores, 65 s beside a test run, plus ~30 s per model the first time
+# the Cython models compile); every exercise re-reads its
 # spikes, so the exercises cost seconds. Pitfalls: the quick radius (d = 24 of 64) gives a small
 # β (≈ 3), far below the 10–25 of lab 1 — the quick SDM attends broadly; "spikes" here means the
 # granule-cell overlaps with each write (the keys the circuit actually stored), not the DCN
@@ -20,12 +21,9 @@
 LAB_OUT = "results/labs/lab7_attention_three_ways"
 
 # %%
-import json
-from pathlib import Path
+from engramlab import labkit
 
-summary = json.loads((Path(LAB_OUT) / "summary.json").read_text())
-assert summary.get("quick") is True, "these answers are checked at the quick size: run the lab with --quick"
-ex = summary["exercises"]
+ex = labkit.load_exercises(LAB_OUT)  # what the lab's exercise cells measured (a --quick run)
 
 # %% [markdown]
 # ### Exercise 1 — the wrong temperature
