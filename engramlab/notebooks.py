@@ -84,7 +84,9 @@ def execute_notebook(nb: Any, cwd: str | os.PathLike[str], timeout: float = 3600
                                       display_name="engramlab", language="python")
     client = nbclient.NotebookClient(nb, km=manager, timeout=timeout, resources={"metadata": {"path": str(cwd)}})
     try:
-        client.execute()
+        # nbclient leaves a kernel it did not create running (here: one per notebook, each
+        # holding its lab's simulation in memory until this process ends); ask it to stop it
+        client.execute(cleanup_kc=True)
     except CellExecutionError as exc:
         value = str(getattr(exc, "evalue", "") or "").splitlines()
         raise NotebookFailed(f"{_failed_cell(nb)} failed: {getattr(exc, 'ename', 'error')}: "
@@ -94,6 +96,9 @@ def execute_notebook(nb: Any, cwd: str | os.PathLike[str], timeout: float = 3600
     except (DeadKernelError, CellControlSignal) as exc:
         raise NotebookFailed(f"the kernel stopped during {_failed_cell(nb, running=True)} "
                              f"({type(exc).__name__}; out of memory?)") from None
+    finally:
+        if manager.has_kernel:  # a failure before nbclient's own clean-up
+            manager.shutdown_kernel(now=True)
     return nb
 
 

@@ -212,6 +212,36 @@ def test_lab_notebook_writes_its_settings_and_a_failing_cell_is_named(tmp_path, 
     assert issubclass(NotebookFailed, EngramlabError)
 
 
+
+def test_a_notebook_run_leaves_no_kernel_behind(tmp_path):
+    psutil = pytest.importorskip("psutil")
+    nbformat = pytest.importorskip("nbformat")
+    pytest.importorskip("nbclient")
+    from engramlab.notebooks import NotebookFailed, execute_notebook
+
+    def kernels():
+        found = []
+        for child in psutil.Process().children(recursive=True):
+            try:
+                if child.status() != psutil.STATUS_ZOMBIE and "ipykernel_launcher" in " ".join(child.cmdline()):
+                    found.append(child.pid)
+            except psutil.NoSuchProcess:
+                pass
+        return found
+
+    before = kernels()
+    cells = nbformat.v4.new_code_cell
+    for code, fails in (("x = 1", False), ("raise ValueError('x')", True)):
+        nb = nbformat.v4.new_notebook(cells=[cells(code)])
+        nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+        if fails:
+            with pytest.raises(NotebookFailed):
+                execute_notebook(nb, tmp_path, timeout=120)
+        else:
+            execute_notebook(nb, tmp_path, timeout=120)
+        # each lab's kernel holds its simulation in memory: none may outlive its notebook
+        assert kernels() == before
+
 def test_lab_list(capsys):
     assert main(["lab", "list"]) == 0
     text = capsys.readouterr().out
