@@ -9,6 +9,7 @@ r = 10^6 granule cells, 1.3·10^8 synapses, peaked at 5.8 GB; benchmarks/README.
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 from engramlab.errors import ConfigError
 
@@ -26,8 +27,8 @@ def _cgroup_room() -> int | None:
                                    ("/sys/fs/cgroup/memory/memory.limit_in_bytes",
                                     "/sys/fs/cgroup/memory/memory.usage_in_bytes")):
         try:
-            limit = open(limit_file).read().strip()
-            usage = int(open(usage_file).read().strip())
+            limit = Path(limit_file).read_text().strip()
+            usage = int(Path(usage_file).read_text().strip())
         except (OSError, ValueError):
             continue
         if limit.isdigit() and int(limit) < 1 << 60:
