@@ -31,8 +31,11 @@ demo: $(VENV)/.installed
 	$(BIN)/engramlab theory sdm --n 64 --d 11 --out $(OUT)/theory-sdm
 	@echo "Open $(OUT)/sdm/report.html in a browser (figures, key numbers, parameters; works offline)."
 
+# the suite on every core, at most 4 processes (each holds its own Brian2 builds in memory);
+# tests sharing a spiking run stay on one process (tests/conftest.py)
+JOBS ?= auto
 test: $(VENV)/.installed-test
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(JOBS) --maxprocesses 4 --dist loadgroup
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check engramlab tests labs benchmarks

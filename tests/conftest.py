@@ -9,6 +9,12 @@ import os
 import random
 import sys
 
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    # one process per core already: BLAS and OpenMP threads on top of it (inherited by the lab
+    # notebooks' kernels) would make the processes fight over the same cores
+    for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ.setdefault(_var, "1")
+
 import matplotlib
 import numpy as np
 import pytest
@@ -44,6 +50,62 @@ def _restore_global_state():
         b2.set_device("runtime")
     for key, value in prefs.items():
         b2.prefs[key] = value
+
+
+# The suite runs on several processes (``make test``: pytest-xdist, ``--dist loadgroup``). A
+# session fixture is built once per process that asks for it, so every test that uses one of
+# the shared spiking runs below is put in that run's group: the group runs on one process and
+# the run is built once. Tests that ask for no shared run are spread one by one.
+SHARED_RUNS = {"sdm_result": "sdm", "sdm_analysis": "sdm", "sdm_ideal_result": "sdm", "sdm_ideal_analysis": "sdm",
+               "small_eyeblink": "eyeblink", "small_runs": "small_runs", "synthetic_continual": "continual"}
+
+
+def pytest_itemcollected(item):
+    """Put a test that uses a shared run in that run's group (before pytest-xdist reads the groups)."""
+    groups = {SHARED_RUNS[name] for name in item.fixturenames if name in SHARED_RUNS}
+    marked = {m.args[0] for m in item.iter_markers("xdist_group")}
+    if len(groups | marked) > 1:
+        raise pytest.UsageError(f"{item.nodeid} uses shared runs of two groups {sorted(groups | marked)}: "
+                                "one process could not build each once")
+    if groups and not marked:
+        item.add_marker(pytest.mark.xdist_group(groups.pop()))
+
+
+_UNGROUPED = pytest.StashKey[str]()
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_finish(session):
+    """Notice when pytest-xdist did not group (then every process would build every shared run)."""
+    if not getattr(session.config.option, "loadgroup", False):  # set in pytest-xdist's processes only
+        return
+    lost = [item.nodeid for item in session.items if any(item.iter_markers("xdist_group")) and "@" not in item.nodeid]
+    if lost:
+        session.config.stash[_UNGROUPED] = (
+            f"pytest-xdist's --dist loadgroup did not group {len(lost)} tests that share runs: this pytest breaks "
+            "it (pytest-xdist#1386, pytest 9.2); install 'pytest<9.2' or run without -n")
+
+
+def pytest_runtest_setup(item):
+    """Fail every test, in one line, rather than build each shared run on every process."""
+    message = item.config.stash.get(_UNGROUPED, None)
+    if message:
+        pytest.fail(message, pytrace=False)
+
+
+def pytest_collection_modifyitems(config, items):
+    """Start the longest work first.
+
+    Processes take work in collection order, so the lab notebooks (minutes each) and the shared
+    runs go first: a long test collected last would leave the other processes idle at the end.
+    """
+
+    def rank(item):
+        if "test_every_lab_runs_as_a_notebook" in item.nodeid:
+            return 0
+        return 1 if any(item.iter_markers("xdist_group")) else 2
+
+    items.sort(key=rank)  # stable: the order inside each rank is the collection order
 
 
 SDM_LEVELS = (0, 1, 2, 3, 4, 5, 8, 12, 16, 20, 24, 32, 40, 48)
@@ -90,7 +152,8 @@ def small_eyeblink():
     from engramlab.circuits.microzone import MicrozoneConfig
     from engramlab.protocols.eyeblink import EyeblinkConfig, run_eyeblink
     fast = dataclasses.replace(MicrozoneConfig().plasticity, a_plus=0.3 * pA)
-    circuit = MicrozoneConfig(r=500, m=8, n_dcn=2, target="numpy", seed=3, plasticity=fast)
+    # one C++ program: the NumPy target gives the same spikes in 190–205 s, this 66 s (2 cores, 2026-12-01)
+    circuit = MicrozoneConfig(r=500, m=8, n_dcn=2, device="cpp_standalone", seed=3, plasticity=fast)
     protocol = EyeblinkConfig(trials=12, cs_onset=100 * ms, probe_every=6, lesion_trials=2)
     return run_eyeblink(circuit, protocol)
 
@@ -100,7 +163,9 @@ def small_runs():
     """Small runs of the other protocols through the front door (NumPy target, a few seconds each)."""
     import engramlab as el
     return {
-        "associative": el.run("associative", quick=True, seed=2, r=500, trials=8, reversal_trials=8),
+        # small: the NumPy target runs it in less time than a standalone build takes
+        "associative": el.run("associative", quick=True, seed=2, r=500, trials=8, reversal_trials=8,
+                              device="runtime", target="numpy"),
         # the memory-neuron pool (default model), one standalone build, 128 memories of 8 neurons
         "navigation": el.run("navigation", graph="grid5x5", steps=120, environments=2, seed=1,
                              device="cpp_standalone", pool__pool=1024, pool__ensemble=8),

@@ -38,8 +38,12 @@ def _read_independently(path):
         return units, intervals, position, nwb.session_id
 
 
-RUNS = ["sdm", "eyeblink", "eyeblink-series", "associative", "navigation", "foraging", "pattern-completion",
-        "continual", "sdm-capacity"]
+# each run's shared fixture group (conftest.SHARED_RUNS): the fixture is requested inside the
+# test, so the group is named here for the parallel scheduler
+_GROUPS = {"sdm": "sdm", "eyeblink": "eyeblink", "eyeblink-series": "eyeblink", "associative": "small_runs",
+           "navigation": "small_runs", "foraging": "small_runs", "pattern-completion": "small_runs",
+           "continual": "continual", "sdm-capacity": None}
+RUNS = [pytest.param(name, marks=[pytest.mark.xdist_group(g)] if g else []) for name, g in _GROUPS.items()]
 
 
 def _run(name, request):
@@ -55,7 +59,8 @@ def _run(name, request):
     if name == "continual":
         return request.getfixturevalue("synthetic_continual")(True)
     if name == "sdm-capacity":
-        return el.run("sdm-capacity", quick=True, seed=2, r=300, counts=[2, 4], reads=2, radii=["snr"])
+        return el.run("sdm-capacity", quick=True, seed=2, r=300, counts=[2, 4], reads=2, radii=["snr"],
+                      device="runtime", target="numpy")
     return request.getfixturevalue("small_runs")[name]
 
 
