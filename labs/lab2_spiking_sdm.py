@@ -25,9 +25,8 @@ from engramlab import labkit
 
 args = labkit.settings(QUICK, OUT)  # on a script's command line, --quick / --out win
 # --quick: the protocol's own quick preset (2,000 granule cells, 10 patterns) as one C++ program
-# (the same spikes as the NumPy target, tested; ~15 s faster on 2 cores)
-result = el.run("sdm", quick=args.quick, seed=1, out=f"{args.out}/run",
-                **({"device": "cpp_standalone"} if args.quick else {}))
+# (the same spikes as the NumPy target, tested; 83 s instead of 205 s on 2 cores)
+result = el.run("sdm", quick=args.quick, seed=1, out=f"{args.out}/run")
 s = result.summary
 print(f"radius d = {s['d']} for {s['patterns']} patterns and r = {s['r']} granule cells")
 print(f"active granule cells {s['active_mean']:.0f} (ideal ball {s['active_expected']:.0f}); "

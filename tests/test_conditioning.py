@@ -347,7 +347,7 @@ def test_plasticity_is_frozen_during_probes():
 def test_associative_learning_and_reversal():
     from engramlab.analysis.associative import analyse_associative, associative_summary
     from engramlab.protocols.associative import AssociativeConfig, associative_circuit, run_associative
-    circuit = associative_circuit(r=500, target="numpy", seed=2,
+    circuit = associative_circuit(r=500, device="cpp_standalone", seed=2,
                                   plasticity=PFPlasticityParams(eligibility="kernel", bounds="soft",
                                                                 w0=60 * pA, w_max=120 * pA,
                                                                 a_plus=1.5 * pA, ltd_ltp_ratio=3.0))

@@ -24,7 +24,7 @@ def test_toml_and_settings_build_configs(tmp_path):
     assert circuit.purkinje.I_e == 700 * b2.pA
     assert protocol.patterns == 7
     quick = api.plan("sdm", quick=True)
-    assert quick.circuit.r == 2000 and quick.circuit.target == "numpy"
+    assert quick.circuit.r == 2000 and quick.circuit.device == "cpp_standalone"
     assert quick.protocols[0].noise_levels[:6] == (0, 1, 2, 3, 4, 5)
 
 
@@ -42,7 +42,7 @@ def test_precedence_defaults_quick_file_command_line(tmp_path):
     cfg.write_text("r = 3000\n[protocol]\npatterns = 12\n")
     # quick sets r = 2000 and patterns = 10; the file wins over quick; the command line over the file
     p = api.plan("sdm", quick=True, config=cfg)
-    assert p.circuit.r == 3000 and p.protocols[0].patterns == 12 and p.circuit.target == "numpy"
+    assert p.circuit.r == 3000 and p.protocols[0].patterns == 12 and p.circuit.device == "cpp_standalone"
     p = api.plan("sdm", quick=True, config=cfg, r=4000, protocol__patterns=14)
     assert p.circuit.r == 4000 and p.protocols[0].patterns == 14
     # the eyeblink trials: file < named command-line option

@@ -7,9 +7,10 @@
 # The numbers quoted are that quick run's (2,000 granule cells, 10 patterns, reads 0–5 bits away;
 # robustness points with 1,000 cells).
 #
-# **Instructor note.** `--quick` runs one SDM protocol as one C++ program, four robustness points
-# and a capacity run on the NumPy target: 282 s with its solutions in 2026-12-01's CI on 2 cores
-# (11 min beside a test run; ~3 min on an earlier day's machine); the full lab takes much longer. Pitfalls: a read is
+# **Instructor note.** `--quick` runs one SDM protocol as one C++ program (83 s on 2026-12-01's
+# 2-core machine), four robustness points on the NumPy target and a capacity run on the default
+# target (Cython where a compiler is found): 282 s with its solutions in CI before the quick presets
+# became C++ programs; the full lab takes much longer. Pitfalls: a read is
 # decoded from DCN spikes against rest slots — "accuracy" is a property of that read-out; the
 # granule gain is calibrated for 4 Hz background, so at 0 Hz *fewer* cells fire and recall drops
 # (exercise 4), the opposite of what most students expect; the measured active sets overlap the
