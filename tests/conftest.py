@@ -60,18 +60,18 @@ SHARED_RUNS = {"sdm_result": "sdm", "sdm_analysis": "sdm", "sdm_ideal_result": "
                "small_eyeblink": "eyeblink", "small_runs": "small_runs", "synthetic_continual": "continual"}
 
 
+_GROUPING_FAILED = pytest.StashKey[str]()
+
+
 def pytest_itemcollected(item):
     """Put a test that uses a shared run in that run's group (before pytest-xdist reads the groups)."""
     groups = {SHARED_RUNS[name] for name in item.fixturenames if name in SHARED_RUNS}
     marked = {m.args[0] for m in item.iter_markers("xdist_group")}
     if len(groups | marked) > 1:
-        raise pytest.UsageError(f"{item.nodeid} uses shared runs of two groups {sorted(groups | marked)}: "
-                                "one process could not build each once")
-    if groups and not marked:
+        item.config.stash[_GROUPING_FAILED] = (f"{item.nodeid} uses shared runs of two groups "
+                                               f"{sorted(groups | marked)}: one process could not build each once")
+    elif groups and not marked:
         item.add_marker(pytest.mark.xdist_group(groups.pop()))
-
-
-_UNGROUPED = pytest.StashKey[str]()
 
 
 @pytest.hookimpl(trylast=True)
@@ -81,14 +81,14 @@ def pytest_collection_finish(session):
         return
     lost = [item.nodeid for item in session.items if any(item.iter_markers("xdist_group")) and "@" not in item.nodeid]
     if lost:
-        session.config.stash[_UNGROUPED] = (
+        session.config.stash[_GROUPING_FAILED] = (
             f"pytest-xdist's --dist loadgroup did not group {len(lost)} tests that share runs: this pytest breaks "
             "it (pytest-xdist#1386, pytest 9.2); install 'pytest<9.2' or run without -n")
 
 
 def pytest_runtest_setup(item):
-    """Fail every test, in one line, rather than build each shared run on every process."""
-    message = item.config.stash.get(_UNGROUPED, None)
+    """Fail every test in one line (a worker's collection error would only crash it, unexplained)."""
+    message = item.config.stash.get(_GROUPING_FAILED, None)
     if message:
         pytest.fail(message, pytrace=False)
 
@@ -160,7 +160,7 @@ def small_eyeblink():
 
 @pytest.fixture(scope="session")
 def small_runs():
-    """Small runs of the other protocols through the front door (NumPy target, a few seconds each)."""
+    """Small runs of the other protocols through the front door (NumPy target; navigation: one C++ program)."""
     import engramlab as el
     return {
         # small: the NumPy target runs it in less time than a standalone build takes

@@ -212,7 +212,6 @@ def test_lab_notebook_writes_its_settings_and_a_failing_cell_is_named(tmp_path, 
     assert issubclass(NotebookFailed, EngramlabError)
 
 
-
 def test_a_notebook_run_leaves_no_kernel_behind(tmp_path):
     psutil = pytest.importorskip("psutil")
     nbformat = pytest.importorskip("nbformat")
@@ -241,6 +240,7 @@ def test_a_notebook_run_leaves_no_kernel_behind(tmp_path):
             execute_notebook(nb, tmp_path, timeout=120)
         # each lab's kernel holds its simulation in memory: none may outlive its notebook
         assert kernels() == before
+
 
 def test_lab_list(capsys):
     assert main(["lab", "list"]) == 0
