@@ -9,8 +9,8 @@
 # line's 20 irregular Purkinje cells slow down when their counters sum positive, and their DCN
 # cell — the circuit's output — fires more: the SDM majority rule, read from output spikes.
 #
-# Run: `engramlab lab run 2 --quick` (about 3 minutes on an earlier day's 2-core machine, 4.7 on
-# 2026-12-01's slower one), or without `--quick` for the README's numbers (10 minutes on the earlier one).
+# Run: `engramlab lab run 2 --quick` (about 3 minutes on an earlier day's 2-core machine; 5.5 in
+# 2026-12-01's slower CI, beside another test process), or without `--quick` for the README's numbers (10 minutes on the earlier one).
 
 # %% tags=["parameters"]
 # QUICK = True: the small, fast version (CI, a first look); OUT: where figures and report.html go
