@@ -6,7 +6,6 @@ engramlab's own errors (``ConfigError``/``ConfigTypeError``) naming the argument
 exception type, and never with unbounded time or memory.
 """
 
-import time
 import tracemalloc
 
 import numpy as np
@@ -18,8 +17,7 @@ from engramlab.analysis import attention, grid, hopfield, sdm, spikes
 from engramlab.config import apply_mapping, parse_set
 from engramlab.errors import EngramlabError
 
-PEAK_BYTES = 512 * 2**20   # no single call may hold more than this
-SECONDS = 10.0             # ... or take longer than this
+PEAK_BYTES = 512 * 2**20   # no single call may hold more than this (time: benchmarks/, and pytest-timeout for hangs)
 
 # ----------------------------------------------------------------------------------------------
 # argument strategies: mostly plausible values, often hostile ones
@@ -71,9 +69,8 @@ NAN_MEANS_UNDEFINED = {"rate_map", "autocorrelogram", "gridness", "gridness_expa
 
 
 def check(f, *args, **kwargs):
-    """Call ``f``: engramlab errors are fine, anything else fails; the result has no NaN; bounded."""
+    """Call ``f``: engramlab errors are fine, anything else fails; the result has no NaN; memory bounded."""
     tracemalloc.start()
-    t0 = time.perf_counter()
     try:
         out = f(*args, **kwargs)
     except EngramlabError:
@@ -81,9 +78,7 @@ def check(f, *args, **kwargs):
     finally:
         _, peak = tracemalloc.get_traced_memory()
         tracemalloc.stop()
-        elapsed = time.perf_counter() - t0
         assert peak < PEAK_BYTES, f"{f.__name__} held {peak / 2**20:.0f} MB"
-        assert elapsed < SECONDS, f"{f.__name__} took {elapsed:.1f} s"
     assert f.__name__ in NAN_MEANS_UNDEFINED or _finite(out), f"{f.__name__} returned NaN: {out!r}"
     return out
 
