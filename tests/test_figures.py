@@ -241,13 +241,17 @@ def test_associative_figures_draw_accuracy_evidence_and_weights(small_runs):
     r = small_runs["associative"]
     a = r.analysis
     fig = fcd.associative_accuracy_figure(a)
-    ax, axe = fig.axes
+    ax, axe, axt = fig.axes
     acq, rev = [ln for ln in lines(ax) if ln.get_marker() == "o"]
     np.testing.assert_allclose(ydata(acq), a.accuracy_by_block)
     np.testing.assert_allclose(ydata(rev), a.reversal_accuracy_by_block)
     evidence = a.dcn_increase[:, 0] - a.dcn_increase[:, 1]
     drawn = np.concatenate([c.get_offsets()[:, 1] for c in axe.collections if isinstance(c, PathCollection)])
     np.testing.assert_allclose(np.sort(drawn), np.sort(evidence))
+    per_trial, *block_means = [ln for ln in lines(axt) if ln.get_marker() in (".", "s")]
+    np.testing.assert_allclose(ydata(per_trial), a.teacher_spikes)
+    np.testing.assert_allclose(np.concatenate([ydata(ln) for ln in block_means]),
+                               a.teacher_spikes_by_block + a.reversal_teacher_spikes_by_block)
     fig = fcd.associative_weights_figure(a)
     w = a.weights_by_trial * 1e12
     for ln, (tone, side) in zip(lines(fig.axes[0]), ((0, 0), (0, 1), (1, 0), (1, 1)), strict=False):

@@ -4,8 +4,11 @@ Two tones are two mossy-fibre patterns. The microzone's Purkinje cells form a "l
 "right" group, each with its own DCN cells (the two motor outputs). During acquisition the
 olive teaches the left group whenever tone A plays and the right group for tone B: LTD at the
 PF synapses of A-driven granule cells onto left Purkinje cells makes left PCs pause for A,
-which disinhibits the left DCN ("move left"). Reversal then teaches the opposite mapping; the
-old memory fades through PF-alone LTP while the new one forms through LTD. Tones are
+which disinhibits the left DCN ("move left"). The taught side's DCN cell inhibits its own
+olive cells, so the teaching signal shrinks as the learned response grows: the olive signals
+the error left, not the answer. Reversal then teaches the opposite mapping; the old memory
+fades through PF-alone LTP while the new one forms through LTD, driven by the two complex
+spikes that the newly taught side's DCN cell, not yet bursting, cannot veto. Tones are
 interleaved in a seeded random order; all trials run in one ``Network.run`` with the PF→PC
 weights recorded at every trial start.
 """
@@ -48,12 +51,18 @@ class AssociativeConfig(TrialTiming):
 def associative_circuit(**changes: Any) -> MicrozoneConfig:
     """The default microzone of the task: tones A and B, 16 PCs, 2 DCN cells (left, right).
 
-    Reversal needs the old mapping to be *undone*, which only PF-alone LTP can do, so the task
-    uses a 3:1 LTD:LTP ratio with the 100 ms kernel (eyeblink conditioning: 20:1 with a 20 ms
-    kernel); measured at 12:1, a reversal reached only 70 % correct in 80 trials.
+    The teacher is error-driven: each side's DCN cell inhibits its own olive cells (the
+    microzone's nucleo-olivary synapses, 150 pA per DCN spike), so once a tone makes the taught
+    side's Purkinje cells pause and its DCN cell burst, the US evokes one complex spike instead
+    of two and LTD stops where LTP balances it. A 10:1 LTD:LTP ratio with the 100 ms kernel makes
+    that burst (eyeblink conditioning: 20:1 with a 20 ms kernel). Measured (defaults, seed 0):
+    at 3:1 the taught side's weights never fall below ``w0`` (the choice came only from LTP on
+    the other side), its DCN cell did not burst and the olive fired 2.0 complex spikes per trial
+    throughout; at 10:1 without nucleo-olivary inhibition the weights over-learn (60 → 39 pA) and
+    reversal reaches only 80 % in 80 trials.
     """
     plasticity = PFPlasticityParams(eligibility="kernel", bounds="soft", w0=60 * pA, w_max=120 * pA,
-                                    a_plus=0.1 * pA, ltd_ltp_ratio=3.0)
+                                    a_plus=0.1 * pA, ltd_ltp_ratio=10.0)
     # the choice compares the left and right DCN cells, so it needs no strong absolute DCN burst:
     # the moderate Purkinje→DCN gain (8 PCs per DCN cell, ~13 Hz at rest)
     nuclei = NucleiParams(w_pc=400 * pA, I_e=170 * pA)

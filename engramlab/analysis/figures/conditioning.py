@@ -150,9 +150,14 @@ def probe_figure(a: EyeblinkAnalysis) -> Figure:
 
 
 def associative_accuracy_figure(a: AssociativeAnalysis) -> Figure:
-    """Choice accuracy per block before and after reversal, and per-trial DCN evidence."""
-    fig = Figure(figsize=(11, 4), layout="constrained")
-    ax, axe = fig.subplots(1, 2)
+    """Choice accuracy per block, per-trial DCN evidence, and the olive's error signal.
+
+    The third panel is the teacher: complex spikes per taught olive cell after each trial's
+    US. Nucleo-olivary inhibition from the taught side's DCN cell lowers it as that side learns
+    to burst, and it returns when the mapping reverses.
+    """
+    fig = Figure(figsize=(15, 4), layout="constrained")
+    ax, axe, axt = fig.subplots(1, 3)
     n_acq = len(a.accuracy_by_block)
     ax.plot(np.arange(1, n_acq + 1), a.accuracy_by_block, "o-", label="A → left, B → right")
     ax.plot(np.arange(n_acq + 1, n_acq + 1 + len(a.reversal_accuracy_by_block)),
@@ -176,6 +181,17 @@ def associative_accuracy_figure(a: AssociativeAnalysis) -> Figure:
     axe.set_ylabel("left − right DCN rate increase (Hz)")
     axe.set_title("Decoded choice (> 0: left); colour: taught side")
     axe.legend(frameon=False, fontsize=8)
+    axt.plot(k, a.teacher_spikes, ".", color="0.6", ms=4, label="trial")
+    n_acq_trials = int(np.sum(a.phase == REVERSAL_PHASES["acquisition"]))
+    for first, values in ((0, a.teacher_spikes_by_block), (n_acq_trials, a.reversal_teacher_spikes_by_block)):
+        centres = first + a.block * np.arange(len(values)) + (a.block - 1) / 2
+        axt.plot(centres, values, "s-", color="C2", label=f"mean of {a.block}" if first == 0 else None)
+    axt.axvline(n_acq_trials - 0.5, color="0.5", ls=":")
+    axt.set_ylim(bottom=0)
+    axt.set_xlabel("trial")
+    axt.set_ylabel("complex spikes per taught olive cell")
+    axt.set_title("The teacher: the olive's error signal")
+    axt.legend(frameon=False, fontsize=8)
     return fig
 
 
