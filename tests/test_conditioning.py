@@ -103,24 +103,32 @@ def test_nucleo_olivary_inhibition_damps_the_us_response():
 
 
 def test_mossy_nuclei_plasticity_follows_the_purkinje_inhibition():
-    """MF→DCN rule (off by default): Δw = η (θ − I_pc)/θ per mossy spike, clipped to [0, w_max]:
-    a DCN cell without Purkinje input (I_pc = 0) gains η per spike; one under steady strong
-    inhibition (I_pc = 2θ) loses η per spike and stays at 0."""
+    """MF→DCN rule (off by default), per mossy spike: Δw = η[(θ+ − I_r)/θ+] − η[(I_r − θ−)/θ−],
+    each bracket clipped to [0, 1], w clipped to [0, w_max]. Four DCN cells under steady
+    Purkinje inhibition (I_r = I_pc once settled): none (+η per spike), half of θ+ (+η/2), inside
+    the dead zone (no change), twice θ− (−η per spike, floored at 0)."""
     import brian2 as b2
 
     from engramlab.models.nuclei import NucleiParams, mossy_nuclei_synapses, nuclei_group
-    params = NucleiParams(mf_eta=2 * pA, mf_theta=100 * pA, mf_w_max=30 * pA)
+    params = NucleiParams(mf_eta=2 * pA, mf_theta_ltp=100 * pA, mf_theta_ltd=200 * pA, mf_w_max=30 * pA)
     clock = b2.Clock(dt=0.1 * ms)
-    dcn = nuclei_group(2, params, clock=clock)
+    dcn = nuclei_group(4, params, clock=clock)
+    inhibition = np.array([0.0, 50.0, 150.0, 400.0])
+    dcn.I_read = inhibition * pA  # already settled: I_read follows a steady I_pc
     mossy = b2.SpikeGeneratorGroup(1, np.zeros(10, int), np.arange(10) * 20 * ms + 5 * ms, clock=clock)
     gate = b2.TimedArray(np.ones(1), dt=1 * second)
     syn = mossy_nuclei_synapses(mossy, dcn, params, gate, clock=clock)
-    syn.w = [0.0, 15.0] * pA  # the inhibited cell's synapse starts above 0, so LTD shows
-    dcn.run_regularly("I_pc = i * 200*pA", dt=0.1 * ms, when="before_synapses")
+    syn.w = [0.0, 0.0, 15.0, 15.0] * pA
+    dcn.namespace["held"] = b2.TimedArray(inhibition[None, :] * pA, dt=1 * second)
+    dcn.run_regularly("I_pc = held(t, i)", dt=0.1 * ms, when="before_synapses")
     net = b2.Network(dcn, mossy, syn)
     net.run(250 * ms, namespace={})
     w = np.asarray(syn.w[:]) / float(pA)
-    np.testing.assert_allclose(w, [20.0, 0.0])  # 10 spikes × 2 pA; 15 pA − 10 × 2 pA, clipped at 0
+    # 10 spikes: × 2 pA; × 1 pA; nothing; 15 pA − 10 × 2 pA, clipped at 0 (I_pc, reset every
+    # step, decays within it, so I_read settles ~1 % below the set value: 10.09 pA, not 10)
+    np.testing.assert_allclose(w, [20.0, 10.0, 15.0, 0.0], atol=0.15)
+    with pytest.raises(ConfigError, match="mf_theta_ltp"):
+        NucleiParams(mf_theta_ltp=300 * pA, mf_theta_ltd=200 * pA)
 
 
 def test_window_counts_pool_each_lines_cells():

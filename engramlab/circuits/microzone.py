@@ -69,7 +69,12 @@ def _conditioning_nuclei() -> NucleiParams:
     # strong Purkinje inhibition (and the tonic drive that keeps ~13 Hz at baseline) so that a
     # partial Purkinje pause is already read out as a clear DCN burst: the learned pause need
     # not silence the Purkinje cells, and its deepest point stays at the US
-    return NucleiParams(w_pc=800 * pA, I_e=296 * pA)
+    # mossy→DCN plasticity (off unless nuclei.mf_eta > 0): thresholds at 0.8 and 2 × the ~256 pA
+    # baseline Purkinje inhibition (4 PCs × ~64 Hz × 200 pA × 5 ms). Measured (ISI 250 ms, seed 0,
+    # η = 3 pA): at 0.6 / 1.2 × the CS lines' weights reach 3.3 pA in 100 trials and extinction,
+    # which raises Purkinje activity above baseline, erases them; at 0.8 / 2 × they reach 29.6 pA
+    # and extinction keeps 16.5 pA
+    return NucleiParams(w_pc=800 * pA, I_e=296 * pA, mf_theta_ltp=200 * pA, mf_theta_ltd=500 * pA)
 
 
 def _conditioning_olive() -> OliveParams:
@@ -289,6 +294,12 @@ class CerebellarMicrozone(CerebellarCircuit):
             self.weight_monitor = b2.StateMonitor(self.pf_purkinje, "w", record=np.arange(c.r * c.m),
                                                   dt=self._record_every * second, name="mon_weights")
             extra.append(self.weight_monitor)
+        self.mf_weight_monitor = None
+        if self.mossy_nuclei is not None and self._trial_period is not None:
+            # the mossy→DCN weights at every trial start (n_mf × n_dcn synapses, i-major)
+            self.mf_weight_monitor = b2.StateMonitor(self.mossy_nuclei, "w", record=np.arange(c.n_mf * c.n_dcn),
+                                                     dt=self._trial_period * second, name="mon_mf_weights")
+            extra.append(self.mf_weight_monitor)
         self._assemble(objects, {"mossy": self.mossy, "ubc": self.ubc, "granule": self.granule,
                                  "purkinje": self.purkinje,
                                  "olive": self.olive, "nuclei": self.nuclei}, extra)
