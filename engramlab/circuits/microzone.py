@@ -296,7 +296,7 @@ class CerebellarMicrozone(CerebellarCircuit):
             extra.append(self.weight_monitor)
         self.mf_weight_monitor = None
         if self.mossy_nuclei is not None and self._trial_period is not None:
-            # the mossy→DCN weights at every trial start (n_mf × n_dcn synapses, i-major)
+            # the mossy→DCN weights at every trial start (all n_mf × n_dcn synapses)
             self.mf_weight_monitor = b2.StateMonitor(self.mossy_nuclei, "w", record=np.arange(c.n_mf * c.n_dcn),
                                                      dt=self._trial_period * second, name="mon_mf_weights")
             extra.append(self.mf_weight_monitor)

@@ -63,8 +63,8 @@ def associative_circuit(**changes: Any) -> MicrozoneConfig:
     """
     plasticity = PFPlasticityParams(eligibility="kernel", bounds="soft", w0=60 * pA, w_max=120 * pA,
                                     a_plus=0.1 * pA, ltd_ltp_ratio=10.0)
-    # the choice compares the left and right DCN cells, so it needs no strong absolute DCN burst:
-    # the moderate Purkinje→DCN gain (8 PCs per DCN cell, ~13 Hz at rest)
+    # a moderate Purkinje→DCN gain (8 PCs per DCN cell, ~15–20 Hz at rest): the learned pause
+    # still drives the taught side's DCN cell to ~55 Hz before the US (measured, defaults, seed 0)
     nuclei = NucleiParams(w_pc=400 * pA, I_e=170 * pA)
     # nothing to time here (the teacher comes at a fixed delay): faster, lower-threshold UBCs
     # (cascade steps 10–100 ms, threshold at 0.3–0.6 of the peak drive) open long windows from
