@@ -94,7 +94,8 @@ def test_nucleo_olivary_inhibition_damps_the_us_response():
     def us_spikes(w_no):
         olive = dataclasses.replace(MicrozoneConfig().olive, w_no=w_no * pA)
         r = run_eyeblink(MicrozoneConfig(r=100, m=4, n_dcn=2, target="numpy", seed=4, olive=olive),
-                         EyeblinkConfig(trials=3, probe_every=0, lesion_trials=0, cs_onset=100 * ms))
+                         EyeblinkConfig(trials=3, probe_every=0, lesion_trials=0, cs_onset=100 * ms,
+                                        recovery=300 * ms))
         rel = r["spikes_olive_t"][:, None] - r["trial_start"][None, :] - 0.1
         return np.sum((rel >= 0.25) & (rel < 0.31)) / (3 * 4)
 
