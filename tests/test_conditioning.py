@@ -354,7 +354,7 @@ def test_plasticity_is_frozen_during_probes():
 @pytest.mark.slow
 def test_associative_learning_and_reversal():
     from engramlab.analysis.associative import analyse_associative, associative_summary
-    from engramlab.analysis.spikes import counts_between
+    from engramlab.analysis.spikes import counts_per_window
     from engramlab.protocols.associative import AssociativeConfig, associative_circuit, run_associative
     # the task's defaults (seed 2), 20 + 30 trials
     res = run_associative(associative_circuit(device="cpp_standalone", seed=2),
@@ -375,10 +375,9 @@ def test_associative_learning_and_reversal():
     assert t[10:20].mean() <= 1.5 and t[-10:].mean() <= 1.5
     # ... and trial by trial, fewer complex spikes go with a stronger taught-side DCN before the US
     on, isi = float(res.params["protocol.cs_onset"]), float(res.params["protocol.isi"])
-    dcn_t, dcn_i = res["spikes_nuclei_t"], res["spikes_nuclei_i"]
-    starts = res["trial_start"]
-    pre_us = np.array([counts_between(dcn_t[dcn_i == a.taught[k]], starts[k:k + 1] + on + isi - 0.1,
-                                      starts[k:k + 1] + on + isi)[0] for k in range(starts.size)])
+    per_cell = counts_per_window(res["spikes_nuclei_t"], res["spikes_nuclei_i"],
+                                 res["trial_start"] + on + isi - 0.1, 0.1, 2)  # 100 ms before the US
+    pre_us = per_cell[np.arange(t.size), a.taught]
     assert pre_us[t <= 1.25].mean() > pre_us[t >= 1.75].mean() + 2
     with pytest.raises(ValueError, match="tones 'A' and 'B'"):
         run_associative(MicrozoneConfig(r=10, target="numpy", m=4, n_dcn=2), AssociativeConfig(trials=2))
