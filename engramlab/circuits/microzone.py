@@ -199,6 +199,9 @@ class MicrozoneRecord:
     ubc_frac: np.ndarray
     granule_input_lines: np.ndarray
     duration: float
+    #: mossy→DCN weights (A) at every trial start, (samples, n_mf, n_dcn); no samples when the
+    #: site is off (``nuclei.mf_eta = 0``) or no trial period was given
+    mf_dcn_weight_history: np.ndarray
 
 
 class CerebellarMicrozone(CerebellarCircuit):
@@ -390,6 +393,12 @@ class CerebellarMicrozone(CerebellarCircuit):
             times = np.asarray(self.weight_monitor.t_)
         else:
             hist, times = np.zeros((0, 0)), np.zeros(0)
+        c = self.config
+        mf_hist = np.zeros((0, c.n_mf, c.n_dcn))
+        if self.mf_weight_monitor is not None and self.mossy_nuclei is not None and len(self.mf_weight_monitor.t):
+            samples = np.asarray(self.mf_weight_monitor.w_).T  # (samples, synapses)
+            mf_hist = np.zeros((samples.shape[0], c.n_mf, c.n_dcn))
+            mf_hist[:, np.asarray(self.mossy_nuclei.i), np.asarray(self.mossy_nuclei.j)] = samples
         return MicrozoneRecord(self.spikes(), self.weights_initial, self.weights(), hist, times,
                                self.mf_to_granule, dict(self.cs_line_sets), self.ubc_line, self.ubc_tau,
-                               self.ubc_frac, self.granule_input_lines, float(self.network.t))
+                               self.ubc_frac, self.granule_input_lines, float(self.network.t), mf_hist)

@@ -208,12 +208,8 @@ def run_eyeblink(circuit: MicrozoneConfig | None = None, protocol: EyeblinkConfi
         ubc_window_start=start, ubc_window_end=end, ubc_tau=rec.ubc_tau,
         granule_window_start=g_start, granule_window_end=g_end,
         granule_cs_inputs=zone.n_cs_inputs.astype(np.int16))
-    if zone.mf_weight_monitor is not None and zone.mossy_nuclei is not None:
-        # mossy→DCN weights at every trial start: (trials, n_mf, n_dcn)
-        hist = np.asarray(zone.mf_weight_monitor.w_).T
-        grid = np.zeros((hist.shape[0], circuit.n_mf, circuit.n_dcn))
-        grid[:, np.asarray(zone.mossy_nuclei.i), np.asarray(zone.mossy_nuclei.j)] = hist
-        arrays.update(mf_dcn_weights_by_trial=grid, cs_lines=np.asarray(zone.cs_line_sets[cs]))
+    if rec.mf_dcn_weight_history.shape[0]:  # the mossy→DCN site is on
+        arrays.update(mf_dcn_weights_by_trial=rec.mf_dcn_weight_history, cs_lines=np.asarray(rec.cs_line_sets[cs]))
     params, units = config_params(circuit, protocol)
     params.update(cs=cs, cs_duration=cs_dur, probe_duration=probe_dur, trial_period=period, phases=PHASES,
                   isis=isis)
