@@ -63,8 +63,9 @@ if les:
 # rate and the tone has no path to them except through the cortex (the mossy-fibre→DCN
 # synapses, `nuclei__mf_eta`, are off by default), so no response survives — unlike the
 # short-latency responses rabbits keep after cortical lesions (Perrett, Ruiz & Mauk 1993),
-# which need that second path. With `nuclei__mf_eta="3 pA"` (full run, seed 0) every lesion
-# trial shows one, 40 ms after tone onset.
+# which need that second path. With `nuclei__mf_eta="3 pA"` (ISI 250 ms, seed 0, 100 paired
+# trials then 50 CS-alone and 50 paired) every lesion trial shows one, 40 ms after tone onset; after
+# 100 trials at ISI 600 ms none does (README).
 
 # %%
 save_figure(figs.psth_figure(result, a), args.out, "raster_psth")
