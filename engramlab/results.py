@@ -116,14 +116,46 @@ def write_summary(out_dir: str | os.PathLike[str], summary: Mapping[str, Any]) -
     return atomic_write_json(Path(out_dir) / "summary.json", summary)
 
 
+#: Vector figures draw an artist with more points than this as a bitmap (at the PNG's dpi); axes,
+#: labels and lighter artists stay vectors. A raster of ~10^5 spikes is otherwise a 5 MB SVG
+#: that takes seconds to write and to open (measured: 4.95 MB → 0.45 MB, 1.8 s → 0.6 s).
+DENSE_ARTIST_POINTS = 5000
+_VECTOR_FORMATS = frozenset({"svg", "pdf", "eps", "ps"})
+
+
+def _artist_points(artist: Any) -> int:
+    """Markers or segments an artist draws (a Line2D's vertices, a collection's offsets or paths)."""
+    from matplotlib.collections import Collection
+    from matplotlib.lines import Line2D
+
+    if isinstance(artist, Line2D):
+        return int(np.size(artist.get_xdata()))
+    if isinstance(artist, Collection):
+        return max(int(np.shape(artist.get_offsets())[0]), len(artist.get_paths()))
+    return 0
+
+
 def save_figure(
     fig: Figure, out_dir: str | os.PathLike[str], name: str, formats: tuple[str, ...] = ("png", "svg")
 ) -> list[Path]:
-    """Save a Matplotlib figure as ``name.<fmt>`` for each format, atomically."""
+    """Save a Matplotlib figure as ``name.<fmt>`` for each format, atomically.
+
+    In vector formats, artists with more than :data:`DENSE_ARTIST_POINTS` points are drawn as
+    a bitmap for that file only (the figure is left as it was).
+    """
+    dense = [a for ax in fig.axes for a in (*ax.lines, *ax.collections)
+             if not a.get_rasterized() and _artist_points(a) > DENSE_ARTIST_POINTS]
     paths = []
     for fmt in formats:
         def write(fh: IO[bytes], fmt: str = fmt) -> None:
-            fig.savefig(fh, format=fmt, dpi=150)
+            vector = fmt in _VECTOR_FORMATS
+            for artist in dense:
+                artist.set_rasterized(vector)
+            try:
+                fig.savefig(fh, format=fmt, dpi=150)
+            finally:
+                for artist in dense:
+                    artist.set_rasterized(False)
         paths.append(atomic_write(Path(out_dir) / f"{name}.{fmt}", write))
     return paths
 

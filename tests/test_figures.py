@@ -349,3 +349,27 @@ def test_capacity_figure_draws_each_curve():
     line = next(ln for ln in lines(fig.axes[0]) if ln.get_marker() == "o")
     np.testing.assert_allclose(ydata(line), curve.mean_overlap)
     np.testing.assert_allclose(np.asarray(line.get_xdata(), float), curve.loads)
+
+
+def test_saved_svg_draws_dense_artists_as_a_bitmap_and_keeps_the_rest_vector(tmp_path):
+    """A 20,000-spike raster becomes one embedded image in the SVG; a 50-point line stays a path;
+    the PNG and the figure itself are unchanged by the save."""
+    from matplotlib.figure import Figure
+
+    from engramlab.results import DENSE_ARTIST_POINTS, save_figure
+
+    rng = np.random.default_rng(0)
+    fig = Figure()
+    ax = fig.subplots()
+    raster = ax.scatter(rng.random(20_000), rng.integers(0, 100, 20_000), s=1)
+    line, = ax.plot(np.linspace(0, 1, 50), np.linspace(0, 100, 50), gid="light_line")
+    assert 50 < DENSE_ARTIST_POINTS < 20_000
+    save_figure(fig, tmp_path, "dense")
+    svg = (tmp_path / "dense.svg").read_text()
+    assert svg.count("<image") == 1  # the raster, as a bitmap
+    assert 'id="light_line"' in svg  # the light artist, still a vector path
+    assert svg.count("<use ") < 100  # not 20,000 marker references
+    assert len(svg) < 200_000
+    assert not raster.get_rasterized() and not line.get_rasterized()
+    from matplotlib.image import imread
+    assert imread(tmp_path / "dense.png").shape[:2] == (int(fig.get_figheight() * 150), int(fig.get_figwidth() * 150))
