@@ -351,25 +351,41 @@ def test_capacity_figure_draws_each_curve():
     np.testing.assert_allclose(np.asarray(line.get_xdata(), float), curve.loads)
 
 
-def test_saved_svg_draws_dense_artists_as_a_bitmap_and_keeps_the_rest_vector(tmp_path):
-    """A 20,000-spike raster becomes one embedded image in the SVG; a 50-point line stays a path;
-    the PNG and the figure itself are unchanged by the save."""
+def test_saved_svg_draws_dense_markers_as_a_bitmap_and_keeps_the_rest_vector(tmp_path, monkeypatch):
+    """An axes with a 20,000-spike scatter, and one with a raster drawn as 100 rows of 60 markers,
+    each become one embedded image in the SVG; a 6,000-vertex continuous line, a light line and an
+    axes of few markers stay paths; the PNG is written and the figure keeps its flags, also when a
+    save fails; an artist the figure already rasterized stays so."""
     from matplotlib.figure import Figure
 
     from engramlab.results import DENSE_ARTIST_POINTS, save_figure
 
     rng = np.random.default_rng(0)
     fig = Figure()
-    ax = fig.subplots()
-    raster = ax.scatter(rng.random(20_000), rng.integers(0, 100, 20_000), s=1)
-    line, = ax.plot(np.linspace(0, 1, 50), np.linspace(0, 100, 50), gid="light_line")
-    assert 50 < DENSE_ARTIST_POINTS < 20_000
+    scatter_ax, rows_ax, line_ax = fig.subplots(1, 3)
+    raster = scatter_ax.scatter(rng.random(20_000), rng.integers(0, 100, 20_000), s=1)
+    light, = scatter_ax.plot(np.linspace(0, 1, 50), np.linspace(0, 100, 50), gid="light_line")
+    rows = [rows_ax.plot(rng.random(60), np.full(60, k), "|", ms=2)[0] for k in range(100)]
+    trace, = line_ax.plot(np.linspace(0, 600, 6000), np.sin(np.linspace(0, 60, 6000)), gid="long_trace")
+    few, = line_ax.plot(rng.random(30), rng.random(30), "o", gid="few_markers")
+    chosen = line_ax.scatter([0.5], [0.5])
+    chosen.set_rasterized(True)  # the figure's own choice: kept
+    assert 60 < DENSE_ARTIST_POINTS < 100 * 60 < 20_000
     save_figure(fig, tmp_path, "dense")
     svg = (tmp_path / "dense.svg").read_text()
-    assert svg.count("<image") == 1  # the raster, as a bitmap
-    assert 'id="light_line"' in svg  # the light artist, still a vector path
-    assert svg.count("<use ") < 100  # not 20,000 marker references
-    assert len(svg) < 200_000
-    assert not raster.get_rasterized() and not line.get_rasterized()
+    assert svg.count("<image") == 3  # the scatter, the rows raster, the figure's own choice
+    for gid in ("light_line", "long_trace", "few_markers"):
+        assert f'id="{gid}"' in svg, gid  # still vector paths
+    assert svg.count("<use ") < 200  # not 26,000 marker references
+    assert len(svg) < 300_000
+    assert not any(a.get_rasterized() for a in (raster, light, trace, few, *rows)) and chosen.get_rasterized()
     from matplotlib.image import imread
     assert imread(tmp_path / "dense.png").shape[:2] == (int(fig.get_figheight() * 150), int(fig.get_figwidth() * 150))
+
+    def fail(*args, **kwargs):
+        raise RuntimeError("disk full")
+    monkeypatch.setattr(fig, "savefig", fail)
+    with pytest.raises(RuntimeError, match="disk full"):
+        save_figure(fig, tmp_path, "broken", formats=("svg",))
+    assert not any(a.get_rasterized() for a in (raster, *rows)) and chosen.get_rasterized()
+    assert not (tmp_path / "broken.svg").exists()
