@@ -13,7 +13,7 @@
 # feedback arrives a few ms after the first granule spikes; the MLP is *online* (each example
 # once, in task order) — its i.i.d. bound (≈ 0.98) shows the network can learn all ten digits.
 # The spiking read-out ties more at full size than at quick size (≈ 24 % of reads; the tie is
-# broken at random), one reason it stays 0.020–0.051 below the NumPy SDM there (seeds 0–4). Figures:
+# broken at random), one reason it stays 0.020–0.058 below the NumPy SDM there (seeds 0–6). Figures:
 # `accuracy_matrix` — accuracy on each task (columns) after each task (rows) for the spikes, the
 # NumPy SDM with the same Top-K, and the online MLP; `seen_tasks` — mean accuracy over the tasks
 # seen so far, and each task's final accuracy; `dcn_evidence` — the DCN rate increase of each
