@@ -204,6 +204,32 @@ def validate_points(points: Sequence[SweepPoint], workers: int = 1, local: bool 
                                        f"more than the {gib(have)} available; use fewer workers")
 
 
+def build_stats(timings: Any) -> dict[str, float]:
+    """What one run's builds cost, summed over its circuits (``metadata["timings"]``, nested or not).
+
+    ``compiles``: standalone builds that compiled at least one code object (a build whose
+    program was kept from an earlier run of the same structure compiles none);
+    ``compiled_sources``: object files compiled; ``compile_seconds``: build time outside the
+    simulation (code generation, compiling, linking); ``simulate_seconds``: simulated time's cost.
+    """
+    stats = {"compiles": 0.0, "compiled_sources": 0.0, "compile_seconds": 0.0, "simulate_seconds": 0.0}
+
+    def walk(node: Any) -> None:
+        if not isinstance(node, dict):
+            return
+        if "simulate" in node and not any(isinstance(v, dict) for v in node.values()):
+            stats["simulate_seconds"] += float(node.get("simulate") or 0.0)
+            stats["compile_seconds"] += float(node.get("compile") or 0.0)
+            stats["compiled_sources"] += float(node.get("compiled_sources") or 0.0)
+            stats["compiles"] += float((node.get("compiled_code_objects") or 0.0) > 0)
+            return
+        for value in node.values():
+            walk(value)
+
+    walk(timings)
+    return stats
+
+
 def run_point(point: SweepPoint, out_dir: str) -> dict[str, Any]:
     """Run one point (in whatever process calls it) and mark it done; returns its summary."""
     from engramlab import api
@@ -223,7 +249,8 @@ def run_point(point: SweepPoint, out_dir: str) -> dict[str, Any]:
     summary = result.summary
     atomic_write_json(folder / "done.json", {"protocol": point.protocol, "overrides": list(point.overrides),
                                              "seed": point.seed, "quick": point.quick,
-                                             "seconds": time.perf_counter() - t0})
+                                             "seconds": time.perf_counter() - t0,
+                                             **build_stats(result.metadata.get("timings"))})
     return summary
 
 
@@ -304,3 +331,25 @@ def sweep_table(points: list[SweepPoint], out: str | os.PathLike[str],
         row.update({k: summary.get(k) for k in metrics})
         rows.append(row)
     return rows
+
+
+def sweep_build_totals(points: list[SweepPoint], out: str | os.PathLike[str]) -> dict[str, Any]:
+    """The finished points' build costs summed (:func:`build_stats`), from their ``done.json``.
+
+    Points finished by a version that did not record them are counted in ``points_without_build_stats``.
+    """
+    totals: dict[str, Any] = {"compiles": 0, "compiled_sources": 0, "compile_seconds": 0.0,
+                              "simulate_seconds": 0.0, "points_without_build_stats": 0}
+    for p in points:
+        done = Path(out) / "points" / p.key / "done.json"
+        if not done.is_file():
+            continue
+        record = json.loads(done.read_text())
+        if "compiles" not in record:
+            totals["points_without_build_stats"] += 1
+            continue
+        totals["compiles"] += int(record["compiles"])
+        totals["compiled_sources"] += int(record["compiled_sources"])
+        totals["compile_seconds"] += float(record["compile_seconds"])
+        totals["simulate_seconds"] += float(record["simulate_seconds"])
+    return totals

@@ -87,6 +87,9 @@ def test_killed_sweep_resumes_without_redoing_points(tmp_path):
     assert all(p.stat().st_mtime_ns == stamps[p] for p in first)  # not redone
     summary = json.loads((out / "summary.json").read_text())
     assert summary["finished"] == 3 and (out / "sweep.csv").exists() and (out / "report.html").exists()
+    # the NumPy target compiles nothing; the points killed and resumed all report their costs
+    assert summary["compiles"] == 0 and summary["simulate_seconds"] > 0
+    assert summary["points_without_build_stats"] == 0
     # every finished point has its whole result (done.json is written last)
     for marker in done:
         assert (marker.parent / "summary.json").exists() and (marker.parent / "result.npz").exists()
@@ -164,3 +167,18 @@ def test_two_parameter_map_draws_the_mean_of_every_cell():
     assert grid[1, 1] == pytest.approx(1 - 0.08 - 0.1 + 0.005)
     assert bool(grid.mask[1, 2])  # no point there: blank, not zero
     assert len(ax.texts) == 5
+
+
+def test_build_stats_sum_every_circuit_of_a_run():
+    """A run's cost is summed over its circuits; a build that compiled no code object is no compile."""
+    from engramlab.sweep import build_stats
+
+    nested = {"snr": {"run_call": 1.0, "simulate": 2.0, "compile": 10.0, "compiled_sources": 68.0,
+                      "compiled_code_objects": 66.0},
+              "memory": {"run_call": 1.0, "simulate": 3.0, "compile": 5.0, "compiled_sources": 2.0,
+                         "compiled_code_objects": 0.0}}
+    assert build_stats(nested) == {"compiles": 1.0, "compiled_sources": 70.0, "compile_seconds": 15.0,
+                                   "simulate_seconds": 5.0}
+    assert build_stats({"run_call": 1.5, "simulate": 1.5}) == {"compiles": 0.0, "compiled_sources": 0.0,
+                                                              "compile_seconds": 0.0, "simulate_seconds": 1.5}
+    assert build_stats(None)["simulate_seconds"] == 0.0

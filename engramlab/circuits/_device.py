@@ -3,19 +3,32 @@
 Brian2 has one global device per process. A circuit built for ``cpp_standalone`` generates one
 C++ program for its whole schedule; a circuit built afterwards (on either device) starts the
 device afresh, so only the most recently built standalone circuit can still re-run its binary.
+
+Compiled programs are kept between runs and processes (:func:`program_cache_root`): a program is
+built in the project directory of the last program with the same structure (the same objects,
+names and sizes), where Brian2 rewrites only the source files whose text changed and ``make``
+compiles only those. A new seed or schedule of the same network then costs code generation and
+linking, not a compile of every code object.
 """
 
 from __future__ import annotations
 
 import atexit
 import contextlib
+import fcntl
+import gc
+import hashlib
+import json
+import os
 import shutil
 import signal
+import sys
 import tempfile
 import threading
 import time
 from collections.abc import Iterator
-from typing import Any
+from pathlib import Path
+from typing import IO, Any
 
 import brian2 as b2
 from brian2.devices.cpp_standalone.device import CPPStandaloneDevice
@@ -24,6 +37,151 @@ from brian2.devices.device import all_devices
 from engramlab.errors import ConfigError, RunInterrupted
 
 DEVICES = ("runtime", "cpp_standalone")
+
+#: ``build_dir`` value meaning "the program cache chooses the project directory at build time".
+PROGRAM_CACHE = "<engramlab program cache>"
+#: How many project directories the program cache keeps (least recently used go first) and how
+#: many processes may build the same structure at once, each in its own directory.
+CACHE_KEEP, CACHE_SLOTS = 24, 4
+#: Files of a kept project that are written again by every build or run: deleted when the
+#: program is given up, since a large network's static arrays and results run to gigabytes.
+_RUN_FILES = ("static_arrays", "results")
+
+
+def program_cache_root() -> Path | None:
+    """Where compiled standalone programs are kept, or None when the cache is off.
+
+    ``$ENGRAMLAB_PROGRAM_CACHE`` if set (``off``: every program is compiled in a fresh temporary
+    directory, deleted at exit), else ``$XDG_CACHE_HOME/engramlab/programs`` (default
+    ``~/.cache/engramlab/programs``).
+    """
+    setting = os.environ.get("ENGRAMLAB_PROGRAM_CACHE", "")
+    if setting.lower() == "off":
+        return None
+    if setting:
+        return Path(setting).expanduser()
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "engramlab" / "programs"
+
+
+class _Claim:
+    """The project directory this process's current standalone program is built in (locked)."""
+
+    directory: Path | None = None
+    lock: IO[str] | None = None
+
+
+def _give_up_program() -> None:
+    """Unlock the current program's project directory, deleting its per-run files first."""
+    directory, lock = _Claim.directory, _Claim.lock
+    _Claim.directory = _Claim.lock = None
+    if directory is None or lock is None:
+        return
+    for name in _RUN_FILES:
+        shutil.rmtree(directory / name, ignore_errors=True)
+    lock.close()  # closing the file releases its flock
+
+
+atexit.register(_give_up_program)
+
+
+def _structure_key(network: b2.Network) -> str:
+    """A name for the network's structure: objects, names, sizes, dt, compiler settings, environment.
+
+    Two networks with the same key generate code objects with the same file names, so a
+    project directory built for one is an incremental build for the other. The key only picks
+    a directory: whatever differs is still regenerated and recompiled by Brian2 and ``make``.
+    """
+    # a group's size is fixed at creation (``_N``); a monitor's or synapses' size is a run-time
+    # variable (unknown before a standalone run) and is left out
+    objects = sorted((type(obj).__name__, obj.name, n if isinstance(n := getattr(obj, "_N", None), int) else 0)
+                     for obj in network.objects)
+    described = json.dumps({"objects": objects, "dt": float(b2.defaultclock.dt),
+                            "brian2": b2.__version__, "python": sys.prefix,
+                            "threads": b2.prefs.devices.cpp_standalone.openmp_threads,
+                            "flags": list(b2.prefs.codegen.cpp.extra_compile_args or ())}, sort_keys=True)
+    return hashlib.sha256(described.encode()).hexdigest()[:16]
+
+
+def _claim_project(network: b2.Network) -> Path:
+    """Lock and return the cached project directory for ``network`` (a fresh one if all are busy)."""
+    root = program_cache_root()
+    if root is not None:
+        key = _structure_key(network)
+        try:
+            root.mkdir(parents=True, exist_ok=True)
+            for slot in range(CACHE_SLOTS):
+                directory = root / f"{key}-{slot}"
+                directory.mkdir(exist_ok=True)
+                lock = open(directory / ".lock", "w")  # held (locked) for the program's life
+                try:
+                    fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except OSError:  # another process builds or runs this structure now
+                    lock.close()
+                    continue
+                for name in _RUN_FILES:  # a killed process may have left its per-run files
+                    shutil.rmtree(directory / name, ignore_errors=True)
+                if not (directory / "main").exists():
+                    _copy_sibling_build(root, key, directory)
+                os.utime(directory)
+                _Claim.directory, _Claim.lock = directory, lock
+                _prune(root)
+                return directory
+        except OSError:  # an unwritable cache: compile in a temporary directory instead
+            pass
+    directory = Path(tempfile.mkdtemp(prefix="engramlab_standalone_"))
+    atexit.register(shutil.rmtree, directory, ignore_errors=True)
+    return directory
+
+
+def _copy_sibling_build(root: Path, key: str, directory: Path) -> None:
+    """Start an empty slot from a busy sibling's compiled files (sources, objects, mtimes kept).
+
+    The sibling is read under a shared lock on its ``.build`` file, which a build holds
+    exclusively, so a half-written build is never copied; a sibling that is building is skipped.
+    """
+    siblings = sorted((d for d in root.glob(f"{key}-*") if d != directory and (d / "main").exists()),
+                      key=lambda d: d.stat().st_mtime, reverse=True)
+    for sibling in siblings:
+        with open(sibling / ".build", "a") as building:
+            try:
+                fcntl.flock(building, fcntl.LOCK_SH | fcntl.LOCK_NB)
+            except OSError:
+                continue
+            shutil.copytree(sibling, directory, dirs_exist_ok=True,
+                            ignore=shutil.ignore_patterns(".lock", ".build", *_RUN_FILES))
+            return
+
+
+@contextlib.contextmanager
+def _building(project: Path) -> Iterator[None]:
+    """Hold the project's ``.build`` lock while Brian2 writes, compiles and runs in it."""
+    if project != _Claim.directory:
+        yield
+        return
+    with open(project / ".build", "a") as building:
+        fcntl.flock(building, fcntl.LOCK_EX)
+        yield
+
+
+def _prune(root: Path) -> None:
+    """Delete the least recently used project directories beyond :data:`CACHE_KEEP` (unlocked only)."""
+    kept = sorted((d for d in root.iterdir() if d.is_dir()), key=lambda d: d.stat().st_mtime, reverse=True)
+    for directory in kept[CACHE_KEEP:]:
+        try:
+            with open(directory / ".lock", "w") as lock:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                shutil.rmtree(directory, ignore_errors=True)
+        except OSError:
+            continue
+
+
+def _compiled_sources(directory: Path, since: float) -> tuple[int, int]:
+    """Object files ``make`` wrote in ``directory`` at or after ``since`` (``time.time()``).
+
+    Returns all of them and those of code objects (the rest are the program's data files).
+    """
+    written = [obj for obj in directory.rglob("*.o") if obj.stat().st_mtime >= since]
+    return len(written), sum(1 for obj in written if obj.parent.name == "code_objects")
 
 
 def _mend_brian2_interrupt_handler() -> None:
@@ -60,8 +218,9 @@ def select_device(device: str, *, target: str = "auto", threads: int = 0,
     threads : int
         OpenMP threads of the standalone program (0: no OpenMP).
     build_dir : str, optional
-        Project directory of the standalone program (kept). Default: a fresh temporary
-        directory, deleted when the process exits.
+        Project directory of the standalone program (kept as it is). Default
+        (:data:`PROGRAM_CACHE`): the program cache picks one by the network's structure when
+        the program is built (:func:`program_cache_root`).
 
     Returns
     -------
@@ -74,23 +233,25 @@ def select_device(device: str, *, target: str = "auto", threads: int = 0,
     if isinstance(current, CPPStandaloneDevice):
         # forget the previous standalone program (its objects, arrays and code)
         current.reinit()
+        _give_up_program()
     elif device == "cpp_standalone":
         # the standalone device is a process-wide singleton: if an earlier circuit built a
         # program on it and the runtime device was made active since, forget that program too
+        # (also one that was only generated, or failed before running: its objects would join)
         standalone = all_devices["cpp_standalone"]
-        if getattr(standalone, "has_been_run", False):
-            standalone.reinit()
+        standalone.reinit()
+        _give_up_program()
+    if device == "cpp_standalone":
+        # Brian2 names code objects uniquely among the live ones: the forgotten program's (kept
+        # in reference cycles) would turn this program's files into "..._1" and recompile them
+        gc.collect()
     if device == "runtime":
         b2.set_device("runtime")
         b2.prefs.codegen.target = target
         return None
-    directory = build_dir
-    if directory is None:
-        # a program we name ourselves is ours to delete: its static arrays run to gigabytes for
-        # large networks; it must outlive the circuit's re-runs, so it goes when the process ends
-        directory = tempfile.mkdtemp(prefix="engramlab_standalone_")
-        atexit.register(shutil.rmtree, directory, ignore_errors=True)
-    b2.set_device("cpp_standalone", directory=directory, build_on_run=False)
+    directory = PROGRAM_CACHE if build_dir is None else build_dir
+    # the project directory given here is a default only: run_network builds in ``directory``
+    b2.set_device("cpp_standalone", directory=None, build_on_run=False)
     b2.prefs.devices.cpp_standalone.openmp_threads = threads
     return directory
 
@@ -143,9 +304,11 @@ def run_network(network: b2.Network, duration: b2.Quantity, build_dir: str | Non
             timings["simulate"] = timings["run_call"]
             reached = float(network.t) - t_start
         else:
-            t1 = time.perf_counter()
+            t1, started = time.perf_counter(), time.time()
+            project = _claim_project(network) if build_dir == PROGRAM_CACHE else Path(build_dir)
             try:
-                b2.device.build(directory=build_dir, compile=True, run=True, debug=False)
+                with _building(project):
+                    b2.device.build(directory=str(project), compile=True, run=True, debug=False)
             except RuntimeError:
                 if state.get("interrupted"):
                     raise RunInterrupted("interrupted (Ctrl+C) while the compiled program ran: "
@@ -153,7 +316,9 @@ def run_network(network: b2.Network, duration: b2.Quantity, build_dir: str | Non
                 raise
             total = time.perf_counter() - t1
             simulated = float(getattr(b2.device, "_last_run_time", 0.0) or 0.0)
-            timings.update(build_and_run=total, simulate=simulated, compile=max(0.0, total - simulated))
+            sources, code_objects = _compiled_sources(project, started)
+            timings.update(build_and_run=total, simulate=simulated, compile=max(0.0, total - simulated),
+                           compiled_sources=float(sources), compiled_code_objects=float(code_objects))
             reached = float(duration)
     b2.Network._globally_stopped = False
     expected = float(duration)

@@ -342,7 +342,9 @@ class CerebellarSDM(CerebellarCircuit):
     # network ---------------------------------------------------------------------------------
     def _build(self) -> None:
         c = self.config
-        clock = b2.Clock(dt=c.dt, name="engramlab_clock*")
+        # a fixed name (not 'clock*'): a second circuit in the process generates the same code, so
+        # Cython's cache and a kept standalone project compile nothing again
+        clock = b2.Clock(dt=c.dt, name="engramlab_clock")
         self.clock = clock
         if float(c.purkinje.noise) > 0:
             # Purkinje membrane noise (xi) comes from Brian2's generator: seeded here, it is the

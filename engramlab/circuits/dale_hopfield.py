@@ -48,7 +48,9 @@ class DaleHopfield:
         r_on, g_i = float(params.design_rate), float(params.interneuron_gain)
         # a stored pattern active at r_on gives a recurrent input of ±signal: J τ_E r_on / 4 = signal
         scale = 4 * params.signal / (tau_e * r_on)
-        clock = b2.Clock(dt=params.dt, name="dale_clock*")
+        # a fixed name (not 'clock*'): a second circuit in the process generates the same code, so
+        # Cython's cache and a kept standalone project compile nothing again
+        clock = b2.Clock(dt=params.dt, name="dale_clock")
         b2.seed(seed)
         self.exc = b2.NeuronGroup(
             nb * n, """
@@ -74,7 +76,9 @@ class DaleHopfield:
             if wk.shape != (n, n):
                 raise ConfigError("weights", f"must all be ({n}, {n}) matrices, got {wk.shape}")
             w_plus, mean_w = dale_weights(wk)
-            post, pre = np.nonzero(w_plus)  # W⁺[i, j]: j → i; zero weights get no synapse
+            # W⁺[i, j]: j → i, every pair including zero weights (they add nothing to I_e): the
+            # synapse count, compiled into a standalone program, is then the same for every seed
+            post, pre = np.nonzero(np.ones_like(w_plus, dtype=bool))
             ee_pre.append(pre + b * n)
             ee_post.append(post + b * n)
             ee_w.append(scale * w_plus[post, pre])

@@ -64,9 +64,11 @@ class GridAttractorCircuit:
             raise ConfigError("place_weights", f"must have one column per recorded grid neuron ({modules * rec}), "
                                                f"got shape {place_weights.shape}")
         self.duration = velocity.shape[0] * rate_dt
-        clock = b2.Clock(dt=dt, name="attractor_clock*")
-        self._vx = b2.TimedArray(np.ascontiguousarray(velocity[:, 0]), dt=rate_dt)
-        self._vy = b2.TimedArray(np.ascontiguousarray(velocity[:, 1]), dt=rate_dt)
+        # a fixed name (not 'clock*'): a second circuit in the process generates the same code, so
+        # Cython's cache and a kept standalone project compile nothing again
+        clock = b2.Clock(dt=dt, name="attractor_clock")
+        self._vx = b2.TimedArray(np.ascontiguousarray(velocity[:, 0]), dt=rate_dt, name="vel_x")
+        self._vy = b2.TimedArray(np.ascontiguousarray(velocity[:, 1]), dt=rate_dt, name="vel_y")
         b2.seed(seed)
         self.grid = b2.NeuronGroup(
             modules * n,

@@ -65,14 +65,16 @@ class MemoryNeuronCircuit:
             raise ConfigError("write_step", "and end_step need one entry per memory neuron")
         self.params = params
         self.steps = steps
-        clock = b2.Clock(dt=dt, name="hpc_clock*")
+        # a fixed name (not 'clock*'): a second circuit in the process generates the same code, so
+        # Cython's cache and a kept standalone project compile nothing again
+        clock = b2.Clock(dt=dt, name="hpc_clock")
         window = params.window
         qnorm = np.linalg.norm(query_rates, axis=1)
         if np.any(qnorm == 0):
             raise ConfigError("query_rates", "must have at least one active grid cell in every query")
-        self._rates = b2.TimedArray(query_rates * Hz, dt=window)
-        self._qnorm = b2.TimedArray(qnorm * Hz, dt=window)
-        self._step = b2.TimedArray(np.arange(steps, dtype=float), dt=window)
+        self._rates = b2.TimedArray(query_rates * Hz, dt=window, name="grid_rate")
+        self._qnorm = b2.TimedArray(qnorm * Hz, dt=window, name="query_norm")
+        self._step = b2.TimedArray(np.arange(steps, dtype=float), dt=window, name="step_of")
         b2.seed(seed)
         self.grid = b2.NeuronGroup(
             n_grid, "rate = grid_rate(t, i) : Hz\nrn = rate / query_norm(t) : 1",
@@ -182,9 +184,11 @@ class ForagingCircuit:
         if place_weights.shape[1] != n_grid:
             raise ConfigError("place_weights", f"must have one column per grid cell ({n_grid}), "
                                                f"got shape {place_weights.shape}")
-        clock = b2.Clock(dt=dt, name="forage_clock*")
+        # a fixed name (not 'clock*'): a second circuit in the process generates the same code, so
+        # Cython's cache and a kept standalone project compile nothing again
+        clock = b2.Clock(dt=dt, name="forage_clock")
         self.duration = samples * rate_dt
-        self._rates = b2.TimedArray(grid_rates * Hz, dt=rate_dt)
+        self._rates = b2.TimedArray(grid_rates * Hz, dt=rate_dt, name="grid_rate")
         b2.seed(seed)
         self.grid = b2.NeuronGroup(n_grid, "rate = grid_rate(t, i) : Hz", threshold="rand() < rate * dt",
                                    namespace={"grid_rate": self._rates}, clock=clock, name="grid_cells")
@@ -225,7 +229,9 @@ class SpikingHopfield:
         blocks = [(k, c) for k in range(self.copies) for c in range(self.cues_per_copy[k])]
         self.blocks = blocks
         total = len(blocks) * n
-        clock = b2.Clock(dt=params.dt, name="hopfield_clock*")
+        # a fixed name (not 'clock*'): a second circuit in the process generates the same code, so
+        # Cython's cache and a kept standalone project compile nothing again
+        clock = b2.Clock(dt=params.dt, name="hopfield_clock")
         b2.seed(seed)
         self.units = b2.NeuronGroup(
             total, """

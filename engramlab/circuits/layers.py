@@ -78,17 +78,17 @@ class SlotDrivenInput:
     def __init__(self, n: int, name: str, slot: b2.Quantity, step_in_slot: int, clock: b2.Clock) -> None:
         slot_steps = round(float(slot / clock.dt))
         self.slot = slot
-        self.table = b2.TimedArray(np.zeros((1, n)), dt=slot)
+        self.table = b2.TimedArray(np.zeros((1, n)), dt=slot, name=f"{name}_table")
         self.group = b2.NeuronGroup(
             n, "", threshold=f"{name}_table(t, i) > 0.5 and timestep(t, dt) % slot_steps == fire_step",
             reset="", namespace={"slot_steps": slot_steps, "fire_step": step_in_slot,
                                  f"{name}_table": self.table},
             clock=clock, name=name)
-        self._key = f"{name}_table"
+        self._key = f"{name}_table"  # also the TimedArray's name: fixed, so generated code is too
 
     def set_table(self, table: np.ndarray) -> None:
         """Use ``table`` (slots + 1 rows; the last row keeps the inputs off after the schedule)."""
-        self.table = b2.TimedArray(table, dt=self.slot)
+        self.table = b2.TimedArray(table, dt=self.slot, name=self._key)
         self.group.namespace[self._key] = self.table
 
 
@@ -139,7 +139,7 @@ class MolecularLayer:
         shared = cells_per_output > 1
         self.purkinje = purkinje_group(m * cells_per_output, purkinje, clock=clock, linked_input=shared)
         random_potentials(self.purkinje, purkinje.V_reset, purkinje.V_th, rng)
-        self.gate = b2.TimedArray(gate, dt=gate_dt)
+        self.gate = b2.TimedArray(gate, dt=gate_dt, name="plasticity_gate")
         self.pf_input: b2.NeuronGroup | None = None
         target = self.purkinje
         if shared:
@@ -167,7 +167,7 @@ class MolecularLayer:
 
     def set_gate(self, values: np.ndarray, dt: b2.Quantity) -> None:
         """Replace the plasticity gate: ``values[k]`` (0 or 1) holds from ``k·dt`` on."""
-        self.gate = b2.TimedArray(values, dt=dt)
+        self.gate = b2.TimedArray(values, dt=dt, name="plasticity_gate")
         self.pf_purkinje.namespace["plasticity_gate"] = self.gate
 
     def weights(self) -> np.ndarray:
@@ -235,7 +235,7 @@ class NuclearOutput:
         on_pre = "I_pc_post += w_pc"
         if gated:
             # a TimedArray of 0/1 that can cut the Purkinje→DCN inhibition (a cortex lesion)
-            namespace["output_gate"] = b2.TimedArray(np.ones(1), dt=1 * second)
+            namespace["output_gate"] = b2.TimedArray(np.ones(1), dt=1 * second, name="output_gate")
             on_pre = "I_pc_post += w_pc * output_gate(t)"
         self.synapses = b2.Synapses(purkinje, self.cells, on_pre=on_pre, delay=params.delay_pc,
                                     namespace=namespace, clock=clock, name="purkinje_nuclei")
@@ -245,7 +245,7 @@ class NuclearOutput:
         """Purkinje→DCN inhibition on (1) or cut (0): ``values[k]`` holds from ``k·dt`` on (gated outputs)."""
         if "output_gate" not in self.synapses.namespace:
             raise RuntimeError("this NuclearOutput was built without a gate (NuclearOutput(..., gated=True))")
-        self.synapses.namespace["output_gate"] = b2.TimedArray(values, dt=dt)
+        self.synapses.namespace["output_gate"] = b2.TimedArray(values, dt=dt, name="output_gate")
 
 
 class CerebellarCircuit:

@@ -56,7 +56,9 @@ class MemoryPoolCircuit:
         p = params
         self.params, self.slots = p, slots
         n_grid, n_ctx, n_lec = grid_rates.shape[1], context_rates.shape[1], lec_rates.shape[1]
-        clock = b2.Clock(dt=p.dt, name="pool_clock*")
+        # a fixed name (not 'clock*'): a second circuit in the process generates the same code, so
+        # Cython's cache and a kept standalone project compile nothing again
+        clock = b2.Clock(dt=p.dt, name="pool_clock")
         half = p.step / 2
         # each step's rates for the two halves: LEC only while the node is seen (second half)
         lec_halves = np.zeros((2 * slots, n_lec))
@@ -66,11 +68,11 @@ class MemoryPoolCircuit:
         # the write that ends at the start of step s was made in step s − 1
         ends = np.concatenate([[-1.0], writer.astype(float)])
         self._tables = {
-            "grid_table": b2.TimedArray(grid_rates * p.grid_rate_gain * Hz, dt=p.step),
-            "context_table": b2.TimedArray(context_rates * Hz, dt=p.step),
-            "lec_table": b2.TimedArray(lec_halves * Hz, dt=half),
-            "plateau_target": b2.TimedArray(plateau_halves, dt=half),
-            "write_ends": b2.TimedArray(ends, dt=p.step),
+            "grid_table": b2.TimedArray(grid_rates * p.grid_rate_gain * Hz, dt=p.step, name="grid_table"),
+            "context_table": b2.TimedArray(context_rates * Hz, dt=p.step, name="context_table"),
+            "lec_table": b2.TimedArray(lec_halves * Hz, dt=half, name="lec_table"),
+            "plateau_target": b2.TimedArray(plateau_halves, dt=half, name="plateau_target"),
+            "write_ends": b2.TimedArray(ends, dt=p.step, name="write_ends"),
         }
         ns = dict(self._tables, tau_elig=p.tau_elig, quarter=p.step / 4, ensemble=p.ensemble)
         b2.seed(seed)

@@ -245,7 +245,9 @@ class CerebellarMicrozone(CerebellarCircuit):
     def _build(self) -> None:
         c = self.config
         self._draw()
-        clock = b2.Clock(dt=c.dt, name="microzone_clock*")
+        # a fixed name (not 'clock*'): a second circuit in the process generates the same code, so
+        # Cython's cache and a kept standalone project compile nothing again
+        clock = b2.Clock(dt=c.dt, name="microzone_clock")
         self.clock = clock
         self.granule = granule_group(c.r, c.granule, golgi=False,
                                      eligibility=eligibility_state(c.plasticity, c.dt), clock=clock)

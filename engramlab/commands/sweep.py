@@ -71,7 +71,7 @@ def sweep_cmd(args: argparse.Namespace) -> int:
     from engramlab import registry
     from engramlab.errors import ConfigError
     from engramlab.results import run_metadata, save_figure
-    from engramlab.sweep import parse_params, plan_sweep, run_sweep, sweep_table, validate_points
+    from engramlab.sweep import parse_params, plan_sweep, run_sweep, sweep_build_totals, sweep_table, validate_points
 
     spec = registry.get(args.protocol)
     params = parse_params(args.param or [])
@@ -110,6 +110,7 @@ def sweep_cmd(args: argparse.Namespace) -> int:
     _write_csv(out / "sweep.csv", rows)
     summary = {"protocol": args.protocol, "points": len(points), "finished": len(rows),
                "params": params, "seeds": args.seeds, "metrics": metrics, "rows": rows,
+               **sweep_build_totals(points, out),
                "metadata": run_metadata(None, command="sweep", scheduler=scheduler or "process-pool")}
     table = {f"{r['point']} seed {r['seed']} " + " ".join(f"{k}={r[k]}" for k in params): ", ".join(
         f"{m}={r.get(m)}" for m in metrics) for r in rows}

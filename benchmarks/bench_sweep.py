@@ -1,0 +1,55 @@
+"""Compile once, run many: what a standalone sweep of seeds costs (prints one ``RESULT {...}`` line).
+
+A sweep of ``seeds`` points that differ only in the seed runs through ``engramlab sweep`` (one
+worker) with an empty program cache of its own (``ENGRAMLAB_PROGRAM_CACHE``), so the first point
+compiles the program and the others find it kept. Reported: the sweep's wall time, its
+``compiles``, ``compile_seconds`` and ``simulate_seconds`` (summary.json), and the issue's bound
+``first point's compile + seeds × mean simulate × 1.2``.
+
+Usage::
+
+    python benchmarks/bench_sweep.py '{"protocol": "sdm", "quick": true, "seeds": 8}'
+    python benchmarks/bench_sweep.py '{"protocol": "eyeblink", "seeds": 8,
+                                       "set": ["device=\\"cpp_standalone\\"", "trials=20", "r=1000"]}'
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+
+def sweep(cfg: dict) -> dict:
+    seeds = int(cfg.get("seeds", 8))
+    with tempfile.TemporaryDirectory(prefix="bench_sweep_") as tmp:
+        env = dict(os.environ, ENGRAMLAB_PROGRAM_CACHE=str(Path(tmp) / "programs"))
+        out = Path(tmp) / "sweep"
+        cmd = [sys.executable, "-m", "engramlab.cli", "sweep", cfg["protocol"], "--seeds", str(seeds),
+               "--out", str(out), "-q"] + (["--quick"] if cfg.get("quick") else [])
+        for setting in cfg.get("set", ()):
+            cmd += ["--set", setting]
+        t0 = time.perf_counter()
+        subprocess.run(cmd, check=True, env=env)
+        wall = time.perf_counter() - t0
+        summary = json.loads((out / "summary.json").read_text())
+        points = sorted((json.loads(p.read_text()) for p in out.glob("points/*/done.json")),
+                        key=lambda d: d["seed"])
+    first = points[0]
+    simulate = [p["simulate_seconds"] for p in points]
+    bound = first["compile_seconds"] + seeds * (sum(simulate) / len(simulate)) * 1.2
+    return dict(protocol=cfg["protocol"], seeds=seeds, wall_s=wall, compiles=summary["compiles"],
+                compile_s=summary["compile_seconds"], simulate_s=summary["simulate_seconds"],
+                first_point_s=first["seconds"], first_compile_s=first["compile_seconds"],
+                later_point_s=[round(p["seconds"], 2) for p in points[1:]],
+                later_compile_s=[round(p["compile_seconds"], 2) for p in points[1:]],
+                later_compiled_sources=[p["compiled_sources"] for p in points[1:]],
+                bound_s=bound, within_bound=wall <= bound)
+
+
+if __name__ == "__main__":
+    print("RESULT " + json.dumps(sweep(json.loads(sys.argv[1]))))

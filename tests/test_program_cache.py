@@ -1,0 +1,74 @@
+"""Compile once, run many: another seed of the same network is the same compiled code.
+
+A standalone program's code objects are C++ files; ``make`` recompiles those whose text changed.
+So "a second run with another seed re-uses the build" holds exactly when the two seeds generate
+byte-identical code objects (what differs, the seed's draws, goes to the program's data files:
+``main.cpp``, ``objects.cpp`` and the static arrays). Each protocol's program is generated (not
+compiled) for two seeds and compared; one compiled pair is checked in test_cerebellum_sdm.py
+(test_realistic_noise_is_the_same_on_cpp_standalone: 68 object files, then 2).
+"""
+
+from pathlib import Path
+
+import pytest
+
+import engramlab as el
+from engramlab.circuits import _device
+
+#: small settings of every protocol (the program's structure, not its size, is what is tested)
+SMALL = {
+    "sdm": {},
+    "sdm-capacity": {"r": 500},
+    "eyeblink": {"r": 300, "trials": 4},
+    "associative": {"r": 300, "trials": 4, "reversal_trials": 2},
+    "navigation": {"graph": "grid5x5", "steps": 40, "environments": 1},
+    "foraging": {"duration": "2 s"},
+    "pattern-completion": {"n": 40, "loads": [0.05], "trials": 1, "cues": 2},
+    "continual": {"r": 500},
+}
+
+
+#: code objects a seed is allowed to change, and why. In the microzone each granule cell draws its
+#: k inputs from mossy fibres and unipolar brush cells together, so how many synapses each of the
+#: two synapse groups has (a constant in their creation code) follows the seed: a new seed
+#: recompiles these two small files (and main, objects), not the other ~70.
+SEED_DEPENDENT = {name: {"mf_granule_synapses_create_array_codeobject.cpp",
+                         "ubc_granule_synapses_create_array_codeobject.cpp"} for name in ("eyeblink", "associative")}
+
+
+class Generated(Exception):
+    """Raised in place of compiling: the program's project directory is in ``args[0]``."""
+
+
+def _generated_code(name: str, seed: int, cache: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    from brian2.devices.cpp_standalone.device import CPPStandaloneDevice
+
+    original = CPPStandaloneDevice.build
+
+    def generate_only(self, directory="output", **_):
+        original(self, directory=directory, compile=False, run=False)
+        raise Generated(directory)
+
+    monkeypatch.setenv("ENGRAMLAB_PROGRAM_CACHE", str(cache))
+    monkeypatch.setattr(CPPStandaloneDevice, "build", generate_only)
+    with pytest.raises(Generated) as generated:
+        el.run(name, quick=True, seed=seed, device="cpp_standalone", **SMALL[name])
+    monkeypatch.undo()
+    project = Path(str(generated.value.args[0]))
+    assert project.parent == cache  # built where the program cache put it
+    return {p.name: p.read_text() for p in (project / "code_objects").iterdir() if p.suffix in (".cpp", ".h")}
+
+
+def test_every_protocol_is_covered():
+    assert set(SMALL) == set(el.protocols())
+
+
+@pytest.mark.parametrize("name", sorted(SMALL))
+def test_another_seed_generates_the_same_code_objects(name, tmp_path, monkeypatch):
+    first = _generated_code(name, 1, tmp_path / "a", monkeypatch)
+    second = _generated_code(name, 2, tmp_path / "b", monkeypatch)
+    assert len(first) >= 10
+    assert sorted(first) == sorted(second)
+    changed = {f for f in first if first[f] != second[f]}
+    assert changed == SEED_DEPENDENT.get(name, set()), f"{name}: the seed is compiled into {sorted(changed)}"
+    _device._give_up_program()
