@@ -111,12 +111,19 @@ def pytest_collection_modifyitems(config, items):
 SDM_LEVELS = (0, 1, 2, 3, 4, 5, 8, 12, 16, 20, 24, 32, 40, 48)
 
 
+def _sdm_device() -> dict:
+    """One C++ program where a compiler is there (~40 s from nothing, less once the program is kept),
+    else the NumPy target (80 s): the same spikes either way (test_cerebellum_sdm.py checks it)."""
+    import shutil
+    return {"device": "cpp_standalone"} if shutil.which("g++") else {"target": "numpy"}
+
+
 @pytest.fixture(scope="session")
 def sdm_result():
-    """A small cerebellar SDM run in the realistic (default) regime (NumPy target: no compiler needed)."""
+    """A small cerebellar SDM run in the realistic (default) regime."""
     from engramlab.circuits.cerebellum import CerebellumConfig
     from engramlab.protocols.sdm_memory import SDMMemoryConfig, run_sdm_memory
-    circuit = CerebellumConfig(r=2000, design_patterns=8, target="numpy", seed=11)
+    circuit = CerebellumConfig(r=2000, design_patterns=8, seed=11, **_sdm_device())
     return run_sdm_memory(circuit, SDMMemoryConfig(patterns=8, noise_levels=SDM_LEVELS, seed=5))
 
 
@@ -131,7 +138,7 @@ def sdm_ideal_result():
     """The same run in the ideal regime (the noise-free mathematical limit)."""
     from engramlab.circuits.cerebellum import CerebellumConfig
     from engramlab.protocols.sdm_memory import SDMMemoryConfig, run_sdm_memory
-    circuit = CerebellumConfig.ideal(r=2000, design_patterns=8, target="numpy", seed=11)
+    circuit = CerebellumConfig.ideal(r=2000, design_patterns=8, seed=11, **_sdm_device())
     return run_sdm_memory(circuit, SDMMemoryConfig(patterns=8, noise_levels=SDM_LEVELS, seed=5, rest_slots=2,
                                                    readout="purkinje_phase"))
 
