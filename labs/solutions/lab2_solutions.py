@@ -8,9 +8,9 @@
 # robustness points with 1,000 cells).
 #
 # **Instructor note.** `--quick` runs one SDM protocol as one C++ program (83 s on 2026-12-01's
-# 2-core machine), four robustness points on the NumPy target and a capacity run on the default
-# target (Cython where a compiler is found): 282 s with its solutions in CI before the quick presets
-# became C++ programs; the full lab takes much longer. Pitfalls: a read is
+# 2-core machine), four robustness points as C++ programs of one structure (compiled once, 50 s
+# for the four against 72 s on the NumPy target; the same numbers) and a capacity run on the
+# default target (Cython where a compiler is found); the full lab takes much longer. Pitfalls: a read is
 # decoded from DCN spikes against rest slots — "accuracy" is a property of that read-out; the
 # granule gain is calibrated for 4 Hz background, so at 0 Hz *fewer* cells fire and recall drops
 # (exercise 4), the opposite of what most students expect; the measured active sets overlap the
