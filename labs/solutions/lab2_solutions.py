@@ -9,8 +9,9 @@
 #
 # **Instructor note.** `--quick` runs one SDM protocol as one C++ program (83 s on 2026-12-01's
 # 2-core machine), four robustness points as C++ programs of one structure (compiled once, 50 s
-# for the four against 72 s on the NumPy target; the same numbers) and a capacity run on the
-# default target (Cython where a compiler is found); the full lab takes much longer. Pitfalls: a read is
+# for the four against 72 s on the NumPy target; the same numbers) and a capacity run as one C++
+# program per radius design (56 s from empty caches against 182 s on Cython compiling its models);
+# the full lab takes much longer. Pitfalls: a read is
 # decoded from DCN spikes against rest slots — "accuracy" is a property of that read-out; the
 # granule gain is calibrated for 4 Hz background, so at 0 Hz *fewer* cells fire and recall drops
 # (exercise 4), the opposite of what most students expect; the measured active sets overlap the
