@@ -13,7 +13,6 @@ from pathlib import Path
 import pytest
 
 import engramlab as el
-from engramlab.circuits import _device
 
 #: small settings of every protocol (the program's structure, not its size, is what is tested)
 SMALL = {
@@ -71,4 +70,17 @@ def test_another_seed_generates_the_same_code_objects(name, tmp_path, monkeypatc
     assert sorted(first) == sorted(second)
     changed = {f for f in first if first[f] != second[f]}
     assert changed == SEED_DEPENDENT.get(name, set()), f"{name}: the seed is compiled into {sorted(changed)}"
-    _device._give_up_program()
+
+
+def test_an_unwritable_program_cache_is_named_and_the_run_still_compiles(tmp_path, monkeypatch):
+    """A cache folder that cannot be created is reported (its name, the reason), not silently skipped."""
+    import brian2 as b2
+
+    from engramlab.circuits._device import _claim_project
+
+    blocker = tmp_path / "a_file"
+    blocker.write_text("not a folder")
+    monkeypatch.setenv("ENGRAMLAB_PROGRAM_CACHE", str(blocker / "programs"))
+    with pytest.warns(UserWarning, match=r"ENGRAMLAB_PROGRAM_CACHE: cannot use .*a_file/programs"):
+        project = _claim_project(b2.Network())
+    assert project.is_dir() and project.name.startswith("engramlab_standalone_")

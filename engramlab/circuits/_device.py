@@ -26,6 +26,7 @@ import sys
 import tempfile
 import threading
 import time
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
@@ -126,8 +127,9 @@ def _claim_project(network: b2.Network) -> Path:
                 _Claim.directory, _Claim.lock = directory, lock
                 _prune(root)
                 return directory
-        except OSError:  # an unwritable cache: compile in a temporary directory instead
-            pass
+        except OSError as exc:  # an unwritable cache: say so, and compile in a temporary directory
+            warnings.warn(f"ENGRAMLAB_PROGRAM_CACHE: cannot use {root} ({exc.strerror or exc}); compiling in a "
+                          "temporary folder (set a writable folder, or 'off')", stacklevel=2)
     directory = Path(tempfile.mkdtemp(prefix="engramlab_standalone_"))
     atexit.register(shutil.rmtree, directory, ignore_errors=True)
     return directory
