@@ -72,7 +72,8 @@ save_figure(figures["path_integration"], args.out, "path_integration")
 # wherever the animal is (or nowhere), and gridness collapses.
 
 # %%
-still = el.run("foraging", duration="30 s" if args.quick else "100 s", seed=1, grid__velocity_gain=0)
+still = el.run("foraging", duration="30 s" if args.quick else "100 s", seed=1, grid__velocity_gain=0,
+              device="cpp_standalone" if args.quick else "runtime")
 s["gridness_without_velocity"] = still.summary["gridness"]
 print("gridness without velocity input:", np.round(s["gridness_without_velocity"], 2))
 

@@ -150,3 +150,21 @@ def test_eligibility_traces_from_spikes_match_the_definition():
     # writes 0, 1, 2, 3 into memories 0, 1, 0, −1: the stored write of each memory before each step
     held = stored_writes(np.array([0, 1, 0, -1]), 2)
     assert held.tolist() == [[-1, -1], [0, -1], [0, 1], [2, 1]]
+
+
+def test_held_memory_attention_is_softmax_over_the_memories_held():
+    """Against a hand computation: writes 0, 1, 2 into memories 0, 1, 0 (memory 0 recycled)."""
+    from engramlab.analysis.memory_pool import held_memory_attention
+    inputs = np.array([[1.0, 0.0], [0.0, 2.0], [3.0, 3.0], [1.0, 1.0]])
+    keys = np.array([[2.0, 0.0], [0.0, 1.0], [1.0, 2.0], [5.0, 5.0]])
+    values = np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0], [9.0, 9.0, 9.0]])
+    out = held_memory_attention(inputs, keys, values, np.array([0, 1, 0, -1]), 2, beta=4.0)
+    assert np.all(out[0] == 0)                      # nothing held before the first write
+    assert out[1] == pytest.approx(values[0])       # only write 0 is held: its value, whatever h
+    # step 2 holds writes 0 and 1; cosines of query (1, 1)/√2 with keys (1, 0) and (0, 1)
+    c = 1 / np.sqrt(2)
+    assert out[2] == pytest.approx((values[0] + values[1]) / 2)
+    # step 3: write 2 replaced write 0 in memory 0; query (1, 1)/√2, keys (1, 2)/√5 and (0, 1)
+    h2, h1 = 3 / np.sqrt(10), c
+    e2, e1 = np.exp(4 * h2), np.exp(4 * h1)
+    assert out[3] == pytest.approx((e2 * values[2] + e1 * values[1]) / (e2 + e1))

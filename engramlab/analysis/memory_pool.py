@@ -29,6 +29,7 @@ __all__ = [
     "calibration_error",
     "eligibility_at",
     "fit_beta_multinomial",
+    "held_memory_attention",
     "half_step_counts",
     "held_out_softmax",
     "key_weight_cosine",
@@ -140,6 +141,38 @@ def held_out_softmax(inputs: NDArray[np.float64], keys: NDArray[np.float64], wri
     theory = softmax(np.where(mask, beta * np.where(mask, h[test], 0.0), -np.inf), axis=1)
     totals = memory_counts[test].sum(1, keepdims=True)
     return beta, memory_counts[test] / totals, theory, test
+
+
+def held_memory_attention(inputs: NDArray[np.float64], keys: NDArray[np.float64], values: NDArray[np.float64],
+                          writer: NDArray[np.int64], memories: int, beta: float) -> NDArray[np.float64]:
+    r"""Softmax attention in NumPy over exactly the memories the pool holds, with the keys it wrote.
+
+    The equation the pool is compared with, on the same keys and values:
+    :math:`o_\sigma = \sum_\mu a_\mu(\sigma)\,v_{\kappa(\mu,\sigma)}` with :math:`a_\mu` the softmax of
+    :math:`\beta\cos(x_\sigma, k_{\kappa(\mu,\sigma)})` over the memories held at step σ (written
+    before it, not yet recycled). It separates what the keys' spike noise costs (this against
+    attention on noise-free keys) from what the spiking competition costs (the pool against this).
+
+    Parameters
+    ----------
+    inputs : (slots, d) the query (input rates) of every step.
+    keys : (slots, d) the key each step's write stored.
+    values : (slots, d_v) the value each step's write stored (e.g. the observation's LEC code).
+    writer : (slots,) memory written at each step (−1: none).
+    memories : number of memories (ensembles) in the pool.
+    beta : inverse temperature (a parameter here, not fitted to the spikes).
+
+    Returns
+    -------
+    (slots, d_v) attention outputs; zero rows where no memory is held.
+    """
+    stored = stored_writes(writer, memories)
+    h = _cosines(inputs, keys, stored)
+    out = np.zeros((stored.shape[0], values.shape[1]))
+    for s in np.flatnonzero(np.isfinite(h).any(1)):
+        held = stored[s] >= 0
+        out[s] = softmax(beta * h[s, held]) @ values[stored[s, held]]
+    return out
 
 
 def key_weight_cosine(weights: NDArray[np.float64], inputs: NDArray[np.float64], writer: NDArray[np.int64]

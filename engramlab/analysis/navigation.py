@@ -236,7 +236,7 @@ def analyse_navigation(result: Any, skip: float = 0.002) -> NavigationAnalysis:
                  "normalisation": "ideal: the normaliser sum is in the equations (a pooling unit divides by it)",
                  "beta_effective": None, "softmax_weight_error_heldout": None,
                  "softmax_weight_error_sampling_floor": None, "softmax_calibration_error_heldout": None,
-                 "key_weight_cosine": None,
+                 "key_weight_cosine": None, "ideal_attention_accuracy_written_keys": None,
                  **remap}
     return NavigationAnalysis(
         graph=str(p["graph"]), steps=steps, beta=beta, observations=int(p["observations"]),
@@ -253,6 +253,7 @@ def _pool_counts(result: Any, steps: int) -> tuple[NDArray[np.float64], dict[str
         calibration_error,
         eligibility_at,
         half_step_counts,
+        held_memory_attention,
         held_out_softmax,
         key_weight_cosine,
         multinomial_floor,
@@ -286,6 +287,13 @@ def _pool_counts(result: Any, steps: int) -> tuple[NDArray[np.float64], dict[str
     traces = eligibility_at(t_in, i_in, inputs.shape[1], ends, float(p["pool.tau_elig"]))
     written_keys = float(p["pool.key_eta"]) * traces
     beta, spike_w, soft_w, test = held_out_softmax(inputs, written_keys, writer, mem_slots, predicted, pool // ensemble)
+    # the equation on the same keys and values as the pool: NumPy attention (β = memory.beta, not
+    # fitted) over the memories it holds, with the keys its plasticity wrote
+    codebook = result["codebook"]
+    observed = np.asarray(result["observation"])
+    held_out = held_memory_attention(inputs, written_keys, codebook[observed], writer, pool // ensemble,
+                                     float(p["memory.beta"]))
+    held_correct = decode_symbols(held_out[predicted], codebook) == observed[predicted]
     # how the pool's spikes follow the softmax as memories accumulate (the load: memories held)
     load = (stored_writes(writer, pool // ensemble) >= 0).sum(1)
     edges = np.array([1, 10, 50, 200, np.inf])
@@ -313,6 +321,7 @@ def _pool_counts(result: Any, steps: int) -> tuple[NDArray[np.float64], dict[str
         if spike_w.size else None,
         "softmax_calibration_error_heldout": calibration_error(spike_w, soft_w) if spike_w.size else None,
         "key_weight_cosine": float(cos.mean()) if cos.size else None,
+        "ideal_attention_accuracy_written_keys": float(held_correct.mean()),
         "pool_by_load": by_load,
     }
     return pred, extra, (spike_w, soft_w)
@@ -344,6 +353,6 @@ def navigation_summary(a: NavigationAnalysis) -> dict[str, Any]:
 def navigation_table(s: Mapping[str, Any]) -> dict[str, Any]:
     """The lines of ``summary.md`` and of ``engramlab run navigation``'s printed table."""
     keys = ("memory_model", "accuracy", "node_agent_accuracy", "edge_agent_accuracy", "zero_shot_accuracy",
-            "ideal_attention_accuracy", "attention_agreement", "softmax_weight_error", "beta_effective",
+            "ideal_attention_accuracy", "ideal_attention_accuracy_written_keys", "attention_agreement", "softmax_weight_error", "beta_effective",
             "softmax_weight_error_heldout", "key_weight_cosine")
     return {k: s[k] for k in keys if s.get(k) is not None}
