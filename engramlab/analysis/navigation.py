@@ -353,6 +353,7 @@ def navigation_summary(a: NavigationAnalysis) -> dict[str, Any]:
 def navigation_table(s: Mapping[str, Any]) -> dict[str, Any]:
     """The lines of ``summary.md`` and of ``engramlab run navigation``'s printed table."""
     keys = ("memory_model", "accuracy", "node_agent_accuracy", "edge_agent_accuracy", "zero_shot_accuracy",
-            "ideal_attention_accuracy", "ideal_attention_accuracy_written_keys", "attention_agreement", "softmax_weight_error", "beta_effective",
+            "ideal_attention_accuracy", "ideal_attention_accuracy_written_keys",
+            "attention_agreement", "softmax_weight_error", "beta_effective",
             "softmax_weight_error_heldout", "key_weight_cosine")
     return {k: s[k] for k in keys if s.get(k) is not None}
