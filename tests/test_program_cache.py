@@ -84,3 +84,25 @@ def test_an_unwritable_program_cache_is_named_and_the_run_still_compiles(tmp_pat
     with pytest.warns(UserWarning, match=r"ENGRAMLAB_PROGRAM_CACHE: cannot use .*a_file/programs"):
         project = _claim_project(b2.Network())
     assert project.is_dir() and project.name.startswith("engramlab_standalone_")
+
+
+def test_a_circuit_still_referenced_is_named_before_its_successor_recompiles_everything():
+    """A live earlier circuit renames the next program's code objects (``..._1``): warned, not silent."""
+    import gc
+    import warnings
+
+    import brian2 as b2
+
+    from engramlab.circuits._device import select_device
+
+    leftover = b2.NeuronGroup(1, "v : 1", name="leftover_group")
+    try:
+        with pytest.warns(UserWarning, match=r"earlier circuit is still referenced .*'leftover_group'"):
+            select_device("cpp_standalone")
+        del leftover
+        gc.collect()
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            select_device("cpp_standalone")  # nothing left over: no warning
+    finally:
+        select_device("runtime")

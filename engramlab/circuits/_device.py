@@ -33,6 +33,7 @@ from typing import IO, Any
 
 import brian2 as b2
 from brian2.devices.cpp_standalone.device import CPPStandaloneDevice
+from brian2.core.names import Nameable
 from brian2.devices.device import all_devices
 
 from engramlab.errors import ConfigError, RunInterrupted
@@ -207,6 +208,23 @@ _mend_brian2_interrupt_handler()
 PROFILE = False
 
 
+#: Brian2 objects that exist in every process (not left over from a circuit)
+_ALWAYS_ALIVE = frozenset({"defaultclock", "magicnetwork"})
+
+
+def _warn_if_a_circuit_lives_on() -> None:
+    """Warn when an earlier circuit's Brian2 objects are still referenced as a program is started.
+
+    Brian2 names code objects uniquely among the live ones, so this program's would be named
+    ``..._1`` and its build (or the program cache's copy of it) compiled in full again.
+    """
+    alive = sorted({obj().name for obj in Nameable.__instances__() if obj() is not None} - _ALWAYS_ALIVE)
+    if alive:
+        warnings.warn(f"an earlier circuit is still referenced ({len(alive)} Brian2 objects, e.g. {alive[0]!r}): "
+                      "this standalone program's code gets new names and compiles in full; drop the earlier "
+                      "circuit (del) before building the next to re-use its build", UserWarning, stacklevel=3)
+
+
 def select_device(device: str, *, target: str = "auto", threads: int = 0,
                   build_dir: str | None = None) -> str | None:
     """Make ``device`` the active Brian2 device for a circuit about to be built.
@@ -247,6 +265,7 @@ def select_device(device: str, *, target: str = "auto", threads: int = 0,
         # Brian2 names code objects uniquely among the live ones: the forgotten program's (kept
         # in reference cycles) would turn this program's files into "..._1" and recompile them
         gc.collect()
+        _warn_if_a_circuit_lives_on()
     if device == "runtime":
         b2.set_device("runtime")
         b2.prefs.codegen.target = target

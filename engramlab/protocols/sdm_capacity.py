@@ -176,6 +176,10 @@ def run_sdm_capacity(circuit: CerebellumConfig, protocol: SDMCapacityConfig | No
             arrays[f"spikes_{pop}_t"].append(np.asarray(t))
             arrays[f"spikes_{pop}_i"].append(np.asarray(i).astype(np.int32))
             arrays[f"spikes_{pop}_run"].append(np.full(np.asarray(t).size, k, np.int16))
+        # forget this design's network before the next is built: while it lives, Brian2 names the
+        # next program's code objects "..._1" and a standalone build compiles all of them again
+        # (59 of 59 for the second radius design of the quick preset)
+        del net, rec
     out = {key: np.concatenate(parts) for key, parts in arrays.items()}
     out.update(pattern_address=addresses, pattern_value=values, selected=selected, targets=targets,
                run_d=np.array(ds, np.int32), run_top_k=np.array(top_ks, np.int32))
