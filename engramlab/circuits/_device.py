@@ -32,8 +32,8 @@ from pathlib import Path
 from typing import IO, Any
 
 import brian2 as b2
-from brian2.devices.cpp_standalone.device import CPPStandaloneDevice
 from brian2.core.names import Nameable
+from brian2.devices.cpp_standalone.device import CPPStandaloneDevice
 from brian2.devices.device import all_devices
 
 from engramlab.errors import ConfigError, RunInterrupted
