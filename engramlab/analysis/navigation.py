@@ -321,7 +321,7 @@ def _pool_counts(result: Any, steps: int) -> tuple[NDArray[np.float64], dict[str
         if spike_w.size else None,
         "softmax_calibration_error_heldout": calibration_error(spike_w, soft_w) if spike_w.size else None,
         "key_weight_cosine": float(cos.mean()) if cos.size else None,
-        "ideal_attention_accuracy_written_keys": float(held_correct.mean()),
+        "ideal_attention_accuracy_written_keys": float(held_correct.mean()) if held_correct.size else None,
         "pool_by_load": by_load,
     }
     return pred, extra, (spike_w, soft_w)
