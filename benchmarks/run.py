@@ -3,7 +3,7 @@
     python benchmarks/run.py                 # the default suite (minutes; r = 1e6 takes longest)
     python benchmarks/run.py --quick         # r = 1e4 only, no NEST
     python benchmarks/run.py --only pool     # one family: sdm-standalone, plain, sdm-runtime, nest, numpy, protocols,
-                                             # pool
+                                             # pool, grid
     python benchmarks/run.py --max-r 100000  # skip the r = 1e6 rows (they take ~10 min and 4.5 GB)
 
 NEST is the optional ``bench`` extra (``pip install -e '.[bench]'``); without it the NEST rows
@@ -71,6 +71,9 @@ def suite(quick: bool, only: str | None, max_r: int, min_r: int = 0) -> list[tup
         # the memory-neuron pool (navigation's default) against the same network in bare Brian2
         for engine in ("engramlab", "plain"):
             runs.append(("pool", "bench_pool.py", {"bench": "pool", "engine": engine}))
+        # the attractor grid modules (foraging's default), likewise
+        for engine in ("engramlab", "plain"):
+            runs.append(("grid", "bench_grid.py", {"bench": "grid", "engine": engine}))
     return [r for r in runs if only is None or r[0] == only]
 
 
@@ -79,6 +82,9 @@ def label(row: dict) -> str:
     if c.get("bench") == "pool":
         who = "engramlab" if c.get("engine") == "engramlab" else "plain Brian2"
         return f"memory pool {c.get('environments', 2)}×{c.get('steps', 1000)} steps, {who} standalone"
+    if c.get("bench") == "grid":
+        who = "engramlab" if c.get("engine") == "engramlab" else "plain Brian2"
+        return f"attractor grid modules {c.get('duration', '600 s')}, {who} standalone"
     if "protocol" in c:
         dev = "standalone" if c.get("device") == "cpp_standalone" else f"runtime/{c.get('target')}"
         what = (f"{c.get('mode', '')} 100 trials" if c["protocol"] == "eyeblink"
@@ -119,7 +125,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--only", choices=("sdm-standalone", "plain", "sdm-runtime", "nest", "numpy", "protocols",
-                                                "pool"))
+                                                "pool", "grid"))
     parser.add_argument("--max-r", type=int, default=1_000_000, help="largest granule-cell count to run")
     parser.add_argument("--min-r", type=int, default=0, help="smallest granule-cell count to run")
     parser.add_argument("--out", default=str(HERE / "results.json"))
