@@ -427,7 +427,9 @@ def test_path_integration_figure_draws_the_decoded_phase():
     """
     import engramlab as el
     from engramlab.analysis.figures.hippocampus import path_integration_figure
-    a = el.run("foraging", duration="20 s", seed=2).analysis
+    # one C++ program (the sheets' spikes are those of the Cython target; Cython would compile
+    # the sheet's models for this test alone: 55 s, against 10 s here with a warm program cache)
+    a = el.run("foraging", duration="20 s", seed=2, device="cpp_standalone").analysis
     fig = path_integration_figure(a)
     top, bottom = fig.axes[:2]
     pi = a.extra["path_integration"]
