@@ -3,7 +3,7 @@
     python benchmarks/run.py                 # the default suite (minutes; r = 1e6 takes longest)
     python benchmarks/run.py --quick         # r = 1e4 only, no NEST
     python benchmarks/run.py --only pool     # one family: sdm-standalone, plain, sdm-runtime, nest, numpy, protocols,
-                                             # pool, grid
+                                             # pool, grid, dale
     python benchmarks/run.py --max-r 100000  # skip the r = 1e6 rows (they take ~10 min and 4.5 GB)
 
 NEST is the optional ``bench`` extra (``pip install -e '.[bench]'``); without it the NEST rows
@@ -74,6 +74,9 @@ def suite(quick: bool, only: str | None, max_r: int, min_r: int = 0) -> list[tup
         # the attractor grid modules (foraging's default), likewise
         for engine in ("engramlab", "plain"):
             runs.append(("grid", "bench_grid.py", {"bench": "grid", "engine": engine}))
+        # the Dale's-law Hopfield networks (pattern completion's default), likewise
+        for engine in ("engramlab", "plain"):
+            runs.append(("dale", "bench_dale.py", {"bench": "dale", "engine": engine}))
     return [r for r in runs if only is None or r[0] == only]
 
 
@@ -82,6 +85,9 @@ def label(row: dict) -> str:
     if c.get("bench") == "pool":
         who = "engramlab" if c.get("engine") == "engramlab" else "plain Brian2"
         return f"memory pool {c.get('environments', 2)}×{c.get('steps', 1000)} steps, {who} standalone"
+    if c.get("bench") == "dale":
+        who = "engramlab" if c.get("engine") == "engramlab" else "plain Brian2"
+        return f"Dale Hopfield networks (pattern-completion default), {who} standalone"
     if c.get("bench") == "grid":
         who = "engramlab" if c.get("engine") == "engramlab" else "plain Brian2"
         return f"attractor grid modules {c.get('duration', '600 s')}, {who} standalone"
@@ -125,7 +131,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--only", choices=("sdm-standalone", "plain", "sdm-runtime", "nest", "numpy", "protocols",
-                                                "pool", "grid"))
+                                                "pool", "grid", "dale"))
     parser.add_argument("--max-r", type=int, default=1_000_000, help="largest granule-cell count to run")
     parser.add_argument("--min-r", type=int, default=0, help="smallest granule-cell count to run")
     parser.add_argument("--out", default=str(HERE / "results.json"))

@@ -458,6 +458,7 @@ def test_microzone_cpp_standalone_reproduces_runtime_spikes(tmp_path):
             with pytest.raises(ValueError, match="runs once"):
                 zone.add_trial(0.4, "tone", 0.05, 0.28)
                 zone.run()
+        del zone  # a live runtime network would rename the standalone program's code (select_device warns)
     a, b = records
     assert a.spikes["granule"][0].size > 100 and a.spikes["olive"][0].size > 0
     for pop in ("mossy", "granule", "purkinje", "olive", "nuclei"):
