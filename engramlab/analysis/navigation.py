@@ -291,9 +291,9 @@ def _pool_counts(result: Any, steps: int) -> tuple[NDArray[np.float64], dict[str
     # fitted) over the memories it holds, with the keys its plasticity wrote
     codebook = result["codebook"]
     observed = np.asarray(result["observation"])
-    held_out = held_memory_attention(inputs, written_keys, codebook[observed], writer, pool // ensemble,
-                                     float(p["memory.beta"]))
-    held_correct = decode_symbols(held_out[predicted], codebook) == observed[predicted]
+    attention_out = held_memory_attention(inputs, written_keys, codebook[observed], writer, pool // ensemble,
+                                          float(p["memory.beta"]))
+    held_correct = decode_symbols(attention_out[predicted], codebook) == observed[predicted]
     # how the pool's spikes follow the softmax as memories accumulate (the load: memories held)
     load = (stored_writes(writer, pool // ensemble) >= 0).sum(1)
     edges = np.array([1, 10, 50, 200, np.inf])
