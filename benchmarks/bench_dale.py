@@ -15,49 +15,29 @@ network, ``run()``, default names, no program cache, no progress reports).
 
 from __future__ import annotations
 
-import json
-import resource
-import sys
 import tempfile
 import time
 from typing import Any
 
 import numpy as np
-
-
-class _Captured(Exception):
-    pass
+from _yardstick import circuit_arguments, main
 
 
 def _circuit_arguments(cfg: dict) -> tuple[tuple[Any, ...], dict[str, Any]]:
-    """What ``run_pattern_completion`` would pass to DaleHopfield (captured, nothing is simulated)."""
+    """What ``run_pattern_completion`` passes to DaleHopfield (captured, nothing is simulated)."""
     import engramlab.protocols.pattern_completion as pc
 
-    captured: dict[str, Any] = {}
-
-    def capture(*args: Any, **kwargs: Any) -> None:
-        captured.update(args=args, kwargs=kwargs)
-        raise _Captured
-
-    original = pc.DaleHopfield
-    pc.DaleHopfield = capture  # type: ignore[assignment, misc]
-    try:
-        pc.run_pattern_completion(pc.PatternCompletionConfig(seed=cfg.get("seed", 0), device="cpp_standalone"))
-    except _Captured:
-        pass
-    finally:
-        pc.DaleHopfield = original  # type: ignore[misc]
-    return captured["args"], captured["kwargs"]
+    return circuit_arguments(pc, "DaleHopfield", lambda: pc.run_pattern_completion(
+        pc.PatternCompletionConfig(seed=cfg.get("seed", 0), device="cpp_standalone")))
 
 
-def _rates(n_exc: int, n_inh: int, ee: int, ei: int, ie: int, exc_spikes: int, duration: float, dt: float,
-           simulate: float) -> dict[str, float]:
+def _counts(n_exc: int, n_inh: int, ee: int, ei: int, exc_spikes: int, duration: float, dt: float
+            ) -> dict[str, float]:
     # interneuron spikes are not recorded (in either engine): their events onto the memory cells
     # are left out; memory-cell spikes reach their recurrent and interneuron targets
     events = exc_spikes * (ee + ei) / n_exc
     steps = (n_exc + n_inh) * duration / dt
-    return {"neuron_steps": steps, "synaptic_events": float(events), "neuron_steps_per_s": steps / simulate,
-            "synaptic_events_per_s": events / simulate}
+    return {"neuron_steps": steps, "synaptic_events": float(events)}
 
 
 def bench_engramlab(cfg: dict) -> dict:
@@ -74,8 +54,7 @@ def bench_engramlab(cfg: dict) -> dict:
     spikes = int(net.monitor.num_spikes)
     return dict(build_s=build, compile_s=float(net.timings.get("compile", 0.0)), simulate_s=simulate,
                 biological_s=duration, memory_spikes=spikes, synapses=len(net.ee) + len(net.ei) + len(net.ie),
-                **_rates(len(net.exc), len(net.inh), len(net.ee), len(net.ei), len(net.ie), spikes, duration,
-                         float(p.dt), simulate))
+                **_counts(len(net.exc), len(net.inh), len(net.ee), len(net.ei), spikes, duration, float(p.dt)))
 
 
 def bench_plain(cfg: dict) -> dict:
@@ -140,16 +119,8 @@ def bench_plain(cfg: dict) -> dict:
     spikes = int(monitor.num_spikes)
     return dict(build_s=build, compile_s=wall - simulate, simulate_s=simulate, biological_s=float(duration),
                 memory_spikes=spikes, synapses=len(ee) + len(ei) + len(ie),
-                **_rates(len(exc), len(inh), len(ee), len(ei), len(ie), spikes, float(duration), float(params.dt),
-                         simulate))
-
-
-def main() -> None:
-    cfg = json.loads(sys.argv[1]) if len(sys.argv) > 1 else {}
-    out = {"engramlab": bench_engramlab, "plain": bench_plain}[cfg.get("engine", "engramlab")](cfg)
-    out.update(config=cfg, peak_memory_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
-    print("RESULT " + json.dumps(out))
+                **_counts(len(exc), len(inh), len(ee), len(ei), spikes, float(duration), float(params.dt)))
 
 
 if __name__ == "__main__":
-    main()
+    main({"engramlab": bench_engramlab, "plain": bench_plain})

@@ -16,45 +16,25 @@ default names, no program cache, no progress reports).
 
 from __future__ import annotations
 
-import json
 import math
-import resource
-import sys
 import tempfile
 import time
 from typing import Any
 
 import numpy as np
-
-
-class _Captured(Exception):
-    pass
+from _yardstick import circuit_arguments, main
 
 
 def _circuit_arguments(cfg: dict) -> tuple[tuple[Any, ...], dict[str, Any]]:
-    """What ``run_foraging`` would pass to GridAttractorCircuit (captured, nothing is simulated)."""
+    """What ``run_foraging`` passes to GridAttractorCircuit (captured, nothing is simulated)."""
     from brian2 import second
 
     import engramlab.protocols.foraging as foraging
     from engramlab.models._params import parse_quantity
 
-    captured: dict[str, Any] = {}
-
-    def capture(*args: Any, **kwargs: Any) -> None:
-        captured.update(args=args, kwargs=kwargs)
-        raise _Captured
-
-    original = foraging.GridAttractorCircuit
-    foraging.GridAttractorCircuit = capture  # type: ignore[assignment, misc]
-    try:
-        duration = parse_quantity(cfg.get("duration", "600 s"), second, "duration")
-        foraging.run_foraging(foraging.ForagingConfig(duration=duration, seed=cfg.get("seed", 0),
-                                                      device="cpp_standalone"))
-    except _Captured:
-        pass
-    finally:
-        foraging.GridAttractorCircuit = original  # type: ignore[misc]
-    return captured["args"], captured["kwargs"]
+    duration = parse_quantity(cfg.get("duration", "600 s"), second, "duration")
+    return circuit_arguments(foraging, "GridAttractorCircuit", lambda: foraging.run_foraging(
+        foraging.ForagingConfig(duration=duration, seed=cfg.get("seed", 0), device="cpp_standalone")))
 
 
 def _counts(n_total: int, n_place: int, synapses: int, place_synapses: int, grid_spikes: int, duration: float,
@@ -156,14 +136,5 @@ def bench_plain(cfg: dict) -> dict:
                 recorded_grid_spikes=recorded_spikes, place_spikes=int(mon_place.num_spikes), **counts)
 
 
-def main() -> None:
-    cfg = json.loads(sys.argv[1]) if len(sys.argv) > 1 else {}
-    out = {"engramlab": bench_engramlab, "plain": bench_plain}[cfg.get("engine", "engramlab")](cfg)
-    out["neuron_steps_per_s"] = out["neuron_steps"] / out["simulate_s"]
-    out["synaptic_events_per_s"] = out["synaptic_events"] / out["simulate_s"]
-    out.update(config=cfg, peak_memory_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
-    print("RESULT " + json.dumps(out))
-
-
 if __name__ == "__main__":
-    main()
+    main({"engramlab": bench_engramlab, "plain": bench_plain})

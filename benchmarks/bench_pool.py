@@ -16,37 +16,24 @@ the ratio of their simulate times is what engramlab's construction costs at run 
 
 from __future__ import annotations
 
-import json
-import resource
-import sys
 import tempfile
 import time
 from typing import Any
 
 import numpy as np
+from _yardstick import circuit_arguments, main
 
 
 def _tables(cfg: dict) -> dict[str, Any]:
-    """The navigation walk's input tables (as ``protocols.navigation._run_pool`` builds them)."""
-    from engramlab.protocols.navigation import NavigationConfig, _walk
+    """The inputs ``run_navigation`` passes to MemoryPoolCircuit (captured, nothing is simulated)."""
+    import engramlab.protocols.navigation as navigation
 
-    nav = NavigationConfig(steps=cfg.get("steps", 1000), environments=cfg.get("environments", 2),
-                           seed=cfg.get("seed", 0), device="cpp_standalone")
-    p = nav.pool
-    _, codebook, walks = _walk(nav)
-    ctx_rng = np.random.default_rng([nav.seed, 32])
-    grid, ctx, lec = [], [], []
-    for nodes, _, obs_of_node, rates in walks:
-        context = np.zeros(p.context_cells)
-        context[ctx_rng.choice(p.context_cells, p.context_active, replace=False)] = float(p.context_rate)
-        grid.append(rates)
-        ctx.append(np.repeat(context[None], nodes.size, axis=0))
-        lec.append(codebook[obs_of_node[nodes]] * float(p.lec_rate))
-    grid_rates = np.concatenate(grid)
-    writer = np.arange(grid_rates.shape[0]) % p.slots
-    writer[-1] = -1
-    return {"params": p, "grid": grid_rates, "context": np.concatenate(ctx), "lec": np.concatenate(lec),
-            "writer": writer, "seed": nav.seed}
+    args, kwargs = circuit_arguments(navigation, "MemoryPoolCircuit", lambda: navigation.run_navigation(
+        navigation.NavigationConfig(steps=cfg.get("steps", 1000), environments=cfg.get("environments", 2),
+                                    seed=cfg.get("seed", 0), device="cpp_standalone")))
+    grid, context, lec, writer, params = args
+    return {"params": params, "grid": grid, "context": context, "lec": lec, "writer": writer,
+            "seed": kwargs["seed"]}
 
 
 def _counts(t: dict[str, Any], spikes: dict[str, int], duration: float) -> dict[str, float]:
@@ -55,8 +42,10 @@ def _counts(t: dict[str, Any], spikes: dict[str, int], duration: float) -> dict[
     n_grid, n_ctx, n_lec = t["grid"].shape[1], t["context"].shape[1], t["lec"].shape[1]
     neurons = n_grid + n_ctx + n_lec + p.slots + p.pool + p.interneurons + n_lec
     steps = duration / float(p.dt)
+    # LEC cells are not recorded (in either engine): their one-to-one events onto the prediction
+    # neurons (~64 × 5 per step) are left out
     events = ((spikes["grid"] + spikes["context"]) * p.slots + spikes["memory"] * (p.interneurons + n_lec)
-              + spikes["interneuron"] * p.pool + spikes["lec"])
+              + spikes["interneuron"] * p.pool)
     return {"neuron_steps": neurons * steps, "synaptic_events": float(events)}
 
 
@@ -72,9 +61,6 @@ def bench_engramlab(cfg: dict) -> dict:
     spikes = circuit.run()
     duration = t["grid"].shape[0] * float(p.step)
     counts = {k: int(v[0].size) for k, v in spikes.items()}
-    # LEC cells are not recorded (in either engine): their one-to-one events onto the prediction
-    # neurons (~64 × 5 per step) are left out of the count
-    counts["lec"] = 0
     simulate = float(circuit.timings["simulate"])
     return dict(build_s=build, compile_s=float(circuit.timings.get("compile", 0.0)), simulate_s=simulate,
                 biological_s=duration, spikes=counts, **_counts(t, counts, duration))
@@ -166,20 +152,9 @@ def bench_plain(cfg: dict) -> dict:
     monitors = {"grid": mon_grid, "context": mon_context, "memory": mon_memory, "interneuron": mon_inter,
                 "prediction": mon_prediction}
     counts = {k: int(m.num_spikes) for k, m in monitors.items()}
-    counts["lec"] = 0
     return dict(build_s=build, compile_s=wall - simulate, simulate_s=simulate, biological_s=float(duration),
                 spikes=counts, **_counts(t, counts, float(duration)))
 
 
-def main() -> None:
-    cfg = json.loads(sys.argv[1]) if len(sys.argv) > 1 else {}
-    engine = cfg.get("engine", "engramlab")
-    out = {"engramlab": bench_engramlab, "plain": bench_plain}[engine](cfg)
-    out["neuron_steps_per_s"] = out["neuron_steps"] / out["simulate_s"]
-    out["synaptic_events_per_s"] = out["synaptic_events"] / out["simulate_s"]
-    out.update(config=cfg, peak_memory_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
-    print("RESULT " + json.dumps(out))
-
-
 if __name__ == "__main__":
-    main()
+    main({"engramlab": bench_engramlab, "plain": bench_plain})

@@ -4,11 +4,12 @@ Entries name their code by ``"module:attribute"`` strings, imported when a proto
 importing this module costs nothing. The small adapters below turn an analysis function
 (``f(analysis)``) into what the registry calls (``f(result)``).
 
-Every ``--quick`` preset runs as one C++ standalone program (a C++ compiler is needed; add
-``--set device=runtime --set target=numpy`` to run without one). The spikes are those of the
-NumPy target, and the summaries equal to round-off; on a 2-core machine (2026-12-01) the
-quick runs took sdm 83 s vs 205 s on NumPy, sdm-capacity 132 vs 376 s, eyeblink (lab 3's,
-20 extinction trials) 86 vs 534 s, associative 81 vs 193 s.
+Every ``--quick`` preset but pattern-completion's (NumPy target, 4 s) runs as one C++ standalone
+program (a C++ compiler is needed; add ``--set device=runtime --set target=numpy`` to run without
+one). The spikes are those of the NumPy (foraging: Cython) target, and the summaries equal to
+round-off; on a 2-core machine (2026-12-01) the quick runs took sdm 83 s vs 205 s on NumPy,
+sdm-capacity 132 vs 376 s, eyeblink (lab 3's, 20 extinction trials) 86 vs 534 s, associative
+81 vs 193 s; foraging 31 s vs 94 s on Cython (2026-12-02, empty caches).
 """
 
 from __future__ import annotations

@@ -7,9 +7,9 @@
 # they cannot drift apart. The numbers quoted are that quick run's.
 #
 # **Instructor note.** Three foraging runs (the attractor for 100 s, the same network without
-# velocity input for 30 s, the ideal code for 100 s): `--quick` took 190 s with its solutions in
-# 2026-12-01's CI on 2 cores (≈ 6.5 min beside a test run), plus a first Cython compilation of the
-# attractor sheet; the exercises re-read the runs in ≈ 20 s. Pitfalls: the first cell's
+# velocity input for 30 s, the ideal code for 100 s), each one C++ program in `--quick`:
+# 55 s from empty caches on 2 cores (2026-12-02; 190 s in 2026-12-01's CI when the attractor ran
+# on Cython), 58 s with its solutions in CI; the exercises re-read the runs in ≈ 20 s. Pitfalls: the first cell's
 # path-integration error (≈ 3e-14) is the *ideal* action-matrix code, exact by construction — a
 # consistency check, not a result; the attractor's error (a fraction of the spacing) is the
 # measurement. 100 s is short: gridness, and the half-run comparisons of exercises 1 and 3, are

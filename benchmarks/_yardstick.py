@@ -1,0 +1,49 @@
+"""Shared by the engramlab-vs-bare-Brian2 benchmarks (bench_pool, bench_grid, bench_dale).
+
+Each benchmark runs a protocol's circuit twice in separate processes: through engramlab, and as
+the same network written as a plain Brian2 script. Both get the protocol's own inputs, captured
+here from the arguments the protocol passes to its circuit class (nothing is simulated).
+"""
+
+from __future__ import annotations
+
+import json
+import resource
+import sys
+from collections.abc import Callable
+from typing import Any
+
+
+class _Captured(Exception):
+    pass
+
+
+def circuit_arguments(module: Any, circuit: str, run: Callable[[], Any]) -> tuple[tuple[Any, ...], dict[str, Any]]:
+    """The arguments ``run()`` passes to ``module.<circuit>``, captured before the circuit is built."""
+    captured: dict[str, Any] = {}
+
+    def capture(*args: Any, **kwargs: Any) -> None:
+        captured.update(args=args, kwargs=kwargs)
+        raise _Captured
+
+    original = getattr(module, circuit)
+    setattr(module, circuit, capture)
+    try:
+        run()
+    except _Captured:
+        pass
+    finally:
+        setattr(module, circuit, original)
+    if not captured:
+        raise RuntimeError(f"the protocol never built {circuit}")
+    return captured["args"], captured["kwargs"]
+
+
+def main(engines: dict[str, Callable[[dict], dict]]) -> None:
+    """Run the engine named in the JSON config (argv[1]); print one ``RESULT {...}`` line."""
+    cfg = json.loads(sys.argv[1]) if len(sys.argv) > 1 else {}
+    out = engines[cfg.get("engine", "engramlab")](cfg)
+    out["neuron_steps_per_s"] = out["neuron_steps"] / out["simulate_s"]
+    out["synaptic_events_per_s"] = out["synaptic_events"] / out["simulate_s"]
+    out.update(config=cfg, peak_memory_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+    print("RESULT " + json.dumps(out))
