@@ -428,3 +428,20 @@ def test_realistic_noise_is_the_same_on_cpp_standalone(tmp_path, monkeypatch):
     assert len(list((tmp_path / "programs").iterdir())) == 1  # one project directory for both
     assert first["compiled_sources"] >= 30 and again.timings["compiled_sources"] <= 2  # of ~60 objects
     assert not np.array_equal(mossy, other.spikes["mossy"][0])  # the new seed's own input
+
+
+def test_grid_spikes_keeps_one_spike_per_neuron_and_step_in_time_order():
+    from engramlab.circuits.layers import grid_spikes
+
+    rng = np.random.default_rng(4)
+    dt = 1e-4
+    idx = [rng.integers(0, 37, 500), rng.integers(0, 37, 300)]
+    times = [rng.random(500) * 0.02, rng.random(300) * 0.02]  # ~200 steps: many duplicates
+    i, t = grid_spikes(idx, times, dt)
+    steps = np.round(np.asarray(t) / dt).astype(int)
+    expected = sorted({(int(round(tt / dt)), int(ii)) for ii, tt in
+                       zip(np.concatenate(idx), np.concatenate(times), strict=True)})
+    assert list(zip(steps.tolist(), i.tolist(), strict=True)) == expected
+    assert np.allclose(np.asarray(t), steps * dt)
+    later_i, later_t = grid_spikes(idx, times, dt, t_from=0.01)
+    assert np.all(np.asarray(later_t) >= 0.01 - dt / 2) and later_i.size == sum(s >= 100 for s, _ in expected)

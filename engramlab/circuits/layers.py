@@ -63,8 +63,13 @@ def grid_spikes(idx: Sequence[np.ndarray], times: Sequence[np.ndarray], dt: floa
     if t_from is not None:
         keep = step >= round(t_from / dt)
         i, step = i[keep], step[keep]
-    key = np.unique(np.stack([i, step]), axis=1)
-    return key[0], key[1] * dt * second
+    if not i.size:
+        return i, np.zeros(0) * second
+    # one integer per (step, neuron): a 1-D unique is ~10× faster than np.unique(axis=1) on the
+    # pairs (3.3 s for the quick continual run's 2.8 M mossy spikes) and leaves them in time order
+    lines = int(i.max()) + 1
+    key = np.unique(step * lines + i)
+    return key % lines, (key // lines) * dt * second
 
 
 class SlotDrivenInput:
