@@ -3,19 +3,25 @@
 The spiking run itself is exercised by lab 8 (tests/test_labs_reports.py), one quick standalone build.
 """
 
+import threading
+
 import numpy as np
 import pytest
 
 from engramlab.analysis.continual import (
+    BackgroundBaselines,
+    BaselinesCancelled,
     ContinualAnalysis,
     accuracy_matrix,
     choose_lines,
     forgetting,
     mlp_accuracy_matrices,
+    mlp_inputs,
     sdm_predictions,
     topk_sets,
 )
 from engramlab.cli import main
+from engramlab.protocols.continual import ContinualConfig, schedule
 from engramlab.protocols.digits import class_incremental_task, sign_projection
 
 
@@ -132,6 +138,40 @@ def test_online_mlp_forgets_where_the_jointly_trained_one_does_not():
     assert matrix[-1, -1] > 0.8  # it learns the last task ...
     assert matrix[-1, :-1].max() < 0.2  # ... and has forgotten every earlier one
     assert iid > 0.85
+
+
+def test_baselines_computed_beside_a_run_equal_the_direct_computation_and_report_their_errors():
+    data = class_incremental_task(32, 5, 0.25, seed=1)
+    kind, example, evaluation = schedule(data, ContinualConfig(train_per_class=6, eval_per_class=3, rest_slots=2,
+                                                               seed=1))
+    inputs = mlp_inputs(kind, example, evaluation, data.addresses, data.labels, data.task_of_class)
+    train_x, train_y, train_task, test_x, test_y = inputs
+    # what the MLPs see: the written digits in presentation order, then the 30 digits read after each task
+    assert np.array_equal(train_y, data.labels[example[kind == 1]]) and train_y.size == 60
+    assert np.array_equal(train_task, np.repeat(np.arange(5), 12))
+    assert test_y.size == 30 and np.array_equal(np.bincount(test_y), np.full(10, 3))
+    direct = mlp_accuracy_matrices(*inputs, data.task_of_class, hidden=16, seed=3)
+    background = BackgroundBaselines(*inputs, data.task_of_class, hidden=16, seed=3).result()
+    assert np.array_equal(background[0], direct[0]) and background[1] == direct[1]
+    cancelled = threading.Event()
+    cancelled.set()
+    with pytest.raises(BaselinesCancelled):
+        mlp_accuracy_matrices(*inputs, data.task_of_class, hidden=16, seed=3, cancel=cancelled)
+    failed = BackgroundBaselines(*inputs, data.task_of_class, hidden=0, seed=3)  # sklearn refuses 0 units
+    with pytest.raises(ValueError, match="hidden_layer_sizes"):
+        failed.result()  # the thread's error is raised in the caller's
+
+
+def test_analysis_takes_the_baselines_the_protocol_stored(synthetic_continual):
+    from engramlab.analysis.continual import analyse_continual
+    from engramlab.results import Result
+
+    run = synthetic_continual()
+    stored = np.arange(25, dtype=float).reshape(5, 5) / 25
+    with_baselines = Result("continual", {**run.arrays, "mlp_accuracy_matrix": stored},
+                            {**run.params, "iid_upper_bound": 0.5}, run.metadata)
+    a = analyse_continual(with_baselines)
+    assert np.array_equal(a.mlp, stored) and a.iid_upper_bound == 0.5
 
 
 def test_bad_task_count_is_refused_in_one_line(tmp_path, capsys):

@@ -26,6 +26,7 @@ improved). No Brian2 here.
 
 from __future__ import annotations
 
+import threading
 import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -40,8 +41,9 @@ from engramlab.errors import ConfigError
 from engramlab.results import Result
 from engramlab.schedules import SLOT_KINDS
 
-__all__ = ["ContinualAnalysis", "accuracy_matrix", "analyse_continual", "choose_lines", "continual_summary",
-           "continual_table", "forgetting", "mlp_accuracy_matrices", "sdm_predictions", "topk_sets"]
+__all__ = ["BackgroundBaselines", "BaselinesCancelled", "ContinualAnalysis",
+           "accuracy_matrix", "analyse_continual", "choose_lines", "continual_summary",
+           "continual_table", "forgetting", "mlp_accuracy_matrices", "mlp_inputs", "sdm_predictions", "topk_sets"]
 
 REST, WRITE, READ = SLOT_KINDS["rest"], SLOT_KINDS["write"], SLOT_KINDS["read"]
 #: epochs of the jointly trained (i.i.d.) MLP bound
@@ -123,32 +125,100 @@ def choose_lines(counts: NDArray[np.int64], rng: np.random.Generator) -> tuple[N
 
 def mlp_accuracy_matrices(train_x: NDArray[np.bool_], train_y: NDArray[np.int64], train_task: NDArray[np.int64],
                           test_x: NDArray[np.bool_], test_y: NDArray[np.int64], task_of_class: NDArray[np.int64],
-                          hidden: int, seed: int) -> tuple[NDArray[np.float64], float]:
+                          hidden: int, seed: int, cancel: threading.Event | None = None
+                          ) -> tuple[NDArray[np.float64], float]:
     """The online MLP's continual-learning matrix and the jointly trained MLP's test accuracy.
 
     The online learner takes one ``partial_fit`` step per training example, in presentation
     order; the i.i.d. bound is ``fit`` on all training examples (shuffled each epoch) for
     :data:`IID_EPOCHS` epochs. Both: one hidden layer of ``hidden`` ReLU units, Adam, default
     learning rate, ``random_state = seed``.
+
+    BLAS runs on one thread, so the numbers do not depend on the machine's core count and the
+    baselines can run beside a simulation (:class:`BackgroundBaselines`) without slowing it.
+    ``cancel`` (set from another thread) stops the work early with :class:`BaselinesCancelled`.
     """
     from sklearn.exceptions import ConvergenceWarning
     from sklearn.neural_network import MLPClassifier  # a well-kept, standard MLP: not hand-written
+    from threadpoolctl import threadpool_limits
 
     classes = np.arange(task_of_class.size)
     x, tx = train_x.astype(np.float64), test_x.astype(np.float64)
     tasks = int(task_of_class.max()) + 1
-    online = MLPClassifier(hidden_layer_sizes=(hidden,), random_state=seed)
-    predicted = np.zeros((tasks, test_y.size), dtype=np.int64)
-    for t in range(tasks):
-        for i in np.flatnonzero(train_task == t):
-            online.partial_fit(x[i:i + 1], train_y[i:i + 1], classes=classes)
-        predicted[t] = online.predict(tx)
-    joint = MLPClassifier(hidden_layer_sizes=(hidden,), random_state=seed, max_iter=IID_EPOCHS)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)  # a fixed epoch budget, by design
-        joint.fit(x, train_y)
-    iid = float(np.mean(joint.predict(tx) == test_y))
+    with threadpool_limits(limits=1, user_api="blas"):
+        online = MLPClassifier(hidden_layer_sizes=(hidden,), random_state=seed)
+        predicted = np.zeros((tasks, test_y.size), dtype=np.int64)
+        for t in range(tasks):
+            for i in np.flatnonzero(train_task == t):
+                if cancel is not None and cancel.is_set():
+                    raise BaselinesCancelled
+                online.partial_fit(x[i:i + 1], train_y[i:i + 1], classes=classes)
+            predicted[t] = online.predict(tx)
+        if cancel is not None and cancel.is_set():
+            raise BaselinesCancelled
+        joint = MLPClassifier(hidden_layer_sizes=(hidden,), random_state=seed, max_iter=IID_EPOCHS)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)  # a fixed epoch budget, by design
+            joint.fit(x, train_y)
+        iid = float(np.mean(joint.predict(tx) == test_y))
     return accuracy_matrix(predicted, test_y, task_of_class), iid
+
+
+def mlp_inputs(kind: NDArray[np.int8], example: NDArray[np.int64], evaluation: NDArray[np.int64],
+               addresses: NDArray[np.bool_], labels: NDArray[np.int64], task_of_class: NDArray[np.int64]
+               ) -> tuple[NDArray[np.bool_], NDArray[np.int64], NDArray[np.int64], NDArray[np.bool_],
+                          NDArray[np.int64]]:
+    """What the MLPs see of a run's schedule: the written digits in order, and the digits read after task 0.
+
+    Returns ``train_x, train_y, train_task, test_x, test_y`` for :func:`mlp_accuracy_matrices`
+    (every evaluation reads the same digits in the same order; :func:`analyse_continual` checks).
+    """
+    written = example[kind == WRITE]
+    test = example[(kind == READ) & (evaluation == 0)]
+    return (addresses[written], labels[written], task_of_class[labels[written]], addresses[test], labels[test])
+
+
+class BaselinesCancelled(Exception):
+    """The MLP baselines were stopped before they finished (the run they belonged to failed)."""
+
+
+class BackgroundBaselines:
+    """:func:`mlp_accuracy_matrices` computed on a daemon thread while the circuit simulates.
+
+    The baselines need only the encoded inputs and their order, which are known before the
+    simulation starts, so a protocol can start them first and collect them after its run: on
+    two cores they take no wall time (the compiled program runs in its own process; on the
+    runtime device the two share the interpreter lock). A daemon thread, so an interrupted
+    run never waits for them; :meth:`cancel` stops them at the next training example.
+    """
+
+    def __init__(self, train_x: NDArray[np.bool_], train_y: NDArray[np.int64], train_task: NDArray[np.int64],
+                 test_x: NDArray[np.bool_], test_y: NDArray[np.int64], task_of_class: NDArray[np.int64],
+                 hidden: int, seed: int) -> None:
+        self._cancel = threading.Event()
+        self._outcome: dict[str, Any] = {}
+
+        def work() -> None:
+            try:
+                self._outcome["value"] = mlp_accuracy_matrices(train_x, train_y, train_task, test_x, test_y,
+                                                               task_of_class, hidden, seed, cancel=self._cancel)
+            except BaseException as error:  # handed to result(): raised in the caller's thread
+                self._outcome["error"] = error
+
+        self._thread = threading.Thread(target=work, name="engramlab-mlp-baselines", daemon=True)
+        self._thread.start()
+
+    def result(self) -> tuple[NDArray[np.float64], float]:
+        """Wait for the baselines; re-raise here whatever stopped them."""
+        self._thread.join()
+        if "error" in self._outcome:
+            raise self._outcome["error"]
+        value: tuple[NDArray[np.float64], float] = self._outcome["value"]
+        return value
+
+    def cancel(self) -> None:
+        """Ask the thread to stop at its next training example (it does not wait)."""
+        self._cancel.set()
 
 
 @dataclass
@@ -231,10 +301,11 @@ def analyse_continual(result: Result) -> ContinualAnalysis:
     measured_pred = sdm_predictions(fired[writes], labels[write_example], write_eval,
                                     [fired[reads[idx]] for idx in per_eval], m)
 
-    train_order = write_example
-    mlp, iid = mlp_accuracy_matrices(addresses[train_order], labels[train_order], task_of_class[labels[train_order]],
-                                     addresses[test], test_y, task_of_class, hidden=r,
-                                     seed=int(p["protocol.seed"]))
+    if "mlp_accuracy_matrix" in result.arrays:  # computed beside the simulation by the protocol
+        mlp, iid = np.asarray(result["mlp_accuracy_matrix"], dtype=np.float64), float(p["iid_upper_bound"])
+    else:  # a result saved before the protocol computed them
+        mlp, iid = mlp_accuracy_matrices(*mlp_inputs(kind, example, evaluation, addresses, labels, task_of_class),
+                                         task_of_class, hidden=r, seed=int(p["protocol.seed"]))
     dcn_rate = baseline / width
     return ContinualAnalysis(
         tasks=tasks, r=r, top_k=k, n=int(p["circuit.n"]), train_examples=int(writes.size),

@@ -26,6 +26,7 @@ import numpy as np
 from brian2 import ms, pA
 
 from engramlab.analysis import sdm
+from engramlab.analysis.continual import BackgroundBaselines, mlp_inputs
 from engramlab.circuits.cerebellum import CerebellarSDM, CerebellumConfig
 from engramlab.errors import ConfigError
 from engramlab.models._params import Params, param
@@ -187,8 +188,12 @@ def run_continual(circuit: CerebellumConfig, protocol: ContinualConfig | None = 
         (0 rest, 1 write, 2 read), ``slot_example`` (index into the data set, −1 at rest),
         ``slot_eval`` (the task after which a read happens / during which a write happens),
         ``addresses`` (digits × n), ``labels``, ``train``, ``task_of_class``, ``targets`` (hard
-        locations, r × n). Parameters add ``top_k``, ``d``, ``weights_at_zero`` and
-        ``weights_at_max`` (fractions of PF→PC synapses at their bounds after the run).
+        locations, r × n) and ``mlp_accuracy_matrix`` (the online MLP's, tasks × tasks).
+        Parameters add ``top_k``, ``d``, ``weights_at_zero`` and ``weights_at_max`` (fractions of
+        PF→PC synapses at their bounds after the run) and ``iid_upper_bound`` (the jointly
+        trained MLP's test accuracy). The MLP baselines run on a background thread during the
+        simulation (:class:`~engramlab.analysis.continual.BackgroundBaselines`); metadata
+        ``baseline_wait_seconds`` is how long the run then waited for them.
     """
     protocol = protocol or ContinualConfig()
     circuit = _design(circuit)
@@ -204,22 +209,35 @@ def run_continual(circuit: CerebellumConfig, protocol: ContinualConfig | None = 
             net.write(data.addresses[i], one_hot[data.labels[i]])
         else:
             net.read(data.addresses[i])
+    # the MLP baselines need only the inputs and their order: computed while the circuit simulates
+    baselines = BackgroundBaselines(*mlp_inputs(kind, example, evaluation, data.addresses, data.labels,
+                                                data.task_of_class),
+                                    data.task_of_class, hidden=circuit.r, seed=protocol.seed)
     t1 = time.perf_counter()
-    rec = net.run(report=report)
+    try:
+        rec = net.run(report=report)
+    except BaseException:
+        baselines.cancel()
+        raise
     run_s = time.perf_counter() - t1
+    t2 = time.perf_counter()
+    mlp_matrix, iid = baselines.result()
+    baseline_wait_s = time.perf_counter() - t2
     if not np.array_equal(rec.slot_kind, kind):
         raise RuntimeError("the circuit ran a different schedule than the protocol built")  # pragma: no cover
     w = rec.weights
     arrays = spike_arrays(rec.spikes)
     arrays.update(slot_start=rec.slot_start, slot_kind=kind, slot_example=example, slot_eval=evaluation,
                   addresses=data.addresses, labels=data.labels, train=data.train, task_of_class=data.task_of_class,
-                  targets=rec.targets)
+                  targets=rec.targets, mlp_accuracy_matrix=mlp_matrix)
     params, units = config_params(circuit, protocol)
     params.update({"top_k": circuit.top_k, "d": circuit.d, "topk_radius": circuit.topk_radius,
                    "weights_at_zero": float(np.mean(w <= 0)),
                    "weights_at_max": float(np.mean(w >= float(circuit.plasticity.w_max) * (1 - 1e-9))),
+                   "iid_upper_bound": iid,
                    "slot_kinds": SLOT_KINDS})
     metadata = run_metadata(circuit.seed, protocol="continual", device=circuit.device, timings=dict(net.timings),
                             protocol_seed=protocol.seed, target=circuit.target, build_seconds=build_s,
-                            run_seconds=run_s, biological_seconds=rec.duration)
+                            run_seconds=run_s, biological_seconds=rec.duration,
+                            baseline_wait_seconds=baseline_wait_s)
     return Result("continual", arrays, params, metadata, units)
