@@ -36,6 +36,7 @@ from brian2.core.names import Nameable
 from brian2.devices.cpp_standalone.device import CPPStandaloneDevice
 from brian2.devices.device import all_devices
 
+from engramlab.circuits import _precompiled_header as precompiled_header
 from engramlab.errors import ConfigError, RunInterrupted
 
 DEVICES = ("runtime", "cpp_standalone")
@@ -303,6 +304,24 @@ def stop_on_interrupt(state: dict[str, bool]) -> Iterator[None]:
         signal.signal(signal.SIGINT, previous if previous is not None else signal.default_int_handler)
 
 
+@contextlib.contextmanager
+def _shared_header(project: Path) -> Iterator[None]:
+    """While Brian2 builds in ``project``, make also precompiles its shared header (GCC only).
+
+    Brian2 writes the makefile inside ``build``, so the extra makefile's arguments are given to
+    make through Brian2's ``extra_make_args_unix`` preference, restored afterwards.
+    """
+    prefs = b2.prefs.devices.cpp_standalone
+    before = list(prefs.extra_make_args_unix)
+    project.mkdir(parents=True, exist_ok=True)
+    prefs.extra_make_args_unix = before + precompiled_header.make_arguments(project)
+    try:
+        yield
+    finally:
+        prefs.extra_make_args_unix = before
+    precompiled_header.shrink(project)
+
+
 def run_network(network: b2.Network, duration: b2.Quantity, build_dir: str | None,
                 report: object = None) -> dict[str, float]:
     """Run ``network`` for ``duration`` on the active device; return wall-time parts (seconds).
@@ -328,7 +347,7 @@ def run_network(network: b2.Network, duration: b2.Quantity, build_dir: str | Non
             t1, started = time.perf_counter(), time.time()
             project = _claim_project(network) if build_dir == PROGRAM_CACHE else Path(build_dir)
             try:
-                with _building(project):
+                with _building(project), _shared_header(project):
                     b2.device.build(directory=str(project), compile=True, run=True, debug=False)
             except RuntimeError:
                 if state.get("interrupted"):
