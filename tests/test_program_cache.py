@@ -106,3 +106,58 @@ def test_a_circuit_still_referenced_is_named_before_its_successor_recompiles_eve
             select_device("cpp_standalone")  # nothing left over: no warning
     finally:
         select_device("runtime")
+
+
+#: a project laid out as Brian2 writes one: a code object declares its function before it includes
+#: objects.h, and the makefile follows Brian2's template (brian2/devices/cpp_standalone/templates)
+_FAKE_PROJECT = {
+    "objects.h": "#ifndef OBJ_H\n#define OBJ_H\n#include <vector>\n#include <map>\n#include <string>\n"
+                 "extern std::vector<double> values;\n#endif\n",
+    "objects.cpp": '#include "objects.h"\nstd::vector<double> values(3, 2.5);\n',
+    "code_objects/a.h": "#ifndef A_H\n#define A_H\ndouble run_a();\n#endif\n",
+    "code_objects/a.cpp": '#include "code_objects/a.h"\n#include "objects.h"\n'
+                          "double run_a() { return values[0] + values[2]; }\n",
+    "main.cpp": '#include <cstdio>\n#include "objects.h"\n#include "code_objects/a.h"\n'
+                'int main() { std::printf("%g\\n", run_a()); return 0; }\n',
+    "makefile": "PROGRAM = main\nSRCS = objects.cpp code_objects/a.cpp main.cpp\nH_SRCS = objects.h code_objects/a.h\n"
+                "OBJS = ${SRCS:.cpp=.o}\nOPTIMISATIONS = -O2 -H\nCXXFLAGS = -c $(OPTIMISATIONS) -I.\nDEPS = make.deps\n"
+                "all: $(PROGRAM)\n$(PROGRAM): $(OBJS) $(DEPS) makefile\n\t$(CXX) $(OBJS) -o $(PROGRAM)\n"
+                "make.deps: $(SRCS) $(H_SRCS)\n\t$(CXX) $(CXXFLAGS) -MM $(SRCS) > make.deps\n"
+                "ifneq ($(wildcard $(DEPS)), )\ninclude $(DEPS)\nendif\n"
+                "%.o : %.cpp makefile\n\t$(CXX) $(CXXFLAGS) $< -o $@\n",
+}
+
+
+def test_the_shared_header_is_precompiled_once_used_by_every_file_and_never_forces_a_rebuild(tmp_path):
+    import os
+    import subprocess
+    import time
+
+    from engramlab.circuits import _precompiled_header as pch
+
+    if not pch.compiler_is_gcc():
+        pytest.skip("the precompiled header is built for GCC only")
+    for name, text in _FAKE_PROJECT.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text)
+    args = pch.make_arguments(tmp_path)
+    assert args == ["-f", "makefile", "-f", pch.MAKEFILE]
+
+    def make() -> str:
+        done = subprocess.run(["make", "-j", *args], cwd=tmp_path, capture_output=True, text=True, check=True)
+        return done.stdout + done.stderr
+
+    log = make()
+    # built once, then used (GCC's -H marks a used precompiled header with "!") by both C++ files
+    assert log.count("-x c++-header objects.h") == 1 and log.count("! ./objects.h.gch") + log.count(
+        "! objects.h.gch") == 3
+    assert subprocess.run(["./main"], cwd=tmp_path, capture_output=True, text=True).stdout == "5\n"
+    pch.shrink(tmp_path)
+    assert (tmp_path / "objects.h.gch").stat().st_size == 0
+    assert "-c" not in make().split()  # the emptied header does not make anything out of date
+    time.sleep(0.01)
+    (tmp_path / "code_objects/a.cpp").write_text(_FAKE_PROJECT["code_objects/a.cpp"].replace("values[2]", "1.0"))
+    os.utime(tmp_path / "code_objects/a.cpp")
+    log = make()  # one changed file: compiled alone, reading objects.h itself (the empty .gch is ignored)
+    assert log.count("code_objects/a.cpp -o") == 1 and "objects.cpp -o" not in log and "c++-header" not in log
+    assert subprocess.run(["./main"], cwd=tmp_path, capture_output=True, text=True).stdout == "3.5\n"
