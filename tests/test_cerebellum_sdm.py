@@ -439,7 +439,7 @@ def test_grid_spikes_keeps_one_spike_per_neuron_and_step_in_time_order():
     times = [rng.random(500) * 0.02, rng.random(300) * 0.02]  # ~200 steps: many duplicates
     i, t = grid_spikes(idx, times, dt)
     steps = np.round(np.asarray(t) / dt).astype(int)
-    expected = sorted({(int(round(tt / dt)), int(ii)) for ii, tt in
+    expected = sorted({(round(float(tt) / dt), int(ii)) for ii, tt in
                        zip(np.concatenate(idx), np.concatenate(times), strict=True)})
     assert list(zip(steps.tolist(), i.tolist(), strict=True)) == expected
     assert np.allclose(np.asarray(t), steps * dt)

@@ -148,6 +148,8 @@ def test_baselines_computed_beside_a_run_equal_the_direct_computation_and_report
     train_x, train_y, train_task, test_x, test_y = inputs
     # what the MLPs see: the written digits in presentation order, then the 30 digits read after each task
     assert np.array_equal(train_y, data.labels[example[kind == 1]]) and train_y.size == 60
+    assert np.array_equal(train_x, data.addresses[example[kind == 1]])
+    assert np.array_equal(test_x, data.addresses[example[(kind == 2) & (evaluation == 0)]])
     assert np.array_equal(train_task, np.repeat(np.arange(5), 12))
     assert test_y.size == 30 and np.array_equal(np.bincount(test_y), np.full(10, 3))
     direct = mlp_accuracy_matrices(*inputs, data.task_of_class, hidden=16, seed=3)
