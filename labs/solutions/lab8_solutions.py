@@ -8,12 +8,12 @@
 # class).
 #
 # **Instructor note.** One spiking run: `--quick` took 156 s with its solutions in
-# 2026-12-01's CI on 2 cores (2 min 57 s beside a test run; the full lab ~12 min); the exercises re-read its spikes in seconds. Pitfalls: "Top-K
+# 2026-12-01's CI on 2 cores (2 min 57 s beside a test run; 52 s alone from an empty program cache on 2026-12-02, the full lab ~4 min); the exercises re-read its spikes in seconds. Pitfalls: "Top-K
 # 40" is the Golgi loop's target, not a hard cap — ~75 cells fire per read, because the Golgi
 # feedback arrives a few ms after the first granule spikes; the MLP is *online* (each example
 # once, in task order) — its i.i.d. bound (≈ 0.98) shows the network can learn all ten digits.
 # The spiking read-out ties more at full size than at quick size (≈ 24 % of reads; the tie is
-# broken at random), one reason it stays 0.020–0.058 below the NumPy SDM there (seeds 0–6). Figures:
+# broken at random), one reason it stays 0.015–0.058 below the NumPy SDM there (seeds 0–8). Figures:
 # `accuracy_matrix` — accuracy on each task (columns) after each task (rows) for the spikes, the
 # NumPy SDM with the same Top-K, and the online MLP; `seen_tasks` — mean accuracy over the tasks
 # seen so far, and each task's final accuracy; `dcn_evidence` — the DCN rate increase of each
