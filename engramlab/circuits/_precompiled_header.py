@@ -12,7 +12,8 @@ one Brian2 wrote, which
 
 * builds ``objects.h.gch`` from ``objects.h`` with the program's own ``CXXFLAGS`` (a
   precompiled header is used only when the flags match; GCC ignores it otherwise and parses
-  the header, so a mismatch costs time, never correctness);
+  the header, so a mismatch costs time, never correctness), again whenever a header or the
+  makefile (its flags, e.g. OpenMP threads) changes;
 * makes it an *order-only* prerequisite of every object file, so it is built first and its
   time stamp never forces a recompilation;
 * appends ``-include objects.h`` to ``CXXFLAGS`` (the sources' own ``#include "objects.h"`` then
@@ -42,7 +43,7 @@ MAKEFILE = "engramlab_pch.mk"
 _RULES = """\
 # written by engramlab: precompile objects.h once for every C++ file (see engramlab/circuits/_precompiled_header.py)
 PCH_FLAGS := $(CXXFLAGS)
-objects.h.gch: objects.h $(H_SRCS)
+objects.h.gch: objects.h $(H_SRCS) makefile
 \t$(CXX) $(PCH_FLAGS) -x c++-header objects.h -o objects.h.gch
 $(OBJS): | objects.h.gch
 CXXFLAGS += -include objects.h
