@@ -445,3 +445,5 @@ def test_grid_spikes_keeps_one_spike_per_neuron_and_step_in_time_order():
     assert np.allclose(np.asarray(t), steps * dt)
     later_i, later_t = grid_spikes(idx, times, dt, t_from=0.01)
     assert np.all(np.asarray(later_t) >= 0.01 - dt / 2) and later_i.size == sum(s >= 100 for s, _ in expected)
+    with pytest.raises(ValueError, match="neuron indices must be >= 0"):
+        grid_spikes([np.array([3, -1])], [np.array([0.001, 0.002])], dt)

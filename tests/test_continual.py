@@ -160,7 +160,7 @@ def test_baselines_computed_beside_a_run_equal_the_direct_computation_and_report
     with pytest.raises(BaselinesCancelled):
         mlp_accuracy_matrices(*inputs, data.task_of_class, hidden=16, seed=3, cancel=cancelled)
     failed = BackgroundBaselines(*inputs, data.task_of_class, hidden=0, seed=3)  # sklearn refuses 0 units
-    with pytest.raises(ValueError, match="hidden_layer_sizes"):
+    with pytest.raises(ValueError):
         failed.result()  # the thread's error is raised in the caller's
 
 

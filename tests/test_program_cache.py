@@ -131,7 +131,6 @@ _FAKE_PROJECT = {
 def test_the_shared_header_is_precompiled_once_used_by_every_file_and_never_forces_a_rebuild(tmp_path):
     import os
     import subprocess
-    import time
 
     from engramlab.circuits import _precompiled_header as pch
 
@@ -155,9 +154,17 @@ def test_the_shared_header_is_precompiled_once_used_by_every_file_and_never_forc
     pch.shrink(tmp_path)
     assert (tmp_path / "objects.h.gch").stat().st_size == 0
     assert "-c" not in make().split()  # the emptied header does not make anything out of date
-    time.sleep(0.01)
+
+    def touch_later(name: str) -> None:  # newer than every file make wrote (whatever the clock's grain)
+        later = max(p.stat().st_mtime for p in tmp_path.rglob("*") if p.is_file()) + 5
+        os.utime(tmp_path / name, (later, later))
+
     (tmp_path / "code_objects/a.cpp").write_text(_FAKE_PROJECT["code_objects/a.cpp"].replace("values[2]", "1.0"))
-    os.utime(tmp_path / "code_objects/a.cpp")
+    touch_later("code_objects/a.cpp")
     log = make()  # one changed file: compiled alone, reading objects.h itself (the empty .gch is ignored)
     assert log.count("code_objects/a.cpp -o") == 1 and "objects.cpp -o" not in log and "c++-header" not in log
     assert subprocess.run(["./main"], cwd=tmp_path, capture_output=True, text=True).stdout == "3.5\n"
+    touch_later("makefile")  # new flags, say: the header is precompiled again, and every file compiled with it
+    log = make()
+    assert log.count("-x c++-header objects.h") == 1 and log.count("! ./objects.h.gch") + log.count(
+        "! objects.h.gch") == 3

@@ -157,8 +157,11 @@ def mlp_accuracy_matrices(train_x: NDArray[np.bool_], train_y: NDArray[np.int64]
         if cancel is not None and cancel.is_set():
             raise BaselinesCancelled
         joint = MLPClassifier(hidden_layer_sizes=(hidden,), random_state=seed, max_iter=IID_EPOCHS)
+        # a fixed epoch budget, by design. (catch_warnings swaps the process's filter list, so a
+        # filter another thread sets in this window may be lost or kept: the main thread is then
+        # waiting for the compiled program or simulating, which sets none)
         with warnings.catch_warnings():
-            warnings.simplefilter("ignore", ConvergenceWarning)  # a fixed epoch budget, by design
+            warnings.simplefilter("ignore", ConvergenceWarning)
             joint.fit(x, train_y)
         iid = float(np.mean(joint.predict(tx) == test_y))
     return accuracy_matrix(predicted, test_y, task_of_class), iid
@@ -182,6 +185,10 @@ class BaselinesCancelled(Exception):
     """The MLP baselines were stopped before they finished (the run they belonged to failed)."""
 
 
+#: held by the thread of :class:`BackgroundBaselines` while it computes
+_ONE_AT_A_TIME = threading.Lock()
+
+
 class BackgroundBaselines:
     """:func:`mlp_accuracy_matrices` computed on a daemon thread while the circuit simulates.
 
@@ -190,18 +197,27 @@ class BackgroundBaselines:
     two cores they take no wall time (the compiled program runs in its own process; on the
     runtime device the two share the interpreter lock). A daemon thread, so an interrupted
     run never waits for them; :meth:`cancel` stops them at the next training example.
+
+    One computation at a time in a process (a lock): the BLAS thread limit is process-wide and
+    is restored when a computation ends, so two overlapping ones (a retried run while a
+    cancelled one finishes its last fit) could leave it at one thread. scikit-learn is imported
+    here, on the caller's thread, not concurrently with the caller's own imports.
     """
 
     def __init__(self, train_x: NDArray[np.bool_], train_y: NDArray[np.int64], train_task: NDArray[np.int64],
                  test_x: NDArray[np.bool_], test_y: NDArray[np.int64], task_of_class: NDArray[np.int64],
                  hidden: int, seed: int) -> None:
+        import sklearn.neural_network  # noqa: F401
+        import threadpoolctl  # noqa: F401
+
         self._cancel = threading.Event()
         self._outcome: dict[str, Any] = {}
 
         def work() -> None:
             try:
-                self._outcome["value"] = mlp_accuracy_matrices(train_x, train_y, train_task, test_x, test_y,
-                                                               task_of_class, hidden, seed, cancel=self._cancel)
+                with _ONE_AT_A_TIME:
+                    self._outcome["value"] = mlp_accuracy_matrices(train_x, train_y, train_task, test_x, test_y,
+                                                                   task_of_class, hidden, seed, cancel=self._cancel)
             except BaseException as error:  # handed to result(): raised in the caller's thread
                 self._outcome["error"] = error
 
@@ -209,8 +225,12 @@ class BackgroundBaselines:
         self._thread.start()
 
     def result(self) -> tuple[NDArray[np.float64], float]:
-        """Wait for the baselines; re-raise here whatever stopped them."""
-        self._thread.join()
+        """Wait for the baselines; re-raise here whatever stopped them (and stop them if the wait is)."""
+        try:
+            self._thread.join()
+        except BaseException:  # Ctrl+C while waiting: nobody will collect them
+            self.cancel()
+            raise
         if "error" in self._outcome:
             raise self._outcome["error"]
         value: tuple[NDArray[np.float64], float] = self._outcome["value"]

@@ -319,7 +319,7 @@ def _shared_header(project: Path) -> Iterator[None]:
         yield
     finally:
         prefs.extra_make_args_unix = before
-    precompiled_header.shrink(project)
+        precompiled_header.shrink(project)  # also after a failed build: an emptied header is never wrong
 
 
 def run_network(network: b2.Network, duration: b2.Quantity, build_dir: str | None,

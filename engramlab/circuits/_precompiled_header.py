@@ -14,6 +14,8 @@ one Brian2 wrote, which
   precompiled header is used only when the flags match; GCC ignores it otherwise and parses
   the header, so a mismatch costs time, never correctness), again whenever a header or the
   makefile (its flags, e.g. OpenMP threads) changes;
+* if that fails (a full disk: the header is 45 MB), leaves an empty one, so the build goes on
+  without it;
 * makes it an *order-only* prerequisite of every object file, so it is built first and its
   time stamp never forces a recompilation;
 * appends ``-include objects.h`` to ``CXXFLAGS`` (the sources' own ``#include "objects.h"`` then
@@ -44,7 +46,7 @@ _RULES = """\
 # written by engramlab: precompile objects.h once for every C++ file (see engramlab/circuits/_precompiled_header.py)
 PCH_FLAGS := $(CXXFLAGS)
 objects.h.gch: objects.h $(H_SRCS) makefile
-\t$(CXX) $(PCH_FLAGS) -x c++-header objects.h -o objects.h.gch
+\t$(CXX) $(PCH_FLAGS) -x c++-header objects.h -o objects.h.gch || : > objects.h.gch
 $(OBJS): | objects.h.gch
 CXXFLAGS += -include objects.h
 """

@@ -65,6 +65,8 @@ def grid_spikes(idx: Sequence[np.ndarray], times: Sequence[np.ndarray], dt: floa
         i, step = i[keep], step[keep]
     if not i.size:
         return i, np.zeros(0) * second
+    if i.min() < 0:
+        raise ValueError(f"neuron indices must be >= 0, got {int(i.min())}")
     # one integer per (step, neuron): a 1-D unique is ~10× faster than np.unique(axis=1) on the
     # pairs (3.3 s for the quick continual run's 2.8 M mossy spikes) and leaves them in time order
     lines = int(i.max()) + 1
