@@ -128,11 +128,12 @@ _FAKE_PROJECT = {
 }
 
 
-def test_the_shared_header_is_precompiled_once_used_by_every_file_and_never_forces_a_rebuild(tmp_path):
+def test_the_shared_header_is_precompiled_once_and_make_deps_is_rebuilt_only_for_what_changed(tmp_path):
     import os
+    import shutil
     import subprocess
 
-    from engramlab.circuits import _precompiled_header as pch
+    from engramlab.circuits import _make_rules as pch
 
     if not pch.compiler_is_gcc():
         pytest.skip("the precompiled header is built for GCC only")
@@ -151,18 +152,28 @@ def test_the_shared_header_is_precompiled_once_used_by_every_file_and_never_forc
     assert log.count("-x c++-header objects.h") == 1 and log.count("! ./objects.h.gch") + log.count(
         "! objects.h.gch") == 3
     assert subprocess.run(["./main"], cwd=tmp_path, capture_output=True, text=True).stdout == "5\n"
+    # make.deps, assembled from one part per source, is the file Brian2's own recipe writes
+    brian2_way = tmp_path / "brian2_way"
+    shutil.copytree(tmp_path, brian2_way, ignore=shutil.ignore_patterns("*.o", "*.gch", "make.deps", "main",
+                                                                        ".engramlab_deps", "brian2_way"))
+    subprocess.run(["make", "make.deps"], cwd=brian2_way, capture_output=True, check=True)
+    assert (tmp_path / "make.deps").read_text() == (brian2_way / "make.deps").read_text()
+    shutil.rmtree(brian2_way)
     pch.shrink(tmp_path)
     assert (tmp_path / "objects.h.gch").stat().st_size == 0
     assert "-c" not in make().split()  # the emptied header does not make anything out of date
 
-    def touch_later(name: str) -> None:  # newer than every file make wrote (whatever the clock's grain)
-        later = max(p.stat().st_mtime for p in tmp_path.rglob("*") if p.is_file()) + 5
-        os.utime(tmp_path / name, (later, later))
+    def touch_later(name: str) -> None:  # newer than every file make wrote, whatever the clock's grain
+        for p in tmp_path.rglob("*"):  # (by ageing the others: a time stamp in the future makes make loop)
+            if p.is_file():
+                os.utime(p, (p.stat().st_mtime - 10, p.stat().st_mtime - 10))
+        os.utime(tmp_path / name)
 
     (tmp_path / "code_objects/a.cpp").write_text(_FAKE_PROJECT["code_objects/a.cpp"].replace("values[2]", "1.0"))
     touch_later("code_objects/a.cpp")
     log = make()  # one changed file: compiled alone, reading objects.h itself (the empty .gch is ignored)
     assert log.count("code_objects/a.cpp -o") == 1 and "objects.cpp -o" not in log and "c++-header" not in log
+    assert log.count(" -MM ") == 1  # and only its part of make.deps is written again
     assert subprocess.run(["./main"], cwd=tmp_path, capture_output=True, text=True).stdout == "3.5\n"
     touch_later("makefile")  # new flags, say: the header is precompiled again, and every file compiled with it
     log = make()

@@ -36,7 +36,7 @@ from brian2.core.names import Nameable
 from brian2.devices.cpp_standalone.device import CPPStandaloneDevice
 from brian2.devices.device import all_devices
 
-from engramlab.circuits import _precompiled_header as precompiled_header
+from engramlab.circuits import _make_rules as make_rules
 from engramlab.errors import ConfigError, RunInterrupted
 
 DEVICES = ("runtime", "cpp_standalone")
@@ -314,12 +314,12 @@ def _shared_header(project: Path) -> Iterator[None]:
     prefs = b2.prefs.devices.cpp_standalone
     before = list(prefs.extra_make_args_unix)
     project.mkdir(parents=True, exist_ok=True)
-    prefs.extra_make_args_unix = before + precompiled_header.make_arguments(project)
+    prefs.extra_make_args_unix = before + make_rules.make_arguments(project)
     try:
         yield
     finally:
         prefs.extra_make_args_unix = before
-        precompiled_header.shrink(project)  # also after a failed build: an emptied header is never wrong
+        make_rules.shrink(project)  # also after a failed build: an emptied header is never wrong
 
 
 def run_network(network: b2.Network, duration: b2.Quantity, build_dir: str | None,
