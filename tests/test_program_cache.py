@@ -179,3 +179,22 @@ def test_the_shared_header_is_precompiled_once_and_make_deps_is_rebuilt_only_for
     log = make()
     assert log.count("-x c++-header objects.h") == 1 and log.count("! ./objects.h.gch") + log.count(
         "! objects.h.gch") == 3
+
+
+def test_the_make_rules_are_given_to_make_only_during_a_build_and_the_header_is_emptied_even_after_a_failure(
+        tmp_path):
+    import brian2 as b2
+
+    from engramlab.circuits import _device
+    from engramlab.circuits import _make_rules as rules
+
+    prefs = b2.prefs.devices.cpp_standalone
+    before = list(prefs.extra_make_args_unix)
+    (tmp_path / "objects.h.gch").write_bytes(b"x" * 1000)  # as a build leaves it
+    with pytest.raises(RuntimeError, match="compilation failed"), _device._faster_make(tmp_path):
+        assert prefs.extra_make_args_unix == before + rules.make_arguments(tmp_path)
+        raise RuntimeError("Project compilation failed")
+    assert list(prefs.extra_make_args_unix) == before
+    assert (tmp_path / "objects.h.gch").stat().st_size == 0
+    if rules.compiler_is_gcc():
+        assert (tmp_path / rules.MAKEFILE).read_text().startswith("# written by engramlab")

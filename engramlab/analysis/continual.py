@@ -135,7 +135,8 @@ def mlp_accuracy_matrices(train_x: NDArray[np.bool_], train_y: NDArray[np.int64]
     learning rate, ``random_state = seed``.
 
     BLAS runs on one thread, so the numbers do not depend on the machine's core count and the
-    baselines can run beside a simulation (:class:`BackgroundBaselines`) without slowing it.
+    baselines can run beside a single-threaded simulation (:class:`BackgroundBaselines`), one
+    core each (the full continual run simulated 5 % slower with them beside it).
     ``cancel`` (set from another thread) stops the work early with :class:`BaselinesCancelled`.
     """
     from sklearn.exceptions import ConvergenceWarning

@@ -305,9 +305,10 @@ def stop_on_interrupt(state: dict[str, bool]) -> Iterator[None]:
 
 
 @contextlib.contextmanager
-def _shared_header(project: Path) -> Iterator[None]:
-    """While Brian2 builds in ``project``, make also precompiles its shared header (GCC only).
+def _faster_make(project: Path) -> Iterator[None]:
+    """While Brian2 builds in ``project``, make also reads engramlab's rules (GCC only; :mod:`._make_rules`).
 
+    They precompile the shared header once and remake make.deps only for changed sources.
     Brian2 writes the makefile inside ``build``, so the extra makefile's arguments are given to
     make through Brian2's ``extra_make_args_unix`` preference, restored afterwards.
     """
@@ -347,7 +348,7 @@ def run_network(network: b2.Network, duration: b2.Quantity, build_dir: str | Non
             t1, started = time.perf_counter(), time.time()
             project = _claim_project(network) if build_dir == PROGRAM_CACHE else Path(build_dir)
             try:
-                with _building(project), _shared_header(project):
+                with _building(project), _faster_make(project):
                     b2.device.build(directory=str(project), compile=True, run=True, debug=False)
             except RuntimeError:
                 if state.get("interrupted"):
