@@ -295,6 +295,50 @@ def test_bad_circuit_config(kwargs, name):
         CerebellumConfig(**kwargs)
 
 
+def test_several_dcn_cells_per_line_need_private_noise():
+    """Noise-free copies of a line's DCN cell would fire the same spikes: refused, naming the key;
+    the ideal regime refuses DCN noise and copies like every other noise source."""
+    import brian2 as b2
+
+    from engramlab.models.nuclei import NucleiParams
+
+    with pytest.raises(ValueError, match="dcn_per_line"):
+        CerebellumConfig(dcn_per_line=4)
+    CerebellumConfig(dcn_per_line=4, nuclei=NucleiParams(noise=4 * b2.mV))
+    with pytest.raises(ValueError, match=r"nuclei\.noise"):
+        CerebellumConfig.ideal(nuclei={"noise": "4 mV"})
+
+
+def test_dcn_copies_receive_their_whole_line_and_private_noise_of_the_stated_size():
+    """NuclearOutput with 10 cells per line: each cell receives exactly the Purkinje cells of its
+    line (3 lines × 2 PCs, 10 cells each → 60 synapses). Held below threshold with no input, each cell's membrane
+    is an Ornstein–Uhlenbeck process whose stationary SD is the ``noise`` parameter (4 mV; Euler
+    at dt = 0.1 ms, τ_m = 33 ms: within 3 % in theory, 10 % allowed for 30 cells × 2 s)."""
+    import brian2 as b2
+    from brian2 import ms, mV, second
+
+    from engramlab.circuits.layers import NuclearOutput
+    from engramlab.models.nuclei import NucleiParams
+
+    b2.prefs.codegen.target = "numpy"
+    b2.seed(3)
+    clock = b2.Clock(dt=0.1 * ms)
+    purkinje = b2.SpikeGeneratorGroup(6, [], [] * second, clock=clock)
+    quiet = NucleiParams(I_e=0 * b2.pA, V_th=0 * mV, noise=4 * mV)  # never reaches threshold
+    out = NuclearOutput(purkinje, 3, quiet, clock, np.random.default_rng(0), cells_per_line=10)
+    pairs = set(zip(np.asarray(out.synapses.i[:]).tolist(), np.asarray(out.synapses.j[:]).tolist(), strict=True))
+    assert pairs == {(pc, (pc // 2) * 10 + c) for pc in range(6) for c in range(10)}
+    out.cells.v = quiet.E_L
+    mon = b2.StateMonitor(out.cells, "v", record=True, dt=5 * ms)
+    net = b2.Network(purkinje, out.cells, out.synapses, mon)
+    net.run(2.2 * second, namespace={})
+    v = np.asarray(mon.v / mV)[:, mon.t >= 0.2 * second]  # after 6 τ_m: stationary
+    assert abs(v.std() - 4.0) < 0.4
+    assert abs(v.mean() - float(quiet.E_L / mV)) < 0.5
+    # private noise: no two cells share a trajectory, not even the copies of one line
+    assert np.max(np.corrcoef(v)[np.triu_indices(30, 1)]) < 0.5
+
+
 def test_bad_inputs_named():
     from engramlab.models.granule import GranuleParams
     from engramlab.models.mossy import MossyFibreParams

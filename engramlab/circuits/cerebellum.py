@@ -122,6 +122,10 @@ class CerebellumConfig(Params):
     purkinje_per_dcn: int = param(20, "Purkinje cells per output line, converging on its DCN cell (tens of "
                                       "PCs converge on a DCN cell; Person & Raman 2012)", low=1, high=1000,
                                   structural=True)
+    dcn_per_line: int = param(1, "DCN cells per output line, each inhibited by all of the line's Purkinje cells "
+                                 "(PC axons branch onto several nuclear cells); the read sums their spikes. "
+                                 "More than one needs nuclei.noise > 0: noise-free copies fire identical spikes",
+                              low=1, high=100, structural=True)
     gain_set_point: b2.Quantity = param(4 * b2.Hz, "mossy background rate the MF→GrC gain is set for: the "
                                                    "threshold sits half a line above n − d − 1 on top of its "
                                                    "mean drive (0: set without background)", unit=b2.Hz, low=0,
@@ -182,11 +186,16 @@ class CerebellumConfig(Params):
                 float(1 / self.mossy.burst_rate) < float(self.dt):
             raise self.fail("mossy.burst_rate", f"({self.mossy.burst_rate}) puts burst spikes less than one step "
                                                 f"(dt = {self.dt}) apart")
+        if self.dcn_per_line > 1 and float(self.nuclei.noise) <= 0:
+            raise self.fail("dcn_per_line", f"> 1 (got {self.dcn_per_line}) needs nuclei.noise > 0: without "
+                                            "private noise every copy of a line fires the same spikes")
         if self.regime == "ideal":
             noisy = {"mossy.mode": (self.mossy.mode, "volley"),
                      "mossy.background_rate": (float(self.mossy.background_rate), 0.0),
                      "purkinje.noise": (float(self.purkinje.noise), 0.0),
-                     "purkinje_per_dcn": (self.purkinje_per_dcn, 1)}
+                     "purkinje_per_dcn": (self.purkinje_per_dcn, 1),
+                     "nuclei.noise": (float(self.nuclei.noise), 0.0),
+                     "dcn_per_line": (self.dcn_per_line, 1)}
             for key, (value, ideal) in noisy.items():
                 if value != ideal:
                     raise self.fail(key, f"must be {ideal!r} in regime 'ideal' (got {value!r}); the ideal regime is "
@@ -346,8 +355,8 @@ class CerebellarSDM(CerebellarCircuit):
         # Cython's cache and a kept standalone project compile nothing again
         clock = b2.Clock(dt=c.dt, name="engramlab_clock")
         self.clock = clock
-        if float(c.purkinje.noise) > 0:
-            # Purkinje membrane noise (xi) comes from Brian2's generator: seeded here, it is the
+        if float(c.purkinje.noise) > 0 or float(c.nuclei.noise) > 0:
+            # Purkinje and DCN membrane noise (xi) comes from Brian2's generator: seeded here, it is the
             # same on numpy, cython and (single-threaded) cpp_standalone
             b2.seed(c.seed)
         offsets = nominal_offsets(c.mossy)
@@ -392,7 +401,8 @@ class CerebellarSDM(CerebellarCircuit):
                                         cells_per_output=c.purkinje_per_dcn)
         self.purkinje = self.molecular.purkinje
         self.pf_purkinje = self.molecular.pf_purkinje
-        self.output = NuclearOutput(self.purkinje, c.m, c.nuclei, clock, phase_rng)
+        self.output = NuclearOutput(self.purkinje, c.m, c.nuclei, clock, phase_rng,
+                                    cells_per_line=c.dcn_per_line)
         self.nuclei = self.output.cells
         objects += [*self.molecular.objects, self.olive, self.nuclei, self.output.synapses]
         recorded.update(mossy=self.mossy, granule=self.granule, purkinje=self.purkinje, olive=self.olive,

@@ -12,7 +12,8 @@
   by its write schedule, the idealised teacher).
 * :func:`poisson_background` and :func:`random_subsets` — the random draws both circuits make
   (background spike trains; which k of n inputs a cell samples).
-* :class:`NuclearOutput` — DCN cells inhibited by converging Purkinje cells: the output.
+* :class:`NuclearOutput` — DCN cells inhibited by converging Purkinje cells (one or several
+  per output line): the output.
 * :class:`CerebellarCircuit` — what every cerebellar circuit does the same way: choose the
   device, record spikes, run one ``Network`` through the device helper, read weights back.
 
@@ -226,19 +227,25 @@ class OliveLayer:
 
 
 class NuclearOutput:
-    """DCN cells, each inhibited by ``m // n_dcn`` consecutive Purkinje cells (the circuit's output).
+    """DCN cells: ``cells_per_line`` per output line, each inhibited by all of the line's Purkinje cells.
 
-    ``w_pc`` is the inhibition one DCN cell receives per spike of its whole Purkinje group, so
-    each PC→DCN synapse carries ``w_pc / (m / n_dcn)``.
+    The ``m`` Purkinje cells form ``lines`` groups of ``m // lines`` consecutive cells; DCN cells
+    ``l·c … l·c + c − 1`` (``c = cells_per_line``) are line ``l``'s, and each receives every
+    Purkinje cell of group ``l`` (Purkinje axons branch onto several nuclear cells). ``w_pc`` is
+    the inhibition one DCN cell receives per spike of its whole Purkinje group, so each PC→DCN
+    synapse carries ``w_pc / (m / lines)``. Copies of a line differ only by their starting
+    potentials and, with ``params.noise`` > 0, their private membrane noise.
     """
 
-    def __init__(self, purkinje: b2.NeuronGroup, n_dcn: int, params: NucleiParams, clock: b2.Clock,
-                 rng: np.random.Generator, gated: bool = False) -> None:
+    def __init__(self, purkinje: b2.NeuronGroup, lines: int, params: NucleiParams, clock: b2.Clock,
+                 rng: np.random.Generator, gated: bool = False, cells_per_line: int = 1) -> None:
         m = len(purkinje)
-        per_cell = m // n_dcn
-        self.cells = nuclei_group(n_dcn, params, clock=clock)
+        per_line = m // lines
+        self.lines = lines
+        self.cells_per_line = cells_per_line
+        self.cells = nuclei_group(lines * cells_per_line, params, clock=clock)
         random_potentials(self.cells, params.V_reset, params.V_th, rng)
-        namespace: dict[str, Any] = {"w_pc": params.w_pc / per_cell}
+        namespace: dict[str, Any] = {"w_pc": params.w_pc / per_line}
         on_pre = "I_pc_post += w_pc"
         if gated:
             # a TimedArray of 0/1 that can cut the Purkinje→DCN inhibition (a cortex lesion)
@@ -246,7 +253,9 @@ class NuclearOutput:
             on_pre = "I_pc_post += w_pc * output_gate(t)"
         self.synapses = b2.Synapses(purkinje, self.cells, on_pre=on_pre, delay=params.delay_pc,
                                     namespace=namespace, clock=clock, name="purkinje_nuclei")
-        self.synapses.connect(j="i // pcs_per_dcn", namespace={"pcs_per_dcn": per_cell})
+        pre = np.repeat(np.arange(per_line * lines), cells_per_line)
+        post = (pre // per_line) * cells_per_line + np.tile(np.arange(cells_per_line), per_line * lines)
+        self.synapses.connect(i=pre, j=post)
 
     def set_gate(self, values: np.ndarray, dt: b2.Quantity) -> None:
         """Purkinje→DCN inhibition on (1) or cut (0): ``values[k]`` holds from ``k·dt`` on (gated outputs)."""

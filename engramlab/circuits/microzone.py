@@ -249,6 +249,8 @@ class CerebellarMicrozone(CerebellarCircuit):
         # Cython's cache and a kept standalone project compile nothing again
         clock = b2.Clock(dt=c.dt, name="microzone_clock")
         self.clock = clock
+        if float(c.nuclei.noise) > 0:
+            b2.seed(c.seed)  # DCN membrane noise (xi) comes from Brian2's generator: seeded, same spikes
         self.granule = granule_group(c.r, c.granule, golgi=False,
                                      eligibility=eligibility_state(c.plasticity, c.dt), clock=clock)
         self.mossy = b2.SpikeGeneratorGroup(c.n_mf, [], [] * second, clock=clock, name="mossy")

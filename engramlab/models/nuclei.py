@@ -1,8 +1,13 @@
 r"""Deep cerebellar nuclei (DCN) cells: the circuit's output, inhibited by Purkinje cells.
 
-.. math:: C \dot v = g_L (E_L - v) + I_e - I_{pc}, \qquad \dot I_{pc} = -I_{pc}/\tau_{pc}
+.. math:: C \dot v = g_L (E_L - v) + I_e - I_{pc}
+                    + C\,\sigma_v \sqrt{2/\tau_m}\,\xi(t), \qquad \dot I_{pc} = -I_{pc}/\tau_{pc}
 
-A Purkinje pause removes inhibition and the DCN cell fires faster (disinhibition). Membrane
+A Purkinje pause removes inhibition and the DCN cell fires faster (disinhibition). ``noise``
+(σ_v, the SD the free membrane would have; off by default) is each cell's private membrane
+noise: two DCN cells inhibited by the same Purkinje cells then fire different spikes (without
+it, copies of a cell started at different potentials fired the same count in every read window of
+the continual task). Membrane
 constants from Casali et al. (2019); ``I_e`` and the PC→DCN weight are chosen so that a DCN cell
 fires ~10 Hz under its Purkinje cell's ~60 Hz baseline (DCN ≈ 10 Hz in vivo at rest).
 """
@@ -34,6 +39,8 @@ class NucleiParams(Params):
                                         "cells converging on one DCN cell", unit=pA, low=0)
     delay_pc: b2.Quantity = param(4 * ms, "PC→DCN delay (Casali et al. 2019)", unit=ms, low=0)
     refractory: b2.Quantity = param(1.5 * ms, "absolute refractory period", unit=ms, low=0)
+    noise: b2.Quantity = param(0 * mV, "SD of each cell's private white membrane noise (0: the cell adds "
+                                       "no noise to its Purkinje input)", unit=mV, low=0, high=100)
     mf_eta: b2.Quantity = param(0 * pA, "MF→DCN weight change per mossy spike at full Purkinje release "
                                         "or full excess (0: no mossy→DCN synapses). Medina & Mauk "
                                         "(2000): LTP when a mossy spike meets a Purkinje pause, LTD when it "
@@ -59,24 +66,31 @@ class NucleiParams(Params):
 
 def nuclei_group(n: int, params: NucleiParams, name: str = "nuclei",
                  clock: b2.Clock | None = None) -> b2.NeuronGroup:
-    """A NeuronGroup of ``n`` DCN cells."""
+    """A NeuronGroup of ``n`` DCN cells (Euler-integrated when ``params.noise`` > 0, else exactly)."""
     ns = {k: getattr(params, k) for k in ("C", "g_L", "E_L", "V_th", "V_reset", "I_e", "tau_pc")}
+    noisy = float(params.noise) > 0
+    noise = ""
+    if noisy:
+        ns["sigma_v"] = params.noise
+        ns["tau_m"] = params.C / params.g_L
+        noise = " + sigma_v*sqrt(2/tau_m)*xi"
     if float(params.mf_eta) > 0:
         ns["tau_mf"] = params.tau_mf
         ns["tau_read"] = params.mf_tau_read
-        eqs = b2.Equations("""
-            dv/dt = (g_L*(E_L - v) + I_e - I_pc + I_mf) / C : volt (unless refractory)
+        eqs = b2.Equations(f"""
+            dv/dt = (g_L*(E_L - v) + I_e - I_pc + I_mf) / C{noise} : volt (unless refractory)
             dI_pc/dt = -I_pc / tau_pc : amp
             dI_mf/dt = -I_mf / tau_mf : amp
             dI_read/dt = (I_pc - I_read) / tau_read : amp
         """)
     else:
-        eqs = b2.Equations("""
-            dv/dt = (g_L*(E_L - v) + I_e - I_pc) / C : volt (unless refractory)
+        eqs = b2.Equations(f"""
+            dv/dt = (g_L*(E_L - v) + I_e - I_pc) / C{noise} : volt (unless refractory)
             dI_pc/dt = -I_pc / tau_pc : amp
         """)
     group = b2.NeuronGroup(n, eqs, threshold="v > V_th", reset="v = V_reset",
-                           refractory=params.refractory, method="exact", namespace=ns, name=name, clock=clock)
+                           refractory=params.refractory, method="euler" if noisy else "exact", namespace=ns,
+                           name=name, clock=clock)
     group.v = params.V_reset
     return group
 
