@@ -182,6 +182,7 @@ def analyse_sdm(result: Result) -> SDMAnalysis:
     activation = str(_param(result, "circuit.activation"))
     regime = str(p.get("circuit.regime", "ideal"))  # results saved before regimes were ideal
     per_line = int(p.get("circuit.purkinje_per_dcn", 1))
+    dcn_cells = int(p.get("circuit.dcn_per_line", 1))  # a line's DCN cells: their spikes are summed
     radius = p.get("radius")
     if scheme == "kanerva" and radius is None:
         raise ConfigError("result", "lacks the Kanerva radius (params['radius'])")
@@ -266,7 +267,8 @@ def analyse_sdm(result: Result) -> SDMAnalysis:
     window = min(window, slot - arrival)
     dcn_offset = arrival + float(_param(result, "circuit.nuclei.delay_pc"))
     dcn_width = min(window, slot - dcn_offset)
-    dcn_all = window_counts(result["spikes_nuclei_t"], result["spikes_nuclei_i"], start, dcn_offset, dcn_width, m)
+    dcn_all = window_counts(result["spikes_nuclei_t"], result["spikes_nuclei_i"], start, dcn_offset, dcn_width, m,
+                            dcn_cells)
     pc_all = window_counts(result["spikes_purkinje_t"], result["spikes_purkinje_i"], start, arrival, window, m,
                            per_line)
     dcn_bits = decode_bits(dcn_all[reads], dcn_all[rest_slots], higher_is_one=True)
@@ -308,7 +310,7 @@ def analyse_sdm(result: Result) -> SDMAnalysis:
     pc_rest = counts_per_window(result["spikes_purkinje_t"], result["spikes_purkinje_i"],
                                 start[rest_slots], slot, m * per_line)
     dcn_rest = counts_per_window(result["spikes_nuclei_t"], result["spikes_nuclei_i"],
-                                 start[rest_slots], slot, m)
+                                 start[rest_slots], slot, m * dcn_cells)
     golgi_hz = None
     if "spikes_golgi_t" in result.arrays and p.get("golgi_cells"):
         golgi_hz = float(result["spikes_golgi_t"].size / (int(p["golgi_cells"]) * (float(start[-1]) + slot)))
@@ -320,7 +322,9 @@ def analyse_sdm(result: Result) -> SDMAnalysis:
              "burst_spikes": float(p.get("circuit.mossy.burst_spikes", 1))
              if p.get("circuit.mossy.mode") == "burst" else 1.0,
              "purkinje_noise_mv": float(p.get("circuit.purkinje.noise", 0.0)) * 1e3,
-             "purkinje_per_dcn": float(per_line)}
+             "purkinje_per_dcn": float(per_line),
+             "dcn_noise_mv": float(p.get("circuit.nuclei.noise", 0.0)) * 1e3,
+             "dcn_per_line": float(dcn_cells)}
     extra: dict[str, Any] = {"readout_note": readout_note} if readout_note and readout == "purkinje_phase" else {}
     return SDMAnalysis(
         n=n, r=r, m=m, scheme=scheme, activation=activation, radius=radius, k=k,
@@ -348,7 +352,7 @@ def analyse_sdm(result: Result) -> SDMAnalysis:
         attention_kl=kl, attention_kl_ideal=kl_ideal, attention_kl_reads=kl_reads,
         pc_baseline_hz=float(pc_rest.sum() / (m * per_line * rest_time)),
         pc_cv=isi_cv(result["spikes_purkinje_t"], result["spikes_purkinje_i"], m * per_line, *t_rest),
-        dcn_baseline_hz=float(dcn_rest.sum() / (m * rest_time)), golgi_rate_hz=golgi_hz,
+        dcn_baseline_hz=float(dcn_rest.sum() / (m * dcn_cells * rest_time)), golgi_rate_hz=golgi_hz,
         extra=extra,
     )
 

@@ -295,9 +295,10 @@ def analyse_continual(result: Result) -> ContinualAnalysis:
     arrival = sum(float(p[f"circuit.{key}"]) for key in ("volley_time", "mossy.delay", "plasticity.delay_pf",
                                                          "nuclei.delay_pc"))
     width = min(float(p["protocol.read_window"]), slot - arrival)
-    dcn = window_counts(result["spikes_nuclei_t"], result["spikes_nuclei_i"], start, arrival, width, m)
+    dcn_cells = int(p.get("circuit.dcn_per_line", 1))  # a line's DCN cells: the read sums their spikes
+    dcn = window_counts(result["spikes_nuclei_t"], result["spikes_nuclei_i"], start, arrival, width, m, dcn_cells)
     baseline = float(dcn[rests].mean())  # one population mean: all lines' cells share their parameters
-    increase = np.asarray((dcn[reads] - baseline) / width, dtype=np.float64)
+    increase = np.asarray((dcn[reads] - baseline) / (width * dcn_cells), dtype=np.float64)  # Hz per cell
     read_eval = evaluation[reads]
     read_example = example[reads]
     per_eval = [np.flatnonzero(read_eval == e) for e in range(tasks)]
@@ -327,7 +328,7 @@ def analyse_continual(result: Result) -> ContinualAnalysis:
     else:  # a result saved before the protocol computed them
         mlp, iid = mlp_accuracy_matrices(*mlp_inputs(kind, example, evaluation, addresses, labels, task_of_class),
                                          task_of_class, hidden=r, seed=int(p["protocol.seed"]))
-    dcn_rate = baseline / width
+    dcn_rate = baseline / (width * dcn_cells)  # per cell
     return ContinualAnalysis(
         tasks=tasks, r=r, top_k=k, n=int(p["circuit.n"]), train_examples=int(writes.size),
         test_examples=int(test.size),

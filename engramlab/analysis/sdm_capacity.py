@@ -101,6 +101,7 @@ def analyse_capacity(result: Result) -> CapacityAnalysis:
                + float(p["circuit.plasticity.delay_pf"]))
     dcn_offset = arrival + float(p["circuit.nuclei.delay_pc"])
     width = min(float(p["protocol.read_window"]), slot - dcn_offset)
+    dcn_cells = int(p.get("circuit.dcn_per_line", 1))  # a line's DCN cells: their spikes are summed
     runs = []
     for k, label in enumerate(labels):
         sel = result["slot_run"] == k
@@ -111,7 +112,8 @@ def analyse_capacity(result: Result) -> CapacityAnalysis:
         g = result["spikes_granule_run"] == k
         active = counts_per_window(result["spikes_granule_t"][g], result["spikes_granule_i"][g], start, slot, r) > 0
         dn = result["spikes_nuclei_run"] == k
-        dcn = window_counts(result["spikes_nuclei_t"][dn], result["spikes_nuclei_i"][dn], start, dcn_offset, width, m)
+        dcn = window_counts(result["spikes_nuclei_t"][dn], result["spikes_nuclei_i"][dn], start, dcn_offset, width,
+                            m, dcn_cells)
         rest = np.flatnonzero(kind == REST)
         d, top_k = int(result["run_d"][k]), int(result["run_top_k"][k])
         topk = label.endswith("-topk")

@@ -198,6 +198,7 @@ def read_raster_figure(result: Result, a: SDMAnalysis, lines: int = 8) -> Figure
     p = result.params
     slot = float(p["circuit.slot"])
     per_line = int(p.get("circuit.purkinje_per_dcn", 1))
+    dcn_cells = int(p.get("circuit.dcn_per_line", 1))  # a line's DCN cells share its row
     start = result["slot_start"]
     lines = min(lines, a.m)
     clean = a.read_slots[a.read_noise == a.read_noise.min()] if a.read_slots.size else a.read_slots
@@ -222,20 +223,23 @@ def read_raster_figure(result: Result, a: SDMAnalysis, lines: int = 8) -> Figure
         for k, s in enumerate(clean[:12]):
             which = int(np.flatnonzero(a.read_slots == s)[0])
             for line in range(lines):
-                sel = (t >= start[s]) & (t < start[s] + slot) & (i == line)
+                sel = (t >= start[s]) & (t < start[s] + slot) & (i // dcn_cells == line)
                 ax_dcn.plot((t[sel] - start[s]) * 1e3, np.full(sel.sum(), row), "|", ms=4,
                             color="C3" if a.read_target[which, line] else "k")
                 row += 1
             if k == 0:
                 ax_dcn.axvspan(dcn_off * 1e3, (dcn_off + window) * 1e3, color="0.9", zorder=0)
-        ax_dcn.set_ylabel("DCN cells\n(rows: read × line)")
+        ax_dcn.set_ylabel("DCN cells\n(rows: read × line)" if dcn_cells == 1
+                          else f"DCN cells, {dcn_cells} per line\n(rows: read × line)")
     low = a.read_noise <= 5
     edges = np.arange(0.0, slot + 1e-12, 0.005)
     t, i = result["spikes_nuclei_t"], result["spikes_nuclei_i"]
 
     def rate(slots: np.ndarray, mask: np.ndarray | None) -> np.ndarray:
         # (slots, bins, cells) counts, summed over the cells each row selects
-        per_cell = counts_per_window(t, i, (start[slots][:, None] + edges[None, :-1]).ravel(), 0.005, a.m)
+        # per line, then per cell
+        per_cell = counts_per_window(t, i // dcn_cells, (start[slots][:, None] + edges[None, :-1]).ravel(), 0.005,
+                                     a.m) / dcn_cells
         chosen = np.ones((slots.size, a.m), bool) if mask is None else np.asarray(mask, bool)
         hist = (per_cell.reshape(slots.size, edges.size - 1, a.m) * chosen[:, None, :]).sum(axis=(0, 2))
         return hist / max(int(chosen.sum()), 1) / np.diff(edges)
