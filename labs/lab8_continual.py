@@ -103,9 +103,10 @@ labkit.exercise(3, prediction, mlp_accuracy_after_last_task=s["mlp_accuracy_matr
 
 # %% [markdown]
 # ### Exercise 4 — how long must the nuclei be read?
-# The class of a read is the output line whose DCN cells fire most in a window that starts when
-# the read's input can first reach the nuclei (60 ms long by default). **Predict** the shortest
-# of 10, 20, 40 and 60 ms that still reads ≥ 80 % of the digits right after the last task.
+# The class of a read is the output line whose DCN cells (four per line, summed) fire most in a
+# window that starts when the read's input can first reach the nuclei (60 ms long by default).
+# **Predict** the shortest of 10, 20, 40 and 60 ms that still reads ≥ 80 % of the digits right
+# after the last task.
 
 # %%
 prediction = None  # e.g. "10 ms"
@@ -116,7 +117,7 @@ truth = result["labels"][result["slot_example"][final_reads]]
 by_window = {}
 for width_ms in (10, 20, 40, 60):
     counts = window_counts(result["spikes_nuclei_t"], result["spikes_nuclei_i"], start[final_reads], arrival,
-                           min(width_ms * 1e-3, slot - arrival), m)
+                           min(width_ms * 1e-3, slot - arrival), m, int(p.get("circuit.dcn_per_line", 1)))
     chosen, ties = choose_lines(counts, np.random.default_rng(0))
     by_window[f"accuracy_{width_ms}ms"] = float(np.mean(chosen == truth))
     by_window[f"ties_{width_ms}ms"] = ties
@@ -131,6 +132,8 @@ labkit.exercise(4, prediction, **by_window)
 # 3. Give the nuclei the SDM protocol's weaker Purkinje inhibition (`nuclei__w_pc="1200 pA",
 #    nuclei__I_e="500 pA"`). Predict first: does the DCN read more or fewer ties
 #    (`read_tie_fraction`)? Lines whose Purkinje cells all fall silent fire at one ceiling.
+# 4. Read each line from one noise-free DCN cell (`dcn_per_line=1, nuclei__noise="0 mV"`) instead of
+#    four noisy ones. Predict first: how does `read_tie_fraction` change, and the accuracy?
 
 # %%
 labkit.finish(args.out, "Lab 8 — Continual learning", "A spiking cerebellar SDM learns digits task after task.",

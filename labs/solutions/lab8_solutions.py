@@ -12,8 +12,9 @@
 # 40" is the Golgi loop's target, not a hard cap — ~75 cells fire per read, because the Golgi
 # feedback arrives a few ms after the first granule spikes; the MLP is *online* (each example
 # once, in task order) — its i.i.d. bound (≈ 0.98) shows the network can learn all ten digits.
-# The spiking read-out ties more at full size than at quick size (≈ 24 % of reads; the tie is
-# broken at random), one reason it stays 0.015–0.058 below the NumPy SDM there (seeds 0–8). Figures:
+# Each line is read from four DCN cells with private membrane noise, summed: one noise-free cell
+# per line tied on ≈ 24 % of full-size reads (broken at random), four noisy ones on 6–9 %
+# (seeds 0–10). Figures:
 # `accuracy_matrix` — accuracy on each task (columns) after each task (rows) for the spikes, the
 # NumPy SDM with the same Top-K, and the online MLP; `seen_tasks` — mean accuracy over the tasks
 # seen so far, and each task's final accuracy; `dcn_evidence` — the DCN rate increase of each
@@ -65,9 +66,11 @@ assert min(spikes) > 0.6
 
 # %% [markdown]
 # ### Exercise 4 — how long must the nuclei be read?
-# 40 ms: 10 ms reads 0.12 (84 % of reads tie — most lines fire no spike at all in 10 ms), 20 ms
-# 0.60, 40 ms 0.90 and 60 ms 0.92. A DCN cell fires at tens of Hz, so a rate difference needs
-# tens of ms to show in spike counts.
+# 40 ms: 10 ms reads 0.09 (40 % of reads tie — a line's four DCN cells fire about one spike in
+# total in 10 ms, and which line fires it is mostly their noise), 20 ms 0.66, 40 ms and 60 ms 0.90
+# (2 % tie). A DCN cell fires at tens of Hz, so a rate difference needs tens of ms to show in
+# spike counts. (With one noise-free DCN cell per line, before 2026-12-02: 0.12, 0.60, 0.90, 0.92;
+# 84 % of 10 ms reads tied.)
 
 # %%
 e = ex["4"]
