@@ -307,6 +307,9 @@ def test_several_dcn_cells_per_line_need_private_noise():
     CerebellumConfig(dcn_per_line=4, nuclei=NucleiParams(noise=4 * b2.mV))
     with pytest.raises(ValueError, match=r"nuclei\.noise"):
         CerebellumConfig.ideal(nuclei={"noise": "4 mV"})
+    # the ideal refusal comes first: "needs nuclei.noise > 0" would send the user into the one above
+    with pytest.raises(ValueError, match=r"dcn_per_line.*regime 'ideal'"):
+        CerebellumConfig.ideal(dcn_per_line=4)
 
 
 def test_dcn_copies_receive_their_whole_line_and_private_noise_of_the_stated_size():
@@ -328,6 +331,8 @@ def test_dcn_copies_receive_their_whole_line_and_private_noise_of_the_stated_siz
     out = NuclearOutput(purkinje, 3, quiet, clock, np.random.default_rng(0), cells_per_line=10)
     pairs = set(zip(np.asarray(out.synapses.i[:]).tolist(), np.asarray(out.synapses.j[:]).tolist(), strict=True))
     assert pairs == {(pc, (pc // 2) * 10 + c) for pc in range(6) for c in range(10)}
+    with pytest.raises(ValueError, match="must divide"):
+        NuclearOutput(purkinje, 4, quiet, clock, np.random.default_rng(0))
     out.cells.v = quiet.E_L
     mon = b2.StateMonitor(out.cells, "v", record=True, dt=5 * ms)
     net = b2.Network(purkinje, out.cells, out.synapses, mon)

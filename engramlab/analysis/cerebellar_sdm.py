@@ -651,7 +651,10 @@ def sdm_table(s: Mapping[str, Any]) -> dict[str, Any]:
     if regime == "realistic":
         regime += (f" (MF background {noise.get('background_rate_hz', 0):g} Hz, jitter "
                    f"{noise.get('jitter_ms', 0):g} ms, PC noise {noise.get('purkinje_noise_mv', 0):g} mV, "
-                   f"{noise.get('purkinje_per_dcn', 1):g} PCs per DCN)")
+                   f"{noise.get('purkinje_per_dcn', 1):g} PCs per DCN"
+                   + (f", {noise.get('dcn_per_line', 1):g} DCN cells per line with "
+                      f"{noise.get('dcn_noise_mv', 0):g} mV noise" if noise.get("dcn_per_line", 1) > 1 else "")
+                   + ")")
     table: dict[str, Any] = {
         "n, r, m": f"{s['n']}, {s['r']}, {s['m']}",
         "scheme": f"{s['scheme']} ({what}), {s['activation']}",

@@ -17,7 +17,8 @@ counter x_v[τ, j]          PF→PC weight w[τ, j] (2:1 LTD:LTP, per PF spike o
 write enable + value bit   the climbing fibre of output line j fires when bit j is 1
 read sum and majority      the learned PF drive (minus the MLI feed-forward inhibition, which
                            cancels unlearned drive) slows or speeds the line's Purkinje cells
-output                     one DCN cell per output line, inhibited by the line's Purkinje cells
+output                     one DCN cell per output line (``dcn_per_line`` noisy copies in the
+                           continual task, summed), inhibited by the line's Purkinje cells
                            (``purkinje_per_dcn`` converge): a pause disinhibits it
 =========================  ====================================================================
 
@@ -119,7 +120,7 @@ class CerebellumConfig(Params):
                                      "irregular Purkinje cells, Golgi feedback, no resets); 'ideal': the "
                                      "noise-free mathematical limit (circuits.regimes.IDEAL_SDM)",
                         choices=("realistic", "ideal"))
-    purkinje_per_dcn: int = param(20, "Purkinje cells per output line, converging on its DCN cell (tens of "
+    purkinje_per_dcn: int = param(20, "Purkinje cells per output line, converging on its DCN cell(s) (tens of "
                                       "PCs converge on a DCN cell; Person & Raman 2012)", low=1, high=1000,
                                   structural=True)
     dcn_per_line: int = param(1, "DCN cells per output line, each inhibited by all of the line's Purkinje cells "
@@ -186,9 +187,6 @@ class CerebellumConfig(Params):
                 float(1 / self.mossy.burst_rate) < float(self.dt):
             raise self.fail("mossy.burst_rate", f"({self.mossy.burst_rate}) puts burst spikes less than one step "
                                                 f"(dt = {self.dt}) apart")
-        if self.dcn_per_line > 1 and float(self.nuclei.noise) <= 0:
-            raise self.fail("dcn_per_line", f"> 1 (got {self.dcn_per_line}) needs nuclei.noise > 0: without "
-                                            "private noise every copy of a line fires the same spikes")
         if self.regime == "ideal":
             noisy = {"mossy.mode": (self.mossy.mode, "volley"),
                      "mossy.background_rate": (float(self.mossy.background_rate), 0.0),
@@ -201,6 +199,9 @@ class CerebellumConfig(Params):
                     raise self.fail(key, f"must be {ideal!r} in regime 'ideal' (got {value!r}); the ideal regime is "
                                          "noise-free: use regime='realistic', or CerebellumConfig.ideal() / "
                                          "--set regime=ideal, which set every ideal value")
+        if self.dcn_per_line > 1 and float(self.nuclei.noise) <= 0:
+            raise self.fail("dcn_per_line", f"> 1 (got {self.dcn_per_line}) needs nuclei.noise > 0: without "
+                                            "private noise every copy of a line fires the same spikes")
 
     @classmethod
     def ideal(cls, **changes: Any) -> CerebellumConfig:

@@ -240,6 +240,8 @@ class NuclearOutput:
     def __init__(self, purkinje: b2.NeuronGroup, lines: int, params: NucleiParams, clock: b2.Clock,
                  rng: np.random.Generator, gated: bool = False, cells_per_line: int = 1) -> None:
         m = len(purkinje)
+        if lines < 1 or m % lines:
+            raise ValueError(f"lines ({lines}) must divide the {m} Purkinje cells")
         per_line = m // lines
         self.lines = lines
         self.cells_per_line = cells_per_line

@@ -111,7 +111,8 @@ class MicrozoneConfig(Params):
     us_duration: b2.Quantity = param(30 * ms, "duration of the US (Geminiani et al. 2022)", unit=ms, low=0,
                                      low_open=True)
     dt: b2.Quantity = param(0.2 * ms, "simulation step (every time constant here is ≥ 1 ms and linear parts "
-                                      "are integrated exactly)", unit=ms, low=0, high=1, low_open=True,
+                                      "are integrated exactly, unless membrane noise is on: Euler)",
+                            unit=ms, low=0, high=1, low_open=True,
                             structural=True)
     target: str = param("auto", "Brian2 code-generation target of the runtime device",
                         choices=("numpy", "cython", "auto"))
@@ -249,8 +250,8 @@ class CerebellarMicrozone(CerebellarCircuit):
         # Cython's cache and a kept standalone project compile nothing again
         clock = b2.Clock(dt=c.dt, name="microzone_clock")
         self.clock = clock
-        if float(c.nuclei.noise) > 0:
-            b2.seed(c.seed)  # DCN membrane noise (xi) comes from Brian2's generator: seeded, same spikes
+        if float(c.purkinje.noise) > 0 or float(c.nuclei.noise) > 0:
+            b2.seed(c.seed)  # Purkinje/DCN membrane noise (xi) comes from Brian2's generator: seeded, same spikes
         self.granule = granule_group(c.r, c.granule, golgi=False,
                                      eligibility=eligibility_state(c.plasticity, c.dt), clock=clock)
         self.mossy = b2.SpikeGeneratorGroup(c.n_mf, [], [] * second, clock=clock, name="mossy")

@@ -39,8 +39,8 @@ class NucleiParams(Params):
                                         "cells converging on one DCN cell", unit=pA, low=0)
     delay_pc: b2.Quantity = param(4 * ms, "PC→DCN delay (Casali et al. 2019)", unit=ms, low=0)
     refractory: b2.Quantity = param(1.5 * ms, "absolute refractory period", unit=ms, low=0)
-    noise: b2.Quantity = param(0 * mV, "SD of each cell's private white membrane noise (0: the cell adds "
-                                       "no noise to its Purkinje input)", unit=mV, low=0, high=100)
+    noise: b2.Quantity = param(0 * mV, "SD the free membrane potential would have under each cell's private "
+                                       "white noise (0: no noise)", unit=mV, low=0, high=100)
     mf_eta: b2.Quantity = param(0 * pA, "MF→DCN weight change per mossy spike at full Purkinje release "
                                         "or full excess (0: no mossy→DCN synapses). Medina & Mauk "
                                         "(2000): LTP when a mossy spike meets a Purkinje pause, LTD when it "

@@ -71,10 +71,11 @@ def continual_circuit(**changes: Any) -> CerebellumConfig:
     256 bits rather than the SDM protocol's 64: the NumPy SDM on these digits reads 0.848 at
     n = 128 and 0.889 at n = 256 (seed 0; 1-NN on the addresses 0.94 → 0.97).
 
-    One output line per class: 40 Purkinje cells converging on one DCN cell (about the
-    convergence Person & Raman 2012 estimate). The read is one DCN cell's count, so its noise sets
-    the accuracy: seed 1, 20 → 40 Purkinje cells per line, 0.771 → 0.811 on the same granule sets
-    (measured before reads were shuffled and ties broken at random).
+    One output line per class: 40 Purkinje cells per line, all converging on each of its DCN cells
+    (about the convergence Person & Raman 2012 estimate). With one DCN cell per line then, the
+    read was that cell's count, so its noise set the accuracy: seed 1, 20 → 40 Purkinje cells per
+    line, 0.771 → 0.811 on the same granule sets (measured before reads were shuffled and ties
+    broken at random).
 
     The PC→DCN gain is fitted (seed 0, r = 2,000, Top-K 40, every read cell of one run feeding
     extra DCN groups): with the SDM protocol's 1200 pA per group spike (I_e 500 pA) a line whose

@@ -228,9 +228,10 @@ def memory_estimate(circuit: CerebellumConfig, protocol: SDMMemoryConfig) -> tup
     inputs = c.n if c.scheme == "kanerva" else c.k
     golgi = 2 * c.r * c.effective_n_golgi if c.golgi_cells else 0
     pcs = c.m * c.purkinje_per_dcn
-    synapses = c.r * inputs + c.r * c.m + golgi + 2 * pcs + c.m
+    dcn = c.m * c.dcn_per_line
+    synapses = c.r * inputs + c.r * c.m + golgi + pcs + pcs * c.dcn_per_line + c.m
     elig = {"kernel": c.plasticity.kernel_order + 2, "burst": 2}.get(c.plasticity.eligibility, 0)
-    neurons = c.r * (3 + elig) + 4 * pcs + 4 * c.m
+    neurons = c.r * (3 + elig) + 4 * pcs + 4 * dcn
     return synapses * BYTES_PER_SYNAPSE + neurons * BYTES_PER_NEURON_VARIABLE, "r"
 
 
