@@ -14,7 +14,7 @@
 # once, in task order) — its i.i.d. bound (≈ 0.98) shows the network can learn all ten digits.
 # Each line is read from four DCN cells with private membrane noise, summed: one noise-free cell
 # per line tied on ≈ 24 % of full-size reads (broken at random), four noisy ones on 6–9 %
-# (seeds 0–10). Figures:
+# (seeds 0–12). Figures:
 # `accuracy_matrix` — accuracy on each task (columns) after each task (rows) for the spikes, the
 # NumPy SDM with the same Top-K, and the online MLP; `seen_tasks` — mean accuracy over the tasks
 # seen so far, and each task's final accuracy; `dcn_evidence` — the DCN rate increase of each
