@@ -232,3 +232,27 @@ def test_analysis_reads_the_dcn_line_in_its_window_and_the_equation_on_the_same_
     assert a.active_mean == 6
     assert np.array_equal(a.numpy_sdm_measured, a.numpy_sdm)
     assert a.mlp.shape == (5, 5) and 0 <= a.iid_upper_bound <= 1
+
+
+def test_analysis_sums_a_lines_dcn_copies_and_reports_rates_per_cell(synthetic_continual):
+    """Each line's DCN spikes dealt in turn to its 3 copies (circuit.dcn_per_line = 3): the summed
+    counts are the one-cell counts, so every read decides the same; rates are per cell, a third of
+    the one-cell rates. The one-cell analysis of the same spikes is the reference."""
+    from engramlab.analysis.continual import analyse_continual
+    from engramlab.results import Result
+
+    one = synthetic_continual(True)
+    line = one["spikes_nuclei_i"]
+    copy = np.zeros_like(line)
+    for cell in np.unique(line):  # the k-th spike of a line goes to copy k mod 3
+        at = np.flatnonzero(line == cell)
+        copy[at] = np.arange(at.size) % 3
+    three = Result("continual", {**one.arrays, "spikes_nuclei_i": 3 * line + copy},
+                   {**one.params, "circuit.dcn_per_line": 3}, dict(one.metadata))
+    a1, a3 = analyse_continual(one), analyse_continual(three)
+    assert np.array_equal(a3.spiking, a1.spiking) and a3.tie_fraction == a1.tie_fraction
+    assert a3.dcn_baseline_hz == pytest.approx(a1.dcn_baseline_hz / 3)
+    assert np.allclose(a3.dcn_increase, a1.dcn_increase / 3)
+    # read as one cell per line, the same spikes would claim 30 lines: refused, naming the key
+    with pytest.raises(ValueError, match="spike indices"):
+        analyse_continual(Result("continual", three.arrays, one.params, dict(one.metadata)))

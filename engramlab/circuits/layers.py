@@ -243,8 +243,6 @@ class NuclearOutput:
         if lines < 1 or m % lines:
             raise ValueError(f"lines ({lines}) must divide the {m} Purkinje cells")
         per_line = m // lines
-        self.lines = lines
-        self.cells_per_line = cells_per_line
         self.cells = nuclei_group(lines * cells_per_line, params, clock=clock)
         random_potentials(self.cells, params.V_reset, params.V_th, rng)
         namespace: dict[str, Any] = {"w_pc": params.w_pc / per_line}

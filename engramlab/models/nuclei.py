@@ -20,6 +20,7 @@ import brian2 as b2
 from brian2 import ms, mV, nS, pA, pF
 
 from engramlab.models._params import Params, param
+from engramlab.models.membrane_noise import white_noise
 
 __all__ = ["NucleiParams", "mossy_nuclei_synapses", "nuclei_group"]
 
@@ -68,12 +69,7 @@ def nuclei_group(n: int, params: NucleiParams, name: str = "nuclei",
                  clock: b2.Clock | None = None) -> b2.NeuronGroup:
     """A NeuronGroup of ``n`` DCN cells (Euler-integrated when ``params.noise`` > 0, else exactly)."""
     ns = {k: getattr(params, k) for k in ("C", "g_L", "E_L", "V_th", "V_reset", "I_e", "tau_pc")}
-    noisy = float(params.noise) > 0
-    noise = ""
-    if noisy:
-        ns["sigma_v"] = params.noise
-        ns["tau_m"] = params.C / params.g_L
-        noise = " + sigma_v*sqrt(2/tau_m)*xi"
+    noise, method = white_noise(params.noise, params.C, params.g_L, ns)
     if float(params.mf_eta) > 0:
         ns["tau_mf"] = params.tau_mf
         ns["tau_read"] = params.mf_tau_read
@@ -89,7 +85,7 @@ def nuclei_group(n: int, params: NucleiParams, name: str = "nuclei",
             dI_pc/dt = -I_pc / tau_pc : amp
         """)
     group = b2.NeuronGroup(n, eqs, threshold="v > V_th", reset="v = V_reset",
-                           refractory=params.refractory, method="euler" if noisy else "exact", namespace=ns,
+                           refractory=params.refractory, method=method, namespace=ns,
                            name=name, clock=clock)
     group.v = params.V_reset
     return group

@@ -40,6 +40,7 @@ import numpy as np
 from brian2 import ms, mV, nS, pA, pF
 
 from engramlab.models._params import Params, param
+from engramlab.models.membrane_noise import white_noise
 
 __all__ = ["PurkinjeParams", "parallel_fibre_input", "purkinje_group", "tonic_period"]
 
@@ -85,18 +86,14 @@ def purkinje_group(n: int, params: PurkinjeParams, name: str = "purkinje",
     """
     ns = {k: getattr(params, k) for k in ("C", "g_L", "E_L", "V_th", "V_reset", "I_e", "tau_pf",
                                           "v_floor", "cf_kick")}
-    noisy = float(params.noise) > 0
-    drive = "(g_L*(E_L - v) + I_e + I_pf - I_mli) / C"
-    if noisy:
-        ns["sigma_v"] = params.noise
-        ns["tau_m"] = params.C / params.g_L
-        drive += " + sigma_v*sqrt(2/tau_m)*xi"
+    noise, method = white_noise(params.noise, params.C, params.g_L, ns)
+    drive = "(g_L*(E_L - v) + I_e + I_pf - I_mli) / C" + noise
     currents = ("I_pf : amp (linked)\nI_mli : amp (linked)" if linked_input else
                 "dI_pf/dt = -I_pf / tau_pf : amp\ndI_mli/dt = -I_mli / tau_pf : amp")
     eqs = b2.Equations(f"dv/dt = {drive} : volt (unless refractory)\n{currents}\ncf : 1")
     group = b2.NeuronGroup(
         n, eqs, threshold="v > V_th", reset="v = V_reset", refractory=params.refractory,
-        events={"complex": "cf > 0.5"}, method="euler" if noisy else "exact", namespace=ns, name=name,
+        events={"complex": "cf > 0.5"}, method=method, namespace=ns, name=name,
         clock=clock)
     group.run_on_event("complex", "cf = 0; v = clip(v + cf_kick, v_floor, V_th + cf_kick)")
     group.run_regularly("v = clip(v, v_floor, 1*volt)", when="after_groups", name=f"{name}_floor")
