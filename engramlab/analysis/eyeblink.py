@@ -1,11 +1,14 @@
 r"""Eyeblink conditioning from spikes: peri-stimulus rates, the Purkinje pause, conditioned responses.
 
-CR rule (after Geminiani et al. 2022; docs/equations.md §5.9): the DCN population rate, smoothed over
-100 ms and baseline-subtracted (baseline: the pre-CS window), must cross ``threshold`` after the
-first 100 ms of the CS and stay above it for at least 75 % of the time left before the US.
-The boxcar uses only bins before the US onset, so the unconditioned response never enters
-the CR window. The learned Purkinje pause is the minimum of the Purkinje population rate
-(Gaussian-smoothed, σ = 20 ms, baseline-subtracted) between CS onset and CS offset, averaged
+CR rule (after Geminiani et al. 2022; docs/equations.md §5.9): the DCN population rate, averaged
+over the trailing 100 ms and baseline-subtracted (baseline: the pre-CS window), must cross
+``threshold`` after the first 100 ms of the CS and stay above it for at least 75 % of the time
+left before the US. The average at time t uses only the 100 ms up to t (as in Geminiani et al.'s
+analysis, which times a crossing at the end of its moving window), so a response is never seen
+before it starts, and the unconditioned response after the US never enters the CR window. The
+default threshold is 5 SD of that signal measured on CS-free stretches of the same run
+(:func:`spontaneous_threshold`). The learned Purkinje pause is the minimum of the Purkinje
+population rate (Gaussian-smoothed, σ = 20 ms, baseline-subtracted) between CS onset and CS offset, averaged
 over the last block: all trials before the US, CS-alone probes after it (the US's complex
 spikes perturb the Purkinje cells on paired trials); its time is the middle of the trough
 (:func:`pause_trough_time`), which for a pause that silences the cells is the middle of the
@@ -20,7 +23,7 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.ndimage import gaussian_filter1d, uniform_filter1d
+from scipy.ndimage import gaussian_filter1d
 
 from engramlab.analysis.spikes import counts_between, population_counts
 from engramlab.errors import ConfigError
@@ -30,8 +33,17 @@ from engramlab.schedules import PHASES
 ACQ, EXT, REACQ = PHASES["acquisition"], PHASES["extinction"], PHASES["reacquisition"]
 LESION = PHASES["lesion"]
 
-__all__ = ["EyeblinkAnalysis", "analyse_eyeblink", "cr_threshold", "detect_cr", "eyeblink_summary",
-           "pause_trough_time", "trial_rates"]
+__all__ = [
+    "EyeblinkAnalysis",
+    "analyse_eyeblink",
+    "cr_threshold",
+    "detect_cr",
+    "eyeblink_summary",
+    "pause_trough_time",
+    "spontaneous_stretches",
+    "spontaneous_threshold",
+    "trial_rates",
+]
 
 
 def trial_rates(t: NDArray[np.float64], i: NDArray[np.int64], starts: NDArray[np.float64],
@@ -54,16 +66,31 @@ def trial_rates(t: NDArray[np.float64], i: NDArray[np.int64], starts: NDArray[np
     return 0.5 * (edges[1:] + edges[:-1]), out / (bin_s * max(cells, 1))
 
 
+def _trailing_mean(x: NDArray[np.float64], keep: NDArray[np.float64], width: int) -> NDArray[np.float64]:
+    """Mean of ``x`` over the ``width`` bins ending at each bin, counting only bins where ``keep`` is 1.
+
+    Written out with cumulative sums because scipy's moving filters are centred (an ``origin``
+    shift would do it too, but hides which bins a value uses). NaN where no bin counts.
+    """
+    pad = [(0, 0)] * (x.ndim - 1) + [(1, 0)]
+    total = np.cumsum(np.pad(x * keep, pad), axis=-1)
+    count = np.cumsum(np.pad(keep, pad), axis=-1)
+    lag = np.maximum(np.arange(1, x.shape[-1] + 1) - width, 0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return (total[..., 1:] - total[..., lag]) / (count[..., 1:] - count[..., lag])
+
+
 def _pre_us_signal(rate: NDArray[np.float64], axis: NDArray[np.float64], isi: float, smooth_s: float,
                    bin_s: float) -> NDArray[np.float64]:
-    """DCN rate boxcar-smoothed over ``smooth_s`` using only the bins before the US, minus its pre-CS mean.
+    """DCN rate averaged over the trailing ``smooth_s`` (bins before the US only), minus its pre-CS mean.
 
     A CR is scored on what happens before the US: the unconditioned response (the US's complex
-    spikes and the Purkinje burst they cause) never leaks into the CR window through the smoothing.
+    spikes and the Purkinje burst they cause) never enters the CR window, and a trailing average
+    never shows a response before it starts (a centred 100 ms boxcar rises 50 ms early, which at
+    ISI 150 ms put most learned responses "above threshold at 100 ms").
     """
     width = max(1, round(smooth_s / bin_s))
-    smooth = _masked_smooth(rate, (axis < isi).astype(float),
-                            lambda x: uniform_filter1d(x, width, axis=-1, mode="constant"))
+    smooth = _trailing_mean(rate, (axis < isi).astype(float), width)
     base = np.nanmean(smooth[axis < 0]) if np.any(axis < 0) else 0.0
     return smooth - base
 
@@ -168,16 +195,23 @@ def pause_trough_time(t: NDArray[np.float64], rel: NDArray[np.float64], toleranc
 
 def cr_threshold(dcn_rate: NDArray[np.float64], axis: NDArray[np.float64], bin_s: float = 0.005,
                  smooth_s: float = 0.1, sds: float = 5.0) -> float:
-    """Default CR threshold: ``sds`` standard deviations of the smoothed pre-CS DCN rate.
+    """Fallback CR threshold: ``sds`` SDs of the CR signal inside the pre-CS baseline.
 
-    The SD is pooled over every trial's baseline window (after removing each trial's mean), so
-    spontaneous fluctuations of the DCN output cross it rarely (5 SD: p < 1e-6 per sample).
+    Used only when the recovery leaves no CS-free stretch (:func:`spontaneous_threshold` is the
+    default). The CR signal is the trailing ``smooth_s`` average minus the trial's pre-CS mean
+    (:func:`detect_cr`); its SD is pooled over every trial's pre-CS bins whose whole window lies
+    inside the recorded baseline, each trial's mean removed. Those bins share most of their
+    window, so this runs low: 11.8-13.0 Hz against 20.8-24.4 Hz measured on the spontaneous
+    stretches of the default runs (ISI 150-600 ms, seed 0). Until 2026-12-03 the default was 5 SD
+    of a *centred* boxcar whose windows at the record's start were padded with copies of the first
+    bin (25.7-30.2 Hz on those runs): an artefact, not a measurement.
     """
     width = max(1, round(smooth_s / bin_s))
-    smooth = uniform_filter1d(dcn_rate, width, axis=1, mode="nearest")
-    pre = smooth[:, axis < -smooth_s / 2]
-    if pre.size == 0:
-        raise ConfigError("protocol.cs_onset", "leaves no pre-CS baseline for the CR threshold; give threshold")
+    smooth = _trailing_mean(dcn_rate, np.ones_like(dcn_rate), width)
+    pre = smooth[:, (axis < 0) & (axis >= axis[0] + (width - 1) * bin_s - bin_s / 2)]
+    if pre.shape[1] < 5:
+        raise ConfigError("protocol.cs_onset", f"leaves < {smooth_s * 1e3 + 25:.0f} ms of pre-CS baseline and the "
+                          "recovery no CS-free stretch for the CR threshold; lengthen either, or give threshold")
     return float(sds * np.std(pre - pre.mean(1, keepdims=True)))
 
 
@@ -186,7 +220,10 @@ def analyse_eyeblink(result: Result, threshold: float | None = None, block: int 
     """CRs per trial, %CR per block, Purkinje pause timing and depth, from an eyeblink Result.
 
     ``threshold`` is the DCN rate increase (Hz above the pre-CS baseline) that counts as a CR;
-    by default 5 SD of the baseline fluctuations (:func:`cr_threshold`).
+    by default 5 SD of the CR signal on CS-free stretches of the same run
+    (:func:`spontaneous_threshold`; :func:`cr_threshold` when the recovery is too short for them).
+    The rule applied to those stretches gives ``spontaneous_false_cr_percent``: an in-sample
+    check of its false-positive rate (the threshold comes from the same stretches).
     """
     if result.protocol != "eyeblink":
         raise ConfigError("result", f"must come from the eyeblink protocol, got {result.protocol!r}")
@@ -207,9 +244,14 @@ def analyse_eyeblink(result: Result, threshold: float | None = None, block: int 
     isis = [float(v) for v in p.get("isis", [isi])]
     isi = min(isis)  # mixed ISIs: the training-tone pause is read against the first US
     trial_isi = result["trial_isi"] if "trial_isi" in result else np.full(len(starts), isi)
-    if threshold is None:  # from intact trials: a lesion frees the DCN and changes its fluctuations
+    spont = spontaneous_stretches(result, max(isis), bin_s)
+    threshold_source = "given"
+    if threshold is None and spont is not None:
+        threshold, threshold_source = spontaneous_threshold(*spont, max(isis), bin_s), "spontaneous"
+    elif threshold is None:  # from intact trials: a lesion frees the DCN and changes its fluctuations
         intact = phase != LESION
         threshold = cr_threshold(dcn[intact] if np.any(intact) else dcn, axis, bin_s)
+        threshold_source = "pre-CS"
     crs, onsets = zip(*(detect_cr(dcn[k], axis, float(trial_isi[k]), threshold, bin_s=bin_s)
                         for k in range(len(starts))),
                       strict=True) if len(starts) else ((), ())
@@ -248,6 +290,8 @@ def analyse_eyeblink(result: Result, threshold: float | None = None, block: int 
     last_onsets = cr_onset[last][cr[last]]
     probe = _probe_stats(result, axis, sdf, acq_idx, max(isis), probe_dur, block, isis)
     lesion = _lesion_stats(phase, cr, cr_onset, dcn, axis, trial_isi, threshold, bin_s)
+    false_cr = None if spont is None else float(100 * np.mean(
+        [detect_cr(r, spont[0], max(isis), threshold, bin_s=bin_s)[0] for r in spont[1]]))
     olive = _olive_stats(result, starts, onset, trial_isi, phase, paired, m, block)
     return EyeblinkAnalysis(
         isi=isi, trials=len(starts), axis=axis, pc_rate=pc, dcn_rate=dcn, phase=phase,
@@ -261,7 +305,8 @@ def analyse_eyeblink(result: Result, threshold: float | None = None, block: int 
         cr_onset_last_block=float(np.median(last_onsets)) if last_onsets.size else float("nan"),
         pc_baseline_hz=float(pc[phase != LESION][:, axis < 0].mean()),
         dcn_baseline_hz=float(dcn[phase != LESION][:, axis < 0].mean()),
-        cs_duration=cs_dur, extra={}, probe_duration=probe_dur, lesion=lesion, isis=isis, olive=olive, **probe)
+        cs_duration=cs_dur, extra={"spontaneous_false_cr_percent": false_cr, "cr_threshold_source": threshold_source},
+        probe_duration=probe_dur, lesion=lesion, isis=isis, olive=olive, **probe)
 
 
 #: smallest prominence (Hz) of a local minimum of the probe rate that counts as a pause
@@ -307,6 +352,49 @@ def first_crossing(rate: NDArray[np.float64], axis: NDArray[np.float64], isi: fl
     window = (axis >= 0) & (axis < isi)
     above = _pre_us_signal(rate, axis, isi, smooth_s, bin_s)[window] > threshold
     return float(axis[window][int(np.argmax(above))]) if np.any(above) else float("nan")
+
+
+#: a stretch of the recovery counts as spontaneous only this long after the previous tone ended (s)
+SPONTANEOUS_AFTER_TONE = 0.4
+
+
+def spontaneous_stretches(result: Result, isi: float, bin_s: float = 0.005
+                          ) -> tuple[NDArray[np.float64], NDArray[np.float64]] | None:
+    """DCN rates on CS-free stretches of the recovery, laid out like trials: ``(axis, rates)``.
+
+    A fake CS is placed late in each recovery so that its trial window ([-cs_onset, ISI) around
+    it) ends 50 ms before the next trial starts; nothing is presented in it. Lesion trials and
+    the trials right after them are left out (the cut inhibition changes the DCN), and so is the
+    first trial (no recovery before it). None when the recovery is too short for the stretch to
+    begin ``SPONTANEOUS_AFTER_TONE`` after the previous tone ended.
+    """
+    p = result.params
+    onset = float(p["protocol.cs_onset"])
+    period = float(p.get("trial_period") or p["protocol.trial_period"])
+    tone = max(float(p["cs_duration"]), float(p.get("probe_duration", p["cs_duration"])))
+    fake = -(isi + 0.05)  # fake CS onset relative to the next trial's start
+    if period + fake - onset < onset + tone + SPONTANEOUS_AFTER_TONE:
+        return None
+    phase = result["trial_phase"]
+    keep = np.flatnonzero((phase != LESION) & (np.roll(phase, 1) != LESION))
+    keep = keep[keep > 0]
+    if keep.size == 0:
+        return None
+    return trial_rates(result["spikes_nuclei_t"], result["spikes_nuclei_i"], result["trial_start"][keep],
+                       fake, (-onset, isi), bin_s, int(p["circuit.n_dcn"]))
+
+
+def spontaneous_threshold(axis: NDArray[np.float64], rates: NDArray[np.float64], isi: float,
+                          bin_s: float = 0.005, smooth_s: float = 0.1, sds: float = 5.0) -> float:
+    """``sds`` SDs of the CR signal where there is no CS: the CR threshold measured, not assumed.
+
+    The CR signal (trailing average minus the stretch's own pre-"CS" mean, :func:`detect_cr`) is
+    computed on every CS-free stretch exactly as on a trial, and its SD pooled over the bins the
+    rule tests ([100 ms, ISI)). This keeps whatever the DCN does by itself — its regularity, slow
+    drifts, what is left of the previous trial — in the null, with no noise model.
+    """
+    y = np.array([_pre_us_signal(r, axis, isi, smooth_s, bin_s) for r in rates])
+    return float(sds * np.nanstd(y[:, (axis >= 0.1) & (axis < isi)]))
 
 
 #: window after the US onset in which olive spikes count as the US response (s)
@@ -432,6 +520,8 @@ def eyeblink_summary(a: EyeblinkAnalysis) -> dict[str, Any]:
         "us_onset_ms": a.isi * 1e3,
         "cr_onset_ms": a.cr_onset_last_block * 1e3,
         "cr_threshold_hz": a.threshold,
+        "cr_threshold_source": a.extra.get("cr_threshold_source"),
+        "spontaneous_false_cr_percent": a.extra.get("spontaneous_false_cr_percent"),
         "purkinje_baseline_hz": a.pc_baseline_hz,
         "dcn_baseline_hz": a.dcn_baseline_hz,
         "probe_trials": int(a.probe_trials.size),

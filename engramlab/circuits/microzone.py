@@ -54,15 +54,21 @@ __all__ = ["CerebellarMicrozone", "MicrozoneConfig", "MicrozoneRecord", "Trial"]
 
 
 def _conditioning_plasticity() -> PFPlasticityParams:
-    # The LTD timing rule is matched to the delay of the error signal it learns from (Suvrathan,
-    # Payne & Raymond 2016): here the US reaches the olive within ~5–15 ms, so the kernel peaks
-    # 20 ms before the complex spike. With the 100 ms look-back of the flocculus the learned pause
-    # leads the US (measured, defaults otherwise: probe minimum at 187.5 ms for ISI 250 ms, 0 % CRs). A narrow
-    # kernel makes few PF spikes eligible, so LTD:LTP is 20:1 per event (published spiking models:
-    # 8–40:1; Antonietti et al. 2016, Geminiani et al. 2022; measured at 6:1 PF-alone LTP wins and
-    # the Purkinje rate rises during the CS). Soft bounds keep every weight at its LTP/LTD balance.
+    # The LTD kernel peaks 50 ms before the complex spike: between the ~100 ms look-back of the
+    # timing studies behind the kernel (Safo & Regehr 2008; Wetmore et al. 2008; models/
+    # plasticity.py) and a rule matched to the ~5-15 ms US->olive delay (the best delay differs
+    # between regions: Suvrathan, Payne & Raymond 2016). A fit, not a measurement: chosen on
+    # seed 0 from 20 / 50 / 100 ms with the trailing-average CR rule (ISI 150-600 ms): 20 ms
+    # (the earlier default, matched to the US->olive delay) gives a pause timed at the US but a
+    # DCN burst only in its last ~75 ms (last-block CRs 40-80 %, onsets 7.5-22.5 ms before the US);
+    # 100 ms gives CRs from ~120 ms whatever the ISI and pauses that lead it (probe minimum at
+    # 0.75-0.8 x ISI at 250 and 400 ms); 50 ms gives 90-100 % CRs with onsets 117-462 ms and
+    # probe minima at 0.84-1.08 x ISI (README). A narrow kernel makes few PF spikes eligible, so
+    # LTD:LTP is 20:1 per event (published spiking models: 8-40:1; Antonietti et al. 2016,
+    # Geminiani et al. 2022; measured at 6:1 PF-alone LTP wins and the Purkinje rate rises during
+    # the CS). Soft bounds keep every weight at its LTP/LTD balance.
     return PFPlasticityParams(eligibility="kernel", bounds="soft", w0=75 * pA, w_max=150 * pA,
-                              a_plus=0.15 * pA, ltd_ltp_ratio=20.0, kernel_peak=20 * ms)
+                              a_plus=0.15 * pA, ltd_ltp_ratio=20.0, kernel_peak=50 * ms)
 
 
 def _conditioning_nuclei() -> NucleiParams:
