@@ -138,8 +138,8 @@ labkit.exercise(4, prediction, lesion_trials=int(lesion.size),
 # 2. Set `plasticity__kernel_peak="100 ms"` (the flocculus's timing rule): where does the pause
 #    move, and why? (Hint: LTD hits the parallel fibres active one kernel-peak before the
 #    climbing fibre.)
-# 3. Set `olive__w_no="0 pA"`: does the learning curve still plateau, and what happens to the
-#    olive's US response (`olive_us_spikes_by_block`)?
+# 3. Set `olive__w_no="0 pA"`: do CRs come sooner or later, and what happens to the olive's US
+#    response (`olive_us_spikes_by_block`)?
 # 4. Set `recovery="200 ms"` with `isi="600 ms"`: which UBCs stop firing, and why? (Hint: nothing
 #    resets their slow cascades between trials.)
 # 5. Add `extinction_trials=50, reacquisition_trials=50`. Is relearning faster (savings)? Switch

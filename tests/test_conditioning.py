@@ -37,11 +37,29 @@ def test_cr_rule_never_sees_a_response_before_it_starts():
     # a centred 100 ms boxcar would already be 27 Hz up at 100 ms and call it short-latency
     is_cr, onset = detect_cr(step_trace(0.095, 0.3, height=60.0), AXIS, 0.15, threshold=10)
     assert is_cr and 0.095 < onset <= 0.095 + 0.1 / 6 + BIN
-    # whatever comes after a bin never changes that bin's average: the onset of a response is
-    # the same whether it lasts to the US or not
-    trace = step_trace(0.2, 0.25, height=60.0)
-    assert detect_cr(trace, AXIS, 0.25, threshold=10)[1] == detect_cr(step_trace(0.2, 0.5, height=60.0), AXIS,
-                                                                       0.25, threshold=10)[1]
+    # any response (first_crossing, used for the lesion trials) is seen only once it has begun
+    from engramlab.analysis.eyeblink import first_crossing
+
+    assert 0.2 < first_crossing(step_trace(0.2, 0.3, height=300.0), AXIS, 0.25, threshold=10) <= 0.2 + 2 * BIN
+
+
+def test_fallback_threshold_from_two_baseline_windows():
+    from engramlab.analysis.eyeblink import cr_threshold
+
+    rng = np.random.default_rng(5)
+    sigma = 8.0
+    rates = 20.0 + sigma * rng.standard_normal((4000, AXIS.size))  # 200 ms of baseline (40 bins)
+    # white noise: a 100 ms mean minus a 200 ms baseline mean has SD sigma * sqrt(1/20 + 1/40)
+    assert cr_threshold(rates, AXIS, BIN) == pytest.approx(5 * sigma * np.sqrt(1 / 20 + 1 / 40), rel=0.03)
+    with pytest.raises(ConfigError, match="cs_onset"):
+        cr_threshold(rates[:, AXIS >= -0.15], AXIS[AXIS >= -0.15], BIN)  # 150 ms of baseline
+
+
+def test_a_recovery_too_short_for_the_threshold_is_refused_before_simulating():
+    with pytest.raises(ConfigError, match="recovery"):
+        EyeblinkConfig(recovery=200 * ms, cs_onset=100 * ms).check_fits(MicrozoneConfig())
+    EyeblinkConfig(recovery=200 * ms, cs_onset=200 * ms).check_fits(MicrozoneConfig())  # pre-CS fallback
+    EyeblinkConfig(recovery=800 * ms, cs_onset=100 * ms, isi=600 * ms).check_fits(MicrozoneConfig())  # quick's
     # up briefly then down well before the US: fails the 75 % rule
     assert not detect_cr(step_trace(0.16, 0.19), AXIS, 0.25, threshold=10)[0]
     assert not detect_cr(np.full(AXIS.size, 10.0), AXIS, 0.25, threshold=10)[0]
@@ -364,12 +382,20 @@ def test_pause_deepens_and_summary_keys(small_eyeblink):
     # first that neither is nor follows a lesion trial, as long as a trial's stretch of the tone
     from engramlab.analysis.eyeblink import spontaneous_stretches
 
-    assert s["cr_threshold_source"] == "spontaneous" and s["cr_threshold_hz"] > 0
-    axis, rates = spontaneous_stretches(small_eyeblink, 0.25)
-    phase = small_eyeblink["trial_phase"]
-    assert rates.shape == (int(np.sum((phase[1:] != 3) & (phase[:-1] != 3))), axis.size)
-    assert axis[0] == pytest.approx(-0.1 + BIN / 2) and axis[-1] == pytest.approx(0.25 - BIN / 2)
-    assert 0 <= s["spontaneous_false_cr_percent"] <= 100
+    assert s["cr_threshold_source"] == "spontaneous"
+    r = small_eyeblink
+    axis, rates = spontaneous_stretches(r, 0.25)
+    phase, starts = r["trial_phase"], r["trial_start"]
+    kept = [k for k in range(1, phase.size) if phase[k] != 3 and phase[k - 1] != 3]
+    assert rates.shape == (len(kept), axis.size)
+    onset, n_dcn = float(r.params["protocol.cs_onset"]), int(r.params["circuit.n_dcn"])
+    probe_tone = float(r.params["probe_duration"])
+    t_dcn = r["spikes_nuclei_t"]
+    for row, k in enumerate(kept):  # each stretch ends 50 ms before its trial, after the previous tone
+        lo, hi = starts[k] - 0.05 - 0.25 - onset, starts[k] - 0.05
+        assert lo - (starts[k - 1] + onset + probe_tone) >= 0.4 - 1e-9
+        direct = np.sum((t_dcn >= lo) & (t_dcn < hi))
+        assert rates[row].sum() * BIN * n_dcn == pytest.approx(direct)
 
 
 def test_probes_are_extended_unpaired_and_frozen(small_eyeblink):

@@ -206,6 +206,9 @@ def test_eyeblink_figures_draw_the_rates_and_curves(small_eyeblink):
     for col, trials in enumerate((acq[:4], acq[-4:])):
         pc = next(ln for ln in lines(axes[1, col]) if len(ln.get_xdata()) == a.axis.size)
         np.testing.assert_allclose(ydata(pc), gaussian_filter1d(a.pc_rate[trials].mean(0), 4))
+        dcn = next(ln for ln in lines(axes[2, col]) if len(ln.get_xdata()) == a.axis.size)
+        mean_dcn = a.dcn_rate[trials].mean(0)  # trailing 100 ms mean, written out independently
+        np.testing.assert_allclose(ydata(dcn)[19:], np.convolve(mean_dcn, np.ones(20) / 20, mode="valid"))
         thr = next(ln for ln in lines(axes[2, col]) if ln.get_linestyle() == ":")
         assert ydata(thr)[0] == pytest.approx(a.dcn_rate[trials][:, a.axis < 0].mean() + a.threshold)
     fig = fcd.learning_curve_figure(a)

@@ -40,6 +40,7 @@ __all__ = [
     "detect_cr",
     "eyeblink_summary",
     "pause_trough_time",
+    "spontaneous_room",
     "spontaneous_stretches",
     "spontaneous_threshold",
     "trial_rates",
@@ -195,24 +196,24 @@ def pause_trough_time(t: NDArray[np.float64], rel: NDArray[np.float64], toleranc
 
 def cr_threshold(dcn_rate: NDArray[np.float64], axis: NDArray[np.float64], bin_s: float = 0.005,
                  smooth_s: float = 0.1, sds: float = 5.0) -> float:
-    """Fallback CR threshold: ``sds`` SDs of the CR signal inside the pre-CS baseline.
+    """Fallback CR threshold from the pre-CS baseline: ``sds`` SDs of the CR signal, estimated.
 
     Used only when the recovery leaves no CS-free stretch (:func:`spontaneous_threshold` is the
-    default). The CR signal is the trailing ``smooth_s`` average minus the trial's pre-CS mean
-    (:func:`detect_cr`); its SD is pooled over every trial's pre-CS bins whose whole window lies
-    inside the recorded baseline, each trial's mean removed. Those bins share most of their
-    window, so this runs low: 11.8-13.0 Hz against 20.8-24.4 Hz measured on the spontaneous
-    stretches of the default runs (ISI 150-600 ms, seed 0). Until 2026-12-03 the default was 5 SD
-    of a *centred* boxcar whose windows at the record's start were padded with copies of the first
-    bin (25.7-30.2 Hz on those runs): an artefact, not a measurement.
+    default). The last two ``smooth_s`` windows before the CS give each trial an independent
+    difference of means, m2 - m1; with white noise the CR signal (a ``smooth_s`` mean minus the
+    mean of an L-long baseline) has SD(y) = SD(m2 - m1) * sqrt((1 + smooth_s / L) / 2), the SD
+    pooled over trials. Measured on the default runs (ISI 150-600 ms, seed 0): 23-29 Hz against
+    21-24 Hz from the CS-free stretches. Until 2026-12-03 the default was 5 SD of a *centred*
+    boxcar padded with copies of the first bin at the record's edge (25.7-30.2 Hz there): an
+    artefact, not a measurement.
     """
     width = max(1, round(smooth_s / bin_s))
-    smooth = _trailing_mean(dcn_rate, np.ones_like(dcn_rate), width)
-    pre = smooth[:, (axis < 0) & (axis >= axis[0] + (width - 1) * bin_s - bin_s / 2)]
-    if pre.shape[1] < 5:
-        raise ConfigError("protocol.cs_onset", f"leaves < {smooth_s * 1e3 + 25:.0f} ms of pre-CS baseline and the "
-                          "recovery no CS-free stretch for the CR threshold; lengthen either, or give threshold")
-    return float(sds * np.std(pre - pre.mean(1, keepdims=True)))
+    pre = dcn_rate[:, axis < 0]
+    if pre.shape[1] < 2 * width:
+        raise ConfigError("protocol.cs_onset", f"must be >= {2 * smooth_s * 1e3:.0f} ms for the CR threshold when "
+                          "the recovery leaves no CS-free stretch; lengthen either, or give threshold")
+    diff = pre[:, -width:].mean(1) - pre[:, -2 * width:-width].mean(1)
+    return float(sds * np.std(diff) * np.sqrt((1 + width / pre.shape[1]) / 2))
 
 
 def analyse_eyeblink(result: Result, threshold: float | None = None, block: int = 10,
@@ -244,10 +245,14 @@ def analyse_eyeblink(result: Result, threshold: float | None = None, block: int 
     isis = [float(v) for v in p.get("isis", [isi])]
     isi = min(isis)  # mixed ISIs: the training-tone pause is read against the first US
     trial_isi = result["trial_isi"] if "trial_isi" in result else np.full(len(starts), isi)
-    spont = spontaneous_stretches(result, max(isis), bin_s)
+    # CS-free stretches as long as the longest ISI where the recovery allows (the false-CR rate
+    # needs the whole window); the null SD of the CR signal needs only its tested bins, so a
+    # shorter stretch still gives the threshold
+    null_length = min(max(max(isis), SHORTEST_NULL), _room(result))
+    spont = spontaneous_stretches(result, null_length, bin_s) if null_length >= SHORTEST_NULL else None
     threshold_source = "given"
     if threshold is None and spont is not None:
-        threshold, threshold_source = spontaneous_threshold(*spont, max(isis), bin_s), "spontaneous"
+        threshold, threshold_source = spontaneous_threshold(*spont, null_length, bin_s), "spontaneous"
     elif threshold is None:  # from intact trials: a lesion frees the DCN and changes its fluctuations
         intact = phase != LESION
         threshold = cr_threshold(dcn[intact] if np.any(intact) else dcn, axis, bin_s)
@@ -290,7 +295,7 @@ def analyse_eyeblink(result: Result, threshold: float | None = None, block: int 
     last_onsets = cr_onset[last][cr[last]]
     probe = _probe_stats(result, axis, sdf, acq_idx, max(isis), probe_dur, block, isis)
     lesion = _lesion_stats(phase, cr, cr_onset, dcn, axis, trial_isi, threshold, bin_s)
-    false_cr = None if spont is None else float(100 * np.mean(
+    false_cr = None if spont is None or null_length < max(isis) else float(100 * np.mean(
         [detect_cr(r, spont[0], max(isis), threshold, bin_s=bin_s)[0] for r in spont[1]]))
     olive = _olive_stats(result, starts, onset, trial_isi, phase, paired, m, block)
     return EyeblinkAnalysis(
@@ -356,32 +361,53 @@ def first_crossing(rate: NDArray[np.float64], axis: NDArray[np.float64], isi: fl
 
 #: a stretch of the recovery counts as spontaneous only this long after the previous tone ended (s)
 SPONTANEOUS_AFTER_TONE = 0.4
+#: a CS-free stretch ends this long before the next trial starts (s)
+SPONTANEOUS_BEFORE_TRIAL = 0.05
+#: the shortest fake-CS window a threshold is measured on: 50 ms of tested bins after the first 100 ms (s)
+SHORTEST_NULL = 0.15
 
 
-def spontaneous_stretches(result: Result, isi: float, bin_s: float = 0.005
+def spontaneous_room(period: float, cs_onset: float, longest_tone: float) -> float:
+    """Longest fake-CS window (s after the fake CS) that fits in every recovery.
+
+    The stretch (``cs_onset`` of pre-"CS" baseline, then the window) must begin
+    ``SPONTANEOUS_AFTER_TONE`` after the previous trial's longest tone ended and end
+    ``SPONTANEOUS_BEFORE_TRIAL`` before the next trial starts.
+    """
+    return period - SPONTANEOUS_BEFORE_TRIAL - cs_onset - (cs_onset + longest_tone + SPONTANEOUS_AFTER_TONE)
+
+
+def _room(result: Result) -> float:
+    p = result.params
+    tone = float(p["cs_duration"])
+    if "trial_probe" in result and np.any(result["trial_probe"]):
+        tone = max(tone, float(p.get("probe_duration", tone)))
+    return spontaneous_room(float(p.get("trial_period") or p["protocol.trial_period"]),
+                            float(p["protocol.cs_onset"]), tone)
+
+
+def spontaneous_stretches(result: Result, length: float, bin_s: float = 0.005
                           ) -> tuple[NDArray[np.float64], NDArray[np.float64]] | None:
     """DCN rates on CS-free stretches of the recovery, laid out like trials: ``(axis, rates)``.
 
-    A fake CS is placed late in each recovery so that its trial window ([-cs_onset, ISI) around
-    it) ends 50 ms before the next trial starts; nothing is presented in it. Lesion trials and
-    the trials right after them are left out (the cut inhibition changes the DCN), and so is the
-    first trial (no recovery before it). None when the recovery is too short for the stretch to
-    begin ``SPONTANEOUS_AFTER_TONE`` after the previous tone ended.
+    A fake CS is placed late in each recovery so that its trial window ([-cs_onset, length)
+    around it) ends ``SPONTANEOUS_BEFORE_TRIAL`` before the next trial starts; nothing is
+    presented in it. Lesion trials and the trials right after them are left out (the cut
+    inhibition changes the DCN), and so is the first trial (no recovery before it). None when
+    the recovery is too short (:func:`spontaneous_room`) or no trial is left.
     """
     p = result.params
     onset = float(p["protocol.cs_onset"])
-    period = float(p.get("trial_period") or p["protocol.trial_period"])
-    tone = max(float(p["cs_duration"]), float(p.get("probe_duration", p["cs_duration"])))
-    fake = -(isi + 0.05)  # fake CS onset relative to the next trial's start
-    if period + fake - onset < onset + tone + SPONTANEOUS_AFTER_TONE:
+    if length > _room(result) + 1e-9:
         return None
     phase = result["trial_phase"]
     keep = np.flatnonzero((phase != LESION) & (np.roll(phase, 1) != LESION))
     keep = keep[keep > 0]
     if keep.size == 0:
         return None
+    fake = -(length + SPONTANEOUS_BEFORE_TRIAL)  # fake CS onset relative to the next trial's start
     return trial_rates(result["spikes_nuclei_t"], result["spikes_nuclei_i"], result["trial_start"][keep],
-                       fake, (-onset, isi), bin_s, int(p["circuit.n_dcn"]))
+                       fake, (-onset, length), bin_s, int(p["circuit.n_dcn"]))
 
 
 def spontaneous_threshold(axis: NDArray[np.float64], rates: NDArray[np.float64], isi: float,

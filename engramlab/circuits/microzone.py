@@ -9,7 +9,7 @@ Pathways (one explicit Brian2 Network, built once):
   the passage of time — and stops while the CS goes on;
 * granule cells: ``k`` ≈ 4 inputs each, drawn from the mossy lines and the UBC axons (mossy-like
   rosettes); every input is a fast EPSC;
-* PF→PC synapses with CF-gated LTD through a gamma eligibility kernel (20 ms peak here) and PF LTP
+* PF→PC synapses with CF-gated LTD through a gamma eligibility kernel (50 ms peak here) and PF LTP
   (:mod:`engramlab.models.plasticity`); lumped MLI feed-forward inhibition keeps an unlearned
   Purkinje cell on its tonic rhythm;
 * inferior olive cells (one per Purkinje cell) driven by the US (500 Hz for 30 ms) and by
@@ -88,8 +88,10 @@ def _conditioning_olive() -> OliveParams:
     # spontaneous kicks that it can veto: a 1.2 nA kick peaks ~17 mV above rest (threshold 10 mV),
     # so ~110 pA of steady inhibition blocks it. 150 pA per DCN spike (30 ms IPSC) gives ~50 pA at
     # the ~10 Hz DCN baseline and ~400 pA during a conditioned DCN burst, which also takes one of
-    # the US's two complex spikes (measured, quick run: 1.77 → 1.47 per trial as CRs go 40 → 90 %;
-    # with 3 nA kicks no DCN rate vetoes a spontaneous complex spike)
+    # the US's two complex spikes (measured with the 20 ms kernel and centred CR rule used until
+    # 2026-12-03, quick run: 1.77 → 1.47 per trial as CRs went 40 → 90 %; defaults now, ISI 250 ms:
+    # 1.36 in the first block, 1.0 from the second; with 3 nA kicks no DCN rate vetoes a
+    # spontaneous complex spike)
     return OliveParams(w_no=150 * pA, w_spont=1200 * pA)
 
 

@@ -30,7 +30,8 @@ class TrialTiming(Params):
     trial_period: b2.Quantity = param(1 * second, "trial start to trial start (1 s)", unit=ms, low=0,
                                       low_open=True, structural=True)
     cs_onset: b2.Quantity = param(200 * ms, "CS onset after the trial start: the pre-CS baseline (at least the "
-                                            "100 ms the CR threshold is smoothed over)", unit=ms, low=100)
+                                            "100 ms the CR signal is averaged over; 200 ms when the recovery "
+                                            "is too short to measure the CR threshold on)", unit=ms, low=100)
     recovery: b2.Quantity = param(200 * ms, "time after the US before the next trial: the US-evoked "
                                             "complex spikes, the Purkinje burst and the DCN rebound settle "
                                             "within ~150 ms (measured in the default microzone)", unit=ms, low=0)

@@ -24,6 +24,7 @@ import brian2 as b2
 import numpy as np
 from brian2 import ms, second
 
+from engramlab.analysis.eyeblink import SHORTEST_NULL, spontaneous_room
 from engramlab.circuits.microzone import CerebellarMicrozone, MicrozoneConfig
 from engramlab.errors import ConfigError
 from engramlab.models._params import param
@@ -59,7 +60,8 @@ class EyeblinkConfig(TrialTiming):
     recovery: b2.Quantity = param(1500 * ms, "time after the US (or the probe tone) before the next trial: "
                                              "the UBCs' slow cascades have no reset and decay during it "
                                              "(measured at 200 ms: the carried-over OFF current silences the "
-                                             "slowest UBCs and CRs at ISI 600 ms fall from 70 % to 10 %)",
+                                             "slowest UBCs and CRs at ISI 600 ms fell from 70 % to 10 %, "
+                                             "measured with the 20 ms kernel used until 2026-12-03)",
                                   unit=ms, low=0)
     trial_period: b2.Quantity | None = param(None, "trial start to trial start (none: cs_onset + the longest tone "
                                                    "+ recovery, rounded up to 100 ms; 2.3 s at the default ISI)",
@@ -92,6 +94,19 @@ class EyeblinkConfig(TrialTiming):
         if self.probe_every > 0:
             tone = max(tone, self.probe_duration())
         return tone
+
+    def check_fits(self, circuit: MicrozoneConfig) -> None:
+        """Also check, before anything is simulated, that the CR threshold can be measured.
+
+        It comes from CS-free stretches of the recovery (:func:`~engramlab.analysis.eyeblink.spontaneous_room`)
+        or, when the recovery is too short for them, from two 100 ms windows of pre-CS baseline.
+        """
+        super().check_fits(circuit)
+        room = spontaneous_room(float(self.period(circuit)), float(self.cs_onset), float(self.longest_cs(circuit)))
+        if room < SHORTEST_NULL and float(self.cs_onset) < 0.2 - 1e-9:
+            raise ConfigError("protocol.recovery", f"= {self.recovery} leaves no CS-free stretch for the CR threshold "
+                                                   f"and cs_onset = {self.cs_onset} is < 200 ms: lengthen the recovery "
+                                                   f"by {(SHORTEST_NULL - room) * 1e3:.0f} ms or cs_onset to 200 ms")
 
 
 def schedule(protocol: EyeblinkConfig) -> list[tuple[int, bool, bool]]:

@@ -13,7 +13,7 @@
 # Pitfalls: the quick preset's doubled learning rate makes acquisition ~10× faster than a
 # rabbit's — do not read trial numbers as biology; CR% per block of 5 moves in steps of 20 %;
 # the model's documented failures (README, eyeblink section) are part of the lesson —
-# exercise 2 shows one. Figures: `raster_psth` — Purkinje rasters and the Purkinje and DCN
+# exercise 1 shows one (learning in a handful of trials). Figures: `raster_psth` — Purkinje rasters and the Purkinje and DCN
 # population rates aligned to CS onset, first against last block; `learning_curve` — %CR per
 # block and the pause depth; `probe` — the Purkinje rate on the extended CS-alone probes (tone
 # 300 ms past the ISI): a pause that encodes the interval ends after the ISI.

@@ -6,10 +6,10 @@ from collections.abc import Sequence
 
 import numpy as np
 from matplotlib.figure import Figure
-from scipy.ndimage import gaussian_filter1d, uniform_filter1d
+from scipy.ndimage import gaussian_filter1d
 
 from engramlab.analysis.associative import AssociativeAnalysis
-from engramlab.analysis.eyeblink import EyeblinkAnalysis
+from engramlab.analysis.eyeblink import EyeblinkAnalysis, _trailing_mean
 from engramlab.results import Result
 from engramlab.schedules import PHASES, REVERSAL_PHASES
 
@@ -45,7 +45,9 @@ def psth_figure(result: Result, a: EyeblinkAnalysis) -> Figure:
         ax.set_ylabel("trial (PCs stacked)")
         ax.set_title(f"Purkinje cells, {title}")
         pc = gaussian_filter1d(a.pc_rate[trials].mean(0), 4)
-        dcn = uniform_filter1d(a.dcn_rate[trials].mean(0), 20)
+        # the DCN rate as the CR rule sees it: the mean over the trailing 100 ms
+        mean_dcn = a.dcn_rate[trials].mean(0)
+        dcn = _trailing_mean(mean_dcn, np.ones_like(mean_dcn), round(0.1 / float(a.axis[1] - a.axis[0])))
         axes[1, col].plot(ms_axis, pc, color="C0")
         _shade_cs(axes[1, col], a)
         axes[1, col].set_ylabel("Purkinje rate (Hz)")
@@ -53,7 +55,7 @@ def psth_figure(result: Result, a: EyeblinkAnalysis) -> Figure:
         base = a.dcn_rate[trials][:, a.axis < 0].mean()
         axes[2, col].axhline(base + a.threshold, color="0.5", ls=":", lw=1, label="CR threshold")
         _shade_cs(axes[2, col], a)
-        axes[2, col].set_ylabel("DCN rate (Hz)")
+        axes[2, col].set_ylabel("DCN rate (Hz), trailing 100 ms")
         axes[2, col].set_xlabel("time from CS onset (ms)")
     axes[2, 1].legend(frameon=False, fontsize=8)
     fig.suptitle(f"Delay eyeblink conditioning, ISI {a.isi * 1e3:.0f} ms (grey: CS; dashed: US; "
