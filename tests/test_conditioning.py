@@ -55,11 +55,17 @@ def test_fallback_threshold_from_two_baseline_windows():
         cr_threshold(rates[:, AXIS >= -0.15], AXIS[AXIS >= -0.15], BIN)  # 150 ms of baseline
 
 
-def test_a_recovery_too_short_for_the_threshold_is_refused_before_simulating():
+def test_a_recovery_too_short_for_the_threshold_is_refused_before_simulating(tmp_path):
+    from engramlab import api
+
     with pytest.raises(ConfigError, match="recovery"):
-        EyeblinkConfig(recovery=200 * ms, cs_onset=100 * ms).check_fits(MicrozoneConfig())
-    EyeblinkConfig(recovery=200 * ms, cs_onset=200 * ms).check_fits(MicrozoneConfig())  # pre-CS fallback
-    EyeblinkConfig(recovery=800 * ms, cs_onset=100 * ms, isi=600 * ms).check_fits(MicrozoneConfig())  # quick's
+        EyeblinkConfig(recovery=200 * ms, cs_onset=100 * ms).check_cr_threshold(MicrozoneConfig())
+    EyeblinkConfig(recovery=200 * ms, cs_onset=200 * ms).check_cr_threshold(MicrozoneConfig())  # pre-CS fallback
+    EyeblinkConfig(recovery=800 * ms, cs_onset=100 * ms, isi=600 * ms).check_cr_threshold(MicrozoneConfig())
+    # through the front door: one line naming the key, and nothing written
+    with pytest.raises(ConfigError, match=r"protocol\.recovery"):
+        api.run("eyeblink", quick=True, out=tmp_path / "x", protocol__recovery="200 ms")
+    assert not (tmp_path / "x").exists()
     # up briefly then down well before the US: fails the 75 % rule
     assert not detect_cr(step_trace(0.16, 0.19), AXIS, 0.25, threshold=10)[0]
     assert not detect_cr(np.full(AXIS.size, 10.0), AXIS, 0.25, threshold=10)[0]

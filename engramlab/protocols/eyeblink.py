@@ -95,13 +95,14 @@ class EyeblinkConfig(TrialTiming):
             tone = max(tone, self.probe_duration())
         return tone
 
-    def check_fits(self, circuit: MicrozoneConfig) -> None:
-        """Also check, before anything is simulated, that the CR threshold can be measured.
+    def check_cr_threshold(self, circuit: MicrozoneConfig) -> None:
+        """Check, before anything is simulated, that the analysis can measure its CR threshold.
 
         It comes from CS-free stretches of the recovery (:func:`~engramlab.analysis.eyeblink.spontaneous_room`)
         or, when the recovery is too short for them, from two 100 ms windows of pre-CS baseline.
+        Called by :func:`prepare` (every run that is analysed); :func:`run_eyeblink` alone does not
+        need it (an analysis may be given its threshold).
         """
-        super().check_fits(circuit)
         room = spontaneous_room(float(self.period(circuit)), float(self.cs_onset), float(self.longest_cs(circuit)))
         if room < SHORTEST_NULL and float(self.cs_onset) < 0.2 - 1e-9:
             raise ConfigError("protocol.recovery", f"= {self.recovery} leaves no CS-free stretch for the CR threshold "
@@ -138,8 +139,12 @@ def memory_estimate(circuit: MicrozoneConfig, protocol: TrialTiming) -> tuple[fl
 
 def prepare(circuit: MicrozoneConfig, protocol: EyeblinkConfig, quick: bool = False
             ) -> tuple[MicrozoneConfig, EyeblinkConfig]:
-    """Check that baseline, CS, US and recovery fit in a trial, before anything is simulated."""
+    """Check, before anything is simulated, that a trial holds baseline, CS, US and recovery.
+
+    Also that the recovery leaves room to measure the CR threshold (or the baseline is 200 ms).
+    """
     protocol.check_fits(circuit)
+    protocol.check_cr_threshold(circuit)
     return circuit, protocol
 
 
