@@ -66,10 +66,10 @@ if les:
 # rate and the tone has no path to them except through the cortex (the mossy-fibre→DCN
 # synapses, `nuclei__mf_eta`, are off by default), so no response survives — unlike the
 # short-latency responses rabbits keep after cortical lesions (Perrett, Ruiz & Mauk 1993),
-# which need that second path. With `nuclei__mf_eta="3 pA"` (ISI 250 ms, seed 0, 100 paired
-# trials then 50 CS-alone and 50 paired; measured with the 20 ms kernel used until 2026-12-03)
-# every lesion trial shows one, 40 ms after tone onset; after 100 trials at ISI 600 ms none does
-# (README).
+# which need that second path. With `nuclei__mf_eta="3 pA"` (ISI 250 ms, seeds 0 and 1, 100
+# paired trials then 50 CS-alone and 50 paired) every lesion trial shows one, 47.5 and 37.5 ms
+# after tone onset — but the nuclei then answer every tone from its onset, so after the first
+# block no trial scores as a *timed* CR (README): the site stays off.
 
 # %%
 save_figure(figs.psth_figure(result, a), args.out, "raster_psth")

@@ -74,7 +74,7 @@ def _trailing_mean(x: NDArray[np.float64], keep: NDArray[np.float64], width: int
     shift would do it too, but hides which bins a value uses). NaN where no bin counts.
     """
     pad = [(0, 0)] * (x.ndim - 1) + [(1, 0)]
-    total = np.cumsum(np.pad(x * keep, pad), axis=-1)
+    total = np.cumsum(np.pad(np.where(keep > 0, x, 0.0), pad), axis=-1)  # a NaN in a masked bin stays out
     count = np.cumsum(np.pad(keep, pad), axis=-1)
     lag = np.maximum(np.arange(1, x.shape[-1] + 1) - width, 0)
     with np.errstate(invalid="ignore", divide="ignore"):
