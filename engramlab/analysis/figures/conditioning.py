@@ -9,7 +9,7 @@ from matplotlib.figure import Figure
 from scipy.ndimage import gaussian_filter1d
 
 from engramlab.analysis.associative import AssociativeAnalysis
-from engramlab.analysis.eyeblink import EyeblinkAnalysis, _trailing_mean
+from engramlab.analysis.eyeblink import EyeblinkAnalysis, trailing_mean
 from engramlab.results import Result
 from engramlab.schedules import PHASES, REVERSAL_PHASES
 
@@ -47,7 +47,7 @@ def psth_figure(result: Result, a: EyeblinkAnalysis) -> Figure:
         pc = gaussian_filter1d(a.pc_rate[trials].mean(0), 4)
         # the DCN rate as the CR rule sees it: the mean over the trailing 100 ms
         mean_dcn = a.dcn_rate[trials].mean(0)
-        dcn = _trailing_mean(mean_dcn, np.ones_like(mean_dcn), round(0.1 / float(a.axis[1] - a.axis[0])))
+        dcn = trailing_mean(mean_dcn, np.ones_like(mean_dcn), round(0.1 / float(a.axis[1] - a.axis[0])))
         axes[1, col].plot(ms_axis, pc, color="C0")
         _shade_cs(axes[1, col], a)
         axes[1, col].set_ylabel("Purkinje rate (Hz)")
