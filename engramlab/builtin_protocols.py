@@ -281,7 +281,8 @@ register(ProtocolSpec(
     figures=(
         FigureSpec("grid_cells", "Best cell of each module: rate map and autocorrelogram with gridness "
                    "(Sargolini min–max form) and spacing.", on_analysis(f"{_HC}:grid_maps_figure")),
-        FigureSpec("place_cells", "Place-cell rate maps with their number of fields and Skaggs information.",
+        FigureSpec("place_cells", "Place-cell rate maps with their number of fields and Skaggs information "
+                   "(attractor: × where each cell got its plateau).",
                    on_analysis(f"{_HC}:place_maps_figure")),
         FigureSpec("path_integration", "Attractor modules: lattice displacement decoded from spikes against the "
                    "integrated velocity, and the error over time (no landmark correction).",
@@ -293,7 +294,8 @@ register(ProtocolSpec(
     headline=("gridness_mean", "place_cells_single_field_fraction"),
     lab=4,
     summary_keys=("grid_model", "gridness", "gridness_expanding", "gridness_mean", "spacing_m", "spacing_target_m",
-                  "spacing_ratios", "path_integration_error_m", "drift_m_per_min", "place_cells_single_field_fraction",
+                  "spacing_ratios", "path_integration_error_m", "drift_m_per_min", "place_model",
+                  "place_cells_active_fraction", "place_cells_single_field_fraction",
                   "place_information_bits_per_spike_median",
                   "place_mean_rate_hz"),
 ))

@@ -78,18 +78,29 @@ s["gridness_without_velocity"] = still.summary["gridness"]
 print("gridness without velocity input:", np.round(s["gridness_without_velocity"], 2))
 
 # %% [markdown]
-# ## Place cells read grid spikes
-# Place cells are integrate-and-fire neurons summing the spikes of grid cells whose fields lie
-# near their centre (Solstad, Moser & Einevoll 2006). With the ideal grid code the fields of
-# every module coincide at the centre and the place cells fire there.
+# ## Place cells learn from grid spikes in one shot
+# Place cells are integrate-and-fire neurons summing grid-cell spikes through synapses. On the
+# attractor nobody knows in advance where a grid field will be, so each place cell starts
+# silent, with a weight-0 synapse from every recorded sheet neuron, and gets one instructive
+# plateau at a random time (Bittner et al. 2017). At the plateau each weight is set from its
+# grid neuron's spike trace of the last 300 ms: the cell stores the grid activity of that
+# moment and fires wherever the modules look the same again. The × on each map is where the
+# animal was at the plateau. With the ideal grid code (phases integrated exactly) place cells
+# are wired from the known fields instead (Solstad, Moser & Einevoll 2006): the limit.
 
 # %%
+print(f"attractor: {s['place_cells_active']} of {len(result['place_plateau_time'])} place cells active, "
+      f"{s['place_cells_single_field_fraction']:.0%} of them with a single field; map peak "
+      f"{s['place_peak_to_plateau_m_median'] * 100:.1f} cm from the plateau position (median)")
+print("fired on returns to the plateau position, by time since the plateau (0-60 s, 60-180 s, later):",
+      s["place_revisit_fire_fraction"], "of", s["place_revisits"], "returns")
+save_figure(figures["place_cells"], args.out, "place_cells")
 ideal = el.run("foraging", quick=args.quick, seed=1, grid__model="ideal")
 for key in ("place_cells_single_field_fraction", "place_information_bits_per_spike_median", "place_mean_rate_hz"):
     s[f"ideal_{key}"] = ideal.summary[key]
-print(f"place cells with a single field: {ideal.summary['place_cells_single_field_fraction']:.0%}, "
+print(f"ideal code: place cells with a single field: {ideal.summary['place_cells_single_field_fraction']:.0%}, "
       f"{ideal.summary['place_information_bits_per_spike_median']:.1f} bits/spike")
-save_figure(ideal.figures()["place_cells"], args.out, "place_cells")
+save_figure(ideal.figures()["place_cells"], args.out, "place_cells_ideal")
 
 # %% [markdown]
 # ## Exercises: predict, then run
@@ -196,6 +207,17 @@ labkit.exercise(4, prediction, spacing_m=s["spacing_target_m"], drift_m_per_min=
                                                    zip(s["drift_m_per_min"], s["spacing_target_m"], strict=True)])
 
 # %% [markdown]
+# ### Exercise 5 — does a place field learned in one shot last?
+# A place cell stores the grid activity of one moment. **Predict** the fraction of returns to
+# its plateau position on which it fires within the first minute after the plateau, and
+# later. (Hint: exercise 4.)
+
+# %%
+prediction = None  # e.g. "90 % in the first minute, 90 % later"
+labkit.exercise(5, prediction, revisit_fire_fraction_by_time_since_plateau=s["place_revisit_fire_fraction"],
+                returns=s["place_revisits"], time_bins_s=[0, 60, 180])
+
+# %% [markdown]
 # ### More to explore (a spiking run each)
 # 1. Set `grid__velocity_gain=0.7`: predict the new spacings (spacing ∝ 1 / gain), then run.
 # 2. Run 600 s (no `--quick`) and read `drift_m_per_min`: how far has each module's lattice
@@ -210,4 +232,6 @@ labkit.finish(args.out, "Lab 4 — Grid cells from an attractor; place cells",
                "Attractor grid modules path-integrate the velocity; place cells read grid spikes.",
                [("grid_cells", "Attractor grid rate maps and autocorrelograms per module."),
                 ("path_integration", "Lattice displacement decoded from spikes vs the integrated velocity."),
-                ("place_cells", "Place-cell rate maps (ideal grid code).")], s, quick=args.quick)
+                ("place_cells", "Place cells learned at a plateau from the attractor's spikes (× plateau)."),
+                ("place_cells_ideal", "Place cells wired from the ideal grid code's known fields.")],
+               s, quick=args.quick)

@@ -256,6 +256,72 @@ def test_place_cells_read_grid_spikes_not_rates():
     assert off["spikes_place_i"].size == 0
 
 
+def test_plateau_sets_each_weight_to_eta_times_the_presynaptic_trace():
+    """One-shot plasticity: before its plateau a place cell's weights are 0; at it, w = η e_pre.
+
+    Three source neurons spike at known times; the expected trace at the plateau is summed by
+    hand, and after the plateau a source spike raises the cell's current by exactly w.
+    """
+    import brian2 as b2
+    from brian2 import ms
+
+    from engramlab.circuits.hippocampus import PLATEAU_STEP, plateau_place_layer
+    from engramlab.models.hippocampal import PlaceParams
+    params = PlaceParams(eta=0.01, tau_elig=200 * ms)
+    dt = 0.1 * ms
+    spikes = {0: [0.100, 0.180, 0.260], 1: [0.290], 2: [0.340]}  # s; the plateau is at 0.3 s
+    table = np.zeros((5000, 3))
+    for k, ts in spikes.items():
+        table[np.round(np.array(ts) / float(dt)).astype(int), k] = 1
+    b2.start_scope()
+    target = b2.prefs.codegen.target
+    b2.prefs.codegen.target = "numpy"
+    try:
+        clock = b2.Clock(dt=dt)
+        spk = b2.TimedArray(table, dt=dt)
+        src = b2.NeuronGroup(3, "delig/dt = -elig / tau_elig : 1", threshold="spk(t, i) > 0", reset="elig += 1",
+                             method="exact", namespace={"spk": spk, "tau_elig": params.tau_elig}, clock=clock)
+        place, syn = plateau_place_layer(src, np.arange(3), np.array([0.3]), params, clock)
+        mon = b2.StateMonitor(syn, "w", record=True, clock=clock)
+        b2.Network(src, place, syn, mon).run(0.5 * second)
+    finally:
+        b2.prefs.codegen.target = target
+    w = np.asarray(mon.w)  # (synapses, steps)
+    t = np.asarray(mon.t_)
+    expected = [0.01 * sum(math.exp(-(0.3 - tk) / 0.2) for tk in ts if tk < 0.3) for ts in spikes.values()]
+    before, after = t < 0.3 - float(PLATEAU_STEP) / 2, t > 0.3 + float(PLATEAU_STEP) / 2
+    assert np.all(w[:, before] == 0)
+    np.testing.assert_allclose(w[:, after], np.repeat(np.array(expected)[:, None], after.sum(), 1), rtol=1e-3)
+    assert expected[2] == 0 and expected[0] > expected[1] > 0  # the spike after the plateau is not stored
+
+
+def test_foraging_place_keys_belong_to_their_grid_model():
+    """Place-cell keys of the other grid model, and a plateau window the run cannot hold, are refused."""
+    from engramlab.errors import ConfigError
+    from engramlab.models.hippocampal import PlaceParams
+    from engramlab.protocols.foraging import ForagingConfig, ForagingGridParams
+    with pytest.raises(ConfigError, match=r"place\.eta.*attractor"):
+        ForagingConfig(grid=ForagingGridParams(model="ideal"), place=PlaceParams(eta=0.01))
+    with pytest.raises(ConfigError, match=r"place\.threshold.*ideal"):
+        ForagingConfig(place=PlaceParams(threshold=0.8))
+    with pytest.raises(ConfigError, match=r"place\.plateau_fraction"):
+        ForagingConfig(duration=8 * second)  # half of 8 s is before plateau_from = 5 s
+    ForagingConfig(duration=10 * second)  # 5 s: one plateau time
+
+
+def test_revisits_are_counted_from_the_trajectory_and_spikes():
+    """Hand-made path: leave, return twice (once with a spike), return after 60 s without one."""
+    from engramlab.analysis.foraging import revisit_fire_fraction
+    dt = 1.0
+    x = np.array([0.5, 0.9, 0.9, 0.5, 0.5, 0.9, 0.52, 0.9] + [0.9] * 70 + [0.5])
+    pos = np.stack([x, np.full_like(x, 0.5)], 1)  # sample k ends at (k + 1) s
+    n, f = revisit_fire_fraction(pos, dt, np.array([[0.5, 0.5]]), np.array([0.5]), np.array([4.5]), np.array([0]))
+    # returns start at 3 s (samples 3-4, spike at 4.5 s), 6 s (sample 6, none) and 78 s (none)
+    assert n.tolist() == [2, 1, 0]
+    np.testing.assert_allclose(f[:2], [0.5, 0.0])
+    assert np.isnan(f[2])
+
+
 def test_trajectory_speed_is_a_reflected_ou_process():
     """Speed is an OU process reflected at 0: its stationary law is the normal truncated at 0."""
     from scipy import stats
@@ -429,7 +495,8 @@ def test_path_integration_figure_draws_the_decoded_phase():
     from engramlab.analysis.figures.hippocampus import path_integration_figure
     # one C++ program (the sheets' spikes are those of the Cython target; Cython would compile
     # the sheet's models for this test alone: 55 s, against 10 s here with a warm program cache)
-    a = el.run("foraging", duration="20 s", seed=2, device="cpp_standalone").analysis
+    run = el.run("foraging", duration="20 s", seed=2, device="cpp_standalone")
+    a = run.analysis
     fig = path_integration_figure(a)
     top, bottom = fig.axes[:2]
     pi = a.extra["path_integration"]
@@ -438,6 +505,20 @@ def test_path_integration_figure_draws_the_decoded_phase():
     for m, line in enumerate(bottom.lines):
         np.testing.assert_allclose(line.get_ydata(), pi["error_m"][m])
     assert len(bottom.lines) == len(pi["error_m"]) == 3
+    # learned place cells: the × on each map is the position at the cell's plateau (in map pixels)
+    from engramlab.analysis.figures.hippocampus import place_maps_figure
+    plateau_t = run["place_plateau_time"]
+    assert np.all((plateau_t >= 5.0) & (plateau_t <= 10.0))  # between plateau_from and half the run
+    dt = float(run.params["trajectory_dt"])
+    at_plateau = run["position"][np.round(plateau_t / dt).astype(int) - 1]
+    fig = place_maps_figure(a, cells=4)
+    for c, ax in enumerate(fig.axes):
+        marker = ax.lines[0]
+        np.testing.assert_allclose([marker.get_xdata()[0], marker.get_ydata()[0]],
+                                   at_plateau[c] / a.bin_size - 0.5)
+    # no weight before a plateau: a learned cell never fires before it
+    pt, pi_ = run["spikes_place_t"], run["spikes_place_i"]
+    assert np.all(pt >= plateau_t[pi_])
 
 
 def test_memory_pool_rejects_the_numpy_target_before_simulating():

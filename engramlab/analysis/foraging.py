@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -15,7 +16,8 @@ from engramlab.analysis.path_integration import path_integration
 from engramlab.analysis.spikes import spike_trains
 from engramlab.errors import ConfigError
 
-__all__ = ["ForagingAnalysis", "analyse_foraging", "foraging_summary", "place_fields", "skaggs_information"]
+__all__ = ["REVISIT_BINS", "REVISIT_RADIUS", "ForagingAnalysis", "analyse_foraging", "foraging_summary",
+           "peak_distances", "place_fields", "revisit_fire_fraction", "skaggs_information"]
 
 
 def skaggs_information(rm: NDArray[np.float64], occupancy: NDArray[np.float64]) -> float:
@@ -116,12 +118,67 @@ def analyse_foraging(result: Any, bin_size: float = 0.025, cells_per_module: int
         fields.append(n)
         areas.append(a)
         info.append(skaggs_information(m, occ))
+    learned = "place_plateau_time" in result.arrays
     return ForagingAnalysis(bin_size, maps_g, maps_p, module, np.array(g), np.array(sp), np.array(ori),
                             result["grid_spacing"], np.array(fields), np.array(areas), np.array(info),
                             extra={"coverage": float(np.mean(occ > 0)), "gridness_expanding": np.array(ge),
                                    "grid_model": str(p.get("grid.model", "ideal")),
                                    "path_integration": integration,
+                                   # learned place cells: the animal's position at each cell's plateau
+                                   "place_plateau_position": result["place_centres"] if learned else None,
+                                   "place_peak_to_plateau_m": (peak_distances(maps_p, result["place_centres"],
+                                                                              bin_size) if learned else None),
+                                   "place_revisits": (revisit_fire_fraction(pos, dt, result["place_centres"],
+                                                                            result["place_plateau_time"], pt, pi)
+                                                      if learned else None),
                                    "place_mean_rate": float(pt.size / max(n_place, 1) / (pos.shape[0] * dt))})
+
+
+def peak_distances(maps: list[NDArray[np.float64]], points: NDArray[np.float64], bin_size: float
+                   ) -> NDArray[np.float64]:
+    """Distance (m) from each rate map's highest bin (its centre) to ``points[c]``; NaN for a silent map."""
+    out = np.full(len(maps), np.nan)
+    for c, m in enumerate(maps):
+        if np.isfinite(m).any() and np.nanmax(m) > 0:
+            ix, iy = np.unravel_index(np.nanargmax(m), m.shape)
+            out[c] = math.hypot((ix + 0.5) * bin_size - points[c, 0], (iy + 0.5) * bin_size - points[c, 1])
+    return out
+
+
+#: a return to a learned place cell's plateau position: the animal comes within this distance (m)
+REVISIT_RADIUS = 0.075
+#: time since the plateau (s) that returns are grouped by
+REVISIT_BINS = (0.0, 60.0, 180.0, math.inf)
+
+
+def revisit_fire_fraction(position: NDArray[np.float64], dt: float, plateau_position: NDArray[np.float64],
+                          plateau_time: NDArray[np.float64], spike_t: NDArray[np.float64],
+                          spike_i: NDArray[np.int64], radius: float = REVISIT_RADIUS,
+                          bins: tuple[float, ...] = REVISIT_BINS) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
+    """Returns to each place cell's plateau position, and the fraction on which the cell fired.
+
+    A return is a maximal run of trajectory samples (sample k ends at (k + 1) dt) within
+    ``radius`` of the position the animal had at the cell's plateau, starting after the
+    plateau; it counts as fired if the cell spikes during it. Returns are grouped by the time
+    from the plateau to their start (``bins``, s). Gives (returns per bin, fraction fired; NaN
+    where there was none): how long a place cell learned in one shot keeps its field.
+    """
+    times = (np.arange(position.shape[0]) + 1) * dt
+    n = np.zeros(len(bins) - 1, dtype=np.int64)
+    fired = np.zeros(len(bins) - 1)
+    for c in range(plateau_time.size):
+        near = np.linalg.norm(position - plateau_position[c], axis=1) < radius
+        edge = np.diff(np.concatenate([[0], near.astype(np.int8), [0]]))
+        spikes = spike_t[spike_i == c]
+        for a, b in zip(np.flatnonzero(edge == 1), np.flatnonzero(edge == -1), strict=True):
+            t0, t1 = times[a] - dt, times[b - 1]
+            if t0 <= plateau_time[c]:  # the pass of the plateau itself, or earlier
+                continue
+            k = int(np.searchsorted(bins, t0 - plateau_time[c], side="right")) - 1
+            n[k] += 1
+            fired[k] += bool(np.any((spikes >= t0) & (spikes <= t1)))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return n, np.where(n > 0, fired / np.maximum(n, 1), np.nan)
 
 
 def foraging_summary(a: ForagingAnalysis) -> dict[str, Any]:
@@ -144,7 +201,8 @@ def foraging_summary(a: ForagingAnalysis) -> dict[str, Any]:
             "path_integration_phase_error": pi["rms_phase_error"],
             "path_integration_final_error_m": pi["final_error_m"],
             "drift_m_per_min": pi["drift_m_per_min"],
-            "landmarks": "none (border cues with learned synapses were tried and raised the error; see docs)",
+            "landmarks": "none (border cues and landmark cells with learned synapses were tried: the error rose, "
+                         "or the lattices slowed; docs/equations.md section 4.2a)",
             "pattern_speed_fitted_ratio": pi["gain_ratio_fitted"],
             "path_integration_error_fitted_gain_m": pi["rms_error_fitted_m"],
             "path_integration_note": "error = decoded lattice displacement minus c·alpha·R(theta)·(integrated "
@@ -152,6 +210,18 @@ def foraging_summary(a: ForagingAnalysis) -> dict[str, Any]:
                                      "'fitted' rows fit the gain on the first 60 s (a fit) and test on the rest; "
                                      "phase_error is the same error on the torus (minus the nearest lattice "
                                      "vector), in fractions of a period: what the grid fields see",
+        }
+    learned_place: dict[str, Any] = {"place_model": "wired from the ideal code's known fields (Solstad et al. 2006)"}
+    d = a.extra.get("place_peak_to_plateau_m")
+    if d is not None:
+        learned_place = {
+            "place_model": "learned in one shot at a plateau from the attractor's spikes (Bittner et al. 2017)",
+            "place_peak_to_plateau_m_median": float(np.nanmedian(d[active])) if active.any() else None,
+            "place_revisit_fire_fraction": [None if np.isnan(f) else float(f) for f in a.extra["place_revisits"][1]],
+            "place_revisits": [int(k) for k in a.extra["place_revisits"][0]],
+            "place_revisit_note": (f"returns within {REVISIT_RADIUS} m of the position at a cell's plateau, grouped "
+                                   f"by time since the plateau ({', '.join(str(b) for b in REVISIT_BINS)} s); "
+                                   "fraction on which the cell fired"),
         }
     return {
         "grid_model": model,
@@ -180,6 +250,7 @@ def foraging_summary(a: ForagingAnalysis) -> dict[str, Any]:
         "place_field_area_m2_median": float(np.median(a.place_field_area[active])) if active.any() else None,
         "place_information_bits_per_spike_median": float(np.median(a.place_information[active]))
         if active.any() else None,
+        **learned_place,
         "box_coverage": a.extra["coverage"],
     }
 

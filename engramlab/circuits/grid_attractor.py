@@ -4,8 +4,8 @@ One explicit Brian2 network: every module's sheet (:mod:`engramlab.models.grid_a
 NeuronGroup with block-diagonal recurrent synapses, the animal's velocity as the only
 time-varying input, and integrate-and-fire place cells
 (:class:`~engramlab.models.hippocampal.PlaceParams`) whose synaptic current jumps at every spike
-of the grid neurons they read. Within each module the recorded neurons come first, so each
-module's monitor is a contiguous subgroup.
+of the grid neurons they read; their weights are learned in one shot at a plateau. Within each
+module the recorded neurons come first, so each module's monitor is a contiguous subgroup.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import brian2 as b2
 import numpy as np
 
 from engramlab.circuits._device import run_network, select_device
-from engramlab.circuits.hippocampus import place_layer
+from engramlab.circuits.hippocampus import plateau_place_layer
 from engramlab.errors import ConfigError
 from engramlab.models.grid_attractor import GridAttractorParams, recurrent_synapses, sheet
 from engramlab.models.hippocampal import PlaceParams
@@ -43,14 +43,16 @@ class GridAttractorCircuit:
     initial_drive : ndarray, shape (modules, n)
         Initial synaptic drive g of every neuron (sheet order), seeding the lattice.
     params : GridAttractorParams
-    place_weights : ndarray, shape (n_place, modules * recorded)
-        Grid→place synaptic weights onto the recorded neurons (module-major), 0: none.
+    plateau_times : ndarray, shape (n_place,)
+        Time (s) of each place cell's plateau, a multiple of
+        :data:`~engramlab.circuits.hippocampus.PLATEAU_STEP`; it learns its weights from every
+        recorded grid neuron then (before: weight 0).
     place : PlaceParams
     """
 
     def __init__(self, velocity: np.ndarray, rate_dt: b2.Quantity, gains: list[float], orientations: list[float],
                  order: np.ndarray, initial_drive: np.ndarray, params: GridAttractorParams,
-                 place_weights: np.ndarray, place: PlaceParams, dt: b2.Quantity, target: str = "numpy",
+                 plateau_times: np.ndarray, place: PlaceParams, dt: b2.Quantity, target: str = "numpy",
                  seed: int = 0, device: str = "runtime", threads: int = 0) -> None:
         self._build_dir = select_device(device, target=target, threads=threads)
         self.timings: dict[str, float] = {}
@@ -60,9 +62,6 @@ class GridAttractorCircuit:
         rec = params.recorded
         if order.shape != (modules, n) or initial_drive.shape != (modules, n):
             raise ConfigError("order", f"and initial_drive must have shape (modules={modules}, neurons={n})")
-        if place_weights.shape[1] != modules * rec:
-            raise ConfigError("place_weights", f"must have one column per recorded grid neuron ({modules * rec}), "
-                                               f"got shape {place_weights.shape}")
         self.duration = velocity.shape[0] * rate_dt
         # a fixed name (not 'clock*'): a second circuit in the process generates the same code, so
         # Cython's cache and a kept standalone project compile nothing again
@@ -78,9 +77,11 @@ class GridAttractorCircuit:
             ey : 1 (constant)
             alpha : 1 (constant)
             rate = R * clip(1 + alpha * (ex * vel_x(t) + ey * vel_y(t)) + g, 0, 100) : Hz
+            delig/dt = -elig / tau_elig : 1
             """,
-            threshold="rand() < rate * dt", method="exact",
-            namespace={"tau": params.tau, "R": params.rate_scale, "vel_x": self._vx, "vel_y": self._vy},
+            threshold="rand() < rate * dt", reset="elig += 1", method="exact",
+            namespace={"tau": params.tau, "R": params.rate_scale, "vel_x": self._vx, "vel_y": self._vy,
+                       "tau_elig": place.tau_elig},
             clock=clock, name="grid_sheet")
         ex, ey, alpha, g0 = [], [], [], []
         for m in range(modules):
@@ -103,7 +104,7 @@ class GridAttractorCircuit:
                                j=np.concatenate([rank[m][post] + m * n for m in range(modules)]))
         self.recurrent.w = np.tile(w / float(params.rate_scale * params.tau), modules)
         recorded = np.concatenate([m * n + np.arange(rec) for m in range(modules)])  # their sheet-group index
-        self.place, self.to_place = place_layer(self.grid, place_weights, place, clock, source_index=recorded)
+        self.place, self.to_place = plateau_place_layer(self.grid, recorded, plateau_times, place, clock)
         self.monitors = {f"grid{m}": b2.SpikeMonitor(self.grid[m * n:m * n + rec], name=f"mon_grid{m}")
                          for m in range(modules)}
         self.monitors["place"] = b2.SpikeMonitor(self.place, name="mon_place")
@@ -127,3 +128,11 @@ class GridAttractorCircuit:
         o = np.argsort(t, kind="stable")
         place = self.monitors["place"]
         return {"grid": (t[o], i[o]), "place": (np.asarray(place.t_), np.asarray(place.i))}
+
+    def place_weights(self) -> np.ndarray:
+        """Grid→place weights after the run, shape (place cells, modules × recorded), module-major."""
+        out = np.zeros((len(self.place), self.modules * self.rec))
+        pre = np.asarray(self.to_place.i)
+        module, k = pre // self.n, pre % self.n
+        out[np.asarray(self.to_place.j), module * self.rec + k] = np.asarray(self.to_place.w)
+        return out

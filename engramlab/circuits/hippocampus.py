@@ -22,14 +22,15 @@ from typing import Any
 
 import brian2 as b2
 import numpy as np
-from brian2 import Hz, ms
+from brian2 import Hz, ms, second
 
 from engramlab.analysis.spikes import counts_per_window
 from engramlab.circuits._device import run_network, select_device
 from engramlab.errors import ConfigError
 from engramlab.models.hippocampal import HopfieldUnitParams, MemoryNeuronParams, PlaceParams
 
-__all__ = ["ForagingCircuit", "MemoryNeuronCircuit", "SpikingHopfield", "place_layer", "recalled_states"]
+__all__ = ["PLATEAU_STEP", "ForagingCircuit", "MemoryNeuronCircuit", "SpikingHopfield", "place_layer",
+           "plateau_place_layer", "recalled_states"]
 
 
 class MemoryNeuronCircuit:
@@ -155,6 +156,39 @@ def place_layer(source: b2.NeuronGroup, place_weights: np.ndarray, params: Place
     post, col = np.nonzero(place_weights)
     syn.connect(i=col if source_index is None else source_index[col], j=post)
     syn.w = place_weights[post, col]
+    return place, syn
+
+
+#: plateaus fall on this grid of times; the plasticity checks for one once per grid step
+PLATEAU_STEP = 50 * ms
+
+
+def plateau_place_layer(source: b2.NeuronGroup, source_index: np.ndarray, plateau_times: np.ndarray,
+                        params: PlaceParams, clock: b2.Clock) -> tuple[b2.NeuronGroup, b2.Synapses]:
+    """Place cells that learn their grid inputs in one shot at a plateau (plateau-gated plasticity).
+
+    Every place cell has a synapse of weight 0 from each ``source`` neuron in ``source_index``;
+    at its plateau time (a multiple of :data:`PLATEAU_STEP`) each weight is set to
+    ``eta * elig_pre``, the presynaptic eligibility trace then. ``source`` must carry that trace
+    (``elig``, decaying with ``params.tau_elig``, +1 per spike). Equations:
+    :class:`~engramlab.models.hippocampal.PlaceParams`.
+    """
+    place = b2.NeuronGroup(
+        plateau_times.size, """
+        dv/dt = (I - v) / tau_m : 1 (unless refractory)
+        dI/dt = -I / tau_syn : 1
+        t_plateau : second (constant)
+        """,
+        threshold="v > 1", reset="v = 0", refractory=params.refractory, method="exact",
+        namespace={"tau_m": params.tau_m, "tau_syn": params.tau_syn}, clock=clock, name="place_cells")
+    place.t_plateau = plateau_times * second
+    syn = b2.Synapses(source, place, "w : 1", on_pre="I_post += w", clock=clock, name="grid_to_place",
+                      namespace={"eta": params.eta, "half_step": PLATEAU_STEP / 2})
+    syn.connect(i=np.tile(source_index, plateau_times.size), j=np.repeat(np.arange(plateau_times.size),
+                                                                         source_index.size))
+    syn.w = 0
+    syn.run_regularly("w = w + int(abs(t - t_plateau_post) < half_step) * (eta * elig_pre - w)",
+                      dt=PLATEAU_STEP, when="start")
     return place, syn
 
 

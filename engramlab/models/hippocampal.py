@@ -5,7 +5,9 @@ r"""Entorhinal and hippocampal populations: grid cells, place cells, memory neur
   spacing ratio ≈ 1.42 (Stensola et al. 2012). This is the *ideal* limit of path integration,
   not a mechanism: no attractor network moves these phases yet.
 * Place cells: leaky integrate-and-fire neurons summing the *spikes* of grid cells that share a
-  firing location across modules (Solstad, Moser & Einevoll 2006).
+  firing location across modules (Solstad, Moser & Einevoll 2006) — on the ideal code, wired
+  from its known fields; on the attractor modules, learned in one shot at a plateau (Bittner
+  et al. 2017).
 * Memory neurons (Krotov & Hopfield 2021, model B; Whittington et al. 2022): one per write,
   incoming weights = the key (position code at the write), outgoing weights = the value (LEC
   code). Their drive is the cosine between key and query; a shared shunting (divisive)
@@ -22,7 +24,7 @@ import math
 from dataclasses import dataclass
 
 import brian2 as b2
-from brian2 import Hz, ms
+from brian2 import Hz, ms, second
 
 from engramlab.models._params import Params, param
 
@@ -67,25 +69,55 @@ class PlaceParams(Params):
     the centre and 1 (threshold) where the summed grid drive falls to θ D (for grid fields
     peaking at ``reference_rate``), so the field is where
     the grid modules' fields coincide; the spikes' own fluctuations add firing below that.
+    This wiring is used on the *ideal* grid code, whose fields are known in advance.
+
+    On the attractor grid modules nothing is known in advance: every place cell starts silent,
+    with a synapse (weight 0) from every recorded grid neuron, and gets one instructive plateau at
+    a random time (a dendritic plateau as in Bittner et al. 2017, which turns a silent CA1 cell
+    into a place cell in one lap). At the plateau each weight is set from its presynaptic
+    eligibility trace,
+
+    .. math:: w \leftarrow \eta\,e_{\rm pre},\qquad \tau_e\dot e=-e,\quad e\mathrel{+}=1
+              \text{ at each grid spike,}
+
+    the strong-plateau limit of the rule of Milstein et al. (2021), causal half only (inputs active
+    after the plateau are not potentiated). The cell then stores the grid spikes of the last
+    τ_e before the plateau and fires where the modules' activity resembles them again.
     """
 
     cells: int = param(40, "place cells", low=1, structural=True)
-    inputs_per_module: int = param(30, "grid cells per module summed by a place cell (those whose "
-                                       "field is nearest the place field's centre; fewer inputs make "
+    inputs_per_module: int = param(30, "ideal model only: grid cells per module summed by a place "
+                                       "cell (those whose field is nearest the place field's centre; fewer inputs make "
                                        "larger per-spike jumps and noise-driven secondary fields)", low=1,
                                    structural=True)
-    threshold: float = param(0.92, "fraction of the summed grid drive at the field centre that brings "
-                                   "the mean input to the firing threshold (lower: spike noise lifts "
-                                   "partial coincidences of the modules into secondary fields)", low=0, high=1,
+    threshold: float = param(0.92, "ideal model only: fraction of the summed grid drive at the "
+                                   "field centre that brings the mean input to the firing threshold "
+                                   "(lower: spike noise lifts partial coincidences of the modules into "
+                                   "secondary fields)", low=0, high=1,
                              low_open=True)
     tau_m: b2.Quantity = param(20 * ms, "membrane time constant (CA1 pyramidal cells ≈ 20 ms; "
                                         "Spruston & Johnston 1992)", unit=ms, low=0, low_open=True)
     tau_syn: b2.Quantity = param(5 * ms, "decay of the grid→place (AMPA) synaptic current", unit=ms, low=0,
                                  low_open=True)
     refractory: b2.Quantity = param(2 * ms, "absolute refractory period", unit=ms, low=0)
-    reference_rate: b2.Quantity = param(15 * Hz, "grid-field peak rate the synaptic weights are set for "
-                                                 "(their set point; changing grid.max_rate alone changes "
-                                                 "the place cells' drive)", unit=Hz, low=0, low_open=True)
+    reference_rate: b2.Quantity = param(15 * Hz, "ideal model only: grid-field peak rate the synaptic "
+                                                 "weights are set for (their set point; changing "
+                                                 "grid.max_rate alone changes the place cells' drive)",
+                                 unit=Hz, low=0, low_open=True)
+    tau_elig: b2.Quantity = param(300 * ms, "attractor model only: presynaptic eligibility trace of the "
+                                            "plateau-gated plasticity (BTSP's fitted trace is 1.66 s, Milstein "
+                                            "et al. 2021; at 0.1 m/s a trace that long spreads one write over "
+                                            "17 cm of path, half the smallest grid period)", unit=ms, low=1,
+                                  high=5000)
+    eta: float = param(2.4e-3, "attractor model only: weight set per unit of presynaptic eligibility at the "
+                               "plateau (threshold units). A fit: the median cell's mean drive at its "
+                               "plateau position is 1.18 × threshold (seed 0, 600 s; 2.1e-3: 1.09 in 100 s)",
+                     low=0, low_open=True)
+    plateau_from: b2.Quantity = param(5 * second, "attractor model only: no plateau before this time (the "
+                                                  "lattices settle)", unit=second, low=0)
+    plateau_fraction: float = param(0.5, "attractor model only: each cell's one plateau falls at a uniformly "
+                                         "random time between plateau_from and this fraction of the run",
+                                    low=0, high=1, low_open=True)
 
 
 @dataclass(frozen=True)

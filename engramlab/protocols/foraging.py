@@ -2,12 +2,19 @@
 
 The trajectory follows RatInABox's fit to Sargolini et al. (2006) open-field data: forward
 speed an Ornstein–Uhlenbeck process (mean 0.08 m/s, τ 0.7 s) and rotational velocity another
-(σ 120°/s, τ 0.08 s); walls turn the animal away. Grid cells get their rates from the
-module phases integrated in NumPy from the velocity (the displacement of each step, never read
-back from the position) and fire Poisson spikes: this is the *ideal* limit of path integration,
-labelled ``grid_model = "ideal"`` in the summary — no attractor network moves the phases yet.
-Place cells are integrate-and-fire neurons summing, through synapses, the *spikes* of grid cells
-sharing a field location across modules (Solstad et al. 2006); all run in one Brian2 network.
+(σ 120°/s, τ 0.08 s); walls turn the animal away.
+
+* ``grid.model = "attractor"`` (default): each module is a spiking continuous-attractor sheet
+  (:mod:`engramlab.models.grid_attractor`) whose only time-varying input is the velocity. Place
+  cells start silent with a synapse from every recorded grid neuron and learn their weights in
+  one shot at a plateau at a random time (:class:`~engramlab.models.hippocampal.PlaceParams`):
+  nothing in the model knows where a grid or place field will be.
+* ``grid.model = "ideal"``: grid cells fire Poisson spikes at the rates of module phases
+  integrated in NumPy from the velocity (the mathematical limit of path integration); place
+  cells sum the spikes of the grid cells sharing a field location across modules (Solstad et
+  al. 2006), wired from those known fields.
+
+Everything runs in one Brian2 network; place cells see grid cells only through their spikes.
 """
 
 from __future__ import annotations
@@ -24,7 +31,7 @@ from brian2 import ms, second
 from engramlab.analysis.grid import grid_rates
 from engramlab.circuits._device import DEVICES
 from engramlab.circuits.grid_attractor import GridAttractorCircuit
-from engramlab.circuits.hippocampus import ForagingCircuit
+from engramlab.circuits.hippocampus import PLATEAU_STEP, ForagingCircuit
 from engramlab.errors import EngramlabError
 from engramlab.models._params import Params, param
 from engramlab.models.grid_attractor import GridAttractorParams, initial_lattice, lattice_modes, sheet
@@ -35,7 +42,7 @@ from engramlab.resources import BYTES_PER_SYNAPSE
 from engramlab.results import Result, run_metadata
 
 __all__ = ["ForagingConfig", "foraging_trajectory", "memory_estimate", "path_integrated_rates", "place_wiring",
-           "rat_trajectory", "ratinabox_trajectory", "run_foraging"]
+           "plateau_times", "rat_trajectory", "ratinabox_trajectory", "run_foraging"]
 
 
 @dataclass(frozen=True)
@@ -83,15 +90,34 @@ class ForagingConfig(Params):
     place: PlaceParams = field(default_factory=PlaceParams)
 
     def check(self) -> None:
-        """Velocity gain only for the attractor; a place cell reads at most a module's (recorded) cells."""
+        """Each model's own keys only; a place cell reads at most a module's cells; plateaus fit the run."""
         if self.grid.model == "ideal" and self.grid.velocity_gain != 1.0:
             raise self.fail("grid.velocity_gain", f"applies to grid.model = 'attractor' only (the ideal code "
                             f"integrates the velocity exactly), got {self.grid.velocity_gain}")
-        key, have = (("grid.cells_per_module", self.grid.cells_per_module) if self.grid.model == "ideal"
-                     else ("grid.attractor.recorded", self.grid.attractor.recorded))
-        if self.place.inputs_per_module > have:
-            raise self.fail("place.inputs_per_module", f"must lie in [1, {key} = {have}], "
-                            f"got {self.place.inputs_per_module}")
+        default = PlaceParams()
+        if self.grid.model == "ideal":
+            for key in PLATEAU_KEYS:  # the ideal code's place cells are wired, not learned
+                if getattr(self.place, key) != getattr(default, key):
+                    raise self.fail(f"place.{key}", "applies to grid.model = 'attractor' only (on the ideal code "
+                                    "place cells are wired from its known fields)")
+            if self.place.inputs_per_module > self.grid.cells_per_module:
+                raise self.fail("place.inputs_per_module", f"must lie in [1, grid.cells_per_module = "
+                                f"{self.grid.cells_per_module}], got {self.place.inputs_per_module}")
+            return
+        for key in WIRING_KEYS:  # the attractor's place cells learn from every recorded neuron
+            if getattr(self.place, key) != getattr(default, key):
+                raise self.fail(f"place.{key}", "applies to grid.model = 'ideal' only (on the attractor place "
+                                "cells learn their weights at a plateau: place.eta, place.tau_elig)")
+        first, last = plateau_range(self)
+        if last < first:
+            raise self.fail("place.plateau_fraction", f"leaves no plateau time: plateau_fraction × duration = "
+                            f"{self.place.plateau_fraction * self.duration} must reach place.plateau_from = "
+                            f"{self.place.plateau_from} (lengthen duration or lower plateau_from)")
+
+
+#: place-cell keys of each model (the other model refuses them when changed from the default)
+PLATEAU_KEYS = ("tau_elig", "eta", "plateau_from", "plateau_fraction")
+WIRING_KEYS = ("inputs_per_module", "threshold", "reference_rate")
 
 
 def memory_estimate(cfg: ForagingConfig, protocol: None = None) -> tuple[float, str]:
@@ -241,35 +267,22 @@ def solstad_weights(rates: list[np.ndarray], params: PlaceParams) -> np.ndarray:
     return np.concatenate(chosen, axis=1) / (params.threshold * drive[:, None] * float(params.tau_syn))
 
 
-def attractor_place_wiring(cfg: ForagingConfig, gains: np.ndarray, orientations: np.ndarray,
-                           offsets: np.ndarray, order: np.ndarray, start: np.ndarray, rng: np.random.Generator
-                           ) -> tuple[np.ndarray, np.ndarray]:
-    """Grid→place weights onto the recorded attractor neurons, from the attractor's *predicted* fields.
+def plateau_times(cfg: ForagingConfig, rng: np.random.Generator) -> np.ndarray:
+    """Each place cell's plateau time (s), uniform on the :data:`PLATEAU_STEP` grid.
 
-    A sheet neuron at p fires when a bump is over it; if the lattice moves by c α R(θ) X for a
-    displacement X (c = ``attractor.pattern_speed``), its fields are where
-    Σ_j cos(K_j·(p − b₀) − c α (R(−θ) K_j)·X) peaks. Each place cell takes, per module, the
-    ``inputs_per_module`` recorded neurons predicted to fire most at its centre (Solstad et al.
-    2006), weighted as in :func:`place_wiring` for fields peaking at 0.35 × ``rate_scale`` (the
-    bumps' mean-field peak). Whether the place cells then have fields is a test of the
-    prediction: it fails if the sheets do not path-integrate.
-
-    Returns the weights (place cells, modules × recorded) and the centres.
+    Between ``place.plateau_from`` and ``place.plateau_fraction`` of the run.
     """
-    a = cfg.grid.attractor
-    pos, _ = sheet(a)
-    k_sheet = lattice_modes(a)
-    params = cfg.place
-    centres = rng.uniform(0.1 * cfg.box, 0.9 * cfg.box, (params.cells, 2))
-    peak = 0.35 * float(a.rate_scale)
-    rates = []
-    for m, (alpha, theta) in enumerate(zip(gains, orientations, strict=True)):
-        c, s = math.cos(theta), math.sin(theta)
-        k_space = a.pattern_speed * alpha * k_sheet @ np.array([[c, s], [-s, c]]).T  # c α R(−θ) K_j, rad/m
-        phase0 = (pos[order[m, :a.recorded]] - offsets[m]) @ k_sheet.T  # (recorded, 3)
-        arg = phase0[None, :, :] - ((centres - start) @ k_space.T)[:, None, :]
-        rates.append(peak * (np.cos(arg).sum(-1) + 1.5) / 4.5)  # (place cells, recorded)
-    return solstad_weights(rates, params), centres
+    step = float(PLATEAU_STEP)
+    first, last = plateau_range(cfg)
+    return np.asarray(rng.integers(first, last + 1, cfg.place.cells) * step, dtype=float)
+
+
+def plateau_range(cfg: ForagingConfig) -> tuple[int, int]:
+    """First and last plateau step (multiples of :data:`PLATEAU_STEP`) the configuration allows."""
+    step = float(PLATEAU_STEP)
+    first = math.ceil(round(float(cfg.place.plateau_from) / step, 9))
+    last = math.floor(round(cfg.place.plateau_fraction * float(cfg.duration) / step, 9))
+    return first, last
 
 
 def _run_attractor(cfg: ForagingConfig, pos: np.ndarray, rng: np.random.Generator, report: Any
@@ -286,10 +299,10 @@ def _run_attractor(cfg: ForagingConfig, pos: np.ndarray, rng: np.random.Generato
     order = np.array([rng.permutation(n) for _ in range(cfg.grid.modules)])
     offsets = rng.uniform(0, 1, (cfg.grid.modules, 2)) * np.array([nx, ny])
     drive0 = np.array([initial_lattice(a, off) for off in offsets])
-    weights, centres = attractor_place_wiring(cfg, gains, orientations, offsets, order, start, rng)
+    plateaus = plateau_times(cfg, rng)
     t0 = time.perf_counter()
     circuit = GridAttractorCircuit(velocity, cfg.trajectory_dt, list(gains), list(orientations), order, drive0, a,
-                                   weights, cfg.place, dt=cfg.dt, target=cfg.target, seed=cfg.seed,
+                                   plateaus, cfg.place, dt=cfg.dt, target=cfg.target, seed=cfg.seed,
                                    device=cfg.device, threads=cfg.threads)
     build_s = time.perf_counter() - t0
     t1 = time.perf_counter()
@@ -305,7 +318,9 @@ def _run_attractor(cfg: ForagingConfig, pos: np.ndarray, rng: np.random.Generato
         "grid_sheet_position": np.concatenate([pos_sheet[order[m, :rec]] for m in range(cfg.grid.modules)]),
         "lattice_modes": lattice_modes(a), "lattice_offset": offsets, "grid_gain": gains,
         "grid_orientation": orientations, "grid_spacing": spacing,
-        "place_centres": centres, "place_weights": weights,
+        # a place cell's "centre" is where the animal was at its plateau (sample k ends at (k + 1) dt)
+        "place_centres": pos[np.clip(np.round(plateaus / dt).astype(int) - 1, 0, pos.shape[0] - 1)],
+        "place_plateau_time": plateaus, "place_weights": circuit.place_weights(),
     }
     arrays.update(spike_arrays(spikes))
     return arrays, circuit, build_s, run_s

@@ -137,16 +137,23 @@ def path_integration_figure(a: ForagingAnalysis) -> Figure:
 
 
 def place_maps_figure(a: ForagingAnalysis, cells: int = 8) -> Figure:
-    """Rate maps of the first place cells, with field count and Skaggs information."""
+    """Rate maps of the first place cells, with field count and Skaggs information.
+
+    Learned place cells (attractor) also show where the animal was at the cell's plateau (white ×).
+    """
     n = min(cells, len(a.place_maps))
     fig = Figure(figsize=(2.4 * n, 2.8), layout="constrained")
     axes = fig.subplots(1, n, squeeze=False)[0]
+    plateau = a.extra.get("place_plateau_position")
     for c in range(n):
         axes[c].imshow(a.place_maps[c].T, origin="lower", cmap="jet")
+        if plateau is not None:  # map bin k spans [k, k + 1) × bin_size: bin centres sit at integers
+            axes[c].plot([plateau[c, 0] / a.bin_size - 0.5], [plateau[c, 1] / a.bin_size - 0.5], "wx", ms=7, mew=2)
         axes[c].set_title(f"{a.place_fields[c]} field(s)\n{a.place_information[c]:.1f} bits/spike", fontsize=8)
         axes[c].set_xticks([])
         axes[c].set_yticks([])
-    fig.suptitle("Place cells: integrate-and-fire neurons summing grid-cell spikes")
+    fig.suptitle("Place cells: integrate-and-fire neurons summing grid-cell spikes"
+                 + ("; × where each got its plateau" if plateau is not None else ""))
     return fig
 
 
