@@ -7,7 +7,8 @@ One configuration per process (prints one ``RESULT {...}`` line)::
 
 Both run the default foraging protocol's network (3 modules of 60 × 52 Poisson-spiking neurons
 on a twisted torus, purely inhibitory shifted coupling, velocity as the only time-varying input;
-40 place cells reading the recorded grid neurons' spikes; seed 0) as one cpp_standalone program,
+40 place cells reading the recorded grid neurons' spikes, each learning its weights at one plateau;
+seed 0) as one cpp_standalone program,
 with the same inputs: the arguments the foraging protocol passes to
 :class:`~engramlab.circuits.grid_attractor.GridAttractorCircuit`, captured before it is built.
 The plain script is what a Brian2 user would write for that network (magic network, ``run()``,
@@ -72,7 +73,7 @@ def bench_plain(cfg: dict) -> dict:
     from engramlab.models.grid_attractor import recurrent_synapses, sheet
 
     args, kwargs = _circuit_arguments(cfg)
-    velocity, rate_dt, gains, orientations, order, initial_drive, params, place_weights, place = args
+    velocity, rate_dt, gains, orientations, order, initial_drive, params, plateau_times, place = args
     t0 = time.perf_counter()
     b2.set_device("cpp_standalone", directory=tempfile.mkdtemp(prefix="plain_grid_"), build_on_run=True)
     b2.defaultclock.dt = kwargs["dt"]
@@ -83,14 +84,15 @@ def bench_plain(cfg: dict) -> dict:
     rec = params.recorded
     vel_x = b2.TimedArray(np.ascontiguousarray(velocity[:, 0]), dt=rate_dt)  # noqa: F841 (named in equations)
     vel_y = b2.TimedArray(np.ascontiguousarray(velocity[:, 1]), dt=rate_dt)  # noqa: F841
-    tau, R = params.tau, params.rate_scale  # noqa: F841
+    tau, R, tau_elig = params.tau, params.rate_scale, place.tau_elig  # noqa: F841
     grid = b2.NeuronGroup(modules * n, """
         dg/dt = -g / tau : 1
         ex : 1 (constant)
         ey : 1 (constant)
         alpha : 1 (constant)
         rate = R * clip(1 + alpha * (ex * vel_x(t) + ey * vel_y(t)) + g, 0, 100) : Hz
-        """, threshold="rand() < rate * dt", method="exact")
+        delig/dt = -elig / tau_elig : 1
+        """, threshold="rand() < rate * dt", reset="elig += 1", method="exact")
     ex_parts, ey_parts = [], []
     for m in range(modules):
         c, s = math.cos(orientations[m]), math.sin(orientations[m])
@@ -107,15 +109,16 @@ def bench_plain(cfg: dict) -> dict:
     recurrent.connect(i=np.concatenate([rank[m][pre] + m * n for m in range(modules)]),
                       j=np.concatenate([rank[m][post] + m * n for m in range(modules)]))
     recurrent.w = np.tile(w_rec / float(params.rate_scale * params.tau), modules)
-    tau_m, tau_syn = place.tau_m, place.tau_syn  # noqa: F841
-    place_cells = b2.NeuronGroup(place_weights.shape[0], "dv/dt = (I - v) / tau_m : 1 (unless refractory)\n"
-                                 "dI/dt = -I / tau_syn : 1", threshold="v > 1", reset="v = 0",
-                                 refractory=place.refractory, method="exact")
-    to_place = b2.Synapses(grid, place_cells, "w : 1 (constant)", on_pre="I_post += w")
+    tau_m, tau_syn, eta, step = place.tau_m, place.tau_syn, place.eta, 50 * b2.ms  # noqa: F841
+    place_cells = b2.NeuronGroup(plateau_times.size, "dv/dt = (I - v) / tau_m : 1 (unless refractory)\n"
+                                 "dI/dt = -I / tau_syn : 1\nt_plateau : second (constant)", threshold="v > 1",
+                                 reset="v = 0", refractory=place.refractory, method="exact")
+    place_cells.t_plateau = plateau_times * b2.second
+    to_place = b2.Synapses(grid, place_cells, "w : 1", on_pre="I_post += w")
     recorded = np.concatenate([m * n + np.arange(rec) for m in range(modules)])
-    cells, col = np.nonzero(place_weights)
-    to_place.connect(i=recorded[col], j=cells)
-    to_place.w = place_weights[cells, col]
+    to_place.connect(i=np.tile(recorded, plateau_times.size), j=np.repeat(np.arange(plateau_times.size), recorded.size))
+    to_place.run_regularly("w = w + int(abs(t - t_plateau_post) < step / 2) * (eta * elig_pre - w)", dt=step,
+                           when="start")
     # locals, not a container: the magic network collects the objects named in this frame
     mon_grid0 = b2.SpikeMonitor(grid[0:rec])
     mon_grid1 = b2.SpikeMonitor(grid[n:n + rec])

@@ -91,7 +91,7 @@ print("gridness without velocity input:", np.round(s["gridness_without_velocity"
 # %%
 print(f"attractor: {s['place_cells_active']} of {len(result['place_plateau_time'])} place cells active, "
       f"{s['place_cells_single_field_fraction']:.0%} of them with a single field; map peak "
-      f"{s['place_peak_to_plateau_m_median'] * 100:.1f} cm from the plateau position (median)")
+      f"{s['place_peak_to_plateau_m_median']} m from the plateau position (median)")
 print("fired on returns to the plateau position, by time since the plateau (0-60 s, 60-180 s, later):",
       s["place_revisit_fire_fraction"], "of", s["place_revisits"], "returns")
 save_figure(figures["place_cells"], args.out, "place_cells")

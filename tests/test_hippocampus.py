@@ -259,8 +259,9 @@ def test_place_cells_read_grid_spikes_not_rates():
 def test_plateau_sets_each_weight_to_eta_times_the_presynaptic_trace():
     """One-shot plasticity: before its plateau a place cell's weights are 0; at it, w = η e_pre.
 
-    Three source neurons spike at known times; the expected trace at the plateau is summed by
-    hand, and after the plateau a source spike raises the cell's current by exactly w.
+    Three source neurons spike at known times; two place cells have plateaus at 0.3 and 0.4 s.
+    The expected traces are summed by hand, and a source spike after both plateaus raises each
+    cell's current by exactly its weight.
     """
     import brian2 as b2
     from brian2 import ms
@@ -269,7 +270,8 @@ def test_plateau_sets_each_weight_to_eta_times_the_presynaptic_trace():
     from engramlab.models.hippocampal import PlaceParams
     params = PlaceParams(eta=0.01, tau_elig=200 * ms)
     dt = 0.1 * ms
-    spikes = {0: [0.100, 0.180, 0.260], 1: [0.290], 2: [0.340]}  # s; the plateau is at 0.3 s
+    spikes = {0: [0.100, 0.180, 0.260, 0.450], 1: [0.290], 2: [0.340]}  # s
+    plateaus = np.array([0.3, 0.4])
     table = np.zeros((5000, 3))
     for k, ts in spikes.items():
         table[np.round(np.array(ts) / float(dt)).astype(int), k] = 1
@@ -281,18 +283,28 @@ def test_plateau_sets_each_weight_to_eta_times_the_presynaptic_trace():
         spk = b2.TimedArray(table, dt=dt)
         src = b2.NeuronGroup(3, "delig/dt = -elig / tau_elig : 1", threshold="spk(t, i) > 0", reset="elig += 1",
                              method="exact", namespace={"spk": spk, "tau_elig": params.tau_elig}, clock=clock)
-        place, syn = plateau_place_layer(src, np.arange(3), np.array([0.3]), params, clock)
+        place, syn = plateau_place_layer(src, np.arange(3), plateaus, params, clock)
         mon = b2.StateMonitor(syn, "w", record=True, clock=clock)
-        b2.Network(src, place, syn, mon).run(0.5 * second)
+        current = b2.StateMonitor(place, "I", record=True, clock=clock)
+        b2.Network(src, place, syn, mon, current).run(0.5 * second)
+        pre, post = np.asarray(syn.i), np.asarray(syn.j)
     finally:
         b2.prefs.codegen.target = target
-    w = np.asarray(mon.w)  # (synapses, steps)
-    t = np.asarray(mon.t_)
-    expected = [0.01 * sum(math.exp(-(0.3 - tk) / 0.2) for tk in ts if tk < 0.3) for ts in spikes.values()]
-    before, after = t < 0.3 - float(PLATEAU_STEP) / 2, t > 0.3 + float(PLATEAU_STEP) / 2
-    assert np.all(w[:, before] == 0)
-    np.testing.assert_allclose(w[:, after], np.repeat(np.array(expected)[:, None], after.sum(), 1), rtol=1e-3)
-    assert expected[2] == 0 and expected[0] > expected[1] > 0  # the spike after the plateau is not stored
+    w, t = np.asarray(mon.w), np.asarray(mon.t_)  # (synapses, steps)
+    for s_idx, (k, c) in enumerate(zip(pre, post, strict=True)):
+        expected = 0.01 * sum(math.exp(-(plateaus[c] - tk) / 0.2) for tk in spikes[k] if tk < plateaus[c])
+        before = t < plateaus[c] - float(PLATEAU_STEP) / 2
+        after = t > plateaus[c] + float(PLATEAU_STEP) / 2
+        assert np.all(w[s_idx, before] == 0)
+        np.testing.assert_allclose(w[s_idx, after], expected, rtol=1e-3)
+        if k == 2:  # source 2 spikes at 0.34 s: after cell 0's plateau, before cell 1's
+            assert (expected == 0) == (c == 0)
+    # source 0's spike at 0.45 s raises each cell's current by its weight (the current decays with τ_s)
+    step = round(0.45 / float(dt))
+    decay = math.exp(-float(dt) / float(params.tau_syn))
+    for c in range(2):
+        jump = current.I[c][step + 1] - current.I[c][step] * decay
+        np.testing.assert_allclose(jump, w[(pre == 0) & (post == c), -1], rtol=1e-6)
 
 
 def test_foraging_place_keys_belong_to_their_grid_model():
@@ -519,6 +531,18 @@ def test_path_integration_figure_draws_the_decoded_phase():
     # no weight before a plateau: a learned cell never fires before it
     pt, pi_ = run["spikes_place_t"], run["spikes_place_i"]
     assert np.all(pt >= plateau_t[pi_])
+    # each learned weight is eta x its grid neuron's trace at the plateau, from the recorded spikes
+    # (a spike stamped t_k is added at the end of that step, so at T it has decayed for T - dt - t_k)
+    eta, tau = float(run.params["place.eta"]), float(run.params["place.tau_elig"])
+    step_dt = float(run.params["dt"])
+    gt, gi = run["spikes_grid_t"], run["spikes_grid_i"]
+    weights = run["place_weights"]
+    assert weights.shape == (plateau_t.size, run["grid_module"].size)
+    for c in (0, 17, 39):
+        before = gt < plateau_t[c] - 1e-9
+        trace = np.bincount(gi[before], weights=np.exp(-(plateau_t[c] - step_dt - gt[before]) / tau),
+                            minlength=weights.shape[1])
+        np.testing.assert_allclose(weights[c], eta * trace, rtol=1e-6, atol=1e-12)
 
 
 def test_memory_pool_rejects_the_numpy_target_before_simulating():

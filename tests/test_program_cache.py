@@ -21,7 +21,7 @@ SMALL = {
     "eyeblink": {"r": 300, "trials": 4},
     "associative": {"r": 300, "trials": 4, "reversal_trials": 2},
     "navigation": {"graph": "grid5x5", "steps": 40, "environments": 1},
-    "foraging": {"duration": "2 s"},
+    "foraging": {"duration": "10 s"},  # plateaus need half the run past place.plateau_from (5 s)
     "pattern-completion": {"n": 40, "loads": [0.05], "trials": 1, "cues": 2},
     "continual": {"r": 500},
 }

@@ -283,7 +283,7 @@ PROTOCOL_KEYS = {
     "associative": ["trials", "reversal_trials", "cs_lines", "r", "isi", "seed", "nuclei.w_pc"],
     "navigation": ["graph", "steps", "environments", "lec_active", "lec_size", "memory.beta", "grid.modules",
                    "dt", "straight_bias", "protocol.steps"],
-    "foraging": ["duration", "box", "speed_mean", "grid.spacing", "place.threshold", "trajectory_dt", "dt"],
+    "foraging": ["duration", "box", "speed_mean", "grid.spacing", "place.eta", "trajectory_dt", "dt"],
     "pattern-completion": ["n", "loads", "trials", "cues", "cue_flip", "model", "units.dt", "units.readout",
                            "units.settle", "dale.readout", "dale.signal"],
 }

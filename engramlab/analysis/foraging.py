@@ -211,7 +211,9 @@ def foraging_summary(a: ForagingAnalysis) -> dict[str, Any]:
                                      "phase_error is the same error on the torus (minus the nearest lattice "
                                      "vector), in fractions of a period: what the grid fields see",
         }
-    learned_place: dict[str, Any] = {"place_model": "wired from the ideal code's known fields (Solstad et al. 2006)"}
+    learned_place: dict[str, Any] = {"place_model": "wired from the ideal code's known fields (Solstad et al. 2006)"
+                                     if model != "attractor" else "wired from the sheets' predicted fields "
+                                     "(results saved before 2026-12-03)"}
     d = a.extra.get("place_peak_to_plateau_m")
     if d is not None:
         learned_place = {
@@ -221,7 +223,8 @@ def foraging_summary(a: ForagingAnalysis) -> dict[str, Any]:
             "place_revisits": [int(k) for k in a.extra["place_revisits"][0]],
             "place_revisit_note": (f"returns within {REVISIT_RADIUS} m of the position at a cell's plateau, grouped "
                                    f"by time since the plateau ({', '.join(str(b) for b in REVISIT_BINS)} s); "
-                                   "fraction on which the cell fired"),
+                                   "fraction on which the cell fired, pooled over all place cells (also those "
+                                   "whose map never reaches 1 Hz)"),
         }
     return {
         "grid_model": model,

@@ -11,7 +11,9 @@ r"""Hippocampal formation circuits (one explicit Brian2 Network each).
   under-sampled.
 * :class:`ForagingCircuit` — grid cells driven by a continuous trajectory (rates of the ideal
   path-integrated code), and integrate-and-fire place cells that sum the *spikes* of grid cells
-  sharing a field location across modules.
+  sharing a field location across modules (:func:`place_layer`, fixed weights);
+  :func:`plateau_place_layer` builds place cells that learn their weights in one shot at a
+  plateau instead (the attractor grid modules' place cells).
 * :class:`SpikingHopfield` — the classic auto-associative network in spikes, for pattern
   completion.
 """

@@ -90,7 +90,7 @@ class ForagingConfig(Params):
     place: PlaceParams = field(default_factory=PlaceParams)
 
     def check(self) -> None:
-        """Each model's own keys only; a place cell reads at most a module's cells; plateaus fit the run."""
+        """Keys of the other grid model are refused; a place cell reads at most a module's cells; plateaus fit."""
         if self.grid.model == "ideal" and self.grid.velocity_gain != 1.0:
             raise self.fail("grid.velocity_gain", f"applies to grid.model = 'attractor' only (the ideal code "
                             f"integrates the velocity exactly), got {self.grid.velocity_gain}")
@@ -108,6 +108,12 @@ class ForagingConfig(Params):
             if getattr(self.place, key) != getattr(default, key):
                 raise self.fail(f"place.{key}", "applies to grid.model = 'ideal' only (on the attractor place "
                                 "cells learn their weights at a plateau: place.eta, place.tau_elig)")
+        grid_default = ForagingGridParams()
+        for key, instead in (("cells_per_module", "grid.attractor.recorded"),
+                             ("max_rate", "grid.attractor.rate_scale")):
+            if getattr(self.grid, key) != getattr(grid_default, key):
+                raise self.fail(f"grid.{key}", f"applies to grid.model = 'ideal' only (the attractor's "
+                                f"counterpart is {instead})")
         first, last = plateau_range(self)
         if last < first:
             raise self.fail("place.plateau_fraction", f"leaves no plateau time: plateau_fraction × duration = "
@@ -282,7 +288,8 @@ def plateau_range(cfg: ForagingConfig) -> tuple[int, int]:
     step = float(PLATEAU_STEP)
     first = math.ceil(round(float(cfg.place.plateau_from) / step, 9))
     last = math.floor(round(cfg.place.plateau_fraction * float(cfg.duration) / step, 9))
-    return first, last
+    # the plasticity's last check is one step before the run ends: a plateau there is never written
+    return first, min(last, math.ceil(round(float(cfg.duration) / step, 9)) - 1)
 
 
 def _run_attractor(cfg: ForagingConfig, pos: np.ndarray, rng: np.random.Generator, report: Any
@@ -353,9 +360,10 @@ def run_foraging(config: ForagingConfig | None = None, report: Any = None) -> Re
 
     Arrays: ``position`` (samples, 2), spikes of ``grid`` (attractor: the recorded neurons) and
     ``place`` cells, ``grid_module`` (module of each grid cell), ``grid_spacing`` (the spacing
-    each module is built for), ``place_centres``, ``place_weights``; the attractor adds
-    ``velocity`` (what drove the sheets), ``grid_sheet_position``, ``lattice_modes``,
-    ``lattice_offset`` and ``grid_gain``.
+    each module is built for), ``place_centres`` (ideal: the wired field centres; attractor: the
+    position at each cell's plateau), ``place_weights`` (attractor: learned, read after the run);
+    the attractor adds ``velocity`` (what drove the sheets), ``grid_sheet_position``,
+    ``lattice_modes``, ``lattice_offset``, ``grid_gain`` and ``place_plateau_time`` (s).
     """
     cfg = config or ForagingConfig()
     rng = np.random.default_rng([cfg.seed, 41])
