@@ -31,7 +31,7 @@ from engramlab.circuits._device import run_network, select_device
 from engramlab.errors import ConfigError
 from engramlab.models.hippocampal import HopfieldUnitParams, MemoryNeuronParams, PlaceParams
 
-__all__ = ["PLATEAU_STEP", "ForagingCircuit", "MemoryNeuronCircuit", "SpikingHopfield", "place_layer",
+__all__ = ["PLATEAU_STEP", "ForagingCircuit", "MemoryNeuronCircuit", "SpikingHopfield", "place_layer", "place_neurons",
            "plateau_place_layer", "recalled_states"]
 
 
@@ -143,20 +143,27 @@ class MemoryNeuronCircuit:
         return {k: (np.asarray(m.t_), np.asarray(m.i)) for k, m in self.monitors.items()}
 
 
-def place_layer(source: b2.NeuronGroup, place_weights: np.ndarray, params: PlaceParams, clock: b2.Clock,
-                source_index: np.ndarray | None = None) -> tuple[b2.NeuronGroup, b2.Synapses]:
-    """Integrate-and-fire place cells and their current synapses from ``source`` spikes.
+def place_neurons(n: int, params: PlaceParams, clock: b2.Clock, extra: str = "") -> b2.NeuronGroup:
+    """``n`` leaky integrate-and-fire place cells with a decaying synaptic current (``extra``: more equations).
 
-    ``place_weights[c, k]`` is the weight from presynaptic neuron ``source_index[k]`` (default
-    k) onto place cell c; 0: no synapse. Equations: :class:`~engramlab.models.hippocampal.PlaceParams`.
+    Equations: :class:`~engramlab.models.hippocampal.PlaceParams`.
     """
-    place = b2.NeuronGroup(
-        place_weights.shape[0], "dv/dt = (I - v) / tau_m : 1 (unless refractory)\ndI/dt = -I / tau_syn : 1",
+    return b2.NeuronGroup(
+        n, "dv/dt = (I - v) / tau_m : 1 (unless refractory)\ndI/dt = -I / tau_syn : 1" + extra,
         threshold="v > 1", reset="v = 0", refractory=params.refractory, method="exact",
         namespace={"tau_m": params.tau_m, "tau_syn": params.tau_syn}, clock=clock, name="place_cells")
+
+
+def place_layer(source: b2.NeuronGroup, place_weights: np.ndarray, params: PlaceParams, clock: b2.Clock
+                ) -> tuple[b2.NeuronGroup, b2.Synapses]:
+    """Place cells and their fixed current synapses from ``source`` spikes.
+
+    ``place_weights[c, k]`` is the weight from presynaptic neuron k onto place cell c; 0: no synapse.
+    """
+    place = place_neurons(place_weights.shape[0], params, clock)
     syn = b2.Synapses(source, place, "w : 1 (constant)", on_pre="I_post += w", clock=clock, name="grid_to_place")
     post, col = np.nonzero(place_weights)
-    syn.connect(i=col if source_index is None else source_index[col], j=post)
+    syn.connect(i=col, j=post)
     syn.w = place_weights[post, col]
     return place, syn
 
@@ -175,14 +182,7 @@ def plateau_place_layer(source: b2.NeuronGroup, source_index: np.ndarray, platea
     (``elig``, decaying with ``params.tau_elig``, +1 per spike). Equations:
     :class:`~engramlab.models.hippocampal.PlaceParams`.
     """
-    place = b2.NeuronGroup(
-        plateau_times.size, """
-        dv/dt = (I - v) / tau_m : 1 (unless refractory)
-        dI/dt = -I / tau_syn : 1
-        t_plateau : second (constant)
-        """,
-        threshold="v > 1", reset="v = 0", refractory=params.refractory, method="exact",
-        namespace={"tau_m": params.tau_m, "tau_syn": params.tau_syn}, clock=clock, name="place_cells")
+    place = place_neurons(plateau_times.size, params, clock, extra="\nt_plateau : second (constant)")
     place.t_plateau = plateau_times * second
     syn = b2.Synapses(source, place, "w : 1", on_pre="I_post += w", clock=clock, name="grid_to_place",
                       namespace={"eta": params.eta, "half_step": PLATEAU_STEP / 2})
