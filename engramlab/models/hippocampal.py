@@ -1,9 +1,10 @@
 r"""Entorhinal and hippocampal populations: grid cells, place cells, memory neurons, Hopfield units.
 
-* Grid cells (MEC): Poisson neurons whose rates come from module phases integrated from the
-  velocity in NumPy (the plane-wave code of :mod:`engramlab.analysis.grid`), several modules with
-  spacing ratio ≈ 1.42 (Stensola et al. 2012). This is the *ideal* limit of path integration,
-  not a mechanism: no attractor network moves these phases yet.
+* Grid cells (MEC), the *ideal* code: Poisson neurons whose rates come from module phases
+  integrated from the velocity in NumPy (the plane-wave code of :mod:`engramlab.analysis.grid`),
+  several modules with spacing ratio ≈ 1.42 (Stensola et al. 2012) — the mathematical limit of
+  path integration, used by navigation and by ``foraging --set grid.model=ideal``; the spiking
+  attractor modules that path-integrate are :mod:`engramlab.models.grid_attractor`.
 * Place cells: leaky integrate-and-fire neurons summing the *spikes* of grid cells that share a
   firing location across modules (Solstad, Moser & Einevoll 2006) — on the ideal code, wired
   from its known fields; on the attractor modules, learned in one shot at a plateau (Bittner
