@@ -262,8 +262,9 @@ register(ProtocolSpec(
     summary_keys=("graph", "steps", "accuracy", "node_agent_accuracy", "edge_agent_accuracy", "zero_shot_accuracy",
                   "attention_agreement", "softmax_weight_error", "memory_model", "normalisation",
                   "ideal_attention_accuracy", "beta_effective", "softmax_weight_error_heldout",
-                  "softmax_weight_error_sampling_floor", "softmax_calibration_error_heldout", "key_weight_cosine",
-                  "ideal_attention_accuracy_written_keys"),
+                  "softmax_weight_error_sampling_floor", "softmax_calibration_error_heldout",
+                  "softmax_weight_error_counts_heldout", "memory_total_error_heldout", "memory_spikes_gain",
+                  "key_weight_cosine", "ideal_attention_accuracy_written_keys"),
 ))
 
 register(ProtocolSpec(

@@ -139,6 +139,29 @@ def test_memory_pool_calibration_separates_softmax_from_a_wrong_beta():
     assert multinomial_floor(w, np.full(len(w), 20)) == pytest.approx(per_step, rel=0.05)
 
 
+def test_output_scale_errors_see_the_total_that_shares_divide_away():
+    """Counts read through one gain: a normalised circuit scores 0, one whose total follows the load does not.
+
+    Both circuits below have exactly the softmax's shares on every step, so their share error is 0;
+    only the second one's total spike count doubles on the held-out steps.
+    """
+    from engramlab.analysis.memory_pool import output_scale_errors
+    rng = np.random.default_rng(6)
+    h = rng.uniform(0.3, 1.0, size=(40, 12))
+    w = _softmax_rows(h, 25.0)
+    fit, test = np.arange(0, 40, 2), np.arange(1, 40, 2)
+    normalised = 30.0 * w
+    gain, err, total = output_scale_errors(normalised, w[test], test, fit)
+    assert gain == pytest.approx(30.0)
+    assert err == pytest.approx(0.0, abs=1e-12) and total == pytest.approx(0.0, abs=1e-12)
+    growing = normalised.copy()
+    growing[test] *= 2.0  # held-out steps fire twice the fit steps' total
+    gain, err, total = output_scale_errors(growing, w[test], test, fit)
+    assert gain == pytest.approx(30.0) and total == pytest.approx(1.0)
+    assert err == pytest.approx(np.mean(w[test].max(1)))  # 2a − a on each step's largest weight
+    assert np.isnan(output_scale_errors(normalised, w[:0], test[:0], fit)[1])
+
+
 def test_eligibility_traces_from_spikes_match_the_definition():
     from engramlab.analysis.memory_pool import eligibility_at, stored_writes
     t = np.array([0.0, 0.05, 0.1, 0.1, 0.3])

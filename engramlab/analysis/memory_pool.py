@@ -12,6 +12,11 @@ grid and context rates of the step. Attention predicts the share of memory spike
 over the memories written so far. β is not a parameter of the circuit: it is *fitted* to the
 spike counts of half of the steps (maximum likelihood of the multinomial
 :math:`n_\mu \sim a_\mu`), and the softmax error is measured on the other half.
+
+Spike *shares* (counts over their step's total) are normalised by the analysis, so they cannot
+show whether the circuit normalises. A downstream cell reads counts, so
+:func:`output_scale_errors` reads them through one gain *G* (the mean total of the fit steps)
+and measures how far :math:`n_\mu/G` lies from :math:`a_\mu` and :math:`\sum_\mu n_\mu/G` from 1.
 """
 
 from __future__ import annotations
@@ -34,6 +39,7 @@ __all__ = [
     "held_out_softmax",
     "key_weight_cosine",
     "multinomial_floor",
+    "output_scale_errors",
     "stored_writes",
 ]
 
@@ -113,7 +119,8 @@ def fit_beta_multinomial(h: NDArray[np.float64], counts: NDArray[np.float64], hi
 def held_out_softmax(inputs: NDArray[np.float64], keys: NDArray[np.float64], writer: NDArray[np.int64],
                      memory_counts: NDArray[np.float64], predicted: NDArray[np.bool_], memories: int,
                      min_spikes: int = 1
-                     ) -> tuple[float, NDArray[np.float64], NDArray[np.float64], NDArray[np.int64]]:
+                     ) -> tuple[float, NDArray[np.float64], NDArray[np.float64], NDArray[np.int64],
+                                NDArray[np.int64]]:
     """Fit β on the even prediction steps, compare spike shares with softmax(β h) on the odd ones.
 
     Parameters
@@ -126,8 +133,8 @@ def held_out_softmax(inputs: NDArray[np.float64], keys: NDArray[np.float64], wri
 
     Returns
     -------
-    beta, spike_shares (held-out steps, memories), softmax_shares (same), held-out step indices.
-    Steps with fewer than ``min_spikes`` memory spikes are left out of both halves.
+    beta, spike_shares (held-out steps, memories), softmax_shares (same), held-out step indices,
+    fit step indices. Steps with fewer than ``min_spikes`` memory spikes are left out of both halves.
     """
     stored = stored_writes(writer, memories)
     h = _cosines(inputs, keys, stored)
@@ -135,12 +142,38 @@ def held_out_softmax(inputs: NDArray[np.float64], keys: NDArray[np.float64], wri
     steps = np.flatnonzero(usable)
     fit, test = steps[0::2], steps[1::2]
     if fit.size == 0 or test.size == 0:
-        return float("nan"), np.zeros((0, memories)), np.zeros((0, memories)), test
+        return float("nan"), np.zeros((0, memories)), np.zeros((0, memories)), test, fit
     beta = fit_beta_multinomial(h[fit], memory_counts[fit])
     mask = np.isfinite(h[test])
     theory = softmax(np.where(mask, beta * np.where(mask, h[test], 0.0), -np.inf), axis=1)
     totals = memory_counts[test].sum(1, keepdims=True)
-    return beta, memory_counts[test] / totals, theory, test
+    return beta, memory_counts[test] / totals, theory, test, fit
+
+
+def output_scale_errors(memory_counts: NDArray[np.float64], softmax_shares: NDArray[np.float64],
+                        test: NDArray[np.int64], fit: NDArray[np.int64]) -> tuple[float, float, float]:
+    r"""The softmax error of spike *counts* read through one gain: what normalisation leaves to the circuit.
+
+    The gain :math:`G` is the mean total spike count of the fit steps of :func:`held_out_softmax`
+    (the steps β was fitted on). On the held-out steps the counts are read as :math:`\hat a_\mu = n_\mu / G`; a
+    circuit that normalises keeps :math:`\sum_\mu n_\mu` near *G* whatever the load.
+
+    Parameters
+    ----------
+    memory_counts : (slots, memories) spikes of each memory in each prediction half.
+    softmax_shares : (len(test), memories) softmax(β h) on the held-out steps.
+    test, fit : held-out and fit step indices (from :func:`held_out_softmax`).
+
+    Returns
+    -------
+    gain G, mean per-step max :math:`|\hat a_\mu - a_\mu|`, mean :math:`|\sum_\mu \hat a_\mu - 1|`.
+    """
+    if test.size == 0 or fit.size == 0:
+        return float("nan"), float("nan"), float("nan")
+    gain = float(memory_counts[fit].sum(1).mean())
+    read = memory_counts[test] / gain
+    return (gain, float(np.mean(np.max(np.abs(read - softmax_shares), axis=1))),
+            float(np.mean(np.abs(read.sum(1) - 1.0))))
 
 
 def held_memory_attention(inputs: NDArray[np.float64], keys: NDArray[np.float64], values: NDArray[np.float64],

@@ -236,7 +236,8 @@ def analyse_navigation(result: Any, skip: float = 0.002) -> NavigationAnalysis:
                  "normalisation": "ideal: the normaliser sum is in the equations (a pooling unit divides by it)",
                  "beta_effective": None, "softmax_weight_error_heldout": None,
                  "softmax_weight_error_sampling_floor": None, "softmax_calibration_error_heldout": None,
-                 "key_weight_cosine": None, "ideal_attention_accuracy_written_keys": None,
+                 "softmax_weight_error_counts_heldout": None, "memory_total_error_heldout": None,
+                 "memory_spikes_gain": None, "key_weight_cosine": None, "ideal_attention_accuracy_written_keys": None,
                  **remap}
     return NavigationAnalysis(
         graph=str(p["graph"]), steps=steps, beta=beta, observations=int(p["observations"]),
@@ -257,6 +258,7 @@ def _pool_counts(result: Any, steps: int) -> tuple[NDArray[np.float64], dict[str
         held_out_softmax,
         key_weight_cosine,
         multinomial_floor,
+        output_scale_errors,
         stored_writes,
     )
 
@@ -286,7 +288,8 @@ def _pool_counts(result: Any, steps: int) -> tuple[NDArray[np.float64], dict[str
     ends = (np.arange(slots, dtype=np.float64) + 1.0) * step
     traces = eligibility_at(t_in, i_in, inputs.shape[1], ends, float(p["pool.tau_elig"]))
     written_keys = float(p["pool.key_eta"]) * traces
-    beta, spike_w, soft_w, test = held_out_softmax(inputs, written_keys, writer, mem_slots, predicted, pool // ensemble)
+    beta, spike_w, soft_w, test, fit = held_out_softmax(inputs, written_keys, writer, mem_slots, predicted,
+                                                        pool // ensemble)
     # the equation on the same keys and values as the pool: NumPy attention (β = memory.beta, not
     # fitted) over the memories it holds, with the keys its plasticity wrote
     codebook = result["codebook"]
@@ -308,6 +311,7 @@ def _pool_counts(result: Any, steps: int) -> tuple[NDArray[np.float64], dict[str
             by_load["softmax_error_heldout"].append(float(per_step_err[test_in].mean()) if test_in.any() else None)
     cos = key_weight_cosine(np.asarray(result["key_weights"])[:, :n_grid], inputs[:, :n_grid], writer)
     inhibition = bool(p["pool.inhibition"])
+    gain, scale_err, total_err = output_scale_errors(mem_slots, soft_w, test, fit)
     extra = {
         "memory_spikes_per_step": float(mem_slots[predicted].sum(1).mean()),
         "memory_model": "pool",
@@ -320,6 +324,11 @@ def _pool_counts(result: Any, steps: int) -> tuple[NDArray[np.float64], dict[str
         "softmax_weight_error_sampling_floor": multinomial_floor(soft_w, mem_slots[test].sum(1))
         if spike_w.size else None,
         "softmax_calibration_error_heldout": calibration_error(spike_w, soft_w) if spike_w.size else None,
+        # the counts read through one gain (fitted: the fit steps' mean total), not divided by
+        # their own total: what the circuit's normalisation leaves
+        "softmax_weight_error_counts_heldout": scale_err if np.isfinite(scale_err) else None,
+        "memory_total_error_heldout": total_err if np.isfinite(total_err) else None,
+        "memory_spikes_gain": gain if np.isfinite(gain) else None,
         "key_weight_cosine": float(cos.mean()) if cos.size else None,
         "ideal_attention_accuracy_written_keys": float(held_correct.mean()) if held_correct.size else None,
         "pool_by_load": by_load,
@@ -355,5 +364,6 @@ def navigation_table(s: Mapping[str, Any]) -> dict[str, Any]:
     keys = ("memory_model", "accuracy", "node_agent_accuracy", "edge_agent_accuracy", "zero_shot_accuracy",
             "ideal_attention_accuracy", "ideal_attention_accuracy_written_keys",
             "attention_agreement", "softmax_weight_error", "beta_effective",
-            "softmax_weight_error_heldout", "key_weight_cosine")
+            "softmax_weight_error_heldout", "softmax_weight_error_counts_heldout", "memory_total_error_heldout",
+            "key_weight_cosine")
     return {k: s[k] for k in keys if s.get(k) is not None}
