@@ -5,7 +5,7 @@ One configuration per process (prints one ``RESULT {...}`` line)::
     python benchmarks/bench_pool.py '{"engine": "engramlab"}'   # engramlab's MemoryPoolCircuit
     python benchmarks/bench_pool.py '{"engine": "plain"}'       # the same network, bare Brian2
 
-Both run the default navigation walk (grid10x10, ``environments`` × ``steps`` steps of 200 ms,
+Both run the default navigation walk (grid10x10, ``environments`` × ``steps`` steps of ``pool.step``,
 seed 0) as one cpp_standalone program with the same input tables: 256 Poisson grid cells, 40
 context and 64 LEC cells, 8,192 EIF memory neurons in 512 ensembles (one excitatory
 conductance per ensemble, linked into its members), 20 interneurons, 64 prediction neurons and

@@ -256,7 +256,10 @@ register(ProtocolSpec(
                    "fitted on the other steps (pool: held-out steps).", on_analysis(f"{_HC}:softmax_spikes_figure")),
     ),
     # one C++ build (~20 s) instead of compiling the pool's Cython code objects (~100 s when cold)
-    quick={"steps": 300, "environments": 1, "graph": "grid8x8", "device": "cpp_standalone"},
+    # 250 steps of 400 ms into 256 memories of 16 neurons: half the default pool, whose membrane
+    # noise draws dominate the simulation (300 steps into the full pool took 102 s from an empty
+    # program cache on 2026-12-03's slow VM, 76 s of it simulating)
+    quick={"steps": 250, "environments": 1, "graph": "grid8x8", "device": "cpp_standalone", "pool": {"pool": 4096}},
     headline=("accuracy", "node_agent_accuracy", "zero_shot_accuracy"),
     lab=6,
     summary_keys=("graph", "steps", "accuracy", "node_agent_accuracy", "edge_agent_accuracy", "zero_shot_accuracy",

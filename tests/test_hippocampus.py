@@ -593,15 +593,25 @@ def test_memory_pool_binds_in_one_shot_and_recalls_from_grid_spikes():
     assert np.mean(decode_symbols(vw[writer[ks] * pool.ensemble], codebook) == obs[ks]) >= 0.95
     # consistency check of the plasticity: each held key equals the presynaptic traces at the end
     # of its write, recomputed here from the recorded grid and context spikes (to 1 %: a spike
-    # enters the simulated trace after that step's decay, e^{dt/τ} = 1.005)
+    # enters the simulated trace after that step's decay, e^{dt/τ} = 1.0025). Brian2's standalone
+    # scheduler treats two clocks as simultaneous only within 1e-14 s (absolute; the runtime uses
+    # 1e-4 dt), less than one float step of t beyond 64 s, so there a write on the step's clock
+    # may run one dt late and also see the spikes of that dt: such rows match the trace at T + dt.
     n_grid = res.params["n_grid"]
     t_in = np.concatenate([res["spikes_grid_t"], res["spikes_context_t"]])
     i_in = np.concatenate([res["spikes_grid_i"], n_grid + res["spikes_context_i"]])
     last = [(m, k) for m, k in enumerate(held) if k >= 0]
     ends = np.array([(k + 1) * float(pool.step) for _, k in last])
     traces = eligibility_at(t_in, i_in, res["key_weights"].shape[1], ends, float(pool.tau_elig))
+    late = eligibility_at(t_in, i_in, res["key_weights"].shape[1], ends + float(pool.dt), float(pool.tau_elig))
     kw = res["key_weights"][[m for m, _ in last]]
-    assert np.allclose(kw, pool.key_eta * traces, rtol=0.01, atol=1e-3), np.abs(kw - pool.key_eta * traces).max()
+
+    def matches(reference):
+        return np.isclose(kw, pool.key_eta * reference, rtol=0.01, atol=1e-3).all(axis=1)
+
+    on_time, one_dt_late = matches(traces), matches(late)
+    assert (on_time | one_dt_late).all(), np.abs(kw - pool.key_eta * traces)[~(on_time | one_dt_late)].max()
+    assert on_time[ends < 64].all() and on_time.mean() > 0.5
     # recall on steps to a node seen before: far above chance, and the spike shares follow a
     # softmax of the stored keys' cosines with a fitted β well above 1
     seen = a.stats.node_seen

@@ -56,12 +56,14 @@ class MemoryPoolParams(Params):
     pool: int = param(8192, "memory neurons in the pool (writes recycle the oldest ensemble)", low=2, high=100_000,
                       structural=True)
     ensemble: int = param(16, "memory neurons written together by one plateau (an ensemble per memory; "
-                                "measured on 300 steps: 1 / 8 / 16 put 0.61 / 0.85 / 0.92 of the "
-                                "memory spikes on the entered node)", low=1,
+                                "measured on 300 steps of 200 ms: 1 / 8 / 16 put 0.61 / 0.85 / 0.92 of "
+                                "the memory spikes on the entered node)", low=1,
                           high=64, structural=True)
-    step: b2.Quantity = param(200 * ms, "duration of one step of the walk (0.1 m at 0.5 m/s): the first "
-                                        "half predicts the node being entered, the second half encodes "
-                                        "it", unit=ms, low=20, high=2000)
+    step: b2.Quantity = param(400 * ms, "duration of one step of the walk (0.1 m at 0.25 m/s; foraging rats run "
+                                        "0.1–0.3 m/s): the first half predicts the node being entered, the "
+                                        "second half encodes it. At 200 ms (seed 0, 2 × 1,000 steps on "
+                                        "grid10x10) accuracy was 0.80 instead of 0.85: fewer spikes per read "
+                                        "and per key", unit=ms, low=20, high=2000)
     grid_rate_gain: float = param(2.0, "grid cells fire at this multiple of the world's grid rates "
                                        "(peaks at 2 × 15 Hz: in-field rates of 20–40 Hz, Hafting et al. 2005)",
                                   low=0, low_open=True, high=10)
@@ -73,9 +75,12 @@ class MemoryPoolParams(Params):
     read_delay: b2.Quantity = param(30 * ms, "spikes of the prediction half are counted from this delay on (the "
                                              "excitatory conductance, τe, still carries the previous node "
                                              "before)", unit=ms, low=0, high=1000)
-    tau_elig: b2.Quantity = param(100 * ms, "presynaptic eligibility trace of the plasticity", unit=ms, low=1,
-                                  high=5000)
-    key_eta: float = param(1.0, "key weight per unit of presynaptic eligibility at a write", low=0, low_open=True)
+    tau_elig: b2.Quantity = param(200 * ms, "presynaptic eligibility trace of the plasticity (half a step: the "
+                                            "previous node's spikes weigh e^-2 of the written node's; the key "
+                                            "averages ~4 spikes per active input)", unit=ms, low=1, high=5000)
+    key_eta: float = param(0.5, "key weight per unit of presynaptic eligibility at a write (0.5 at τ_elig = "
+                                "200 ms gives about the weights 1.0 gave at 100 ms: the trace doubles)",
+                           low=0, low_open=True)
     g_key: b2.Quantity = param(0.035 * nS, "conductance step per grid/context spike per unit key weight "
                                           "(set for 256 grid cells: grid.cells_per_module = 64)",
                                unit=nS, low=0, low_open=True)

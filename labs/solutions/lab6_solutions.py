@@ -4,16 +4,18 @@
 # Kept apart from the lab so students predict before they see answers. This notebook reads what
 # the lab's exercise cells measured (`summary.json` → `exercises`) and checks the answers below
 # against it; CI runs the lab (`--quick`, seed 0) and then this notebook, so they cannot drift.
-# The numbers quoted are that quick run's (grid8x8, one environment, 300 steps, 45 observations).
+# The numbers quoted are that quick run's (grid8x8, one environment, 250 steps of 400 ms into 256
+# memories of 16 neurons, 45 observations).
 #
-# **Instructor note.** One navigation run as one C++ standalone program (`--quick`: 98 s with its
-# solutions in 2026-12-01's CI on 2 cores, ≈ 5 min beside a test run; the build is ~10–25 s of it); the
+# **Instructor note.** One navigation run as one C++ standalone program (`--quick`: 57 s from an
+# empty program cache on 2026-12-03's slow 2-core VM, 17 s of it compiling; 38 s for the lab and
+# its solutions with the program kept); the
 # exercises re-read its spikes in seconds. Pitfalls: the node agent (it remembers what it saw at
 # each node) is the bound the pool approaches, the edge agent (it needs the exact edge) learns
 # much more slowly — the gap between them is the lesson; β is *fitted* to the pool's spikes on
 # half of the steps and tested on the other half, and the held-out error is compared with its
-# sampling floor (Poisson counts alone); at full size the pool reaches 0.794 against the ideal
-# attention's 0.905 (README, navigation: an open gap). Figures: `accuracy_vs_visits` — accuracy
+# sampling floor (Poisson counts alone); at full size the pool reaches 0.862 against the ideal
+# attention's 0.906 (README, navigation; 0.794 with the 200 ms steps used before 2026-12-03). Figures: `accuracy_vs_visits` — accuracy
 # against nodes visited and edges taken, with the two agents; `softmax_in_spikes` — the pool's
 # spike shares against the softmax with the fitted β, on held-out steps.
 
@@ -39,19 +41,20 @@ assert e["accuracy_first_visit"] < 0.2 < 0.8 < e["accuracy_revisit"]
 
 # %% [markdown]
 # ### Exercise 2 — going back where you came from
-# Easier: ≈ 0.97 against ≈ 0.86 for other revisits. The memory written one step ago is the
-# most recent and its key matches the query exactly; older memories of a node compete with
-# memories of nearby nodes whose grid codes overlap the query.
+# At least as easy, but both are nearly perfect in this run: 1.0 on 64 backtracks against 0.99
+# on other revisits (with the 200 ms steps used before 2026-12-03: 0.97 against 0.86). The memory
+# written one step ago is the most recent and its key matches the query exactly; older memories
+# of a node compete with memories of nearby nodes whose grid codes overlap the query.
 
 # %%
 e = ex["2"]
 print(e)
-assert e["accuracy_backtrack"] > e["accuracy_other_revisits"]
+assert e["accuracy_backtrack"] >= e["accuracy_other_revisits"] > 0.9
 
 # %% [markdown]
 # ### Exercise 3 — does the inhibition hold the pool's rate?
-# Not fully: ≈ 3.6 memory spikes per step with up to 9 memories, ≈ 18 with more than 200 — five
-# times more. Shunting inhibition divides, but not by the exact sum of the excitation, so the
+# Not fully: ≈ 10 memory spikes per step with up to 9 memories, ≈ 37 with more than 200 — 3.6
+# times more (without the interneurons, full run: 192 against 1,296). Shunting inhibition divides, but not by the exact sum of the excitation, so the
 # normalisation is partial; the softmax the analysis fits absorbs part of this into β.
 
 # %%
@@ -62,13 +65,15 @@ assert spikes[-1] > 2 * spikes[0]
 
 # %% [markdown]
 # ### Exercise 4 — few memories, many memories
-# Closer with few: held-out error ≈ 0.07 with up to 9 memories, ≈ 0.46 beyond. With a few
-# memories one of them dominates and both the spikes and the softmax put nearly all weight on
-# it; with many, the spike counts of a step (tens of spikes over hundreds of memories) are far
-# too few to resolve a softmax over them — compare the sampling floor in the lab's output.
+# Neither, by much: held-out error ≈ 0.22 with up to 9 memories, 0.29–0.33 beyond, all far
+# above the sampling floor the lab prints (≈ 0.10). (In the full runs the few-memory bin is 0.19
+# on seed 0 and 0.36 on seed 2, against 0.27–0.34 beyond.) What sets the error is how a step's
+# spikes come: the 16 neurons of a memory share one input and fire together, so a step's
+# tens of spikes are one or two volleys — close to a single draw from the softmax, whatever
+# the number of memories competing.
 
 # %%
 e = ex["4"]
 print(e)
 errors = e["softmax_error_heldout"]
-assert None not in errors and errors[0] < 0.5 * min(errors[1:])
+assert None not in errors and min(errors) > 0.15 and max(errors) < 2 * min(errors)
