@@ -611,7 +611,9 @@ def test_memory_pool_binds_in_one_shot_and_recalls_from_grid_spikes():
 
     on_time, one_dt_late = matches(traces), matches(late)
     assert (on_time | one_dt_late).all(), np.abs(kw - pool.key_eta * traces)[~(on_time | one_dt_late)].max()
-    assert on_time[ends < 64].all() and on_time.mean() > 0.5
+    # most writes run on time; a late one only where float t is coarser than 1e-14 s (every held
+    # write of this run ends past 64 s: 128 memories of the last of 300 steps of 400 ms)
+    assert on_time.mean() > 0.5 and (ends[~on_time] >= 64).all()
     # recall on steps to a node seen before: far above chance, and the spike shares follow a
     # softmax of the stored keys' cosines with a fitted β well above 1
     seen = a.stats.node_seen

@@ -168,9 +168,14 @@ def output_scale_errors(memory_counts: NDArray[np.float64], softmax_shares: NDAr
     -------
     gain G, mean per-step max :math:`|\hat a_\mu - a_\mu|`, mean :math:`|\sum_\mu \hat a_\mu - 1|`.
     """
+    if softmax_shares.shape != (test.size, memory_counts.shape[1]):
+        raise ConfigError("softmax_shares", f"must have shape (held-out steps, memories) = "
+                                            f"{(test.size, memory_counts.shape[1])}, got {softmax_shares.shape}")
     if test.size == 0 or fit.size == 0:
         return float("nan"), float("nan"), float("nan")
     gain = float(memory_counts[fit].sum(1).mean())
+    if gain <= 0:  # fit steps without a spike (held_out_softmax never picks such steps)
+        return gain, float("nan"), float("nan")
     read = memory_counts[test] / gain
     return (gain, float(np.mean(np.max(np.abs(read - softmax_shares), axis=1))),
             float(np.mean(np.abs(read.sum(1) - 1.0))))

@@ -62,8 +62,8 @@ class MemoryPoolParams(Params):
     step: b2.Quantity = param(400 * ms, "duration of one step of the walk (0.1 m at 0.25 m/s; foraging rats run "
                                         "0.1–0.3 m/s): the first half predicts the node being entered, the "
                                         "second half encodes it. At 200 ms (seed 0, 2 × 1,000 steps on "
-                                        "grid10x10) accuracy was 0.80 instead of 0.85: fewer spikes per read "
-                                        "and per key", unit=ms, low=20, high=2000)
+                                        "grid10x10, 100 ms traces both) accuracy was 0.80 instead of 0.85: "
+                                        "fewer spikes per read", unit=ms, low=20, high=2000)
     grid_rate_gain: float = param(2.0, "grid cells fire at this multiple of the world's grid rates "
                                        "(peaks at 2 × 15 Hz: in-field rates of 20–40 Hz, Hafting et al. 2005)",
                                   low=0, low_open=True, high=10)

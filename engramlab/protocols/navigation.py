@@ -54,8 +54,8 @@ class NavigationConfig(Params):
     dt: b2.Quantity = param(1 * ms, "simulation step (rate-driven Poisson cells)", unit=ms, low=0, high=10,
                             low_open=True, structural=True)
     seed: int = param(0, "seed of the world, walks, codes and spikes", low=0, high=2**32 - 1)
-    # 64 cells per module: the pool's memory neurons read ~250 grid spikes per prediction window
-    # (16 per module: a quarter, and recall 0.5 instead of 0.7 on 200-step runs)
+    # 64 cells per module: the pool's memory neurons read ~440 grid spikes per 170 ms prediction
+    # window (16 per module: a quarter, and recall 0.5 instead of 0.7 on 200-step runs of 200 ms)
     grid: GridParams = field(default_factory=lambda: GridParams(cells_per_module=64))
     memory: MemoryNeuronParams = field(default_factory=MemoryNeuronParams)
     pool: MemoryPoolParams = field(default_factory=MemoryPoolParams)
@@ -67,7 +67,7 @@ class NavigationConfig(Params):
             raise self.fail("lec_active", f"must lie in [1, lec_size = {self.lec_size}], got {self.lec_active}")
         if self.memory.model == "pool" and self.device == "runtime" and self.target == "numpy":
             raise self.fail("target", "must be 'cython' or 'auto' (or device cpp_standalone) for memory.model "
-                                      "'pool': its EIF neurons step at 0.25 ms, hours on the numpy target")
+                                      "'pool': its EIF neurons step at pool.dt (0.5 ms), hours on the numpy target")
 
 
 def memory_estimate(cfg: NavigationConfig, protocol: None = None) -> tuple[float, str]:

@@ -41,15 +41,17 @@ assert e["accuracy_first_visit"] < 0.2 < 0.8 < e["accuracy_revisit"]
 
 # %% [markdown]
 # ### Exercise 2 — going back where you came from
-# At least as easy, but both are nearly perfect in this run: 1.0 on 64 backtracks against 0.99
-# on other revisits (with the 200 ms steps used before 2026-12-03: 0.97 against 0.86). The memory
-# written one step ago is the most recent and its key matches the query exactly; older memories
-# of a node compete with memories of nearby nodes whose grid codes overlap the query.
+# This run cannot tell: both are nearly perfect, 1.0 on 64 backtracks against 0.99 on other
+# revisits. With the 200 ms steps used before 2026-12-03 backtracks were easier (0.97 against
+# 0.86): the memory written one step ago is the most recent and its key matches the query
+# exactly, while older memories of a node compete with memories of nearby nodes whose grid
+# codes overlap the query. Longer steps give sharper keys and reads, and that competition is
+# now rarely lost on grid8x8.
 
 # %%
 e = ex["2"]
 print(e)
-assert e["accuracy_backtrack"] >= e["accuracy_other_revisits"] > 0.9
+assert min(e["accuracy_backtrack"], e["accuracy_other_revisits"]) > 0.9
 
 # %% [markdown]
 # ### Exercise 3 — does the inhibition hold the pool's rate?
@@ -65,12 +67,13 @@ assert spikes[-1] > 2 * spikes[0]
 
 # %% [markdown]
 # ### Exercise 4 — few memories, many memories
-# Neither, by much: held-out error ≈ 0.22 with up to 9 memories, 0.29–0.33 beyond, all far
-# above the sampling floor the lab prints (≈ 0.10). (In the full runs the few-memory bin is 0.19
-# on seed 0 and 0.36 on seed 2, against 0.27–0.34 beyond.) What sets the error is how a step's
-# spikes come: the 16 neurons of a memory share one input and fire together, so a step's
-# tens of spikes are one or two volleys — close to a single draw from the softmax, whatever
-# the number of memories competing.
+# Here a little closer with few: held-out error ≈ 0.22 with up to 9 memories, 0.29–0.33 beyond,
+# all far above the sampling floor the lab prints (≈ 0.10). It is not a law: in the full runs
+# (grid10x10, 2 × 1,000 steps) the few-memory bin reads 0.19 on seed 0, 0.06 on seed 1 and 0.36
+# on seed 2, against 0.27–0.34 beyond — it holds few steps, so it is noisy. Beyond it the error
+# is set by how a step's spikes come: the 16 neurons of a memory share one input and fire
+# together, so a step's tens of spikes are one or two volleys — close to a single draw from the
+# softmax, whatever the number of memories competing.
 
 # %%
 e = ex["4"]
