@@ -15,8 +15,8 @@ spike counts of half of the steps (maximum likelihood of the multinomial
 
 Spike *shares* (counts over their step's total) are normalised by the analysis, so they cannot
 show whether the circuit normalises. A downstream cell reads counts, so
-:func:`output_scale_errors` reads them through one gain *G* (the mean total of the fit steps)
-and measures how far :math:`n_\mu/G` lies from :math:`a_\mu` and :math:`\sum_\mu n_\mu/G` from 1.
+:func:`output_scale_errors` reads them through one gain :math:`N_0` (the mean total of the fit
+steps) and measures how far :math:`n_\mu/N_0` lies from :math:`a_\mu` and :math:`\sum_\mu n_\mu/N_0` from 1.
 """
 
 from __future__ import annotations
@@ -154,9 +154,10 @@ def output_scale_errors(memory_counts: NDArray[np.float64], softmax_shares: NDAr
                         test: NDArray[np.int64], fit: NDArray[np.int64]) -> tuple[float, float, float]:
     r"""The softmax error of spike *counts* read through one gain: what normalisation leaves to the circuit.
 
-    The gain :math:`G` is the mean total spike count of the fit steps of :func:`held_out_softmax`
-    (the steps β was fitted on). On the held-out steps the counts are read as :math:`\hat a_\mu = n_\mu / G`; a
-    circuit that normalises keeps :math:`\sum_\mu n_\mu` near *G* whatever the load.
+    The gain :math:`N_0` is the mean total spike count of the fit steps of :func:`held_out_softmax`
+    (the steps β was fitted on). On the held-out steps the counts are read as :math:`\hat a_\mu = n_\mu / N_0`;
+    a circuit that normalises keeps :math:`\sum_\mu n_\mu` near :math:`N_0` whatever the load
+    (Poisson totals alone stray by :math:`\approx\sqrt{2/(\pi N_0)}`).
 
     Parameters
     ----------
@@ -166,7 +167,7 @@ def output_scale_errors(memory_counts: NDArray[np.float64], softmax_shares: NDAr
 
     Returns
     -------
-    gain G, mean per-step max :math:`|\hat a_\mu - a_\mu|`, mean :math:`|\sum_\mu \hat a_\mu - 1|`.
+    gain N_0, mean per-step max :math:`|\hat a_\mu - a_\mu|`, mean :math:`|\sum_\mu \hat a_\mu - 1|`.
     """
     if softmax_shares.shape != (test.size, memory_counts.shape[1]):
         raise ConfigError("softmax_shares", f"must have shape (held-out steps, memories) = "
