@@ -151,7 +151,8 @@ def sdm_ideal_analysis(sdm_ideal_result):
 
 @pytest.fixture(scope="session")
 def small_eyeblink():
-    """12 short eyeblink trials on 500 granule cells (the default plasticity at the quick preset's 2x rate)."""
+    """12 short eyeblink trials on the default microzone (2,000 granule cells, 16 Purkinje cells, 4
+    DCN cells; the default plasticity at the quick preset's 2x rate)."""
     import dataclasses
 
     from brian2 import ms, pA
@@ -159,24 +160,28 @@ def small_eyeblink():
     from engramlab.circuits.microzone import MicrozoneConfig
     from engramlab.protocols.eyeblink import EyeblinkConfig, run_eyeblink
     fast = dataclasses.replace(MicrozoneConfig().plasticity, a_plus=0.3 * pA)
-    # one C++ program: the NumPy target gives the same spikes in 190–205 s, this 66 s (2 cores, 2026-12-01)
-    circuit = MicrozoneConfig(r=500, m=8, n_dcn=2, device="cpp_standalone", seed=3, plasticity=fast)
+    # one C++ program of the quick preset's structure, so lab 3's quick run and this one compile it
+    # once between them (a first build took 31 s in a cold CI on 2026-12-03; the rebuild 11 s);
+    # simulating takes 8 s here against 4.7 s at 500 granule cells
+    circuit = MicrozoneConfig(device="cpp_standalone", seed=3, plasticity=fast)
     protocol = EyeblinkConfig(trials=12, cs_onset=100 * ms, probe_every=6, lesion_trials=2)
     return run_eyeblink(circuit, protocol)
 
 
 @pytest.fixture(scope="session")
 def small_runs():
-    """Small runs of the other protocols through the front door (NumPy target; navigation: one C++ program)."""
+    """Small runs of the other protocols through the front door (associative and navigation: one C++
+    program each, foraging too; pattern completion on the runtime device)."""
     import engramlab as el
     return {
-        # small: the NumPy target runs it in less time than a standalone build takes
-        "associative": el.run("associative", quick=True, seed=2, r=500, trials=8, reversal_trials=8,
-                              device="runtime", target="numpy"),
+        # the task's default circuit, as one C++ program of the structure test_conditioning.py's
+        # associative test compiles too (the second build recompiles 2 files: 8 s; simulating
+        # these 16 trials takes 4 s, against 73 s on the NumPy target; 2 cores, 2026-12-03)
+        "associative": el.run("associative", seed=2, trials=8, reversal_trials=8, device="cpp_standalone"),
         # the memory-neuron pool (default model), one standalone build, 128 memories of 8 neurons
         "navigation": el.run("navigation", graph="grid5x5", steps=120, environments=2, seed=1,
                              device="cpp_standalone", pool__pool=1024, pool__ensemble=8),
-        "foraging": el.run("foraging", duration="60 s", seed=1, grid__model="ideal"),
+        "foraging": el.run("foraging", duration="60 s", seed=1, grid__model="ideal", device="cpp_standalone"),
         "pattern-completion": el.run("pattern-completion", n=60, loads=[0.05, 0.3], trials=1, cues=3, seed=1),
     }
 

@@ -5,11 +5,12 @@
 # the lab's exercise cells measured (`summary.json` → `exercises`) and checks the answers below
 # against it; CI runs the lab (`--quick`, seed 1) and then this notebook, so they cannot drift.
 # The numbers quoted are that quick run's (2,000 granule cells, 10 patterns, reads 0–5 bits away;
-# robustness points with 1,000 cells).
+# robustness points of the same size, read at 5 patterns × 3 noise levels).
 #
 # **Instructor note.** `--quick` runs one SDM protocol as one C++ program (83 s on 2026-12-01's
-# 2-core machine), four robustness points as C++ programs of one structure (compiled once, 50 s
-# for the four against 72 s on the NumPy target; the same numbers) and a capacity run as one C++
+# 2-core machine), four robustness points as C++ programs of that run's structure (each rebuilt
+# from its kept program in 7–9 s on 2026-12-03's slower machine, where a first build at 1,000 cells
+# took 50 s) and a capacity run as one C++
 # program per radius design (56 s from empty caches against 182 s on Cython compiling its models);
 # the full lab takes much longer. Pitfalls: a read is
 # decoded from DCN spikes against rest slots — "accuracy" is a property of that read-out; the
@@ -70,8 +71,8 @@ assert e["edge_fire_probability_after_firing"] < 0.5 * e["edge_fire_probability_
 
 # %% [markdown]
 # ### Exercise 4 — is less noise always better?
-# No: at 1 ms jitter, 0 Hz background recalls ≈ 0.70 against ≈ 0.98 at 8 Hz, and fewer granule
-# cells fire. The granule gain is set so that an address's bursts plus the *mean* background
+# No: at 1 ms jitter, 0 Hz background recalls 0.72 against 1.00 at 8 Hz (26 against 196 active
+# granule cells of 2,000). The granule gain is set so that an address's bursts plus the *mean* background
 # cross threshold; without background, too few cells reach it and the reads lose their support.
 
 # %%
