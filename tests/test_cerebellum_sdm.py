@@ -388,7 +388,7 @@ def test_cpp_standalone_gives_the_same_spikes_as_runtime_and_reruns_without_comp
         return net.run()
 
     ref_first, ref_second = runtime(first), runtime(second)
-    net = CerebellarSDM(CerebellumConfig.ideal(**cfg, device="cpp_standalone"), build_dir=str(tmp_path / "sa"))
+    net = CerebellarSDM(CerebellumConfig.ideal(**cfg, device="cpp_standalone"))
     _schedule(net, first)
     rec_first = net.run()
     assert net.timings["compile"] > 0
@@ -423,7 +423,7 @@ def test_repeats_rerun_one_compiled_program_and_match_runtime(tmp_path):
     from engramlab.protocols.sdm_memory import SDMMemoryConfig, run_sdm_memory
     if shutil.which("g++") is None:
         pytest.skip("needs a C++ compiler")
-    sets = ["regime=ideal", "n=16", "m=16", "r=400", "d=5", 'target="numpy"', "protocol.patterns=3",
+    sets = ["regime=ideal", "n=16", "m=16", "r=300", "d=5", 'target="numpy"', "protocol.patterns=3",
             "protocol.noise_levels=[0, 2]"]
     argv = ["run", "sdm", "--device", "cpp_standalone", "--repeats", "2", "--out", str(tmp_path), "-q"]
     for s in sets:
@@ -432,7 +432,7 @@ def test_repeats_rerun_one_compiled_program_and_match_runtime(tmp_path):
     rep = json.loads((tmp_path / "summary.json").read_text())["repeats"]
     assert rep["protocol_seeds"] == [0, 1]
     assert rep["rerun_seconds"][0] is None and rep["rerun_seconds"][1] > 0  # second set: no rebuild
-    circuit = CerebellumConfig.ideal(n=16, m=16, r=400, d=5, target="numpy")
+    circuit = CerebellumConfig.ideal(n=16, m=16, r=300, d=5, target="numpy")
     for k, seed in enumerate((0, 1)):
         proto = SDMMemoryConfig(patterns=3, noise_levels=(0, 2), seed=seed, rest_slots=2, readout="purkinje_phase")
         ref = sdm_summary(analyse_sdm(run_sdm_memory(circuit, proto)))
