@@ -31,9 +31,11 @@ demo: $(VENV)/.installed
 	$(BIN)/engramlab theory sdm --n 64 --d 11 --out $(OUT)/theory-sdm
 	@echo "Open $(OUT)/sdm/report.html in a browser (figures, key numbers, parameters; works offline)."
 
-# the suite on every core, at most 4 processes (each holds its own Brian2 builds in memory);
+# the suite on one process more than there are cores, at most 4 (each holds its own Brian2 builds
+# in memory): with one per core, 2 cores were busy 1.66 of 2 on average (a clean CI on 2026-12-03:
+# 31.0 CPU-minutes in 18.7 minutes), idle while notebooks start kernels and builds link;
 # tests sharing a spiking run stay on one process (tests/conftest.py)
-JOBS ?= auto
+JOBS ?= $(shell n=$$(nproc 2>/dev/null) && echo $$((n + 1)) || echo auto)
 test: $(VENV)/.installed-test
 	$(BIN)/python -m pytest -n $(JOBS) --maxprocesses 4 --dist loadgroup
 
