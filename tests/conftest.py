@@ -10,7 +10,7 @@ import random
 import sys
 
 if os.environ.get("PYTEST_XDIST_WORKER"):
-    # one process per core already: BLAS and OpenMP threads on top of it (inherited by the lab
+    # a process per core (one more) already: BLAS and OpenMP threads on top of it (inherited by the lab
     # notebooks' kernels) would make the processes fight over the same cores
     for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ.setdefault(_var, "1")
@@ -30,7 +30,7 @@ def _restore_global_state():
     np_state = np.random.get_state()  # noqa: NPY002 - restoring the legacy global state is the point
     py_state = random.getstate()
     b2 = sys.modules.get("brian2")
-    before = ({k: b2.prefs[k] for k in _PREFS}, b2.get_device()) if b2 is not None else None
+    before = {k: b2.prefs[k] for k in _PREFS} if b2 is not None else None
     yield
     np.random.set_state(np_state)  # noqa: NPY002
     random.setstate(py_state)
@@ -39,14 +39,14 @@ def _restore_global_state():
         return
     from brian2.devices.cpp_standalone.device import CPPStandaloneDevice
 
-    if before is None:
-        prefs, device = {"codegen.target": "auto", "devices.cpp_standalone.openmp_threads": 0}, None
-    else:
-        prefs, device = before
-    current = b2.get_device()
-    if current is not device and isinstance(current, CPPStandaloneDevice):
-        # a standalone circuit built in this test: keep its program on disk (a shared fixture
-        # may re-run it) but make the runtime device active again for the next test
+    prefs = before if before is not None else {"codegen.target": "auto", "devices.cpp_standalone.openmp_threads": 0}
+    if isinstance(b2.get_device(), CPPStandaloneDevice):
+        # a standalone circuit built in this test or in a session fixture it asked for (those
+        # are set up before this fixture, so the device it saw may already be standalone): keep
+        # the program on disk but make the runtime device active again, or the next test's bare
+        # Brian2 network would run in that program's project folder, which the program cache
+        # may hand to another process (seen with 3 processes on 2 cores: a StateMonitor's
+        # results file deleted under test_dcn_copies_receive_their_whole_line...)
         b2.set_device("runtime")
     for key, value in prefs.items():
         b2.prefs[key] = value
