@@ -10,7 +10,7 @@ import random
 import sys
 
 if os.environ.get("PYTEST_XDIST_WORKER"):
-    # a process per core (one more) already: BLAS and OpenMP threads on top of it (inherited by the lab
+    # one process per core, plus one, already: BLAS and OpenMP threads on top of it (inherited by the lab
     # notebooks' kernels) would make the processes fight over the same cores
     for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ.setdefault(_var, "1")
