@@ -446,7 +446,8 @@ def test_realistic_noise_is_the_same_on_cpp_standalone(tmp_path, monkeypatch):
     the runtime device and in one compiled C++ program; the realistic program cannot re-run with a
     new schedule (its inputs are fixed at compile time) and says so. Another seed is a new
     program of the same structure: the program cache builds it where the first was compiled, and
-    ``make`` recompiles only the two files holding the program's data sizes (main, objects)."""
+    ``make`` recompiles only main.cpp, which holds the seed of Brian2's generator (the spike lists
+    are padded to a seed-independent length, so the array code in objects.cpp stays the same)."""
     import gc
     import shutil
     if shutil.which("g++") is None:
@@ -475,7 +476,7 @@ def test_realistic_noise_is_the_same_on_cpp_standalone(tmp_path, monkeypatch):
     gc.collect()
     again, other = standalone(4)
     assert len(list((tmp_path / "programs").iterdir())) == 1  # one project directory for both
-    assert first["compiled_sources"] >= 30 and again.timings["compiled_sources"] <= 2  # of ~60 objects
+    assert first["compiled_sources"] >= 30 and again.timings["compiled_sources"] == 1  # of ~60 objects
     assert not np.array_equal(mossy, other.spikes["mossy"][0])  # the new seed's own input
 
 

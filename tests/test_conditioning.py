@@ -580,3 +580,46 @@ def test_olive_counts_by_hand():
     assert out["baseline_hz"] == pytest.approx(1 / 2 / 0.2 / 4)  # one spike, two cells, 4 × 200 ms
     assert out["extinction_cs_hz_by_block"] == pytest.approx([1 / 2 / 0.25, 3 / 2 / 0.25])
     assert out["extinction_cs_hz"] == pytest.approx(4 / 2 / 0.25 / 2)
+
+
+def test_every_granule_input_arrives_one_mf_delay_after_its_mossy_or_ubc_spike():
+    """Mossy lines and brush-cell axons reach the granule cells through one synapse group (so the
+    seed does not size two groups: test_program_cache.py); each EPSC must still arrive exactly
+    ``mf_delay`` after its spike, also for a line firing on two consecutive steps. Expected jumps of
+    every granule cell's I_mf are computed from the drawn wiring and the recorded spikes alone."""
+    import brian2 as b2
+
+    cfg = MicrozoneConfig(r=60, n_mf=10, k=4, m=2, n_dcn=1, cs_lines={"tone": 2}, mf_background=0 * b2.Hz,
+                          target="numpy", seed=1, ubc=dataclasses.replace(UBCParams(), n=10))
+    zone = CerebellarMicrozone(cfg)
+    dt, steps = float(cfg.dt), 60
+    zone.mossy.set_spikes([3, 3, 5], np.array([10, 11, 30]) * dt * second)  # line 3 back to back
+    zone.ubc.v[2] = cfg.ubc.V_th + 5 * b2.mV  # brush cell 2 fires at step 0
+    current = b2.StateMonitor(zone.granule, "I_mf", record=True)
+    ubc_spikes = b2.SpikeMonitor(zone.ubc)
+    zone.network.add(current, ubc_spikes)
+    zone.network.run(steps * dt * second)
+
+    delay = round(float(cfg.mf_delay) / dt)
+    sent = np.zeros((steps, cfg.n_mf + cfg.ubc.n))  # spikes per step on each granule input
+    sent[[10, 11, 30], [3, 3, 5]] = 1
+    np.add.at(sent, (np.round(np.asarray(ubc_spikes.t) / dt).astype(int), cfg.n_mf + np.asarray(ubc_spikes.i)), 1)
+    assert sent[:, cfg.n_mf + 2].sum() >= 1
+    weight = np.r_[np.full(cfg.n_mf, float(cfg.w_mf)), np.full(cfg.ubc.n, float(cfg.ubc.w_out))]
+    expected = np.zeros((steps, cfg.r))
+    for cell, inputs in enumerate(zone.mf_to_granule):
+        arrive = np.flatnonzero(sent[:, inputs].sum(1)) + delay
+        for step in arrive[arrive < steps]:
+            expected[step, cell] += (sent[step - delay, inputs] * weight[inputs]).sum()
+    # the monitor records at the start of a step: what arrived at step n shows at n + 1, on top of
+    # the exponential decay of the step's current
+    i_mf = np.asarray(current.I_mf).T  # (steps, r)
+    decay = np.exp(-dt / float(cfg.granule.tau_exc))
+    jumps = i_mf[1:] - i_mf[:-1] * decay
+    assert expected[:-1].sum() > 0 and expected[16].sum() > 0  # the back-to-back spike arrived too
+    np.testing.assert_allclose(jumps, expected[:-1], atol=1e-3 * float(cfg.w_mf))
+
+
+def test_mf_delay_shorter_than_one_step_is_refused():
+    with pytest.raises(ConfigError, match="mf_delay"):
+        MicrozoneConfig(mf_delay=0.1 * ms)

@@ -56,8 +56,10 @@ from engramlab.circuits.layers import (
     NuclearOutput,
     SlotDrivenInput,
     grid_spikes,
+    padded_spikes,
     poisson_background,
     random_subsets,
+    spike_capacity,
 )
 from engramlab.circuits.regimes import IDEAL_SDM
 from engramlab.errors import ConfigError, RunInterrupted
@@ -543,8 +545,22 @@ class CerebellarSDM(CerebellarCircuit):
                 io_i.append(on)
                 io_t.append(np.full(on.size, t0 + float(c.cf_time)))
         mf_i, mf_t = self._with_background(mf_i, mf_t, t_start, self._pending * slot)
-        self.mossy.set_spikes(*grid_spikes(mf_i, mf_t, dt))
-        self.olive.set_spikes(*grid_spikes(io_i, io_t, dt))
+        mossy, olive = grid_spikes(mf_i, mf_t, dt), grid_spikes(io_i, io_t, dt)
+        if self.standalone:
+            # lists as long for every seed and set of patterns (spike_capacity), so a new seed
+            # compiles nothing: at most every line fires per presentation, every CF per write
+            duration = self._pending * slot
+            lines = n_lines(c.n, c.mossy.encoding)
+            per_line = (float(c.mossy.burst_rate * c.mossy.burst_duration) if c.mossy.mode == "poisson"
+                        else nominal_offsets(c.mossy).size)
+            kinds = [self._slots[s][0] for s in range(first, len(self._slots))]
+            presented = sum(kind != SLOT_KINDS["rest"] for kind in kinds)
+            writes = sum(kind == SLOT_KINDS["write"] for kind in kinds)
+            mossy = padded_spikes(*mossy, spike_capacity(presented * lines * per_line + lines * duration
+                                                         * float(c.mossy.background_rate)), duration, dt)
+            olive = padded_spikes(*olive, spike_capacity(writes * c.m), duration, dt)
+        self.mossy.set_spikes(*mossy)
+        self.olive.set_spikes(*olive)
 
     def _gate_table(self) -> np.ndarray:
         """Plasticity gate per slot from t = 0: 1 in write slots, else 0 (last entry: off)."""

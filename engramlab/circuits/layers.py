@@ -2,7 +2,9 @@
 
 * :func:`grid_spikes` and :class:`SlotDrivenInput` — the schedule-to-input adapter: spike
   lists on the simulation grid for SpikeGeneratorGroups, or per-slot 0/1 tables (TimedArrays)
-  that a compiled standalone program can take new values for (``run_args``).
+  that a compiled standalone program can take new values for (``run_args``);
+  :func:`spike_capacity` and :func:`padded_spikes` give a standalone program's spike lists a
+  length that does not depend on the seed.
 * :func:`random_potentials` — tonic cells start at seeded random membrane potentials between
   reset and threshold, not in lockstep.
 * :class:`MolecularLayer` — Purkinje cells and their plastic PF→PC synapses (CF-gated LTD,
@@ -43,9 +45,11 @@ __all__ = [
     "OliveLayer",
     "SlotDrivenInput",
     "grid_spikes",
+    "padded_spikes",
     "poisson_background",
     "random_potentials",
     "random_subsets",
+    "spike_capacity",
 ]
 
 
@@ -73,6 +77,37 @@ def grid_spikes(idx: Sequence[np.ndarray], times: Sequence[np.ndarray], dt: floa
     lines = int(i.max()) + 1
     key = np.unique(step * lines + i)
     return key % lines, (key // lines) * dt * second
+
+
+def spike_capacity(expected: float) -> int:
+    """A spike list's length that a seed's draw will not exceed: ``expected`` + 10 SD + 64, in 1,024s.
+
+    ``expected`` is the mean count of the list (a sum of Poisson counts: SD = √expected). A
+    standalone program holds each SpikeGeneratorGroup's list length as a constant of its compiled
+    array code (``objects.cpp``: 6.4 s of a microzone's 7 s rebuild), so a list padded to a
+    capacity that follows the schedule but not the seed (:func:`padded_spikes`) lets a new seed
+    re-use every compiled file. A count above it (P ≈ 10⁻²³ for a large Poisson count) is kept
+    whole: that run recompiles, with the right spikes.
+    """
+    bound = expected + 10.0 * np.sqrt(max(expected, 0.0)) + 64.0
+    return int(np.ceil(bound / 1024.0)) * 1024
+
+
+def padded_spikes(indices: np.ndarray, times: b2.Quantity, capacity: int, t_end: float, dt: float
+                  ) -> tuple[np.ndarray, b2.Quantity]:
+    """``indices``/``times`` (from :func:`grid_spikes`) lengthened to ``capacity`` with spikes never emitted.
+
+    The added spikes go to neuron 0 on consecutive steps from ``t_end`` on, after a run of
+    ``t_end`` seconds from t = 0 has ended (a standalone program runs once), so the group fires
+    exactly the spikes it was given. A list already at or above ``capacity`` is returned as is.
+    """
+    extra = capacity - len(indices)
+    if extra <= 0:
+        return indices, times
+    first = int(np.ceil(t_end / dt - 1e-9))
+    pad_steps = first + np.arange(extra)
+    return (np.concatenate([indices, np.zeros(extra, dtype=indices.dtype)]),
+            np.concatenate([np.asarray(times / second), pad_steps * dt]) * second)
 
 
 class SlotDrivenInput:

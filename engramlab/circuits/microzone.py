@@ -38,8 +38,10 @@ from engramlab.circuits.layers import (
     NuclearOutput,
     OliveLayer,
     grid_spikes,
+    padded_spikes,
     poisson_background,
     random_subsets,
+    spike_capacity,
 )
 from engramlab.errors import ConfigError
 from engramlab.models._params import Params, param
@@ -110,7 +112,8 @@ class MicrozoneConfig(Params):
                                                    "drawn with the seed)", structural=True)
     mf_background: b2.Quantity = param(4 * Hz, "background rate of every mossy line (~4 Hz; Casali et al. "
                                                "2019)", unit=Hz, low=0)
-    mf_delay: b2.Quantity = param(1 * ms, "MF→GrC delay (Casali et al. 2019)", unit=ms, low=0)
+    mf_delay: b2.Quantity = param(1 * ms, "MF→GrC and UBC→GrC delay (Casali et al. 2019); at least one step dt",
+                                  unit=ms, low=0)
     cs_rate: b2.Quantity = param(40 * Hz, "rate of a CS line during the CS (40 Hz; Geminiani et al. 2022)",
                                  unit=Hz, low=0, low_open=True)
     w_mf: b2.Quantity = param(3 * pA, "MF→GrC EPSC amplitude (subthreshold alone)", unit=pA, low=0)
@@ -155,6 +158,9 @@ class MicrozoneConfig(Params):
                                    f"off_ratio = {self.ubc.off_ratio} leave no UBC window above the steady OFF "
                                    f"current of a {self.mf_background} background: raise frac_min or lower "
                                    "off_gain")
+        if self.mf_delay < self.dt:
+            # the granule layer's inputs arrive through a one-step merge (CerebellarMicrozone._build)
+            raise self.fail("mf_delay", f"must be ≥ dt = {self.dt}, got {self.mf_delay}")
         if self.plasticity.eligibility != "kernel":
             raise self.fail("plasticity", "eligibility must be 'kernel' for conditioning (a look-back kernel)")
 
@@ -268,18 +274,30 @@ class CerebellarMicrozone(CerebellarCircuit):
         self.mf_ubc = b2.Synapses(self.mossy, self.ubc, on_pre="a1_post += q_on_post\nb1_post += q_off_post",
                                   delay=c.mf_delay, clock=clock, name="mf_ubc")
         self.mf_ubc.connect(i=self.ubc_line, j=np.arange(c.ubc.n))
-        pre = self.mf_to_granule.ravel()
-        post = np.repeat(np.arange(c.r), c.k)
-        from_mf = pre < c.n_mf
-        self.mf_fast = b2.Synapses(self.mossy, self.granule, on_pre="I_mf_post += w_mf",
-                                   delay=c.mf_delay, namespace={"w_mf": c.w_mf}, clock=clock,
-                                   name="mf_granule")
-        self.mf_fast.connect(i=pre[from_mf], j=post[from_mf])
-        self.ubc_granule = b2.Synapses(self.ubc, self.granule, on_pre="I_mf_post += w_ubc",
-                                       delay=c.mf_delay, namespace={"w_ubc": c.ubc.w_out}, clock=clock,
-                                       name="ubc_granule")
-        if (~from_mf).any():
-            self.ubc_granule.connect(i=pre[~from_mf] - c.n_mf, j=post[~from_mf])
+        # Mossy lines and UBC axons reach the granule cells through ONE synapse group of exactly
+        # r·k synapses. Two groups (mossy→GrC, UBC→GrC) would split those r·k synapses by the seed's
+        # draw, and a synapse group's size is a constant in its standalone creation code, so every
+        # new seed would recompile it (issue 17: a sweep of seeds compiles once). The merge goes
+        # through ``granule_inputs``, one bookkeeping unit per input axon (not a cell): it re-emits
+        # each spike one step later, and the synapses' delay is one step shorter, so a granule cell
+        # receives every EPSC at the step it did with two groups, in the same order (mossy before UBC).
+        # (a time stamp, not a flag cleared on reset: resets run after the synapses of a step and
+        # would drop a spike that arrives right behind the one being re-emitted)
+        self.granule_inputs = b2.NeuronGroup(c.n_mf + c.ubc.n, "arrival : integer\nw_out : amp (constant)",
+                                             threshold="t_in_timesteps == arrival + 1", reset="", clock=clock,
+                                             name="granule_inputs")
+        self.granule_inputs.arrival = -2
+        self.granule_inputs.w_out = np.concatenate([np.full(c.n_mf, float(c.w_mf)),
+                                                    np.full(c.ubc.n, float(c.ubc.w_out))]) * b2.amp
+        self.mf_arrive = b2.Synapses(self.mossy, self.granule_inputs, on_pre="arrival_post = t_in_timesteps",
+                                     clock=clock, name="mf_arrive")
+        self.mf_arrive.connect(j="i")
+        self.ubc_arrive = b2.Synapses(self.ubc, self.granule_inputs[c.n_mf:], on_pre="arrival_post = t_in_timesteps",
+                                      clock=clock, name="ubc_arrive")
+        self.ubc_arrive.connect(j="i")
+        self.mf_granule = b2.Synapses(self.granule_inputs, self.granule, on_pre="I_mf_post += w_out_pre",
+                                      delay=c.mf_delay - c.dt, clock=clock, name="mf_granule")
+        self.mf_granule.connect(i=self.mf_to_granule.ravel(), j=np.repeat(np.arange(c.r), c.k))
 
         self.olive_layer = OliveLayer(c.m, c.olive, clock)
         self.olive = self.olive_layer.cells
@@ -298,8 +316,8 @@ class CerebellarMicrozone(CerebellarCircuit):
             self.mossy_nuclei = mossy_nuclei_synapses(self.mossy, self.nuclei, c.nuclei, self.molecular.gate, clock)
             optional.append(self.mossy_nuclei)
 
-        objects: list[Any] = [self.mossy, self.ubc, self.mf_ubc, self.granule, self.mf_fast, self.ubc_granule,
-                              self.purkinje,
+        objects: list[Any] = [self.mossy, self.ubc, self.mf_ubc, self.granule, self.granule_inputs,
+                              self.mf_arrive, self.ubc_arrive, self.mf_granule, self.purkinje,
                               self.pf_purkinje, self.olive_layer.input, self.olive, self.olive_layer.synapses,
                               self.molecular.climbing_fibre, self.nuclei, self.output.synapses, *optional]
         self.weight_monitor = None
@@ -389,8 +407,18 @@ class CerebellarMicrozone(CerebellarCircuit):
                     for target in tr.us_targets:
                         io_i.append(np.full(tt.size, target))
                         io_t.append(tt)
-            self.mossy.set_spikes(*grid_spikes(mf_i, mf_t, dt, t0))
-            self.olive_layer.input.set_spikes(*grid_spikes(io_i, io_t, dt, t0))
+            mossy, olive = grid_spikes(mf_i, mf_t, dt, t0), grid_spikes(io_i, io_t, dt, t0)
+            if self.standalone:
+                # lists as long for every seed (spike_capacity), so a new seed compiles nothing
+                cs_spikes = sum(float(c.cs_rate) * tr.cs_duration * self.cs_line_sets[tr.cs].size
+                                for tr in todo if tr.cs is not None)
+                us_spikes = sum(us_times.size * len(tr.us_targets) for tr in todo)
+                mossy = padded_spikes(*mossy, spike_capacity(c.n_mf * float(c.mf_background) * duration
+                                                             + cs_spikes), duration, dt)
+                olive = padded_spikes(*olive, spike_capacity(c.m * float(c.olive.background_rate) * duration
+                                                             + us_spikes), duration, dt)
+            self.mossy.set_spikes(*mossy)
+            self.olive_layer.input.set_spikes(*olive)
             self._simulate(duration, report)
             self._pending_from = len(self._trials)
         return self.record()
