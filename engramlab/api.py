@@ -260,7 +260,7 @@ def execute(p: Plan, report: Callable[..., Any] | None = None) -> Result:
 def run(name: str, settings: Mapping[str, Any] | None = None, /, *, quick: bool = False,
         seed: int | None = None, out: str | Path | None = None, device: str | None = None,
         threads: int | None = None, config: str | Path | None = None, repeats: int = 1,
-        progress: bool | Callable[..., Any] = False, **overrides: Any) -> Result:
+        progress: bool | Callable[..., Any] = False, figures: bool = True, **overrides: Any) -> Result:
     """Run protocol ``name`` and return its :class:`~engramlab.results.Result`.
 
     Parameters
@@ -285,6 +285,9 @@ def run(name: str, settings: Mapping[str, Any] | None = None, /, *, quick: bool 
         Run this many pattern sets on one circuit (protocols with a ``repeat_key``).
     progress : bool or callable
         Draw a progress bar on stderr (or pass a Brian2 report callback).
+    figures : bool
+        With ``out``: draw the figures too (``False``: data, summary and report only; ``engramlab
+        report OUT`` draws them later).
     **overrides
         Settings as keywords: ``r=5000``, ``granule__tau_exc="6 ms"`` (``__`` for ``.``),
         ``protocol__patterns=30``.
@@ -297,7 +300,7 @@ def run(name: str, settings: Mapping[str, Any] | None = None, /, *, quick: bool 
     report = progress_bar() if progress is True else (progress or None)
     result = execute(p, report)
     if folder is not None:
-        result.save(folder)
+        result.save(folder, figures=figures)
     return result
 
 

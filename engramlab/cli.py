@@ -170,6 +170,9 @@ def build_parser() -> argparse.ArgumentParser:
     sw.add_argument("--dask", choices=("local",), default=None, help="run on a Dask LocalCluster")
     sw.add_argument("--quick", action="store_true", help="quick version of every point")
     sw.add_argument("--out", required=True, help="sweep folder (re-use it to resume)")
+    sw.add_argument("--point-figures", action="store_true",
+                    help="draw every point's figures too (default: each point keeps its data, summary and "
+                         "report; engramlab report OUT/points/KEY draws them later)")
     sw.add_argument("-q", "--quiet", action="store_true")
     sw.set_defaults(func=_lazy("sweep", "sweep_cmd"))
 

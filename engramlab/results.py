@@ -362,7 +362,14 @@ class Result:
         """Write ``<name>.npz`` (the arrays) and ``<name>.json`` (protocol, parameters, metadata) atomically."""
         out = Path(out_dir)
         def write_npz(fh: IO[bytes]) -> None:
-            np.savez_compressed(fh, **self.arrays)  # type: ignore[arg-type]
+            # the layout np.savez_compressed writes (np.load reads it), at zlib level 1 instead of
+            # its fixed default (no argument for it): the quick SDM's arrays in 0.26 s instead of
+            # 1.26 s, 4.8 MB instead of 4.3 MB (22 MB raw) — 10 % of a sweep point's simulation
+            with zipfile.ZipFile(fh, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1,
+                                 allowZip64=True) as archive:
+                for key, value in self.arrays.items():
+                    with archive.open(f"{key}.npy", "w", force_zip64=True) as member:
+                        np.lib.format.write_array(member, np.asanyarray(value), allow_pickle=False)
         npz = atomic_write(out / f"{name}.npz", write_npz)
         sidecar = {
             "protocol": self.protocol,
@@ -374,8 +381,12 @@ class Result:
         js = atomic_write_json(out / f"{name}.json", sidecar)
         return npz, js
 
-    def save(self, folder: str | os.PathLike[str]) -> Path:
+    def save(self, folder: str | os.PathLike[str], figures: bool = True) -> Path:
         """Write the whole results folder: data, summary.json/.md, figures (PNG + SVG), report.html.
+
+        ``figures=False`` leaves the figures out (a sweep's points: drawing them costs a quick
+        run's simulation time again); ``engramlab report FOLDER`` (:meth:`redraw`) draws them later
+        from the data.
 
         The folder is written as a unit (:func:`engramlab.folders.staged_folder`): everything goes
         into a hidden staging folder that replaces ``folder`` only when complete, so an
@@ -383,17 +394,17 @@ class Result:
         (``folder/<label>/``) and its own summary, series figures and report at the top.
         """
         with staged_folder(folder) as (stage, run_id):
-            self._write_into(stage, run_id)
+            self._write_into(stage, run_id, figures)
         return Path(folder)
 
-    def _write_into(self, out: Path, run_id: str) -> None:
+    def _write_into(self, out: Path, run_id: str, figures: bool = True) -> None:
         from engramlab.report import build_report, write_manifest
 
         out.mkdir(parents=True, exist_ok=True)
         spec = self.spec
         if self.parts:
             for label, part in self.parts.items():
-                part._write_into(out / label, run_id)
+                part._write_into(out / label, run_id, figures)
                 write_manifest_file(out / label, run_id, "part")
             atomic_write_json(out / "result.json", {"protocol": self.protocol, "parts": list(self.parts),
                                                     "metadata": dict(self.metadata, run_id=run_id)})
@@ -403,7 +414,7 @@ class Result:
             files = [npz.name, js.name]
         written: list[tuple[str, str]] = []
         captions = {f.name: f.caption for f in spec.figures}
-        for name, fig in self.figures().items():
+        for name, fig in (self.figures() if figures else {}).items():
             save_figure(fig, out, name)
             written.append((name, captions[name]))
         summary = dict(self.summary)

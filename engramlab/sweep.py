@@ -230,15 +230,21 @@ def build_stats(timings: Any) -> dict[str, float]:
     return stats
 
 
-def run_point(point: SweepPoint, out_dir: str) -> dict[str, Any]:
-    """Run one point (in whatever process calls it) and mark it done; returns its summary."""
+def run_point(point: SweepPoint, out_dir: str, figures: bool = False) -> dict[str, Any]:
+    """Run one point (in whatever process calls it) and mark it done; returns its summary.
+
+    The point's folder holds its data, summary.json and report; its figures only with
+    ``figures`` (drawing them cost 3–4 s per quick eyeblink point, as much as its simulation):
+    ``engramlab report FOLDER`` draws them from the data later.
+    """
     from engramlab import api
 
     folder = Path(out_dir) / "points" / point.key
     t0 = time.perf_counter()
     where = f"sweep point {' '.join(point.overrides) or '(defaults)'} seed {point.seed}"
     try:
-        result = api.run(point.protocol, point.settings(), quick=point.quick, seed=point.seed, out=folder)
+        result = api.run(point.protocol, point.settings(), quick=point.quick, seed=point.seed, out=folder,
+                         figures=figures)
     except RunInterrupted:  # Ctrl+C reaches every worker: stop the sweep, exit 130
         raise
     except EngramlabError as exc:  # a setting this point cannot run with: one line naming it
@@ -259,11 +265,13 @@ def _done(point: SweepPoint, out: Path) -> bool:
 
 
 def run_sweep(points: list[SweepPoint], out: str | os.PathLike[str], workers: int = 1,
-              scheduler: str | None = None, log: Callable[[str], None] = print) -> list[SweepPoint]:
+              scheduler: str | None = None, log: Callable[[str], None] = print,
+              figures: bool = False) -> list[SweepPoint]:
     """Run the points not yet done; return the ones that ran now.
 
     ``scheduler``: None (local process pool), ``"local"`` (a Dask LocalCluster with ``workers``
-    worker processes) or a Dask scheduler address.
+    worker processes) or a Dask scheduler address. ``figures``: draw every point's figures
+    (:func:`run_point`).
     """
     folder = Path(out)
     folder.mkdir(parents=True, exist_ok=True)
@@ -277,12 +285,12 @@ def run_sweep(points: list[SweepPoint], out: str | os.PathLike[str], workers: in
     if scheduler is None:
         if workers <= 1:
             for p in todo:
-                run_point(p, str(folder))
+                run_point(p, str(folder), figures)
                 log(f"  done {p.overrides} seed {p.seed}")
         else:
             with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"),
                                      initializer=die_with_parent, initargs=(os.getpid(),)) as pool:
-                futures = {pool.submit(run_point, p, str(folder)): p for p in todo}
+                futures = {pool.submit(run_point, p, str(folder), figures): p for p in todo}
                 for fut in as_completed(futures):
                     fut.result()
                     p = futures[fut]
@@ -300,7 +308,7 @@ def run_sweep(points: list[SweepPoint], out: str | os.PathLike[str], workers: in
     else:
         client = Client(scheduler)
     try:
-        dask_futures = client.map(run_point, todo, out_dir=str(folder), pure=False)
+        dask_futures = client.map(run_point, todo, out_dir=str(folder), figures=figures, pure=False)
         for dask_future, p in zip(dask_futures, todo, strict=True):
             dask_future.result()
             log(f"  done {p.overrides} seed {p.seed}")

@@ -2,12 +2,12 @@
 
 A standalone program's code objects are C++ files; ``make`` recompiles those whose text changed.
 So "a second run with another seed re-uses the build" holds exactly when the two seeds generate
-byte-identical code objects and array code (``objects.cpp``; spike lists are padded to a
-seed-independent length for this); what differs, the seed's draws, goes to the static-array data
-files, and the seed of Brian2's generator to ``main.cpp`` (1.7 s to recompile). Each protocol's
-program is generated (not compiled) for two seeds and compared; one compiled pair is checked in
-test_cerebellum_sdm.py
-(test_realistic_noise_is_the_same_on_cpp_standalone: 68 object files, then 1).
+byte-identical sources: code objects, array code (``objects.cpp``: spike lists are padded to a
+seed-independent length) and ``main.cpp`` (the seed of Brian2's generator is read at start-up,
+and clocks start in name order). The seed's draws go to the static-array data files only. Each
+protocol's program is generated (not compiled) for two seeds and compared; one compiled pair is
+checked in test_cerebellum_sdm.py (test_realistic_noise_is_the_same_on_cpp_standalone: 68
+object files, then none).
 """
 
 from pathlib import Path
@@ -49,10 +49,10 @@ def _generated_code(name: str, seed: int, cache: Path, monkeypatch: pytest.Monke
     monkeypatch.undo()
     project = Path(str(generated.value.args[0]))
     assert project.parent == cache  # built where the program cache put it
-    # the code objects, and the array code (objects.cpp: every array's size, a constant; 6.4 s of a
-    # microzone's 7 s rebuild): only main.cpp may differ (the seed of Brian2's generator)
-    return {p.name: p.read_text() for p in [*(project / "code_objects").iterdir(), project / "objects.cpp",
-                                              project / "objects.h"] if p.suffix in (".cpp", ".h")}
+    # every source: the code objects, the array code (objects.cpp: each array's size is a constant
+    # there; 6.4 s of a microzone's 7 s rebuild) and main.cpp
+    return {p.name: p.read_text() for p in [*(project / "code_objects").iterdir(), *project.iterdir()]
+            if p.suffix in (".cpp", ".h")}
 
 
 def test_every_protocol_is_covered():
@@ -66,6 +66,7 @@ def test_another_seed_generates_the_same_code_objects(name, tmp_path, monkeypatc
     assert len(first) >= 10
     assert sorted(first) == sorted(second)
     changed = {f for f in first if first[f] != second[f]}
+    assert "main.cpp" in first and "objects.cpp" in first
     assert not changed, f"{name}: the seed is compiled into {sorted(changed)}"
 
 

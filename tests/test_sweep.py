@@ -93,6 +93,14 @@ def test_killed_sweep_resumes_without_redoing_points(tmp_path):
     # every finished point has its whole result (done.json is written last)
     for marker in done:
         assert (marker.parent / "summary.json").exists() and (marker.parent / "result.npz").exists()
+    # ... without figures (they cost a quick point's simulation time again), which `report` draws
+    point = done[0].parent
+    assert not list(point.glob("*.png")) and json.loads((point / "summary.json").read_text())["figures"] == []
+    drawn = subprocess.run([sys.executable, "-m", "engramlab.cli", "report", str(point)], capture_output=True,
+                           text=True, timeout=600)
+    assert drawn.returncode == 0, drawn.stderr
+    listed = json.loads((point / "summary.json").read_text())["figures"]
+    assert listed and all((point / name).is_file() for name in listed)
 
 
 @pytest.mark.slow

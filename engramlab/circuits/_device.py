@@ -273,9 +273,47 @@ def select_device(device: str, *, target: str = "auto", threads: int = 0,
         return None
     directory = PROGRAM_CACHE if build_dir is None else build_dir
     # the project directory given here is a default only: run_network builds in ``directory``
+    # through the runtime device every time: Brian2 then copies the runtime default clock's dt into
+    # the program's main.cpp for every program alike (otherwise only into a process's first
+    # program, and the second point of a sweep would recompile main.cpp for that line)
+    b2.set_device("runtime")
     b2.set_device("cpp_standalone", directory=None, build_on_run=False)
     b2.prefs.devices.cpp_standalone.openmp_threads = threads
     return directory
+
+
+#: Environment variable a standalone program reads the seed of Brian2's generator from (:func:`seed_brian`).
+SEED_VARIABLE = "ENGRAMLAB_BRIAN_SEED"
+
+
+def seed_brian(seed: int) -> None:
+    """Seed Brian2's random generator (``xi``, ``rand()``, ``randn()``) for the circuit being built.
+
+    On the runtime device this is ``brian2.seed(seed)``. Under ``cpp_standalone``,
+    ``brian2.seed`` writes the value into ``main.cpp`` (``_random_generators[i].seed(S + i)``), so
+    every new seed recompiles and relinks the program (2 s per sweep point for the quick SDM).
+    Here the program does the same at the same point of ``main`` with the value read from
+    ``$ENGRAMLAB_BRIAN_SEED``, which the device sets for every run: the same generator states,
+    the same spikes (tested against the runtime device), and no new compilation for a new seed.
+    ``_random_generators`` is Brian2 2.9's name in generated code (as ``brian2.seed`` uses it).
+    """
+    device = b2.get_device()
+    if not isinstance(device, CPPStandaloneDevice):
+        b2.seed(seed)
+        return
+    threads = max(1, int(b2.prefs.devices.cpp_standalone.openmp_threads))
+    device.insert_code("main", f"""{{
+        const char* _engramlab_seed = getenv("{SEED_VARIABLE}");
+        if (_engramlab_seed == NULL) {{
+            std::cerr << "{SEED_VARIABLE} is not set: run this program through engramlab" << std::endl;
+            return 1;
+        }}
+        const unsigned long long _seed = strtoull(_engramlab_seed, NULL, 10);
+        for (int _i=0; _i<{threads}; _i++)
+            brian::_random_generators[_i].seed(_seed + _i);
+    }}""")
+    device.run_environment_variables[SEED_VARIABLE] = str(int(seed))
+    os.environ[SEED_VARIABLE] = str(int(seed))  # else Brian2 logs that it overwrites another seed's value
 
 
 @contextlib.contextmanager
@@ -323,6 +361,32 @@ def _faster_make(project: Path) -> Iterator[None]:
         make_rules.shrink(project)  # also after a failed build: an emptied header is never wrong
 
 
+def _clock_starts_in_name_order(device: CPPStandaloneDevice) -> None:
+    """Put the program's "clock starts at t = 0" lines in the order of the clocks' names.
+
+    Brian2 queues them while iterating over a *set* of clocks (``CPPStandaloneDevice.network_run``),
+    whose order follows the clocks' memory addresses, so two builds of one network could write
+    the same lines of ``main.cpp`` in another order and recompile it (and relink) for nothing.
+    Each line sets one clock's own ``timestep`` or ``t``: their order among clocks is immaterial.
+    """
+    queue = device.main_queue
+    suffixes = ("clock_timestep", "clock_t")
+
+    def is_clock_start(entry: Any) -> bool:
+        func, args = entry
+        return func == "set_by_single_value" and str(args[0]).endswith(suffixes)
+
+    i = 0
+    while i < len(queue):
+        j = i
+        while j < len(queue) and is_clock_start(queue[j]):
+            j += 1
+        if j - i > 1:
+            # stable: a clock's own lines keep their order; clocks go by name
+            queue[i:j] = sorted(queue[i:j], key=lambda e: str(e[1][0]).rsplit("_", 1)[0].removesuffix("_clock"))
+        i = max(j, i + 1)
+
+
 def run_network(network: b2.Network, duration: b2.Quantity, build_dir: str | None,
                 report: object = None) -> dict[str, float]:
     """Run ``network`` for ``duration`` on the active device; return wall-time parts (seconds).
@@ -348,6 +412,7 @@ def run_network(network: b2.Network, duration: b2.Quantity, build_dir: str | Non
             t1, started = time.perf_counter(), time.time()
             project = _claim_project(network) if build_dir == PROGRAM_CACHE else Path(build_dir)
             try:
+                _clock_starts_in_name_order(b2.get_device())
                 with _building(project), _faster_make(project):
                     b2.device.build(directory=str(project), compile=True, run=True, debug=False)
             except RuntimeError:

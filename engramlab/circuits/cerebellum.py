@@ -49,7 +49,7 @@ import numpy as np
 from brian2 import ms, second
 
 from engramlab import validate as V
-from engramlab.circuits._device import DEVICES, stop_on_interrupt
+from engramlab.circuits._device import DEVICES, seed_brian, stop_on_interrupt
 from engramlab.circuits.layers import (
     CerebellarCircuit,
     MolecularLayer,
@@ -361,7 +361,7 @@ class CerebellarSDM(CerebellarCircuit):
         if float(c.purkinje.noise) > 0 or float(c.nuclei.noise) > 0:
             # Purkinje and DCN membrane noise (xi) comes from Brian2's generator: seeded here, it is the
             # same on numpy, cython and (single-threaded) cpp_standalone
-            b2.seed(c.seed)
+            seed_brian(c.seed)
         offsets = nominal_offsets(c.mossy)
         self.mf_weight = presentation_weight(c.granule, c.threshold_inputs, c.dt, offsets,
                                              c.inputs_per_cell * float(c.gain_set_point))

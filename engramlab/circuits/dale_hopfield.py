@@ -12,7 +12,7 @@ from typing import Any
 import brian2 as b2
 import numpy as np
 
-from engramlab.circuits._device import run_network, select_device
+from engramlab.circuits._device import run_network, seed_brian, select_device
 from engramlab.circuits.hippocampus import recalled_states
 from engramlab.errors import ConfigError
 from engramlab.models.dale_hopfield import DaleHopfieldParams, dale_weights
@@ -51,7 +51,7 @@ class DaleHopfield:
         # a fixed name (not 'clock*'): a second circuit in the process generates the same code, so
         # Cython's cache and a kept standalone project compile nothing again
         clock = b2.Clock(dt=params.dt, name="dale_clock")
-        b2.seed(seed)
+        seed_brian(seed)
         self.exc = b2.NeuronGroup(
             nb * n, """
             dv/dt = (-v + drive + I_e - I_i + cue_drive * cue_cell * int(t < cue_end)) / tau_m

@@ -16,7 +16,7 @@ from typing import Any
 import brian2 as b2
 import numpy as np
 
-from engramlab.circuits._device import run_network, select_device
+from engramlab.circuits._device import run_network, seed_brian, select_device
 from engramlab.circuits.hippocampus import plateau_place_layer
 from engramlab.errors import ConfigError
 from engramlab.models.grid_attractor import GridAttractorParams, recurrent_synapses, sheet
@@ -68,7 +68,7 @@ class GridAttractorCircuit:
         clock = b2.Clock(dt=dt, name="attractor_clock")
         self._vx = b2.TimedArray(np.ascontiguousarray(velocity[:, 0]), dt=rate_dt, name="vel_x")
         self._vy = b2.TimedArray(np.ascontiguousarray(velocity[:, 1]), dt=rate_dt, name="vel_y")
-        b2.seed(seed)
+        seed_brian(seed)
         self.grid = b2.NeuronGroup(
             modules * n,
             """

@@ -27,7 +27,7 @@ import numpy as np
 from brian2 import Hz, ms, second
 
 from engramlab.analysis.spikes import counts_per_window
-from engramlab.circuits._device import run_network, select_device
+from engramlab.circuits._device import run_network, seed_brian, select_device
 from engramlab.errors import ConfigError
 from engramlab.models.hippocampal import HopfieldUnitParams, MemoryNeuronParams, PlaceParams
 
@@ -78,7 +78,7 @@ class MemoryNeuronCircuit:
         self._rates = b2.TimedArray(query_rates * Hz, dt=window, name="grid_rate")
         self._qnorm = b2.TimedArray(qnorm * Hz, dt=window, name="query_norm")
         self._step = b2.TimedArray(np.arange(steps, dtype=float), dt=window, name="step_of")
-        b2.seed(seed)
+        seed_brian(seed)
         self.grid = b2.NeuronGroup(
             n_grid, "rate = grid_rate(t, i) : Hz\nrn = rate / query_norm(t) : 1",
             threshold="rand() < rate * dt", namespace={"grid_rate": self._rates,
@@ -225,7 +225,7 @@ class ForagingCircuit:
         clock = b2.Clock(dt=dt, name="forage_clock")
         self.duration = samples * rate_dt
         self._rates = b2.TimedArray(grid_rates * Hz, dt=rate_dt, name="grid_rate")
-        b2.seed(seed)
+        seed_brian(seed)
         self.grid = b2.NeuronGroup(n_grid, "rate = grid_rate(t, i) : Hz", threshold="rand() < rate * dt",
                                    namespace={"grid_rate": self._rates}, clock=clock, name="grid_cells")
         self.place, self.syn = place_layer(self.grid, place_weights, params, clock)
@@ -268,7 +268,7 @@ class SpikingHopfield:
         # a fixed name (not 'clock*'): a second circuit in the process generates the same code, so
         # Cython's cache and a kept standalone project compile nothing again
         clock = b2.Clock(dt=params.dt, name="hopfield_clock")
-        b2.seed(seed)
+        seed_brian(seed)
         self.units = b2.NeuronGroup(
             total, """
             da/dt = -a / tau : 1

@@ -17,7 +17,7 @@ import brian2 as b2
 import numpy as np
 from brian2 import Hz
 
-from engramlab.circuits._device import run_network, select_device
+from engramlab.circuits._device import run_network, seed_brian, select_device
 from engramlab.errors import ConfigError
 from engramlab.models.memory_pool import MemoryPoolParams
 
@@ -75,7 +75,7 @@ class MemoryPoolCircuit:
             "write_ends": b2.TimedArray(ends, dt=p.step, name="write_ends"),
         }
         ns = dict(self._tables, tau_elig=p.tau_elig, quarter=p.step / 4, ensemble=p.ensemble)
-        b2.seed(seed)
+        seed_brian(seed)
 
         def poisson(n: int, table: str, name: str) -> b2.NeuronGroup:
             return b2.NeuronGroup(n, _POISSON_WITH_TRACE.format(table=table), threshold="rand() < rate * dt",

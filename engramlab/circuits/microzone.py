@@ -8,7 +8,8 @@ Pathways (one explicit Brian2 Network, built once):
   slow ON/OFF metabotropic cascades, so a CS-driven UBC fires in its own window after CS onset —
   the passage of time — and stops while the CS goes on;
 * granule cells: ``k`` ≈ 4 inputs each, drawn from the mossy lines and the UBC axons (mossy-like
-  rosettes); every input is a fast EPSC;
+  rosettes); every input is a fast EPSC, delivered through one synapse group for both kinds
+  (its size does not depend on the seed's draw, so a new seed compiles nothing);
 * PF→PC synapses with CF-gated LTD through a gamma eligibility kernel (50 ms peak here) and PF LTP
   (:mod:`engramlab.models.plasticity`); lumped MLI feed-forward inhibition keeps an unlearned
   Purkinje cell on its tonic rhythm;
@@ -31,7 +32,7 @@ import numpy as np
 from brian2 import Hz, ms, pA, second
 
 from engramlab import validate as V
-from engramlab.circuits._device import DEVICES
+from engramlab.circuits._device import DEVICES, seed_brian
 from engramlab.circuits.layers import (
     CerebellarCircuit,
     MolecularLayer,
@@ -265,7 +266,7 @@ class CerebellarMicrozone(CerebellarCircuit):
         clock = b2.Clock(dt=c.dt, name="microzone_clock")
         self.clock = clock
         if float(c.purkinje.noise) > 0 or float(c.nuclei.noise) > 0:
-            b2.seed(c.seed)  # Purkinje/DCN membrane noise (xi) comes from Brian2's generator: seeded, same spikes
+            seed_brian(c.seed)  # Purkinje/DCN membrane noise (xi) comes from Brian2's generator: seeded, same spikes
         self.granule = granule_group(c.r, c.granule, golgi=False,
                                      eligibility=eligibility_state(c.plasticity, c.dt), clock=clock)
         self.mossy = b2.SpikeGeneratorGroup(c.n_mf, [], [] * second, clock=clock, name="mossy")

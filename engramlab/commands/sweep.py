@@ -91,7 +91,7 @@ def sweep_cmd(args: argparse.Namespace) -> int:
     from engramlab.folders import invalidate
     invalidate(out)  # the sweep's own manifest is written again when it finishes
     run_sweep(points, out, workers=args.workers, scheduler=scheduler,
-              log=(lambda s: None) if args.quiet else print)
+              log=(lambda s: None) if args.quiet else print, figures=args.point_figures)
     rows = sweep_table(points, out, headline)
     if args.metric is not None and rows and all(r.get(args.metric) is None for r in rows):
         raise ConfigError("--metric", f"{args.metric!r} is not a number in {args.protocol}'s summary.json")
@@ -116,7 +116,10 @@ def sweep_cmd(args: argparse.Namespace) -> int:
         f"{m}={r.get(m)}" for m in metrics) for r in rows}
     write_table(out / "summary.md", f"Sweep of {args.protocol}", table)
     finish_run(out, f"Sweep of {args.protocol}", "One row per point; every point has its own "
-               "results folder under points/.", figures, summary, quiet=True)
+               "results folder under points/" + ("." if args.point_figures else
+                                                 " (data, summary and report; `engramlab report "
+                                                 "points/KEY` draws its figures)."),
+               figures, summary, quiet=True)
     if not args.quiet:
         print_table(f"Sweep of {args.protocol} ({len(rows)}/{len(points)} points)", table)
         print(f"table: {out / 'sweep.csv'}\nreport: {out / 'report.html'}")
