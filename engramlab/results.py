@@ -384,9 +384,8 @@ class Result:
     def save(self, folder: str | os.PathLike[str], figures: bool = True) -> Path:
         """Write the whole results folder: data, summary.json/.md, figures (PNG + SVG), report.html.
 
-        ``figures=False`` leaves the figures out (a sweep's points: drawing them costs a quick
-        run's simulation time again); ``engramlab report FOLDER`` (:meth:`redraw`) draws them later
-        from the data.
+        ``figures=False`` leaves the figures out (a sweep's points); ``engramlab report FOLDER``
+        (:meth:`redraw`) draws them later from the data.
 
         The folder is written as a unit (:func:`engramlab.folders.staged_folder`): everything goes
         into a hidden staging folder that replaces ``folder`` only when complete, so an
