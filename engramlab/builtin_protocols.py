@@ -254,12 +254,18 @@ register(ProtocolSpec(
         FigureSpec("softmax_in_spikes", "Memory-neuron spike-count fractions against softmax(β k·q) from NumPy "
                    "causal attention on the same keys and values (ideal), or against softmax(β h) with β "
                    "fitted on the other steps (pool: held-out steps).", on_analysis(f"{_HC}:softmax_spikes_figure")),
+        FigureSpec("path_integration", "Attractor grid modules driven by the first environment's actions (each a "
+                   "velocity pulse, then a dwell): each action's decoded lattice move against the move the action "
+                   "matrix predicts, the per-action phase error against the 0.1 target, and the error accumulated "
+                   "over the walk without landmarks.", on_analysis(f"{_HC}:graph_path_integration_figure")),
     ),
     # one C++ build (~20 s) instead of compiling the pool's Cython code objects (~100 s when cold)
     # 250 steps of 400 ms into 256 memories of 16 neurons: half the default pool, whose membrane
     # noise draws dominate the simulation (300 steps into the full pool took 102 s from an empty
     # program cache on 2026-12-03's slow VM, 76 s of it simulating)
-    quick={"steps": 250, "environments": 1, "graph": "grid8x8", "device": "cpp_standalone", "pool": {"pool": 4096}},
+    # path integration: 100 actions (50 s of attractor time, ~12 s of simulation) instead of 200
+    quick={"steps": 250, "environments": 1, "graph": "grid8x8", "device": "cpp_standalone", "pool": {"pool": 4096},
+           "grid": {"path_integration_steps": 100}},
     headline=("accuracy", "node_agent_accuracy", "zero_shot_accuracy"),
     lab=6,
     summary_keys=("graph", "steps", "accuracy", "node_agent_accuracy", "edge_agent_accuracy", "zero_shot_accuracy",
@@ -267,7 +273,10 @@ register(ProtocolSpec(
                   "ideal_attention_accuracy", "beta_effective", "softmax_weight_error_heldout",
                   "softmax_weight_error_sampling_floor", "softmax_calibration_error_heldout",
                   "softmax_weight_error_counts_heldout", "memory_total_error_heldout", "memory_spikes_gain",
-                  "key_weight_cosine", "ideal_attention_accuracy_written_keys"),
+                  "key_weight_cosine", "ideal_attention_accuracy_written_keys", "path_integration_model",
+                  "path_integration_steps", "path_integration_phase_error", "path_integration_phase_error_p95",
+                  "path_integration_step_gain", "path_integration_cumulative_error", "path_integration_final_error",
+                  "path_integration_drift_m_per_min"),
 ))
 
 register(ProtocolSpec(

@@ -14,6 +14,11 @@
 # inference). `memory__model="ideal"` runs the mathematical limit (the softmax written into
 # the equations) for comparison.
 #
+# The grid code the pool reads is still the ideal one (path-integrated by one rotation matrix per
+# action). Beside it, the walk's first actions drive the spiking attractor grid modules of lab 4,
+# each action a velocity pulse; the run measures how far each module's lattice moves per action
+# against what the action matrix says (`path_integration_phase_error`, a fraction of a period).
+#
 # Run: `engramlab lab run 6 --quick`.
 
 # %% tags=["parameters"]
@@ -37,9 +42,14 @@ if s["memory_model"] == "pool":
     print(f"fitted β {s['beta_effective']:.1f}  held-out softmax error {s['softmax_weight_error_heldout']:.2f} "
           f"(sampling floor {s['softmax_weight_error_sampling_floor']:.2f}, calibration "
           f"{s['softmax_calibration_error_heldout']:.3f})  key cosine {s['key_weight_cosine']:.2f}")
+if s["path_integration_model"] == "attractor":
+    print(f"attractor modules driven by {s['path_integration_steps']} actions: phase error per action "
+          + ", ".join(f"{e:.3f}" for e in s["path_integration_phase_error"]) + " of a period; accumulated "
+          + ", ".join(f"{e:.3f}" for e in s["path_integration_final_error"]) + " by the last action")
 figures = result.figures()
 save_figure(figures["accuracy_vs_visits"], args.out, "accuracy_vs_visits")
 save_figure(figures["softmax_in_spikes"], args.out, "softmax_in_spikes")
+save_figure(figures["path_integration"], args.out, "path_integration")
 
 # %% [markdown]
 # ## Exercises: predict, then run

@@ -178,9 +178,11 @@ def small_runs():
         # associative test compiles too (the second build recompiles 2 files: 8 s; simulating
         # these 16 trials takes 4 s, against 73 s on the NumPy target; 2 cores, 2026-12-03)
         "associative": el.run("associative", seed=2, trials=8, reversal_trials=8, device="cpp_standalone"),
-        # the memory-neuron pool (default model), one standalone build, 128 memories of 8 neurons
+        # the memory-neuron pool (default model), one standalone build, 128 memories of 8 neurons;
+        # the attractor modules path-integrate the first 40 actions (20 s of attractor time)
         "navigation": el.run("navigation", graph="grid5x5", steps=120, environments=2, seed=1,
-                             device="cpp_standalone", pool__pool=1024, pool__ensemble=8),
+                             device="cpp_standalone", pool__pool=1024, pool__ensemble=8,
+                             grid__path_integration_steps=40),
         "foraging": el.run("foraging", duration="60 s", seed=1, grid__model="ideal", device="cpp_standalone"),
         "pattern-completion": el.run("pattern-completion", n=60, loads=[0.05, 0.3], trials=1, cues=3, seed=1),
     }

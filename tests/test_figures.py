@@ -297,6 +297,31 @@ def test_navigation_figures_draw_binned_accuracy_and_spike_fractions(small_runs)
 
 
 @pytest.mark.slow
+def test_graph_path_integration_figure_draws_every_action_and_the_accumulated_error(small_runs):
+    a = small_runs["navigation"].analysis
+    pi = a.path_integration
+    fig = fh.graph_path_integration_figure(a)
+    left, middle, right = fig.axes
+    modules = pi["measured"].shape[0]
+    for m in range(modules):
+        points = lines(left)[m]
+        np.testing.assert_allclose(np.asarray(points.get_xdata(), float), pi["predicted"][m].ravel())
+        np.testing.assert_allclose(ydata(points), pi["measured"][m].ravel())
+        np.testing.assert_allclose(ydata(lines(middle)[m]), np.sort(pi["step_error"][m]))
+        np.testing.assert_allclose(np.asarray(lines(right)[m].get_xdata(), float), pi["times"] / 60)
+        np.testing.assert_allclose(ydata(lines(right)[m]), pi["cumulative_error"][m])
+    assert ydata(lines(middle)[modules])[0] == 0.1  # the target line
+    # off: one line saying why, no axes
+    a.path_integration = None
+    try:
+        fig = fh.graph_path_integration_figure(a)
+        assert not any(ax.axison for ax in fig.axes)
+        assert [t.get_text() for t in fig.axes[1].texts] == [str(a.extra["path_integration_model"])]
+    finally:
+        a.path_integration = pi
+
+
+@pytest.mark.slow
 def test_foraging_figures_show_the_rate_maps(small_runs):
     a = small_runs["foraging"].analysis
     fig = fh.grid_maps_figure(a)

@@ -193,11 +193,11 @@ def test_place_field_and_skaggs_reference_values():
 @pytest.mark.slow
 def test_memory_neurons_compute_causal_attention_in_spikes():
     from engramlab.analysis.navigation import analyse_navigation, navigation_summary
-    from engramlab.models.hippocampal import GridParams, MemoryNeuronParams
-    from engramlab.protocols.navigation import NavigationConfig, run_navigation
+    from engramlab.models.hippocampal import MemoryNeuronParams
+    from engramlab.protocols.navigation import NavigationConfig, NavigationGridParams, run_navigation
     res = run_navigation(NavigationConfig(graph="grid8x8", steps=250, environments=2, seed=3, target="numpy",
                                           memory=MemoryNeuronParams(model="ideal"),
-                                          grid=GridParams(cells_per_module=16)))
+                                          grid=NavigationGridParams(cells_per_module=16, path_integration="off")))
     a = analyse_navigation(res)
     s = navigation_summary(a)
     assert s["attention_agreement"] >= 0.95
@@ -575,12 +575,13 @@ def test_memory_pool_binds_in_one_shot_and_recalls_from_grid_spikes():
     """
     from engramlab.analysis.memory_pool import eligibility_at, stored_writes
     from engramlab.analysis.navigation import analyse_navigation, decode_symbols, navigation_summary
-    from engramlab.models.hippocampal import GridParams, MemoryNeuronParams
+    from engramlab.models.hippocampal import MemoryNeuronParams
     from engramlab.models.memory_pool import MemoryPoolParams
-    from engramlab.protocols.navigation import NavigationConfig, run_navigation
+    from engramlab.protocols.navigation import NavigationConfig, NavigationGridParams, run_navigation
     pool = MemoryPoolParams(pool=1024, ensemble=8)
     cfg = NavigationConfig(graph="grid5x5", steps=300, environments=1, seed=1, device="cpp_standalone",
-                           memory=MemoryNeuronParams(model="pool"), grid=GridParams(cells_per_module=64), pool=pool)
+                           memory=MemoryNeuronParams(model="pool"), pool=pool,
+                           grid=NavigationGridParams(cells_per_module=64, path_integration="off"))
     res = run_navigation(cfg)
     a = analyse_navigation(res)
     s = navigation_summary(a)

@@ -22,6 +22,7 @@ SMALL = {
     "sdm-capacity": {"r": 500},
     "eyeblink": {"r": 300, "trials": 4},
     "associative": {"r": 300, "trials": 4, "reversal_trials": 2},
+    # the first program a navigation run builds: the attractor modules path-integrating the walk
     "navigation": {"graph": "grid5x5", "steps": 40, "environments": 1},
     "foraging": {"duration": "10 s"},  # plateaus need half the run past place.plateau_from (5 s)
     "pattern-completion": {"n": 40, "loads": [0.05], "trials": 1, "cues": 2},
@@ -31,6 +32,13 @@ SMALL = {
 
 class Generated(Exception):
     """Raised in place of compiling: the program's project directory is in ``args[0]``."""
+
+
+#: further programs of a protocol: id -> (protocol, settings)
+MORE = {
+    # navigation's second program: the memory-neuron pool (without path integration it is the first)
+    "navigation-memory": ("navigation", {**SMALL["navigation"], "grid__path_integration": "off"}),
+}
 
 
 def _generated_code(name: str, seed: int, cache: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
@@ -45,7 +53,8 @@ def _generated_code(name: str, seed: int, cache: Path, monkeypatch: pytest.Monke
     monkeypatch.setenv("ENGRAMLAB_PROGRAM_CACHE", str(cache))
     monkeypatch.setattr(CPPStandaloneDevice, "build", generate_only)
     with pytest.raises(Generated) as generated:
-        el.run(name, quick=True, seed=seed, device="cpp_standalone", **SMALL[name])
+        protocol, settings = MORE.get(name, (name, SMALL.get(name, {})))
+        el.run(protocol, quick=True, seed=seed, device="cpp_standalone", **settings)
     monkeypatch.undo()
     project = Path(str(generated.value.args[0]))
     assert project.parent == cache  # built where the program cache put it
@@ -59,7 +68,7 @@ def test_every_protocol_is_covered():
     assert set(SMALL) == set(el.protocols())
 
 
-@pytest.mark.parametrize("name", sorted(SMALL))
+@pytest.mark.parametrize("name", sorted([*SMALL, *MORE]))
 def test_another_seed_generates_the_same_code_objects(name, tmp_path, monkeypatch):
     first = _generated_code(name, 1, tmp_path / "a", monkeypatch)
     second = _generated_code(name, 2, tmp_path / "b", monkeypatch)

@@ -20,12 +20,13 @@ import numpy as np
 from numpy.typing import NDArray
 
 from engramlab.analysis.attention import softmax
+from engramlab.analysis.path_integration import graph_path_integration
 from engramlab.analysis.spikes import step_counts
 from engramlab.errors import ConfigError
 
 __all__ = ["NavigationAnalysis", "WalkStats", "analyse_navigation", "attention_predict",
            "baseline_accuracy", "binned_accuracy", "decode_symbols", "navigation_summary",
-           "summary_numbers", "walk_stats"]
+           "path_integration_summary", "summary_numbers", "walk_stats"]
 
 
 def decode_symbols(vectors: NDArray[np.float64], codebook: NDArray[np.float64]) -> NDArray[np.int64]:
@@ -152,6 +153,8 @@ class NavigationAnalysis:
     weight_error: NDArray[np.float64]
     env: NDArray[np.int64]
     extra: dict[str, Any]
+    #: :func:`~engramlab.analysis.path_integration.graph_path_integration` of the attractor run (None: off)
+    path_integration: dict[str, Any] | None = None
 
 
 def _counts(t: NDArray[np.float64], i: NDArray[np.int64], window: float, steps: int, n: int,
@@ -239,12 +242,35 @@ def analyse_navigation(result: Any, skip: float = 0.002) -> NavigationAnalysis:
                  "softmax_weight_error_counts_heldout": None, "memory_total_error_heldout": None,
                  "memory_spikes_gain": None, "key_weight_cosine": None, "ideal_attention_accuracy_written_keys": None,
                  **remap}
+    pi = graph_path_integration(result) if "pi_action" in result else None
+    extra.update(path_integration_summary(pi, str(p.get("graph", ""))))
     return NavigationAnalysis(
         graph=str(p["graph"]), steps=steps, beta=beta, observations=int(p["observations"]),
         circuit_symbol=circuit_symbol, attention_symbol=attention_symbol, truth=truth_arr,
         correct=circuit_symbol == truth_arr, attention_correct=attention_symbol == truth_arr,
         stats=stats, spike_weights=spike_w, softmax_weights=w, weight_error=err, env=env_of_step,
-        extra=extra)
+        extra=extra, path_integration=pi)
+
+
+def path_integration_summary(pi: Mapping[str, Any] | None, graph: str) -> dict[str, Any]:
+    """The ``path_integration_*`` keys of the navigation summary (per module lists; None when not run)."""
+    if pi is None:
+        why = ("off: ring graphs have no attractor (no one-dimensional ring attractor is built)"
+               if graph.startswith("ring") else "off (grid.path_integration = 'off')")
+        return {"path_integration_model": why, "path_integration_steps": 0,
+                **{f"path_integration_{k}": None for k in _PI_KEYS.values()}, "path_integration_note": None}
+    return {"path_integration_model": "attractor", "path_integration_steps": int(np.size(pi["actions"])),
+            **{f"path_integration_{k}": [round(float(x), 5) for x in pi[src]] for src, k in _PI_KEYS.items()},
+            "path_integration_note": "per action: decoded move of each module's lattice (spikes in the dwell "
+            "after the action) minus the move the world's action matrix predicts through c·alpha·R(theta) "
+            "(c = grid.attractor.pattern_speed, fitted in separate runs), as a fraction of the grid period; "
+            "cumulative: summed over the walk's actions, no landmarks"}
+
+
+#: graph_path_integration key → summary key (after "path_integration_")
+_PI_KEYS = {"rms_step_error": "phase_error", "p95_step_error": "phase_error_p95", "step_gain": "step_gain",
+            "rms_cumulative_error": "cumulative_error", "final_cumulative_error": "final_error",
+            "drift_m_per_min": "drift_m_per_min"}
 
 
 def _pool_counts(result: Any, steps: int) -> tuple[NDArray[np.float64], dict[str, Any],
@@ -365,5 +391,5 @@ def navigation_table(s: Mapping[str, Any]) -> dict[str, Any]:
             "ideal_attention_accuracy", "ideal_attention_accuracy_written_keys",
             "attention_agreement", "softmax_weight_error", "beta_effective",
             "softmax_weight_error_heldout", "softmax_weight_error_counts_heldout", "memory_total_error_heldout",
-            "key_weight_cosine")
+            "key_weight_cosine", "path_integration_phase_error", "path_integration_cumulative_error")
     return {k: s[k] for k in keys if s.get(k) is not None}

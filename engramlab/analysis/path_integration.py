@@ -24,7 +24,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-__all__ = ["decode_lattice_displacement", "path_integration", "wrap_to_lattice"]
+__all__ = ["decode_lattice_displacement", "graph_path_integration", "path_integration", "window_phases",
+           "wrap_to_lattice"]
 
 
 def decode_lattice_displacement(t: NDArray[np.float64], sheet_position: NDArray[np.float64],
@@ -128,4 +129,97 @@ def path_integration(result: Any, bin_size: float = 0.1, fit_seconds: float = 60
                error_m=np.array(out["error_m"]), phase_error=np.array(out["phase_error"]),
                rms_phase_error=rms_wrapped, rms_error_m=rms, rms_error_fraction=rms_frac,
                final_error_m=final, drift_m_per_min=drift, gain_ratio_fitted=ratio, rms_error_fitted_m=rms_fit)
+    return out
+
+
+def _rotation(theta: float) -> NDArray[np.float64]:
+    c, s = math.cos(theta), math.sin(theta)
+    return np.array([[c, -s], [s, c]])
+
+
+def window_phases(t: NDArray[np.float64], sheet_position: NDArray[np.float64], modes: NDArray[np.float64],
+                  start: NDArray[np.float64], end: NDArray[np.float64]) -> NDArray[np.complex128]:
+    r""":math:`Z_{s,j}=\sum e^{iK_j\cdot p}` over the spikes in each window [start_s, end_s), shape (windows, modes).
+
+    Windows must be sorted and disjoint; a window without spikes gives 0.
+    """
+    z = np.zeros((start.size, modes.shape[0]), complex)
+    first = np.searchsorted(t, start, side="left")
+    last = np.searchsorted(t, end, side="left")
+    phase = np.exp(1j * (sheet_position @ modes.T))
+    for s in range(start.size):
+        z[s] = phase[first[s]:last[s]].sum(0)
+    return z
+
+
+def graph_path_integration(result: Any) -> dict[str, Any]:
+    r"""Per-action phase error of attractor modules driven by a navigation walk's actions.
+
+    In the dwell after each action the lattice stands still; the phases
+    :math:`\psi_{s,j}=\arg Z_{s,j}` of its recorded neurons' spikes there
+    (:func:`window_phases`) give the lattice's move over action *s*,
+    :math:`\Delta\psi_{s,j}=\arg(Z_{s,j}\bar Z_{s-1,j})` (wrapped to (−π, π]). The prediction is
+    the displacement Δ the world's action matrix applies to the ideal code (``pi_displacement``),
+    carried onto the sheet by the module's velocity map: :math:`\Delta b=c\,\alpha\,R(\theta)\Delta`
+    with *c* = ``grid.attractor.pattern_speed`` (fitted once in separate constant-velocity
+    runs: out of sample here). The error :math:`\varepsilon_j=\mathrm{wrap}(\Delta\psi_j-K_j\cdot\Delta b)`
+    is turned into a sheet displacement by least squares, reduced to the nearest lattice vector
+    and divided by the lattice spacing *a*: a fraction of the grid period, per action. Summed
+    over actions (before reduction) it is the accumulated error of the walk (no landmarks).
+
+    Keys: ``step_error`` (modules, actions) fraction of a period, ``rms_step_error``,
+    ``p95_step_error``, ``step_gain`` (measured / predicted move, least squares over actions),
+    ``cumulative_error`` (modules, actions), ``rms_cumulative_error``, ``final_cumulative_error``,
+    ``drift_m_per_min`` (slope of the accumulated error in metres), ``measured`` and ``predicted``
+    (modules, actions, 2) sheet displacements, ``times`` (end of each action's dwell, s).
+    """
+    p = result.params
+    a = float(p["grid.attractor.lattice_neurons"])
+    c = float(p["grid.attractor.pattern_speed"])
+    modes = result["pi_lattice_modes"]
+    module = result["pi_grid_module"]
+    sheet_pos = result["pi_sheet_position"]
+    gains, thetas = result["pi_gain"], result["pi_orientation"]
+    start, end = result["pi_read_start"], result["pi_read_end"]
+    move = result["pi_displacement"]
+    t, i = result["spikes_pi_grid_t"], result["spikes_pi_grid_i"]
+    keys = ("step_error", "cumulative_error", "measured", "predicted")
+    out: dict[str, Any] = {k: [] for k in keys}
+    stats: dict[str, list[float]] = {k: [] for k in ("rms_step_error", "p95_step_error", "step_gain",
+                                                      "rms_cumulative_error", "final_cumulative_error",
+                                                      "drift_m_per_min", "empty_windows")}
+    minutes = end[1:] / 60.0
+    for m in range(len(gains)):
+        sel = module[i] == m
+        z = window_phases(t[sel], sheet_pos[i[sel]], modes, start, end)
+        empty = np.abs(z).min(1) == 0
+        dpsi = np.angle(z[1:] * np.conj(z[:-1]))
+        scale = c * gains[m]
+        pred = scale * move @ _rotation(thetas[m]).T
+        eps = np.angle(np.exp(1j * (dpsi - pred @ modes.T)))
+        err, *_ = np.linalg.lstsq(modes, eps.T, rcond=None)
+        err = err.T
+        bad = empty[1:] | empty[:-1]  # a window without spikes has no phase
+        err[bad] = np.nan
+        step = np.linalg.norm(wrap_to_lattice(np.nan_to_num(err), modes), axis=1) / a
+        step[bad] = np.nan
+        acc = wrap_to_lattice(np.cumsum(np.nan_to_num(err), axis=0), modes)
+        cum = np.linalg.norm(acc, axis=1) / a
+        measured = pred + np.nan_to_num(err)
+        ok = ~bad
+        out["step_error"].append(step)
+        out["cumulative_error"].append(cum)
+        out["measured"].append(measured)
+        out["predicted"].append(pred)
+        stats["rms_step_error"].append(float(np.sqrt(np.mean(step[ok] ** 2))) if ok.any() else float("nan"))
+        stats["p95_step_error"].append(float(np.percentile(step[ok], 95)) if ok.any() else float("nan"))
+        den = float(np.sum(pred[ok] ** 2))
+        stats["step_gain"].append(float(np.sum(measured[ok] * pred[ok]) / den) if den > 0 else float("nan"))
+        stats["rms_cumulative_error"].append(float(np.sqrt(np.mean(cum**2))))
+        stats["final_cumulative_error"].append(float(cum[-1]))
+        metres = np.linalg.norm(acc, axis=1) / scale if scale > 0 else np.full(cum.size, np.nan)
+        stats["drift_m_per_min"].append(float(np.polyfit(minutes, metres, 1)[0]) if cum.size > 1 else float("nan"))
+        stats["empty_windows"].append(float(empty.sum()))
+    out.update({k: np.array(out[k]) for k in keys})
+    out.update(stats, times=end[1:], actions=result["pi_action"])
     return out

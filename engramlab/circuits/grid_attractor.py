@@ -47,12 +47,14 @@ class GridAttractorCircuit:
         Time (s) of each place cell's plateau, a multiple of
         :data:`~engramlab.circuits.hippocampus.PLATEAU_STEP`; it learns its weights from every
         recorded grid neuron then (before: weight 0).
-    place : PlaceParams
+    place : PlaceParams or None
+        None: no place cells (``plateau_times`` must be empty); the grid neurons' eligibility
+        trace then decays with the default place cells' ``tau_elig`` and is read by nothing.
     """
 
     def __init__(self, velocity: np.ndarray, rate_dt: b2.Quantity, gains: list[float], orientations: list[float],
                  order: np.ndarray, initial_drive: np.ndarray, params: GridAttractorParams,
-                 plateau_times: np.ndarray, place: PlaceParams, dt: b2.Quantity, target: str = "numpy",
+                 plateau_times: np.ndarray, place: PlaceParams | None, dt: b2.Quantity, target: str = "numpy",
                  seed: int = 0, device: str = "runtime", threads: int = 0) -> None:
         self._build_dir = select_device(device, target=target, threads=threads)
         self.timings: dict[str, float] = {}
@@ -60,6 +62,9 @@ class GridAttractorCircuit:
         pos, e = sheet(params)
         n = pos.shape[0]
         rec = params.recorded
+        if place is None and plateau_times.size:
+            raise ConfigError("plateau_times", "must be empty when there are no place cells (place=None)")
+        tau_elig = (place or PlaceParams()).tau_elig
         if order.shape != (modules, n) or initial_drive.shape != (modules, n):
             raise ConfigError("order", f"and initial_drive must have shape (modules={modules}, neurons={n})")
         self.duration = velocity.shape[0] * rate_dt
@@ -81,7 +86,7 @@ class GridAttractorCircuit:
             """,
             threshold="rand() < rate * dt", reset="elig += 1", method="exact",
             namespace={"tau": params.tau, "R": params.rate_scale, "vel_x": self._vx, "vel_y": self._vy,
-                       "tau_elig": place.tau_elig},
+                       "tau_elig": tau_elig},
             clock=clock, name="grid_sheet")
         ex, ey, alpha, g0 = [], [], [], []
         for m in range(modules):
@@ -104,18 +109,23 @@ class GridAttractorCircuit:
                                j=np.concatenate([rank[m][post] + m * n for m in range(modules)]))
         self.recurrent.w = np.tile(w / float(params.rate_scale * params.tau), modules)
         recorded = np.concatenate([m * n + np.arange(rec) for m in range(modules)])  # their sheet-group index
-        self.place, self.to_place = plateau_place_layer(self.grid, recorded, plateau_times, place, clock)
         self.monitors = {f"grid{m}": b2.SpikeMonitor(self.grid[m * n:m * n + rec], name=f"mon_grid{m}")
                          for m in range(modules)}
-        self.monitors["place"] = b2.SpikeMonitor(self.place, name="mon_place")
-        self.network = b2.Network(self.grid, self.recurrent, self.place, self.to_place, *self.monitors.values())
+        self.place: b2.NeuronGroup | None = None
+        self.to_place: b2.Synapses | None = None
+        place_objects: list[Any] = []
+        if place is not None:
+            self.place, self.to_place = plateau_place_layer(self.grid, recorded, plateau_times, place, clock)
+            self.monitors["place"] = b2.SpikeMonitor(self.place, name="mon_place")
+            place_objects = [self.place, self.to_place]
+        self.network = b2.Network(self.grid, self.recurrent, *place_objects, *self.monitors.values())
         self.modules, self.n, self.rec = modules, n, rec
 
     def run(self, report: Any = None) -> dict[str, tuple[np.ndarray, np.ndarray]]:
         """Simulate the whole trajectory in one run.
 
         Returns spikes of the recorded grid neurons (module-major index m * recorded + k) and of
-        the place cells.
+        the place cells (if any).
         """
         self.timings = run_network(self.network, self.duration, self._build_dir, report)
         ts, idx = [], []
@@ -126,11 +136,15 @@ class GridAttractorCircuit:
         t = np.concatenate(ts)
         i = np.concatenate(idx)
         o = np.argsort(t, kind="stable")
-        place = self.monitors["place"]
-        return {"grid": (t[o], i[o]), "place": (np.asarray(place.t_), np.asarray(place.i))}
+        out = {"grid": (t[o], i[o])}
+        if "place" in self.monitors:
+            out["place"] = (np.asarray(self.monitors["place"].t_), np.asarray(self.monitors["place"].i))
+        return out
 
     def place_weights(self) -> np.ndarray:
         """Grid→place weights after the run, shape (place cells, modules × recorded), module-major."""
+        if self.place is None or self.to_place is None:
+            return np.zeros((0, self.modules * self.rec))
         out = np.zeros((len(self.place), self.modules * self.rec))
         pre = np.asarray(self.to_place.i)
         module, k = pre // self.n, pre % self.n

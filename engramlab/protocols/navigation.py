@@ -10,8 +10,9 @@ every step of every environment inside one ``Network.run``.
 
 from __future__ import annotations
 
+import math
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 import brian2 as b2
@@ -19,9 +20,12 @@ import numpy as np
 from brian2 import ms
 
 from engramlab.circuits._device import DEVICES
+from engramlab.circuits.grid_attractor import GridAttractorCircuit
 from engramlab.circuits.hippocampus import MemoryNeuronCircuit
 from engramlab.circuits.memory_pool import MemoryPoolCircuit
+from engramlab.errors import ConfigError
 from engramlab.models._params import Params, param
+from engramlab.models.grid_attractor import GridAttractorParams, initial_lattice, lattice_modes, sheet
 from engramlab.models.hippocampal import GridParams, MemoryNeuronParams
 from engramlab.models.memory_pool import MemoryPoolParams
 from engramlab.protocols._result import config_params, spike_arrays
@@ -29,7 +33,43 @@ from engramlab.protocols.worlds import make_world, parse_graph, random_walk
 from engramlab.resources import BYTES_PER_NEURON_VARIABLE, BYTES_PER_SYNAPSE
 from engramlab.results import Result, run_metadata
 
-__all__ = ["NavigationConfig", "lec_codes", "memory_estimate", "run_navigation"]
+__all__ = ["NavigationConfig", "NavigationGridParams", "action_displacements", "lec_codes", "memory_estimate",
+           "run_navigation"]
+
+
+@dataclass(frozen=True)
+class NavigationGridParams(GridParams):
+    """Grid modules of the navigation protocol, and the attractor that path-integrates the walk's actions.
+
+    The memory circuit reads the ideal grid code (Poisson cells at the rates of the world's
+    code). Beside it, ``path_integration`` 'attractor' drives spiking attractor modules
+    (:mod:`engramlab.models.grid_attractor`, Burak & Fiete 2009) with the first
+    ``path_integration_steps`` actions of the first environment's walk, each action a velocity
+    pulse of ``node_spacing / pulse`` for ``pulse`` followed by ``dwell`` standing still at the
+    node, and measures how far each module's lattice moves per action against the displacement
+    the world's action matrix applies (:func:`engramlab.analysis.path_integration.graph_path_integration`).
+    """
+
+    # 64 cells per module: the pool's memory neurons read ~440 grid spikes per 170 ms prediction
+    # window (16 per module: a quarter, and recall 0.5 instead of 0.7 on 200-step runs of 200 ms)
+    cells_per_module: int = param(64, "grid cells per module of the ideal code the memory reads", low=1,
+                                  high=10_000, structural=True)
+    path_integration: str = param("auto", "'attractor': the walk's actions also drive spiking attractor modules "
+                                          "and their per-step phase error is measured (their spikes do not "
+                                          "reach the memory); 'off'; 'auto': attractor on grid graphs, off on "
+                                          "rings (no one-dimensional ring attractor is built)",
+                                  choices=("auto", "attractor", "off"), structural=True)
+    path_integration_steps: int = param(200, "actions of the first environment's walk driven through the "
+                                             "attractor (at most the walk's steps; unused when "
+                                             "path_integration resolves to 'off', and the summary's "
+                                             "path_integration_steps is then 0)", low=1, structural=True)
+    pulse: b2.Quantity = param(400 * ms, "duration of each action's velocity pulse: 0.1 m / 400 ms = 0.25 m/s "
+                                         "at the default node spacing (the smallest module's lattice holds "
+                                         "to 0.4 m/s)", unit=ms, low=0, low_open=True, structural=True)
+    dwell: b2.Quantity = param(100 * ms, "standing still at each node after the pulse; the lattice's phase "
+                                         "is read from the spikes in this window", unit=ms, low=0,
+                               low_open=True, structural=True)
+    attractor: GridAttractorParams = field(default_factory=GridAttractorParams)
 
 
 @dataclass(frozen=True)
@@ -54,9 +94,7 @@ class NavigationConfig(Params):
     dt: b2.Quantity = param(1 * ms, "simulation step (rate-driven Poisson cells)", unit=ms, low=0, high=10,
                             low_open=True, structural=True)
     seed: int = param(0, "seed of the world, walks, codes and spikes", low=0, high=2**32 - 1)
-    # 64 cells per module: the pool's memory neurons read ~440 grid spikes per 170 ms prediction
-    # window (16 per module: a quarter, and recall 0.5 instead of 0.7 on 200-step runs of 200 ms)
-    grid: GridParams = field(default_factory=lambda: GridParams(cells_per_module=64))
+    grid: NavigationGridParams = field(default_factory=NavigationGridParams)
     memory: MemoryNeuronParams = field(default_factory=MemoryNeuronParams)
     pool: MemoryPoolParams = field(default_factory=MemoryPoolParams)
 
@@ -65,9 +103,43 @@ class NavigationConfig(Params):
         parse_graph(self.graph)
         if self.lec_active > self.lec_size:
             raise self.fail("lec_active", f"must lie in [1, lec_size = {self.lec_size}], got {self.lec_active}")
+        if self.path_integration_model() == "off":  # nothing about the attractor may be set then
+            # (path_integration_steps excepted: the quick preset sets it, and --quick with
+            # grid.path_integration=off must work; the summary's path_integration_steps is 0 then)
+            default = NavigationGridParams()
+            changed = [k for k in ("pulse", "dwell") if getattr(self.grid, k) != getattr(default, k)]
+            changed += [f"attractor.{f.name}" for f in fields(GridAttractorParams)
+                        if getattr(self.grid.attractor, f.name) != getattr(default.attractor, f.name)]
+            for key in changed[:1]:
+                    raise self.fail(f"grid.{key}", "applies only when attractor modules path-integrate the walk "
+                                    f"(grid.path_integration resolves to 'off' on graph {self.graph!r})")
+        if self.path_integration_model() == "attractor":
+            if parse_graph(self.graph)[0] != "grid":
+                raise self.fail("grid.path_integration", f"'attractor' needs a grid graph (no one-dimensional "
+                                f"ring attractor is built), got graph {self.graph!r}: use 'off' or 'auto'")
+            if self.device == "runtime" and self.target == "numpy":
+                raise self.fail("target", "must be 'cython' or 'auto' (or device cpp_standalone) for "
+                                "grid.path_integration 'attractor' (its sheets' synapses are hours on the "
+                                "numpy target), or set grid.path_integration = 'off'")
+            limit = math.sqrt(3) / 4 * self.grid.spacing
+            if self.node_spacing >= limit:
+                raise self.fail("node_spacing", f"must be below √3/4 × grid.spacing = {limit:.4g} m for "
+                                "grid.path_integration 'attractor' (a longer step turns the smallest module's "
+                                f"phases by more than half a period), got {self.node_spacing}")
+            for key in ("pulse", "dwell"):
+                steps = float(getattr(self.grid, key) / self.dt)
+                if abs(steps - round(steps)) > 1e-6:
+                    raise self.fail(f"grid.{key}", f"must be a multiple of dt = {self.dt}, got "
+                                    f"{getattr(self.grid, key)}")
         if self.memory.model == "pool" and self.device == "runtime" and self.target == "numpy":
             raise self.fail("target", "must be 'cython' or 'auto' (or device cpp_standalone) for memory.model "
                                       "'pool': its EIF neurons step at pool.dt (0.5 ms), hours on the numpy target")
+
+    def path_integration_model(self) -> str:
+        """'attractor' or 'off': ``grid.path_integration`` with 'auto' resolved by the graph."""
+        if self.grid.path_integration != "auto":
+            return str(self.grid.path_integration)
+        return "attractor" if parse_graph(self.graph)[0] == "grid" else "off"
 
 
 def memory_estimate(cfg: NavigationConfig, protocol: None = None) -> tuple[float, str]:
@@ -78,12 +150,27 @@ def memory_estimate(cfg: NavigationConfig, protocol: None = None) -> tuple[float
         inputs = cfg.grid.modules * cfg.grid.cells_per_module + p.context_cells
         synapses = p.slots * inputs + p.pool * (cfg.lec_size + 2 * p.interneurons) + cfg.lec_size
         tables = slots * (inputs + 2 * cfg.lec_size + 3) * 8
-        return synapses * BYTES_PER_SYNAPSE + p.pool * 8 * BYTES_PER_NEURON_VARIABLE + tables, "steps"
+        return (synapses * BYTES_PER_SYNAPSE + p.pool * 8 * BYTES_PER_NEURON_VARIABLE + tables
+                + _attractor_bytes(cfg)), "steps"
     memories = cfg.steps * cfg.environments
     grid = cfg.grid.modules * cfg.grid.cells_per_module
     synapses = memories * (grid + 2 + cfg.lec_active)
     tables = 2 * memories * grid * 8  # grid-rate TimedArrays, one row per step
-    return synapses * BYTES_PER_SYNAPSE + memories * 8 * BYTES_PER_NEURON_VARIABLE + tables, "steps"
+    return (synapses * BYTES_PER_SYNAPSE + memories * 8 * BYTES_PER_NEURON_VARIABLE + tables
+            + _attractor_bytes(cfg)), "steps"
+
+
+def _attractor_bytes(cfg: NavigationConfig) -> float:
+    """The path-integration sheets' synapses, velocity table and recorded spikes (0 when off)."""
+    if cfg.path_integration_model() != "attractor":
+        return 0.0
+    a = cfg.grid.attractor
+    nx, ny = a.sheet_shape()
+    synapses = cfg.grid.modules * nx * ny * math.pi * a.cutoff**2
+    seconds = (min(cfg.grid.path_integration_steps, cfg.steps) + 1) * float(cfg.grid.pulse + cfg.grid.dwell)
+    # recorded spikes: bumps cover ≈ 20 % of a sheet at ≈ 0.35 R (as in the foraging estimate)
+    spikes = cfg.grid.modules * a.recorded * 0.35 * float(a.rate_scale) * 0.2 * seconds
+    return synapses * BYTES_PER_SYNAPSE + spikes * 16 * 3 + 2 * seconds / float(cfg.dt) * 8
 
 
 def lec_codes(symbols: int, size: int, active: int, rng: np.random.Generator) -> np.ndarray:
@@ -123,6 +210,93 @@ def _walk(cfg: NavigationConfig) -> tuple[Any, np.ndarray, list[Walk]]:
     return world, codebook, walks
 
 
+def action_displacements(world: Any) -> np.ndarray:
+    r"""The displacement (m) each action's matrix applies to each module's code, shape (actions, modules, 2).
+
+    Module m's block of action a's matrix rotates the phase of its wave vector :math:`k_j` by
+    :math:`\theta_j=k_j\cdot\Delta`; Δ is read back from the block by least squares on the
+    three angles (exact while every :math:`|\theta_j|<\pi`, i.e. a step shorter than about a
+    third of the module's spacing; checked).
+    """
+    out = np.zeros((len(world.matrices), len(world.modules), 2))
+    for a, mat in enumerate(world.matrices):
+        for m, module in enumerate(world.modules):
+            block = mat[6 * m:6 * m + 6, 6 * m:6 * m + 6]
+            theta = np.arctan2(np.diag(block[3:, :3]), np.diag(block[:3, :3]))
+            delta, *_ = np.linalg.lstsq(module.k, theta, rcond=None)
+            if not np.allclose(module.k @ delta, theta, atol=1e-9):
+                raise ConfigError("node_spacing", f"a step of this graph turns module {m}'s phases by more than "
+                                  "half a period: its action matrix is ambiguous (lower node_spacing or raise "
+                                  "grid.spacing)")
+            out[a, m] = delta
+    return out
+
+
+def _path_integration(cfg: NavigationConfig, world: Any, walks: list[Walk], report: Any
+                      ) -> tuple[dict[str, np.ndarray], dict[str, float]]:
+    """:func:`_run_path_integration` when ``grid.path_integration`` resolves to 'attractor', else nothing."""
+    if cfg.path_integration_model() != "attractor":
+        return {}, {}
+    return _run_path_integration(cfg, world, walks, report)
+
+
+def _run_path_integration(cfg: NavigationConfig, world: Any, walks: list[Walk], report: Any
+                          ) -> tuple[dict[str, np.ndarray], dict[str, float]]:
+    """Drive attractor grid modules with the first environment's actions; arrays ``pi_*`` and timings.
+
+    Timeline: the agent stands ``pulse + dwell`` at the first node (the lattice forms from its
+    seed), then each action is a velocity pulse of the action's displacement / ``pulse`` for
+    ``pulse`` and ``dwell`` standing still. The velocity is the only time-varying input; the
+    modules' spacings and orientations are the world's.
+    """
+    g, a = cfg.grid, cfg.grid.attractor
+    rng = np.random.default_rng([cfg.seed, 33])  # its own stream: the walk and the memory are unchanged
+    steps = min(g.path_integration_steps, cfg.steps)
+    acts = walks[0][1][:steps]
+    disp = action_displacements(world)  # (actions, modules, 2)
+    move = disp[acts, 0]  # every module's block applies the same displacement (checked below)
+    if not np.allclose(disp[:, :1], disp, atol=1e-9):  # pragma: no cover - one displacement per action
+        raise RuntimeError("the world's modules disagree on an action's displacement")
+    pulse_n, dwell_n = round(float(g.pulse / cfg.dt)), round(float(g.dwell / cfg.dt))
+    velocity = np.zeros(((steps + 1) * (pulse_n + dwell_n), 2))
+    for s in range(steps):
+        start = (s + 1) * (pulse_n + dwell_n)
+        velocity[start:start + pulse_n] = move[s] / float(g.pulse)
+    spacings = np.array([m.spacing for m in world.modules])
+    orientations = np.array([m.orientation for m in world.modules])
+    gains = a.lattice_neurons / (a.pattern_speed * spacings)
+    nx, ny = a.sheet_shape()
+    n = nx * ny
+    order = np.array([rng.permutation(n) for _ in range(g.modules)])
+    offsets = rng.uniform(0, 1, (g.modules, 2)) * np.array([nx, ny])
+    drive0 = np.array([initial_lattice(a, off) for off in offsets])
+    t0 = time.perf_counter()
+    circuit = GridAttractorCircuit(velocity, cfg.dt, list(gains), list(orientations), order, drive0, a,
+                                   np.zeros(0), None, dt=cfg.dt, target=cfg.target, seed=cfg.seed,
+                                   device=cfg.device, threads=cfg.threads)
+    build_s = time.perf_counter() - t0
+    t1 = time.perf_counter()
+    spikes = circuit.run(report=report)
+    run_s = time.perf_counter() - t1
+    pos_sheet, _ = sheet(a)
+    step_s = float(g.pulse + g.dwell)
+    arrays = {
+        "pi_action": acts, "pi_displacement": move,
+        # each node's phase is read in the dwell that ends its step
+        "pi_read_start": (np.arange(steps + 1) + 1) * step_s - float(g.dwell),
+        "pi_read_end": (np.arange(steps + 1) + 1) * step_s,
+        "pi_grid_module": np.repeat(np.arange(g.modules), a.recorded),
+        "pi_sheet_position": np.concatenate([pos_sheet[order[m, :a.recorded]] for m in range(g.modules)]),
+        "pi_lattice_modes": lattice_modes(a), "pi_gain": gains, "pi_orientation": orientations,
+        "pi_spacing": spacings,
+        "spikes_pi_grid_t": spikes["grid"][0], "spikes_pi_grid_i": spikes["grid"][1].astype(np.int32),
+    }
+    timings = {f"path_integration_{k}": v for k, v in circuit.timings.items()}
+    timings.update(path_integration_build_seconds=build_s, path_integration_run_seconds=run_s,
+                   path_integration_biological_seconds=float(velocity.shape[0] * cfg.dt))
+    return arrays, timings
+
+
 def _walk_arrays(walks: list[Walk], codebook: np.ndarray) -> dict[str, np.ndarray]:
     """Walk arrays of the Result: node, action, env (of each step), observation, keys, queries, values."""
     return {
@@ -147,6 +321,7 @@ def run_navigation(config: NavigationConfig | None = None, report: Any = None) -
     if cfg.memory.model == "pool":
         return _run_pool(cfg, report)
     world, codebook, walks = _walk(cfg)
+    pi_arrays, pi_timings = _path_integration(cfg, world, walks, report)
     walk = _walk_arrays(walks, codebook)
     starts = np.arange(cfg.environments) * cfg.steps
     write_step = np.arange(cfg.environments * cfg.steps)
@@ -160,7 +335,7 @@ def run_navigation(config: NavigationConfig | None = None, report: Any = None) -
     t1 = time.perf_counter()
     spikes = circuit.run(report=report)
     run_s = time.perf_counter() - t1
-    arrays: dict[str, np.ndarray] = {**walk, "codebook": codebook, "node_codes": world.codes}
+    arrays: dict[str, np.ndarray] = {**walk, "codebook": codebook, "node_codes": world.codes, **pi_arrays}
     arrays.update(spike_arrays(spikes))
     values_flat, units = config_params(cfg)
     params = dict(values_flat, n_nodes=world.n_nodes, n_directed_edges=world.n_directed_edges,
@@ -168,7 +343,8 @@ def run_navigation(config: NavigationConfig | None = None, report: Any = None) -
     metadata = run_metadata(cfg.seed, protocol="navigation", target=cfg.target, device=cfg.device,
                             timings=circuit.timings, build_seconds=build_s,
                             run_seconds=run_s, biological_seconds=float(cfg.environments * cfg.steps
-                                                                        * cfg.memory.window))
+                                                                        * cfg.memory.window),
+                            path_integration_timings=pi_timings)
     return Result("navigation", arrays, params, metadata, units)
 
 
@@ -184,6 +360,7 @@ def _run_pool(cfg: NavigationConfig, report: Any = None) -> Result:
     """
     p = cfg.pool
     world, codebook, walks = _walk(cfg)
+    pi_arrays, pi_timings = _path_integration(cfg, world, walks, report)
     ctx_rng = np.random.default_rng([cfg.seed, 32])
     grid_rows, ctx_rows, lec_rows, slot_step, slot_env = [], [], [], [], []
     for e, (nodes, _, obs_of_node, rates) in enumerate(walks):
@@ -212,7 +389,7 @@ def _run_pool(cfg: NavigationConfig, report: Any = None) -> Result:
         **_walk_arrays(walks, codebook), "codebook": codebook, "node_codes": world.codes,
         "slot_inputs": np.concatenate([grid_rates * p.grid_rate_gain, np.concatenate(ctx_rows)], axis=1),
         "slot_step": np.concatenate(slot_step), "slot_env": np.concatenate(slot_env), "writer": writer,
-        "key_weights": circuit.key_weights(), "value_weights": circuit.value_weights(),
+        "key_weights": circuit.key_weights(), "value_weights": circuit.value_weights(), **pi_arrays,
     }
     arrays.update(spike_arrays(spikes))
     values_flat, units = config_params(cfg)
@@ -220,5 +397,5 @@ def _run_pool(cfg: NavigationConfig, report: Any = None) -> Result:
                   actions=world.actions, window=float(p.step), n_grid=int(grid_rates.shape[1]))
     metadata = run_metadata(cfg.seed, protocol="navigation", target=cfg.target, device=cfg.device,
                             timings=circuit.timings, build_seconds=build_s, run_seconds=run_s,
-                            biological_seconds=float(slots * p.step))
+                            biological_seconds=float(slots * p.step), path_integration_timings=pi_timings)
     return Result("navigation", arrays, params, metadata, units)

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import networkx as nx
@@ -45,6 +45,7 @@ class World:
     offset: float
     scale: float
     max_rate: float
+    modules: list[GridModule] = field(default_factory=list)  # grid worlds: the analytic modules of the code
 
     @property
     def n_nodes(self) -> int:
@@ -97,7 +98,7 @@ def _grid_world(rows: int, cols: int, params: GridParams, rng: np.random.Generat
         if not np.allclose((codes @ r.T + 1.5) / 4.5, grid_rates(m, pos)):  # pragma: no cover
             raise RuntimeError("grid readout does not reproduce the plane-wave rates")
     return World(f"grid{rows}x{cols}", graph, nodes, actions, transition, matrices, codes,
-                 np.concatenate(readout), 1.5, 4.5, float(params.max_rate))
+                 np.concatenate(readout), 1.5, 4.5, float(params.max_rate), modules)
 
 
 def _ring_world(n: int, params: GridParams, rng: np.random.Generator) -> World:

@@ -13,8 +13,8 @@ from engramlab.analysis.foraging import ForagingAnalysis
 from engramlab.analysis.grid import autocorrelogram
 from engramlab.analysis.navigation import NavigationAnalysis, baseline_accuracy, binned_accuracy
 
-__all__ = ["capacity_spiking_figure", "grid_maps_figure", "navigation_figure", "path_integration_figure",
-           "place_maps_figure",
+__all__ = ["capacity_spiking_figure", "graph_path_integration_figure", "grid_maps_figure", "navigation_figure",
+           "path_integration_figure", "place_maps_figure",
            "softmax_spikes_figure"]
 
 
@@ -133,6 +133,50 @@ def path_integration_figure(a: ForagingAnalysis) -> Figure:
     bottom.set_title("no landmark correction")
     bottom.legend(fontsize=7)
     fig.suptitle("Path integration in spikes: decoded lattice phase vs integrated velocity")
+    return fig
+
+
+def graph_path_integration_figure(a: NavigationAnalysis) -> Figure:
+    """Attractor modules driven by the walk's actions: each action's measured lattice move against the action matrix.
+
+    Left: every action's decoded move of each module's lattice (sheet neurons, x and y)
+    against the move the action matrix predicts through c α R(θ) (the diagonal: perfect).
+    Middle: per-action phase error (fraction of a grid period) of each module, sorted, with the
+    0.1 target. Right: the error accumulated over the walk (no landmarks).
+    """
+    fig = Figure(figsize=(12, 4), layout="constrained")
+    left, middle, right = fig.subplots(1, 3)
+    pi = a.path_integration
+    if pi is None:
+        for ax in (left, middle, right):
+            ax.set_axis_off()
+        middle.text(0.5, 0.5, str(a.extra.get("path_integration_model", "off")), ha="center", va="center",
+                    wrap=True)
+        return fig
+    lim = 0.0
+    for m in range(pi["measured"].shape[0]):
+        pred, meas = pi["predicted"][m], pi["measured"][m]
+        left.plot(pred.ravel(), meas.ravel(), ".", ms=3, color=f"C{m}", label=f"module {m}")
+        lim = max(lim, float(np.abs(pred).max(initial=0)), float(np.abs(meas).max(initial=0)))
+        err = np.sort(pi["step_error"][m][np.isfinite(pi["step_error"][m])])
+        middle.plot(np.arange(err.size) / max(err.size - 1, 1), err, color=f"C{m}",
+                    label=f"module {m}: RMS {pi['rms_step_error'][m]:.3f}")
+        right.plot(pi["times"] / 60, pi["cumulative_error"][m], color=f"C{m}",
+                   label=f"module {m}: {pi['drift_m_per_min'][m]:+.3f} m/min")
+    left.plot([-lim, lim], [-lim, lim], "k:", lw=1)
+    left.set_xlabel("predicted move (sheet neurons, x and y)")
+    left.set_ylabel("decoded move from spikes")
+    left.set_title("one point per action and axis")
+    left.legend(fontsize=7)
+    middle.axhline(0.1, color="k", ls="--", lw=1, label="target 0.1")
+    middle.set_xlabel("fraction of actions (sorted)")
+    middle.set_ylabel("per-action phase error (fraction of a period)")
+    middle.legend(fontsize=7)
+    right.set_xlabel("time (min)")
+    right.set_ylabel("accumulated phase error (fraction of a period)")
+    right.set_title("no landmark correction")
+    right.legend(fontsize=7)
+    fig.suptitle("Path integration on the graph: attractor lattice moves per action vs the action matrix")
     return fig
 
 
