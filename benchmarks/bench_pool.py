@@ -30,7 +30,9 @@ def _tables(cfg: dict) -> dict[str, Any]:
 
     args, kwargs = circuit_arguments(navigation, "MemoryPoolCircuit", lambda: navigation.run_navigation(
         navigation.NavigationConfig(steps=cfg.get("steps", 1000), environments=cfg.get("environments", 2),
-                                    seed=cfg.get("seed", 0), device="cpp_standalone")))
+                                    seed=cfg.get("seed", 0), device="cpp_standalone",
+                                    # nothing simulated before the pool's arguments are captured
+                                    grid=navigation.NavigationGridParams(path_integration="off"))))
     grid, context, lec, writer, params = args
     return {"params": params, "grid": grid, "context": context, "lec": lec, "writer": writer,
             "seed": kwargs["seed"]}

@@ -50,8 +50,11 @@ def navigation(cfg: dict) -> dict:
 
     t0 = time.perf_counter()
     from engramlab.models.hippocampal import MemoryNeuronParams
+    from engramlab.protocols.navigation import NavigationGridParams
 
+    # the memory circuit alone: the attractor modules' path integration is measured elsewhere
     res = run_navigation(NavigationConfig(steps=cfg.get("steps", 1000), environments=1,
+                                          grid=NavigationGridParams(path_integration="off"),
                                           memory=MemoryNeuronParams(model=cfg.get("model", "ideal")),
                                           target=cfg.get("target", "numpy"), device=cfg.get("device", "runtime")))
     timings = res.metadata.get("timings", {})

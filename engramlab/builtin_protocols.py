@@ -275,8 +275,10 @@ register(ProtocolSpec(
                   "softmax_weight_error_counts_heldout", "memory_total_error_heldout", "memory_spikes_gain",
                   "key_weight_cosine", "ideal_attention_accuracy_written_keys", "path_integration_model",
                   "path_integration_steps", "path_integration_phase_error", "path_integration_phase_error_p95",
-                  "path_integration_step_gain", "path_integration_cumulative_error", "path_integration_final_error",
-                  "path_integration_drift_m_per_min"),
+                  "path_integration_phase_error_max", "path_integration_phase_error_moves",
+                  "path_integration_phase_error_stays", "path_integration_step_gain",
+                  "path_integration_cumulative_error", "path_integration_final_error", "path_integration_final_error_m",
+                  "path_integration_drift_m_per_min", "path_integration_empty_windows"),
 ))
 
 register(ProtocolSpec(

@@ -29,50 +29,84 @@ def _best_offsets(t, pos, modes, start, end, nx, ny, step=0.25):
     return np.array(out)
 
 
-def _nearest_lattice_norm(d, modes):
-    """Length of the shortest vector equivalent to d on the bump lattice (K_j · A ∈ 2πZ)."""
+def _shortest(d, modes):
+    """The shortest vector equivalent to each row of d on the bump lattice (K_j · A ∈ 2πZ)."""
     basis = 2 * math.pi * np.linalg.inv(modes[1:3])
     shifts = np.array([(i, j) for i in range(-4, 5) for j in range(-4, 5)], dtype=float) @ basis.T
-    return np.linalg.norm(d[:, None, :] - shifts[None], axis=2).min(1)
+    cand = d[:, None, :] - shifts[None]
+    return cand[np.arange(len(d)), np.argmin(np.linalg.norm(cand, axis=2), axis=1)]
 
 
 @pytest.mark.slow
 def test_each_action_moves_every_module_by_the_predicted_step(small_runs):
     from engramlab.analysis.path_integration import graph_path_integration
     from engramlab.models.grid_attractor import GridAttractorParams
+    from engramlab.models.hippocampal import GridParams
+    from engramlab.protocols.worlds import make_world
 
     res = small_runs["navigation"]
     p = res.params
     a = GridAttractorParams()
-    assert float(p["grid.attractor.pattern_speed"]) == a.pattern_speed
     nx, ny = a.sheet_shape()
     actions = res["pi_action"]
     assert actions.size == 40 and np.array_equal(actions, res["action"][:40])
     names = list(p["actions"])
     move = float(p["node_spacing"]) * np.array([DIRECTIONS[names[k]] for k in actions], dtype=float)
+    # what the modules should be, rebuilt here: the world's modules (its own random stream, seed 1),
+    # gain a / (c λ), velocity rotated by minus the module's orientation; dwells of 100 ms after
+    # each 400 ms pulse, the first after 500 ms standing still
+    world = make_world("grid5x5", GridParams(), np.random.default_rng([1, 31]), 0.1)
+    spacing = 0.3 * 1.42 ** np.arange(4)
+    np.testing.assert_allclose([m.spacing for m in world.modules], spacing)
+    gains = a.lattice_neurons / (a.pattern_speed * spacing)
+    rotation = -np.array([m.orientation for m in world.modules])
+    ends = 0.5 * np.arange(1, 42) - 0.0005
     t, i = res["spikes_pi_grid_t"], res["spikes_pi_grid_i"]
     modes = res["pi_lattice_modes"]
     ours = graph_path_integration(res)
-    for m, (gain, theta) in enumerate(zip(res["pi_gain"], res["pi_orientation"], strict=True)):
+    for m in range(4):
         sel = res["pi_grid_module"][i] == m
-        b = _best_offsets(t[sel], res["pi_sheet_position"][i[sel]], modes, res["pi_read_start"],
-                          res["pi_read_end"], nx, ny)
-        rot = np.array([[math.cos(theta), -math.sin(theta)], [math.sin(theta), math.cos(theta)]])
-        predicted = a.pattern_speed * gain * move @ rot.T
-        err = _nearest_lattice_norm(np.diff(b, axis=0) - predicted, modes) / a.lattice_neurons
-        # every module follows every action to within a tenth of its period (issue 15's target);
-        # the brute-force grid alone contributes up to 0.018 of a period per step
-        assert np.sqrt(np.mean(err**2)) < 0.1, (m, err)
+        b = _best_offsets(t[sel], res["pi_sheet_position"][i[sel]], modes, ends - 0.1, ends, nx, ny)
+        phi = rotation[m]
+        rot = np.array([[math.cos(phi), -math.sin(phi)], [math.sin(phi), math.cos(phi)]])
+        predicted = a.pattern_speed * gains[m] * move @ rot.T
+        err = np.linalg.norm(_shortest(np.diff(b, axis=0) - predicted, modes), axis=1) / a.lattice_neurons
+        # every module follows every action to a fraction of its period (issue 15's target: 0.1;
+        # measured 0.022-0.033 RMS on grid10x10, seeds 0-2); the brute-force grid adds up to 0.018 per action
+        assert np.sqrt(np.mean(err**2)) < 0.06, (m, err)
         assert np.percentile(err, 90) < 0.1
         # the package's phasor estimate agrees with the brute-force search
         assert abs(ours["rms_step_error"][m] - np.sqrt(np.mean(err**2))) < 0.02
-        # a move is a move: the lattice's displacement points along the action's predicted step
+        # a move is a move: the brute-force displacement points along the action's predicted step
         moving = np.linalg.norm(move, axis=1) > 0
-        along = np.sum(ours["measured"][m][moving] * predicted[moving], 1) / np.sum(predicted[moving] ** 2, 1)
+        # moves are 1.7-5 neurons, under half the shortest lattice vector (15): the shortest
+        # equivalent of the offsets' difference is the move itself
+        step = _shortest(np.diff(b, axis=0), modes)[moving]
+        along = np.sum(step * predicted[moving], 1) / np.sum(predicted[moving] ** 2, 1)
         assert np.all(along > 0.7) and abs(np.median(along) - 1) < 0.1
     s = res.summary
     assert s["path_integration_model"] == "attractor" and s["path_integration_steps"] == 40
-    assert all(e < 0.1 for e in s["path_integration_phase_error"])
+    assert all(e < 0.1 for e in s["path_integration_phase_error_max"])
+    assert s["path_integration_empty_windows"] == [0.0, 0.0, 0.0, 0.0]
+
+
+def test_attractor_grids_take_the_world_modules_orientation_and_spacing():
+    """The spatial wave vectors of a sheet whose velocity is rotated by −θ with gain a/(cλ) are the world's."""
+    from engramlab.analysis.grid import wave_vectors
+    from engramlab.models.grid_attractor import GridAttractorParams, lattice_modes
+
+    a = GridAttractorParams()
+    modes = lattice_modes(a)  # sheet wave vectors K_j (rad per neuron)
+    for spacing, theta in ((0.3, 0.0), (0.426, 0.3), (0.605, -0.2)):
+        gain = a.lattice_neurons / (a.pattern_speed * spacing)
+        phi = -theta
+        rot = np.array([[math.cos(phi), -math.sin(phi)], [math.sin(phi), math.cos(phi)]])
+        # phase of neuron p at displacement x: K·(p − cαR(φ)x), so k = cα R(φ)ᵀ K
+        spatial = a.pattern_speed * gain * modes @ rot
+        world = wave_vectors(spacing, theta)
+        # the same three directions up to sign (a wave vector and its negative are one plane wave)
+        for k in spatial:
+            assert min(min(np.linalg.norm(k - w), np.linalg.norm(k + w)) for w in world) < 0.02 * np.linalg.norm(k)
 
 
 def test_action_displacements_are_the_graph_steps():

@@ -264,13 +264,17 @@ def path_integration_summary(pi: Mapping[str, Any] | None, graph: str) -> dict[s
             "path_integration_note": "per action: decoded move of each module's lattice (spikes in the dwell "
             "after the action) minus the move the world's action matrix predicts through c·alpha·R(theta) "
             "(c = grid.attractor.pattern_speed, fitted in separate runs), as a fraction of the grid period; "
-            "cumulative: summed over the walk's actions, no landmarks"}
+            "cumulative: summed over the walk's actions, no landmarks, on the torus (final_error_m and drift: "
+            "unreduced, in metres)"}
 
 
 #: graph_path_integration key → summary key (after "path_integration_")
-_PI_KEYS = {"rms_step_error": "phase_error", "p95_step_error": "phase_error_p95", "step_gain": "step_gain",
+_PI_KEYS = {"rms_step_error": "phase_error", "p95_step_error": "phase_error_p95",
+            "max_step_error": "phase_error_max", "rms_step_error_moves": "phase_error_moves",
+            "rms_step_error_stays": "phase_error_stays", "step_gain": "step_gain",
             "rms_cumulative_error": "cumulative_error", "final_cumulative_error": "final_error",
-            "drift_m_per_min": "drift_m_per_min"}
+            "final_displacement_error_m": "final_error_m", "drift_m_per_min": "drift_m_per_min",
+            "empty_windows": "empty_windows"}
 
 
 def _pool_counts(result: Any, steps: int) -> tuple[NDArray[np.float64], dict[str, Any],

@@ -8,7 +8,8 @@ moves far less than half a period per bin) and solving :math:`K\,\Delta b=\Delta
 squares gives the lattice's displacement on the sheet.
 
 Path integration predicts :math:`\Delta b(t)=c\,\alpha\,R(\theta)\,X(t)`, with *X* the animal's
-displacement (the integrated velocity), α the module's velocity gain, θ its orientation and
+displacement (the integrated velocity), α the module's velocity gain, θ the rotation it applies to
+the velocity (its grid is rotated by −θ) and
 *c* the sheet's lattice speed per unit input (``grid.attractor.pattern_speed``, a constant fitted
 once in separate constant-velocity runs). The error :math:`\Delta b-c\alpha R(\theta)X`, divided by
 cα, is in metres; divided by the lattice spacing *a* (neurons) it is a fraction of the grid
@@ -160,18 +161,23 @@ def graph_path_integration(result: Any) -> dict[str, Any]:
     (:func:`window_phases`) give the lattice's move over action *s*,
     :math:`\Delta\psi_{s,j}=\arg(Z_{s,j}\bar Z_{s-1,j})` (wrapped to (−π, π]). The prediction is
     the displacement Δ the world's action matrix applies to the ideal code (``pi_displacement``),
-    carried onto the sheet by the module's velocity map: :math:`\Delta b=c\,\alpha\,R(\theta)\Delta`
+    carried onto the sheet by the module's velocity map: :math:`\Delta b=c\,\alpha\,R(\varphi)\Delta`
+    (φ = ``pi_velocity_rotation``, the rotation the circuit applies to the velocity)
     with *c* = ``grid.attractor.pattern_speed`` (fitted once in separate constant-velocity
     runs: out of sample here). The error :math:`\varepsilon_j=\mathrm{wrap}(\Delta\psi_j-K_j\cdot\Delta b)`
     is turned into a sheet displacement by least squares, reduced to the nearest lattice vector
     and divided by the lattice spacing *a*: a fraction of the grid period, per action. Summed
     over actions (before reduction) it is the accumulated error of the walk (no landmarks).
 
-    Keys: ``step_error`` (modules, actions) fraction of a period, ``rms_step_error``,
-    ``p95_step_error``, ``step_gain`` (measured / predicted move, least squares over actions),
-    ``cumulative_error`` (modules, actions), ``rms_cumulative_error``, ``final_cumulative_error``,
-    ``drift_m_per_min`` (slope of the accumulated error in metres), ``measured`` and ``predicted``
-    (modules, actions, 2) sheet displacements, ``times`` (end of each action's dwell, s).
+    Keys: ``step_error`` (modules, actions) fraction of a period, ``rms_step_error`` (also over
+    moves and over "stay" actions alone: ``rms_step_error_moves``, ``rms_step_error_stays``),
+    ``p95_step_error``, ``max_step_error``, ``step_gain`` (measured / predicted move, least
+    squares over actions), ``cumulative_error`` (modules, actions: on the torus, reduced to the
+    nearest lattice vector), ``rms_cumulative_error``, ``final_cumulative_error``,
+    ``final_displacement_error_m`` and ``drift_m_per_min`` (length of the *unreduced* accumulated
+    error in metres at the end, and its least-squares slope), ``empty_windows`` (dwells without a
+    spike: their two actions have no error, and the sums skip them), ``measured`` and
+    ``predicted`` (modules, actions, 2) sheet displacements, ``times`` (end of each action's dwell, s).
     """
     p = result.params
     a = float(p["grid.attractor.lattice_neurons"])
@@ -179,15 +185,23 @@ def graph_path_integration(result: Any) -> dict[str, Any]:
     modes = result["pi_lattice_modes"]
     module = result["pi_grid_module"]
     sheet_pos = result["pi_sheet_position"]
-    gains, thetas = result["pi_gain"], result["pi_orientation"]
+    gains, thetas = result["pi_gain"], result["pi_velocity_rotation"]
     start, end = result["pi_read_start"], result["pi_read_end"]
     move = result["pi_displacement"]
     t, i = result["spikes_pi_grid_t"], result["spikes_pi_grid_i"]
     keys = ("step_error", "cumulative_error", "measured", "predicted")
     out: dict[str, Any] = {k: [] for k in keys}
-    stats: dict[str, list[float]] = {k: [] for k in ("rms_step_error", "p95_step_error", "step_gain",
+    stats: dict[str, list[float]] = {k: [] for k in ("rms_step_error", "p95_step_error", "max_step_error",
+                                                      "rms_step_error_moves", "rms_step_error_stays", "step_gain",
                                                       "rms_cumulative_error", "final_cumulative_error",
-                                                      "drift_m_per_min", "empty_windows")}
+                                                      "final_displacement_error_m", "drift_m_per_min",
+                                                      "empty_windows")}
+    stays = np.linalg.norm(move, axis=1) == 0
+
+    def rms(x: NDArray[np.float64]) -> float:
+        x = x[np.isfinite(x)]
+        return float(np.sqrt(np.mean(x**2))) if x.size else float("nan")
+
     minutes = end[1:] / 60.0
     for m in range(len(gains)):
         sel = module[i] == m
@@ -211,13 +225,19 @@ def graph_path_integration(result: Any) -> dict[str, Any]:
         out["cumulative_error"].append(cum)
         out["measured"].append(measured)
         out["predicted"].append(pred)
-        stats["rms_step_error"].append(float(np.sqrt(np.mean(step[ok] ** 2))) if ok.any() else float("nan"))
+        stats["rms_step_error"].append(rms(step))
         stats["p95_step_error"].append(float(np.percentile(step[ok], 95)) if ok.any() else float("nan"))
+        stats["max_step_error"].append(float(np.max(step[ok])) if ok.any() else float("nan"))
+        stats["rms_step_error_moves"].append(rms(step[~stays]))
+        stats["rms_step_error_stays"].append(rms(step[stays]))
         den = float(np.sum(pred[ok] ** 2))
         stats["step_gain"].append(float(np.sum(measured[ok] * pred[ok]) / den) if den > 0 else float("nan"))
         stats["rms_cumulative_error"].append(float(np.sqrt(np.mean(cum**2))))
         stats["final_cumulative_error"].append(float(cum[-1]))
-        metres = np.linalg.norm(acc, axis=1) / scale if scale > 0 else np.full(cum.size, np.nan)
+        # the drift is measured on the unwrapped sum: past half a period the wrapped one folds back
+        metres = (np.linalg.norm(np.cumsum(np.nan_to_num(err), axis=0), axis=1) / scale if scale > 0
+                  else np.full(cum.size, np.nan))
+        stats["final_displacement_error_m"].append(float(metres[-1]))
         stats["drift_m_per_min"].append(float(np.polyfit(minutes, metres, 1)[0]) if cum.size > 1 else float("nan"))
         stats["empty_windows"].append(float(empty.sum()))
     out.update({k: np.array(out[k]) for k in keys})

@@ -26,7 +26,7 @@ __all__ = ["GridAttractorCircuit"]
 
 
 class GridAttractorCircuit:
-    """Grid modules as spiking attractor sheets, and place cells reading their spikes.
+    r"""Grid modules as spiking attractor sheets, and place cells reading their spikes.
 
     Parameters
     ----------
@@ -36,8 +36,10 @@ class GridAttractorCircuit:
     gains : sequence of float
         Velocity gain α of each module (0: the lattice does not move).
     orientations : sequence of float
-        Each module rotates the velocity signal by this angle (rad) before it reaches its
-        direction populations, so its grid is rotated by it.
+        Each module rotates the velocity signal by this angle φ (rad) before it reaches its
+        direction populations. The lattice then moves by :math:`c\alpha R(\varphi)x` for a
+        displacement *x*, so a neuron's spatial wave vectors are :math:`c\alpha R(\varphi)^\top K_j`:
+        its grid is the sheet lattice rotated by **−φ**.
     order : ndarray, shape (modules, n)
         Per module, a permutation of its sheet's neurons; the first ``params.recorded`` are recorded.
     initial_drive : ndarray, shape (modules, n)

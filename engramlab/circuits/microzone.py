@@ -114,7 +114,7 @@ class MicrozoneConfig(Params):
     mf_background: b2.Quantity = param(4 * Hz, "background rate of every mossy line (~4 Hz; Casali et al. "
                                                "2019)", unit=Hz, low=0)
     mf_delay: b2.Quantity = param(1 * ms, "MF→GrC and UBC→GrC delay (Casali et al. 2019); at least one step dt",
-                                  unit=ms, low=0)
+                                  unit=ms, low=0, low_open=True)
     cs_rate: b2.Quantity = param(40 * Hz, "rate of a CS line during the CS (40 Hz; Geminiani et al. 2022)",
                                  unit=Hz, low=0, low_open=True)
     w_mf: b2.Quantity = param(3 * pA, "MF→GrC EPSC amplitude (subthreshold alone)", unit=pA, low=0)

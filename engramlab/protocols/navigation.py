@@ -67,8 +67,8 @@ class NavigationGridParams(GridParams):
                                          "at the default node spacing (the smallest module's lattice holds "
                                          "to 0.4 m/s)", unit=ms, low=0, low_open=True, structural=True)
     dwell: b2.Quantity = param(100 * ms, "standing still at each node after the pulse; the lattice's phase "
-                                         "is read from the spikes in this window", unit=ms, low=0,
-                               low_open=True, structural=True)
+                                         "is read from the spikes in this window (≥ 20 ms: ~80 spikes per "
+                                         "module)", unit=ms, low=20, structural=True)
     attractor: GridAttractorParams = field(default_factory=GridAttractorParams)
 
 
@@ -126,6 +126,13 @@ class NavigationConfig(Params):
                 raise self.fail("node_spacing", f"must be below √3/4 × grid.spacing = {limit:.4g} m for "
                                 "grid.path_integration 'attractor' (a longer step turns the smallest module's "
                                 f"phases by more than half a period), got {self.node_spacing}")
+            # the smallest module's lattice held to 0.4 m/s at 0.3 m spacing (grid.attractor.kernel_scale):
+            # 20 sheet neurons/s; faster pulses were not tested
+            fastest = 0.4 * self.grid.spacing / 0.3
+            if self.node_spacing / float(self.grid.pulse) > fastest * (1 + 1e-9):
+                raise self.fail("grid.pulse", f"must be ≥ node_spacing / {fastest:.3g} m/s = "
+                                f"{self.node_spacing / fastest * 1e3:.4g} ms (the smallest module's lattice was seen "
+                                f"to hold up to that speed), got {self.grid.pulse}")
             for key in ("pulse", "dwell"):
                 steps = float(getattr(self.grid, key) / self.dt)
                 if abs(steps - round(steps)) > 1e-6:
@@ -264,6 +271,9 @@ def _run_path_integration(cfg: NavigationConfig, world: Any, walks: list[Walk], 
         velocity[start:start + pulse_n] = move[s] / float(g.pulse)
     spacings = np.array([m.spacing for m in world.modules])
     orientations = np.array([m.orientation for m in world.modules])
+    # the circuit's grid is its sheet lattice rotated by minus the velocity's rotation (see
+    # GridAttractorCircuit): rotating the velocity by −θ gives the world module's orientation θ
+    rotations = -orientations
     gains = a.lattice_neurons / (a.pattern_speed * spacings)
     nx, ny = a.sheet_shape()
     n = nx * ny
@@ -271,7 +281,7 @@ def _run_path_integration(cfg: NavigationConfig, world: Any, walks: list[Walk], 
     offsets = rng.uniform(0, 1, (g.modules, 2)) * np.array([nx, ny])
     drive0 = np.array([initial_lattice(a, off) for off in offsets])
     t0 = time.perf_counter()
-    circuit = GridAttractorCircuit(velocity, cfg.dt, list(gains), list(orientations), order, drive0, a,
+    circuit = GridAttractorCircuit(velocity, cfg.dt, list(gains), list(rotations), order, drive0, a,
                                    np.zeros(0), None, dt=cfg.dt, target=cfg.target, seed=cfg.seed,
                                    device=cfg.device, threads=cfg.threads)
     build_s = time.perf_counter() - t0
@@ -282,12 +292,14 @@ def _run_path_integration(cfg: NavigationConfig, world: Any, walks: list[Walk], 
     step_s = float(g.pulse + g.dwell)
     arrays = {
         "pi_action": acts, "pi_displacement": move,
-        # each node's phase is read in the dwell that ends its step
-        "pi_read_start": (np.arange(steps + 1) + 1) * step_s - float(g.dwell),
-        "pi_read_end": (np.arange(steps + 1) + 1) * step_s,
+        # each node's phase is read in the dwell that ends its step; a spike of time step k is
+        # stamped k·dt, so the edges sit half a step early (no rounding decides a spike's window)
+        "pi_read_start": (np.arange(steps + 1) + 1) * step_s - float(g.dwell) - float(cfg.dt) / 2,
+        "pi_read_end": (np.arange(steps + 1) + 1) * step_s - float(cfg.dt) / 2,
         "pi_grid_module": np.repeat(np.arange(g.modules), a.recorded),
         "pi_sheet_position": np.concatenate([pos_sheet[order[m, :a.recorded]] for m in range(g.modules)]),
         "pi_lattice_modes": lattice_modes(a), "pi_gain": gains, "pi_orientation": orientations,
+        "pi_velocity_rotation": rotations,
         "pi_spacing": spacings,
         "spikes_pi_grid_t": spikes["grid"][0], "spikes_pi_grid_i": spikes["grid"][1].astype(np.int32),
     }
