@@ -278,7 +278,8 @@ register(ProtocolSpec(
                   "path_integration_phase_error_max", "path_integration_phase_error_moves",
                   "path_integration_phase_error_stays", "path_integration_step_gain",
                   "path_integration_cumulative_error", "path_integration_final_error", "path_integration_final_error_m",
-                  "path_integration_drift_m_per_min", "path_integration_empty_windows"),
+                  "path_integration_drift_m_per_min", "path_integration_empty_windows",
+                  "path_integration_attention_accuracy", "path_integration_attention_accuracy_ideal"),
 ))
 
 register(ProtocolSpec(

@@ -24,9 +24,9 @@ from engramlab.analysis.path_integration import graph_path_integration
 from engramlab.analysis.spikes import step_counts
 from engramlab.errors import ConfigError
 
-__all__ = ["NavigationAnalysis", "WalkStats", "analyse_navigation", "attention_predict",
-           "baseline_accuracy", "binned_accuracy", "decode_symbols", "navigation_summary",
-           "path_integration_summary", "summary_numbers", "walk_stats"]
+__all__ = ["NavigationAnalysis", "WalkStats", "analyse_navigation", "attention_predict", "attractor_key_attention",
+           "baseline_accuracy", "binned_accuracy", "decode_symbols", "dwell_population_vectors",
+           "navigation_summary", "path_integration_summary", "summary_numbers", "walk_stats"]
 
 
 def decode_symbols(vectors: NDArray[np.float64], codebook: NDArray[np.float64]) -> NDArray[np.int64]:
@@ -244,12 +244,46 @@ def analyse_navigation(result: Any, skip: float = 0.002) -> NavigationAnalysis:
                  **remap}
     pi = graph_path_integration(result) if "pi_action" in result else None
     extra.update(path_integration_summary(pi, str(p.get("graph", ""))))
+    extra.update(attractor_key_attention(result, beta) if pi is not None
+                 else {"path_integration_attention_accuracy": None,
+                       "path_integration_attention_accuracy_ideal": None})
     return NavigationAnalysis(
         graph=str(p["graph"]), steps=steps, beta=beta, observations=int(p["observations"]),
         circuit_symbol=circuit_symbol, attention_symbol=attention_symbol, truth=truth_arr,
         correct=circuit_symbol == truth_arr, attention_correct=attention_symbol == truth_arr,
         stats=stats, spike_weights=spike_w, softmax_weights=w, weight_error=err, env=env_of_step,
         extra=extra, path_integration=pi)
+
+
+def dwell_population_vectors(result: Any) -> NDArray[np.float64]:
+    """Spike counts of every recorded attractor neuron in each dwell, shape (nodes, neurons): its code of each node."""
+    t, i = result["spikes_pi_grid_t"], result["spikes_pi_grid_i"]
+    start, end = result["pi_read_start"], result["pi_read_end"]
+    out = np.zeros((start.size, result["pi_grid_module"].size))
+    first, last = np.searchsorted(t, start), np.searchsorted(t, end)
+    for s in range(start.size):
+        np.add.at(out[s], i[first[s]:last[s]], 1.0)
+    return out
+
+
+def attractor_key_attention(result: Any, beta: float) -> dict[str, Any]:
+    """Next-observation accuracy of NumPy causal attention keyed by the attractor's own code (out of the circuit).
+
+    What the memory would have to work with if it read the attractor modules: the keys and
+    queries are :func:`dwell_population_vectors` at the node written and the node entered, over
+    the steps that drove the attractor (first environment), the values the LEC codes written;
+    beside it, the same attention on the ideal grid code over the same steps. A consistency
+    measure of the attractor's code, computed in NumPy; the memory circuit does not read it.
+    """
+    vec = dwell_population_vectors(result)
+    steps = vec.shape[0] - 1
+    truth = result["observation"][1:steps + 1]
+    values, codebook = result["values"][:steps], result["codebook"]
+    acc = []
+    for keys, queries in ((vec[:-1], vec[1:]), (result["keys"][:steps], result["queries"][:steps])):
+        out, _ = attention_predict(keys, values, queries, beta)
+        acc.append(round(float(np.mean(decode_symbols(out, codebook) == truth)), 5))
+    return {"path_integration_attention_accuracy": acc[0], "path_integration_attention_accuracy_ideal": acc[1]}
 
 
 def path_integration_summary(pi: Mapping[str, Any] | None, graph: str) -> dict[str, Any]:
