@@ -296,8 +296,9 @@ def path_integration_summary(pi: Mapping[str, Any] | None, graph: str) -> dict[s
     return {"path_integration_model": "attractor", "path_integration_steps": int(np.size(pi["actions"])),
             **{f"path_integration_{k}": [round(float(x), 5) for x in pi[src]] for src, k in _PI_KEYS.items()},
             "path_integration_note": "per action: decoded move of each module's lattice (spikes in the dwell "
-            "after the action) minus the move the world's action matrix predicts through c·alpha·R(theta) "
-            "(c = grid.attractor.pattern_speed, fitted in separate runs), as a fraction of the grid period; "
+            "after the action) minus the move the world's action matrix predicts through c·alpha·R(phi) "
+            "(phi = minus the module's orientation; c = grid.attractor.pattern_speed, fitted in separate runs), "
+            "as a fraction of the grid period; "
             "cumulative: summed over the walk's actions, no landmarks, on the torus (final_error_m and drift: "
             "unreduced, in metres)"}
 

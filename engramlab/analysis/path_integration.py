@@ -97,8 +97,7 @@ def path_integration(result: Any, bin_size: float = 0.1, fit_seconds: float = 60
         times, dec = decode_lattice_displacement(t[sel], sheet_pos[i[sel]], modes, duration, bin_size)
         x = displacement[np.clip((times / dt).astype(int), 0, displacement.shape[0] - 1)]
         x = x - x[0]
-        cs, sn = math.cos(thetas[m]), math.sin(thetas[m])
-        rot = np.array([[cs, -sn], [sn, cs]])
+        rot = _rotation(thetas[m])
         pred = c * gains[m] * x @ rot.T
         err = dec - pred
         err_wrapped = wrap_to_lattice(err, modes)

@@ -21,8 +21,20 @@ from engramlab.circuits.hippocampus import plateau_place_layer
 from engramlab.errors import ConfigError
 from engramlab.models.grid_attractor import GridAttractorParams, recurrent_synapses, sheet
 from engramlab.models.hippocampal import PlaceParams
+from engramlab.resources import BYTES_PER_SYNAPSE
 
-__all__ = ["GridAttractorCircuit"]
+__all__ = ["GridAttractorCircuit", "attractor_bytes"]
+
+
+def attractor_bytes(params: GridAttractorParams, modules: int, seconds: float) -> float:
+    """Estimated peak bytes of ``modules`` sheets run for ``seconds``: synapses and recorded spikes.
+
+    Recorded spikes: bumps cover ≈ 20 % of a sheet at ≈ 0.35 R (measured mean rate ≈ 10 Hz).
+    """
+    nx, ny = params.sheet_shape()
+    synapses = modules * nx * ny * math.pi * params.cutoff**2
+    spikes = modules * params.recorded * 0.35 * float(params.rate_scale) * 0.2 * seconds
+    return synapses * BYTES_PER_SYNAPSE + spikes * 16 * 3
 
 
 class GridAttractorCircuit:

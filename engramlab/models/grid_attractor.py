@@ -41,7 +41,8 @@ from brian2 import Hz, ms
 
 from engramlab.models._params import Params, param
 
-__all__ = ["DIRECTIONS", "GridAttractorParams", "initial_lattice", "kernel_beta", "lattice_modes",
+__all__ = ["DIRECTIONS", "GridAttractorParams", "initial_lattice", "kernel_beta", "lattice_modes", "random_sheets",
+           "recorded_positions",
            "recurrent_synapses", "sheet"]
 
 #: the four preferred directions, assigned to the 2×2 blocks of the sheet (Burak & Fiete 2009)
@@ -145,3 +146,28 @@ def initial_lattice(params: GridAttractorParams, offset: np.ndarray) -> np.ndarr
     k = lattice_modes(params)
     wave = np.cos((pos - offset) @ k.T).sum(1)
     return np.asarray(0.5 * (wave - wave.max()) / 3)
+
+
+def random_sheets(params: GridAttractorParams, modules: int, rng: np.random.Generator
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Random neuron order, seed-lattice offset and initial drive of every module's sheet.
+
+    Drawn from ``rng`` in this order: per module a permutation of the sheet's neurons (its first
+    ``params.recorded`` are recorded), then each seed lattice's offset (neurons); the initial
+    drive is :func:`initial_lattice` at that offset. Shapes (modules, n), (modules, 2), (modules, n).
+    """
+    nx, ny = params.sheet_shape()
+    order = np.array([rng.permutation(nx * ny) for _ in range(modules)])
+    offsets = rng.uniform(0, 1, (modules, 2)) * np.array([nx, ny])
+    return order, offsets, np.array([initial_lattice(params, off) for off in offsets])
+
+
+def recorded_positions(params: GridAttractorParams, order: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Module and sheet position of every recorded neuron, shapes (recorded,) and (recorded, 2).
+
+    Module-major, as the circuit numbers the recorded neurons' spikes.
+    """
+    pos, _ = sheet(params)
+    rec = params.recorded
+    return (np.repeat(np.arange(order.shape[0]), rec),
+            np.concatenate([pos[order[m, :rec]] for m in range(order.shape[0])]))

@@ -30,11 +30,11 @@ from brian2 import ms, second
 
 from engramlab.analysis.grid import grid_rates
 from engramlab.circuits._device import DEVICES
-from engramlab.circuits.grid_attractor import GridAttractorCircuit
+from engramlab.circuits.grid_attractor import GridAttractorCircuit, attractor_bytes
 from engramlab.circuits.hippocampus import PLATEAU_STEP, ForagingCircuit
 from engramlab.errors import EngramlabError
 from engramlab.models._params import Params, param
-from engramlab.models.grid_attractor import GridAttractorParams, initial_lattice, lattice_modes, sheet
+from engramlab.models.grid_attractor import GridAttractorParams, lattice_modes, random_sheets, recorded_positions
 from engramlab.models.hippocampal import GridParams, PlaceParams
 from engramlab.protocols._result import config_params, spike_arrays
 from engramlab.protocols.worlds import grid_modules
@@ -132,12 +132,7 @@ def memory_estimate(cfg: ForagingConfig, protocol: None = None) -> tuple[float, 
     if cfg.grid.model == "ideal":
         grid = cfg.grid.modules * cfg.grid.cells_per_module
         return 3 * samples * (grid + 2) * 8 + grid * cfg.place.cells * BYTES_PER_SYNAPSE, "duration"
-    a = cfg.grid.attractor
-    nx, ny = a.sheet_shape()
-    synapses = cfg.grid.modules * nx * ny * math.pi * a.cutoff**2
-    # recorded spikes: bumps cover ≈ 20 % of a sheet at ≈ 0.35 R (measured mean rate ≈ 10 Hz)
-    spikes = cfg.grid.modules * a.recorded * 0.35 * float(a.rate_scale) * 0.2 * float(cfg.duration)
-    return synapses * BYTES_PER_SYNAPSE + spikes * 16 * 3 + 4 * samples * 8, "duration"
+    return attractor_bytes(cfg.grid.attractor, cfg.grid.modules, float(cfg.duration)) + 4 * samples * 8, "duration"
 
 
 def foraging_trajectory(cfg: ForagingConfig, rng: np.random.Generator) -> np.ndarray:
@@ -301,11 +296,7 @@ def _run_attractor(cfg: ForagingConfig, pos: np.ndarray, rng: np.random.Generato
     spacings = np.array(cfg.grid.spacings())
     gains = cfg.grid.velocity_gain * a.lattice_neurons / (a.pattern_speed * spacings)
     orientations = rng.uniform(0, cfg.grid.orientation_jitter, cfg.grid.modules)
-    nx, ny = a.sheet_shape()
-    n = nx * ny
-    order = np.array([rng.permutation(n) for _ in range(cfg.grid.modules)])
-    offsets = rng.uniform(0, 1, (cfg.grid.modules, 2)) * np.array([nx, ny])
-    drive0 = np.array([initial_lattice(a, off) for off in offsets])
+    order, offsets, drive0 = random_sheets(a, cfg.grid.modules, rng)
     plateaus = plateau_times(cfg, rng)
     t0 = time.perf_counter()
     circuit = GridAttractorCircuit(velocity, cfg.trajectory_dt, list(gains), list(orientations), order, drive0, a,
@@ -315,14 +306,12 @@ def _run_attractor(cfg: ForagingConfig, pos: np.ndarray, rng: np.random.Generato
     t1 = time.perf_counter()
     spikes = circuit.run(report=report)
     run_s = time.perf_counter() - t1
-    pos_sheet, _ = sheet(a)
-    rec = a.recorded
+    module, sheet_position = recorded_positions(a, order)
     # the spacing the sheets are built for: a / (c α) = spacings / velocity_gain (none without input)
     spacing = spacings / cfg.grid.velocity_gain if cfg.grid.velocity_gain > 0 else np.full_like(spacings, np.inf)
     arrays = {
         "position": pos, "velocity": velocity,
-        "grid_module": np.repeat(np.arange(cfg.grid.modules), rec),
-        "grid_sheet_position": np.concatenate([pos_sheet[order[m, :rec]] for m in range(cfg.grid.modules)]),
+        "grid_module": module, "grid_sheet_position": sheet_position,
         "lattice_modes": lattice_modes(a), "lattice_offset": offsets, "grid_gain": gains,
         "grid_orientation": orientations, "grid_spacing": spacing,
         # a place cell's "centre" is where the animal was at its plateau (sample k ends at (k + 1) dt)
@@ -364,6 +353,8 @@ def run_foraging(config: ForagingConfig | None = None, report: Any = None) -> Re
     position at each cell's plateau), ``place_weights`` (attractor: learned, read after the run);
     the attractor adds ``velocity`` (what drove the sheets), ``grid_sheet_position``,
     ``lattice_modes``, ``lattice_offset``, ``grid_gain`` and ``place_plateau_time`` (s).
+    ``grid_orientation`` is the ideal module's orientation; on the attractor it is the rotation
+    applied to each module's velocity input, and that module's grid is rotated by minus it.
     """
     cfg = config or ForagingConfig()
     rng = np.random.default_rng([cfg.seed, 41])

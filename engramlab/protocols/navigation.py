@@ -20,12 +20,12 @@ import numpy as np
 from brian2 import ms
 
 from engramlab.circuits._device import DEVICES
-from engramlab.circuits.grid_attractor import GridAttractorCircuit
+from engramlab.circuits.grid_attractor import GridAttractorCircuit, attractor_bytes
 from engramlab.circuits.hippocampus import MemoryNeuronCircuit
 from engramlab.circuits.memory_pool import MemoryPoolCircuit
 from engramlab.errors import ConfigError
 from engramlab.models._params import Params, param
-from engramlab.models.grid_attractor import GridAttractorParams, initial_lattice, lattice_modes, sheet
+from engramlab.models.grid_attractor import GridAttractorParams, lattice_modes, random_sheets, recorded_positions
 from engramlab.models.hippocampal import GridParams, MemoryNeuronParams
 from engramlab.models.memory_pool import MemoryPoolParams
 from engramlab.protocols._result import config_params, spike_arrays
@@ -171,13 +171,8 @@ def _attractor_bytes(cfg: NavigationConfig) -> float:
     """The path-integration sheets' synapses, velocity table and recorded spikes (0 when off)."""
     if cfg.path_integration_model() != "attractor":
         return 0.0
-    a = cfg.grid.attractor
-    nx, ny = a.sheet_shape()
-    synapses = cfg.grid.modules * nx * ny * math.pi * a.cutoff**2
     seconds = (min(cfg.grid.path_integration_steps, cfg.steps) + 1) * float(cfg.grid.pulse + cfg.grid.dwell)
-    # recorded spikes: bumps cover ≈ 20 % of a sheet at ≈ 0.35 R (as in the foraging estimate)
-    spikes = cfg.grid.modules * a.recorded * 0.35 * float(a.rate_scale) * 0.2 * seconds
-    return synapses * BYTES_PER_SYNAPSE + spikes * 16 * 3 + 2 * seconds / float(cfg.dt) * 8
+    return attractor_bytes(cfg.grid.attractor, cfg.grid.modules, seconds) + 2 * seconds / float(cfg.dt) * 8
 
 
 def lec_codes(symbols: int, size: int, active: int, rng: np.random.Generator) -> np.ndarray:
@@ -275,11 +270,7 @@ def _run_path_integration(cfg: NavigationConfig, world: Any, walks: list[Walk], 
     # GridAttractorCircuit): rotating the velocity by −θ gives the world module's orientation θ
     rotations = -orientations
     gains = a.lattice_neurons / (a.pattern_speed * spacings)
-    nx, ny = a.sheet_shape()
-    n = nx * ny
-    order = np.array([rng.permutation(n) for _ in range(g.modules)])
-    offsets = rng.uniform(0, 1, (g.modules, 2)) * np.array([nx, ny])
-    drive0 = np.array([initial_lattice(a, off) for off in offsets])
+    order, _, drive0 = random_sheets(a, g.modules, rng)
     t0 = time.perf_counter()
     circuit = GridAttractorCircuit(velocity, cfg.dt, list(gains), list(rotations), order, drive0, a,
                                    np.zeros(0), None, dt=cfg.dt, target=cfg.target, seed=cfg.seed,
@@ -288,7 +279,7 @@ def _run_path_integration(cfg: NavigationConfig, world: Any, walks: list[Walk], 
     t1 = time.perf_counter()
     spikes = circuit.run(report=report)
     run_s = time.perf_counter() - t1
-    pos_sheet, _ = sheet(a)
+    module, sheet_position = recorded_positions(a, order)
     step_s = float(g.pulse + g.dwell)
     arrays = {
         "pi_action": acts, "pi_displacement": move,
@@ -296,8 +287,7 @@ def _run_path_integration(cfg: NavigationConfig, world: Any, walks: list[Walk], 
         # stamped k·dt, so the edges sit half a step early (no rounding decides a spike's window)
         "pi_read_start": (np.arange(steps + 1) + 1) * step_s - float(g.dwell) - float(cfg.dt) / 2,
         "pi_read_end": (np.arange(steps + 1) + 1) * step_s - float(cfg.dt) / 2,
-        "pi_grid_module": np.repeat(np.arange(g.modules), a.recorded),
-        "pi_sheet_position": np.concatenate([pos_sheet[order[m, :a.recorded]] for m in range(g.modules)]),
+        "pi_grid_module": module, "pi_sheet_position": sheet_position,
         "pi_lattice_modes": lattice_modes(a), "pi_gain": gains, "pi_orientation": orientations,
         "pi_velocity_rotation": rotations,
         "pi_spacing": spacings,

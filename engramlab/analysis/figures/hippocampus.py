@@ -140,7 +140,8 @@ def graph_path_integration_figure(a: NavigationAnalysis) -> Figure:
     """Attractor modules driven by the walk's actions: each action's measured lattice move against the action matrix.
 
     Left: every action's decoded move of each module's lattice (sheet neurons, x and y)
-    against the move the action matrix predicts through c α R(θ) (the diagonal: perfect).
+    against the move the action matrix predicts through c α R(φ), φ the rotation of the
+    module's velocity input (the diagonal: perfect).
     Middle: per-action phase error (fraction of a grid period) of each module, sorted, with the
     0.1 target. Right: the error accumulated over the walk (no landmarks).
     """
