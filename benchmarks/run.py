@@ -77,6 +77,14 @@ def suite(quick: bool, only: str | None, max_r: int, min_r: int = 0) -> list[tup
         # the Dale's-law Hopfield networks (pattern completion's default), likewise
         for engine in ("engramlab", "plain"):
             runs.append(("dale", "bench_dale.py", {"bench": "dale", "engine": engine}))
+        # the conditioning microzone (eyeblink's default schedule), likewise
+        for engine in ("engramlab", "plain"):
+            runs.append(("microzone", "bench_microzone.py", {"bench": "microzone", "engine": engine}))
+        # the realistic cerebellar SDM: continual learning's network and the SDM protocol's at r = 10^4, 10^5
+        for cfg in ({"protocol": "continual"}, {"protocol": "sdm", "set": {"r": 10_000}},
+                    {"protocol": "sdm", "set": {"r": 100_000}}):
+            for engine in ("engramlab", "plain"):
+                runs.append(("cerebellum", "bench_cerebellum.py", {"bench": "cerebellum", "engine": engine, **cfg}))
     return [r for r in runs if only is None or r[0] == only]
 
 
@@ -88,6 +96,13 @@ def label(row: dict) -> str:
     if c.get("bench") == "dale":
         who = "engramlab" if c.get("engine") == "engramlab" else "plain Brian2"
         return f"Dale Hopfield networks (pattern-completion default), {who} standalone"
+    if c.get("bench") == "microzone":
+        who = "engramlab" if c.get("engine") == "engramlab" else "plain Brian2"
+        return f"conditioning microzone (eyeblink default), {who} standalone"
+    if c.get("bench") == "cerebellum":
+        who = "engramlab" if c.get("engine") == "engramlab" else "plain Brian2"
+        sizes = f" r={c['set']['r']:.0e}" if "r" in c.get("set", {}) else ""
+        return f"realistic cerebellar SDM ({c.get('protocol', 'continual')}{sizes}), {who} standalone"
     if c.get("bench") == "grid":
         who = "engramlab" if c.get("engine") == "engramlab" else "plain Brian2"
         return f"attractor grid modules {c.get('duration', '600 s')}, {who} standalone"
