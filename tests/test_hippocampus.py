@@ -324,6 +324,55 @@ def test_foraging_place_keys_belong_to_their_grid_model():
     ForagingConfig(duration=10 * second)  # 5 s: one plateau time
 
 
+def test_landmark_keys_need_landmark_cells_and_the_attractor():
+    """Landmark settings without landmark cells, or on the ideal code, are refused; the fields are Gaussians."""
+    from engramlab.errors import ConfigError
+    from engramlab.models.grid_attractor import LandmarkParams
+    from engramlab.protocols.foraging import ForagingConfig, ForagingGridParams, landmark_rates
+    with pytest.raises(ConfigError, match=r"grid\.landmarks\.strength.*cells_per_side"):
+        ForagingConfig(grid=ForagingGridParams(landmarks=LandmarkParams(strength=0.1)))
+    with pytest.raises(ConfigError, match=r"grid\.landmarks.*attractor"):
+        ForagingConfig(grid=ForagingGridParams(model="ideal", landmarks=LandmarkParams(cells_per_side=4)))
+    params = LandmarkParams(cells_per_side=4, field_sigma=0.05)
+    pos = np.array([[0.125, 0.125], [0.5, 0.5], [0.875, 0.2]])
+    rates, centres = landmark_rates(pos, 1.0, params)
+    assert centres.shape == (16, 2) and rates.shape == (3, 16)
+    assert np.allclose(np.unique(centres), [0.125, 0.375, 0.625, 0.875])  # half a step from the walls
+    assert rates[0].argmax() == 0 and np.isclose(rates[0, 0], 20.0)  # at a centre: the peak rate
+    d2 = ((pos[2] - centres) ** 2).sum(1)
+    np.testing.assert_allclose(rates[2], 20.0 * np.exp(-d2 / (2 * 0.05**2)))
+
+
+@pytest.mark.slow
+def test_landmark_runs_carry_their_control_and_the_figure_draws_both():
+    """With landmark cells the run also holds the same sheets without them, spike for spike.
+
+    The control has neither landmark nor place cells; place cells draw no random numbers, so its
+    grid spikes equal those of a run without landmark cells at the same seed. Landmark cells
+    change the sheets' spikes. The figure draws both runs' errors.
+    """
+    import engramlab as el
+    from engramlab.analysis.figures.hippocampus import path_integration_figure
+    with_lm = el.run("foraging", duration="20 s", seed=2, device="cpp_standalone", grid__landmarks__cells_per_side=4)
+    without = el.run("foraging", duration="20 s", seed=2, device="cpp_standalone")
+    np.testing.assert_array_equal(with_lm["spikes_control_grid_t"], without["spikes_grid_t"])
+    np.testing.assert_array_equal(with_lm["spikes_control_grid_i"], without["spikes_grid_i"])
+    assert not np.array_equal(with_lm["spikes_grid_i"], without["spikes_grid_i"])
+    assert with_lm["landmark_centres"].shape == (16, 2)
+    s = with_lm.summary
+    assert s["landmarks"]["cells"] == 16
+    np.testing.assert_allclose(s["landmarks"]["control_phase_error"], without.summary["path_integration_phase_error"])
+    a = with_lm.analysis
+    bottom = path_integration_figure(a).axes[1]
+    pi, control = a.extra["path_integration"], a.extra["control_path_integration"]
+    assert len(bottom.lines) == 6
+    for m in range(3):
+        np.testing.assert_allclose(bottom.lines[m].get_ydata(), pi["error_m"][m])
+        np.testing.assert_allclose(bottom.lines[3 + m].get_ydata(), control["error_m"][m])
+        assert bottom.lines[3 + m].get_linestyle() == "--"
+    assert "16 landmark cells" in bottom.get_title()
+
+
 def test_revisits_are_counted_from_the_trajectory_and_spikes():
     """Hand-made path: leave, return twice (once with a spike), return after 60 s without one."""
     from engramlab.analysis.foraging import revisit_fire_fraction

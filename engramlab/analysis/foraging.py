@@ -92,6 +92,8 @@ def analyse_foraging(result: Any, bin_size: float = 0.025, cells_per_module: int
     module_all = result["grid_module"]
     attractor = p.get("grid.model") == "attractor"
     integration = path_integration(result) if attractor else None
+    # with landmark cells the run also holds its control: the same sheets without them
+    control = path_integration(result, population="control_grid") if "spikes_control_grid_t" in result.arrays else None
     cells = np.concatenate([np.flatnonzero(module_all == k)[:cells_per_module] for k in np.unique(module_all)])
     module = module_all[cells]
     maps_g, maps_p = [], []
@@ -124,6 +126,9 @@ def analyse_foraging(result: Any, bin_size: float = 0.025, cells_per_module: int
                             extra={"coverage": float(np.mean(occ > 0)), "gridness_expanding": np.array(ge),
                                    "grid_model": str(p.get("grid.model", "ideal")),
                                    "path_integration": integration,
+                                   "control_path_integration": control,
+                                   "landmark_cells": int(result["landmark_centres"].shape[0])
+                                   if "landmark_centres" in result.arrays else 0,
                                    # learned place cells: the animal's position at each cell's plateau
                                    "place_plateau_position": result["place_centres"] if learned else None,
                                    "place_peak_to_plateau_m": (peak_distances(maps_p, result["place_centres"],
@@ -181,6 +186,27 @@ def revisit_fire_fraction(position: NDArray[np.float64], dt: float, plateau_posi
         return n, np.where(n > 0, fired / np.maximum(n, 1), np.nan)
 
 
+def landmark_summary(a: ForagingAnalysis) -> dict[str, Any] | str:
+    """What the landmark cells did: the path-integration error with them and in the control run without.
+
+    A string when the run had none (``grid.landmarks.cells_per_side = 0``).
+    """
+    control = a.extra.get("control_path_integration")
+    if control is None:
+        return "none (grid.landmarks.cells_per_side = 0): pure path integration"
+    return {
+        "cells": a.extra["landmark_cells"],
+        "phase_error": a.extra["path_integration"]["rms_phase_error"],
+        "drift_m_per_min": a.extra["path_integration"]["drift_m_per_min"],
+        "control_phase_error": control["rms_phase_error"],
+        "control_error_m": control["rms_error_m"],
+        "control_drift_m_per_min": control["drift_m_per_min"],
+        "control_pattern_speed_fitted_ratio": control["gain_ratio_fitted"],
+        "note": "the path_integration_* keys and the maps are the run with landmark cells; control_* are "
+                "the same sheets, velocity and seed without them (and without place cells)",
+    }
+
+
 def foraging_summary(a: ForagingAnalysis) -> dict[str, Any]:
     """Key numbers (the ``summary.json`` of ``engramlab run foraging``)."""
     modules = np.unique(a.grid_module)
@@ -201,8 +227,7 @@ def foraging_summary(a: ForagingAnalysis) -> dict[str, Any]:
             "path_integration_phase_error": pi["rms_phase_error"],
             "path_integration_final_error_m": pi["final_error_m"],
             "drift_m_per_min": pi["drift_m_per_min"],
-            "landmarks": "none (border cues and landmark cells with learned synapses were tried: the error rose, "
-                         "or the lattices slowed; docs/equations.md section 4.2a)",
+            "landmarks": landmark_summary(a),
             "pattern_speed_fitted_ratio": pi["gain_ratio_fitted"],
             "path_integration_error_fitted_gain_m": pi["rms_error_fitted_m"],
             "path_integration_note": "error = decoded lattice displacement minus c·alpha·R(theta)·(integrated "

@@ -67,8 +67,12 @@ def wrap_to_lattice(displacement: NDArray[np.float64], modes: NDArray[np.float64
     return np.asarray(cand[np.arange(len(displacement)), best], dtype=float)
 
 
-def path_integration(result: Any, bin_size: float = 0.1, fit_seconds: float = 60.0) -> dict[str, Any]:
+def path_integration(result: Any, bin_size: float = 0.1, fit_seconds: float = 60.0,
+                     population: str = "grid") -> dict[str, Any]:
     """Per-module path-integration error of an attractor foraging run (see the module docstring).
+
+    ``population`` names the recorded spikes (``spikes_<population>_t``/``_i``): ``"grid"``, or
+    ``"control_grid"`` for the run's control without landmark cells.
 
     Keys: ``times``, ``decoded`` and ``predicted`` (modules, bins, 2) sheet displacements,
     ``error_m`` (modules, bins) in metres, ``rms_error_m``, ``rms_error_fraction``,
@@ -87,7 +91,7 @@ def path_integration(result: Any, bin_size: float = 0.1, fit_seconds: float = 60
     sheet_pos = result["grid_sheet_position"]
     gains, thetas = result["grid_gain"], result["grid_orientation"]
     displacement = np.cumsum(result["velocity"], axis=0) * dt  # X at the end of each sample
-    t, i = result["spikes_grid_t"], result["spikes_grid_i"]
+    t, i = result[f"spikes_{population}_t"], result[f"spikes_{population}_i"]
     out: dict[str, Any] = {"decoded": [], "predicted": [], "error_m": [], "phase_error": []}
     rms_wrapped: list[float] = []
     rms, rms_frac, final, drift, ratio, rms_fit = [], [], [], [], [], []

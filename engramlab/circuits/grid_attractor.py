@@ -19,11 +19,29 @@ import numpy as np
 from engramlab.circuits._device import run_network, seed_brian, select_device
 from engramlab.circuits.hippocampus import plateau_place_layer
 from engramlab.errors import ConfigError
-from engramlab.models.grid_attractor import GridAttractorParams, recurrent_synapses, sheet
+from engramlab.models.grid_attractor import GridAttractorParams, LandmarkParams, recurrent_synapses, sheet
 from engramlab.models.hippocampal import PlaceParams
 from engramlab.resources import BYTES_PER_SYNAPSE
 
-__all__ = ["GridAttractorCircuit", "attractor_bytes"]
+__all__ = ["GridAttractorCircuit", "attractor_bytes", "landmark_layer"]
+
+
+def landmark_layer(sheet_group: b2.NeuronGroup, rates: np.ndarray, rate_dt: b2.Quantity, params: LandmarkParams,
+                   clock: b2.Clock) -> tuple[b2.NeuronGroup, b2.Synapses]:
+    r"""Poisson landmark cells at tabulated rates, each with a plastic synapse onto every sheet neuron.
+
+    A landmark spike adds :math:`\kappa w` to the neuron's fast landmark current *L* and moves
+    *w* toward the neuron's present recurrent activity (an instar rule, Grossberg 1976):
+    :math:`w \leftarrow w + \eta\,([1 + g]_0^1 - w)`. All weights start at 0.
+    """
+    table = b2.TimedArray(np.ascontiguousarray(rates) * b2.Hz, dt=rate_dt, name="landmark_rates")
+    cells = b2.NeuronGroup(rates.shape[1], "rate = landmark_rates(t, i) : Hz", threshold="rand() < rate * dt",
+                           namespace={"landmark_rates": table}, clock=clock, name="landmark_cells")
+    syn = b2.Synapses(cells, sheet_group, "w : 1",
+                      on_pre="L_post += kappa * w\nw += eta * (clip(1 + g_post, 0, 1) - w)",
+                      namespace={"kappa": params.strength, "eta": params.eta}, clock=clock, name="landmark_sheet")
+    syn.connect()
+    return cells, syn
 
 
 def attractor_bytes(params: GridAttractorParams, modules: int, seconds: float) -> float:
@@ -64,12 +82,18 @@ class GridAttractorCircuit:
     place : PlaceParams or None
         None: no place cells (``plateau_times`` must be empty); the grid neurons' eligibility
         trace then decays with the default place cells' ``tau_elig`` and is read by nothing.
+    landmark_rates : ndarray, shape (samples, cells), optional
+        Firing rate (Hz) of each landmark cell every ``rate_dt`` (sensory cells with fields in the
+        box). Each has a plastic synapse onto every sheet neuron (:class:`LandmarkParams`).
+    landmark : LandmarkParams, optional
+        Required with ``landmark_rates``.
     """
 
     def __init__(self, velocity: np.ndarray, rate_dt: b2.Quantity, gains: list[float], orientations: list[float],
                  order: np.ndarray, initial_drive: np.ndarray, params: GridAttractorParams,
                  plateau_times: np.ndarray, place: PlaceParams | None, dt: b2.Quantity, target: str = "numpy",
-                 seed: int = 0, device: str = "runtime", threads: int = 0) -> None:
+                 seed: int = 0, device: str = "runtime", threads: int = 0,
+                 landmark_rates: np.ndarray | None = None, landmark: LandmarkParams | None = None) -> None:
         self._build_dir = select_device(device, target=target, threads=threads)
         self.timings: dict[str, float] = {}
         modules = len(gains)
@@ -88,19 +112,24 @@ class GridAttractorCircuit:
         self._vx = b2.TimedArray(np.ascontiguousarray(velocity[:, 0]), dt=rate_dt, name="vel_x")
         self._vy = b2.TimedArray(np.ascontiguousarray(velocity[:, 1]), dt=rate_dt, name="vel_y")
         seed_brian(seed)
+        if (landmark_rates is None) != (landmark is None):
+            raise ConfigError("landmark", "landmark_rates and landmark go together")
+        # landmark input: a fast synaptic current L added to the drive (none without landmark cells)
+        fast = ("dL/dt = -L / tau_l : 1", " + L") if landmark is not None else ("", "")
         self.grid = b2.NeuronGroup(
             modules * n,
-            """
+            f"""
             dg/dt = -g / tau : 1
+            {fast[0]}
             ex : 1 (constant)
             ey : 1 (constant)
             alpha : 1 (constant)
-            rate = R * clip(1 + alpha * (ex * vel_x(t) + ey * vel_y(t)) + g, 0, 100) : Hz
+            rate = R * clip(1 + alpha * (ex * vel_x(t) + ey * vel_y(t)) + g{fast[1]}, 0, 100) : Hz
             delig/dt = -elig / tau_elig : 1
             """,
             threshold="rand() < rate * dt", reset="elig += 1", method="exact",
             namespace={"tau": params.tau, "R": params.rate_scale, "vel_x": self._vx, "vel_y": self._vy,
-                       "tau_elig": tau_elig},
+                       "tau_elig": tau_elig, **({"tau_l": landmark.tau} if landmark is not None else {})},
             clock=clock, name="grid_sheet")
         ex, ey, alpha, g0 = [], [], [], []
         for m in range(modules):
@@ -132,7 +161,15 @@ class GridAttractorCircuit:
             self.place, self.to_place = plateau_place_layer(self.grid, recorded, plateau_times, place, clock)
             self.monitors["place"] = b2.SpikeMonitor(self.place, name="mon_place")
             place_objects = [self.place, self.to_place]
-        self.network = b2.Network(self.grid, self.recurrent, *place_objects, *self.monitors.values())
+        self.landmarks: b2.NeuronGroup | None = None
+        self.to_sheet: b2.Synapses | None = None
+        landmark_objects: list[Any] = []
+        if landmark_rates is not None and landmark is not None:
+            self.landmarks, self.to_sheet = landmark_layer(self.grid, landmark_rates, rate_dt, landmark, clock)
+            self.monitors["landmark"] = b2.SpikeMonitor(self.landmarks, name="mon_landmark")
+            landmark_objects = [self.landmarks, self.to_sheet]
+        self.network = b2.Network(self.grid, self.recurrent, *place_objects, *landmark_objects,
+                                  *self.monitors.values())
         self.modules, self.n, self.rec = modules, n, rec
 
     def run(self, report: Any = None) -> dict[str, tuple[np.ndarray, np.ndarray]]:

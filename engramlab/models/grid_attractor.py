@@ -41,9 +41,8 @@ from brian2 import Hz, ms
 
 from engramlab.models._params import Params, param
 
-__all__ = ["DIRECTIONS", "GridAttractorParams", "initial_lattice", "kernel_beta", "lattice_modes", "random_sheets",
-           "recorded_positions",
-           "recurrent_synapses", "sheet"]
+__all__ = ["DIRECTIONS", "GridAttractorParams", "LandmarkParams", "initial_lattice", "kernel_beta", "lattice_modes",
+           "random_sheets", "recorded_positions", "recurrent_synapses", "sheet"]
 
 #: the four preferred directions, assigned to the 2×2 blocks of the sheet (Burak & Fiete 2009)
 DIRECTIONS = np.array([[1.0, 0.0], [-1.0, 0.0], [0.0, 1.0], [0.0, -1.0]])
@@ -88,6 +87,32 @@ class GridAttractorParams(Params):
         nx, ny = self.sheet_shape()
         if self.recorded > nx * ny:
             raise self.fail("recorded", f"must lie in [16, {nx * ny}] (the sheet's neurons), got {self.recorded}")
+
+
+@dataclass(frozen=True)
+class LandmarkParams(Params):
+    r"""Landmark cells tiling the box, with plastic synapses onto every sheet neuron (off at 0 cells).
+
+    Sensory cells with Gaussian fields on a square grid of centres (what the animal sees at a
+    place: object or boundary cues reaching the entorhinal cortex through the LEC) fire Poisson
+    spikes. Each spike adds :math:`\kappa w` to a sheet neuron's fast landmark current and moves
+    *w* toward that neuron's recurrent activity :math:`[1+g]_0^1` (an instar rule), so a landmark
+    learns the lattice it co-occurs with and later pulls the lattice back there: the
+    Hebbian landmark-to-grid association of Ocko et al. (2018, PNAS) and Campbell et al. (2018,
+    Nat. Neurosci.). Defaults measured on foraging seeds 0 and 1 (docs/equations.md §4.2a).
+    """
+
+    cells_per_side: int = param(0, "landmark cells per side of the box, on a square grid of field centres "
+                                   "(0: none, pure path integration)", low=0, high=40, structural=True)
+    field_sigma: float = param(0.03, "SD of a landmark cell's Gaussian field (m; narrower than a tenth of the "
+                                     "smallest spacing's period blurs its lattice by < 25 %)", low=0,
+                               low_open=True)
+    peak_rate: b2.Quantity = param(20 * Hz, "rate at a field's centre", unit=Hz, low=0)
+    tau: b2.Quantity = param(10 * ms, "decay of the landmark current (AMPA-like and fast, so the input moves "
+                                      "with the animal)", unit=ms, low=0, low_open=True)
+    strength: float = param(0.3, "κ: landmark current per spike and unit weight (a fit: 0.1 and 0.3 tried, "
+                                 "0.3 corrects more)", low=0)
+    eta: float = param(0.02, "instar learning rate per landmark spike (0.005 tried: no better)", low=0, high=1)
 
 
 def kernel_beta(lattice_neurons: float) -> float:

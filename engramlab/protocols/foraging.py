@@ -22,6 +22,7 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 from typing import Any
 
 import brian2 as b2
@@ -34,14 +35,21 @@ from engramlab.circuits.grid_attractor import GridAttractorCircuit, attractor_by
 from engramlab.circuits.hippocampus import PLATEAU_STEP, ForagingCircuit
 from engramlab.errors import EngramlabError
 from engramlab.models._params import Params, param
-from engramlab.models.grid_attractor import GridAttractorParams, lattice_modes, random_sheets, recorded_positions
+from engramlab.models.grid_attractor import (
+    GridAttractorParams,
+    LandmarkParams,
+    lattice_modes,
+    random_sheets,
+    recorded_positions,
+)
 from engramlab.models.hippocampal import GridParams, PlaceParams
 from engramlab.protocols._result import config_params, spike_arrays
 from engramlab.protocols.worlds import grid_modules
 from engramlab.resources import BYTES_PER_SYNAPSE
 from engramlab.results import Result, run_metadata
 
-__all__ = ["ForagingConfig", "foraging_trajectory", "memory_estimate", "path_integrated_rates", "place_wiring",
+__all__ = ["ForagingConfig", "foraging_trajectory", "landmark_rates", "memory_estimate", "path_integrated_rates",
+           "place_wiring",
            "plateau_times", "rat_trajectory", "ratinabox_trajectory", "run_foraging"]
 
 
@@ -61,6 +69,7 @@ class ForagingGridParams(GridParams):
     velocity_gain: float = param(1.0, "attractor only: multiplies every module's velocity input "
                                       "(0: the lattice does not move)", low=0, high=10)
     attractor: GridAttractorParams = field(default_factory=GridAttractorParams)
+    landmarks: LandmarkParams = field(default_factory=LandmarkParams)
 
 
 @dataclass(frozen=True)
@@ -91,6 +100,15 @@ class ForagingConfig(Params):
 
     def check(self) -> None:
         """Keys of the other grid model are refused; a place cell reads at most a module's cells; plateaus fit."""
+        landmarks, no_landmarks = self.grid.landmarks, LandmarkParams()
+        if self.grid.model == "ideal" and landmarks != no_landmarks:
+            raise self.fail("grid.landmarks", "applies to grid.model = 'attractor' only (the ideal code has no "
+                                              "drift to correct)")
+        if landmarks.cells_per_side == 0:
+            for key in ("field_sigma", "peak_rate", "tau", "strength", "eta"):
+                if getattr(landmarks, key) != getattr(no_landmarks, key):
+                    raise self.fail(f"grid.landmarks.{key}", "applies only with landmark cells: set "
+                                                             "grid.landmarks.cells_per_side > 0")
         if self.grid.model == "ideal" and self.grid.velocity_gain != 1.0:
             raise self.fail("grid.velocity_gain", f"applies to grid.model = 'attractor' only (the ideal code "
                             f"integrates the velocity exactly), got {self.grid.velocity_gain}")
@@ -132,7 +150,26 @@ def memory_estimate(cfg: ForagingConfig, protocol: None = None) -> tuple[float, 
     if cfg.grid.model == "ideal":
         grid = cfg.grid.modules * cfg.grid.cells_per_module
         return 3 * samples * (grid + 2) * 8 + grid * cfg.place.cells * BYTES_PER_SYNAPSE, "duration"
-    return attractor_bytes(cfg.grid.attractor, cfg.grid.modules, float(cfg.duration)) + 4 * samples * 8, "duration"
+    a, lm = cfg.grid.attractor, cfg.grid.landmarks
+    nx, ny = a.sheet_shape()
+    landmark = lm.cells_per_side**2 * (cfg.grid.modules * nx * ny * BYTES_PER_SYNAPSE + samples * 8)
+    return (attractor_bytes(a, cfg.grid.modules, float(cfg.duration)) + 4 * samples * 8 + landmark,
+            "duration")
+
+
+def landmark_rates(positions: np.ndarray, box: float, params: LandmarkParams) -> tuple[np.ndarray, np.ndarray]:
+    """Rates (samples, cells) in Hz of landmark cells with Gaussian fields, and their centres (cells, 2).
+
+    The centres tile the box on a square grid (``cells_per_side`` per side, half a step from the
+    walls); a cell fires at ``peak_rate · exp(−|x − c|² / 2σ²)`` when the animal is at *x*: a
+    sensory input, what the animal sees at a place, not a path-integrated quantity.
+    """
+    n = params.cells_per_side
+    side = (np.arange(n) + 0.5) * box / n
+    cx, cy = np.meshgrid(side, side, indexing="ij")
+    centres = np.stack([cx.ravel(), cy.ravel()], 1)
+    d2 = ((positions[:, None, :] - centres[None, :, :]) ** 2).sum(-1)
+    return float(params.peak_rate) * np.exp(-d2 / (2 * params.field_sigma**2)), centres
 
 
 def foraging_trajectory(cfg: ForagingConfig, rng: np.random.Generator) -> np.ndarray:
@@ -298,14 +335,30 @@ def _run_attractor(cfg: ForagingConfig, pos: np.ndarray, rng: np.random.Generato
     orientations = rng.uniform(0, cfg.grid.orientation_jitter, cfg.grid.modules)
     order, offsets, drive0 = random_sheets(a, cfg.grid.modules, rng)
     plateaus = plateau_times(cfg, rng)
+    lm = cfg.grid.landmarks
+    rates, centres = landmark_rates(pos, cfg.box, lm) if lm.cells_per_side else (None, np.zeros((0, 2)))
     t0 = time.perf_counter()
     circuit = GridAttractorCircuit(velocity, cfg.trajectory_dt, list(gains), list(orientations), order, drive0, a,
                                    plateaus, cfg.place, dt=cfg.dt, target=cfg.target, seed=cfg.seed,
-                                   device=cfg.device, threads=cfg.threads)
+                                   device=cfg.device, threads=cfg.threads, landmark_rates=rates,
+                                   landmark=lm if rates is not None else None)
     build_s = time.perf_counter() - t0
     t1 = time.perf_counter()
     spikes = circuit.run(report=report)
     run_s = time.perf_counter() - t1
+    place_weights = circuit.place_weights()  # read now: building the control replaces a standalone device
+    timings = dict(circuit.timings)
+    if rates is not None:
+        # the control: the same sheets, velocity and seed without landmark cells (or place cells):
+        # what path integration alone does on this run. The first circuit is dropped first, so a
+        # standalone build of the control re-uses its program cache (fixed object names)
+        del circuit
+        control = GridAttractorCircuit(velocity, cfg.trajectory_dt, list(gains), list(orientations), order, drive0,
+                                       a, np.zeros(0), None, dt=cfg.dt, target=cfg.target, seed=cfg.seed,
+                                       device=cfg.device, threads=cfg.threads)
+        spikes["control_grid"] = control.run(report=report)["grid"]
+        timings.update({f"control_{k}": v for k, v in control.timings.items()})
+        del control
     module, sheet_position = recorded_positions(a, order)
     # the spacing the sheets are built for: a / (c α) = spacings / velocity_gain (none without input)
     spacing = spacings / cfg.grid.velocity_gain if cfg.grid.velocity_gain > 0 else np.full_like(spacings, np.inf)
@@ -316,10 +369,11 @@ def _run_attractor(cfg: ForagingConfig, pos: np.ndarray, rng: np.random.Generato
         "grid_orientation": orientations, "grid_spacing": spacing,
         # a place cell's "centre" is where the animal was at its plateau (sample k ends at (k + 1) dt)
         "place_centres": pos[np.clip(np.round(plateaus / dt).astype(int) - 1, 0, pos.shape[0] - 1)],
-        "place_plateau_time": plateaus, "place_weights": circuit.place_weights(),
+        "place_plateau_time": plateaus, "place_weights": place_weights,
+        "landmark_centres": centres,
     }
     arrays.update(spike_arrays(spikes))
-    return arrays, circuit, build_s, run_s
+    return arrays, SimpleNamespace(timings=timings), build_s, run_s
 
 
 def _run_ideal(cfg: ForagingConfig, pos: np.ndarray, rng: np.random.Generator, report: Any
@@ -355,6 +409,9 @@ def run_foraging(config: ForagingConfig | None = None, report: Any = None) -> Re
     ``lattice_modes``, ``lattice_offset``, ``grid_gain`` and ``place_plateau_time`` (s).
     ``grid_orientation`` is the ideal module's orientation; on the attractor it is the rotation
     applied to each module's velocity input, and that module's grid is rotated by minus it.
+    With landmark cells (``grid.landmarks.cells_per_side`` > 0) the attractor also adds
+    ``landmark_centres`` (cells, 2) and ``spikes_control_grid_t/_i``: the same sheets, velocity
+    and seed run again without landmark (or place) cells, the control for their correction.
     """
     cfg = config or ForagingConfig()
     rng = np.random.default_rng([cfg.seed, 41])

@@ -105,7 +105,8 @@ def path_integration_figure(a: ForagingAnalysis) -> Figure:
 
     Top: module 0's decoded displacement (x and y, in metres of the animal's travel: sheet
     neurons divided by c α) against the prediction c α R(θ) X(t). Bottom: every module's error
-    magnitude over time (no landmark correction: it drifts).
+    magnitude over time (without landmark cells it drifts); with landmark cells, also the
+    control run without them (dashed).
     """
     fig = Figure(figsize=(9, 6), layout="constrained")
     top, bottom = fig.subplots(2, 1)
@@ -126,12 +127,18 @@ def path_integration_figure(a: ForagingAnalysis) -> Figure:
     top.set_ylabel("module 0 lattice displacement (m)")
     top.set_xlabel("time (s)")
     top.legend(fontsize=7, ncol=2)
+    control = a.extra.get("control_path_integration")
     for m, err in enumerate(pi["error_m"]):
-        bottom.plot(t / 60, err, label=f"module {m}: RMS {pi['rms_error_m'][m]:.3f} m")
+        bottom.plot(t / 60, err, color=f"C{m}", label=f"module {m}: RMS {pi['rms_error_m'][m]:.3f} m")
+    if control is not None:
+        for m, err in enumerate(control["error_m"]):
+            bottom.plot(control["times"] / 60, err, color=f"C{m}", ls="--", lw=0.8,
+                        label=f"module {m} without landmarks: RMS {control['rms_error_m'][m]:.3f} m")
     bottom.set_xlabel("time (min)")
     bottom.set_ylabel("path-integration error (m)")
-    bottom.set_title("no landmark correction")
-    bottom.legend(fontsize=7)
+    bottom.set_title(f"with {a.extra['landmark_cells']} landmark cells (solid) and without (dashed)"
+                     if control is not None else "no landmark correction")
+    bottom.legend(fontsize=7, ncol=2 if control is not None else 1)
     fig.suptitle("Path integration in spikes: decoded lattice phase vs integrated velocity")
     return fig
 
