@@ -7,7 +7,7 @@ One configuration per process (prints one ``RESULT {...}`` line)::
 
 Both run the default ``engramlab run eyeblink`` schedule (ISI 250 ms, 100 acquisition trials with
 probes, 10 lesion trials; seed 0) as one cpp_standalone program: 100 Poisson mossy lines, 400
-unipolar brush cells with 10-stage ON/OFF cascades, 2,000 granule cells with a 4-stage eligibility
+unipolar brush cells with 10-stage ON/OFF cascades, 2,000 granule cells with a 9-stage (q = 8) eligibility
 chain, 16 Purkinje cells with 32,000 plastic PF→PC synapses (CF-gated LTD, PF LTP, a 0/1 gate per
 trial), 16 olive cells, 4 DCN cells and the nucleo-olivary inhibition. The inputs are the
 protocol's own: connectivity, brush-cell time constants, starting potentials, mossy and olive

@@ -301,7 +301,7 @@ register(ProtocolSpec(
                    "(attractor: × where each cell got its plateau).",
                    on_analysis(f"{_HC}:place_maps_figure")),
         FigureSpec("path_integration", "Attractor modules: lattice displacement decoded from spikes against the "
-                   "integrated velocity, and the error over time (no landmark correction).",
+                   "integrated velocity, and the error over time (with landmark cells: also without them, dashed).",
                    on_analysis(f"{_HC}:path_integration_figure")),
     ),
     # one C++ program: 31 s from empty caches vs 94 s on Cython compiling the attractor sheet

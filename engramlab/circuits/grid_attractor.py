@@ -166,7 +166,6 @@ class GridAttractorCircuit:
         landmark_objects: list[Any] = []
         if landmark_rates is not None and landmark is not None:
             self.landmarks, self.to_sheet = landmark_layer(self.grid, landmark_rates, rate_dt, landmark, clock)
-            self.monitors["landmark"] = b2.SpikeMonitor(self.landmarks, name="mon_landmark")
             landmark_objects = [self.landmarks, self.to_sheet]
         self.network = b2.Network(self.grid, self.recurrent, *place_objects, *landmark_objects,
                                   *self.monitors.values())

@@ -99,7 +99,8 @@ class LandmarkParams(Params):
     *w* toward that neuron's recurrent activity :math:`[1+g]_0^1` (an instar rule), so a landmark
     learns the lattice it co-occurs with and later pulls the lattice back there: the
     Hebbian landmark-to-grid association of Ocko et al. (2018, PNAS) and Campbell et al. (2018,
-    Nat. Neurosci.). Defaults measured on foraging seeds 0 and 1 (docs/equations.md §4.2a).
+    Nat. Neurosci.). Defaults chosen on foraging seed 0 and measured on seeds 0–2
+    (docs/equations.md §4.2a).
     """
 
     cells_per_side: int = param(0, "landmark cells per side of the box, on a square grid of field centres "
@@ -110,8 +111,8 @@ class LandmarkParams(Params):
     peak_rate: b2.Quantity = param(20 * Hz, "rate at a field's centre", unit=Hz, low=0)
     tau: b2.Quantity = param(10 * ms, "decay of the landmark current (AMPA-like and fast, so the input moves "
                                       "with the animal)", unit=ms, low=0, low_open=True)
-    strength: float = param(0.3, "κ: landmark current per spike and unit weight (a fit: 0.1 and 0.3 tried, "
-                                 "0.3 corrects more)", low=0)
+    strength: float = param(0.3, "κ: landmark current per spike and unit weight (a fit on seed 0: 0.1, 0.3, "
+                                 "0.6 and 1.0 tried; weaker corrects less, stronger slows the lattices)", low=0)
     eta: float = param(0.02, "instar learning rate per landmark spike (0.005 tried: no better)", low=0, high=1)
 
 

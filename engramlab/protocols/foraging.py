@@ -152,9 +152,14 @@ def memory_estimate(cfg: ForagingConfig, protocol: None = None) -> tuple[float, 
         return 3 * samples * (grid + 2) * 8 + grid * cfg.place.cells * BYTES_PER_SYNAPSE, "duration"
     a, lm = cfg.grid.attractor, cfg.grid.landmarks
     nx, ny = a.sheet_shape()
-    landmark = lm.cells_per_side**2 * (cfg.grid.modules * nx * ny * BYTES_PER_SYNAPSE + samples * 8)
-    return (attractor_bytes(a, cfg.grid.modules, float(cfg.duration)) + 4 * samples * 8 + landmark,
-            "duration")
+    sheets = attractor_bytes(a, cfg.grid.modules, float(cfg.duration))
+    landmark = 0.0
+    if lm.cells_per_side:
+        # synapses onto every sheet neuron; the rate table, its Brian2 copy and the two temporaries
+        # that compute it (samples × cells each); the first run's spikes, kept while the control runs
+        landmark = (lm.cells_per_side**2 * (cfg.grid.modules * nx * ny * BYTES_PER_SYNAPSE + 4 * samples * 8)
+                    + sheets)
+    return sheets + 4 * samples * 8 + landmark, "duration"
 
 
 def landmark_rates(positions: np.ndarray, box: float, params: LandmarkParams) -> tuple[np.ndarray, np.ndarray]:
