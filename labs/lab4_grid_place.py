@@ -226,6 +226,11 @@ labkit.exercise(5, prediction, revisit_fire_fraction_by_time_since_plateau=s["pl
 #    fast runs (its decoded phase stops following the velocity).
 # 4. In the ideal model, lower `place__threshold=0.8`: spike noise lifts partial coincidences of
 #    the modules over threshold — how many place cells now have several fields?
+# 5. Run 600 s with landmark cells, `grid__landmarks__cells_per_side=20` (sensory cells with
+#    Gaussian fields whose synapses onto the sheets learn the lattice they co-occur with; the run
+#    also simulates the same sheets without them). Predict `drift_m_per_min` with and without
+#    (`landmarks`), whether the place fields of exercise 5 last, and whether the spacings stay
+#    at `spacing_target_m` (answer: drift ≈ 0, fields last, spacings 9–18 % wide; README).
 
 # %%
 labkit.finish(args.out, "Lab 4 — Grid cells from an attractor; place cells",
