@@ -1,4 +1,5 @@
-"""Shared by the engramlab-vs-bare-Brian2 benchmarks (bench_pool, bench_grid, bench_dale).
+"""Shared by the engramlab-vs-bare-Brian2 benchmarks (bench_pool, bench_grid, bench_dale, bench_microzone,
+bench_cerebellum).
 
 Each benchmark runs a protocol's circuit twice in separate processes: through engramlab, and as
 the same network written as a plain Brian2 script. Both get the protocol's own inputs, captured
@@ -37,6 +38,50 @@ def circuit_arguments(module: Any, circuit: str, run: Callable[[], Any]) -> tupl
     if not captured:
         raise RuntimeError(f"the protocol never built {circuit}")
     return captured["args"], captured["kwargs"]
+
+
+def capture_at(owner: type, method: str, read: Callable[..., dict[str, Any]], run: Callable[[], Any]
+               ) -> dict[str, Any]:
+    """What ``read(self, *args)`` returns at the first call of ``owner.<method>`` while ``run()`` runs.
+
+    That call raises instead of running, so nothing after it (a simulation) happens; the method
+    is restored afterwards.
+    """
+    captured: dict[str, Any] = {}
+
+    def capture(self: Any, *args: Any, **kwargs: Any) -> None:
+        captured.update(read(self, *args))
+        raise _Captured
+
+    original = getattr(owner, method)
+    setattr(owner, method, capture)
+    try:
+        run()
+    except _Captured:
+        pass
+    finally:
+        setattr(owner, method, original)
+    if not captured:
+        raise RuntimeError(f"the protocol never called {owner.__name__}.{method}")
+    return captured
+
+
+def plain_run(duration: Any, monitors: dict[str, Any]) -> dict[str, Any]:
+    """``brian2.run`` for the caller (its magic network collects the caller's local objects).
+
+    Returns ``compile_s`` (the build's wall time beyond the simulation), ``simulate_s`` and the
+    spike count of every monitor in ``monitors``.
+    """
+    import time
+
+    import brian2 as b2
+
+    t0 = time.perf_counter()
+    b2.run(duration, level=1)
+    wall = time.perf_counter() - t0
+    simulate = float(b2.device._last_run_time)
+    return {"compile_s": wall - simulate, "simulate_s": simulate,
+            "spikes": {name: int(m.num_spikes) for name, m in monitors.items()}}
 
 
 def main(engines: dict[str, Callable[[dict], dict]]) -> None:

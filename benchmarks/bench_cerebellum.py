@@ -28,11 +28,7 @@ import time
 from typing import Any
 
 import numpy as np
-from _yardstick import main
-
-
-class _Captured(Exception):
-    pass
+from _yardstick import capture_at, main, plain_run
 
 
 def _inputs(cfg: dict) -> dict[str, Any]:
@@ -40,38 +36,26 @@ def _inputs(cfg: dict) -> dict[str, Any]:
     import brian2 as b2
 
     import engramlab as el
-    import engramlab.circuits.cerebellum as cerebellum
+    from engramlab.circuits.cerebellum import CerebellarSDM
+
+    def read(net: Any, duration: float, report: Any = None) -> dict[str, Any]:
+        gate = net.molecular.gate
+        return dict(
+            config=net.config, slots=list(net._slots), duration=duration,
+            mf_pre=np.asarray(net.mf_granule.i).copy(), mf_post=np.asarray(net.mf_granule.j).copy(),
+            mf_weight=float(net.mf_weight), golgi_weight=float(net.golgi_weight),
+            jump=float(net.granule_golgi.namespace["jump"]) if net.config.golgi_cells else 0.0,
+            purkinje_v=np.asarray(net.purkinje.v_).copy(), nuclei_v=np.asarray(net.nuclei.v_).copy(),
+            dcn_pre=np.asarray(net.output.synapses.i).copy(), dcn_post=np.asarray(net.output.synapses.j).copy(),
+            mossy_i=np.asarray(net.mossy._neuron_index).copy(), mossy_t=np.asarray(net.mossy._spike_time).copy(),
+            olive_i=np.asarray(net.olive._neuron_index).copy(), olive_t=np.asarray(net.olive._spike_time).copy(),
+            gate=(np.asarray(gate.values).copy(), float(gate.dt)))
 
     # the capture never runs the network it builds: Brian2 would warn about every object in it
     b2.BrianLogger.suppress_name("unused_brian_object")
-    captured: dict[str, Any] = {}
-
-    def capture(self: Any, duration: float, report: Any = None) -> None:
-        gate = self.molecular.gate
-        captured.update(
-            config=self.config, slots=list(self._slots), duration=duration,
-            mf_pre=np.asarray(self.mf_granule.i).copy(), mf_post=np.asarray(self.mf_granule.j).copy(),
-            mf_weight=float(self.mf_weight), golgi_weight=float(self.golgi_weight),
-            jump=float(self.granule_golgi.namespace["jump"]) if self.config.golgi_cells else 0.0,
-            purkinje_v=np.asarray(self.purkinje.v_).copy(), nuclei_v=np.asarray(self.nuclei.v_).copy(),
-            dcn_pre=np.asarray(self.output.synapses.i).copy(), dcn_post=np.asarray(self.output.synapses.j).copy(),
-            mossy_i=np.asarray(self.mossy._neuron_index).copy(), mossy_t=np.asarray(self.mossy._spike_time).copy(),
-            olive_i=np.asarray(self.olive._neuron_index).copy(), olive_t=np.asarray(self.olive._spike_time).copy(),
-            gate=(np.asarray(gate.values).copy(), float(gate.dt)))
-        raise _Captured
-
-    original = cerebellum.CerebellarSDM._simulate
-    cerebellum.CerebellarSDM._simulate = capture  # type: ignore[method-assign]
-    try:
-        el.run(cfg.get("protocol", "continual"), {**cfg.get("set", {}), "device": "runtime", "target": "numpy"},
-               quick=cfg.get("quick", False))
-    except _Captured:
-        pass
-    finally:
-        cerebellum.CerebellarSDM._simulate = original  # type: ignore[method-assign]
-    if not captured:
-        raise RuntimeError("the protocol never ran a CerebellarSDM")
-    return captured
+    settings = {**cfg.get("set", {}), "device": "runtime", "target": "numpy"}
+    return capture_at(CerebellarSDM, "_simulate", read,
+                      lambda: el.run(cfg.get("protocol", "continual"), settings, quick=cfg.get("quick", False)))
 
 
 def _counts(x: dict[str, Any], spikes: dict[str, int], duration: float) -> dict[str, float]:
@@ -89,13 +73,18 @@ def _counts(x: dict[str, Any], spikes: dict[str, int], duration: float) -> dict[
 
 
 def bench_engramlab(cfg: dict) -> dict:
-    from engramlab.circuits.cerebellum import CerebellarSDM
+    from engramlab.circuits.cerebellum import SLOT_KINDS, CerebellarSDM
 
     x = _inputs(cfg)
     t0 = time.perf_counter()
     net = CerebellarSDM(x["config"].replace(device="cpp_standalone", target="auto"))
-    for kind, address, value in x["slots"]:
-        net._add(kind, address, value)
+    for kind, address, value in x["slots"]:  # the protocol's schedule, through the public calls
+        if kind == SLOT_KINDS["write"]:
+            net.write(address, value)
+        elif kind == SLOT_KINDS["read"]:
+            net.read(address)
+        else:
+            net.rest()
     build = time.perf_counter() - t0
     net.run()
     spikes = {name: int(m.num_spikes) for name, m in net.monitors.items()}
@@ -215,16 +204,9 @@ def bench_plain(cfg: dict) -> dict:
     mon_mossy, mon_granule, mon_golgi = b2.SpikeMonitor(mossy), b2.SpikeMonitor(granule), b2.SpikeMonitor(golgi)
     mon_olive, mon_purkinje, mon_nuclei = b2.SpikeMonitor(olive), b2.SpikeMonitor(purkinje), b2.SpikeMonitor(nuclei)
     build = time.perf_counter() - t0
-    t1 = time.perf_counter()
-    b2.run(x["duration"] * second)
-    wall = time.perf_counter() - t1
-    simulate = float(b2.device._last_run_time)
-    spikes = {"mossy": int(mon_mossy.num_spikes), "granule": int(mon_granule.num_spikes),
-              "golgi": int(mon_golgi.num_spikes), "olive": int(mon_olive.num_spikes),
-              "purkinje": int(mon_purkinje.num_spikes), "nuclei": int(mon_nuclei.num_spikes)}
-    return dict(build_s=build, compile_s=wall - simulate, simulate_s=simulate, biological_s=x["duration"],
-                spikes=spikes, **_counts(x, spikes, x["duration"]))
-
+    out = plain_run(x["duration"] * second, {"mossy": mon_mossy, "granule": mon_granule, "golgi": mon_golgi,
+                                            "olive": mon_olive, "purkinje": mon_purkinje, "nuclei": mon_nuclei})
+    return dict(build_s=build, biological_s=x["duration"], **out, **_counts(x, out["spikes"], x["duration"]))
 
 if __name__ == "__main__":
     main({"engramlab": bench_engramlab, "plain": bench_plain})

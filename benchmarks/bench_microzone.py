@@ -29,11 +29,7 @@ import time
 from typing import Any
 
 import numpy as np
-from _yardstick import main
-
-
-class _Captured(Exception):
-    pass
+from _yardstick import capture_at, main, plain_run
 
 
 def _protocol(cfg: dict, device: str) -> tuple[Any, Any]:
@@ -48,36 +44,24 @@ def _inputs(cfg: dict) -> dict[str, Any]:
     """Everything the eyeblink protocol hands its microzone, read before anything is simulated."""
     import brian2 as b2
 
-    import engramlab.circuits.microzone as microzone
+    from engramlab.circuits.microzone import CerebellarMicrozone
     from engramlab.protocols.eyeblink import run_eyeblink
 
-    # the capture never runs the network it builds: Brian2 would warn about every object in it
-    b2.BrianLogger.suppress_name("unused_brian_object")
-    captured: dict[str, Any] = {}
-
-    def capture(self: Any, duration: float, report: Any = None) -> None:
-        mossy, olive_in = self.mossy, self.olive_layer.input
-        gate_pf = self.molecular.gate
-        gate_out = self.output.synapses.namespace["output_gate"]
-        captured.update(
-            config=self.config, duration=duration, mf_to_granule=self.mf_to_granule.copy(),
-            ubc_line=self.ubc_line.copy(), ubc_tau=self.ubc_tau.copy(), ubc_frac=self.ubc_frac.copy(),
-            purkinje_v=np.asarray(self.purkinje.v_).copy(), nuclei_v=np.asarray(self.nuclei.v_).copy(),
+    def read(zone: Any, duration: float, report: Any = None) -> dict[str, Any]:
+        mossy, olive_in = zone.mossy, zone.olive_layer.input
+        gate_pf, gate_out = zone.molecular.gate, zone.output.synapses.namespace["output_gate"]
+        return dict(
+            config=zone.config, duration=duration, mf_to_granule=zone.mf_to_granule.copy(),
+            ubc_line=zone.ubc_line.copy(), ubc_tau=zone.ubc_tau.copy(), ubc_frac=zone.ubc_frac.copy(),
+            purkinje_v=np.asarray(zone.purkinje.v_).copy(), nuclei_v=np.asarray(zone.nuclei.v_).copy(),
             mossy_i=np.asarray(mossy._neuron_index).copy(), mossy_t=np.asarray(mossy._spike_time).copy(),
             olive_i=np.asarray(olive_in._neuron_index).copy(), olive_t=np.asarray(olive_in._spike_time).copy(),
             gate_pf=(np.asarray(gate_pf.values).copy(), float(gate_pf.dt)),
             gate_out=(np.asarray(gate_out.values).copy(), float(gate_out.dt)))
-        raise _Captured
 
-    original = microzone.CerebellarMicrozone._simulate
-    microzone.CerebellarMicrozone._simulate = capture  # type: ignore[method-assign]
-    try:
-        run_eyeblink(*_protocol(cfg, "runtime"))
-    except _Captured:
-        pass
-    finally:
-        microzone.CerebellarMicrozone._simulate = original  # type: ignore[method-assign]
-    return captured
+    # the capture never runs the network it builds: Brian2 would warn about every object in it
+    b2.BrianLogger.suppress_name("unused_brian_object")
+    return capture_at(CerebellarMicrozone, "_simulate", read, lambda: run_eyeblink(*_protocol(cfg, "runtime")))
 
 
 def _counts(c: Any, spikes: dict[str, int], duration: float) -> dict[str, float]:
@@ -126,6 +110,8 @@ def bench_plain(cfg: dict) -> dict:
     x = _inputs(cfg)
     c = x["config"]
     g, u, pk, pl, io, dcn = c.granule, c.ubc, c.purkinje, c.plasticity, c.olive, c.nuclei
+    if float(pk.noise) > 0 or float(dcn.noise) > 0 or float(dcn.mf_eta) > 0:
+        raise SystemExit("the plain script has the default microzone (no membrane noise, no mossy→DCN site)")
     t0 = time.perf_counter()
     b2.set_device("cpp_standalone", directory=tempfile.mkdtemp(prefix="plain_microzone_"), build_on_run=True)
     b2.defaultclock.dt = c.dt
@@ -230,17 +216,9 @@ def bench_plain(cfg: dict) -> dict:
     mon_mossy, mon_ubc, mon_granule = b2.SpikeMonitor(mossy), b2.SpikeMonitor(ubc), b2.SpikeMonitor(granule)
     mon_purkinje, mon_olive, mon_nuclei = b2.SpikeMonitor(purkinje), b2.SpikeMonitor(olive), b2.SpikeMonitor(nuclei)
     build = time.perf_counter() - t0
-    if float(pk.noise) > 0 or float(dcn.noise) > 0 or float(c.nuclei.mf_eta) > 0:
-        raise SystemExit("the plain script has the default microzone (no membrane noise, no mossy→DCN site)")
-    t1 = time.perf_counter()
-    b2.run(x["duration"] * second)
-    wall = time.perf_counter() - t1
-    simulate = float(b2.device._last_run_time)
-    spikes = {"mossy": int(mon_mossy.num_spikes), "ubc": int(mon_ubc.num_spikes),
-              "granule": int(mon_granule.num_spikes), "purkinje": int(mon_purkinje.num_spikes),
-              "olive": int(mon_olive.num_spikes), "nuclei": int(mon_nuclei.num_spikes)}
-    return dict(build_s=build, compile_s=wall - simulate, simulate_s=simulate, biological_s=x["duration"],
-                spikes=spikes, **_counts(c, spikes, x["duration"]))
+    out = plain_run(x["duration"] * second, {"mossy": mon_mossy, "ubc": mon_ubc, "granule": mon_granule,
+                                            "purkinje": mon_purkinje, "olive": mon_olive, "nuclei": mon_nuclei})
+    return dict(build_s=build, biological_s=x["duration"], **out, **_counts(c, out["spikes"], x["duration"]))
 
 
 if __name__ == "__main__":

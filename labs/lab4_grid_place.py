@@ -230,7 +230,7 @@ labkit.exercise(5, prediction, revisit_fire_fraction_by_time_since_plateau=s["pl
 #    Gaussian fields whose synapses onto the sheets learn the lattice they co-occur with; the run
 #    also simulates the same sheets without them). Predict `drift_m_per_min` with and without
 #    (`landmarks`), whether the place fields of exercise 5 last, and whether the spacings stay
-#    at `spacing_target_m` (answer: drift ≈ 0, fields last, spacings 9–18 % wide; README).
+#    at `spacing_target_m` (the answer is in the solutions).
 
 # %%
 labkit.finish(args.out, "Lab 4 — Grid cells from an attractor; place cells",

@@ -166,6 +166,7 @@ class GridAttractorCircuit:
         landmark_objects: list[Any] = []
         if landmark_rates is not None and landmark is not None:
             self.landmarks, self.to_sheet = landmark_layer(self.grid, landmark_rates, rate_dt, landmark, clock)
+            self.monitors["landmark"] = b2.SpikeMonitor(self.landmarks, name="mon_landmark")
             landmark_objects = [self.landmarks, self.to_sheet]
         self.network = b2.Network(self.grid, self.recurrent, *place_objects, *landmark_objects,
                                   *self.monitors.values())
@@ -175,7 +176,7 @@ class GridAttractorCircuit:
         """Simulate the whole trajectory in one run.
 
         Returns spikes of the recorded grid neurons (module-major index m * recorded + k) and of
-        the place cells (if any).
+        the place and landmark cells (if any).
         """
         self.timings = run_network(self.network, self.duration, self._build_dir, report)
         ts, idx = [], []
@@ -187,8 +188,20 @@ class GridAttractorCircuit:
         i = np.concatenate(idx)
         o = np.argsort(t, kind="stable")
         out = {"grid": (t[o], i[o])}
-        if "place" in self.monitors:
-            out["place"] = (np.asarray(self.monitors["place"].t_), np.asarray(self.monitors["place"].i))
+        for name in ("place", "landmark"):
+            if name in self.monitors:
+                out[name] = (np.asarray(self.monitors[name].t_), np.asarray(self.monitors[name].i))
+        return out
+
+    def landmark_weights(self) -> np.ndarray:
+        """Landmark→sheet weights onto the recorded neurons after the run, (landmark cells, modules × recorded)."""
+        if self.landmarks is None or self.to_sheet is None:
+            return np.zeros((0, self.modules * self.rec))
+        post = np.asarray(self.to_sheet.j)
+        module, k = post // self.n, post % self.n
+        on = k < self.rec  # the recorded neurons come first in each module's block
+        out = np.zeros((len(self.landmarks), self.modules * self.rec))
+        out[np.asarray(self.to_sheet.i)[on], (module * self.rec + k)[on]] = np.asarray(self.to_sheet.w)[on]
         return out
 
     def place_weights(self) -> np.ndarray:

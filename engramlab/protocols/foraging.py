@@ -102,8 +102,9 @@ class ForagingConfig(Params):
         """Keys of the other grid model are refused; a place cell reads at most a module's cells; plateaus fit."""
         landmarks, no_landmarks = self.grid.landmarks, LandmarkParams()
         if self.grid.model == "ideal" and landmarks != no_landmarks:
-            raise self.fail("grid.landmarks", "applies to grid.model = 'attractor' only (the ideal code has no "
-                                              "drift to correct)")
+            raise self.fail("grid.landmarks", "applies to grid.model = 'attractor' only; keep "
+                                              "grid.landmarks.cells_per_side = 0 on the ideal code (it has no drift "
+                                              "to correct)")
         if landmarks.cells_per_side == 0:
             for key in ("field_sigma", "peak_rate", "tau", "strength", "eta"):
                 if getattr(landmarks, key) != getattr(no_landmarks, key):
@@ -156,7 +157,8 @@ def memory_estimate(cfg: ForagingConfig, protocol: None = None) -> tuple[float, 
     landmark = 0.0
     if lm.cells_per_side:
         # synapses onto every sheet neuron; the rate table, its Brian2 copy and the two temporaries
-        # that compute it (samples × cells each); the first run's spikes, kept while the control runs
+        # that compute it (samples × cells each); the first run's spikes are kept while the control
+        # runs: its sheets counted again (synapses too: an upper bound)
         landmark = (lm.cells_per_side**2 * (cfg.grid.modules * nx * ny * BYTES_PER_SYNAPSE + 4 * samples * 8)
                     + sheets)
     return sheets + 4 * samples * 8 + landmark, "duration"
@@ -351,7 +353,8 @@ def _run_attractor(cfg: ForagingConfig, pos: np.ndarray, rng: np.random.Generato
     t1 = time.perf_counter()
     spikes = circuit.run(report=report)
     run_s = time.perf_counter() - t1
-    place_weights = circuit.place_weights()  # read now: building the control replaces a standalone device
+    # read now: building the control replaces a standalone device
+    place_weights, landmark_weights = circuit.place_weights(), circuit.landmark_weights()
     timings = dict(circuit.timings)
     if rates is not None:
         # the control: the same sheets, velocity and seed without landmark cells (or place cells):
@@ -375,7 +378,7 @@ def _run_attractor(cfg: ForagingConfig, pos: np.ndarray, rng: np.random.Generato
         # a place cell's "centre" is where the animal was at its plateau (sample k ends at (k + 1) dt)
         "place_centres": pos[np.clip(np.round(plateaus / dt).astype(int) - 1, 0, pos.shape[0] - 1)],
         "place_plateau_time": plateaus, "place_weights": place_weights,
-        "landmark_centres": centres,
+        "landmark_centres": centres, "landmark_weights": landmark_weights,
     }
     arrays.update(spike_arrays(spikes))
     return arrays, SimpleNamespace(timings=timings), build_s, run_s
@@ -415,8 +418,10 @@ def run_foraging(config: ForagingConfig | None = None, report: Any = None) -> Re
     ``grid_orientation`` is the ideal module's orientation; on the attractor it is the rotation
     applied to each module's velocity input, and that module's grid is rotated by minus it.
     With landmark cells (``grid.landmarks.cells_per_side`` > 0) the attractor also adds
-    ``landmark_centres`` (cells, 2) and ``spikes_control_grid_t/_i``: the same sheets, velocity
-    and seed run again without landmark (or place) cells, the control for their correction.
+    ``landmark_centres`` (cells, 2), ``spikes_landmark_t/_i``, ``landmark_weights`` (onto the
+    recorded neurons after the run: cells × modules·recorded, module-major) and
+    ``spikes_control_grid_t/_i``: the same sheets, velocity and seed run again without landmark
+    (or place) cells, the control for their correction.
     """
     cfg = config or ForagingConfig()
     rng = np.random.default_rng([cfg.seed, 41])
