@@ -25,7 +25,7 @@ from scipy.special import logsumexp
 
 from engramlab import validate as V
 from engramlab.analysis.attention import softmax
-from engramlab.errors import ConfigError
+from engramlab.errors import ConfigError, ConfigTypeError
 from engramlab.resources import check_memory
 
 __all__ = [
@@ -319,6 +319,10 @@ def memory_neuron_energy(
     return float(0.5 * v @ v + (h @ f - l_h) - f @ (x @ v))
 
 
+#: Euler steps :func:`memory_neuron_dynamics` will take (a Python loop: ~10 µs per step at small sizes)
+MAX_EULER_STEPS = 1_000_000
+
+
 def memory_neuron_dynamics(
     patterns: ArrayLike,
     cue: ArrayLike,
@@ -358,7 +362,11 @@ def memory_neuron_dynamics(
     tau_h = V.real("tau_memory", tau_memory, 0.0, None, low_open=True)
     dt = V.real("dt", dt, 0.0, min(tau_f, tau_h), low_open=True)
     duration = V.real("duration", duration, 0.0, None, low_open=True)
+    if duration / dt > MAX_EULER_STEPS:
+        raise ConfigError("duration", f"of {duration:g} at dt = {dt:g} needs {duration / dt:.3g} Euler steps; "
+                                      f"at most {MAX_EULER_STEPS:,} (a longer dt or a shorter duration)")
     steps = int(np.ceil(duration / dt))
+    check_memory(8.0 * (steps + 1) * (v.size + 2 * x.shape[0] + 2), "duration", "the stored trajectory")
     h = x @ v
     ts, vs, hs, fs, es = [], [], [], [], []
     for k in range(steps + 1):
@@ -503,5 +511,8 @@ def capacity_curve(
 
 def first_load_below(curve: CapacityCurve, threshold: float = 0.9) -> float | None:
     """The smallest load at which the mean overlap first drops below ``threshold`` (or None)."""
+    if not isinstance(curve, CapacityCurve):
+        raise ConfigTypeError("curve", f"must be a CapacityCurve (from capacity_curve), got {type(curve).__name__}")
+    threshold = V.real("threshold", threshold)
     below = np.nonzero(curve.mean_overlap < threshold)[0]
     return float(curve.loads[below[0]]) if below.size else None

@@ -159,12 +159,14 @@ def phase_shift(train: NDArray[np.float64], t_input: float, t_end: float, period
     follows ``t_ref`` before ``t_end``, the pause has lasted at least ``t_end - t_ref`` and the
     loss is ``-(t_end - t_ref - T)/T`` (0 if that is not yet a full period).
 
-    Returns NaN (undefined) when there is no spike before ``t_input``.
+    Times are in seconds; ``period`` must be at least 1 ps. Returns NaN (undefined) when there
+    is no spike before ``t_input``.
     """
     train = V.finite_array("train", train, 1)
     t_input = V.real("t_input", t_input)
     t_end = V.real("t_end", t_end)
-    period = V.real("period", period, 0.0, None, low_open=True)
+    # a period below a picosecond is no oscillator's, and would overflow the spike-count ratio
+    period = V.real("period", period, 1e-12, None)
     ref = np.searchsorted(train, t_input, side="left") - 1
     if ref < 0:
         return float("nan")
@@ -173,4 +175,5 @@ def phase_shift(train: NDArray[np.float64], t_input: float, t_end: float, period
     k = last - ref
     if k <= 0:
         return -max(0.0, t_end - t_ref - period) / period
-    return float((t_ref + k * period - train[last]) / period)
+    # k + (t_ref - t_k)/T, not (t_ref + kT - t_k)/T: the same number without overflow at huge T
+    return float(k + (t_ref - train[last]) / period)

@@ -139,11 +139,14 @@ def hopfield_capacity(
     0.9 (≈ 0.138 for N → ∞; finite N lands a little higher, e.g. ≈ 0.15–0.17 at N = 200).
     """
     n = V.integer("n", n, 2)
+    classic_alphas = V.finite_array("classic_loads", classic_loads, 1, V.MAX_MAGNITUDE)
+    modern_alphas = V.finite_array("modern_loads", modern_loads, 1, V.MAX_MAGNITUDE)
     # the modern network holds max(load)·N patterns of N values, the classic one a few N×N matrices
-    biggest = max([3.0, *(2.0 * float(x) for x in modern_loads)])
+    biggest = max([3.0, *(2.0 * modern_alphas)])
     check_memory(8.0 * n * n * biggest, "n", f"the capacity experiment at N = {n}")
-    classic = hopfield.capacity_curve(n, classic_loads, "classic", trials, cue_flip, seed=seed)
-    modern = hopfield.capacity_curve(n, modern_loads, "modern", trials, cue_flip, seed=seed + 1)
+    seed = V.integer("seed", seed, 0)
+    classic = hopfield.capacity_curve(n, classic_alphas, "classic", trials, cue_flip, seed=seed)
+    modern = hopfield.capacity_curve(n, modern_alphas, "modern", trials, cue_flip, seed=seed + 1)
     summary = {
         "n": n,
         "trials": trials,
