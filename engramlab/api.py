@@ -2,7 +2,7 @@
 
 >>> import engramlab as el                                          # doctest: +SKIP
 >>> el.protocols()                                                  # doctest: +SKIP
-['sdm', 'eyeblink', 'associative', 'navigation', 'foraging', 'pattern-completion']
+['sdm', 'sdm-capacity', 'eyeblink', 'associative', 'navigation', 'foraging', 'pattern-completion', 'continual']
 >>> r = el.run("sdm", quick=True, seed=3, r=3000)                   # doctest: +SKIP
 >>> r.summary["numpy_agreement"], r.figures()["4_readout"]          # doctest: +SKIP
 >>> r.save("results/sdm"); el.load("results/sdm")                   # doctest: +SKIP

@@ -80,9 +80,9 @@ register(ProtocolSpec(
     memory="engramlab.protocols.sdm_memory:memory_estimate",
     run_series="engramlab.protocols.sdm_memory:run_sdm_memory_series",
     analyse="engramlab.analysis.cerebellar_sdm:analyse_sdm",
-    summarise=on_analysis("engramlab.analysis.cerebellar_sdm:sdm_summary"),
-    aggregate="engramlab.analysis.cerebellar_sdm:repeat_summary",
-    table="engramlab.analysis.cerebellar_sdm:sdm_table",
+    summarise=on_analysis("engramlab.analysis.sdm_summary:sdm_summary"),
+    aggregate="engramlab.analysis.sdm_summary:repeat_summary",
+    table="engramlab.analysis.sdm_summary:sdm_table",
     figures=(
         FigureSpec("1_active_granule_cells", "Left: granule cells active per presentation against the binomial "
                    "distribution with mean r·p(d) (Kanerva) or r·2^-k (Jaeckel). Right: how often a granule cell "
@@ -165,9 +165,9 @@ register(ProtocolSpec(
     run="engramlab.protocols.eyeblink:run_eyeblink",
     memory="engramlab.protocols.eyeblink:memory_estimate",
     analyse="engramlab.analysis.eyeblink:analyse_eyeblink",
-    summarise=on_analysis("engramlab.analysis.eyeblink:eyeblink_summary"),
-    aggregate="engramlab.analysis.eyeblink:adaptive_timing",
-    table="engramlab.analysis.eyeblink:eyeblink_table",
+    summarise=on_analysis("engramlab.analysis.eyeblink_summary:eyeblink_summary"),
+    aggregate="engramlab.analysis.eyeblink_summary:adaptive_timing",
+    table="engramlab.analysis.eyeblink_summary:eyeblink_table",
     figures=(
         FigureSpec("raster_psth", "Purkinje rasters (one row per trial, green: CS-alone probes) and the Purkinje "
                    "and DCN peri-stimulus rates in the first and last block of acquisition. Grey: CS; dashed: "

@@ -15,20 +15,24 @@ from __future__ import annotations
 
 import contextlib
 import json
+import math
 import os
 import re
 import shutil
 import tempfile
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
+
+import numpy as np
 
 from engramlab.errors import ConfigError, EngramlabError
 
-__all__ = ["MANIFEST", "OutputError", "add_to_manifest", "check_complete", "check_target", "dir_mode", "file_mode",
-           "invalidate", "new_run_id", "staged_folder", "write_manifest_file"]
+__all__ = ["MANIFEST", "OutputError", "add_to_manifest", "atomic_write", "atomic_write_json", "check_complete",
+           "check_target", "dir_mode", "file_mode", "invalidate", "new_run_id", "staged_folder", "to_jsonable",
+           "write_manifest_file"]
 
 MANIFEST = "manifest.json"
 _STAGE_RE = re.compile(r"^\.(?P<name>.+)\.(partial|old)-(?P<pid>\d+)-[0-9a-z_]+$")
@@ -60,6 +64,65 @@ def file_mode() -> int:
 def dir_mode() -> int:
     """Permissions of a new results folder: 0777 less the process umask."""
     return 0o777 & ~_umask()
+
+
+def atomic_write(path: str | os.PathLike[str], write: Callable[[IO[bytes]], object]) -> Path:
+    """Write a file atomically: ``write`` fills a temporary file that is then renamed to ``path``.
+
+    Parameters
+    ----------
+    path : path-like
+        Destination; its folder is created if needed.
+    write : callable
+        Called with a binary file object open for writing.
+
+    Returns
+    -------
+    Path
+        The destination.
+    """
+    dest = Path(path)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".tmp", dir=dest.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            write(fh)
+            fh.flush()
+            os.fsync(fh.fileno())
+        # mkstemp makes 0600 files; results get the permissions the umask allows, like open()
+        os.chmod(tmp, file_mode())
+        os.replace(tmp, dest)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+    return dest
+
+
+def to_jsonable(obj: Any) -> Any:
+    """Convert NumPy scalars/arrays, paths and tuples to plain JSON types (NaN/inf become None)."""
+    if isinstance(obj, Mapping):
+        return {str(k): to_jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [to_jsonable(v) for v in obj]
+    if isinstance(obj, np.ndarray):
+        return to_jsonable(obj.tolist())
+    if isinstance(obj, np.bool_ | bool):
+        return bool(obj)
+    if isinstance(obj, np.integer):
+        return int(obj)
+    if isinstance(obj, np.floating | float):
+        value = float(obj)
+        return value if math.isfinite(value) else None
+    if isinstance(obj, Path):
+        return str(obj)
+    return obj
+
+
+def atomic_write_json(path: str | os.PathLike[str], data: Any) -> Path:
+    """Write ``data`` as indented JSON, atomically."""
+    text = json.dumps(to_jsonable(data), indent=2, sort_keys=False, allow_nan=False) + "\n"
+    return atomic_write(path, lambda fh: fh.write(text.encode("utf-8")))
 
 
 def new_run_id() -> str:
@@ -129,8 +192,6 @@ def _clean_stale(parent: Path, name: str) -> None:
 
 def write_manifest_file(folder: Path, run_id: str, kind: str) -> Path:
     """Write ``manifest.json`` (run id, kind, every file with its size) last, atomically."""
-    from engramlab.results import atomic_write_json
-
     files = [f for f in _files(folder) if f != MANIFEST]
     return atomic_write_json(folder / MANIFEST, {
         "run_id": run_id, "kind": kind, "complete": True,

@@ -18,8 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from engramlab.errors import ConfigError
-from engramlab.folders import read_json
-from engramlab.results import atomic_write, atomic_write_json, to_jsonable
+from engramlab.folders import atomic_write, atomic_write_json, read_json, to_jsonable
 
 __all__ = ["build_report", "write_manifest"]
 

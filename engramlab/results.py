@@ -7,14 +7,11 @@ interrupted run never leaves a half-written result behind.
 
 from __future__ import annotations
 
-import json
-import math
 import os
 import platform
 import subprocess
-import tempfile
 import zipfile
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
@@ -23,13 +20,15 @@ from typing import IO, TYPE_CHECKING, Any
 import numpy as np
 
 from engramlab.errors import ConfigError
-from engramlab.folders import (
+from engramlab.folders import (  # the atomic writers live with the folders; re-exported here
     OutputError,
+    atomic_write,
+    atomic_write_json,
     check_complete,
-    file_mode,
     invalidate,
     read_json,
     staged_folder,
+    to_jsonable,
     write_manifest_file,
 )
 
@@ -50,65 +49,6 @@ __all__ = [
 ]
 
 _VERSIONED_PACKAGES = ("engramlab", "brian2", "numpy", "scipy", "matplotlib", "networkx")
-
-
-def atomic_write(path: str | os.PathLike[str], write: Callable[[IO[bytes]], object]) -> Path:
-    """Write a file atomically: ``write`` fills a temporary file that is then renamed to ``path``.
-
-    Parameters
-    ----------
-    path : path-like
-        Destination; its folder is created if needed.
-    write : callable
-        Called with a binary file object open for writing.
-
-    Returns
-    -------
-    Path
-        The destination.
-    """
-    dest = Path(path)
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".tmp", dir=dest.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            write(fh)
-            fh.flush()
-            os.fsync(fh.fileno())
-        # mkstemp makes 0600 files; results get the permissions the umask allows, like open()
-        os.chmod(tmp, file_mode())
-        os.replace(tmp, dest)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-    return dest
-
-
-def to_jsonable(obj: Any) -> Any:
-    """Convert NumPy scalars/arrays, paths and tuples to plain JSON types (NaN/inf become None)."""
-    if isinstance(obj, Mapping):
-        return {str(k): to_jsonable(v) for k, v in obj.items()}
-    if isinstance(obj, list | tuple):
-        return [to_jsonable(v) for v in obj]
-    if isinstance(obj, np.ndarray):
-        return to_jsonable(obj.tolist())
-    if isinstance(obj, np.bool_ | bool):
-        return bool(obj)
-    if isinstance(obj, np.integer):
-        return int(obj)
-    if isinstance(obj, np.floating | float):
-        value = float(obj)
-        return value if math.isfinite(value) else None
-    if isinstance(obj, Path):
-        return str(obj)
-    return obj
-
-
-def atomic_write_json(path: str | os.PathLike[str], data: Any) -> Path:
-    """Write ``data`` as indented JSON, atomically."""
-    text = json.dumps(to_jsonable(data), indent=2, sort_keys=False, allow_nan=False) + "\n"
-    return atomic_write(path, lambda fh: fh.write(text.encode("utf-8")))
 
 
 def write_summary(out_dir: str | os.PathLike[str], summary: Mapping[str, Any]) -> Path:

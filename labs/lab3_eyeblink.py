@@ -20,7 +20,8 @@ OUT = "results/labs/lab3_eyeblink"
 
 # %%
 import engramlab as el
-from engramlab.analysis.eyeblink import analyse_eyeblink, eyeblink_summary
+from engramlab.analysis.eyeblink import analyse_eyeblink
+from engramlab.analysis.eyeblink_summary import eyeblink_summary
 from engramlab.analysis.figures import conditioning as figs
 from engramlab.results import save_figure
 from engramlab import labkit

@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 
 from engramlab.analysis import sdm
-from engramlab.analysis.cerebellar_sdm import analyse_sdm, sdm_summary
+from engramlab.analysis.cerebellar_sdm import analyse_sdm
+from engramlab.analysis.sdm_summary import sdm_summary
 from engramlab.circuits.cerebellum import CerebellarSDM, CerebellumConfig
 from engramlab.errors import ConfigTypeError
 from engramlab.protocols.sdm_memory import SDMMemoryConfig, design_circuit, run_sdm_memory
@@ -418,7 +419,8 @@ def test_repeats_rerun_one_compiled_program_and_match_runtime(tmp_path):
     import json
     import shutil
 
-    from engramlab.analysis.cerebellar_sdm import analyse_sdm, sdm_summary
+    from engramlab.analysis.cerebellar_sdm import analyse_sdm
+    from engramlab.analysis.sdm_summary import sdm_summary
     from engramlab.cli import main
     from engramlab.protocols.sdm_memory import SDMMemoryConfig, run_sdm_memory
     if shutil.which("g++") is None:

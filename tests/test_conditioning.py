@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 from brian2 import ms, pA, second
 
-from engramlab.analysis.eyeblink import analyse_eyeblink, detect_cr, eyeblink_summary, pause_trough_time, trial_rates
+from engramlab.analysis.eyeblink import analyse_eyeblink, detect_cr, pause_trough_time, trial_rates
+from engramlab.analysis.eyeblink_summary import eyeblink_summary
 from engramlab.circuits.microzone import CerebellarMicrozone, MicrozoneConfig
 from engramlab.errors import ConfigError
 from engramlab.models.plasticity import PFPlasticityParams
@@ -244,7 +245,7 @@ def test_window_counts_pool_each_lines_cells():
 
 
 def test_trials_to_criterion():
-    from engramlab.analysis.eyeblink import trials_to_criterion
+    from engramlab.analysis.eyeblink_summary import trials_to_criterion
     assert trials_to_criterion([0, 60, 40, 50, 90], 10) == 50  # blocks 4 and 5 are the first pair
     assert trials_to_criterion([0, 50, 50], 5) == 15
     assert trials_to_criterion([80, 0, 80], 10) is None

@@ -204,28 +204,19 @@ def analyse_navigation(result: Any, skip: float = 0.002) -> NavigationAnalysis:
     truth_arr = np.concatenate(truth)
     stats = WalkStats(*(np.concatenate([getattr(s, f) for s in stats_parts])
                         for f in ("node_seen", "edge_seen", "zero_shot", "nodes_fraction", "edges_fraction")))
-    # remapping between environments: the position code (keys) is kept, observations re-drawn
+    # remapping between environments: observations are re-drawn. The keys are the same position code
+    # in every environment (the walk's nodes through one world's grid code), so their correlation
+    # across environments is 1 by construction and is not reported as a measurement.
     remap = {}
     n_env = int(p["environments"])
     if n_env > 1:
-        obs_by_env, key_by_env = [], []
+        obs_by_env = []
         for e in range(n_env):
             seg = slice(e * (per_env + 1), (e + 1) * (per_env + 1))
             obs_by_env.append(dict(zip(nodes[seg].tolist(), obs[seg].tolist(), strict=True)))
-            # the key written at a node's first visit (step t writes at node t of the walk)
-            written: dict[int, NDArray[np.float64]] = {}
-            for t, node in enumerate(nodes[seg][:-1].tolist()):
-                written.setdefault(node, keys[e * per_env + t])
-            key_by_env.append(written)
         common = set(obs_by_env[0]) & set(obs_by_env[1])
-        both = sorted(set(key_by_env[0]) & set(key_by_env[1]))
-        # measured from the keys written in each environment: 1 when the position code is kept
-        # across environments (remapping changes observations only), lower when it is not
-        corr = [float(np.corrcoef(key_by_env[0][n], key_by_env[1][n])[0, 1]) for n in both
-                if np.std(key_by_env[0][n]) > 0 and np.std(key_by_env[1][n]) > 0]
         remap = {"observation_remapping_fraction": float(np.mean([obs_by_env[0][n] != obs_by_env[1][n]
                                                                    for n in common])) if common else None,
-                 "key_correlation_across_envs": float(np.mean(corr)) if corr else None,
                  "nodes_in_both_envs": len(common)}
     if pool_model:
         spike_w, w = pool_weights

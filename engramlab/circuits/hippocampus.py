@@ -26,7 +26,6 @@ import brian2 as b2
 import numpy as np
 from brian2 import Hz, ms, second
 
-from engramlab.analysis.spikes import counts_per_window
 from engramlab.circuits._device import run_network, seed_brian, select_device
 from engramlab.errors import ConfigError
 from engramlab.models.hippocampal import HopfieldUnitParams, MemoryNeuronParams, PlaceParams
@@ -317,8 +316,10 @@ def recalled_states(monitor: b2.SpikeMonitor, t_end: float, blocks: list[tuple[i
 
     ``blocks`` lists (copy, cue) for each consecutive group of ``n`` cells of the monitored group.
     """
-    counts = counts_per_window(np.asarray(monitor.t_), np.asarray(monitor.i), [t_end - readout], readout,
-                               len(blocks) * n)[0].reshape(len(blocks), n)
+    # the spikes of the last `readout` seconds, counted here rather than with analysis.spikes (circuits do not
+    # import the analysis layer); the window's start is moved back by 1 ns as analysis.spikes.EDGE_TOLERANCE
+    t, i = np.asarray(monitor.t_), np.asarray(monitor.i)
+    counts = np.bincount(i[t >= t_end - readout - 1e-9], minlength=len(blocks) * n).reshape(len(blocks), n)
     states = np.where(counts >= 0.5 * on_rate * readout, 1.0, -1.0)
     out: list[list[np.ndarray]] = [[] for _ in range(copies)]
     for b, (k, _) in enumerate(blocks):

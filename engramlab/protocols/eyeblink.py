@@ -24,7 +24,7 @@ import brian2 as b2
 import numpy as np
 from brian2 import ms, second
 
-from engramlab.analysis.eyeblink import SHORTEST_NULL, spontaneous_room
+from engramlab.analysis.eyeblink import FALLBACK_BASELINE, SHORTEST_NULL, spontaneous_room
 from engramlab.circuits.microzone import CerebellarMicrozone, MicrozoneConfig
 from engramlab.errors import ConfigError
 from engramlab.models._params import param
@@ -104,10 +104,11 @@ class EyeblinkConfig(TrialTiming):
         need it (an analysis may be given its threshold).
         """
         room = spontaneous_room(float(self.period(circuit)), float(self.cs_onset), float(self.longest_cs(circuit)))
-        if room < SHORTEST_NULL and float(self.cs_onset) < 0.2 - 1e-9:
+        if room < SHORTEST_NULL and float(self.cs_onset) < FALLBACK_BASELINE - 1e-9:
+            need = f"{FALLBACK_BASELINE * 1e3:.0f} ms"
             raise ConfigError("protocol.recovery", f"= {self.recovery} leaves no CS-free stretch for the CR threshold "
-                                                   f"and cs_onset = {self.cs_onset} is < 200 ms: lengthen the recovery "
-                                                   f"by {(SHORTEST_NULL - room) * 1e3:.0f} ms or cs_onset to 200 ms")
+                                                   f"and cs_onset = {self.cs_onset} is < {need}: lengthen the recovery "
+                                                   f"by {(SHORTEST_NULL - room) * 1e3:.0f} ms or cs_onset to {need}")
 
 
 def schedule(protocol: EyeblinkConfig) -> list[tuple[int, bool, bool]]:
