@@ -503,3 +503,29 @@ def test_grid_spikes_keeps_one_spike_per_neuron_and_step_in_time_order():
     assert np.all(np.asarray(later_t) >= 0.01 - dt / 2) and later_i.size == sum(s >= 100 for s, _ in expected)
     with pytest.raises(ValueError, match="neuron indices must be >= 0"):
         grid_spikes([np.array([3, -1])], [np.array([0.001, 0.002])], dt)
+
+
+def test_readout_limits_are_fits_of_the_run_and_bound_the_fixed_window(sdm_analysis):
+    """The read-out diagnostic: probit refit by hand on the run's bits, window scan contains the fixed window."""
+    from scipy.stats import norm
+
+    from engramlab.analysis.cerebellar_sdm import SCAN_OFFSETS, SCAN_WIDTHS
+    lim = sdm_summary(sdm_analysis)["readout_limits"]
+    a = sdm_analysis
+    for name, bits in (("dcn", a.dcn_bits), ("purkinje", a.purkinje_bits)):
+        d = lim[name]
+        assert d["numpy_agreement"] == pytest.approx(np.mean(bits == a.numpy_bits))
+        # the fitted curve is a maximum of the likelihood: nudging either parameter lowers it
+        s, y = a.numpy_sums.ravel().astype(float), bits.ravel()
+
+        def loglik(s0, sd, s=s, y=y):
+            q = np.clip(norm.cdf((s - s0) / sd), 1e-12, 1 - 1e-12)
+            return np.sum(np.log(q[y])) + np.sum(np.log(1 - q[~y]))
+
+        best = loglik(d["midpoint_counts"], d["sd_counts"])
+        for ds0, dsd in ((1, 0), (-1, 0), (0, 1), (0, -1)):
+            assert loglik(d["midpoint_counts"] + ds0, d["sd_counts"] + dsd) < best
+        # the circuit's own window (opening at the arrival, 40 ms) is one of those scanned: the best is no worse
+        assert 0.0 in np.round(SCAN_OFFSETS, 6) and 0.04 in np.round(SCAN_WIDTHS, 6)
+        assert d["best_window_agreement"] >= d["numpy_agreement"]
+        assert 0 <= d["best_window_opens_ms"] <= 20 and 5 <= d["best_window_width_ms"] <= 40

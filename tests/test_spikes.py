@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+from scipy.stats import norm
 
 from engramlab.analysis.spikes import (
     EDGE_TOLERANCE,
@@ -91,3 +92,44 @@ def test_bad_binning_is_refused_in_one_line():
         step_counts([0.1], [0], 0.1, 3, 1, start=0.06, width=0.05)
     with pytest.raises(ConfigError, match="starts"):
         counts_per_window([0.1], [0], [0.0, 0.01], 0.02, 1)
+
+
+def test_psychometric_fit_recovers_a_known_probit_curve():
+    from engramlab.analysis.readout_limits import psychometric_fit
+    rng = np.random.default_rng(4)
+    s = rng.integers(-80, 81, size=40_000).astype(float)
+    y = rng.random(s.size) < norm.cdf((s + 7.0) / 15.0)
+    s0, sd = psychometric_fit(y, s)
+    # MLE standard errors here are ~0.2 counts: 1.5 counts and 8 % are > 5 SE
+    assert abs(s0 + 7.0) < 1.5 and abs(sd / 15.0 - 1) < 0.08
+    assert np.isnan(psychometric_fit(np.ones(5, bool), np.arange(5.0))[0])
+
+
+def test_count_window_scan_equals_decoding_each_window_directly():
+    """Each scanned window's agreement equals window_counts + decode_bits on that window."""
+    from engramlab.analysis.readout import decode_bits, window_counts
+    from engramlab.analysis.readout_limits import count_window_scan
+    rng = np.random.default_rng(5)
+    slot, lines, cells = 0.1, 3, 4
+    starts = np.arange(30) * slot
+    rests, reads = starts[:10], starts[10:]
+    truth = rng.random((reads.size, lines)) < 0.5
+    t, i = [], []
+    for k, s0 in enumerate(starts):
+        for c in range(lines * cells):
+            rate = 60.0
+            if k >= 10:
+                rate = 20.0 if truth[k - 10, c // cells] else 100.0   # lower count reads 1 (as Purkinje cells)
+            n = rng.poisson(rate * slot)
+            t.append(s0 + rng.random(n) * slot)
+            i.append(np.full(n, c))
+    tt, ii = np.concatenate(t), np.concatenate(i)
+    offsets, widths = np.array([0.0, 0.012, 0.03]), np.array([0.01, 0.025, 0.05])  # after the 3 ms opening
+    scan = count_window_scan(tt, ii, reads, rests, 0.003, slot, truth, lines, cells, False, offsets, widths)
+    for a, o in enumerate(offsets):
+        for b, w in enumerate(widths):
+            counts = window_counts(tt, ii, reads, 0.003 + o, w, lines, cells)
+            base = window_counts(tt, ii, rests, 0.003 + o, w, lines, cells)
+            direct = np.mean(decode_bits(counts, base, higher_is_one=False) == truth)
+            assert scan["agreement"][a, b] == pytest.approx(direct)
+    assert scan["best_agreement"] == pytest.approx(scan["agreement"].max())

@@ -32,6 +32,7 @@ from numpy.typing import NDArray
 
 from engramlab.analysis import attention, sdm
 from engramlab.analysis.readout import decode_bits, isi_cv, window_counts
+from engramlab.analysis.readout_limits import count_window_scan, psychometric_fit
 from engramlab.analysis.sdm.geometry import SOFT_MAX_N
 from engramlab.analysis.spikes import counts_per_window, phase_shift, spike_trains, tonic_period
 from engramlab.errors import ConfigError
@@ -326,6 +327,9 @@ def analyse_sdm(result: Result) -> SDMAnalysis:
              "dcn_noise_mv": float(p.get("circuit.nuclei.noise", 0.0)) * 1e3,
              "dcn_per_line": float(dcn_cells)}
     extra: dict[str, Any] = {"readout_note": readout_note} if readout_note and readout == "purkinje_phase" else {}
+    if reads.size:
+        extra["readout_limits"] = _readout_limits(result, reads, rest_slots, numpy_sums, numpy_bits, dcn_bits,
+                                                  pc_bits, arrival, dcn_offset, m, per_line, dcn_cells, slot)
     return SDMAnalysis(
         n=n, r=r, m=m, scheme=scheme, activation=activation, radius=radius, k=k,
         patterns=int(addresses.shape[0]), seed=int(_param(result, "circuit.seed")), regime=regime,
@@ -355,6 +359,44 @@ def analyse_sdm(result: Result) -> SDMAnalysis:
         dcn_baseline_hz=float(dcn_rest.sum() / (m * dcn_cells * rest_time)), golgi_rate_hz=golgi_hz,
         extra=extra,
     )
+
+
+#: windows scanned by the read-out diagnostic, from the earliest arrival (s): opening offsets and widths
+SCAN_OFFSETS = np.arange(0.0, 0.0201, 0.002)
+SCAN_WIDTHS = np.arange(0.005, 0.0401, 0.005)
+
+
+def _readout_limits(result: Result, reads: NDArray[np.int64], rests: NDArray[np.int64], sums: NDArray[np.int64],
+                    numpy_bits: NDArray[np.bool_], dcn_bits: NDArray[np.bool_], pc_bits: NDArray[np.bool_],
+                    arrival: float, dcn_offset: float, m: int, per_line: int, dcn_cells: int,
+                    slot: float) -> dict[str, Any]:
+    """Why the decoded bits differ from the NumPy SDM's: probit fits and a count-window scan (fits, in-sample).
+
+    ``*_midpoint_counts``/``*_sd_counts``: the read sum at which each read-out is undecided and its
+    noise, in counter units (``readout_limits.psychometric_fit``). ``*_best_window``: the largest
+    agreement with the NumPy SDM of a count read-out of the same spikes over windows opening 0–20 ms
+    after the earliest arrival and 5–40 ms long, chosen on these reads (an in-sample estimate of
+    what counting those cells can reach; the circuit's read-out uses the fixed ``read_window``).
+    """
+    start = result["slot_start"]
+    out: dict[str, Any] = {}
+    for name, bits, pop, offset, cells, higher in (("dcn", dcn_bits, "nuclei", dcn_offset, dcn_cells, True),
+                                                   ("purkinje", pc_bits, "purkinje", arrival, per_line, False)):
+        mid, sd = psychometric_fit(bits, sums)
+        offsets = SCAN_OFFSETS[offset + SCAN_OFFSETS + SCAN_WIDTHS.max() <= slot + 1e-12]
+        scan = count_window_scan(result[f"spikes_{pop}_t"], result[f"spikes_{pop}_i"], start[reads], start[rests],
+                                 offset, slot, numpy_bits, m, cells, higher, offsets, SCAN_WIDTHS) \
+            if offsets.size else None
+        out[name] = {"numpy_agreement": float(np.mean(bits == numpy_bits)),
+                     "midpoint_counts": _nan_none(mid), "sd_counts": _nan_none(sd),
+                     "best_window_agreement": scan["best_agreement"] if scan else None,
+                     "best_window_opens_ms": round(scan["best_offset"] * 1e3, 3) if scan else None,
+                     "best_window_width_ms": round(scan["best_width"] * 1e3, 3) if scan else None}
+    return out
+
+
+def _nan_none(x: float) -> float | None:
+    return float(x) if np.isfinite(x) else None
 
 
 def _phase_readout(result: Result, reads: NDArray[np.int64], rest_slots: NDArray[np.int64], arrival: float,

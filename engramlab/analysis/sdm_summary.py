@@ -137,6 +137,18 @@ def _g(x: Any) -> str:
     return "undefined" if x is None or (isinstance(x, float) and not np.isfinite(x)) else f"{x:.3g}"
 
 
+def _limits_rows(lim: Mapping[str, Any] | None) -> dict[str, str]:
+    """Table rows of the read-out diagnostic (fits; the best window is chosen on the same reads)."""
+    if not lim:
+        return {}
+    d, p = lim["dcn"], lim["purkinje"]
+    return {"  fit: read sum where undecided / noise SD, counts (DCN; Purkinje)":
+            f"{_g(d['midpoint_counts'])} / {_g(d['sd_counts'])}; {_g(p['midpoint_counts'])} / {_g(p['sd_counts'])}",
+            "  in-sample: agreement of the best count window (DCN; Purkinje)":
+            f"{_g(d['best_window_agreement'])} ({_g(d['best_window_opens_ms'])}+{_g(d['best_window_width_ms'])} ms); "
+            f"{_g(p['best_window_agreement'])} ({_g(p['best_window_opens_ms'])}+{_g(p['best_window_width_ms'])} ms)"}
+
+
 def sdm_table(s: Mapping[str, Any]) -> dict[str, Any]:
     """The lines of ``summary.md`` and of ``engramlab run sdm``'s printed table."""
     what = f"radius d = {s['d']}" if s.get("scheme") == "kanerva" else f"k = {s.get('k')}"
@@ -162,6 +174,7 @@ def sdm_table(s: Mapping[str, Any]) -> dict[str, Any]:
         "  NumPy SDM on the measured sets": s.get("numpy_bit_accuracy_noise_le_5"),
         "agreement with NumPy SDM on the measured sets (all reads / reads <= d bits off)":
             f"{_g(s['numpy_agreement'])} / {_g(s.get('numpy_agreement_noise_le_d'))}",
+        **_limits_rows(s.get("readout_limits")),
         "critical distance, bits (spikes / NumPy ideal sets / SNR theory)":
             f"{_g(s.get('critical_distance_spikes'))} / {_g(s.get('critical_distance_numpy'))} / "
             f"{_g(s.get('critical_distance_theory'))}",

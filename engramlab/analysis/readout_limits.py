@@ -1,0 +1,115 @@
+r"""How well a spike-count read-out can follow the SDM's read sum, and why it does not follow it better.
+
+Two diagnostics of the read-out of the cerebellar SDM (docs/equations.md §5.4), both labelled
+as fits:
+
+* :func:`psychometric_fit` — the probability that a read is decoded as 1, as a function of the
+  NumPy SDM's read sum :math:`s` on the same activation sets, fitted as a probit curve
+  :math:`P(1\mid s) = \Phi((s - s_0)/\sigma)` by maximum likelihood. :math:`s_0` is the read
+  sum at which the decoder is undecided (0 for an unbiased read-out) and :math:`\sigma` its
+  noise in counter units: a read-out agrees with the SDM's sign on a read of sum :math:`s`
+  with probability :math:`\Phi(|s - s_0|/\sigma)` (for :math:`s` away from :math:`s_0`).
+* :func:`count_window_scan` — the agreement with the SDM's sign of a count read-out over a grid
+  of windows (start, width), from 1 ms bins. Choosing the best window on the same reads is
+  in-sample: it estimates what a count read-out of those spikes can reach, not what the
+  circuit's own read-out does.
+
+Neither function imports Brian2; both are hand-written because the probit fit of a single
+curve and a binned window scan are a few lines each (statsmodels is not a dependency).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+from scipy.optimize import minimize
+from scipy.special import log_ndtr
+
+from engramlab import validate as V
+from engramlab.analysis.spikes import EDGE_TOLERANCE
+from engramlab.errors import ConfigError
+
+__all__ = ["count_window_scan", "psychometric_fit"]
+
+
+def psychometric_fit(decoded: ArrayLike, sums: ArrayLike) -> tuple[float, float]:
+    r"""Probit fit :math:`P(\text{decoded}=1\mid s) = \Phi((s - s_0)/\sigma)`: returns (s0, sigma).
+
+    Maximum likelihood over every (read, bit). NaN, NaN when the decoded bits are all equal
+    or the sums take a single value (no curve to fit).
+    """
+    y = np.asarray(decoded, dtype=bool).ravel()
+    s = V.finite_array("sums", sums, (1, 2)).ravel()
+    if y.size != s.size:
+        raise ConfigError("sums", f"must have one value per decoded bit ({y.size}), got {s.size}")
+    if y.size == 0 or y.all() or not y.any() or np.ptp(s) == 0:
+        return float("nan"), float("nan")
+    scale = float(np.std(s))
+
+    def nll(p: NDArray[np.float64]) -> float:
+        z = (s - p[0] * scale) / (np.exp(p[1]) * scale)
+        return -float(np.sum(log_ndtr(z[y])) + np.sum(log_ndtr(-z[~y])))
+
+    fit = minimize(nll, np.array([0.0, np.log(0.5)]), method="Nelder-Mead",
+                   options={"xatol": 1e-6, "fatol": 1e-9, "maxiter": 4000})
+    return float(fit.x[0] * scale), float(np.exp(fit.x[1]) * scale)
+
+
+def count_window_scan(t: ArrayLike, i: ArrayLike, read_starts: ArrayLike, rest_starts: ArrayLike, opens: float,
+                      slot: float, truth: ArrayLike, lines: int, cells_per_line: int, higher_is_one: bool,
+                      offsets: ArrayLike, widths: ArrayLike, bin_size: float = 1e-3) -> dict[str, Any]:
+    """Agreement of a count read-out with ``truth`` for every window [start + opens + offset, … + width).
+
+    Each read is decoded as :func:`engramlab.analysis.readout.decode_bits` does: the line's count
+    above (``higher_is_one``) or below the mean count of the same window in the rest slots.
+    ``offsets`` (s after ``opens``, itself s after the slot start) and ``widths`` are rounded to
+    ``bin_size``; the longest window must end inside the ``slot``. Cells ``l·c … l·c + c − 1``
+    form line ``l``. Returns the agreement table (offsets × widths) and the best window (ties:
+    the earliest, then the shortest).
+    """
+    tt = V.finite_array("t", t, 1)
+    ii = V.integer_array("i", V.finite_array("i", i, 1))
+    reads = V.finite_array("read_starts", read_starts, 1)
+    rests = V.finite_array("rest_starts", rest_starts, 1)
+    want = np.asarray(truth, dtype=bool)
+    lines = V.integer("lines", lines, 1)
+    per = V.integer("cells_per_line", cells_per_line, 1)
+    if want.shape != (reads.size, lines):
+        raise ConfigError("truth", f"must have shape (reads, lines) = ({reads.size}, {lines}), got {want.shape}")
+    if rests.size == 0:
+        raise ConfigError("rest_starts", "is empty: decoding needs at least one rest slot")
+    bin_size = V.real("bin_size", bin_size, 0.0, None, low_open=True)
+    off = np.rint(V.finite_array("offsets", offsets, 1) / bin_size).astype(np.int64)
+    wid = np.rint(V.finite_array("widths", widths, 1) / bin_size).astype(np.int64)
+    if off.size == 0 or wid.size == 0 or off.min() < 0 or wid.min() < 1:
+        raise ConfigError("offsets", "and widths must be non-empty, offsets >= 0 and widths >= one bin")
+    bins = int(off.max() + wid.max())
+    slot = V.real("slot", slot, 0.0, None, low_open=True)
+    opens = V.real("opens", opens, 0.0, slot)
+    if opens + bins * bin_size > slot + 1e-12:
+        raise ConfigError("widths", f"reach past the slot ({slot * 1e3:g} ms): the longest offset + width must fit")
+    starts = np.concatenate([reads, rests]) + opens
+    order = np.argsort(starts, kind="stable")
+    sorted_starts = starts[order]
+    owner = np.searchsorted(sorted_starts, tt, side="right") - 1  # the latest listed slot start before each spike
+    ok = np.asarray(owner >= 0)
+    b = np.full(tt.shape, -1, dtype=np.int64)
+    # bins close on the left, as windows in engramlab.analysis.spikes (edges moved back by EDGE_TOLERANCE)
+    b[ok] = np.floor((tt[ok] - sorted_starts[owner[ok]] + EDGE_TOLERANCE) / bin_size).astype(np.int64)
+    ok &= (b >= 0) & (b < bins) & (ii // per < lines)
+    counts = np.zeros((starts.size, lines, bins + 1), dtype=np.int64)
+    np.add.at(counts, (order[owner[ok]], ii[ok] // per, b[ok] + 1), 1)
+    cum = np.cumsum(counts, axis=2)
+    table = np.zeros((off.size, wid.size))
+    for a, o in enumerate(off):
+        for c, w in enumerate(wid):
+            window = cum[:, :, o + w] - cum[:, :, o]
+            threshold = window[reads.size:].mean()
+            bits = window[:reads.size] > threshold if higher_is_one else window[:reads.size] < threshold
+            table[a, c] = float(np.mean(bits == want))
+    best = np.unravel_index(int(np.argmax(table)), table.shape)
+    return {"agreement": table, "offsets": off * bin_size, "widths": wid * bin_size,
+            "best_agreement": float(table[best]), "best_offset": float(off[best[0]] * bin_size),  # after opens
+            "best_width": float(wid[best[1]] * bin_size)}
