@@ -160,6 +160,9 @@ def test_summary_has_the_published_keys(sdm_analysis):
     assert set(s["noise"]) >= {"background_rate_hz", "jitter_ms", "purkinje_noise_mv", "purkinje_per_dcn"}
     assert s["bit_accuracy_by_noise"][0] >= 0.98
     assert s["critical_distance_theory"] == sdm.critical_distance(64, s["d"], 8, 2000, p_whole=0.95 ** 64)
+    # the critical-distance-optimal radius, by brute force over every radius (ties: the larger margin)
+    cds = {d: sdm.critical_distance(64, d, 8, 2000, p_whole=0.95 ** 64) for d in range(1, 33)}
+    assert cds[s["critical_distance_optimal_radius"]] == max(cds.values())
 
 
 def test_result_round_trip(sdm_result, tmp_path):

@@ -15,8 +15,8 @@ from engramlab.analysis import sdm
 from engramlab.analysis.cerebellar_sdm import SDMAnalysis
 from engramlab.results import Result
 
-__all__ = ["CRITICAL_RECALL", "REPEAT_KEYS", "measured_critical_distance", "repeat_summary", "sdm_summary", "sdm_table",
-           "theory_critical_distance"]
+__all__ = ["CRITICAL_RECALL", "REPEAT_KEYS", "critical_distance_optimal_radius", "measured_critical_distance",
+           "repeat_summary", "sdm_summary", "sdm_table", "theory_critical_distance"]
 
 
 def _by_noise(levels: NDArray[np.int64], values: NDArray[np.float64]) -> dict[int, float | None]:
@@ -42,6 +42,18 @@ def theory_critical_distance(a: SDMAnalysis) -> int | None:
         return None
     cd = sdm.critical_distance(a.n, int(a.radius), a.patterns, a.r, p_whole=CRITICAL_RECALL ** a.n)
     return cd if cd >= 0 else None
+
+
+def critical_distance_optimal_radius(a: SDMAnalysis) -> int | None:
+    """The radius whose SNR-theory critical distance is largest for this run's n, r and patterns (same 95 % criterion).
+
+    ``sdm.optimal_radius(..., "critical_distance")`` (Kanerva 1988; Bricken & Pehlevan 2021);
+    Kanerva radius mode only. Compare ``critical_distance_spikes`` of runs at that radius
+    (``--set d=...``) with the theory's.
+    """
+    if a.scheme != "kanerva" or a.activation != "radius" or a.n > sdm.CRITICAL_MAX_N:
+        return None
+    return int(sdm.optimal_radius(a.n, a.patterns, a.r, "critical_distance", p_whole=CRITICAL_RECALL ** a.n))
 
 
 def _agreement_within(a: SDMAnalysis, reach: int) -> float | None:
@@ -97,6 +109,7 @@ def sdm_summary(a: SDMAnalysis) -> dict[str, Any]:
         "critical_distance_spikes": measured_critical_distance(a.noise_levels, a.accuracy_spikes),
         "critical_distance_numpy": measured_critical_distance(a.noise_levels, a.accuracy_ideal),
         "critical_distance_theory": theory_critical_distance(a),
+        "critical_distance_optimal_radius": critical_distance_optimal_radius(a),
         "numpy_agreement": _finite(a.numpy_agreement),
         "numpy_agreement_by_noise": _by_noise(a.noise_levels, a.agreement_by_noise),
         "numpy_agreement_noise_le_d": _agreement_within(a, a.radius if a.radius is not None else a.n // 4),
@@ -178,6 +191,7 @@ def sdm_table(s: Mapping[str, Any]) -> dict[str, Any]:
         "critical distance, bits (spikes / NumPy ideal sets / SNR theory)":
             f"{_g(s.get('critical_distance_spikes'))} / {_g(s.get('critical_distance_numpy'))} / "
             f"{_g(s.get('critical_distance_theory'))}",
+        "  radius with the largest theoretical critical distance": s.get("critical_distance_optimal_radius"),
         "overlap max |z| (expected >= 5)": s["overlap_max_z"],
         "  measured / intersection; max |z| vs the blurred ball (blur fitted)":
             f"{_g(s.get('overlap_ratio_to_intersection'))}; {_g(s.get('overlap_max_z_blurred_ball'))}",
