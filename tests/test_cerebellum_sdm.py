@@ -508,11 +508,12 @@ def test_grid_spikes_keeps_one_spike_per_neuron_and_step_in_time_order():
         grid_spikes([np.array([3, -1])], [np.array([0.001, 0.002])], dt)
 
 
-def test_readout_limits_are_fits_of_the_run_and_bound_the_fixed_window(sdm_analysis):
+def test_readout_limits_are_fits_of_the_run_and_bound_the_fixed_window(sdm_analysis, sdm_result):
     """The read-out diagnostic: probit refit by hand on the run's bits, window scan contains the fixed window."""
     from scipy.stats import norm
 
     from engramlab.analysis.cerebellar_sdm import SCAN_OFFSETS, SCAN_WIDTHS
+    from engramlab.analysis.readout_limits import count_window_scan
     lim = sdm_summary(sdm_analysis)["readout_limits"]
     a = sdm_analysis
     for name, bits in (("dcn", a.dcn_bits), ("purkinje", a.purkinje_bits)):
@@ -531,4 +532,15 @@ def test_readout_limits_are_fits_of_the_run_and_bound_the_fixed_window(sdm_analy
         # the circuit's own window (opening at the arrival, 40 ms) is one of those scanned: the best is no worse
         assert 0.0 in np.round(SCAN_OFFSETS, 6) and 0.04 in np.round(SCAN_WIDTHS, 6)
         assert d["best_window_agreement"] >= d["numpy_agreement"]
+    # and the scan decodes that window exactly as the analysis did (the same bits, to the last one)
+    r, p = sdm_result, sdm_result.params
+    arrival = sum(float(p[f"circuit.{k}"]) for k in ("volley_time", "mossy.delay", "plasticity.delay_pf"))
+    kind, start = r["slot_kind"], r["slot_start"]
+    for pop, bits, opens, cells, higher in (
+            ("purkinje", a.purkinje_bits, arrival, int(p["circuit.purkinje_per_dcn"]), False),
+            ("nuclei", a.dcn_bits, arrival + float(p["circuit.nuclei.delay_pc"]), int(p.get("circuit.dcn_per_line", 1)),
+             True)):
+        scan = count_window_scan(r[f"spikes_{pop}_t"], r[f"spikes_{pop}_i"], start[a.read_slots], start[kind == 0],
+                                 opens, float(p["circuit.slot"]), a.numpy_bits, a.m, cells, higher, [0.0], [0.04])
+        assert scan["best_agreement"] == np.mean(bits == a.numpy_bits)
         assert 0 <= d["best_window_opens_ms"] <= 20 and 5 <= d["best_window_width_ms"] <= 40

@@ -760,3 +760,21 @@ def test_trajectory_against_ratinabox():
     assert 1.1 < ours["speed_mean"] / rat["speed_mean"] < 1.4
     assert ours["near_wall"] < rat["near_wall"]
     assert ours["speed_autocorr"] < rat["speed_autocorr"]
+
+
+def test_hopfield_readout_counts_the_last_window_as_the_analysis_layer_does():
+    """recalled_states counts its own window (circuits do not import analysis): the same counts as counts_per_window."""
+    from types import SimpleNamespace
+
+    from engramlab.analysis.spikes import counts_per_window
+    from engramlab.circuits.hippocampus import recalled_states
+    rng = np.random.default_rng(2)
+    n, blocks, t_end, readout = 5, [(0, 0), (0, 1), (1, 0)], 0.5, 0.1
+    steps = rng.integers(0, 5000, size=4000)            # spikes on a 0.1 ms grid, as Brian2 records them
+    t, i = steps * 1e-4, rng.integers(0, len(blocks) * n, size=steps.size)
+    edge = np.flatnonzero(np.isclose(t, t_end - readout, rtol=0, atol=1e-12))
+    assert edge.size  # spikes exactly on the window's opening are in the sample
+    states, rates = recalled_states(SimpleNamespace(t_=t, i=i), t_end, blocks, n, 2, readout, 40.0)
+    want = counts_per_window(t, i, [t_end - readout], readout, len(blocks) * n)[0].reshape(len(blocks), n)
+    np.testing.assert_array_equal(rates * readout, want)
+    assert [s.shape for s in states] == [(2, n), (1, n)]

@@ -375,8 +375,10 @@ def _readout_limits(result: Result, reads: NDArray[np.int64], rests: NDArray[np.
     ``*_midpoint_counts``/``*_sd_counts``: the read sum at which each read-out is undecided and its
     noise, in counter units (``readout_limits.psychometric_fit``). ``*_best_window``: the largest
     agreement with the NumPy SDM of a count read-out of the same spikes over windows opening 0–20 ms
-    after the earliest arrival and 5–40 ms long, chosen on these reads (an in-sample estimate of
-    what counting those cells can reach; the circuit's read-out uses the fixed ``read_window``).
+    after the population's own earliest arrival (the DCN's: 4 ms ``delay_pc`` later than the
+    Purkinje cells') and 5–40 ms long, chosen on these reads (an in-sample estimate of what counting
+    those cells can reach; the circuit's read-out uses the fixed ``read_window``).
+    ``best_window_opens_ms`` is given from the earliest PF arrival at the Purkinje cells for both.
     """
     start = result["slot_start"]
     out: dict[str, Any] = {}
@@ -390,7 +392,8 @@ def _readout_limits(result: Result, reads: NDArray[np.int64], rests: NDArray[np.
         out[name] = {"numpy_agreement": float(np.mean(bits == numpy_bits)),
                      "midpoint_counts": _nan_none(mid), "sd_counts": _nan_none(sd),
                      "best_window_agreement": scan["best_agreement"] if scan else None,
-                     "best_window_opens_ms": round(scan["best_offset"] * 1e3, 3) if scan else None,
+                     "best_window_opens_ms": round((offset - arrival + scan["best_offset"]) * 1e3, 3) if scan
+                     else None,
                      "best_window_width_ms": round(scan["best_width"] * 1e3, 3) if scan else None}
     return out
 

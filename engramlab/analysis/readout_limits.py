@@ -37,15 +37,16 @@ __all__ = ["count_window_scan", "psychometric_fit"]
 def psychometric_fit(decoded: ArrayLike, sums: ArrayLike) -> tuple[float, float]:
     r"""Probit fit :math:`P(\text{decoded}=1\mid s) = \Phi((s - s_0)/\sigma)`: returns (s0, sigma).
 
-    Maximum likelihood over every (read, bit). NaN, NaN when the decoded bits are all equal
-    or the sums take a single value (no curve to fit).
+    Maximum likelihood over every (read, bit). NaN, NaN when the decoded bits are all equal,
+    the sums take a single value, the bits are a step in the sum (perfectly separated: the SD
+    is not estimable) or the fit does not converge.
     """
-    y = np.asarray(decoded, dtype=bool).ravel()
+    y = V.binary_matrix("decoded", decoded, (1, 2)).ravel()
     s = V.finite_array("sums", sums, (1, 2)).ravel()
     if y.size != s.size:
         raise ConfigError("sums", f"must have one value per decoded bit ({y.size}), got {s.size}")
-    if y.size == 0 or y.all() or not y.any() or np.ptp(s) == 0:
-        return float("nan"), float("nan")
+    if y.size == 0 or y.all() or not y.any() or np.ptp(s) == 0 or s[~y].max() < s[y].min():
+        return float("nan"), float("nan")  # no curve, or a step (perfectly separated: SD 0, not estimable)
     scale = float(np.std(s))
 
     def nll(p: NDArray[np.float64]) -> float:
@@ -54,6 +55,8 @@ def psychometric_fit(decoded: ArrayLike, sums: ArrayLike) -> tuple[float, float]
 
     fit = minimize(nll, np.array([0.0, np.log(0.5)]), method="Nelder-Mead",
                    options={"xatol": 1e-6, "fatol": 1e-9, "maxiter": 4000})
+    if not fit.success:
+        return float("nan"), float("nan")
     return float(fit.x[0] * scale), float(np.exp(fit.x[1]) * scale)
 
 
@@ -66,11 +69,13 @@ def count_window_scan(t: ArrayLike, i: ArrayLike, read_starts: ArrayLike, rest_s
     above (``higher_is_one``) or below the mean count of the same window in the rest slots.
     ``offsets`` (s after ``opens``, itself s after the slot start) and ``widths`` are rounded to
     ``bin_size``; the longest window must end inside the ``slot``. Cells ``l·c … l·c + c − 1``
-    form line ``l``. Returns the agreement table (offsets × widths) and the best window (ties:
-    the earliest, then the shortest).
+    form line ``l``. Returns the agreement table (sorted offsets × sorted widths) and the best
+    window (ties: the earliest, then the shortest).
     """
     tt = V.finite_array("t", t, 1)
-    ii = V.integer_array("i", V.finite_array("i", i, 1))
+    ii = V.integer_array("i", V.finite_array("i", i, 1), 0)
+    if tt.shape != ii.shape:
+        raise ConfigError("i", f"(spike indices) and t (spike times) differ in length: {ii.shape} vs {tt.shape}")
     reads = V.finite_array("read_starts", read_starts, 1)
     rests = V.finite_array("rest_starts", rest_starts, 1)
     want = np.asarray(truth, dtype=bool)
@@ -81,8 +86,8 @@ def count_window_scan(t: ArrayLike, i: ArrayLike, read_starts: ArrayLike, rest_s
     if rests.size == 0:
         raise ConfigError("rest_starts", "is empty: decoding needs at least one rest slot")
     bin_size = V.real("bin_size", bin_size, 0.0, None, low_open=True)
-    off = np.rint(V.finite_array("offsets", offsets, 1) / bin_size).astype(np.int64)
-    wid = np.rint(V.finite_array("widths", widths, 1) / bin_size).astype(np.int64)
+    off = np.unique(np.rint(V.finite_array("offsets", offsets, 1) / bin_size).astype(np.int64))  # sorted
+    wid = np.unique(np.rint(V.finite_array("widths", widths, 1) / bin_size).astype(np.int64))
     if off.size == 0 or wid.size == 0 or off.min() < 0 or wid.min() < 1:
         raise ConfigError("offsets", "and widths must be non-empty, offsets >= 0 and widths >= one bin")
     bins = int(off.max() + wid.max())
@@ -93,7 +98,8 @@ def count_window_scan(t: ArrayLike, i: ArrayLike, read_starts: ArrayLike, rest_s
     starts = np.concatenate([reads, rests]) + opens
     order = np.argsort(starts, kind="stable")
     sorted_starts = starts[order]
-    owner = np.searchsorted(sorted_starts, tt, side="right") - 1  # the latest listed slot start before each spike
+    # the latest listed window opening at or before each spike, edges moved back as in analysis.spikes
+    owner = np.searchsorted(sorted_starts - EDGE_TOLERANCE, tt, side="right") - 1
     ok = np.asarray(owner >= 0)
     b = np.full(tt.shape, -1, dtype=np.int64)
     # bins close on the left, as windows in engramlab.analysis.spikes (edges moved back by EDGE_TOLERANCE)

@@ -53,7 +53,10 @@ def critical_distance_optimal_radius(a: SDMAnalysis) -> int | None:
     """
     if a.scheme != "kanerva" or a.activation != "radius" or a.n > sdm.CRITICAL_MAX_N:
         return None
-    return int(sdm.optimal_radius(a.n, a.patterns, a.r, "critical_distance", p_whole=CRITICAL_RECALL ** a.n))
+    p_whole = CRITICAL_RECALL ** a.n
+    d = int(sdm.optimal_radius(a.n, a.patterns, a.r, "critical_distance", p_whole=p_whole))
+    # no radius recovers even a clean query: there is no optimum (as theory_critical_distance gives None)
+    return d if sdm.critical_distance(a.n, d, a.patterns, a.r, p_whole=p_whole) >= 0 else None
 
 
 def _agreement_within(a: SDMAnalysis, reach: int) -> float | None:
