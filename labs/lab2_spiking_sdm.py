@@ -25,7 +25,7 @@ from engramlab import labkit
 
 args = labkit.settings(QUICK, OUT)  # on a script's command line, --quick / --out win
 # --quick: the protocol's own quick preset (2,000 granule cells, 10 patterns) as one C++ program
-# (the same spikes as the NumPy target, tested; 83 s instead of 205 s on 2 cores)
+# (the same spikes as the NumPy target, tested; 22 s from an empty home folder on 2 cores, 2026-12-04)
 result = el.run("sdm", quick=args.quick, seed=1, out=f"{args.out}/run")
 s = result.summary
 print(f"radius d = {s['d']} for {s['patterns']} patterns and r = {s['r']} granule cells")
@@ -33,6 +33,10 @@ print(f"active granule cells {s['active_mean']:.0f} (ideal ball {s['active_expec
       f"Jaccard with the ideal sets {s['activation_jaccard']:.2f}")
 print(f"DCN-decoded bit accuracy, queries <= 5 bits away: {s['bit_accuracy_noise_le_5']:.3f}")
 print(f"spiking read = NumPy SDM on the measured sets on {s['numpy_agreement']:.1%} of bits")
+lim = s["readout_limits"]  # why not more: each read-out's noise in read-sum counts (a probit fit)
+print(f"  DCN: noise SD {lim['dcn']['sd_counts']:.1f} counts, undecided at a sum of "
+      f"{lim['dcn']['midpoint_counts']:.1f}; its Purkinje cells: SD {lim['purkinje']['sd_counts']:.1f}, "
+      f"agreement {lim['purkinje']['numpy_agreement']:.1%}")
 print(f"critical distance (>= 95 % of bits): spikes {s['critical_distance_spikes']}, "
       f"SNR theory {s['critical_distance_theory']}")
 
