@@ -390,16 +390,12 @@ def _readout_limits(result: Result, reads: NDArray[np.int64], rests: NDArray[np.
                                  offset, slot, numpy_bits, m, cells, higher, offsets, SCAN_WIDTHS) \
             if offsets.size else None
         out[name] = {"numpy_agreement": float(np.mean(bits == numpy_bits)),
-                     "midpoint_counts": _nan_none(mid), "sd_counts": _nan_none(sd),
+                     "midpoint_counts": mid, "sd_counts": sd,  # NaN (no fit) is written as null
                      "best_window_agreement": scan["best_agreement"] if scan else None,
                      "best_window_opens_ms": round((offset - arrival + scan["best_offset"]) * 1e3, 3) if scan
                      else None,
                      "best_window_width_ms": round(scan["best_width"] * 1e3, 3) if scan else None}
     return out
-
-
-def _nan_none(x: float) -> float | None:
-    return float(x) if np.isfinite(x) else None
 
 
 def _phase_readout(result: Result, reads: NDArray[np.int64], rest_slots: NDArray[np.int64], arrival: float,

@@ -28,6 +28,7 @@ from scipy.optimize import minimize
 from scipy.special import log_ndtr
 
 from engramlab import validate as V
+from engramlab.analysis.readout import decode_bits
 from engramlab.analysis.spikes import EDGE_TOLERANCE
 from engramlab.errors import ConfigError
 
@@ -65,7 +66,7 @@ def count_window_scan(t: ArrayLike, i: ArrayLike, read_starts: ArrayLike, rest_s
                       offsets: ArrayLike, widths: ArrayLike, bin_size: float = 1e-3) -> dict[str, Any]:
     """Agreement of a count read-out with ``truth`` for every window [start + opens + offset, … + width).
 
-    Each read is decoded as :func:`engramlab.analysis.readout.decode_bits` does: the line's count
+    Each read is decoded by :func:`engramlab.analysis.readout.decode_bits`: the line's count
     above (``higher_is_one``) or below the mean count of the same window in the rest slots.
     ``offsets`` (s after ``opens``, itself s after the slot start) and ``widths`` are rounded to
     ``bin_size``; the longest window must end inside the ``slot``. Cells ``l·c … l·c + c − 1``
@@ -78,7 +79,7 @@ def count_window_scan(t: ArrayLike, i: ArrayLike, read_starts: ArrayLike, rest_s
         raise ConfigError("i", f"(spike indices) and t (spike times) differ in length: {ii.shape} vs {tt.shape}")
     reads = V.finite_array("read_starts", read_starts, 1)
     rests = V.finite_array("rest_starts", rest_starts, 1)
-    want = np.asarray(truth, dtype=bool)
+    want = V.binary_matrix("truth", truth, 2)
     lines = V.integer("lines", lines, 1)
     per = V.integer("cells_per_line", cells_per_line, 1)
     if want.shape != (reads.size, lines):
@@ -112,8 +113,7 @@ def count_window_scan(t: ArrayLike, i: ArrayLike, read_starts: ArrayLike, rest_s
     for a, o in enumerate(off):
         for c, w in enumerate(wid):
             window = cum[:, :, o + w] - cum[:, :, o]
-            threshold = window[reads.size:].mean()
-            bits = window[:reads.size] > threshold if higher_is_one else window[:reads.size] < threshold
+            bits = decode_bits(window[:reads.size], window[reads.size:], higher_is_one)
             table[a, c] = float(np.mean(bits == want))
     best = np.unravel_index(int(np.argmax(table)), table.shape)
     return {"agreement": table, "offsets": off * bin_size, "widths": wid * bin_size,
