@@ -158,6 +158,26 @@ def test_walk_stats_baselines_and_zero_shot():
     assert s.zero_shot.tolist() == [False, True, False, True]
 
 
+def test_environment_breakdown_counts_answers_from_an_earlier_environment():
+    """Two environments of 3 steps on nodes 0-2; the second re-draws every observation."""
+    from engramlab.analysis.navigation import environment_breakdown
+    from engramlab.errors import ConfigError
+    nodes = np.array([0, 1, 2, 0, 0, 1, 2, 0])
+    obs = np.array([10, 11, 12, 10, 20, 21, 22, 20])
+    # env 1 enters 1, 2, 0 (truth 21, 22, 20): one right, one answering env 0's 12 at node 2,
+    # one wrong with a symbol no environment had there
+    predicted = np.array([11, 12, 10, 21, 12, 11])
+    truth = np.array([11, 12, 10, 21, 22, 20])
+    out = environment_breakdown(predicted == truth, predicted, nodes, obs, 3)
+    assert out["accuracy_by_env"] == [1.0, pytest.approx(1 / 3)]
+    assert out["other_env_error_fraction"] == pytest.approx(0.5)
+    # the first environment's errors never count, and no later error gives None
+    first_wrong = np.array([99, 12, 10, 21, 22, 20])
+    assert environment_breakdown(first_wrong == truth, first_wrong, nodes, obs, 3)["other_env_error_fraction"] is None
+    with pytest.raises(ConfigError, match="steps_per_env"):
+        environment_breakdown(predicted == truth, predicted, nodes, obs, 4)
+
+
 def test_navigation_summary_and_figure_survive_a_silent_pool():
     """Grid cells silenced: no memory spikes, no step to compare with the softmax — None, not a crash."""
     from engramlab.analysis.figures.hippocampus import softmax_spikes_figure
@@ -548,6 +568,42 @@ def test_lattice_displacement_decoder_recovers_a_known_motion():
     binned = path.reshape(len(times), -1, 2).mean(1)  # the lattice's mean position in each 0.1 s bin
     truth = binned - binned[0]
     assert np.sqrt(np.mean(np.sum((disp - truth) ** 2, 1))) < 0.2  # neurons (lattice spacing 15)
+
+
+def test_path_integration_error_against_the_built_and_the_fitted_lattice_speed():
+    """A lattice that runs at 0.8 of the speed it was built for: a growing error against the built
+    speed, none once the speed is fitted on the first 60 s and the rest is tested."""
+    from engramlab.analysis.path_integration import path_integration
+    from engramlab.models.grid_attractor import GridAttractorParams, lattice_modes, sheet
+    p = GridAttractorParams()
+    pos, _ = sheet(p)
+    k = lattice_modes(p)
+    rng = np.random.default_rng(6)
+    dt, steps, alpha = 0.05, 3000, 0.8
+    velocity = rng.normal(0, 0.15, (steps, 2))  # m/s, a random walk of the animal
+    x = np.cumsum(velocity, axis=0) * dt
+    path = 0.8 * p.pattern_speed * alpha * x  # sheet neurons: the lattice at 0.8 c
+    t_all, i_all = [], []
+    for s in range(steps):
+        rate = 20 * np.clip(np.cos((pos - path[s]) @ k.T).sum(1) / 3, 0, None)
+        idx = np.repeat(np.arange(pos.shape[0]), rng.poisson(rate * dt))
+        t_all.append(np.full(idx.size, (s + 0.5) * dt))
+        i_all.append(idx)
+
+    class Run(dict):  # what path_integration reads of a Result: arrays by key, and .params
+        pass
+
+    run = Run(lattice_modes=k, grid_module=np.zeros(pos.shape[0], dtype=int), grid_sheet_position=pos,
+              grid_gain=np.array([alpha]), grid_orientation=np.array([0.0]), velocity=velocity,
+              spikes_grid_t=np.concatenate(t_all), spikes_grid_i=np.concatenate(i_all))
+    run.params = {"duration": steps * dt, "trajectory_dt": dt, "grid.attractor.lattice_neurons": p.lattice_neurons,
+                  "grid.attractor.pattern_speed": p.pattern_speed}
+    pi = path_integration(run)
+    # the fit sees one minute of a random walk (~0.25 m of net travel): a few per cent of error
+    assert pi["gain_ratio_fitted"][0] == pytest.approx(0.8, abs=0.05)
+    assert pi["rms_phase_error"][0] > 0.15  # the built speed: 20 % of every displacement, on the torus
+    assert pi["rms_phase_error_fitted"][0] < 0.05  # the lattice's own speed: the decoder's noise
+    assert pi["rms_error_fitted_m"][0] < 0.3 * pi["rms_error_m"][0]
 
 
 def test_phase_error_is_the_displacement_minus_the_nearest_lattice_vector():

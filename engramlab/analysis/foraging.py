@@ -202,6 +202,7 @@ def landmark_summary(a: ForagingAnalysis) -> dict[str, Any] | str:
         "control_error_m": control["rms_error_m"],
         "control_drift_m_per_min": control["drift_m_per_min"],
         "control_pattern_speed_fitted_ratio": control["gain_ratio_fitted"],
+        "control_phase_error_fitted_gain": control["rms_phase_error_fitted"],
         "note": "the path_integration_* keys and the maps are the run with landmark cells; control_* are "
                 "the same sheets, velocity and seed without them (and without place cells)",
     }
@@ -230,6 +231,7 @@ def foraging_summary(a: ForagingAnalysis) -> dict[str, Any]:
             "landmarks": landmark_summary(a),
             "pattern_speed_fitted_ratio": pi["gain_ratio_fitted"],
             "path_integration_error_fitted_gain_m": pi["rms_error_fitted_m"],
+            "path_integration_phase_error_fitted_gain": pi["rms_phase_error_fitted"],
             "path_integration_note": "error = decoded lattice displacement minus c·alpha·R(theta)·(integrated "
                                      "velocity), RMS over the run, in m and in fractions of the spacing; "
                                      "'fitted' rows fit the gain on the first 60 s (a fit) and test on the rest; "

@@ -26,7 +26,8 @@ from engramlab.errors import ConfigError
 
 __all__ = ["NavigationAnalysis", "WalkStats", "analyse_navigation", "attention_predict", "attractor_key_attention",
            "baseline_accuracy", "binned_accuracy", "decode_symbols", "dwell_population_vectors",
-           "navigation_summary", "path_integration_summary", "summary_numbers", "walk_stats"]
+           "environment_breakdown", "navigation_summary", "path_integration_summary", "summary_numbers",
+           "walk_stats"]
 
 
 def decode_symbols(vectors: NDArray[np.float64], codebook: NDArray[np.float64]) -> NDArray[np.int64]:
@@ -134,6 +135,38 @@ def summary_numbers(correct: NDArray[np.bool_], stats: WalkStats, n_symbols: int
     }
 
 
+def environment_breakdown(correct: NDArray[np.bool_], predicted: NDArray[np.int64], nodes: NDArray[np.int64],
+                          observations: NDArray[np.int64], steps_per_env: int) -> dict[str, Any]:
+    """Accuracy per environment, and how many later-environment errors answer with an earlier one.
+
+    ``correct`` and ``predicted`` hold one entry per predicted step (environment-major,
+    ``steps_per_env`` each); ``nodes`` and ``observations`` the walk (``steps_per_env + 1`` per
+    environment), so step *k* of environment *e* enters ``nodes[e(steps_per_env + 1) + k + 1]``.
+    The keys are the same position code in every environment, so only the context part of a key
+    keeps a memory written in one environment from answering in another.
+    ``other_env_error_fraction`` counts, among the wrong predictions of environments after the
+    first, those that name the observation an earlier environment had at the node entered (None
+    without such errors).
+    """
+    n_env = correct.size // steps_per_env
+    if correct.size != n_env * steps_per_env or nodes.size != n_env * (steps_per_env + 1):
+        raise ConfigError("steps_per_env", f"must divide the walk into whole environments, got {steps_per_env}")
+    by_env = [float(correct[e * steps_per_env:(e + 1) * steps_per_env].mean()) for e in range(n_env)]
+    seen: dict[int, set[int]] = {}  # node -> observations it had in earlier environments
+    wrong_later = from_earlier = 0
+    for e in range(n_env):
+        seg = slice(e * (steps_per_env + 1), (e + 1) * (steps_per_env + 1))
+        entered, obs = nodes[seg][1:], observations[seg]
+        if e > 0:
+            for k in np.flatnonzero(~correct[e * steps_per_env:(e + 1) * steps_per_env]):
+                wrong_later += 1
+                from_earlier += int(predicted[e * steps_per_env + k]) in seen.get(int(entered[k]), set())
+        for node, o in zip(nodes[seg].tolist(), obs.tolist(), strict=True):
+            seen.setdefault(node, set()).add(o)
+    return {"accuracy_by_env": by_env,
+            "other_env_error_fraction": from_earlier / wrong_later if wrong_later else None}
+
+
 @dataclass
 class NavigationAnalysis:
     """Predictions of the spiking circuit and of NumPy attention, with the walk's statistics."""
@@ -232,7 +265,9 @@ def analyse_navigation(result: Any, skip: float = 0.002) -> NavigationAnalysis:
                  "softmax_weight_error_sampling_floor": None, "softmax_calibration_error_heldout": None,
                  "softmax_weight_error_counts_heldout": None, "memory_total_error_heldout": None,
                  "memory_spikes_gain": None, "key_weight_cosine": None, "ideal_attention_accuracy_written_keys": None,
+                 "ideal_attention_accuracy_written_keys_by_env": None,
                  **remap}
+    extra.update(environment_breakdown(circuit_symbol == truth_arr, circuit_symbol, nodes, obs, per_env))
     pi = graph_path_integration(result) if "pi_action" in result else None
     extra.update(path_integration_summary(pi, str(p.get("graph", ""))))
     extra.update(attractor_key_attention(result, beta) if pi is not None
@@ -353,6 +388,7 @@ def _pool_counts(result: Any, steps: int) -> tuple[NDArray[np.float64], dict[str
     attention_out = held_memory_attention(inputs, written_keys, codebook[observed], writer, pool // ensemble,
                                           float(p["memory.beta"]))
     held_correct = decode_symbols(attention_out[predicted], codebook) == observed[predicted]
+    held_env = np.asarray(result["slot_env"])[predicted]
     # how the pool's spikes follow the softmax as memories accumulate (the load: memories held)
     load = (stored_writes(writer, pool // ensemble) >= 0).sum(1)
     edges = np.array([1, 10, 50, 200, np.inf])
@@ -387,6 +423,10 @@ def _pool_counts(result: Any, steps: int) -> tuple[NDArray[np.float64], dict[str
         "memory_spikes_gain": gain if np.isfinite(gain) else None,
         "key_weight_cosine": float(cos.mean()) if cos.size else None,
         "ideal_attention_accuracy_written_keys": float(held_correct.mean()) if held_correct.size else None,
+        # the same per environment: the keys are one position code in every environment, so only
+        # their context part keeps another environment's memories out (also in the equation)
+        "ideal_attention_accuracy_written_keys_by_env": [float(held_correct[held_env == e].mean())
+                                                         for e in np.unique(held_env)],
         "pool_by_load": by_load,
     }
     return pred, extra, (spike_w, soft_w)

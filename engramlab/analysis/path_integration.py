@@ -78,7 +78,9 @@ def path_integration(result: Any, bin_size: float = 0.1, fit_seconds: float = 60
     ``error_m`` (modules, bins) in metres, ``rms_error_m``, ``rms_error_fraction``,
     ``final_error_m``, ``drift_m_per_min`` (least-squares slope of the error magnitude),
     ``gain_ratio_fitted`` (fitted / assumed lattice speed, from the first ``fit_seconds``) and
-    ``rms_error_fitted_m`` (with that gain, on the rest of the run: out of sample) and
+    ``rms_error_fitted_m`` (with that gain, on the rest of the run: out of sample),
+    ``rms_phase_error_fitted`` (the same error on the torus, in fractions of a period: what the
+    error is relative to the lattice speed the module actually runs at) and
     ``sheet_to_m`` (metres of travel per sheet neuron, 1 / (c α), per module).
     """
     p = result.params
@@ -94,7 +96,7 @@ def path_integration(result: Any, bin_size: float = 0.1, fit_seconds: float = 60
     t, i = result[f"spikes_{population}_t"], result[f"spikes_{population}_i"]
     out: dict[str, Any] = {"decoded": [], "predicted": [], "error_m": [], "phase_error": []}
     rms_wrapped: list[float] = []
-    rms, rms_frac, final, drift, ratio, rms_fit = [], [], [], [], [], []
+    rms, rms_frac, final, drift, ratio, rms_fit, rms_wrapped_fit = [], [], [], [], [], [], []
     times = np.zeros(0)
     for m in range(len(gains)):
         sel = module[i] == m
@@ -125,14 +127,18 @@ def path_integration(result: Any, bin_size: float = 0.1, fit_seconds: float = 60
             rest = ~fit
             e_fit = np.linalg.norm(dec[rest] - g * u[rest], axis=1) / g
             rms_fit.append(float(np.sqrt(np.mean(e_fit**2))))
+            e_wrap = np.linalg.norm(wrap_to_lattice(dec[rest] - g * u[rest], modes), axis=1) / a
+            rms_wrapped_fit.append(float(np.sqrt(np.mean(e_wrap**2))))
         else:
             ratio.append(float("nan"))
             rms_fit.append(float("nan"))
+            rms_wrapped_fit.append(float("nan"))
     out.update(sheet_to_m=[1.0 / (c * g) if g > 0 else float("nan") for g in gains])
     out.update(times=times, decoded=np.array(out["decoded"]), predicted=np.array(out["predicted"]),
                error_m=np.array(out["error_m"]), phase_error=np.array(out["phase_error"]),
                rms_phase_error=rms_wrapped, rms_error_m=rms, rms_error_fraction=rms_frac,
-               final_error_m=final, drift_m_per_min=drift, gain_ratio_fitted=ratio, rms_error_fitted_m=rms_fit)
+               final_error_m=final, drift_m_per_min=drift, gain_ratio_fitted=ratio, rms_error_fitted_m=rms_fit,
+               rms_phase_error_fitted=rms_wrapped_fit)
     return out
 
 
