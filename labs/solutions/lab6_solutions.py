@@ -14,8 +14,9 @@
 # each node) is the bound the pool approaches, the edge agent (it needs the exact edge) learns
 # much more slowly — the gap between them is the lesson; β is *fitted* to the pool's spikes on
 # half of the steps and tested on the other half, and the held-out error is compared with its
-# sampling floor (Poisson counts alone); at full size the pool reaches 0.862 against the ideal
-# attention's 0.906 (README, navigation; 0.794 with the 200 ms steps used before 2026-12-03). Figures: `accuracy_vs_visits` — accuracy
+# sampling floor (Poisson counts alone); at full size the pool reaches 0.867 against the ideal
+# attention's 0.906 (README, navigation; 0.862 with 8 instead of 32 context cells, 0.794 with the
+# 200 ms steps used before 2026-12-03). Figures: `accuracy_vs_visits` — accuracy
 # against nodes visited and edges taken, with the two agents; `softmax_in_spikes` — the pool's
 # spike shares against the softmax with the fitted β, on held-out steps.
 
