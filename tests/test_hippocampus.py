@@ -604,6 +604,11 @@ def test_path_integration_error_against_the_built_and_the_fitted_lattice_speed()
     assert pi["rms_phase_error"][0] > 0.15  # the built speed: 20 % of every displacement, on the torus
     assert pi["rms_phase_error_fitted"][0] < 0.05  # the lattice's own speed: the decoder's noise
     assert pi["rms_error_fitted_m"][0] < 0.3 * pi["rms_error_m"][0]
+    # consistency check of the units: errors this small never wrap, so the phase error (sheet
+    # neurons / a) and the error in metres (sheet neurons / fitted neurons per metre) are one number
+    neurons_per_m = pi["gain_ratio_fitted"][0] * p.pattern_speed * alpha
+    assert pi["rms_phase_error_fitted"][0] * p.lattice_neurons == pytest.approx(
+        pi["rms_error_fitted_m"][0] * neurons_per_m, rel=1e-6)
 
 
 def test_phase_error_is_the_displacement_minus_the_nearest_lattice_vector():

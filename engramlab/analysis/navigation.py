@@ -148,6 +148,8 @@ def environment_breakdown(correct: NDArray[np.bool_], predicted: NDArray[np.int6
     first, those that name the observation an earlier environment had at the node entered (None
     without such errors).
     """
+    if steps_per_env < 1:
+        raise ConfigError("steps_per_env", f"must be at least 1, got {steps_per_env}")
     n_env = correct.size // steps_per_env
     if correct.size != n_env * steps_per_env or nodes.size != n_env * (steps_per_env + 1):
         raise ConfigError("steps_per_env", f"must divide the walk into whole environments, got {steps_per_env}")
@@ -425,8 +427,9 @@ def _pool_counts(result: Any, steps: int) -> tuple[NDArray[np.float64], dict[str
         "ideal_attention_accuracy_written_keys": float(held_correct.mean()) if held_correct.size else None,
         # the same per environment: the keys are one position code in every environment, so only
         # their context part keeps another environment's memories out (also in the equation)
-        "ideal_attention_accuracy_written_keys_by_env": [float(held_correct[held_env == e].mean())
-                                                         for e in np.unique(held_env)],
+        "ideal_attention_accuracy_written_keys_by_env": [
+            float(held_correct[held_env == e].mean()) if (held_env == e).any() else None
+            for e in range(int(p["environments"]))] if held_correct.size else None,
         "pool_by_load": by_load,
     }
     return pred, extra, (spike_w, soft_w)

@@ -70,12 +70,15 @@ class MemoryPoolParams(Params):
     context_cells: int = param(160, "lateral entorhinal context cells", low=1, structural=True)
     context_active: int = param(32, "context cells active in each environment. A memory of the same place in "
                                     "another environment differs from the query only in its context part, "
-                                    "cosine 1 − s with s the context's share of the key's squared norm, so D "
-                                    "such memories weigh D·e^(−βs) against one of this environment: s ≳ "
-                                    "ln(D/0.1)/β ≈ 0.15 for ~10 visits per place at β ≈ 30. At 8 of 40 "
-                                    "(s = 0.035–0.07) 69–76 % of the second environment's errors named the "
-                                    "first one's observation (grid10x10, ring40; seed 0); 32 at 20 Hz give "
-                                    "s = 0.13 (ring40) – 0.23 (grid10x10): docs/equations.md §3.3a", low=1)
+                                    "cosine 1 − s for disjoint context sets (environments draw theirs "
+                                    "independently: ~1/5 shared), with s the context's share of the key's "
+                                    "squared norm, so D such memories weigh D·e^(−βs) against one of this "
+                                    "environment: s ≳ ln(D/0.1)/β ≈ 0.15 for ~10 visits per place at β ≈ "
+                                    "30. s depends on the world's grid rates: at 8 of 40, s = 0.07 on "
+                                    "grid10x10 and 0.035 on ring40, and 69 % / 74 % of the second "
+                                    "environment's errors named the first one's observation (seed 0); 32 at "
+                                    "20 Hz give s = 0.23 / 0.13 (ring40 still short of its 0.18): "
+                                    "docs/equations.md §3.3a", low=1)
     context_rate: b2.Quantity = param(20 * Hz, "rate of an active context cell", unit=Hz, low=0, high=200)
     lec_rate: b2.Quantity = param(40 * Hz, "rate of an active LEC (sensory) cell while the node is seen",
                                   unit=Hz, low=0, low_open=True, high=500)

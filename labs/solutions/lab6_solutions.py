@@ -30,8 +30,8 @@ ex = labkit.load_exercises(LAB_OUT)  # what the lab's exercise cells measured (a
 
 # %% [markdown]
 # ### Exercise 1 — a node never seen
-# ≈ 0.05 on the 57 first visits — near chance (1/45 ≈ 0.02): nothing is stored for a node never
-# seen, whatever the path — and ≈ 0.89 on revisits. The pool learns at the rate of nodes
+# ≈ 0.04 on the 57 first visits — near chance (1/45 ≈ 0.02): nothing is stored for a node never
+# seen, whatever the path — and ≈ 0.97 on revisits. The pool learns at the rate of nodes
 # visited; a revisit by a new edge is predicted as well, because the grid code of a node does
 # not depend on how the agent got there.
 
@@ -42,7 +42,7 @@ assert e["accuracy_first_visit"] < 0.2 < 0.8 < e["accuracy_revisit"]
 
 # %% [markdown]
 # ### Exercise 2 — going back where you came from
-# This run cannot tell: both are nearly perfect, 1.0 on 64 backtracks against 0.99 on other
+# This run cannot tell: both are nearly perfect, 1.0 on 64 backtracks against 0.95 on other
 # revisits. With the 200 ms steps used before 2026-12-03 backtracks were easier (0.97 against
 # 0.86): the memory written one step ago is the most recent and its key matches the query
 # exactly, while older memories of a node compete with memories of nearby nodes whose grid
@@ -56,9 +56,11 @@ assert min(e["accuracy_backtrack"], e["accuracy_other_revisits"]) > 0.9
 
 # %% [markdown]
 # ### Exercise 3 — does the inhibition hold the pool's rate?
-# Not fully: ≈ 10 memory spikes per step with up to 9 memories, ≈ 37 with more than 200 — 3.6
-# times more (without the interneurons, full run: 192 against 1,296). Shunting inhibition divides, but not by the exact sum of the excitation, so the
-# normalisation is partial; the softmax the analysis fits absorbs part of this into β.
+# Not fully: ≈ 30 memory spikes per step with up to 9 memories, ≈ 70 with more than 200 — 2.3
+# times more (without the interneurons, full run: 384 against 15,423; with the 8 context cells
+# used before 2026-12-04, ≈ 10 against ≈ 37). Shunting inhibition divides, but not by the exact
+# sum of the excitation, so the normalisation is partial; the softmax the analysis fits absorbs
+# part of this into β.
 
 # %%
 e = ex["3"]
@@ -68,13 +70,14 @@ assert spikes[-1] > 2 * spikes[0]
 
 # %% [markdown]
 # ### Exercise 4 — few memories, many memories
-# Here a little closer with few: held-out error ≈ 0.22 with up to 9 memories, 0.29–0.33 beyond,
-# all far above the sampling floor the lab prints (≈ 0.10). It is not a law: in the full runs
-# (grid10x10, 2 × 1,000 steps) the few-memory bin reads 0.19 on seed 0, 0.06 on seed 1 and 0.36
-# on seed 2, against 0.27–0.34 beyond — it holds few steps, so it is noisy. Beyond it the error
+# Here farther with few: held-out error ≈ 0.48 with up to 9 memories, 0.26–0.35 beyond, all far
+# above the sampling floor the lab prints (≈ 0.07); with the 8 context cells used before
+# 2026-12-04 it was the other way round (0.22 against 0.29–0.33). It is not a law: in the full
+# runs (grid10x10, 2 × 1,000 steps) the few-memory bin reads 0.23 on seed 0, 0.27 on seed 1 and
+# 0.40 on seed 2, against 0.21–0.35 beyond — it holds few steps, so it is noisy. Beyond it the error
 # is set by how a step's spikes come: the 16 neurons of a memory share one input and fire
-# together, so a step's tens of spikes are one or two volleys — close to a single draw from the
-# softmax, whatever the number of memories competing.
+# together, so a step's tens of spikes come in a few volleys of up to 16 — a few draws from the
+# softmax, not tens, whatever the number of memories competing.
 
 # %%
 e = ex["4"]
