@@ -756,6 +756,35 @@ def test_memory_pool_binds_in_one_shot_and_recalls_from_grid_spikes():
 
 
 @pytest.mark.slow
+def test_context_keeps_the_first_environments_memories_out_of_the_second():
+    """grid5x5, 2 environments × 150 steps (~6 visits per place each), 128 memories of 8 neurons.
+
+    A place's grid code is the same in both environments; D memories of it from the other one
+    weigh D·e^(−βs) with s the context's share of the key (docs/equations.md §3.3a). At the default
+    32 of 160 context cells that is ~0.02 at D = 6, β ≈ 30; at the old 8 of 40 it is ~1: the
+    first environment answers in the second. (Measured: 17 % and 70 % of the second
+    environment's errors name the first one's observation; accuracy 0.81 / 0.81 and 0.84 / 0.75.)
+    """
+    from engramlab.analysis.navigation import analyse_navigation, navigation_summary
+    from engramlab.models.hippocampal import MemoryNeuronParams
+    from engramlab.models.memory_pool import MemoryPoolParams
+    from engramlab.protocols.navigation import NavigationConfig, NavigationGridParams, run_navigation
+    out = {}
+    for cells, active in ((160, 32), (40, 8)):
+        cfg = NavigationConfig(graph="grid5x5", steps=150, environments=2, seed=1, device="cpp_standalone",
+                               memory=MemoryNeuronParams(model="pool"),
+                               pool=MemoryPoolParams(pool=1024, ensemble=8, context_cells=cells,
+                                                     context_active=active),
+                               grid=NavigationGridParams(cells_per_module=64, path_integration="off"))
+        out[active] = navigation_summary(analyse_navigation(run_navigation(cfg)))
+    assert MemoryPoolParams().context_active == 32 and MemoryPoolParams().context_cells == 160
+    first, second = out[32]["accuracy_by_env"]
+    assert out[32]["other_env_error_fraction"] < 0.3 and second >= first - 0.05
+    first, second = out[8]["accuracy_by_env"]
+    assert out[8]["other_env_error_fraction"] > 0.5 and second < first - 0.05
+
+
+@pytest.mark.slow
 def test_memory_pool_strong_inhibition_silences_rather_than_runs_away():
     """At the strongest allowed inhibition the pool falls quiet (forward Euler ran away past 800 nS)."""
     from engramlab.circuits.memory_pool import MemoryPoolCircuit
