@@ -159,23 +159,27 @@ def test_walk_stats_baselines_and_zero_shot():
 
 
 def test_environment_breakdown_counts_answers_from_an_earlier_environment():
-    """Two environments of 3 steps on nodes 0-2; the second re-draws every observation."""
+    """Three environments of 3 steps on nodes 0-2; each re-draws every observation."""
     from engramlab.analysis.navigation import environment_breakdown
     from engramlab.errors import ConfigError
-    nodes = np.array([0, 1, 2, 0, 0, 1, 2, 0])
-    obs = np.array([10, 11, 12, 10, 20, 21, 22, 20])
+    nodes = np.array([0, 1, 2, 0, 0, 1, 2, 0, 0, 2, 1, 0])
+    obs = np.array([10, 11, 12, 10, 20, 21, 22, 20, 30, 32, 31, 30])
     # env 1 enters 1, 2, 0 (truth 21, 22, 20): one right, one answering env 0's 12 at node 2,
-    # one wrong with a symbol no environment had there
-    predicted = np.array([11, 12, 10, 21, 12, 11])
-    truth = np.array([11, 12, 10, 21, 22, 20])
-    out = environment_breakdown(predicted == truth, predicted, nodes, obs, 3)
-    assert out["accuracy_by_env"] == [1.0, pytest.approx(1 / 3)]
-    assert out["other_env_error_fraction"] == pytest.approx(0.5)
-    # the first environment's errors never count, and no later error gives None
-    first_wrong = np.array([99, 12, 10, 21, 22, 20])
-    assert environment_breakdown(first_wrong == truth, first_wrong, nodes, obs, 3)["other_env_error_fraction"] is None
-    with pytest.raises(ConfigError, match="steps_per_env"):
-        environment_breakdown(predicted == truth, predicted, nodes, obs, 4)
+    # one wrong with a symbol no environment had there (11 was node 1's, not node 0's).
+    # env 2 enters 2, 1, 0 (truth 32, 31, 30): env 1's 22 at node 2, env 0's 11 at node 1, right
+    predicted = np.array([11, 12, 10, 21, 12, 11, 22, 11, 30])
+    out = environment_breakdown(predicted, nodes, obs, 3)
+    assert out["accuracy_by_env"] == [1.0, pytest.approx(1 / 3), pytest.approx(1 / 3)]
+    assert out["other_env_error_fraction"] == pytest.approx(3 / 4)
+    # the first environment's errors never count; no later error gives None
+    first_wrong = np.array([99, 12, 10, 21, 22, 20, 32, 31, 30])
+    assert environment_breakdown(first_wrong, nodes, obs, 3)["other_env_error_fraction"] is None
+    for kw, key in (({"steps_per_env": 0}, "steps_per_env"), ({"steps_per_env": 4}, "predicted"),
+                    ({"predicted": predicted[:-1]}, "predicted"), ({"nodes": nodes[:-1]}, "nodes"),
+                    ({"observations": obs[1:]}, "observations")):
+        args = {"predicted": predicted, "nodes": nodes, "observations": obs, "steps_per_env": 3, **kw}
+        with pytest.raises(ConfigError, match=key):
+            environment_breakdown(**args)
 
 
 def test_navigation_summary_and_figure_survive_a_silent_pool():

@@ -104,6 +104,12 @@ def test_psychometric_fit_recovers_a_known_probit_curve():
     assert abs(s0 + 7.0) < 1.5 and abs(sd / 15.0 - 1) < 0.08
     assert np.isnan(psychometric_fit(np.ones(5, bool), np.arange(5.0))[0])
     assert np.isnan(psychometric_fit(np.arange(6.0) > 2, np.arange(6.0))[1])  # a step: SD not estimable
+    # a step tied at one sum (the likelihood still grows as the SD shrinks), and bits that fall as
+    # the sum grows (no increasing curve): not estimable either
+    assert np.isnan(psychometric_fit([0, 1, 0, 1], [1.0, 2.0, 2.0, 3.0])[1])
+    assert np.isnan(psychometric_fit(s > 0, -s)[1])
+    with pytest.raises(ConfigError, match="sums"):
+        psychometric_fit(np.zeros((2, 3), bool), np.zeros((3, 2)))
     with pytest.raises(ConfigError, match="decoded"):
         psychometric_fit([np.nan, 1, 0], [1.0, 2.0, 3.0])
 
@@ -126,9 +132,10 @@ def test_count_window_scan_equals_decoding_each_window_directly():
     read_k = 0
     for k, kind in enumerate(kinds):
         for c in range(lines * cells):
-            rate = {0: 60.0, 1: 300.0, 2: 0.0}[kind]
             if kind == 2:
                 rate = 20.0 if truth[read_k, c // cells] else 100.0   # a lower count reads 1 (Purkinje cells)
+            else:
+                rate = {0: 60.0, 1: 300.0}[kind]
             steps = rng.choice(1000, size=rng.poisson(rate * slot), replace=False)
             edges = np.array([30, 150, 330, 430, 530])  # on window edges, in time steps after the slot start
             # times as a simulator makes them: the global step index times dt
@@ -148,3 +155,25 @@ def test_count_window_scan_equals_decoding_each_window_directly():
             direct = np.mean(decode_bits(counts, base, higher_is_one=False) == truth)
             assert scan["agreement"][a, b] == direct
     assert scan["best_agreement"] == scan["agreement"].max()
+
+
+def test_count_window_scan_refuses_bad_input_in_one_line():
+    from engramlab.analysis.readout_limits import count_window_scan
+    t, i = np.array([0.012, 0.113]), np.array([0, 5])
+    reads, rests, truth = np.array([0.0]), np.array([0.1]), np.zeros((1, 2), bool)
+
+    def scan(**kw):
+        args = dict(t=t, i=i, read_starts=reads, rest_starts=rests, opens=0.005, slot=0.1, truth=truth, lines=2,
+                    cells_per_line=3, higher_is_one=True, offsets=[0.0], widths=[0.01])
+        args.update(kw)
+        return count_window_scan(**args)
+
+    assert scan()["agreement"].shape == (1, 1)
+    for kw, key in (({"i": np.array([0, 6])}, "i"),  # cell 6 is in no line of 2 × 3
+                    ({"higher_is_one": "no"}, "higher_is_one"),
+                    ({"widths": [-0.01]}, "widths"), ({"offsets": [-0.002]}, "offsets"),
+                    ({"widths": [0.2]}, "widths"),  # past the slot
+                    ({"rest_starts": np.array([0.004])}, "starts"),  # the two windows overlap
+                    ({"read_starts": np.zeros(0), "truth": np.zeros((0, 2), bool)}, "truth")):
+        with pytest.raises(ConfigError, match=key):
+            scan(**kw)

@@ -17,8 +17,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from numpy.typing import NDArray
+from numpy.typing import ArrayLike, NDArray
 
+from engramlab import validate as V
 from engramlab.analysis.attention import softmax
 from engramlab.analysis.path_integration import graph_path_integration
 from engramlab.analysis.spikes import step_counts
@@ -135,36 +136,46 @@ def summary_numbers(correct: NDArray[np.bool_], stats: WalkStats, n_symbols: int
     }
 
 
-def environment_breakdown(correct: NDArray[np.bool_], predicted: NDArray[np.int64], nodes: NDArray[np.int64],
-                          observations: NDArray[np.int64], steps_per_env: int) -> dict[str, Any]:
+def environment_breakdown(predicted: ArrayLike, nodes: ArrayLike, observations: ArrayLike,
+                          steps_per_env: int) -> dict[str, Any]:
     """Accuracy per environment, and how many later-environment errors answer with an earlier one.
 
-    ``correct`` and ``predicted`` hold one entry per predicted step (environment-major,
-    ``steps_per_env`` each); ``nodes`` and ``observations`` the walk (``steps_per_env + 1`` per
-    environment), so step *k* of environment *e* enters ``nodes[e(steps_per_env + 1) + k + 1]``.
-    The keys are the same position code in every environment, so only the context part of a key
-    keeps a memory written in one environment from answering in another.
-    ``other_env_error_fraction`` counts, among the wrong predictions of environments after the
-    first, those that name the observation an earlier environment had at the node entered (None
-    without such errors).
+    ``predicted`` holds one symbol per predicted step (environment-major, ``steps_per_env``
+    each); ``nodes`` and ``observations`` the walk (``steps_per_env + 1`` per environment), so
+    step *k* of environment *e* enters ``nodes[e(steps_per_env + 1) + k + 1]`` and is right when
+    it names that entry's observation. The keys are the same position code in every environment,
+    so only the context part of a key keeps a memory written in one environment from answering in
+    another. ``other_env_error_fraction`` counts, among the wrong predictions of environments
+    after the first, those that name the observation an earlier environment had at the node
+    entered (None without such errors).
     """
-    if steps_per_env < 1:
-        raise ConfigError("steps_per_env", f"must be at least 1, got {steps_per_env}")
-    n_env = correct.size // steps_per_env
-    if correct.size != n_env * steps_per_env or nodes.size != n_env * (steps_per_env + 1):
-        raise ConfigError("steps_per_env", f"must divide the walk into whole environments, got {steps_per_env}")
-    by_env = [float(correct[e * steps_per_env:(e + 1) * steps_per_env].mean()) for e in range(n_env)]
-    seen: dict[int, set[int]] = {}  # node -> observations it had in earlier environments
+    steps_per_env = V.integer("steps_per_env", steps_per_env, 1)
+    pred = V.integer_array("predicted", V.finite_array("predicted", predicted, 1))
+    walk = V.integer_array("nodes", V.finite_array("nodes", nodes, 1))
+    seen_obs = V.integer_array("observations", V.finite_array("observations", observations, 1))
+    n_env = pred.size // steps_per_env
+    if pred.size == 0 or pred.size != n_env * steps_per_env:
+        raise ConfigError("predicted", f"must hold whole environments of steps_per_env = {steps_per_env} steps, "
+                                       f"got {pred.size}")
+    for key, arr in (("nodes", walk), ("observations", seen_obs)):
+        if arr.size != n_env * (steps_per_env + 1):
+            raise ConfigError(key, f"must hold {n_env} × (steps_per_env + 1) = {n_env * (steps_per_env + 1)} "
+                                   f"entries (the walk), got {arr.size}")
+    by_env: list[float] = []
+    earlier: dict[int, set[int]] = {}  # node -> observations it had in earlier environments
     wrong_later = from_earlier = 0
     for e in range(n_env):
         seg = slice(e * (steps_per_env + 1), (e + 1) * (steps_per_env + 1))
-        entered, obs = nodes[seg][1:], observations[seg]
+        guess = pred[e * steps_per_env:(e + 1) * steps_per_env]
+        entered, truth = walk[seg][1:], seen_obs[seg][1:]
+        wrong = guess != truth
+        by_env.append(float(np.mean(guess == truth)))
         if e > 0:
-            for k in np.flatnonzero(~correct[e * steps_per_env:(e + 1) * steps_per_env]):
-                wrong_later += 1
-                from_earlier += int(predicted[e * steps_per_env + k]) in seen.get(int(entered[k]), set())
-        for node, o in zip(nodes[seg].tolist(), obs.tolist(), strict=True):
-            seen.setdefault(node, set()).add(o)
+            wrong_later += int(wrong.sum())
+            from_earlier += sum(int(g) in earlier.get(int(n), set()) for g, n in zip(guess[wrong], entered[wrong],
+                                                                                     strict=True))
+        for node, o in zip(walk[seg].tolist(), seen_obs[seg].tolist(), strict=True):
+            earlier.setdefault(node, set()).add(o)
     return {"accuracy_by_env": by_env,
             "other_env_error_fraction": from_earlier / wrong_later if wrong_later else None}
 
@@ -228,12 +239,10 @@ def analyse_navigation(result: Any, skip: float = 0.002) -> NavigationAnalysis:
     obs = result["observation"]
     per_env = int(p["steps"])
     truth, stats_parts = [], []
-    env_nodes = []
     for e in range(int(p["environments"])):
         nseg = nodes[e * (per_env + 1):(e + 1) * (per_env + 1)]
         oseg = obs[e * (per_env + 1):(e + 1) * (per_env + 1)]
         truth.append(oseg[1:])
-        env_nodes.append(nseg)
         stats_parts.append(walk_stats(nseg, np.zeros(nseg.size, dtype=np.int64), int(p["n_nodes"]),
                                       int(p["n_directed_edges"])))
     truth_arr = np.concatenate(truth)
@@ -269,7 +278,7 @@ def analyse_navigation(result: Any, skip: float = 0.002) -> NavigationAnalysis:
                  "memory_spikes_gain": None, "key_weight_cosine": None, "ideal_attention_accuracy_written_keys": None,
                  "ideal_attention_accuracy_written_keys_by_env": None,
                  **remap}
-    extra.update(environment_breakdown(circuit_symbol == truth_arr, circuit_symbol, nodes, obs, per_env))
+    extra.update(environment_breakdown(circuit_symbol, nodes, obs, per_env))
     pi = graph_path_integration(result) if "pi_action" in result else None
     extra.update(path_integration_summary(pi, str(p.get("graph", ""))))
     extra.update(attractor_key_attention(result, beta) if pi is not None

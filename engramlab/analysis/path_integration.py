@@ -125,10 +125,9 @@ def path_integration(result: Any, bin_size: float = 0.1, fit_seconds: float = 60
             g = float(np.sum(dec[fit] * u[fit]) / max(np.sum(u[fit] ** 2), 1e-300))
             ratio.append(g / scale)
             rest = ~fit
-            e_fit = np.linalg.norm(dec[rest] - g * u[rest], axis=1) / g
-            rms_fit.append(float(np.sqrt(np.mean(e_fit**2))))
-            e_wrap = np.linalg.norm(wrap_to_lattice(dec[rest] - g * u[rest], modes), axis=1) / a
-            rms_wrapped_fit.append(float(np.sqrt(np.mean(e_wrap**2))))
+            residual = dec[rest] - g * u[rest]  # sheet neurons
+            rms_fit.append(float(np.sqrt(np.mean(np.sum(residual**2, 1)))) / g)
+            rms_wrapped_fit.append(float(np.sqrt(np.mean(np.sum(wrap_to_lattice(residual, modes) ** 2, 1)))) / a)
         else:
             ratio.append(float("nan"))
             rms_fit.append(float("nan"))

@@ -34,7 +34,16 @@ The mechanism behind TEM-t's attention (Whittington et al. 2022), with no softma
 Keys carry a **context** part (lateral entorhinal cells active throughout one environment;
 Knierim, Neunuebel & Deshmukh 2014): the grid code is the same in every environment (TEM's
 structural code), so the context is what keeps a memory written in one environment from
-answering a query in another.
+answering a query in another. How much context that takes (docs/equations.md §3.3a): a memory
+of the same place in another environment has cosine :math:`1-s'` with the query, where
+:math:`s'\approx(1-f)\,s`, *s* is the context's share of the key's squared norm and *f* the
+fraction of context cells two environments share (they are drawn independently: f ≈
+``context_active / context_cells`` expected; 4–5 of 32 on seeds 0–2). *D* such memories weigh
+:math:`De^{-\beta s'}` against one of the query's environment, so keeping that below 0.1 at ~10
+visits per place and β ≈ 30 needs s′ ≳ 0.15, s ≳ 0.18. *s* depends on the world's grid rates:
+8 of 40 cells gave s = 0.07 on grid10x10 and 0.035 on ring40 (and 69 % / 74 % of the second
+environment's errors named the first one's observation, seed 0); 32 of 160 give 0.23 / 0.13
+(ring40, ~25 visits per place, would need ~0.22).
 """
 
 from __future__ import annotations
@@ -68,17 +77,9 @@ class MemoryPoolParams(Params):
                                        "(peaks at 2 × 15 Hz: in-field rates of 20–40 Hz, Hafting et al. 2005)",
                                   low=0, low_open=True, high=10)
     context_cells: int = param(160, "lateral entorhinal context cells", low=1, structural=True)
-    context_active: int = param(32, "context cells active in each environment. A memory of the same place in "
-                                    "another environment differs from the query only in its context part, "
-                                    "cosine 1 − s for disjoint context sets (environments draw theirs "
-                                    "independently: ~1/5 shared), with s the context's share of the key's "
-                                    "squared norm, so D such memories weigh D·e^(−βs) against one of this "
-                                    "environment: s ≳ ln(D/0.1)/β ≈ 0.15 for ~10 visits per place at β ≈ "
-                                    "30. s depends on the world's grid rates: at 8 of 40, s = 0.07 on "
-                                    "grid10x10 and 0.035 on ring40, and 69 % / 74 % of the second "
-                                    "environment's errors named the first one's observation (seed 0); 32 at "
-                                    "20 Hz give s = 0.23 / 0.13 (ring40 still short of its 0.18): "
-                                    "docs/equations.md §3.3a", low=1)
+    context_active: int = param(32, "context cells active in each environment (their share of the key keeps "
+                                    "another environment's memories of a place out; 8 of 40 were too few: "
+                                    "module docstring)", low=1)
     context_rate: b2.Quantity = param(20 * Hz, "rate of an active context cell", unit=Hz, low=0, high=200)
     lec_rate: b2.Quantity = param(40 * Hz, "rate of an active LEC (sensory) cell while the node is seen",
                                   unit=Hz, low=0, low_open=True, high=500)
