@@ -236,6 +236,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return 0
+    # invoked as the command (console script, python -m): the process is the command's own, which
+    # lets a sweep freeze its heap (engramlab.sweep); main([...]) from Python leaves the caller's alone
+    args.own_process = argv is None
     if args.command == "theory" and args.topic == "sdm" and args.d > args.n:
         parser.error(f"--d must satisfy 1 <= d <= n = {args.n}, got {args.d}")
     try:

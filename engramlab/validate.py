@@ -97,12 +97,17 @@ def integer_array(key: str, values: ArrayLike, low: int | None = None, high: int
     arr = np.asarray(values)
     if arr.dtype == np.bool_ or arr.dtype.kind not in "iuf":
         raise ConfigTypeError(key, f"must hold integers, got dtype {arr.dtype}")
-    farr = arr.astype(float)
-    if not np.all(np.isfinite(farr)) or not np.all(farr == np.round(farr)):
-        raise ConfigTypeError(key, "must hold integers (no fractions, NaN or inf)")
-    if farr.size and np.max(np.abs(farr)) >= 2.0**62:
-        raise ConfigError(key, f"must lie in {describe_range(low, high)}, got {np.max(np.abs(farr)):g}")
-    iarr = farr.astype(np.int64)
+    if arr.dtype.kind in "iu":  # already integers (spike indices): no float round trip
+        if arr.size and (int(arr.max()) >= 2**62 or int(arr.min()) <= -(2**62)):
+            biggest = max(abs(int(arr.max())), abs(int(arr.min())))
+            raise ConfigError(key, f"must lie in {describe_range(low, high)}, got {float(biggest):g}")
+        iarr = arr.astype(np.int64, copy=False)
+    else:
+        if not np.all(np.isfinite(arr)) or not np.all(arr == np.round(arr)):
+            raise ConfigTypeError(key, "must hold integers (no fractions, NaN or inf)")
+        if arr.size and np.max(np.abs(arr)) >= 2.0**62:
+            raise ConfigError(key, f"must lie in {describe_range(low, high)}, got {np.max(np.abs(arr)):g}")
+        iarr = arr.astype(np.int64)
     if iarr.size:
         if low is not None and iarr.min() < low:
             raise ConfigError(key, f"must lie in {describe_range(low, high)}, got minimum {iarr.min()}")

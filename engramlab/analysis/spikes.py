@@ -40,7 +40,9 @@ EDGE_TOLERANCE = 1e-9  # s; far below any simulation time step
 def spike_trains(t: ArrayLike, i: ArrayLike, n: int) -> list[NDArray[np.float64]]:
     """Split (time, index) spike arrays into ``n`` sorted per-neuron trains."""
     tt = V.finite_array("t", t, 1)
-    ii = V.integer_array("i", V.finite_array("i", i, 1))
+    ii = V.integer_array("i", i)
+    if ii.ndim != 1:
+        raise ConfigError("i", f"(spike indices) must have 1 dimension, got shape {ii.shape}")
     if tt.shape != ii.shape:
         raise ConfigError("i", f"(spike indices) and t (spike times) differ in length: {ii.shape} vs {tt.shape}")
     n = V.integer("n", n, 0, 10**9)
@@ -72,14 +74,14 @@ def counts_per_window(t: ArrayLike, i: ArrayLike, starts: ArrayLike, width: floa
         raise ConfigError("i", f"(spike indices) must lie in [0, n={n}), got [{ii.min()}, {ii.max()}]")
     if s.size > 1 and np.any(np.diff(s) < width - EDGE_TOLERANCE):
         raise ConfigError("starts", "must be sorted and the windows must not overlap (spacing >= width)")
-    out = np.zeros((s.size, n), dtype=np.int64)
     if tt.size == 0 or s.size == 0:
-        return out
+        return np.zeros((s.size, n), dtype=np.int64)
     lo = s - EDGE_TOLERANCE
     w = np.searchsorted(lo, tt, side="right") - 1
     ok = (w >= 0) & (tt < lo[np.clip(w, 0, None)] + width)
-    np.add.at(out, (w[ok], ii[ok]), 1)
-    return out
+    # one flat histogram (np.bincount) instead of np.add.at, which is several times slower
+    flat = np.bincount(w[ok] * n + ii[ok], minlength=s.size * n)
+    return flat.reshape(s.size, n).astype(np.int64, copy=False)
 
 
 def step_counts(t: ArrayLike, i: ArrayLike, step: float, steps: int, n: int, start: float = 0.0,

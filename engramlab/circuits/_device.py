@@ -226,6 +226,27 @@ def _warn_if_a_circuit_lives_on() -> None:
                       "circuit (del) before building the next to re-use its build", UserWarning, stacklevel=3)
 
 
+def freeze_heap_between_programs() -> bool:
+    """Forget the last standalone program, collect, and freeze the heap left (own processes only).
+
+    Every standalone build starts with a full ``gc.collect()`` (:func:`select_device`). Most of
+    what that pass scans is imported modules and Brian2's caches: 0.12 s of a 0.15 s collection
+    for the quick eyeblink microzone (measured 2026-12-04). ``gc.freeze`` exempts them from every
+    later pass. Frozen objects are never collected as cycles, so the last program is forgotten
+    (as the next build would) and collected first, and nothing is frozen while a Brian2 object of
+    a circuit is still alive (its program would then keep its names and the next one compile in
+    full). Call it only in a process that exists for the work (a sweep worker), never in a
+    user's session. Returns whether the heap was frozen.
+    """
+    all_devices["cpp_standalone"].reinit()
+    _give_up_program()
+    gc.collect()
+    if any(obj() is not None and obj().name not in _ALWAYS_ALIVE for obj in Nameable.__instances__()):
+        return False
+    gc.freeze()
+    return True
+
+
 def select_device(device: str, *, target: str = "auto", threads: int = 0,
                   build_dir: str | None = None) -> str | None:
     """Make ``device`` the active Brian2 device for a circuit about to be built.

@@ -91,7 +91,8 @@ def sweep_cmd(args: argparse.Namespace) -> int:
     from engramlab.folders import invalidate
     invalidate(out)  # the sweep's own manifest is written again when it finishes
     run_sweep(points, out, workers=args.workers, scheduler=scheduler,
-              log=(lambda s: None) if args.quiet else print, figures=args.point_figures)
+              log=(lambda s: None) if args.quiet else print, figures=args.point_figures,
+              own_process=getattr(args, "own_process", False))
     rows = sweep_table(points, out, headline)
     if args.metric is not None and rows and all(r.get(args.metric) is None for r in rows):
         raise ConfigError("--metric", f"{args.metric!r} is not a number in {args.protocol}'s summary.json")
