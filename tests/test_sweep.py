@@ -221,3 +221,52 @@ def test_only_a_process_the_sweep_owns_freezes_its_heap(tmp_path):
                  "--set", "loads=[0.05]", "--out", str(tmp_path / "sweep"), "-q"]) == 0
     assert (tmp_path / "sweep" / "summary.json").is_file()
     assert gc.get_freeze_count() == 0
+
+
+def test_points_run_in_turn_are_saved_while_the_next_simulates_and_a_failed_save_stops_the_sweep(monkeypatch):
+    """One worker: point k is saved on a second thread while point k+1 simulates; every point is
+    saved exactly once, in order; a save's error reaches the caller; with figures (matplotlib)
+    points are saved in turn on the calling thread."""
+    import threading
+
+    from engramlab import sweep as S
+
+    points = plan_sweep("pattern-completion", {"n": ["30"]}, 3, False)
+    events = []
+
+    def fake_simulate(point, out_dir):
+        events.append(("simulate", point.seed, threading.current_thread().name))
+        return S._Simulated(point, Path(out_dir), None, 0.0)
+
+    def fake_save(done, figures=False):
+        events.append(("save", done.point.seed, threading.current_thread().name))
+        if done.point.seed == fail_at[0]:
+            raise OSError("disk full")
+        return {}
+
+    monkeypatch.setattr(S, "simulate_point", fake_simulate)
+    monkeypatch.setattr(S, "save_point", fake_save)
+    fail_at = [-1]
+    S._run_in_turn(points, "unused", figures=False, own_process=False, log=lambda s: None)
+    order = [(kind, seed) for kind, seed, _ in events]
+    assert [seed for kind, seed in order if kind == "save"] == [0, 1, 2]
+    for k in range(3):  # saved after its simulation, and before the point after next starts
+        assert order.index(("simulate", k)) < order.index(("save", k))
+        if k + 2 < 3:
+            assert order.index(("save", k)) < order.index(("simulate", k + 2))
+    main = threading.current_thread().name
+    assert all(name == main for kind, _, name in events if kind == "simulate")
+    assert all(name != main for kind, _, name in events if kind == "save")
+
+    events.clear()
+    fail_at[0] = 0
+    with pytest.raises(OSError, match="disk full"):
+        S._run_in_turn(points, "unused", figures=False, own_process=False, log=lambda s: None)
+    assert ("save", 2) not in [(kind, seed) for kind, seed, _ in events]  # stopped: no later point saved
+
+    events.clear()
+    fail_at[0] = -1
+    monkeypatch.setattr(S, "run_point", lambda p, out, figures: fake_save(fake_simulate(p, out), figures))
+    S._run_in_turn(points, "unused", figures=True, own_process=False, log=lambda s: None)
+    assert [kind for kind, _, _ in events] == ["simulate", "save"] * 3
+    assert all(name == main for _, _, name in events)

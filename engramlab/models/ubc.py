@@ -40,6 +40,7 @@ trials: the cascades decay on their own time constants.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import brian2 as b2
@@ -100,9 +101,12 @@ class UBCParams(Params):
 
 def net_drive(x: np.ndarray, params: UBCParams) -> np.ndarray:
     """Mean net current d(x) at x = t/τ after a sustained input starts, per unit steady ON current."""
-    x = np.asarray(x, dtype=float)
-    n = params.stages
-    return np.asarray(gammainc(n, x) - params.off_gain * gammainc(n, x / params.off_ratio))
+    return _net_drive(np.asarray(x, dtype=float), int(params.stages), float(params.off_gain),
+                      float(params.off_ratio))
+
+
+def _net_drive(x: np.ndarray, stages: int, off_gain: float, off_ratio: float) -> np.ndarray:
+    return np.asarray(gammainc(stages, x) - off_gain * gammainc(stages, x / off_ratio))
 
 
 #: the mean drive is evaluated on x = t/τ in [0, _X_MAX]: with ≤ 12 steps the window ends well inside
@@ -110,8 +114,16 @@ _X_MAX = 60.0
 
 
 def _peak(params: UBCParams) -> tuple[float, np.ndarray, np.ndarray]:
+    return _drive_curve(int(params.stages), float(params.off_gain), float(params.off_ratio))
+
+
+@functools.lru_cache(maxsize=16)
+def _drive_curve(stages: int, off_gain: float, off_ratio: float) -> tuple[float, np.ndarray, np.ndarray]:
+    """Peak, grid and mean drive on it, kept per shape: a microzone build asks five times (~30 ms each)."""
     x = np.linspace(0.0, _X_MAX, 60001)
-    d = net_drive(x, params)
+    d = _net_drive(x, stages, off_gain, off_ratio)
+    x.flags.writeable = False  # shared between callers
+    d.flags.writeable = False
     return float(d.max()), x, d
 
 
