@@ -41,7 +41,8 @@ MORE = {
 }
 
 
-def _generated_code(name: str, seed: int, cache: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+def _generated_code(name: str, seed: int, cache: Path, monkeypatch: pytest.MonkeyPatch,
+                    **extra: object) -> dict[str, str]:
     from brian2.devices.cpp_standalone.device import CPPStandaloneDevice
 
     original = CPPStandaloneDevice.build
@@ -54,7 +55,7 @@ def _generated_code(name: str, seed: int, cache: Path, monkeypatch: pytest.Monke
     monkeypatch.setattr(CPPStandaloneDevice, "build", generate_only)
     with pytest.raises(Generated) as generated:
         protocol, settings = MORE.get(name, (name, SMALL.get(name, {})))
-        el.run(protocol, quick=True, seed=seed, device="cpp_standalone", **settings)
+        el.run(protocol, quick=True, seed=seed, device="cpp_standalone", **{**settings, **extra})
     monkeypatch.undo()
     project = Path(str(generated.value.args[0]))
     assert project.parent == cache  # built where the program cache put it
@@ -77,6 +78,48 @@ def test_another_seed_generates_the_same_code_objects(name, tmp_path, monkeypatc
     changed = {f for f in first if first[f] != second[f]}
     assert "main.cpp" in first and "objects.cpp" in first
     assert not changed, f"{name}: the seed is compiled into {sorted(changed)}"
+
+
+def test_another_interval_generates_the_same_code_objects(tmp_path, monkeypatch):
+    """Eyeblink at ISI 150 and 600 ms (issue 17's example sweep): the schedule's length is data.
+
+    The run's duration is read at start-up, the plasticity and Purkinje→DCN gates lie on a fixed
+    grid padded to a power-of-two length, and spike lists are padded to a power-of-two capacity;
+    before, every other ISI recompiled main.cpp, objects.cpp and three synapse code objects. The
+    limit of padding: schedules whose tables fall on two sides of a power of two still differ
+    (with 4 acquisition trials the gate tables of ISI 150 and 600 ms are 256 and 512 long).
+    """
+    first = _generated_code("eyeblink", 1, tmp_path / "a", monkeypatch, protocol__isi="150 ms", trials=10)
+    second = _generated_code("eyeblink", 1, tmp_path / "b", monkeypatch, protocol__isi="600 ms", trials=10)
+    assert sorted(first) == sorted(second) and len(first) >= 10
+    changed = sorted(f for f in first if first[f] != second[f])
+    assert not changed, f"the ISI is compiled into {changed}"
+
+
+def test_gate_tables_give_the_per_trial_gate_at_every_step_and_keep_their_shape_across_periods():
+    """gate_table: the same value as a one-value-per-trial TimedArray at every simulation step
+    (boundaries included), one step and length for trial periods of 1.5 and 1.6 s, and a period
+    off the grid keeps its own table."""
+    import brian2 as b2
+    import numpy as np
+
+    from engramlab.circuits.layers import GATE_STEP, gate_table, spike_capacity
+
+    rng = np.random.default_rng(3)
+    for period in (1.5, 1.6, 2.3):
+        values = np.append(rng.integers(0, 2, 21).astype(float), 1.0)
+        table, step = gate_table(values, period)
+        assert step == GATE_STEP and table.size == 512  # 22 trials × 15–23 steps: 330–506 → 512
+        per_trial = b2.TimedArray(values, dt=period * b2.second)
+        on_grid = b2.TimedArray(table, dt=step * b2.second)
+        t = np.arange(round(values.size * period / 2e-4)) * 2e-4 * b2.second  # every 0.2 ms step
+        assert np.array_equal(per_trial(t), on_grid(t))
+    values = np.array([1.0, 0.0, 1.0])
+    table, step = gate_table(values, 0.25)  # not whole grid steps: unchanged
+    assert step == 0.25 and np.array_equal(table, values)
+    # spike lists: 20,480 and 23,552 (two ISIs' lists in 1,024 steps) now share one capacity
+    assert spike_capacity(19000) == spike_capacity(22000) == 32768
+    assert spike_capacity(0) == 1024 and spike_capacity(5000) >= 5000 + 10 * np.sqrt(5000)
 
 
 def test_an_unwritable_program_cache_is_named_and_the_run_still_compiles(tmp_path, monkeypatch):

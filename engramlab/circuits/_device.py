@@ -408,6 +408,48 @@ def _clock_starts_in_name_order(device: CPPStandaloneDevice) -> None:
         i = max(j, i + 1)
 
 
+#: Environment variable a standalone program reads the duration of its run from (:func:`_duration_read_at_start_up`).
+DURATION_VARIABLE = "ENGRAMLAB_RUN_DURATION"
+
+
+def _duration_read_at_start_up(device: CPPStandaloneDevice, network: b2.Network, duration: float) -> None:
+    """Make the program read the duration of its one ``Network.run`` from ``$ENGRAMLAB_RUN_DURATION``.
+
+    Brian2 writes ``network.run(<seconds>, ...)`` into ``main.cpp``, so a schedule of another
+    length (another ISI, more trials of the same structure) recompiled ``main.cpp`` and relinked
+    the program. The value is now parsed at start-up (``strtod`` of Python's shortest round-trip
+    ``repr``: the same double), which the device sets for every run, as the seed is
+    (:func:`seed_brian`). Only a program with exactly one run is changed (every engramlab
+    protocol runs its program once); the run's other arguments are kept as Brian2 wrote them.
+    """
+    runs = [k for k, (func, _) in enumerate(device.main_queue) if func == "run_network"]
+    if len(runs) != 1:
+        return
+    k = runs[0]
+    net, lines = device.main_queue[k][1]
+    prefix = f"{net.name}.run("
+    at = [n for n, line in enumerate(lines) if line.startswith(prefix)]
+    if len(at) != 1:
+        return
+    rest = lines[at[0]][len(prefix):].split(",", 1)
+    if len(rest) != 2:
+        return
+    lines = list(lines)
+    lines[at[0]] = f"{prefix}_engramlab_duration,{rest[1]}"
+    device.main_queue[k] = ("run_network", (net, lines))
+    device.main_queue.insert(k, ("insert_code", f"""double _engramlab_duration = 0.0;
+    {{
+        const char* _engramlab_text = getenv("{DURATION_VARIABLE}");
+        if (_engramlab_text == NULL) {{
+            std::cerr << "{DURATION_VARIABLE} is not set: run this program through engramlab" << std::endl;
+            return 1;
+        }}
+        _engramlab_duration = strtod(_engramlab_text, NULL);
+    }}"""))
+    device.run_environment_variables[DURATION_VARIABLE] = repr(float(duration))
+    os.environ[DURATION_VARIABLE] = repr(float(duration))  # else Brian2 logs that it overwrites another value
+
+
 def run_network(network: b2.Network, duration: b2.Quantity, build_dir: str | None,
                 report: object = None) -> dict[str, float]:
     """Run ``network`` for ``duration`` on the active device; return wall-time parts (seconds).
@@ -434,6 +476,7 @@ def run_network(network: b2.Network, duration: b2.Quantity, build_dir: str | Non
             project = _claim_project(network) if build_dir == PROGRAM_CACHE else Path(build_dir)
             try:
                 _clock_starts_in_name_order(b2.get_device())
+                _duration_read_at_start_up(b2.get_device(), network, float(duration))
                 with _building(project), _faster_make(project):
                     b2.device.build(directory=str(project), compile=True, run=True, debug=False)
             except RuntimeError:

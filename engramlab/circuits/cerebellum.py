@@ -54,6 +54,7 @@ from engramlab.circuits.layers import (
     MolecularLayer,
     NuclearOutput,
     SlotDrivenInput,
+    gate_table,
     grid_spikes,
     padded_spikes,
     poisson_background,
@@ -407,7 +408,8 @@ class CerebellarSDM(CerebellarCircuit):
         assert self._mossy_slots is not None and self._olive_slots is not None
         mf, cf = self._drive_tables()
         run_args = {self._mossy_slots.table: mf, self._olive_slots.table: cf,
-                    self.molecular.gate: self._gate_table()}
+                    # the table as set_gate laid it out (gate_table: on its grid, padded)
+                    self.molecular.gate: gate_table(self._gate_table(), float(self.config.slot / second))[0]}
         t0 = time.perf_counter()
         state: dict[str, bool] = {}
         with stop_on_interrupt(state):

@@ -4,7 +4,8 @@
   lists on the simulation grid for SpikeGeneratorGroups, or per-slot 0/1 tables (TimedArrays)
   that a compiled standalone program can take new values for (``run_args``);
   :func:`spike_capacity` and :func:`padded_spikes` give a standalone program's spike lists a
-  length that does not depend on the seed.
+  length that does not depend on the seed; :func:`gate_table` puts per-trial gates on a fixed
+  grid (their step and length are constants of compiled code).
 * :func:`random_potentials` — tonic cells start at seeded random membrane potentials between
   reset and threshold, not in lockstep.
 * :class:`MolecularLayer` — Purkinje cells and their plastic PF→PC synapses (CF-gated LTD,
@@ -44,6 +45,7 @@ __all__ = [
     "NuclearOutput",
     "OliveLayer",
     "SlotDrivenInput",
+    "gate_table",
     "grid_spikes",
     "padded_spikes",
     "poisson_background",
@@ -79,18 +81,50 @@ def grid_spikes(idx: Sequence[np.ndarray], times: Sequence[np.ndarray], dt: floa
     return key % lines, (key // lines) * dt * second
 
 
+def _power_of_two_at_least(count: float, smallest: int) -> int:
+    """The smallest ``smallest · 2^k`` (k ≥ 0) that is at least ``count``."""
+    return smallest * 2 ** max(0, int(np.ceil(np.log2(max(count, 1.0) / smallest))))
+
+
 def spike_capacity(expected: float) -> int:
-    """A spike list's length that a seed's draw will not exceed: ``expected`` + 10 SD + 64, in 1,024s.
+    """A spike list's length that a seed's draw will not exceed: ``expected`` + 10 SD + 64, rounded up to 1,024 · 2^k.
 
     ``expected`` is the mean count of the list (a sum of Poisson counts: SD = √expected). A
     standalone program holds each SpikeGeneratorGroup's list length as a constant of its compiled
     array code (``objects.cpp``: 6.4 s of a microzone's 7 s rebuild), so a list padded to a
     capacity that follows the schedule but not the seed (:func:`padded_spikes`) lets a new seed
-    re-use every compiled file. A count above it (P ≈ 10⁻²³ for a large Poisson count) is kept
-    whole: that run recompiles, with the right spikes.
+    re-use every compiled file. Rounding up to a power of two (at most twice the memory of the
+    list) also lets schedules of somewhat different lengths share one program: four eyeblink ISIs
+    of 150–600 ms (20,480 and 23,552 spikes with the earlier 1,024 steps) recompiled five files
+    each. A count above the capacity (P ≈ 10⁻²³ for a large Poisson count) is kept whole: that
+    run recompiles, with the right spikes.
     """
     bound = expected + 10.0 * np.sqrt(max(expected, 0.0)) + 64.0
-    return int(np.ceil(bound / 1024.0)) * 1024
+    return _power_of_two_at_least(bound, 1024)
+
+
+#: the grid of per-trial gate tables (s): a TimedArray's step and length are constants of its compiled code
+GATE_STEP = 0.1
+
+
+def gate_table(values: np.ndarray, dt: float) -> tuple[np.ndarray, float]:
+    """Gate values that hold from ``k·dt`` on, as a table on the :data:`GATE_STEP` grid padded to 64 · 2^k entries.
+
+    A standalone program compiles a TimedArray's step and length into every code object that
+    reads it, so a gate with one value per trial (step: the trial period) recompiled three files
+    for every other trial period (another ISI). On a fixed grid, padded with its last value to a
+    power-of-two length, the table is data only. The same gate at every time step: the grid's
+    boundaries include every ``k·dt`` (TimedArray reads ``values[int(t/step + 2^-17)]``). A
+    ``dt`` that is not a whole number of grid steps keeps its own table (such periods stay
+    structural).
+    """
+    values = np.asarray(values, dtype=float)
+    per = dt / GATE_STEP
+    if values.ndim != 1 or values.size == 0 or per < 1 or abs(per - round(per)) > 1e-9:
+        return values, dt
+    grid = np.repeat(values, round(per))
+    size = _power_of_two_at_least(grid.size, 64)
+    return np.concatenate([grid, np.full(size - grid.size, grid[-1])]), GATE_STEP
 
 
 def padded_spikes(indices: np.ndarray, times: b2.Quantity, capacity: int, t_end: float, dt: float
@@ -210,7 +244,8 @@ class MolecularLayer:
 
     def set_gate(self, values: np.ndarray, dt: b2.Quantity) -> None:
         """Replace the plasticity gate: ``values[k]`` (0 or 1) holds from ``k·dt`` on."""
-        self.gate = b2.TimedArray(values, dt=dt, name="plasticity_gate")
+        table, step = gate_table(values, float(dt / second))
+        self.gate = b2.TimedArray(table, dt=step * second, name="plasticity_gate")
         self.pf_purkinje.namespace["plasticity_gate"] = self.gate
 
     def weights(self) -> np.ndarray:
@@ -296,7 +331,8 @@ class NuclearOutput:
         """Purkinje→DCN inhibition on (1) or cut (0): ``values[k]`` holds from ``k·dt`` on (gated outputs)."""
         if "output_gate" not in self.synapses.namespace:
             raise RuntimeError("this NuclearOutput was built without a gate (NuclearOutput(..., gated=True))")
-        self.synapses.namespace["output_gate"] = b2.TimedArray(values, dt=dt, name="output_gate")
+        table, step = gate_table(values, float(dt / second))
+        self.synapses.namespace["output_gate"] = b2.TimedArray(table, dt=step * second, name="output_gate")
 
 
 class CerebellarCircuit:
