@@ -265,7 +265,9 @@ def simulate_point(point: SweepPoint, out_dir: str) -> _Simulated:
     """Run one point's simulation and analysis-ready result, without saving it (:func:`save_point`)."""
     from engramlab import api
 
-    folder = Path(out_dir) / "points" / point.key
+    # absolute: Brian2 changes the working directory while it compiles and runs a program, and
+    # the previous point is saved on another thread meanwhile (_run_in_turn)
+    folder = (Path(out_dir) / "points" / point.key).absolute()
     t0 = time.perf_counter()
     with _naming_the_point(point, folder):
         api.check_out(folder)  # a folder that cannot be written fails before the simulation
@@ -328,10 +330,12 @@ def _run_in_turn(points: Sequence[SweepPoint], out_dir: str, figures: bool, own_
 
     A standalone program simulates in its own process, so on two cores saving one point (its
     analysis, data and report: 0.7 s of a quick SDM point's 5.3 s) costs no wall time beside the
-    next point's simulation. The saving thread does NumPy and file work only (never Brian2);
-    with ``figures`` (matplotlib) points are saved in turn instead. A failed save stops the
-    sweep with its error after the point being simulated; Ctrl+C lets the point being saved
-    finish (its ``done.json`` written last), so no finished point is lost.
+    next point's simulation. The saving thread does NumPy and file work only, into absolute paths
+    (Brian2 changes the process's working directory while it compiles and runs); with
+    ``figures`` (matplotlib) points are saved in turn instead. A failed save stops the sweep with
+    its error after the point being simulated; when a simulation fails or is interrupted (Ctrl+C)
+    the point being saved still finishes (its ``done.json`` written last), so no finished point
+    is lost. In a process of its own the heap is frozen once the first point is saved.
     """
     if figures:
         for p in points:
@@ -340,19 +344,33 @@ def _run_in_turn(points: Sequence[SweepPoint], out_dir: str, figures: bool, own_
                 _freeze_once()
             log(f"  done {p.overrides} seed {p.seed}")
         return
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="engramlab-save") as saver:
-        pending: tuple[Future[dict[str, Any]], SweepPoint] | None = None
-        for p in points:
-            simulated = simulate_point(p, out_dir)
-            if own_process:
-                _freeze_once()
-            if pending is not None:
-                pending[0].result()
-                log(f"  done {pending[1].overrides} seed {pending[1].seed}")
-            pending = (saver.submit(save_point, simulated, False), p)
+    pending: tuple[Future[dict[str, Any]], SweepPoint] | None = None
+
+    def finish_pending() -> None:
+        nonlocal pending
         if pending is not None:
-            pending[0].result()
-            log(f"  done {pending[1].overrides} seed {pending[1].seed}")
+            future, point = pending
+            pending = None
+            future.result()
+            log(f"  done {point.overrides} seed {point.seed}")
+
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="engramlab-save") as saver:
+        try:
+            for p in points:
+                simulated = simulate_point(p, out_dir)
+                if pending is not None:
+                    finish_pending()
+                    if own_process:
+                        _freeze_once()  # the first point saved and its program gone: modules and caches left
+                pending = (saver.submit(save_point, simulated, False), p)
+            finish_pending()
+        except BaseException as exc:  # a failed or interrupted simulation: the point being saved still ends
+            if pending is not None:
+                try:
+                    finish_pending()
+                except Exception as save_error:  # report both, the simulation's first
+                    exc.add_note(f"and saving the point before it failed too: {save_error!r}")
+            raise
 
 
 def _done(point: SweepPoint, out: Path) -> bool:
@@ -368,7 +386,7 @@ def run_sweep(points: list[SweepPoint], out: str | os.PathLike[str], workers: in
     worker processes) or a Dask scheduler address. ``figures``: draw every point's figures
     (:func:`run_point`). ``own_process``: this process exists only for the sweep (the command
     line), so with one local worker its heap may be frozen after the first point
-    (:func:`_run_point_in_own_process`); pool workers always are.
+    (:func:`_run_in_turn`, :func:`_freeze_once`); pool workers' always are.
     """
     folder = Path(out)
     folder.mkdir(parents=True, exist_ok=True)

@@ -270,3 +270,37 @@ def test_points_run_in_turn_are_saved_while_the_next_simulates_and_a_failed_save
     S._run_in_turn(points, "unused", figures=True, own_process=False, log=lambda s: None)
     assert [kind for kind, _, _ in events] == ["simulate", "save"] * 3
     assert all(name == main for _, _, name in events)
+
+
+def test_a_failed_simulation_lets_the_point_being_saved_finish_and_paths_are_absolute(monkeypatch, tmp_path):
+    """The point saved while the next one fails still finishes (no finished point lost), and a
+    point's folder is absolute: Brian2 changes the working directory while it compiles and runs,
+    which the saving thread must not follow."""
+    from engramlab import api
+    from engramlab import sweep as S
+
+    points = plan_sweep("pattern-completion", {"n": ["30"]}, 3, False)
+    saved = []
+
+    def fake_simulate(point, out_dir):
+        if point.seed == 1:
+            raise RuntimeError("the program crashed")
+        return S._Simulated(point, Path(out_dir), None, 0.0)
+
+    def fake_save(done, figures=False):
+        time.sleep(0.2)  # still saving when the next simulation fails
+        saved.append(done.point.seed)
+        return {}
+
+    monkeypatch.setattr(S, "simulate_point", fake_simulate)
+    monkeypatch.setattr(S, "save_point", fake_save)
+    with pytest.raises(RuntimeError, match="the program crashed"):
+        S._run_in_turn(points, "unused", figures=False, own_process=False, log=lambda s: None)
+    assert saved == [0]
+    monkeypatch.undo()
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(api, "run", lambda *a, **k: "a result")
+    simulated = S.simulate_point(points[0], "relative/sweep")
+    assert simulated.folder.is_absolute()
+    assert simulated.folder == tmp_path / "relative" / "sweep" / "points" / points[0].key

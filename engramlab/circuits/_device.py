@@ -241,7 +241,8 @@ def freeze_heap_between_programs() -> bool:
     all_devices["cpp_standalone"].reinit()
     _give_up_program()
     gc.collect()
-    if any(obj() is not None and obj().name not in _ALWAYS_ALIVE for obj in Nameable.__instances__()):
+    alive = (ref() for ref in Nameable.__instances__())
+    if any(obj is not None and obj.name not in _ALWAYS_ALIVE for obj in alive):
         return False
     gc.freeze()
     return True
