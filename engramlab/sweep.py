@@ -205,6 +205,17 @@ def validate_points(points: Sequence[SweepPoint], workers: int = 1, local: bool 
                                        f"more than the {gib(have)} available; use fewer workers")
 
 
+def run_timings(metadata: dict[str, Any]) -> dict[str, Any]:
+    """Every circuit's timings in a result's metadata: ``timings`` and each ``*_timings`` entry.
+
+    Navigation's path integration runs a program of its own before the memory pool's
+    (``path_integration_timings``); its 10 s of simulation per quick point were counted in
+    neither column until 2026-12-04.
+    """
+    return {"timings": metadata.get("timings"),
+            **{k: v for k, v in metadata.items() if k.endswith("_timings") and isinstance(v, dict)}}
+
+
 def build_stats(timings: Any) -> dict[str, float]:
     """What one run's builds cost, summed over its circuits (``metadata["timings"]``, nested or not).
 
@@ -221,14 +232,13 @@ def build_stats(timings: Any) -> dict[str, float]:
     def walk(node: Any) -> None:
         if not isinstance(node, dict):
             return
-        if "simulate" in node and not any(isinstance(v, dict) for v in node.values()):
+        if "simulate" in node:  # one circuit's run (it may also hold a second circuit's, nested)
             stats["simulate_seconds"] += float(node.get("simulate") or 0.0)
             stats["compile_seconds"] += float(node.get("compile") or 0.0)
             if "build_and_run" in node:  # standalone: Network.run only generated the code
                 stats["compile_seconds"] += float(node.get("run_call") or 0.0)
             stats["compiled_sources"] += float(node.get("compiled_sources") or 0.0)
             stats["compiles"] += float((node.get("compiled_code_objects") or 0.0) > 0)
-            return
         for value in node.values():
             walk(value)
 
@@ -285,7 +295,7 @@ def save_point(done: _Simulated, figures: bool = False) -> dict[str, Any]:
     atomic_write_json(folder / "done.json", {"protocol": point.protocol, "overrides": list(point.overrides),
                                              "seed": point.seed, "quick": point.quick,
                                              "seconds": done.seconds + time.perf_counter() - t0,
-                                             **build_stats(result.metadata.get("timings"))})
+                                             **build_stats(run_timings(result.metadata))})
     return summary
 
 

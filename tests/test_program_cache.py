@@ -280,3 +280,46 @@ def test_padded_spike_lists_emit_exactly_the_spikes_given():
     np.testing.assert_array_equal(np.round(np.asarray(monitor.t)[got] / dt), np.round(np.asarray(times)[want] / dt))
     # more spikes than the capacity: kept whole, never cut
     assert len(padded_spikes(lines, times, len(lines) - 1, duration, dt)[0]) == len(lines)
+
+
+def test_a_program_returns_to_the_slot_built_from_its_own_code(tmp_path, monkeypatch):
+    """Two programs of one structure and different code (sdm-capacity's two radius designs) keep
+    a slot each: the slot last built from the same code first, then an empty one, then the least
+    recently used; a busy (locked) slot is skipped."""
+    import fcntl
+    import os
+
+    import brian2 as b2
+
+    from engramlab.circuits import _device as D
+
+    monkeypatch.setenv("ENGRAMLAB_PROGRAM_CACHE", str(tmp_path))
+    net = b2.Network()
+    key = D._structure_key(net)
+    slots = [tmp_path / f"{key}-{k}" for k in range(D.CACHE_SLOTS)]
+    for k, slot in enumerate(slots[:2]):
+        slot.mkdir()
+        (slot / "main").write_text("built")
+        (slot / D._CODE_FILE).write_text(f"code-{k}")
+        os.utime(slot, (1000 + k, 1000 + k))
+    assert D._slot_order(tmp_path, key, "code-1")[0] == slots[1]
+    assert D._slot_order(tmp_path, key, "code-0")[0] == slots[0]
+    assert D._slot_order(tmp_path, key, "new")[0] in slots[2:]  # empty before any built one
+    for slot in slots[2:]:
+        slot.mkdir()
+        (slot / "main").write_text("built")
+        (slot / D._CODE_FILE).write_text("other")
+        os.utime(slot, (2000, 2000))
+    assert D._slot_order(tmp_path, key, "new")[0] == slots[0]  # least recently used
+    with open(slots[1] / ".lock", "w") as busy:
+        fcntl.flock(busy, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        claimed = D._claim_project(net, "code-1")  # its slot is busy: the next in order
+        try:
+            assert claimed != slots[1] and claimed in slots
+        finally:
+            D._give_up_program()
+    claimed = D._claim_project(net, "code-1")
+    try:
+        assert claimed == slots[1]
+    finally:
+        D._give_up_program()

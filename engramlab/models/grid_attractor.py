@@ -32,6 +32,7 @@ network does with a velocity signal.
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 
@@ -130,29 +131,47 @@ def kernel_beta(lattice_neurons: float) -> float:
 
 def sheet(params: GridAttractorParams) -> tuple[np.ndarray, np.ndarray]:
     """Sheet coordinates (n, 2) and preferred directions (n, 2) of one module's neurons."""
-    nx, ny = params.sheet_shape()
+    return _sheet(params.sheet_shape())
+
+
+def _sheet(shape: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
+    nx, ny = shape
     ix, iy = np.meshgrid(np.arange(nx), np.arange(ny), indexing="ij")
     ix, iy = ix.ravel(), iy.ravel()
     return np.stack([ix, iy], 1).astype(float), DIRECTIONS[(ix % 2) * 2 + (iy % 2)]
 
 
 def recurrent_synapses(params: GridAttractorParams) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(pre, post, W) of one module's recurrent synapses within ``cutoff`` (periodic distances)."""
-    nx, ny = params.sheet_shape()
-    pos, e = sheet(params)
-    beta = kernel_beta(params.lattice_neurons)
+    """(pre, post, W) of one module's recurrent synapses within ``cutoff`` (periodic distances).
+
+    The wiring follows from the parameters alone (no seed), so it is computed once per shape
+    and shared (read-only arrays): a sweep builds the same sheets at every point.
+    """
+    return _recurrent_synapses(params.sheet_shape(), int(params.lattice_neurons), float(params.shift),
+                               float(params.cutoff), float(params.kernel_scale))
+
+
+@functools.lru_cache(maxsize=4)
+def _recurrent_synapses(shape: tuple[int, int], lattice_neurons: int, shift: float, cutoff: float,
+                        kernel_scale: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    nx, ny = shape
+    pos, e = _sheet(shape)
+    beta = kernel_beta(lattice_neurons)
     gamma = 1.05 * beta
     pre, post, w = [], [], []
     for j in range(pos.shape[0]):
-        d = pos - pos[j] - params.shift * e[j]
+        d = pos - pos[j] - shift * e[j]
         d[:, 0] = (d[:, 0] + nx / 2) % nx - nx / 2
         d[:, 1] = (d[:, 1] + ny / 2) % ny - ny / 2
         d2 = (d**2).sum(1)
-        near = np.flatnonzero(d2 <= params.cutoff**2)
+        near = np.flatnonzero(d2 <= cutoff**2)
         pre.append(np.full(near.size, j))
         post.append(near)
-        w.append(params.kernel_scale * (np.exp(-gamma * d2[near]) - np.exp(-beta * d2[near])))
-    return np.concatenate(pre), np.concatenate(post), np.concatenate(w)
+        w.append(kernel_scale * (np.exp(-gamma * d2[near]) - np.exp(-beta * d2[near])))
+    out = np.concatenate(pre), np.concatenate(post), np.concatenate(w)
+    for array in out:
+        array.flags.writeable = False  # shared between callers
+    return out
 
 
 def lattice_modes(params: GridAttractorParams) -> np.ndarray:

@@ -365,7 +365,7 @@ def _run_attractor(cfg: ForagingConfig, pos: np.ndarray, rng: np.random.Generato
                                        a, np.zeros(0), None, dt=cfg.dt, target=cfg.target, seed=cfg.seed,
                                        device=cfg.device, threads=cfg.threads)
         spikes["control_grid"] = control.run(report=report)["grid"]
-        timings.update({f"control_{k}": v for k, v in control.timings.items()})
+        timings["control"] = dict(control.timings)  # nested: a sweep sums every circuit's build and run
         del control
     module, sheet_position = recorded_positions(a, order)
     # the spacing the sheets are built for: a / (c α) = spacings / velocity_gain (none without input)
