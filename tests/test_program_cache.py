@@ -323,3 +323,26 @@ def test_a_program_returns_to_the_slot_built_from_its_own_code(tmp_path, monkeyp
         assert claimed == slots[1]
     finally:
         D._give_up_program()
+
+
+def test_the_code_fingerprint_sees_constants_brian2_writes_in_only_at_generation():
+    """Brian2 freezes namespace constants into the sources only when it writes the project, so
+    the fingerprint reads them from the code objects' variables: another constant (a radius, a
+    capacitance) is another fingerprint; the same network generated twice is the same one."""
+    import brian2 as b2
+
+    from engramlab.circuits import _device as D
+
+    def fingerprint(tau_ms: float) -> str:
+        D.select_device("cpp_standalone")
+        try:
+            group = b2.NeuronGroup(10, "dv/dt = -v / tau : 1", namespace={"tau": tau_ms * b2.ms},
+                                   method="exact", name="fingerprinted")
+            net = b2.Network(group)
+            net.run(1 * b2.ms, namespace={})
+            return D._code_fingerprint(b2.get_device())
+        finally:
+            D.select_device("runtime")
+
+    assert fingerprint(10.0) == fingerprint(10.0)
+    assert fingerprint(10.0) != fingerprint(12.0)

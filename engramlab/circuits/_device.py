@@ -34,8 +34,10 @@ from typing import IO, Any
 import brian2 as b2
 import numpy as np
 from brian2.core.names import Nameable
+from brian2.core.variables import Constant
 from brian2.devices.cpp_standalone.device import CPPStandaloneDevice
 from brian2.devices.device import all_devices
+from brian2.input.timedarray import TimedArray
 
 from engramlab.circuits import _make_rules as make_rules
 from engramlab.errors import ConfigError, RunInterrupted
@@ -120,8 +122,16 @@ def _code_fingerprint(device: CPPStandaloneDevice) -> str:
     """
     parts = []
     for name in sorted(device.code_objects):
-        code = device.code_objects[name].code
+        codeobj = device.code_objects[name]
+        code = codeobj.code
         parts += [name, str(getattr(code, "cpp_file", code)), str(getattr(code, "h_file", ""))]
+        # constants are written into the source only when the project is generated (Brian2
+        # freezes them then), and a TimedArray's step and length with its function's code
+        for var_name, var in sorted(codeobj.variables.items()):
+            if isinstance(var, Constant):
+                parts.append(f"{var_name}={var.value!r}")
+            elif isinstance(var, TimedArray):
+                parts.append(f"{var_name}:{float(var.dt)!r}:{np.shape(var.values)}")
     parts += [f"{name}:{np.size(values)}" for name, values in sorted(device.static_arrays.items())]
     parts += [f"{name}:{getattr(var, 'size', 0)}" for var, name in sorted(
         ((v, n) for v, n in device.arrays.items() if not getattr(v, "dynamic", False)), key=lambda e: e[1])]
