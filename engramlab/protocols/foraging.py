@@ -355,7 +355,7 @@ def _run_attractor(cfg: ForagingConfig, pos: np.ndarray, rng: np.random.Generato
     run_s = time.perf_counter() - t1
     # read now: building the control replaces a standalone device
     place_weights, landmark_weights = circuit.place_weights(), circuit.landmark_weights()
-    timings = dict(circuit.timings)
+    timings: dict[str, Any] = dict(circuit.timings)
     if rates is not None:
         # the control: the same sheets, velocity and seed without landmark cells (or place cells):
         # what path integration alone does on this run. The first circuit is dropped first, so a

@@ -235,7 +235,7 @@ def action_displacements(world: Any) -> np.ndarray:
 
 
 def _path_integration(cfg: NavigationConfig, world: Any, walks: list[Walk], report: Any
-                      ) -> tuple[dict[str, np.ndarray], dict[str, float]]:
+                      ) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
     """:func:`_run_path_integration` when ``grid.path_integration`` resolves to 'attractor', else nothing."""
     if cfg.path_integration_model() != "attractor":
         return {}, {}
@@ -243,7 +243,7 @@ def _path_integration(cfg: NavigationConfig, world: Any, walks: list[Walk], repo
 
 
 def _run_path_integration(cfg: NavigationConfig, world: Any, walks: list[Walk], report: Any
-                          ) -> tuple[dict[str, np.ndarray], dict[str, float]]:
+                          ) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
     """Drive attractor grid modules with the first environment's actions; arrays ``pi_*`` and timings.
 
     Timeline: the agent stands ``pulse + dwell`` at the first node (the lattice forms from its
@@ -294,7 +294,7 @@ def _run_path_integration(cfg: NavigationConfig, world: Any, walks: list[Walk], 
         "spikes_pi_grid_t": spikes["grid"][0], "spikes_pi_grid_i": spikes["grid"][1].astype(np.int32),
     }
     # the circuit's own timings nested (compile, simulate, ...: what a sweep sums over circuits)
-    timings = {"path_integration": dict(circuit.timings), "path_integration_build_seconds": build_s,
+    timings: dict[str, Any] = {"path_integration": dict(circuit.timings), "path_integration_build_seconds": build_s,
                "path_integration_run_seconds": run_s,
                "path_integration_biological_seconds": float(velocity.shape[0] * cfg.dt)}
     return arrays, timings
