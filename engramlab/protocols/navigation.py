@@ -294,9 +294,10 @@ def _run_path_integration(cfg: NavigationConfig, world: Any, walks: list[Walk], 
         "spikes_pi_grid_t": spikes["grid"][0], "spikes_pi_grid_i": spikes["grid"][1].astype(np.int32),
     }
     # the circuit's own timings nested (compile, simulate, ...: what a sweep sums over circuits)
-    timings: dict[str, Any] = {"path_integration": dict(circuit.timings), "path_integration_build_seconds": build_s,
-               "path_integration_run_seconds": run_s,
-               "path_integration_biological_seconds": float(velocity.shape[0] * cfg.dt)}
+    timings: dict[str, Any] = {
+        "path_integration": dict(circuit.timings), "path_integration_build_seconds": build_s,
+        "path_integration_run_seconds": run_s,
+        "path_integration_biological_seconds": float(velocity.shape[0] * cfg.dt)}
     return arrays, timings
 
 
