@@ -265,11 +265,18 @@ def test_padded_spike_lists_emit_exactly_the_spikes_given():
     assert capacity % 1024 == 0 and capacity >= 300 + 10 * np.sqrt(300) + 64
     i_pad, t_pad = padded_spikes(lines, times, capacity, duration, dt)
     assert len(i_pad) == capacity and np.all(np.asarray(t_pad[len(lines):]) >= duration - 1e-12)
+    # sorted by time, then neuron, as the callers promise the group (set_spikes(sorted=True))
+    order = np.lexsort((i_pad, np.round(np.asarray(t_pad) / dt)))
+    np.testing.assert_array_equal(order, np.arange(capacity))
+    # a given spike at the run's last step or after it: the padding starts after it, still sorted
+    late_i, late_t = padded_spikes(np.array([3, 4]), np.array([0.01, duration]) * b2.second, 8, duration, dt)
+    late_steps = np.round(np.asarray(late_t) / dt).astype(int)
+    assert late_i.tolist() == [3, 4] + [0] * 6 and np.all(np.diff(late_steps) > 0)
     b2.set_device("runtime")
     target = b2.prefs.codegen.target
     b2.prefs.codegen.target = "numpy"  # nothing to compile for 500 steps
     try:
-        group = b2.SpikeGeneratorGroup(5, i_pad, t_pad, dt=dt * b2.second)
+        group = b2.SpikeGeneratorGroup(5, i_pad, t_pad, dt=dt * b2.second, sorted=True)
         monitor = b2.SpikeMonitor(group)
         b2.Network(group, monitor).run(duration * b2.second, namespace={})
     finally:

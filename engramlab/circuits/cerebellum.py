@@ -360,8 +360,8 @@ class CerebellarSDM(CerebellarCircuit):
             mossy = padded_spikes(*mossy, spike_capacity(presented * lines * per_line + lines * duration
                                                          * float(c.mossy.background_rate)), duration, dt)
             olive = padded_spikes(*olive, spike_capacity(writes * c.m), duration, dt)
-        self.mossy.set_spikes(*mossy)
-        self.olive.set_spikes(*olive)
+        self.mossy.set_spikes(*mossy, sorted=True)
+        self.olive.set_spikes(*olive, sorted=True)
 
     def _gate_table(self) -> np.ndarray:
         """Plasticity gate per slot from t = 0: 1 in write slots, else 0 (last entry: off)."""

@@ -418,8 +418,8 @@ class CerebellarMicrozone(CerebellarCircuit):
                                                              + cs_spikes), duration, dt)
                 olive = padded_spikes(*olive, spike_capacity(c.m * float(c.olive.background_rate) * duration
                                                              + us_spikes), duration, dt)
-            self.mossy.set_spikes(*mossy)
-            self.olive_layer.input.set_spikes(*olive)
+            self.mossy.set_spikes(*mossy, sorted=True)
+            self.olive_layer.input.set_spikes(*olive, sorted=True)
             self._simulate(duration, report)
             self._pending_from = len(self._trials)
         return self.record()
