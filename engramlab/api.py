@@ -47,10 +47,13 @@ class ParamTable(list[Any]):
         width = max(len(r.key) for r in self)
         vwidth = min(24, max(len(r.value) for r in self))
         lines = [f"Parameters of `engramlab run {self.name}` (set with --config FILE.toml, --set KEY=VALUE "
-                 "or engramlab.run(name, KEY=VALUE)); * = changes the network's structure"]
+                 "or engramlab.run(name, KEY=VALUE)); * = changes the network's structure (another compiled "
+                 "program); ° = 0 switches its mechanism off (zero and non-zero values are two programs); the "
+                 "others are data a compiled program reads at start-up, unless a schedule or spike list grows "
+                 "past a power of two"]
         for r in self:
             allowed = f"  (allowed: {r.allowed})" if r.allowed else ""
-            mark = "*" if r.structural else " "
+            mark = "*" if r.structural else "°" if r.switch else " "
             lines.append(f" {mark}{r.key:<{width}}  {r.value:<{vwidth}}  {r.doc}{allowed}")
         return "\n".join(lines)
 

@@ -353,3 +353,28 @@ def test_the_code_fingerprint_sees_constants_brian2_writes_in_only_at_generation
 
     assert fingerprint(10.0) == fingerprint(10.0)
     assert fingerprint(10.0) != fingerprint(12.0)
+
+
+#: a parameter of each protocol that does not change its network's structure, and another value of it
+OTHER_VALUE = {
+    "sdm": {"granule__C": "8 pF", "plasticity__a_plus": "120 pA", "purkinje__I_e": "650 pA"},
+    "sdm-capacity": {"granule__C": "8 pF", "purkinje__I_e": "650 pA"},
+    "eyeblink": {"granule__C": "8 pF", "mf_background": "5 Hz"},
+    "associative": {"granule__C": "8 pF"},
+    "navigation": {"grid__attractor__tau": "90 ms"},
+    "navigation-memory": {"pool__C": "220 pF", "pool__g_key": "0.04 nS"},
+    "foraging": {"grid__attractor__tau": "90 ms", "place__tau_m": "25 ms"},
+    "pattern-completion": {"dale__tau_m": "25 ms", "dale__noise": 0.2},
+    "continual": {"granule__C": "8 pF", "plasticity__a_plus": "0.6 pA", "nuclei__noise": "5 mV"},
+}
+
+
+@pytest.mark.parametrize("name", sorted(n for n, values in OTHER_VALUE.items() if values))
+def test_another_parameter_value_generates_the_same_code_objects(name, tmp_path, monkeypatch):
+    """A non-structural parameter is read by the program at start-up (circuits/_run_time_constants.py):
+    another value of it changes no source file, so a sweep over it compiles nothing after the first."""
+    first = _generated_code(name, 1, tmp_path / "a", monkeypatch)
+    second = _generated_code(name, 1, tmp_path / "b", monkeypatch, **OTHER_VALUE[name])
+    assert sorted(first) == sorted(second)
+    changed = sorted(f for f in first if first[f] != second[f])
+    assert not changed, f"{name}: {sorted(OTHER_VALUE[name])} compiled into {changed}"

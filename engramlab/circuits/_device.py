@@ -40,6 +40,7 @@ from brian2.devices.device import all_devices
 from brian2.input.timedarray import TimedArray
 
 from engramlab.circuits import _make_rules as make_rules
+from engramlab.circuits._run_time_constants import constants_read_at_start_up, initial_values_as_data
 from engramlab.errors import ConfigError, RunInterrupted
 
 DEVICES = ("runtime", "cpp_standalone")
@@ -525,6 +526,9 @@ def run_network(network: b2.Network, duration: b2.Quantity, build_dir: str | Non
     t_start = float(network.t)
     t0 = time.perf_counter()
     with stop_on_interrupt(state):
+        # standalone: scalar parameters become values the program reads at start-up, so another
+        # value of one re-uses the compiled code (_run_time_constants)
+        constants = constants_read_at_start_up(network, b2.get_device()) if build_dir is not None else {}
         network.run(duration, report=None if build_dir is not None else report, namespace={},
                     profile=True if PROFILE else None)
         timings = {"run_call": time.perf_counter() - t0}
@@ -534,6 +538,7 @@ def run_network(network: b2.Network, duration: b2.Quantity, build_dir: str | Non
         else:
             t1, started = time.perf_counter(), time.time()
             device = b2.get_device()
+            initial_values_as_data(device)  # another E_L, w0 or delay: data, not main.cpp
             fingerprint = _code_fingerprint(device) if build_dir == PROGRAM_CACHE else None
             project = _claim_project(network, fingerprint) if build_dir == PROGRAM_CACHE else Path(build_dir)
             try:
@@ -541,7 +546,8 @@ def run_network(network: b2.Network, duration: b2.Quantity, build_dir: str | Non
                 _duration_read_at_start_up(device, network, float(duration))
                 with _building(project), _faster_make(project):
                     (project / _CODE_FILE).unlink(missing_ok=True)  # stale until this build succeeds
-                    b2.device.build(directory=str(project), compile=True, run=True, debug=False)
+                    b2.device.build(directory=str(project), compile=True, run=True, debug=False,
+                                    run_args=constants)
                     if fingerprint is not None and project == _Claim.directory:
                         (project / _CODE_FILE).write_text(fingerprint)
             except RuntimeError:

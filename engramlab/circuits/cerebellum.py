@@ -48,6 +48,7 @@ from brian2 import second
 
 from engramlab import validate as V
 from engramlab.circuits._device import seed_brian, stop_on_interrupt
+from engramlab.circuits._run_time_constants import run_time_constants
 from engramlab.circuits.cerebellum_config import CerebellumConfig, CerebellumRecord  # re-exported: one import for users
 from engramlab.circuits.layers import (
     CerebellarCircuit,
@@ -407,7 +408,8 @@ class CerebellarSDM(CerebellarCircuit):
                                     "a new CerebellarSDM for a different length")
         assert self._mossy_slots is not None and self._olive_slots is not None
         mf, cf = self._drive_tables()
-        run_args = {self._mossy_slots.table: mf, self._olive_slots.table: cf,
+        run_args = {**run_time_constants(self.network),  # the program reads its constants at every start
+                    self._mossy_slots.table: mf, self._olive_slots.table: cf,
                     # the table as set_gate laid it out (gate_table: on its grid, padded)
                     self.molecular.gate: gate_table(self._gate_table(), float(self.config.slot / second))[0]}
         t0 = time.perf_counter()

@@ -57,6 +57,7 @@ class ParamSpec:
     choices: tuple[Any, ...] | None = None
     optional: bool = False
     structural: bool = False
+    switch: bool = False
 
     def range_text(self) -> str:
         """The allowed values in words (``(0, inf) ms``, ``'a' | 'b'``), or ``""``."""
@@ -91,7 +92,7 @@ def _kind_of(default: Any) -> str:
 def param(default: Any, doc: str, *, unit: Any = None, low: float | None = None,
           high: float | None = None, low_open: bool = False, high_open: bool = False,
           choices: tuple[Any, ...] | None = None, kind: str | None = None,
-          structural: bool = False) -> Any:
+          structural: bool = False, switch: bool = False) -> Any:
     """Declare a parameter field: default, documentation (meaning and source), unit and range.
 
     Parameters
@@ -112,6 +113,10 @@ def param(default: Any, doc: str, *, unit: Any = None, low: float | None = None,
         the default unless it is ``None``.
     structural : bool
         Whether changing it changes the network's structure (sizes, connectivity, equations).
+    switch : bool
+        Whether 0 switches its mechanism off (a term, a synapse group or a plastic rule left out):
+        zero and non-zero values are two structures, and every non-zero value is the same one (a
+        standalone program reads it at start-up: ``circuits/_run_time_constants.py``).
     """
     optional = default is None
     k = kind or (_kind_of(default) if default is not None else None)
@@ -123,7 +128,7 @@ def param(default: Any, doc: str, *, unit: Any = None, low: float | None = None,
         if default is not None and not Quantity(default).has_same_dimensions(unit):
             raise TypeError(f"param(): default {default!r} does not have the dimensions of {unit}")
     spec = ParamSpec(doc, k, unit, low, high, low_open, high_open,
-                     tuple(choices) if choices is not None else None, optional, structural)
+                     tuple(choices) if choices is not None else None, optional, structural, switch)
     meta = {"doc": doc, "spec": spec}
     if isinstance(default, Quantity | dict | list):
         value = default
@@ -301,6 +306,7 @@ class ParamRow:
     allowed: str
     doc: str
     structural: bool = False
+    switch: bool = False
 
 
 def _show(value: Any, spec: ParamSpec | None = None) -> str:
@@ -326,5 +332,5 @@ def param_rows(obj: Any, prefix: str = "", keep: Callable[[str], bool] | None = 
             continue
         doc = spec.doc if spec else str(f.metadata.get("doc", ""))
         rows.append(ParamRow(key, _show(value, spec), spec.range_text() if spec else "", doc,
-                             bool(spec and spec.structural)))
+                             bool(spec and spec.structural), bool(spec and spec.switch)))
     return rows

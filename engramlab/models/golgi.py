@@ -56,9 +56,9 @@ class GolgiParams(Params):
                                    "topk_radius − d, so a volley silences the cells that have not fired, yet "
                                    "small enough to have decayed by the next presentation)", low=0, high=64)
     feedback_lines: float = param(1.0, "radius mode: threshold raise per Golgi volley, in matching lines "
-                                       "(0: no Golgi cells, the ideal regime)", low=0, high=64)
+                                       "(0: no Golgi cells, the ideal regime)", low=0, high=64, switch=True)
     w_mf: b2.Quantity = param(0 * pA, "MF→Golgi EPSC amplitude per mossy spike (feed-forward; 0: off, see "
-                                      "the module docstring)", unit=pA, low=0)
+                                      "the module docstring)", unit=pA, low=0, switch=True)
     tau_exc: b2.Quantity = param(1 * ms, "MF→Golgi EPSC decay", unit=ms, low=0, low_open=True)
 
     def check(self) -> None:

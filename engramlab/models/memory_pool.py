@@ -72,7 +72,9 @@ class MemoryPoolParams(Params):
                                         "0.1–0.3 m/s): the first half predicts the node being entered, the "
                                         "second half encodes it. At 200 ms (seed 0, 2 × 1,000 steps on "
                                         "grid10x10, 100 ms traces both) accuracy was 0.80 instead of 0.85: "
-                                        "fewer spikes per read", unit=ms, low=20, high=2000)
+                                        "fewer spikes per read. The step of every input table (a TimedArray's "
+                                        "step is compiled into the code that reads it)", unit=ms, low=20,
+                              high=2000, structural=True)
     grid_rate_gain: float = param(2.0, "grid cells fire at this multiple of the world's grid rates "
                                        "(peaks at 2 × 15 Hz: in-field rates of 20–40 Hz, Hafting et al. 2005)",
                                   low=0, low_open=True, high=10)

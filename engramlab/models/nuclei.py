@@ -41,11 +41,13 @@ class NucleiParams(Params):
     delay_pc: b2.Quantity = param(4 * ms, "PC→DCN delay (Casali et al. 2019)", unit=ms, low=0)
     refractory: b2.Quantity = param(1.5 * ms, "absolute refractory period", unit=ms, low=0)
     noise: b2.Quantity = param(0 * mV, "SD the free membrane potential would have under each cell's private "
-                                       "white noise (0: no noise)", unit=mV, low=0, high=100)
+                                       "white noise (0: no noise)", unit=mV, low=0, high=100,
+                                switch=True)
     mf_eta: b2.Quantity = param(0 * pA, "MF→DCN weight change per mossy spike at full Purkinje release "
                                         "or full excess (0: no mossy→DCN synapses). Medina & Mauk "
                                         "(2000): LTP when a mossy spike meets a Purkinje pause, LTD when it "
-                                        "meets stronger than baseline inhibition", unit=pA, low=0)
+                                        "meets stronger than baseline inhibition", unit=pA, low=0,
+                                 switch=True)
     mf_theta_ltp: b2.Quantity = param(50 * pA, "smoothed Purkinje inhibition below which a mossy spike "
                                                "potentiates its DCN synapse (0.8 × the ~62 pA baseline, "
                                                "~62 Hz × w_pc × 5 ms)", unit=pA, low=0, low_open=True)

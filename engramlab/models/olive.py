@@ -45,7 +45,8 @@ class OliveParams(Params):
     w_no: b2.Quantity = param(0 * pA, "DCN→IO IPSC per DCN spike: nucleo-olivary inhibition (0: none); a "
                                       "conditioned DCN response then damps the olive's US response "
                                       "(Kim, Krupa & Thompson 1998) and CS-alone trials drive it below "
-                                      "baseline (Medina et al. 2002)", unit=pA, low=0)
+                                      "baseline (Medina et al. 2002)", unit=pA, low=0,
+                                switch=True)
     tau_no: b2.Quantity = param(30 * ms, "DCN→IO IPSC decay (slow, largely asynchronous GABA release; Best & "
                                          "Regehr 2009)", unit=ms, low=0, low_open=True)
     delay_no: b2.Quantity = param(5 * ms, "DCN→IO delay", unit=ms, low=0)

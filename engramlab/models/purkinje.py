@@ -65,7 +65,7 @@ class PurkinjeParams(Params):
                                           "(a complex spike)", unit=mV, low=0)
     noise: b2.Quantity = param(0 * mV, "SD of white membrane noise (in vivo simple spikes are irregular: "
                                        "14 mV gives CV ≈ 0.39 at 62 Hz; 0: a regular pacemaker)", unit=mV,
-                               low=0, high=100)
+                               low=0, high=100, switch=True)
 
     def check(self) -> None:
         """Ordered voltages and a suprathreshold tonic drive."""
