@@ -78,3 +78,12 @@ def test_only_finite_scalars_leave_the_code():
     assert number == pytest.approx(7e-12) and dim == b2.pF.dim and dtype == np.float64
     assert _scalar(3)[2] == np.int64 and _scalar(np.int32(3))[0] == 3
     assert _scalar(0.5)[1] is DIMENSIONLESS
+
+
+def test_names_brian2_resolves_before_a_namespace_stay_where_they_are():
+    """Brian2 resolves its constants, units and functions before a group's namespace: a namespace
+    entry named ``e`` or ``ms`` never applied, and turning it into a group variable would make it."""
+    from engramlab.circuits._run_time_constants import _movable
+
+    assert _movable("tau") and _movable("C") and _movable("w_max")
+    assert not any(_movable(name) for name in ("e", "pi", "ms", "mV", "exp", "_private"))

@@ -34,6 +34,8 @@ from typing import Any
 
 import brian2 as b2
 import numpy as np
+from brian2.core.functions import DEFAULT_CONSTANTS, DEFAULT_FUNCTIONS
+from brian2.core.namespace import DEFAULT_UNITS
 from brian2.devices.cpp_standalone.device import CPPStandaloneDevice
 from brian2.groups.group import Group
 from brian2.units.fundamentalunits import get_dimensions
@@ -60,6 +62,17 @@ def _scalar(value: Any) -> tuple[float | int, Any, np.dtype] | None:
     return None
 
 
+def _movable(name: str) -> bool:
+    """Whether a namespace name may become a group variable without changing what it resolves to.
+
+    Brian2 looks up Brian2's own constants, units and functions (``pi``, ``e``, ``ms``) before a
+    group's namespace, and a group's variables before both: a namespace entry named like one of
+    them was never used, and must not start to be.
+    """
+    return not (name.startswith("_") or name in DEFAULT_CONSTANTS or name in DEFAULT_UNITS
+                or name in DEFAULT_FUNCTIONS)
+
+
 def constants_read_at_start_up(network: b2.Network, device: CPPStandaloneDevice) -> dict[Any, Any]:
     """Make the scalar namespace constants of ``network``'s groups run-time values; return the ``run_args``.
 
@@ -77,7 +90,7 @@ def constants_read_at_start_up(network: b2.Network, device: CPPStandaloneDevice)
         moved: dict[str, tuple[float | int, Any, np.dtype]] = {}
         for name, value in namespace.items():
             scalar = _scalar(value)
-            if scalar is not None and not name.startswith("_") and name not in group.variables:
+            if scalar is not None and _movable(name) and name not in group.variables:
                 moved[name] = scalar
         # a refractory period given as a quantity is a literal of the state updater's code
         # (``timestep(0.0015, dt)``); Brian2 reads ``_refractory`` when the run is recorded, and a
