@@ -117,9 +117,11 @@ def _code_fingerprint(device: CPPStandaloneDevice) -> str:
     """A hash of the program about to be written: every code object's source and array length.
 
     Networks of one structure share a key (:func:`_structure_key`) but can differ in code: a
-    constant (a radius, a capacitance) is compiled into the code objects that use it, and an
-    array's length into ``objects.cpp``. Kept projects remember the fingerprint they were built
-    from, so each variant returns to a project holding its own objects (:func:`_claim_project`).
+    constant Brian2 still compiles in (one used while the network was built, a mechanism switched
+    on; scalar parameters are read at start-up since 2026-12-04: :mod:`._run_time_constants`),
+    a TimedArray's step and length, and an array's length in ``objects.cpp``. Kept projects
+    remember the fingerprint they were built from, so each variant returns to a project holding
+    its own objects (:func:`_claim_project`).
     """
     parts = []
     for name in sorted(device.code_objects):
