@@ -27,7 +27,7 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 venv: $(VENV)/.installed
 
 demo: $(VENV)/.installed
-	$(BIN)/engramlab run sdm --device cpp_standalone --out $(OUT)/sdm
+	$(BIN)/engramlab run sdm --out $(OUT)/sdm
 	$(BIN)/engramlab theory sdm --n 64 --d 11 --out $(OUT)/theory-sdm
 	@echo "Open $(OUT)/sdm/report.html in a browser (figures, key numbers, parameters; works offline)."
 

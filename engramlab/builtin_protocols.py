@@ -73,7 +73,7 @@ register(ProtocolSpec(
     title="Cerebellar SDM: n = {n}, r = {r}, m = {m}",
     intro="A spiking cerebellar microcircuit (mossy fibres → granule cells → Purkinje cells, climbing-fibre "
           "writes) stores patterns and is held against Kanerva's SDM and softmax attention, number by number.",
-    circuit="engramlab.circuits.cerebellum:CerebellumConfig",
+    circuit="engramlab.protocols.sdm_memory:sdm_circuit",
     schedule="engramlab.protocols.sdm_memory:SDMMemoryConfig",
     prepare="engramlab.protocols.sdm_memory:prepare",
     run="engramlab.protocols.sdm_memory:run_sdm_memory",
@@ -110,7 +110,9 @@ register(ProtocolSpec(
                    "Purkinje and DCN cells over the first slots: presentations are schedules in one run.",
                    f"{_CB}:raster_figure"),
     ),
-    quick={"r": 2000, "design_patterns": 10, "device": "cpp_standalone", "protocol": {"patterns": 10}},
+    # quick keeps one noise-free DCN cell per 20 Purkinje cells: 12,288 noisy cells would not simulate in a minute
+    quick={"r": 2000, "design_patterns": 10, "device": "cpp_standalone", "protocol": {"patterns": 10},
+           "purkinje_per_dcn": 20, "dcn_per_line": 1, "nuclei": {"noise": "0 mV"}},
     presets={"regime": {"ideal": {**IDEAL_SDM, "protocol": IDEAL_SDM_PROTOCOL}}},
     headline=("bit_accuracy_noise_le_5", "numpy_agreement", "softmax_weight_error"),
     repeat_key="protocol.seed",

@@ -54,23 +54,33 @@ save_figure(figures["5_spikes_vs_softmax"], args.out, "attention")
 # ## Where it breaks: background rate × jitter
 #
 # Each point is a fresh circuit (same seed) read at 0–5 bits of query noise. The granule cells'
-# gain stays set for 4 Hz; only the input changes. With --quick the points are C++ programs of the
-# run above's structure (2,000 granule cells, read at 5 patterns x 3 noise levels): each is rebuilt
-# where that one was kept, recompiling only the files holding the new input (7-9 s a point, against
-# 50 s for a first build at 1,000 cells; 2026-12-03, 2 cores); the full grid runs on Cython.
+# gain stays set for 4 Hz; only the input changes. With --quick the points share one C++ program
+# (2,000 granule cells, read at 5 patterns x 3 noise levels): the first point compiles it (32 s),
+# the others re-run it with their own input and parameters and compile nothing (3-5 s a point),
+# unless their input spike list outgrows the program's (at 8 Hz: 2 files, 15 s once). Measured
+# 2026-12-04 on 2 cores with two other simulations running; the full grid runs on Cython.
+
+#
+# Every point reads with 20 Purkinje cells onto one noise-free DCN cell per bit (the quick
+# preset's read-out), not the default's 160 onto 32: the map is about where the granular layer
+# breaks, and the smaller read-out keeps a full point at ~1 min instead of ~4 (the README's map
+# was measured so).
 
 # %%
+earlier_readout = {"purkinje_per_dcn": 20, "dcn_per_line": 1, "nuclei": {"noise": "0 mV"}}
 if args.quick:
     grid = {"background": ["0 Hz", "8 Hz"], "jitter": ["1 ms", "4 ms"]}
-    size = {"r": 2000, "design_patterns": 10, "protocol": {"patterns": 5, "noise_levels": [0, 2, 5]}}
+    size = {"r": 2000, "design_patterns": 10, "protocol": {"patterns": 5, "noise_levels": [0, 2, 5]},
+            **earlier_readout}
 else:
     grid = {"background": ["0 Hz", "4 Hz", "8 Hz", "16 Hz"], "jitter": ["0.5 ms", "1 ms", "2 ms", "4 ms"]}
-    size = {"protocol": {"noise_levels": [0, 1, 2, 3, 4, 5]}}
+    size = {"protocol": {"noise_levels": [0, 1, 2, 3, 4, 5]}, **earlier_readout}
 rows = []
 for background in grid["background"]:
     for jitter in grid["jitter"]:
         point = el.run("sdm", {**size, "mossy": {"background_rate": background, "jitter": jitter}},
-                       seed=1, **({"device": "cpp_standalone"} if args.quick else {"target": "cython"}))
+                       seed=1, **({"device": "cpp_standalone"} if args.quick else {"device": "runtime",
+                                                                                     "target": "cython"}))
         rows.append({"point": f"{background}/{jitter}", "seed": 1, "mossy.background_rate": background,
                      "mossy.jitter": jitter, **{k: point.summary[k] for k in
                                                 ("bit_accuracy_noise_le_5", "activation_jaccard", "active_mean")}})
@@ -107,15 +117,18 @@ for label, run in capacity.summary["runs"].items():
 # `prediction` line *before* running it; the cell prints what the runs show beside it.
 # (Instructors: answers and the checks CI runs are in `labs/solutions/lab2_solutions.py`.)
 #
-# ### Exercise 1 — twenty Purkinje cells or one nuclear cell?
-# A read can be decoded from the 20 Purkinje cells of a line (their spike counts) or from the one
-# DCN cell they converge on (the circuit's own output). **Predict**: which decode is more accurate
-# for queries ≤ 5 bits away?
+# ### Exercise 1 — Purkinje cells or nuclear cells?
+# A read can be decoded from the Purkinje cells of a line (their spike counts) or from the DCN
+# cells they converge on (the circuit's own output): with --quick 20 Purkinje cells onto one DCN
+# cell, in the full run 160 onto 32. **Predict**: which decode is more accurate for queries ≤ 5
+# bits away, and which agrees more often with the NumPy SDM over all reads?
 
 # %%
 prediction = None  # e.g. "the Purkinje cells: the DCN cell loses information"
 labkit.exercise(1, prediction, purkinje_decode=s["purkinje_bit_accuracy_noise_le_5"],
-                dcn_decode=s["dcn_bit_accuracy_noise_le_5"], purkinje_per_dcn=s["noise"]["purkinje_per_dcn"])
+                dcn_decode=s["dcn_bit_accuracy_noise_le_5"], purkinje_per_dcn=s["noise"]["purkinje_per_dcn"],
+                dcn_per_line=s["noise"].get("dcn_per_line", 1), purkinje_agreement=lim["purkinje"]["numpy_agreement"],
+                dcn_agreement=s["numpy_agreement"])
 
 # %% [markdown]
 # ### Exercise 2 — pacemakers?

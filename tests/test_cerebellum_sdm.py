@@ -323,6 +323,29 @@ def test_several_dcn_cells_per_line_need_private_noise():
         CerebellumConfig.ideal(dcn_per_line=4)
 
 
+def test_sdm_protocol_reads_with_a_population_quick_and_ideal_keep_their_own_read_outs():
+    """`run sdm` defaults to 160 Purkinje cells onto each of 32 noisy DCN cells per bit (as one C++
+    program); the quick preset keeps 20 onto one noise-free cell with the same PC→DCN gain; the
+    ideal regime one pacemaker per bit; an explicit setting wins over each (no simulation here)."""
+    import brian2 as b2
+
+    from engramlab import api as el
+    from engramlab.protocols.sdm_memory import READOUT_DCN_PER_LINE, READOUT_PURKINJE_PER_LINE
+
+    full = el.plan("sdm").circuit
+    assert (full.purkinje_per_dcn, full.dcn_per_line) == (READOUT_PURKINJE_PER_LINE, READOUT_DCN_PER_LINE) == (160, 32)
+    assert full.nuclei.noise == 4 * b2.mV and full.device == "cpp_standalone" and full.r == 10_000
+    quick = el.plan("sdm", quick=True).circuit
+    assert (quick.purkinje_per_dcn, quick.dcn_per_line, float(quick.nuclei.noise)) == (20, 1, 0.0)
+    assert (quick.nuclei.I_e, quick.nuclei.w_pc) == (full.nuclei.I_e, full.nuclei.w_pc) == (500 * b2.pA, 1200 * b2.pA)
+    ideal = el.plan("sdm", regime="ideal").circuit
+    assert (ideal.purkinje_per_dcn, ideal.dcn_per_line, float(ideal.nuclei.noise)) == (1, 1, 0.0)
+    mine = el.plan("sdm", purkinje_per_dcn=80, quick=True).circuit
+    assert (mine.purkinje_per_dcn, mine.dcn_per_line) == (80, 1)
+    # sdm-capacity keeps the bare circuit's read-out
+    assert el.plan("sdm-capacity").circuit.purkinje_per_dcn == CerebellumConfig().purkinje_per_dcn == 20
+
+
 def test_dcn_copies_receive_their_whole_line_and_private_noise_of_the_stated_size():
     """NuclearOutput with 10 cells per line: each cell receives exactly the Purkinje cells of its
     line (3 lines × 2 PCs, 10 cells each → 60 synapses). Held below threshold with no input, each cell's membrane
