@@ -279,7 +279,8 @@ def run(name: str, settings: Mapping[str, Any] | None = None, /, *, quick: bool 
     out : path, optional
         Save the results folder there (data, summary.json, figures, report.html).
     device : {"runtime", "cpp_standalone"}, optional
-        Where Brian2 runs the network (default: the configuration's, ``"runtime"``).
+        Where Brian2 runs the network (default: the protocol's configuration; ``"runtime"`` for most,
+        ``"cpp_standalone"`` for ``sdm``, ``continual`` and several quick presets).
     threads : int, optional
         OpenMP threads of cpp_standalone.
     config : path, optional

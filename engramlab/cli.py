@@ -127,8 +127,9 @@ def _add_run(sub: Any) -> None:
         p.add_argument("--out", default=out, help=f"output folder (default {out})")
         p.add_argument("-q", "--quiet", action="store_true", help="no progress or table output")
         p.add_argument("--device", choices=("runtime", "cpp_standalone"), default=None,
-                       help="runtime (numpy/cython target, the default) or cpp_standalone (the whole protocol "
-                            "as one compiled C++ program: a build of ~10-30 s, then several times faster)")
+                       help="runtime (numpy/cython target) or cpp_standalone (the whole protocol as one compiled "
+                            "C++ program: a build of ~10-30 s, then several times faster); default: the "
+                            "protocol's (engramlab params NAME shows it)")
         p.add_argument("--threads", type=_positive_int("--threads", 0), default=None,
                        help="OpenMP threads of cpp_standalone (default 0: none)")
         if spec.repeat_key is not None:

@@ -6,11 +6,14 @@
 # per bit and fires when about $n - d$ of them burst: it is an SDM hard location, with a blurred
 # edge. A climbing fibre teaches each output line one value bit: CF-gated LTD (2×) plus PF-alone
 # LTP (1×) makes every PF→PC weight $w_0 - a_+ \times$ Kanerva's bipolar counter. Reading, the
-# line's 20 irregular Purkinje cells slow down when their counters sum positive, and their DCN
-# cell — the circuit's output — fires more: the SDM majority rule, read from output spikes.
+# line's irregular Purkinje cells slow down when their counters sum positive, and their DCN
+# cells — the circuit's output — fire more: the SDM majority rule, read from output spikes
+# (20 Purkinje cells onto one DCN cell per bit with --quick; 160 onto 32 in the full run).
 #
 # Run: `engramlab lab run 2 --quick` (about 3 minutes on an earlier day's 2-core machine; 5.5 in
-# 2026-12-01's slower CI, beside another test process), or without `--quick` for the README's numbers (10 minutes on the earlier one).
+# 2026-12-01's slower CI, beside another test process), or without `--quick` for the README's
+# numbers (10 minutes on the earlier one before the full run's read-out grew to 160 Purkinje
+# cells onto 32 DCN cells per bit, which alone simulates ~4 min on a slow spell of this VM).
 
 # %% tags=["parameters"]
 # QUICK = True: the small, fast version (CI, a first look); OUT: where figures and report.html go
@@ -63,8 +66,8 @@ save_figure(figures["5_spikes_vs_softmax"], args.out, "attention")
 #
 # Every point reads with 20 Purkinje cells onto one noise-free DCN cell per bit (the quick
 # preset's read-out), not the default's 160 onto 32: the map is about where the granular layer
-# breaks, and the smaller read-out keeps a full point at ~1 min instead of ~4 (the README's map
-# was measured so).
+# breaks, the smaller read-out simulates several times faster (12,288 noisy cells otherwise), and
+# the README's map was measured so.
 
 # %%
 earlier_readout = {"purkinje_per_dcn": 20, "dcn_per_line": 1, "nuclei": {"noise": "0 mV"}}

@@ -17,9 +17,10 @@ counter x_v[τ, j]          PF→PC weight w[τ, j] (2:1 LTD:LTP, per PF spike o
 write enable + value bit   the climbing fibre of output line j fires when bit j is 1
 read sum and majority      the learned PF drive (minus the MLI feed-forward inhibition, which
                            cancels unlearned drive) slows or speeds the line's Purkinje cells
-output                     one DCN cell per output line (``dcn_per_line`` noisy copies in the
-                           continual task, summed), inhibited by the line's Purkinje cells
-                           (``purkinje_per_dcn`` converge): a pause disinhibits it
+output                     ``dcn_per_line`` DCN cells per output line (noisy copies, summed:
+                           32 in the SDM protocol's default, 4 in the continual task; one by
+                           default here), each inhibited by all the line's Purkinje cells
+                           (``purkinje_per_dcn`` converge): a pause disinhibits them
 =========================  ====================================================================
 
 ``regime = "realistic"`` (the default) is the in-vivo regime: mossy bursts with onset jitter,

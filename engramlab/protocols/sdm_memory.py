@@ -23,7 +23,6 @@ from engramlab.analysis import sdm
 from engramlab.circuits.cerebellum import CerebellarSDM, CerebellumConfig
 from engramlab.errors import ConfigError
 from engramlab.models._params import Params, param
-from engramlab.models.nuclei import NucleiParams
 from engramlab.protocols._result import config_params, spike_arrays
 from engramlab.resources import BYTES_PER_NEURON_VARIABLE, BYTES_PER_SYNAPSE
 from engramlab.results import Result, run_metadata
@@ -66,9 +65,10 @@ def sdm_circuit(**changes: Any) -> CerebellumConfig:
     (the read-out until then, which the quick preset keeps). It runs as one C++ program: 12,288
     noisy cells simulate 59 s of biology in ~4 min on this project's 2-core VM (a slow spell).
     """
+    # the bare circuit's DCN cells (its I_e and PC→DCN gain), each with private noise
+    nuclei = dataclasses.replace(CerebellumConfig().nuclei, noise=4 * b2.mV)
     base: dict[str, Any] = dict(purkinje_per_dcn=READOUT_PURKINJE_PER_LINE, dcn_per_line=READOUT_DCN_PER_LINE,
-                                nuclei=NucleiParams(I_e=500 * b2.pA, w_pc=1200 * b2.pA, noise=4 * b2.mV),
-                                device="cpp_standalone")
+                                nuclei=nuclei, device="cpp_standalone")
     base.update(changes)
     return CerebellumConfig(**base)
 

@@ -8,9 +8,9 @@
 # robustness points of the same size, read at 5 patterns × 3 noise levels).
 #
 # **Instructor note.** `--quick` runs one SDM protocol as one C++ program (83 s on 2026-12-01's
-# 2-core machine), four robustness points as C++ programs of that run's structure (each rebuilt
-# from its kept program in 7–9 s on 2026-12-03's slower machine, where a first build at 1,000 cells
-# took 50 s) and a capacity run as one C++
+# 2-core machine), four robustness points sharing one C++ program (the first compiles it, 32 s;
+# the others re-run it with their own input, 3–5 s each, unless their spike list outgrows it:
+# 2 files, 15 s once at 8 Hz; 2026-12-04, slow spell, two other runs going) and a capacity run as one C++
 # program per radius design (56 s from empty caches against 182 s on Cython compiling its models);
 # the full lab takes much longer. Pitfalls: a read is
 # decoded from DCN spikes against rest slots — "accuracy" is a property of that read-out; the
@@ -39,8 +39,8 @@ ex = labkit.load_exercises(LAB_OUT)  # what the lab's exercise cells measured (a
 # turns it into a few spikes in a 40 ms window, and that count is noisier than the 20 Purkinje
 # counts it came from; over all reads, where many read sums are a few counts of crosstalk, that
 # noise costs agreement with the NumPy SDM. The full run's 160 Purkinje cells onto 32 DCN cells
-# per bit shrink both noises (README: 95.9 % agreement from the DCN, 96.8 % from the Purkinje
-# cells, seed 0). The DCN is the circuit's own output, so the README quotes it.
+# per bit shrink both noises (seed 0: 95.9 % agreement from the DCN, 96.8 % from the Purkinje
+# cells; docs/equations.md §5.4). The DCN is the circuit's own output, so the README quotes it.
 
 # %%
 e = ex["1"]
