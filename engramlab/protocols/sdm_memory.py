@@ -54,16 +54,11 @@ def sdm_circuit(**changes: Any) -> CerebellumConfig:
     (2012) estimate from unitary IPSCs in mice and the ~860 Palkovits et al. (1977) counted in
     the cat, and each Purkinje axon reaching 32 nuclear cells is about the ~35 they counted.
 
-    Why so many: the read's noise falls as 1/√N (Purkinje counts' SD 16.0, 11.5, 8.0 at 20, 40,
-    80 cells per line, seed 0), one DCN cell fires only ~1.65 spikes per window at rest, and with
-    the undecided point at 0 the read agrees with the NumPy SDM on 95 % of bits only for a noise
-    SD ≤ 8.7 counts (docs/equations.md §5.4). Predicted from that, then measured (2026-12-04,
-    r = 10,000, 20 patterns): 80 Purkinje cells onto 32 DCN cells agree on 95.01 / 94.98 /
-    95.29 % of bits (seeds 0–2; DCN SD 8.8–9.0 counts; the Purkinje cells alone 95.5–95.8 %:
-    their noise is then the floor); 160 onto 32 on 95.93 / 96.02 / 96.35 / 95.44 % (seeds 0–3,
-    2 and 3 after the choice; SD 6.9–7.2), against 88.0 % with 20 onto one noise-free DCN cell
-    (the read-out until then, which the quick preset keeps). It runs as one C++ program: 12,288
-    noisy cells simulate 59 s of biology in ~4 min on this project's 2-core VM (a slow spell).
+    Why so many: one DCN cell fires ~1.65 spikes per read window at rest, and the read agrees
+    with the NumPy SDM's sign on 95 % of bits only for a noise SD ≤ 8.7 counts; the SD falls as
+    1/√N with the cells read. The prediction and its test (80 and 160 Purkinje cells onto 32 DCN
+    cells, seeds 0–3) are in docs/equations.md §5.4; the quick preset keeps the earlier 20 onto
+    one noise-free cell. 12,288 noisy cells: it runs as one C++ program.
     """
     # the bare circuit's DCN cells (its I_e and PC→DCN gain), each with private noise
     nuclei = dataclasses.replace(CerebellumConfig().nuclei, noise=4 * b2.mV)
