@@ -184,6 +184,7 @@ register(ProtocolSpec(
                    "minimum against the US onset: adaptive timing.", on_every_run(f"{_CD}:pause_timing_figure"),
                    scope="both"),
     ),
+    # quick: 20 trials at 20x the default LTP step (0.3 pA against 0.015), so CRs appear within them
     quick={"device": "cpp_standalone", "plasticity": {"a_plus": "0.3 pA"},
            "protocol": {"trials": 20, "cs_onset": "100 ms", "probe_every": 5, "recovery": "800 ms"}},
     headline=("last_block_cr_percent", "pause_min_ms"),

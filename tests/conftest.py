@@ -152,7 +152,7 @@ def sdm_ideal_analysis(sdm_ideal_result):
 @pytest.fixture(scope="session")
 def small_eyeblink():
     """12 short eyeblink trials on the default microzone (2,000 granule cells, 16 Purkinje cells, 4
-    DCN cells; the default plasticity at the quick preset's 2x rate)."""
+    DCN cells; the default plasticity at the quick preset's rate, 20x the default's)."""
     import dataclasses
 
     from brian2 import ms, pA

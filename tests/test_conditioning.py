@@ -153,7 +153,7 @@ def test_probe_minima_belong_to_one_isi_each():
 
 
 def test_nucleo_olivary_inhibition_damps_the_us_response():
-    """DCN→IO inhibition (150 pA per DCN spike by default): at 2 nA the tonic DCN firing keeps the
+    """DCN→IO inhibition (300 pA per DCN spike by default): at 2 nA the tonic DCN firing keeps the
     olive from answering the US, which evokes ~2 complex spikes per cell without it."""
     def us_spikes(w_no):
         olive = dataclasses.replace(MicrozoneConfig().olive, w_no=w_no * pA)
@@ -432,7 +432,9 @@ def test_probes_are_extended_unpaired_and_frozen(small_eyeblink):
         t = t_io - starts[k] - onset
         return int(np.sum((t >= isi) & (t < isi + 0.05)))
 
-    assert olive_count(5) < 0.2 * olive_count(4)
+    # against the first paired trial: later ones may carry a CR whose DCN burst vetoes the US's
+    # complex spikes (trial 4 of this fixture evoked none since 2026-12-05's 300 pA per DCN spike)
+    assert olive_count(5) < 0.2 * olive_count(0)
     a = analyse_eyeblink(r, block=6)
     assert a.probe_trials.tolist() == [5, 11]
     assert a.probe_duration == pytest.approx(isi + 0.3)
@@ -440,8 +442,11 @@ def test_probes_are_extended_unpaired_and_frozen(small_eyeblink):
     for key in ("probe_pause_min_ms", "probe_rate_at_isi_hz", "probe_recovery_rate_hz", "baseline_rate_hz",
                 "olive_baseline_hz"):
         assert s[key] is not None
-    # the US evokes one or two complex spikes per olive cell on paired trials (independent count)
-    assert 1.0 <= np.mean(s["olive_us_spikes_by_block"]) <= 2.5
+    # the US evokes one or two complex spikes per olive cell before any CR (trial 0, counted here);
+    # the summary's per-block means (its own count) stay at or below that as CRs veto some
+    first = olive_count(0) / int(r.params["circuit.m"])
+    assert 1.0 <= first <= 2.5
+    assert all(0 < b <= first + 0.1 for b in s["olive_us_spikes_by_block"])
     assert 0.3 <= s["olive_baseline_hz"] <= 3  # ~1 Hz spontaneous complex spikes
     # the pause follows the interval, not the tone: its minimum lies inside the CS-US interval,
     # far from the tone's end at 550 ms, and the rate is back 150-300 ms after the ISI (fixture,

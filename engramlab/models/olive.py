@@ -38,7 +38,9 @@ class OliveParams(Params):
     tau_us: b2.Quantity = param(5 * ms, "US→IO EPSC decay", unit=ms, low=0, low_open=True)
     w_us: b2.Quantity = param(300 * pA, "US→IO EPSC amplitude per US spike (a 500 Hz, 30 ms US "
                                         "evokes one or two complex spikes)", unit=pA, low=0)
-    background_rate: b2.Quantity = param(1 * Hz, "spontaneous complex-spike rate (~1 Hz in vivo)", unit=Hz,
+    background_rate: b2.Quantity = param(1 * Hz, "rate of spontaneous kicks, each firing a complex spike unless "
+                                                       "nucleo-olivary inhibition vetoes it (without that inhibition: "
+                                                       "the spontaneous complex-spike rate, ~1 Hz in vivo)", unit=Hz,
                                          low=0)
     w_spont: b2.Quantity = param(3000 * pA, "EPSC of one spontaneous kick: strong enough to fire the "
                                             "cell on its own (one kick, one complex spike)", unit=pA, low=0)

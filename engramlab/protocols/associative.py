@@ -27,6 +27,7 @@ from engramlab.circuits.microzone import CerebellarMicrozone, MicrozoneConfig
 from engramlab.errors import ConfigError
 from engramlab.models._params import param
 from engramlab.models.nuclei import NucleiParams
+from engramlab.models.olive import OliveParams
 from engramlab.models.plasticity import PFPlasticityParams
 from engramlab.models.ubc import UBCParams
 from engramlab.protocols._result import config_params, spike_arrays
@@ -70,8 +71,11 @@ def associative_circuit(**changes: Any) -> MicrozoneConfig:
     # (cascade steps 10–100 ms, threshold at 0.3–0.6 of the peak drive) open long windows from
     # ~70 ms on, so every tone-driven UBC is active inside the kernel's look-back
     ubc = UBCParams(tau_min=10 * ms, tau_max=100 * ms, frac_min=0.3, frac_max=0.6)
+    # the nucleo-olivary synapses and spontaneous kicks this task was measured with (the eyeblink
+    # microzone's default since 2026-12-05 is 300 pA per DCN spike with kicks at 2.5 Hz)
+    olive = OliveParams(w_no=150 * pA, w_spont=1200 * pA)
     base: dict[str, Any] = dict(cs_lines={"A": 20, "B": 20}, m=16, n_dcn=2, plasticity=plasticity,
-                                nuclei=nuclei, ubc=ubc)
+                                nuclei=nuclei, ubc=ubc, olive=olive)
     base.update(changes)
     return MicrozoneConfig(**base)
 
