@@ -71,8 +71,8 @@ if les:
 # short-latency responses rabbits keep after cortical lesions (Perrett, Ruiz & Mauk 1993),
 # which need that second path. With `nuclei__mf_eta="0.3 pA"` (ISI 250 ms, seed 0, 100 paired,
 # 100 CS-alone and 100 paired trials) 7 of 10 lesion trials show one, 102.5 ms after tone onset —
-# but the nuclei then answer every tone from its onset, and the last acquisition blocks fall to
-# 50 and 20 % *timed* CRs (README): the site stays off.
+# but the nuclear site then takes over from the timed pause, and the last acquisition blocks fall
+# to 50 and 20 % *timed* CRs (README): the site stays off.
 
 # %%
 save_figure(figs.psth_figure(result, a), args.out, "raster_psth")
@@ -148,9 +148,10 @@ labkit.exercise(4, prediction, lesion_trials=int(lesion.size),
 # 5. In the full lab (100 paired, 100 CS-alone, 100 paired trials), compare the trials to criterion
 #    (`savings`) and the Purkinje rate just before the US in the first acquisition block, the last
 #    extinction block and the first reacquisition block: what survived extinction? Set
-#    `olive__w_no="150 pA"` (the default until 2026-12-05): why does extinction now stall?
-#    (Hint: `olive_extinction_cs_hz_by_block` against `olive_baseline_hz`.) Switch on the second
-#    site, `nuclei__mf_eta="3 pA"`: what do the lesion trials show now?
+#    `olive__w_no="150 pA", olive__background_rate="1 Hz"` (the olive until 2026-12-05): why does
+#    extinction now stall? (Hint: `olive_us_spikes_by_block` late in acquisition, and the probe
+#    rate at the ISI.) Switch on the second site, `nuclei__mf_eta="3 pA"`: what do the lesion
+#    trials show now?
 
 # %%
 labkit.finish(args.out, "Lab 3 — Eyeblink conditioning", "A timed Purkinje pause emerges and extinguishes.",

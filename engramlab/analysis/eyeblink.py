@@ -207,8 +207,10 @@ def cr_threshold(dcn_rate: NDArray[np.float64], axis: NDArray[np.float64], bin_s
     default). The last two ``smooth_s`` windows before the CS give each trial an independent
     difference of means, m2 - m1; with white noise the CR signal (a ``smooth_s`` mean minus the
     mean of an L-long baseline) has SD(y) = SD(m2 - m1) * sqrt((1 + smooth_s / L) / 2), the SD
-    pooled over trials. Measured on the default runs (ISI 150-600 ms, seed 0): 18.1-26.1 Hz
-    against 18.7-31.1 Hz from the CS-free stretches (20 ms kernel: 20.2-25.5 vs 20.8-24.4 Hz).
+    pooled over trials. Measured on the default runs of 2026-12-03 (ISI 150-600 ms, seed 0, the
+    LTP step and olive of then): 18.1-26.1 Hz against 18.7-31.1 Hz from the CS-free stretches
+    (20 ms kernel: 20.2-25.5 vs 20.8-24.4 Hz); the defaults since 2026-12-05 give 17.1-20.1 Hz
+    from the CS-free stretches (seeds 0-2).
     Until 2026-12-03 the default was 5 SD of a *centred*
     boxcar padded with copies of the first bin at the record's edge (25.7-30.2 Hz there): an
     artefact, not a measurement.

@@ -14,7 +14,8 @@ Pathways (one explicit Brian2 Network, built once):
   (:mod:`engramlab.models.plasticity`); lumped MLI feed-forward inhibition keeps an unlearned
   Purkinje cell on its tonic rhythm;
 * inferior olive cells (one per Purkinje cell) driven by the US (500 Hz for 30 ms) and by
-  spontaneous ~1 Hz kicks; each drives its Purkinje cell's climbing fibre;
+  spontaneous kicks (2.5 Hz, of which nucleo-olivary inhibition lets ~0.7-0.9 Hz through at
+  rest); each drives its Purkinje cell's climbing fibre;
 * DCN cells, each inhibited by a group of Purkinje cells (the output; a Purkinje pause
   disinhibits them: the conditioned response).
 
@@ -61,7 +62,8 @@ def _conditioning_plasticity() -> PFPlasticityParams:
     # timing studies behind the kernel (Safo & Regehr 2008; Wetmore et al. 2008; models/
     # plasticity.py) and a rule matched to the ~5-15 ms US->olive delay (the best delay differs
     # between regions: Suvrathan, Payne & Raymond 2016). A fit, not a measurement: chosen on
-    # seed 0 from 20 / 50 / 100 ms with the trailing-average CR rule (ISI 150-600 ms): 20 ms
+    # seed 0 from 20 / 50 / 100 ms with the trailing-average CR rule (ISI 150-600 ms), at the
+    # LTP step and olive of before 2026-12-05 (0.15 pA; 150 pA per DCN spike, kicks at 1 Hz): 20 ms
     # (the earlier default, matched to the US->olive delay) gives a pause timed at the US but a
     # DCN burst only in its last ~75 ms (last-block CRs 40-80 %, onsets 7.5-22.5 ms before the US);
     # 100 ms gives CRs from ~120 ms whatever the ISI and pauses that lead it (probe minimum at
@@ -72,15 +74,15 @@ def _conditioning_plasticity() -> PFPlasticityParams:
     # the CS). Soft bounds keep every weight at its LTP/LTD balance.
     # LTP steps of 0.015 pA (LTD 0.3 pA per eligible event): at 0.15 pA, the default until
     # 2026-12-05, the first CR came on the 2nd paired trial (ISI 250 ms, seed 0) and every savings
-    # test hit the 20-trial floor of its criterion in both phases; at 0.015 pA the first CRs come
-    # after 8-22 paired trials and the criterion after 40-60 (chosen on seed 0 from 0.15, 0.03,
-    # 0.015 and 0.005 pA; README, savings). Rabbits need a few hundred pairings.
+    # test hit the 20-trial floor of its criterion in both phases; at 0.015 pA (with the olive
+    # below) the first CR comes on trial 10-16 and the criterion after 30-40 (seeds 0-4; chosen on
+    # seed 0 from 0.15, 0.03, 0.015 and 0.005 pA; README, savings). Rabbits need a few hundred pairings.
     return PFPlasticityParams(eligibility="kernel", bounds="soft", w0=75 * pA, w_max=150 * pA,
                               a_plus=0.015 * pA, ltd_ltp_ratio=20.0, kernel_peak=50 * ms)
 
 
 def _conditioning_nuclei() -> NucleiParams:
-    # strong Purkinje inhibition (and the tonic drive that keeps ~13 Hz at baseline) so that a
+    # strong Purkinje inhibition (and the tonic drive that keeps ~16 Hz at baseline) so that a
     # partial Purkinje pause is already read out as a clear DCN burst: the learned pause need
     # not silence the Purkinje cells, and its deepest point stays at the US
     # mossy→DCN plasticity (off unless nuclei.mf_eta > 0): thresholds at 0.8 and 2 × the ~256 pA
@@ -99,11 +101,11 @@ def _conditioning_olive() -> OliveParams:
     # during a conditioned DCN burst (+30-40 Hz), which vetoes them and takes one of the US's two
     # complex spikes. Kicks come at 2.5 Hz so that 0.7-0.9 Hz of them get through at rest (complex
     # spikes ~1 Hz in vivo). Measured, ISI 250 ms, LTP 0.015 pA, 100 + 100 CS-alone + 100 paired
-    # trials: with the earlier 150 pA and 1 Hz (the default until 2026-12-05) the olive fired
-    # 0.93 Hz at rest and 0.03-0.46 Hz less during extinction's tones, so 100 CS-alone trials left
-    # 60 and 70 % CRs in their last block (seeds 0, 1); at 300 pA and 1 Hz extinction ended at 0 %
-    # in seeds 0-4, but at rest the olive fired 0.33-0.41 Hz. Chosen on seeds 0 and 1 (README,
-    # savings).
+    # trials: with the earlier 150 pA and 1 Hz (the default until 2026-12-05) the CR hardly vetoed
+    # the US (1.0 complex spike per cell in the last block), the pause went deep and 100 CS-alone
+    # trials left 60 and 70 % CRs in their last block (seeds 0, 1); at 300 pA and 1 Hz the pause
+    # stayed partial and extinction ended at 0 % in seeds 0-4, but at rest the olive fired
+    # 0.33-0.41 Hz. Chosen on seeds 0 and 1 (README, savings).
     return OliveParams(w_no=300 * pA, w_spont=1200 * pA, background_rate=2.5 * Hz)
 
 

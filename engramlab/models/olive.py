@@ -8,7 +8,8 @@ r"""Inferior olive (IO) cells: the climbing-fibre source, driven by the teaching
 
 A 500 Hz, 30 ms US (Geminiani et al. 2022) makes each olive cell fire one or two complex
 spikes; the long refractory period reflects the olive's low firing rates (≤ ~10 Hz).
-Spontaneous complex spikes (~1 Hz in vivo) are added as independent Poisson kicks.
+Spontaneous complex spikes (~1 Hz in vivo) come from independent Poisson kicks, each of which
+fires the cell unless nucleo-olivary inhibition vetoes it.
 Membrane constants from Casali et al. (2019).
 """
 

@@ -52,8 +52,8 @@ class AssociativeConfig(TrialTiming):
 def associative_circuit(**changes: Any) -> MicrozoneConfig:
     """The default microzone of the task: tones A and B, 16 PCs, 2 DCN cells (left, right).
 
-    The teacher is error-driven: each side's DCN cell inhibits its own olive cells (the
-    microzone's nucleo-olivary synapses, 150 pA per DCN spike), so once a tone makes the taught
+    The teacher is error-driven: each side's DCN cell inhibits its own olive cells (nucleo-olivary
+    synapses, 150 pA per DCN spike; eyeblink's microzone uses 300 pA), so once a tone makes the taught
     side's Purkinje cells pause and its DCN cell burst, the US evokes one complex spike instead
     of two and LTD stops where LTP balances it. A 10:1 LTD:LTP ratio with the 100 ms kernel makes
     that burst (eyeblink conditioning: 20:1 with a 50 ms kernel). Measured (defaults, seed 0):
