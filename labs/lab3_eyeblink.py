@@ -61,7 +61,7 @@ if les:
 # falls as CRs appear (defaults, ISI 250 ms, seed 0: 1.53 complex spikes per olive cell in the
 # first block, 0.68 in the last), and LTD stops when it has done its job — CRs on 70–100 % of the
 # last block's trials at every ISI from 150 to 600 ms (seeds 0–2). With the default learning rate
-# the first CR comes after 10–16 trials, the criterion (two blocks of 10 with ≥ 50 % CRs) after
+# the first CR comes on trial 10–16, the criterion (two blocks of 10 with ≥ 50 % CRs) after
 # 30–40, and after 100 CS-alone trials and 100 paired ones the criterion comes after 20–30: savings
 # in 5 of 5 seeds (README). Rabbits are slower still: a few hundred pairings.
 #

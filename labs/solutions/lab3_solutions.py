@@ -12,8 +12,8 @@
 # paired, 100 CS-alone and 100 paired trials, is much longer); the exercises re-read its spikes
 # in seconds.
 # Pitfalls: the quick preset's learning rate (20× the default's) makes acquisition far faster
-# than a rabbit's — do not read trial numbers as biology (the default learns its first CR after
-# 10–16 trials, a rabbit after a few hundred); CR% per block of 5 moves in steps of 20 %;
+# than a rabbit's — do not read trial numbers as biology (the default shows its first CR on
+# trial 10–16, a rabbit after a few hundred); CR% per block of 5 moves in steps of 20 %;
 # the model's documented failures (README, eyeblink section) are part of the lesson —
 # exercise 1 shows one (learning within a few trials at the quick preset's rate). Figures: `raster_psth` — Purkinje rasters and the Purkinje and DCN
 # population rates aligned to CS onset, first against last block; `learning_curve` — %CR per
@@ -34,7 +34,7 @@ ex = labkit.load_exercises(LAB_OUT)  # what the lab's exercise cells measured (a
 # the parallel-fibre weights of the granule and UBC cells active before the US enough for a
 # pause; from then on most trials are CRs (20, 80, 60, 80 % per block of 5). Far faster than a
 # rabbit: read it as a property of the quick preset, not of the animal (with the default rate
-# the first CR comes after 10–16 trials; README, eyeblink).
+# the first CR comes on trial 10–16; README, eyeblink).
 
 # %%
 e = ex["1"]
