@@ -62,8 +62,9 @@ if les:
 # first block, 0.68 in the last), and LTD stops when it has done its job — CRs on 70–100 % of the
 # last block's trials at every ISI from 150 to 600 ms (seeds 0–2). With the default learning rate
 # the first CR comes on trial 10–16, the criterion (two blocks of 10 with ≥ 50 % CRs) after
-# 30–40, and after 100 CS-alone trials and 100 paired ones the criterion comes after 20–30: savings
-# in 5 of 5 seeds (README). Rabbits are slower still: a few hundred pairings.
+# 30–40 (seeds 0–4), and after 100 CS-alone trials and 100 paired ones the criterion comes 10–20
+# trials sooner than the first time: savings in 9 of 9 seeds (README). Rabbits are slower still:
+# a few hundred pairings.
 #
 # In the lesion trials the Purkinje→DCN inhibition is cut: the nuclei fire at their intrinsic
 # rate and the tone has no path to them except through the cortex (the mossy-fibre→DCN
