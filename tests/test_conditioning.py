@@ -168,6 +168,40 @@ def test_nucleo_olivary_inhibition_damps_the_us_response():
     assert us_spikes(2000) <= 0.5 * us_spikes(0)
 
 
+def test_steady_nucleo_olivary_inhibition_vetoes_a_spontaneous_kick_above_the_closed_form_current():
+    """The eyeblink olive's veto (microzone defaults): a kick (an EPSC of w_spont decaying with
+    tau_us) fires a cell at rest under steady inhibition I only if its peak depolarisation, from the
+    closed-form LIF response to an exponential current, exceeds V_th - E_L + I/g_L. Cells held at
+    0.9x and 1.1x that critical current (tau_no made very long, so I stays constant) fire and do
+    not. The critical current is ~112 pA, the ~110 pA _conditioning_olive's comment relies on."""
+    import brian2 as b2
+
+    from engramlab.models.olive import olive_group
+
+    p = dataclasses.replace(MicrozoneConfig().olive, tau_no=1e4 * second)
+    C, g, i0, tau_s = float(p.C), float(p.g_L), float(p.w_spont), float(p.tau_us)
+    tau_m = C / g
+    t_peak = tau_s * tau_m / (tau_m - tau_s) * np.log(tau_m / tau_s)
+    peak = i0 * tau_s * tau_m / (C * (tau_m - tau_s)) * (np.exp(-t_peak / tau_m) - np.exp(-t_peak / tau_s))
+    critical = g * (peak - float(p.V_th - p.E_L))
+    assert 100e-12 < critical < 125e-12
+    b2.start_scope()
+    cells = olive_group(2, p)
+    held = np.array([0.9, 1.1]) * critical
+    cells.I_no = held * b2.amp
+    cells.v = (float(p.E_L) - held / g) * b2.volt  # the steady state under that inhibition
+    cells.I_us = i0 * b2.amp  # one kick at t = 0
+    spikes = b2.SpikeMonitor(cells)
+    net = b2.Network(cells, spikes)
+    target = b2.prefs.codegen.target
+    b2.prefs.codegen.target = "numpy"  # two cells for 60 ms: no compiler needed
+    try:
+        net.run(60 * ms, namespace={})
+    finally:
+        b2.prefs.codegen.target = target
+    assert np.bincount(np.asarray(spikes.i), minlength=2).tolist() == [1, 0]
+
+
 def test_mossy_nuclei_plasticity_follows_the_purkinje_inhibition():
     """MF→DCN rule (off by default), per mossy spike: Δw = η[(θ+ − I_r)/θ+] − η[(I_r − θ−)/θ−],
     each bracket clipped to [0, 1], w clipped to [0, w_max]. Four DCN cells under steady
