@@ -44,6 +44,7 @@ __all__ = [
     "cr_threshold",
     "detect_cr",
     "pause_trough_time",
+    "probe_drive_change",
     "spontaneous_room",
     "spontaneous_stretches",
     "spontaneous_threshold",
@@ -160,6 +161,8 @@ class EyeblinkAnalysis:
     probe_recovery_rate_hz: float = float("nan")
     probe_minima: list[float | None] = field(default_factory=list)
     probe_minima_depth_hz: list[float | None] = field(default_factory=list)
+    probe_drive_change: NDArray[np.float64] = field(default_factory=lambda: np.zeros(0))
+    probe_drive_change_min: float = float("nan")
     isis: list[float] = field(default_factory=list)
     lesion: dict[str, Any] = field(default_factory=dict)
     olive: dict[str, Any] = field(default_factory=dict)
@@ -485,6 +488,43 @@ def _lesion_stats(phase: NDArray[np.int8], cr: NDArray[np.bool_], cr_onset: NDAr
             "dcn_cs_hz": float(dcn[idx][cs].mean())}
 
 
+def probe_drive_change(t: NDArray[np.float64], i: NDArray[np.int64], trial_starts: NDArray[np.float64],
+                       dw: NDArray[np.float64], edges: NDArray[np.float64]) -> NDArray[np.float64]:
+    r"""The change in parallel-fibre drive the learned weights predict, per bin, averaged over trials.
+
+    .. math:: \Delta D(t) = \frac{1}{K}\sum_{k=1}^{K} \sum_g \Delta w_g\, n_{g,k}(t) / \Delta t
+
+    with :math:`\Delta w_g` the weight change of granule cell g's PF→PC synapses (mean over the
+    Purkinje cells), :math:`n_{g,k}(t)` its spikes in bin t of trial k (aligned to
+    ``trial_starts``) and :math:`\Delta t` the bin width (amperes × spikes/s, per Purkinje cell).
+    The molecular-layer inhibition each PF spike recruits does not learn (``w0``; §5.4), so this
+    is the whole learned change in the Purkinje cells' net PF input. The analysis uses the run's
+    final weights, exact for the last probe and close for the one before it at the default step
+    (ten paired trials earlier); it is not computed when extinction or reacquisition follow the
+    probes. No Purkinje cell is simulated:
+    where its minimum lies says where the weights place the pause, independently of the Purkinje
+    spikes (docs/equations.md §5.9, "why the pause leads").
+    """
+    t = np.asarray(t, dtype=float)
+    i = np.asarray(i, dtype=np.int64)
+    dw = np.asarray(dw, dtype=float)
+    out = np.zeros(edges.size - 1)
+    lo, hi = float(edges[0]), float(edges[-1])
+    order = np.argsort(t, kind="stable")
+    t, i = t[order], i[order]
+    for start in np.asarray(trial_starts, dtype=float):
+        a, b = np.searchsorted(t, [start + lo, start + hi])
+        out += np.histogram(t[a:b] - start, bins=edges, weights=dw[i[a:b]])[0]
+    return out / (max(len(trial_starts), 1) * float(edges[1] - edges[0]))
+
+
+def _weights_predict_probes(result: Result) -> bool:
+    """The run's final weights are those of its probes: no extinction or reacquisition after them."""
+    phase = np.asarray(result["trial_phase"])
+    return ("weights_final" in result and "spikes_granule_t" in result
+            and not np.any((phase == EXT) | (phase == REACQ)))
+
+
 def _probe_stats(result: Result, axis: NDArray[np.float64], sdf: NDArray[np.float64],
                  acq_idx: NDArray[np.int64], isi: float, probe_dur: float, block: int,
                  isis: Sequence[float]) -> dict[str, Any]:
@@ -510,7 +550,20 @@ def _probe_stats(result: Result, axis: NDArray[np.float64], sdf: NDArray[np.floa
     lo, hi = isi + RECOVERY_WINDOW[0], isi + RECOVERY_WINDOW[1]
     rec = (axis >= lo) & (axis <= hi)
     minima, depths = _minima_near(axis[tone], rel, isis)
-    return {"probe_trials": probes, "probe_rate": rate, "probe_baseline_hz": baseline,
+    drive: dict[str, Any] = {}
+    if _weights_predict_probes(result):
+        bin_s = float(axis[1] - axis[0])
+        edges = np.append(axis - bin_s / 2, axis[-1] + bin_s / 2)
+        dw = (np.asarray(result["weights_final"], dtype=float)
+              - np.asarray(result["weights_initial"], dtype=float)).mean(axis=1)
+        onset = float(result.params["protocol.cs_onset"])
+        change = gaussian_filter1d(probe_drive_change(result["spikes_granule_t"], result["spikes_granule_i"],
+                                                      np.asarray(result["trial_start"])[probes] + onset,
+                                                      dw, edges), 0.02 / bin_s, mode="nearest")
+        base = float(change[axis < 0].mean())
+        drive = {"probe_drive_change": change,
+                 "probe_drive_change_min": pause_trough_time(axis[tone], change[tone] - base)}
+    return {**drive, "probe_trials": probes, "probe_rate": rate, "probe_baseline_hz": baseline,
             "probe_minima": minima, "probe_minima_depth_hz": depths,
             "probe_pause_min": pause_trough_time(axis[tone], rel),
             "probe_rate_at_isi_hz": float(np.interp(isi, axis, rate)),

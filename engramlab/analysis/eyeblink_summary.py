@@ -59,6 +59,7 @@ def eyeblink_summary(a: EyeblinkAnalysis) -> dict[str, Any]:
         "probe_trials": int(a.probe_trials.size),
         "probe_duration_ms": a.probe_duration * 1e3,
         "probe_pause_min_ms": _ms_or_none(a.probe_pause_min),
+        "probe_drive_change_min_ms": _ms_or_none(a.probe_drive_change_min),
         "probe_rate_at_isi_hz": _or_none(a.probe_rate_at_isi_hz),
         "probe_recovery_rate_hz": _or_none(a.probe_recovery_rate_hz),
         "baseline_rate_hz": _or_none(a.probe_baseline_hz),
