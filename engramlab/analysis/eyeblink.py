@@ -499,9 +499,9 @@ def probe_drive_change(t: NDArray[np.float64], i: NDArray[np.int64], trial_start
     ``trial_starts``) and :math:`\Delta t` the bin width (amperes × spikes/s, per Purkinje cell).
     The molecular-layer inhibition each PF spike recruits does not learn (``w0``; §5.4), so this
     is the whole learned change in the Purkinje cells' net PF input. The analysis uses the run's
-    final weights, exact for the last probe and close for the one before it at the default step
-    (ten paired trials earlier); it is not computed when extinction or reacquisition follow the
-    probes. No Purkinje cell is simulated:
+    final weights and reports the change only when nothing but lesion trials (plasticity frozen)
+    follows the last probe: exact for that probe, close for the one before it at the default step
+    (nine paired trials between them). No Purkinje cell is simulated:
     where its minimum lies says where the weights place the pause, independently of the Purkinje
     spikes (docs/equations.md §5.9, "why the pause leads").
     """
@@ -518,11 +518,11 @@ def probe_drive_change(t: NDArray[np.float64], i: NDArray[np.int64], trial_start
     return out / (max(len(trial_starts), 1) * float(edges[1] - edges[0]))
 
 
-def _weights_predict_probes(result: Result) -> bool:
-    """The run's final weights are those of its probes: no extinction or reacquisition after them."""
+def _weights_predict_probes(result: Result, last_probe: int) -> bool:
+    """The run's final weights are its last probe's: only lesion trials (plasticity frozen) follow it."""
     phase = np.asarray(result["trial_phase"])
-    return ("weights_final" in result and "spikes_granule_t" in result
-            and not np.any((phase == EXT) | (phase == REACQ)))
+    return (all(k in result for k in ("weights_final", "weights_initial", "spikes_granule_t", "spikes_granule_i"))
+            and bool(np.all(phase[last_probe + 1:] == LESION)))
 
 
 def _probe_stats(result: Result, axis: NDArray[np.float64], sdf: NDArray[np.float64],
@@ -551,7 +551,7 @@ def _probe_stats(result: Result, axis: NDArray[np.float64], sdf: NDArray[np.floa
     rec = (axis >= lo) & (axis <= hi)
     minima, depths = _minima_near(axis[tone], rel, isis)
     drive: dict[str, Any] = {}
-    if _weights_predict_probes(result):
+    if _weights_predict_probes(result, int(probes[-1])):
         bin_s = float(axis[1] - axis[0])
         edges = np.append(axis - bin_s / 2, axis[-1] + bin_s / 2)
         dw = (np.asarray(result["weights_final"], dtype=float)
