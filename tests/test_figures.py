@@ -233,6 +233,15 @@ def test_eyeblink_figures_draw_the_rates_and_curves(small_eyeblink):
     np.testing.assert_allclose(a.probe_rate, expected, rtol=1e-9)
     marker = next(ln for ln in lines(ax) if ln.get_marker() == "v")
     assert float(marker.get_xdata()[0]) == pytest.approx(a.probe_pause_min * 1e3)
+    # the second axis: the learned PF drive change on the same probes and its minimum
+    assert a.probe_drive_change.size == a.axis.size
+    drive = next(ln for ln in lines(fig.axes[1]) if ln.get_label().startswith("learned PF drive change"))
+    np.testing.assert_allclose(ydata(drive), a.probe_drive_change * 1e9)
+    tri = next(ln for ln in lines(fig.axes[1]) if ln.get_marker() == "^")
+    assert float(tri.get_xdata()[0]) == pytest.approx(a.probe_drive_change_min * 1e3)
+    assert float(tri.get_ydata()[0]) == pytest.approx(float(np.min(ydata(drive)[(a.axis >= 0)
+                                                                               & (a.axis <= a.probe_duration)])),
+                                                      abs=0.05 * float(np.ptp(ydata(drive))))
     # the shaded recovery window is the one the summary averages over: [ISI + 150, ISI + 300] ms
     span = next(p for p in ax.patches if p.get_label() == "recovery window")
     x = span.get_path().transformed(span.get_patch_transform()).vertices[:, 0]

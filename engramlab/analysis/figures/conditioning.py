@@ -124,7 +124,9 @@ def probe_figure(a: EyeblinkAnalysis) -> Figure:
 
     The tone lasts ``probe_extension`` past the ISI with no US and plasticity frozen: a pause
     that follows the learned interval recovers in [ISI + 150, ISI + 300] ms (shaded); one that
-    follows the tone stays down until the tone ends.
+    follows the tone stays down until the tone ends. When the analysis has it, a second axis
+    draws the learned change in parallel-fibre drive on the same probes
+    (:func:`~engramlab.analysis.eyeblink.probe_drive_change`): where the weights put the pause.
     """
     from engramlab.analysis.eyeblink import RECOVERY_WINDOW
     fig = Figure(figsize=(7, 4), layout="constrained")
@@ -141,7 +143,18 @@ def probe_figure(a: EyeblinkAnalysis) -> Figure:
             ax.axvline(isi * 1e3, color="C3", ls="--", lw=1, label="trained ISI" if k == 0 else None)
         ax.plot(a.probe_pause_min * 1e3, np.interp(a.probe_pause_min, a.axis, a.probe_rate), "v", color="C0",
                 ms=8, label=f"minimum {a.probe_pause_min * 1e3:.0f} ms")
-        ax.legend(frameon=False, fontsize=8)
+        handles, labels = ax.get_legend_handles_labels()
+        if a.probe_drive_change.size:
+            # where the learned weights put the pause: weight change x the same probes' granule spikes
+            axd = ax.twinx()
+            drive = a.probe_drive_change * 1e9  # A x spikes/s -> pA x kHz
+            axd.plot(t, drive, color="C1", lw=1, label="learned PF drive change")
+            axd.plot(a.probe_drive_change_min * 1e3, np.interp(a.probe_drive_change_min, a.axis, drive), "^",
+                     color="C1", ms=7, label=f"its minimum {a.probe_drive_change_min * 1e3:.0f} ms")
+            axd.set_ylabel("learned PF drive change (pA × kHz per Purkinje cell)", color="C1")
+            more_handles, more_labels = axd.get_legend_handles_labels()
+            handles, labels = handles + more_handles, labels + more_labels
+        ax.legend(handles, labels, frameon=False, fontsize=7, loc="lower left")
         ax.set_title(f"Extended probes: recovery {a.probe_recovery_rate_hz:.1f} Hz of "
                      f"{a.probe_baseline_hz:.1f} Hz baseline")
     else:
