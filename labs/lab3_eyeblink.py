@@ -155,7 +155,7 @@ labkit.exercise(4, prediction, lesion_trials=int(lesion.size),
 #    trials show now?
 # 6. Run acquisition alone (`extinction_trials=0, reacquisition_trials=0`: then the run's final
 #    weights are the probes', and the summary sets `probe_drive_change_min_ms`; the probe figure
-#    draws it in orange). Put it next to `s["probe_pause_min_ms"]`: the first is computed from the
+#    draws it in orange). Put it next to `s["probe_pause_min_ms"]`: the drive change's minimum is computed from the
 #    weight changes and the probes' granule spikes, with no Purkinje cell in it. Why do the two agree to a few ms, and what could move both away
 #    from the ISI? (Hint: the kernel's 50 ms peak against the olive's ~20 ms latency after the US,
 #    and how many granule spikes the tone drives near the ISI; README, "why the pause leads".)

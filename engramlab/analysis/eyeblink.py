@@ -508,6 +508,7 @@ def probe_drive_change(t: NDArray[np.float64], i: NDArray[np.int64], trial_start
     t = np.asarray(t, dtype=float)
     i = np.asarray(i, dtype=np.int64)
     dw = np.asarray(dw, dtype=float)
+    edges = np.asarray(edges, dtype=float)
     out = np.zeros(edges.size - 1)
     lo, hi = float(edges[0]), float(edges[-1])
     order = np.argsort(t, kind="stable")
