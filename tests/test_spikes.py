@@ -72,6 +72,12 @@ def test_overlapping_intervals_and_trial_histograms_match_direct_counting():
     lo = (starts[:, None] + edges[None, :-1]).ravel()
     hi = (starts[:, None] + edges[None, 1:]).ravel()
     assert np.array_equal(population_counts(t, starts, edges).ravel(), _direct(t, i, lo, hi, 7).sum(axis=1))
+    # weighted: each spike carries its cell's weight (the eyeblink drive change's weight change)
+    w_cell = np.linspace(-2.0, 1.0, 7)
+    np.testing.assert_allclose(counts_between(t, a, b, weights=w_cell[i]), _direct(t, i, a, b, 7) @ w_cell,
+                               atol=1e-9)
+    np.testing.assert_allclose(population_counts(t, starts, edges, weights=w_cell[i]).ravel(),
+                               _direct(t, i, lo, hi, 7) @ w_cell, atol=1e-9)
 
 
 def test_a_spike_on_a_step_edge_counts_in_the_step_it_starts():
@@ -88,6 +94,8 @@ def test_bad_binning_is_refused_in_one_line():
         population_counts([0.1], [0.0], [0.2, 0.1])
     with pytest.raises(ConfigError, match="b"):
         counts_between([0.1], [0.3], [0.2])
+    with pytest.raises(ConfigError, match="weights must give one weight per spike"):
+        counts_between([0.1, 0.2], [0.0], [0.3], weights=[1.0])
     with pytest.raises(ConfigError, match="width"):
         step_counts([0.1], [0], 0.1, 3, 1, start=0.06, width=0.05)
     with pytest.raises(ConfigError, match="starts"):

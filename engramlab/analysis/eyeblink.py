@@ -505,18 +505,9 @@ def probe_drive_change(t: NDArray[np.float64], i: NDArray[np.int64], trial_start
     where its minimum lies says where the weights place the pause, independently of the Purkinje
     spikes (docs/equations.md §5.9, "why the pause leads").
     """
-    t = np.asarray(t, dtype=float)
-    i = np.asarray(i, dtype=np.int64)
-    dw = np.asarray(dw, dtype=float)
-    edges = np.asarray(edges, dtype=float)
-    out = np.zeros(edges.size - 1)
-    lo, hi = float(edges[0]), float(edges[-1])
-    order = np.argsort(t, kind="stable")
-    t, i = t[order], i[order]
-    for start in np.asarray(trial_starts, dtype=float):
-        a, b = np.searchsorted(t, [start + lo, start + hi])
-        out += np.histogram(t[a:b] - start, bins=edges, weights=dw[i[a:b]])[0]
-    return out / (max(len(trial_starts), 1) * float(edges[1] - edges[0]))
+    per_spike = np.asarray(dw, dtype=float)[np.asarray(i, dtype=np.int64)]
+    sums = population_counts(t, trial_starts, edges, weights=per_spike)
+    return sums.mean(axis=0) / float(np.diff(np.asarray(edges, dtype=float)[:2])[0])
 
 
 def _weights_predict_probes(result: Result, last_probe: int) -> bool:

@@ -16,6 +16,8 @@ spike times lie on the time-step grid (≥ 1 µs), so this only absorbs float ro
 
 from __future__ import annotations
 
+from typing import overload
+
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
@@ -100,33 +102,64 @@ def step_counts(t: ArrayLike, i: ArrayLike, step: float, steps: int, n: int, sta
     return counts_per_window(t, i, np.arange(steps) * step + start, width, n)
 
 
-def counts_between(t: ArrayLike, a: ArrayLike, b: ArrayLike) -> NDArray[np.int64]:
+@overload
+def counts_between(t: ArrayLike, a: ArrayLike, b: ArrayLike, weights: None = None) -> NDArray[np.int64]: ...
+
+
+@overload
+def counts_between(t: ArrayLike, a: ArrayLike, b: ArrayLike, weights: ArrayLike) -> NDArray[np.float64]: ...
+
+
+def counts_between(t: ArrayLike, a: ArrayLike, b: ArrayLike,
+                   weights: ArrayLike | None = None) -> NDArray[np.int64] | NDArray[np.float64]:
     """Number of spikes (all neurons together) in each interval ``[a_k, b_k)``; intervals may overlap.
 
-    Edges are shifted back by :data:`EDGE_TOLERANCE`.
+    Edges are shifted back by :data:`EDGE_TOLERANCE`. With ``weights`` (one per spike) the sum of
+    the weights of those spikes instead of their number (a difference of cumulative sums).
     """
-    tt = np.sort(V.finite_array("t", t, 1))
+    tt = V.finite_array("t", t, 1)
+    order = np.argsort(tt, kind="stable")
+    tt = tt[order]
     lo = V.finite_array("a", a, (0, 1, 2))
     hi = V.finite_array("b", b, (0, 1, 2))
     if lo.shape != hi.shape:
         raise ConfigError("b", f"(interval ends) and a (interval starts) differ in shape: {hi.shape} vs {lo.shape}")
     if np.any(hi < lo):
         raise ConfigError("b", "every interval end must be >= its start")
-    return (np.searchsorted(tt, hi - EDGE_TOLERANCE, side="left")
-            - np.searchsorted(tt, lo - EDGE_TOLERANCE, side="left")).astype(np.int64)
+    upper = np.searchsorted(tt, hi - EDGE_TOLERANCE, side="left")
+    lower = np.searchsorted(tt, lo - EDGE_TOLERANCE, side="left")
+    if weights is None:
+        return (upper - lower).astype(np.int64)
+    w = V.finite_array("weights", weights, 1)
+    if w.shape != tt.shape:
+        raise ConfigError("weights", f"must give one weight per spike: {tt.size}, got {w.size}")
+    cumulative = np.concatenate(([0.0], np.cumsum(w[order])))
+    return cumulative[upper] - cumulative[lower]
 
 
-def population_counts(t: ArrayLike, starts: ArrayLike, edges: ArrayLike) -> NDArray[np.int64]:
+@overload
+def population_counts(t: ArrayLike, starts: ArrayLike, edges: ArrayLike,
+                      weights: None = None) -> NDArray[np.int64]: ...
+
+
+@overload
+def population_counts(t: ArrayLike, starts: ArrayLike, edges: ArrayLike,
+                      weights: ArrayLike) -> NDArray[np.float64]: ...
+
+
+def population_counts(t: ArrayLike, starts: ArrayLike, edges: ArrayLike,
+                      weights: ArrayLike | None = None) -> NDArray[np.int64] | NDArray[np.float64]:
     """Spike counts (all neurons together) in bins ``[start + edges[b], start + edges[b+1])`` of every start.
 
     A peri-stimulus time histogram per trial: shape (starts, bins). ``edges`` must increase;
-    trials may overlap (each is counted on its own).
+    trials may overlap (each is counted on its own). With ``weights`` (one per spike), each bin
+    holds the sum of its spikes' weights (:func:`counts_between`).
     """
     s = V.finite_array("starts", starts, 1)
     e = V.finite_array("edges", edges, 1)
     if e.size < 2 or np.any(np.diff(e) <= 0):
         raise ConfigError("edges", f"must be at least two strictly increasing times, got {e.size} values")
-    c = counts_between(t, s[:, None] + e[None, :-1], s[:, None] + e[None, 1:])
+    c = counts_between(t, s[:, None] + e[None, :-1], s[:, None] + e[None, 1:], weights)
     return c.reshape(s.size, e.size - 1)
 
 
