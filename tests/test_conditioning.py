@@ -519,6 +519,10 @@ def test_probe_drive_change_is_the_weight_weighted_granule_rate():
     axis = 0.5 * (edges[1:] + edges[:-1])
     assert abs(axis[np.argmin(got)] - 0.12) <= 0.02
     assert abs(axis[np.argmax(got)] - 0.30) <= 0.02
+    with pytest.raises(ConfigError, match="dw must give one weight change per granule cell"):
+        probe_drive_change(t, i, starts, dw[:2], edges)
+    with pytest.raises(ConfigError, match="trial_starts must hold at least one"):
+        probe_drive_change(t, i, [], dw, edges)
 
 
 def test_probe_pause_lies_where_the_learned_weights_put_it(small_eyeblink):

@@ -505,7 +505,14 @@ def probe_drive_change(t: NDArray[np.float64], i: NDArray[np.int64], trial_start
     where its minimum lies says where the weights place the pause, independently of the Purkinje
     spikes (docs/equations.md §5.9, "why the pause leads").
     """
-    per_spike = np.asarray(dw, dtype=float)[np.asarray(i, dtype=np.int64)]
+    weight_change = np.asarray(dw, dtype=float)
+    cells = np.asarray(i, dtype=np.int64)
+    if np.size(trial_starts) == 0:
+        raise ConfigError("trial_starts", "must hold at least one trial start")
+    if cells.size and (cells.min() < 0 or cells.max() >= weight_change.size):
+        raise ConfigError("dw", f"must give one weight change per granule cell: indices 0 … {int(cells.max())}, "
+                                f"got {weight_change.size} values")
+    per_spike = weight_change[cells]
     sums = population_counts(t, trial_starts, edges, weights=per_spike)
     return sums.mean(axis=0) / float(np.diff(np.asarray(edges, dtype=float)[:2])[0])
 
