@@ -405,6 +405,8 @@ def test_landmark_runs_carry_their_control_and_the_figure_draws_both():
     s = with_lm.summary
     assert s["landmarks"]["cells"] == 16
     np.testing.assert_allclose(s["landmarks"]["control_phase_error"], without.summary["path_integration_phase_error"])
+    np.testing.assert_allclose(s["landmarks"]["control_phase_error_after_place_map"],
+                               without.summary["path_integration_phase_error_after_place_map"])
     a = with_lm.analysis
     bottom = path_integration_figure(a).axes[1]
     pi, control = a.extra["path_integration"], a.extra["control_path_integration"]
@@ -599,9 +601,10 @@ def test_path_integration_error_against_the_built_and_the_fitted_lattice_speed()
 
     run = Run(lattice_modes=k, grid_module=np.zeros(pos.shape[0], dtype=int), grid_sheet_position=pos,
               grid_gain=np.array([alpha]), grid_orientation=np.array([0.0]), velocity=velocity,
-              spikes_grid_t=np.concatenate(t_all), spikes_grid_i=np.concatenate(i_all))
+              spikes_grid_t=np.concatenate(t_all), spikes_grid_i=np.concatenate(i_all),
+              position=np.mod(x, 1.0))  # where the animal is matters only to phase_error_by_place
     run.params = {"duration": steps * dt, "trajectory_dt": dt, "grid.attractor.lattice_neurons": p.lattice_neurons,
-                  "grid.attractor.pattern_speed": p.pattern_speed}
+                  "grid.attractor.pattern_speed": p.pattern_speed, "box": 1.0}
     pi = path_integration(run)
     # the fit sees one minute of a random walk (~0.25 m of net travel): a few per cent of error
     assert pi["gain_ratio_fitted"][0] == pytest.approx(0.8, abs=0.05)
@@ -613,6 +616,52 @@ def test_path_integration_error_against_the_built_and_the_fitted_lattice_speed()
     neurons_per_m = pi["gain_ratio_fitted"][0] * p.pattern_speed * alpha
     assert pi["rms_phase_error_fitted"][0] * p.lattice_neurons == pytest.approx(
         pi["rms_error_fitted_m"][0] * neurons_per_m, rel=1e-6)
+
+
+def test_phase_error_by_place_separates_a_map_fixed_to_places_from_what_does_not_recur():
+    """An error that is a fixed function of place (plus an offset) leaves only its noise once the
+    other half's place map is subtracted; a drifting error that is no function of place does not.
+
+    Expected values are computed here in plain Euclidean arithmetic (the errors are far from the
+    lattice's wrap): per 10 cm place, the other half's mean error.
+    """
+    from engramlab.analysis.path_integration import phase_error_by_place
+    from engramlab.models.grid_attractor import GridAttractorParams, lattice_modes
+    p = GridAttractorParams()
+    k, a = lattice_modes(p), p.lattice_neurons
+    rng = np.random.default_rng(9)
+    n = 6000
+    position = rng.uniform(0, 1, (n, 2))  # m; every place visited in both halves
+    place = (position[:, 0] * 10).astype(int) * 10 + (position[:, 1] * 10).astype(int)
+    field = rng.normal(0, 1.0, (100, 2))  # neurons: the map's own distortion, one vector per place
+    offset = np.array([1.5, -1.0])
+    noise = rng.normal(0, 0.3, (n, 2))
+    error = offset + field[place] + noise
+    got = phase_error_by_place(error, position, k, a, box=1.0)
+    half = np.arange(n) >= n // 2
+    expected = []
+    for h in (False, True):
+        other = half != h
+        means = np.array([error[other & (place == c)].mean(0) for c in range(100)])
+        expected.append(error[half == h] - means[place[half == h]])
+    expected_rms = np.sqrt(np.mean(np.sum(np.concatenate(expected) ** 2, 1))) / a
+    assert got["bins_compared"] == 1.0
+    assert got["after_place_map"] == pytest.approx(expected_rms, rel=0.02)
+    assert got["after_place_map"] == pytest.approx(0.3 * np.sqrt(2) / a, rel=0.1)  # the noise alone
+    assert got["offset"] == pytest.approx(np.linalg.norm(offset + field.mean(0)) / a, rel=0.05)
+    assert got["place_map_rms"] == pytest.approx(np.sqrt(np.mean(np.sum((offset + field[place]) ** 2, 1))) / a,
+                                                 rel=0.05)
+    # whole lattice periods added to some bins change nothing (the same fields)
+    periods = np.array([[15.0, 0.0], [7.5, 13.0]])
+    shifted = phase_error_by_place(error + rng.integers(-2, 3, (n, 2)) @ periods, position, k, a, box=1.0)
+    for key in got:
+        assert shifted[key] == pytest.approx(got[key], rel=1e-9, abs=1e-12)
+    # a drifting lattice: the error is a random walk in time, no function of place
+    drift = np.cumsum(rng.normal(0, 0.05, (n, 2)), axis=0)
+    drift -= drift.mean(0)
+    free = phase_error_by_place(drift, position, k, a, box=1.0)
+    total = np.sqrt(np.mean(np.sum(drift**2, 1))) / a
+    assert free["after_place_map"] > 0.9 * total
 
 
 def test_phase_error_is_the_displacement_minus_the_nearest_lattice_vector():

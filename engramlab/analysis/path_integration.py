@@ -25,8 +25,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-__all__ = ["decode_lattice_displacement", "graph_path_integration", "path_integration", "window_phases",
-           "wrap_to_lattice"]
+__all__ = ["PLACE_BIN_M", "decode_lattice_displacement", "graph_path_integration", "path_integration",
+           "phase_error_by_place", "window_phases", "wrap_to_lattice"]
 
 
 def decode_lattice_displacement(t: NDArray[np.float64], sheet_position: NDArray[np.float64],
@@ -80,8 +80,11 @@ def path_integration(result: Any, bin_size: float = 0.1, fit_seconds: float = 60
     ``gain_ratio_fitted`` (fitted / assumed lattice speed, from the first ``fit_seconds``) and
     ``rms_error_fitted_m`` (with that gain, on the rest of the run: out of sample),
     ``rms_phase_error_fitted`` (the same error on the torus, in fractions of a period: what the
-    error is relative to the lattice speed the module actually runs at) and
-    ``sheet_to_m`` (metres of travel per sheet neuron, 1 / (c α), per module).
+    error is relative to the lattice speed the module actually runs at),
+    ``sheet_to_m`` (metres of travel per sheet neuron, 1 / (c α), per module) and, from
+    :func:`phase_error_by_place` (fractions of a period, per module), ``phase_offset``,
+    ``place_map_phase_rms``, ``phase_error_after_place_map`` (a cross-validated fit: what of the
+    error does not recur at a place) and ``place_bins_compared``.
     """
     p = result.params
     duration = float(p["duration"])
@@ -95,6 +98,9 @@ def path_integration(result: Any, bin_size: float = 0.1, fit_seconds: float = 60
     displacement = np.cumsum(result["velocity"], axis=0) * dt  # X at the end of each sample
     t, i = result[f"spikes_{population}_t"], result[f"spikes_{population}_i"]
     out: dict[str, Any] = {"decoded": [], "predicted": [], "error_m": [], "phase_error": []}
+    by_place: dict[str, list[float]] = {"offset": [], "place_map_rms": [], "after_place_map": [], "bins_compared": []}
+    position = np.asarray(result["position"], dtype=float)
+    box = float(p["box"])
     rms_wrapped: list[float] = []
     rms, rms_frac, final, drift, ratio, rms_fit, rms_wrapped_fit = [], [], [], [], [], [], []
     times = np.zeros(0)
@@ -113,6 +119,9 @@ def path_integration(result: Any, bin_size: float = 0.1, fit_seconds: float = 60
         out["predicted"].append(pred)
         out["error_m"].append(err_m)
         out["phase_error"].append(np.linalg.norm(err_wrapped, axis=1) / a)
+        where = position[np.clip((times / dt).astype(int), 0, position.shape[0] - 1)]
+        for key, value in phase_error_by_place(err, where, modes, a, box).items():
+            by_place[key].append(value)
         rms_wrapped.append(float(np.sqrt(np.mean(np.sum(err_wrapped**2, 1))) / a))
         rms.append(float(np.sqrt(np.mean(err_m**2))))
         rms_frac.append(float(np.sqrt(np.mean(np.sum(err**2, 1))) / a))
@@ -137,8 +146,79 @@ def path_integration(result: Any, bin_size: float = 0.1, fit_seconds: float = 60
                error_m=np.array(out["error_m"]), phase_error=np.array(out["phase_error"]),
                rms_phase_error=rms_wrapped, rms_error_m=rms, rms_error_fraction=rms_frac,
                final_error_m=final, drift_m_per_min=drift, gain_ratio_fitted=ratio, rms_error_fitted_m=rms_fit,
-               rms_phase_error_fitted=rms_wrapped_fit)
+               rms_phase_error_fitted=rms_wrapped_fit, phase_offset=by_place["offset"],
+               place_map_phase_rms=by_place["place_map_rms"],
+               phase_error_after_place_map=by_place["after_place_map"],
+               place_bins_compared=by_place["bins_compared"])
     return out
+
+
+#: side of the square places (m) over which :func:`phase_error_by_place` averages the error
+PLACE_BIN_M = 0.1
+
+
+def _phases_to_displacement(phases: NDArray[np.float64], modes: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Least-squares sheet displacement (n, 2) whose phases K_j·d best match ``phases`` (n, modes), on the lattice."""
+    d, *_ = np.linalg.lstsq(modes, np.asarray(phases, dtype=float).T, rcond=None)
+    return wrap_to_lattice(np.asarray(d.T, dtype=float), modes)
+
+
+def phase_error_by_place(error: NDArray[np.float64], position: NDArray[np.float64], modes: NDArray[np.float64],
+                         lattice_neurons: float, box: float, bin_m: float = PLACE_BIN_M) -> dict[str, float]:
+    r"""Split a module's path-integration error into a map fixed to places and what does not recur.
+
+    The error :math:`e_b` of bin *b* (decoded minus predicted sheet displacement, neurons) is a
+    point on the lattice's torus, with phases :math:`\varphi_{b,j}=K_j\cdot e_b`. The animal's
+    position in each bin falls in one of the square places of side ``bin_m``. The run is cut
+    into halves; each half's *place map* is the circular mean
+    :math:`M_h(x)=\arg\langle e^{i\varphi_b}\rangle_{b\in h,\,x_b=x}` per mode. Returned, in
+    fractions of a period (``lattice_neurons``):
+
+    - ``offset``: the circular mean of the error over the whole run, a displacement on the torus
+      (the part of the error common to every place);
+    - ``place_map_rms``: RMS over bins of the *other* half's place map at the bin's place (how
+      large the part fixed to places is, offset included);
+    - ``after_place_map``: RMS over bins of :math:`e_b` minus the other half's place map at its
+      place — cross-validated, so a map fixed to places leaves only what does not recur there
+      (spike noise of the decoder, drift, slips). The place maps are fitted (two components per
+      place and half): this is a fit, labelled so, not a prediction of the path-integration
+      equation.
+    - ``bins_compared``: fraction of bins whose place the other half visited (the others are left out).
+
+    A lattice whose phase drifts freely has no place map that recurs, so ``after_place_map``
+    stays near the total error; landmark input that pins the phase to places brings it down to
+    the decoder's floor even when the map it pins is offset or stretched against the integrated
+    velocity.
+    """
+    e = np.asarray(error, dtype=float)
+    pos = np.asarray(position, dtype=float)
+    if e.ndim != 2 or e.shape[1] != 2 or pos.shape != e.shape:
+        raise ValueError(f"error and position must both be (bins, 2), got {e.shape} and {pos.shape}")
+    n = e.shape[0]
+    side = max(1, round(box / bin_m))
+    cell = np.clip((pos / box * side).astype(int), 0, side - 1)
+    place = cell[:, 0] * side + cell[:, 1]
+    z = np.exp(1j * (e @ modes.T))  # (bins, modes)
+    offset = _phases_to_displacement(np.angle(z.mean(0))[None, :], modes)[0]
+    half = np.arange(n) >= n // 2
+    maps = []
+    for h in (False, True):
+        sums = np.zeros((side * side, modes.shape[0]), complex)
+        np.add.at(sums, place[half == h], z[half == h])
+        maps.append(sums)
+    other = np.where(half[:, None], maps[0][place], maps[1][place])  # the other half's sum at each bin's place
+    seen = np.abs(other).min(1) > 0
+    if not seen.any():
+        return {"offset": float(np.linalg.norm(offset) / lattice_neurons), "place_map_rms": float("nan"),
+                "after_place_map": float("nan"), "bins_compared": 0.0}
+    fixed = _phases_to_displacement(np.angle(other[seen]), modes)
+    left = _phases_to_displacement(np.angle(z[seen] * np.conj(other[seen])), modes)
+
+    def rms(d: NDArray[np.float64]) -> float:
+        return float(np.sqrt(np.mean(np.sum(d**2, 1))) / lattice_neurons)
+
+    return {"offset": float(np.linalg.norm(offset) / lattice_neurons), "place_map_rms": rms(fixed),
+            "after_place_map": rms(left), "bins_compared": float(seen.mean())}
 
 
 def _rotation(theta: float) -> NDArray[np.float64]:
