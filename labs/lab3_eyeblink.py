@@ -153,10 +153,10 @@ labkit.exercise(4, prediction, lesion_trials=int(lesion.size),
 #    extinction now stall? (Hint: `olive_us_spikes_by_block` late in acquisition, and the probe
 #    rate at the ISI.) Switch on the second site, `nuclei__mf_eta="3 pA"`: what do the lesion
 #    trials show now?
-# 6. Run acquisition alone (`extinction_trials=0, reacquisition_trials=0`): then the run's final
-#    weights are the probes', the summary sets `probe_drive_change_min_ms` and the probe figure
-#    draws it in orange. Put it next to `s["probe_pause_min_ms"]`: the drive change's minimum is
-#    computed from the weight changes and the probes' granule spikes, with no Purkinje cell in it.
+# 6. `s["probe_drive_change_min_ms"]` (drawn in orange on the probe figure) is where the learned
+#    weights put the pause: the weight changes up to the end of acquisition (recorded then, so
+#    extinction does not touch them; the last acquisition probe ran with them) times the probes'
+#    granule spikes, with no Purkinje cell in it. Put it next to `s["probe_pause_min_ms"]`.
 #    Why do the two agree to a few ms, and what could move both away from the ISI? (Hint: the
 #    kernel's 50 ms peak against the olive's ~20 ms latency after the US, and how many granule
 #    spikes the tone drives near the ISI; README, "why the pause leads".)

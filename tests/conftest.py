@@ -57,7 +57,8 @@ def _restore_global_state():
 # the shared spiking runs below is put in that run's group: the group runs on one process and
 # the run is built once. Tests that ask for no shared run are spread one by one.
 SHARED_RUNS = {"sdm_result": "sdm", "sdm_analysis": "sdm", "sdm_ideal_result": "sdm", "sdm_ideal_analysis": "sdm",
-               "small_eyeblink": "eyeblink", "small_runs": "small_runs", "synthetic_continual": "continual"}
+               "small_eyeblink": "eyeblink",
+               "small_eyeblink_configs": "eyeblink", "small_runs": "small_runs", "synthetic_continual": "continual"}
 
 
 _GROUPING_FAILED = pytest.StashKey[str]()
@@ -150,22 +151,29 @@ def sdm_ideal_analysis(sdm_ideal_result):
 
 
 @pytest.fixture(scope="session")
-def small_eyeblink():
-    """12 short eyeblink trials on the default microzone (2,000 granule cells, 16 Purkinje cells, 4
-    DCN cells; the default plasticity at the quick preset's rate, 20x the default's)."""
+def small_eyeblink_configs():
+    """The circuit and schedule of :func:`small_eyeblink`: 12 short trials on the default microzone
+    (2,000 granule cells, 16 Purkinje cells, 4 DCN cells; the default plasticity at the quick
+    preset's rate, 20x the default's), a probe every 6th, 2 lesion trials."""
     import dataclasses
 
     from brian2 import ms, pA
 
     from engramlab.circuits.microzone import MicrozoneConfig
-    from engramlab.protocols.eyeblink import EyeblinkConfig, run_eyeblink
+    from engramlab.protocols.eyeblink import EyeblinkConfig
     fast = dataclasses.replace(MicrozoneConfig().plasticity, a_plus=0.3 * pA)
     # one C++ program of the quick preset's structure, so lab 3's quick run and this one compile it
     # once between them (a first build took 31 s in a cold CI on 2026-12-03; the rebuild 11 s);
     # simulating takes 8 s here against 4.7 s at 500 granule cells
     circuit = MicrozoneConfig(device="cpp_standalone", seed=3, plasticity=fast)
-    protocol = EyeblinkConfig(trials=12, cs_onset=100 * ms, probe_every=6, lesion_trials=2)
-    return run_eyeblink(circuit, protocol)
+    return circuit, EyeblinkConfig(trials=12, cs_onset=100 * ms, probe_every=6, lesion_trials=2)
+
+
+@pytest.fixture(scope="session")
+def small_eyeblink(small_eyeblink_configs):
+    """12 short eyeblink trials on the default microzone (:func:`small_eyeblink_configs`)."""
+    from engramlab.protocols.eyeblink import run_eyeblink
+    return run_eyeblink(*small_eyeblink_configs)
 
 
 @pytest.fixture(scope="session")

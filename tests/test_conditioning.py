@@ -551,6 +551,59 @@ def test_probe_pause_lies_where_the_learned_weights_put_it(small_eyeblink):
     assert change[tone].min() < pre.mean() - 5 * max(pre.std(), 1e-30)
 
 
+def test_weights_at_the_end_of_acquisition_are_those_the_frozen_lesion_trials_keep(small_eyeblink):
+    """The weight monitor's sample at the end of acquisition (trials × trial period) equals the final
+    weights to the bit when only lesion trials (plasticity frozen) follow, and differs from the
+    initial ones: it is taken at that instant, and the gate freezes every synapse."""
+    r = small_eyeblink
+    assert r["trial_phase"].tolist()[-2:] == [3, 3] and (r["trial_phase"][:-2] == 0).all()
+    np.testing.assert_array_equal(r["weights_end_of_acquisition"], r["weights_final"])
+    assert np.abs(r["weights_end_of_acquisition"] - r["weights_initial"]).max() > 1e-12
+
+
+def test_drive_change_takes_the_end_of_acquisition_weights_when_extinction_follows(small_eyeblink_configs):
+    """With extinction after acquisition (plasticity on again) the final weights are no longer the
+    probes'; the drive change is computed from the weights recorded at the end of acquisition, whose
+    last probe closes it. The run is the fixture's schedule with 4 extinction trials (the same
+    compiled program: another schedule of one structure). Checked: extinction moved the weights; the
+    analysis's drive change is the one recomputed here from those weights, not from the final ones;
+    and on the last probe its minimum lies within 15 ms of the Purkinje minimum, as on the run
+    without extinction (test_probe_pause_lies_where_the_learned_weights_put_it)."""
+    import dataclasses
+
+    from engramlab.protocols.eyeblink import run_eyeblink
+    circuit, protocol = small_eyeblink_configs
+    r = run_eyeblink(circuit, dataclasses.replace(protocol, extinction_trials=4))
+    assert r["trial_phase"].tolist()[-4:] == [1, 1, 1, 1]
+    at_end, final = r["weights_end_of_acquisition"], r["weights_final"]
+    assert np.abs(final - at_end).max() > 1e-12
+    a = analyse_eyeblink(r, block=6)
+    summary = eyeblink_summary(a)
+    assert summary["probe_drive_change_min_ms"] is not None
+    axis = a.axis
+    width = axis[1] - axis[0]
+    edges = np.append(axis - width / 2, axis[-1] + width / 2)
+    onset = float(r.params["protocol.cs_onset"])
+    starts = r["trial_start"][a.probe_trials] + onset
+
+    def drive(weights, trial_starts):
+        dw = (weights - r["weights_initial"]).mean(axis=1)
+        return gaussian_filter1d(probe_drive_change(r["spikes_granule_t"], r["spikes_granule_i"], trial_starts, dw,
+                                                    edges), 0.02 / width, mode="nearest")
+
+    np.testing.assert_allclose(a.probe_drive_change, drive(at_end, starts), rtol=1e-12, atol=0)
+    assert not np.allclose(a.probe_drive_change, drive(final, starts), rtol=1e-3, atol=0)
+    # the last probe, whose weights these are exactly: 232.5 against 235 ms (200 against 205 ms
+    # in the fixture's run without extinction, whose acquisition draws other inputs)
+    last = int(a.probe_trials[-1])
+    tone = (axis >= 0) & (axis <= a.probe_duration)
+    change = drive(at_end, r["trial_start"][[last]] + onset)
+    rate = gaussian_filter1d(a.pc_rate[last], 4, mode="nearest")
+    t_drive = pause_trough_time(axis[tone], change[tone] - change[axis < 0].mean())
+    t_rate = pause_trough_time(axis[tone], rate[tone] - rate[axis < 0].mean())
+    assert abs(t_rate - t_drive) <= 0.015
+
+
 def test_lesion_trials_cut_the_purkinje_inhibition_of_the_dcn(small_eyeblink):
     """Lesion trials (after acquisition): no PC→DCN inhibition, so the DCN fires far above its
     intact rate; plasticity frozen; CRs scored by the same rule and reported."""

@@ -498,10 +498,11 @@ def probe_drive_change(t: NDArray[np.float64], i: NDArray[np.int64], trial_start
     Purkinje cells), :math:`n_{g,k}(t)` its spikes in bin t of trial k (aligned to
     ``trial_starts``) and :math:`\Delta t` the bin width (amperes × spikes/s, per Purkinje cell).
     The molecular-layer inhibition each PF spike recruits does not learn (``w0``; §5.4), so this
-    is the whole learned change in the Purkinje cells' net PF input. The analysis uses the run's
-    final weights and reports the change only when nothing but lesion trials (plasticity frozen)
-    follows the last probe: exact for that probe, close for the one before it at the default step
-    (nine paired trials between them). No Purkinje cell is simulated:
+    is the whole learned change in the Purkinje cells' net PF input. The analysis uses the weights
+    of the last probe it averages: the run's final weights when nothing but lesion trials
+    (plasticity frozen) follows it, or those recorded at the end of acquisition when that probe
+    is the last acquisition trial and extinction follows; exact for that probe, close for the one
+    before it at the default step (nine paired trials between them). No Purkinje cell is simulated:
     where its minimum lies says where the weights place the pause, independently of the Purkinje
     spikes (docs/equations.md §5.9, "why the pause leads").
     """
@@ -517,11 +518,22 @@ def probe_drive_change(t: NDArray[np.float64], i: NDArray[np.int64], trial_start
     return sums.mean(axis=0) / float(np.diff(np.asarray(edges, dtype=float)[:2])[0])
 
 
-def _weights_predict_probes(result: Result, last_probe: int) -> bool:
-    """The run's final weights are its last probe's: only lesion trials (plasticity frozen) follow it."""
+def _probe_weights(result: Result, last_probe: int) -> NDArray[np.float64] | None:
+    """The PF→PC weights the last averaged probe ran with, if the run kept them (else None).
+
+    The final weights when nothing but lesion trials (plasticity frozen) follows that probe; the
+    weights at the end of acquisition (``weights_end_of_acquisition``) when the probe is the last
+    acquisition trial and extinction or reacquisition follow.
+    """
+    if not all(k in result for k in ("weights_initial", "spikes_granule_t", "spikes_granule_i")):
+        return None
     phase = np.asarray(result["trial_phase"])
-    return (all(k in result for k in ("weights_final", "weights_initial", "spikes_granule_t", "spikes_granule_i"))
-            and bool(np.all(phase[last_probe + 1:] == LESION)))
+    if "weights_final" in result and np.all(phase[last_probe + 1:] == LESION):
+        return np.asarray(result["weights_final"], dtype=float)
+    acquisition = np.flatnonzero(phase == ACQ)
+    if "weights_end_of_acquisition" in result and acquisition.size and last_probe == acquisition[-1]:
+        return np.asarray(result["weights_end_of_acquisition"], dtype=float)
+    return None
 
 
 def _probe_stats(result: Result, axis: NDArray[np.float64], sdf: NDArray[np.float64],
@@ -550,11 +562,11 @@ def _probe_stats(result: Result, axis: NDArray[np.float64], sdf: NDArray[np.floa
     rec = (axis >= lo) & (axis <= hi)
     minima, depths = _minima_near(axis[tone], rel, isis)
     drive: dict[str, Any] = {}
-    if _weights_predict_probes(result, int(probes[-1])):
+    weights = _probe_weights(result, int(probes[-1]))
+    if weights is not None:
         bin_s = float(axis[1] - axis[0])
         edges = np.append(axis - bin_s / 2, axis[-1] + bin_s / 2)
-        dw = (np.asarray(result["weights_final"], dtype=float)
-              - np.asarray(result["weights_initial"], dtype=float)).mean(axis=1)
+        dw = (weights - np.asarray(result["weights_initial"], dtype=float)).mean(axis=1)
         onset = float(result.params["protocol.cs_onset"])
         change = gaussian_filter1d(probe_drive_change(result["spikes_granule_t"], result["spikes_granule_i"],
                                                       np.asarray(result["trial_start"])[probes] + onset,

@@ -143,8 +143,11 @@ def run_time_constants(network: b2.Network) -> dict[Any, Any]:
     return args
 
 
-#: arrays whose single-value assignment stays in ``main.cpp``: a clock's step (structure) and start
-_CLOCK_ARRAYS = ("clock_dt", "clock_t", "clock_timestep")
+#: arrays whose single-value assignment stays in ``main.cpp``: a clock's start. A clock's step is
+#: data like any other value (the program reads it from its array at run time): a monitor sampling
+#: every ``trials × trial period`` (eyeblink's end-of-acquisition weights) then compiles nothing
+#: for another ISI (main.cpp was recompiled for it: 2.9 s, 2026-12-05)
+_CLOCK_ARRAYS = ("clock_t", "clock_timestep")
 
 
 def initial_values_as_data(device: CPPStandaloneDevice) -> int:
@@ -155,8 +158,9 @@ def initial_values_as_data(device: CPPStandaloneDevice) -> int:
     potential, initial weight or delay recompiled and relinked the program. Each becomes a
     one-element static array (a data file the program loads at start-up, its name fixed by the
     array it sets) copied into the array at the same point of ``main``: the same values in the
-    same order. Booleans and clocks' lines are left as Brian2 wrote them. Returns how many
-    assignments were rewritten. Call after the run is recorded, before the project is written.
+    same order. Booleans and the lines that start a clock (its t and time step) are left as
+    Brian2 wrote them. Returns how many assignments were rewritten. Call after the run is
+    recorded, before the project is written.
     """
     by_name: dict[str, Any] = {}
     for table in (device.arrays, device.dynamic_arrays, device.dynamic_arrays_2d):

@@ -260,8 +260,12 @@ class MolecularLayer:
 
     def weights(self) -> np.ndarray:
         """PF→PC weights as an (r, m) array in amperes."""
+        return self.as_matrix(np.asarray(self.pf_purkinje.w_))
+
+    def as_matrix(self, values: np.ndarray) -> np.ndarray:
+        """One value per PF→PC synapse, in the synapses' order (e.g. a weight monitor's sample), as (r, m)."""
         w = np.zeros((self.r, self.m))
-        w[np.asarray(self.pf_purkinje.i), np.asarray(self.pf_purkinje.j)] = np.asarray(self.pf_purkinje.w_)
+        w[np.asarray(self.pf_purkinje.i), np.asarray(self.pf_purkinje.j)] = values
         return w
 
     def initial_weights(self) -> np.ndarray:

@@ -25,6 +25,9 @@ protocol run inside one ``Network.run`` from SpikeGeneratorGroup schedules.
 
 from __future__ import annotations
 
+import contextlib
+import logging
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -231,6 +234,27 @@ class MicrozoneRecord:
     mf_dcn_weight_history: np.ndarray
 
 
+@contextlib.contextmanager
+def _indices_known_valid() -> Iterator[None]:
+    """Drop Brian2's warning that a standalone StateMonitor's synapse indices cannot be checked.
+
+    Before a standalone program runs, Brian2 does not know how many synapses ``connect()``
+    made, so it warns on every monitor of synapses. The PF→PC synapses connect every granule
+    cell to every Purkinje cell: there are exactly r × m, the indices recorded. Only that one
+    message is dropped, and only while the monitor is made.
+    """
+    log = logging.getLogger("brian2.monitors.statemonitor.cannot_check_statemonitor_indices")
+
+    def drop(record: logging.LogRecord) -> bool:
+        return False
+
+    log.addFilter(drop)
+    try:
+        yield
+    finally:
+        log.removeFilter(drop)
+
+
 class CerebellarMicrozone(CerebellarCircuit):
     """Build the conditioning microzone once; schedule trials; run them in one ``Network.run``."""
 
@@ -337,8 +361,9 @@ class CerebellarMicrozone(CerebellarCircuit):
         if self._record_every is not None:
             # explicit indices (all r × m synapses): standalone cannot resolve record=True
             # for synapses before its program has run
-            self.weight_monitor = b2.StateMonitor(self.pf_purkinje, "w", record=np.arange(c.r * c.m),
-                                                  dt=self._record_every * second, name="mon_weights")
+            with _indices_known_valid():
+                self.weight_monitor = b2.StateMonitor(self.pf_purkinje, "w", record=np.arange(c.r * c.m),
+                                                      dt=self._record_every * second, name="mon_weights")
             extra.append(self.weight_monitor)
         self.mf_weight_monitor = None
         if self.mossy_nuclei is not None and self._trial_period is not None:
@@ -438,6 +463,20 @@ class CerebellarMicrozone(CerebellarCircuit):
     def weights(self) -> np.ndarray:
         """PF→PC weights as an (r, m) array in amperes."""
         return self.molecular.weights()
+
+    def weights_at(self, time: float) -> np.ndarray | None:
+        """PF→PC weights (r, m) recorded at ``time`` (s) by the weight monitor, or None if it took no sample then.
+
+        The monitor (``record_weights_every``) samples at the start of the time step at every
+        multiple of its period: the weights after everything simulated before ``time``.
+        """
+        if self.weight_monitor is None or not len(self.weight_monitor.t):
+            return None
+        times = np.asarray(self.weight_monitor.t_)
+        k = int(np.argmin(np.abs(times - time)))
+        if abs(times[k] - time) > 0.5 * float(self.config.dt):
+            return None
+        return self.molecular.as_matrix(np.asarray(self.weight_monitor.w_)[:, k])
 
     def record(self) -> MicrozoneRecord:
         """Everything simulated so far as NumPy arrays."""

@@ -162,7 +162,9 @@ def run_eyeblink(circuit: MicrozoneConfig | None = None, protocol: EyeblinkConfi
         (A), ``ubc_window_start/_end`` (s after CS onset: each CS-driven UBC's mean
         suprathreshold window under a sustained CS; NaN for UBCs on other lines), ``ubc_tau`` (s),
         ``granule_window_start/_end`` (the span of a granule cell's CS-driven UBC windows; NaN
-        if it has none), ``granule_cs_inputs`` (CS-driven UBC inputs per granule cell); with
+        if it has none), ``granule_cs_inputs`` (CS-driven UBC inputs per granule cell),
+        ``weights_end_of_acquisition`` (A, the PF→PC weights when the last acquisition trial
+        ends; only when a trial follows it); with
         mossy→DCN plasticity on (``nuclei.mf_eta > 0``) also ``mf_dcn_weights_by_trial`` (A, at
         every trial start: trials × n_mf × n_dcn) and ``cs_lines`` (the CS's mossy lines).
     """
@@ -174,7 +176,10 @@ def run_eyeblink(circuit: MicrozoneConfig | None = None, protocol: EyeblinkConfi
         raise ConfigError("cs", f"must be one of {sorted(circuit.cs_lines)}, got {cs!r}")
     t0 = time.perf_counter()
     period = float(protocol.period(circuit))
-    zone = CerebellarMicrozone(circuit, trial_period=period)
+    # the PF→PC weights at every multiple of the acquisition's length: at its end they are the
+    # last acquisition probe's (plasticity is frozen on probes), kept when extinction follows
+    acquisition = protocol.trials * period
+    zone = CerebellarMicrozone(circuit, trial_period=period, record_weights_every=acquisition)
     build_s = time.perf_counter() - t0
     onset = float(protocol.cs_onset)
     isis = [float(v) for v in protocol.isis()]
@@ -229,6 +234,9 @@ def run_eyeblink(circuit: MicrozoneConfig | None = None, protocol: EyeblinkConfi
         ubc_window_start=start, ubc_window_end=end, ubc_tau=rec.ubc_tau,
         granule_window_start=g_start, granule_window_end=g_end,
         granule_cs_inputs=zone.n_cs_inputs.astype(np.int16))
+    at_end = zone.weights_at(acquisition)  # None when the run ends with acquisition (then: weights_final)
+    if at_end is not None:
+        arrays.update(weights_end_of_acquisition=at_end)
     if rec.mf_dcn_weight_history.shape[0]:  # the mossy→DCN site is on
         arrays.update(mf_dcn_weights_by_trial=rec.mf_dcn_weight_history, cs_lines=np.asarray(rec.cs_line_sets[cs]))
     params, units = config_params(circuit, protocol)
