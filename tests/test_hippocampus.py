@@ -405,8 +405,8 @@ def test_landmark_runs_carry_their_control_and_the_figure_draws_both():
     s = with_lm.summary
     assert s["landmarks"]["cells"] == 16
     np.testing.assert_allclose(s["landmarks"]["control_phase_error"], without.summary["path_integration_phase_error"])
-    np.testing.assert_allclose(s["landmarks"]["control_phase_error_after_place_map"],
-                               without.summary["path_integration_phase_error_after_place_map"])
+    for key, values in s["landmarks"]["control_phase_by_place"].items():
+        np.testing.assert_allclose(values, without.summary["path_integration_phase_by_place"][key])
     a = with_lm.analysis
     bottom = path_integration_figure(a).axes[1]
     pi, control = a.extra["path_integration"], a.extra["control_path_integration"]
@@ -625,7 +625,7 @@ def test_phase_error_by_place_separates_a_map_fixed_to_places_from_what_does_not
     Expected values are computed here in plain Euclidean arithmetic (the errors are far from the
     lattice's wrap): per 10 cm place, the other half's mean error.
     """
-    from engramlab.analysis.path_integration import phase_error_by_place
+    from engramlab.analysis.path_integration import phase_error_by_place, wrap_to_lattice
     from engramlab.models.grid_attractor import GridAttractorParams, lattice_modes
     p = GridAttractorParams()
     k, a = lattice_modes(p), p.lattice_neurons
@@ -656,6 +656,22 @@ def test_phase_error_by_place_separates_a_map_fixed_to_places_from_what_does_not
     shifted = phase_error_by_place(error + rng.integers(-2, 3, (n, 2)) @ periods, position, k, a, box=1.0)
     for key in got:
         assert shifted[key] == pytest.approx(got[key], rel=1e-9, abs=1e-12)
+    # far from the origin: an offset of 7 neurons (0.467 of a period, near the cell's edge) and
+    # noise; the map is found there too (phases least-squared after wrapping came back wrong here)
+    far = phase_error_by_place(np.array([0.0, 7.0]) + noise, position, k, a, box=1.0)
+    assert far["offset"] == pytest.approx(7.0 / a, rel=0.02)
+    assert far["after_place_map"] == pytest.approx(0.3 * np.sqrt(2) / a, rel=0.1)
+    # errors spread evenly over the torus, the same at every place: the map takes all of them away
+    spread = rng.uniform(-30, 30, (100, 2))[place]
+    even = phase_error_by_place(spread + 0.1 * noise, position, k, a, box=1.0)
+    assert even["place_map_rms"] == pytest.approx(
+        np.sqrt(np.mean(np.sum(wrap_to_lattice(spread, k) ** 2, 1))) / a, rel=0.02)  # ~0.37, no ceiling
+    assert even["after_place_map"] < 0.01
+    # places the other half never visited are left out, and said so
+    lower = position[:, 1] < 0.5
+    one_sided = np.where((np.arange(n) >= n // 2)[:, None] & lower[:, None], position + np.array([0.0, 0.5]), position)
+    partial = phase_error_by_place(error, one_sided, k, a, box=1.0)
+    assert 0.6 < partial["bins_compared"] < 0.9
     # a drifting lattice: the error is a random walk in time, no function of place
     drift = np.cumsum(rng.normal(0, 0.05, (n, 2)), axis=0)
     drift -= drift.mean(0)

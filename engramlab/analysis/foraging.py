@@ -203,7 +203,7 @@ def landmark_summary(a: ForagingAnalysis) -> dict[str, Any] | str:
         "control_drift_m_per_min": control["drift_m_per_min"],
         "control_pattern_speed_fitted_ratio": control["gain_ratio_fitted"],
         "control_phase_error_fitted_gain": control["rms_phase_error_fitted"],
-        "control_phase_error_after_place_map": control["phase_error_after_place_map"],
+        "control_phase_by_place": control["phase_by_place"],
         "note": "the path_integration_* keys and the maps are the run with landmark cells; control_* are "
                 "the same sheets, velocity and seed without them (and without place cells)",
     }
@@ -233,17 +233,17 @@ def foraging_summary(a: ForagingAnalysis) -> dict[str, Any]:
             "pattern_speed_fitted_ratio": pi["gain_ratio_fitted"],
             "path_integration_error_fitted_gain_m": pi["rms_error_fitted_m"],
             "path_integration_phase_error_fitted_gain": pi["rms_phase_error_fitted"],
-            "path_integration_phase_offset": pi["phase_offset"],
-            "path_integration_phase_error_after_place_map": pi["phase_error_after_place_map"],
+            "path_integration_phase_by_place": pi["phase_by_place"],
             "path_integration_note": "error = decoded lattice displacement minus c·alpha·R(theta)·(integrated "
                                      "velocity), RMS over the run, in m and in fractions of the spacing; "
                                      "'fitted' rows fit the gain on the first 60 s (a fit) and test on the rest; "
                                      "phase_error is the same error on the torus (minus the nearest lattice "
                                      "vector), in fractions of a period: what the grid fields see; "
-                                     "phase_offset is its circular mean over the run; phase_error_after_place_map "
-                                     f"subtracts the mean error at each {PLACE_BIN_M * 100:.0f} cm place measured "
-                                     "on the other half of the run (a cross-validated fit): what of the error "
-                                     "does not recur at a place",
+                                     "phase_by_place: offset is its circular mean over the run (length), "
+                                     f"place_map_rms the mean error at each {PLACE_BIN_M * 100:.0f} cm place "
+                                     "measured on the other half of the run, after_place_map what is left once "
+                                     "that is subtracted (a cross-validated fit: what of the error does not recur "
+                                     "at a place), bins_compared the fraction of bins at places both halves visited",
         }
     learned_place: dict[str, Any] = {"place_model": "wired from the ideal code's known fields (Solstad et al. 2006)"
                                      if model != "attractor" else "wired from the sheets' predicted fields "

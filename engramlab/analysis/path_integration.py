@@ -82,9 +82,9 @@ def path_integration(result: Any, bin_size: float = 0.1, fit_seconds: float = 60
     ``rms_phase_error_fitted`` (the same error on the torus, in fractions of a period: what the
     error is relative to the lattice speed the module actually runs at),
     ``sheet_to_m`` (metres of travel per sheet neuron, 1 / (c α), per module) and, from
-    :func:`phase_error_by_place` (fractions of a period, per module), ``phase_offset``,
-    ``place_map_phase_rms``, ``phase_error_after_place_map`` (a cross-validated fit: what of the
-    error does not recur at a place) and ``place_bins_compared``.
+    :func:`phase_error_by_place`, ``phase_by_place``: lists per module of ``offset``,
+    ``place_map_rms``, ``after_place_map`` (fractions of a period; a cross-validated fit: what of
+    the error does not recur at a place) and ``bins_compared``.
     """
     p = result.params
     duration = float(p["duration"])
@@ -146,10 +146,7 @@ def path_integration(result: Any, bin_size: float = 0.1, fit_seconds: float = 60
                error_m=np.array(out["error_m"]), phase_error=np.array(out["phase_error"]),
                rms_phase_error=rms_wrapped, rms_error_m=rms, rms_error_fraction=rms_frac,
                final_error_m=final, drift_m_per_min=drift, gain_ratio_fitted=ratio, rms_error_fitted_m=rms_fit,
-               rms_phase_error_fitted=rms_wrapped_fit, phase_offset=by_place["offset"],
-               place_map_phase_rms=by_place["place_map_rms"],
-               phase_error_after_place_map=by_place["after_place_map"],
-               place_bins_compared=by_place["bins_compared"])
+               rms_phase_error_fitted=rms_wrapped_fit, phase_by_place=by_place)
     return out
 
 
@@ -157,10 +154,19 @@ def path_integration(result: Any, bin_size: float = 0.1, fit_seconds: float = 60
 PLACE_BIN_M = 0.1
 
 
-def _phases_to_displacement(phases: NDArray[np.float64], modes: NDArray[np.float64]) -> NDArray[np.float64]:
-    """Least-squares sheet displacement (n, 2) whose phases K_j·d best match ``phases`` (n, modes), on the lattice."""
-    d, *_ = np.linalg.lstsq(modes, np.asarray(phases, dtype=float).T, rcond=None)
-    return wrap_to_lattice(np.asarray(d.T, dtype=float), modes)
+def _torus_mean(e: NDArray[np.float64], modes: NDArray[np.float64]) -> NDArray[np.float64]:
+    r"""Circular mean of sheet displacements ``e`` (n, 2) on the lattice torus, as the shortest displacement.
+
+    Two of the lattice's wave vectors, :math:`K_2, K_3`, are a basis of its dual: the phases
+    :math:`(K_2\cdot e, K_3\cdot e)` name a point of the torus exactly (the third mode's phase
+    follows). Their circular means are turned back into a displacement by the inverse basis
+    (:math:`2\pi K^{-1}` are the lattice vectors, :func:`wrap_to_lattice`). Least squares on all
+    three wrapped phases would not do: once wrapped they need not belong to one displacement
+    (errors beyond ~0.43 of a period came back wrong).
+    """
+    basis = modes[1:3]
+    angles = np.angle(np.exp(1j * (e @ basis.T)).mean(0))
+    return wrap_to_lattice(np.linalg.solve(basis, angles)[None, :], modes)[0]
 
 
 def phase_error_by_place(error: NDArray[np.float64], position: NDArray[np.float64], modes: NDArray[np.float64],
@@ -168,26 +174,25 @@ def phase_error_by_place(error: NDArray[np.float64], position: NDArray[np.float6
     r"""Split a module's path-integration error into a map fixed to places and what does not recur.
 
     The error :math:`e_b` of bin *b* (decoded minus predicted sheet displacement, neurons) is a
-    point on the lattice's torus, with phases :math:`\varphi_{b,j}=K_j\cdot e_b`. The animal's
-    position in each bin falls in one of the square places of side ``bin_m``. The run is cut
-    into halves; each half's *place map* is the circular mean
-    :math:`M_h(x)=\arg\langle e^{i\varphi_b}\rangle_{b\in h,\,x_b=x}` per mode. Returned, in
-    fractions of a period (``lattice_neurons``):
+    point on the lattice's torus. The animal's position in each bin falls in one of the square
+    places of side ``bin_m``. The run is cut into halves; each half's *place map* :math:`M_h(x)`
+    is the circular mean on the torus of the errors of its bins at place *x*
+    (:func:`_torus_mean`). Returned, in fractions of a period (``lattice_neurons``):
 
-    - ``offset``: the circular mean of the error over the whole run, a displacement on the torus
-      (the part of the error common to every place);
+    - ``offset``: the length of the circular mean of the error over the whole run (the part
+      common to every place; for an error spread over the whole torus it means little);
     - ``place_map_rms``: RMS over bins of the *other* half's place map at the bin's place (how
       large the part fixed to places is, offset included);
-    - ``after_place_map``: RMS over bins of :math:`e_b` minus the other half's place map at its
-      place — cross-validated, so a map fixed to places leaves only what does not recur there
-      (spike noise of the decoder, drift, slips). The place maps are fitted (two components per
-      place and half): this is a fit, labelled so, not a prediction of the path-integration
-      equation.
+    - ``after_place_map``: RMS over bins of :math:`e_b-M_{\text{other}}(x_b)`, reduced to the
+      nearest lattice vector — cross-validated, so a map fixed to places leaves only what does
+      not recur there (spike noise of the decoder, drift, slips). The place maps are fitted (a
+      point of the torus per place and half): this is a fit, labelled so, not a prediction of the
+      path-integration equation.
     - ``bins_compared``: fraction of bins whose place the other half visited (the others are left out).
 
     A lattice whose phase drifts freely has no place map that recurs, so ``after_place_map``
-    stays near the total error; landmark input that pins the phase to places brings it down to
-    the decoder's floor even when the map it pins is offset or stretched against the integrated
+    stays near the total error; input that pins the phase to places brings it down to the
+    decoder's floor even when the map it pins is offset or stretched against the integrated
     velocity.
     """
     e = np.asarray(error, dtype=float)
@@ -195,30 +200,31 @@ def phase_error_by_place(error: NDArray[np.float64], position: NDArray[np.float6
     if e.ndim != 2 or e.shape[1] != 2 or pos.shape != e.shape:
         raise ValueError(f"error and position must both be (bins, 2), got {e.shape} and {pos.shape}")
     n = e.shape[0]
+    nothing = {"offset": float("nan"), "place_map_rms": float("nan"), "after_place_map": float("nan"),
+               "bins_compared": 0.0}
+    if n < 2:
+        return nothing
     side = max(1, round(box / bin_m))
     cell = np.clip((pos / box * side).astype(int), 0, side - 1)
     place = cell[:, 0] * side + cell[:, 1]
-    z = np.exp(1j * (e @ modes.T))  # (bins, modes)
-    offset = _phases_to_displacement(np.angle(z.mean(0))[None, :], modes)[0]
+    offset = float(np.linalg.norm(_torus_mean(e, modes)) / lattice_neurons)
     half = np.arange(n) >= n // 2
-    maps = []
-    for h in (False, True):
-        sums = np.zeros((side * side, modes.shape[0]), complex)
-        np.add.at(sums, place[half == h], z[half == h])
-        maps.append(sums)
-    other = np.where(half[:, None], maps[0][place], maps[1][place])  # the other half's sum at each bin's place
-    seen = np.abs(other).min(1) > 0
+    maps = np.full((2, side * side, 2), np.nan)  # each half's map: a displacement per visited place
+    for h in (0, 1):
+        mine = half == bool(h)
+        for x in np.unique(place[mine]):
+            maps[h, x] = _torus_mean(e[mine & (place == x)], modes)
+    other = np.where(half[:, None], maps[0][place], maps[1][place])  # the other half's map at each bin's place
+    seen = ~np.isnan(other[:, 0])
     if not seen.any():
-        return {"offset": float(np.linalg.norm(offset) / lattice_neurons), "place_map_rms": float("nan"),
-                "after_place_map": float("nan"), "bins_compared": 0.0}
-    fixed = _phases_to_displacement(np.angle(other[seen]), modes)
-    left = _phases_to_displacement(np.angle(z[seen] * np.conj(other[seen])), modes)
+        return {**nothing, "offset": offset}
+    left = wrap_to_lattice(e[seen] - other[seen], modes)
 
     def rms(d: NDArray[np.float64]) -> float:
         return float(np.sqrt(np.mean(np.sum(d**2, 1))) / lattice_neurons)
 
-    return {"offset": float(np.linalg.norm(offset) / lattice_neurons), "place_map_rms": rms(fixed),
-            "after_place_map": rms(left), "bins_compared": float(seen.mean())}
+    return {"offset": offset, "place_map_rms": rms(other[seen]), "after_place_map": rms(left),
+            "bins_compared": float(seen.mean())}
 
 
 def _rotation(theta: float) -> NDArray[np.float64]:

@@ -135,7 +135,11 @@ def memory_estimate(circuit: MicrozoneConfig, protocol: TrialTiming) -> tuple[fl
     c = circuit
     synapses = c.r * c.k + c.r * c.m + 3 * c.m
     neurons = c.r * (6 + c.plasticity.kernel_order + 2) + 8 * c.m
-    return synapses * BYTES_PER_SYNAPSE + neurons * BYTES_PER_NEURON_VARIABLE, "r"
+    monitor = 0.0
+    if isinstance(protocol, EyeblinkConfig):  # the PF→PC weight samples (run_eyeblink), 8 bytes each
+        samples = len(schedule(protocol)) // protocol.trials + 1
+        monitor = 8.0 * c.r * c.m * samples if samples <= MAX_WEIGHT_SAMPLES else 0.0
+    return synapses * BYTES_PER_SYNAPSE + neurons * BYTES_PER_NEURON_VARIABLE + monitor, "r"
 
 
 def prepare(circuit: MicrozoneConfig, protocol: EyeblinkConfig, quick: bool = False
@@ -147,6 +151,10 @@ def prepare(circuit: MicrozoneConfig, protocol: EyeblinkConfig, quick: bool = Fa
     protocol.check_fits(circuit)
     protocol.check_cr_threshold(circuit)
     return circuit, protocol
+
+
+#: the most PF→PC weight samples (r × m each, every ``trials × trial period``) a run records
+MAX_WEIGHT_SAMPLES = 16
 
 
 def run_eyeblink(circuit: MicrozoneConfig | None = None, protocol: EyeblinkConfig | None = None,
@@ -164,7 +172,8 @@ def run_eyeblink(circuit: MicrozoneConfig | None = None, protocol: EyeblinkConfi
         ``granule_window_start/_end`` (the span of a granule cell's CS-driven UBC windows; NaN
         if it has none), ``granule_cs_inputs`` (CS-driven UBC inputs per granule cell),
         ``weights_end_of_acquisition`` (A, the PF→PC weights when the last acquisition trial
-        ends; only when a trial follows it); with
+        ends; only when a trial follows it and the whole schedule is at most
+        ``MAX_WEIGHT_SAMPLES − 1`` times as long as acquisition); with
         mossy→DCN plasticity on (``nuclei.mf_eta > 0``) also ``mf_dcn_weights_by_trial`` (A, at
         every trial start: trials × n_mf × n_dcn) and ``cs_lines`` (the CS's mossy lines).
     """
@@ -176,17 +185,24 @@ def run_eyeblink(circuit: MicrozoneConfig | None = None, protocol: EyeblinkConfi
         raise ConfigError("cs", f"must be one of {sorted(circuit.cs_lines)}, got {cs!r}")
     t0 = time.perf_counter()
     period = float(protocol.period(circuit))
+    plan = schedule(protocol)
     # the PF→PC weights at every multiple of the acquisition's length: at its end they are the
-    # last acquisition probe's (plasticity is frozen on probes), kept when extinction follows
-    acquisition = protocol.trials * period
-    zone = CerebellarMicrozone(circuit, trial_period=period, record_weights_every=acquisition)
+    # last acquisition probe's (plasticity is frozen on probes), kept when extinction follows.
+    # The length is a whole number of the circuit's steps (the standalone program takes two
+    # clocks' ticks as one only within 1e-14 s: trials × period alone can miss the main clock's
+    # tick by a rounding error, and a plastic step would slip in before the sample). At most
+    # MAX_WEIGHT_SAMPLES samples (r × m each); a longer schedule records none.
+    dt = float(circuit.dt)
+    acquisition = round(protocol.trials * period / dt) * dt
+    samples = len(plan) // protocol.trials + 1
+    zone = CerebellarMicrozone(circuit, trial_period=period,
+                               record_weights_every=acquisition if samples <= MAX_WEIGHT_SAMPLES else None)
     build_s = time.perf_counter() - t0
     onset = float(protocol.cs_onset)
     isis = [float(v) for v in protocol.isis()]
     us = float(circuit.us_duration)
     cs_dur = max(isis) + us  # the longest training tone (CS and US co-terminate)
     probe_dur = float(protocol.probe_duration())
-    plan = schedule(protocol)
     everyone = tuple(range(circuit.m))
     trial_isi = []
     turn = {True: 0, False: 0}  # paired and CS-alone trials each cycle through the ISIs
