@@ -231,6 +231,12 @@ labkit.exercise(5, prediction, revisit_fire_fraction_by_time_since_plateau=s["pl
 #    also simulates the same sheets without them). Predict `drift_m_per_min` with and without
 #    (`landmarks`), whether the place fields of exercise 5 last, and whether the spacings stay
 #    at `spacing_target_m` (the answer is in the solutions).
+# 6. In that run the error against the integrated velocity stays above 0.1 of a period in some
+#    modules. Is the phase then wrong at random, or wrong the same way at each place? Compare
+#    `path_integration_phase_by_place["after_place_map"]` (what is left once the mean error at
+#    each 10 cm place, measured on the other half of the run, is subtracted) with
+#    `landmarks["control_phase_by_place"]["after_place_map"]`, and read `offset`. (README,
+#    "what the rest is": 0.04–0.08 left with landmark cells, 0.17–0.35 without; offsets up to 0.13.)
 
 # %%
 labkit.finish(args.out, "Lab 4 — Grid cells from an attractor; place cells",
