@@ -235,8 +235,10 @@ labkit.exercise(5, prediction, revisit_fire_fraction_by_time_since_plateau=s["pl
 #    modules. Is the phase then wrong at random, or wrong the same way at each place? Compare
 #    `path_integration_phase_by_place["after_place_map"]` (what is left once the mean error at
 #    each 10 cm place, measured on the other half of the run, is subtracted) with
-#    `landmarks["control_phase_by_place"]["after_place_map"]`, and read `offset`. (README,
-#    "what the rest is": 0.04–0.08 left with landmark cells, 0.17–0.35 without; offsets up to 0.13.)
+#    `landmarks["control_phase_by_place"]["after_place_map"]`, and read `offset` and `gain_change`
+#    (does the held map move the lattice as far per metre as the velocity gain says?). (README,
+#    "what the rest is": 0.04–0.08 left with landmark cells, 0.17–0.35 without; offsets up to
+#    0.13; the held lattice moves 4–16 % too little per metre.)
 
 # %%
 labkit.finish(args.out, "Lab 4 — Grid cells from an attractor; place cells",

@@ -655,7 +655,7 @@ def test_phase_error_by_place_separates_a_map_fixed_to_places_from_what_does_not
     periods = np.array([[15.0, 0.0], [7.5, 13.0]])
     shifted = phase_error_by_place(error + rng.integers(-2, 3, (n, 2)) @ periods, position, k, a, box=1.0)
     for key in got:
-        assert shifted[key] == pytest.approx(got[key], rel=1e-9, abs=1e-12)
+        assert shifted[key] == pytest.approx(got[key], rel=1e-9, abs=1e-12, nan_ok=True)
     # far from the origin: an offset of 7 neurons (0.467 of a period, near the cell's edge) and
     # noise; the map is found there too (phases least-squared after wrapping came back wrong here)
     far = phase_error_by_place(np.array([0.0, 7.0]) + noise, position, k, a, box=1.0)
@@ -672,6 +672,19 @@ def test_phase_error_by_place_separates_a_map_fixed_to_places_from_what_does_not
     one_sided = np.where((np.arange(n) >= n // 2)[:, None] & lower[:, None], position + np.array([0.0, 0.5]), position)
     partial = phase_error_by_place(error, one_sided, k, a, box=1.0)
     assert 0.6 < partial["bins_compared"] < 0.9
+    # a map with its own gain: the lattice moves 10 % and 4 % too little per metre along two axes of
+    # the sheet, the travel turned by the module's rotation as the prediction turns it
+    theta, per_m = 0.8, 20.0  # rad; sheet neurons per metre (c alpha)
+    turn = np.array([[np.cos(theta), -np.sin(theta)], [np.sin(theta), np.cos(theta)]])
+    axes = np.array([[np.cos(0.7), -np.sin(0.7)], [np.sin(0.7), np.cos(0.7)]])
+    gain = axes @ np.diag([-0.10, -0.04]) @ axes.T
+    stretched = per_m * (position @ turn.T) @ gain.T + offset + noise
+    fit = phase_error_by_place(stretched, position, k, a, box=1.0, neurons_per_m=per_m, rotation=turn)
+    # the places' centres stand in for the positions inside them: 10 cm places blur little
+    assert fit["gain_change"] == pytest.approx([-0.10, -0.04], abs=0.005)
+    assert fit["affine_r2"] > 0.95 and fit["affine_residual"] < 0.02
+    assert got["affine_r2"] < 0.1  # the random map of above is no affine function of place
+    assert np.isnan(got["gain_change"]).all()  # no neurons per metre given
     # a drifting lattice: the error is a random walk in time, no function of place
     drift = np.cumsum(rng.normal(0, 0.05, (n, 2)), axis=0)
     drift -= drift.mean(0)

@@ -243,7 +243,10 @@ def foraging_summary(a: ForagingAnalysis) -> dict[str, Any]:
                                      f"place_map_rms the mean error at each {PLACE_BIN_M * 100:.0f} cm place "
                                      "measured on the other half of the run, after_place_map what is left once "
                                      "that is subtracted (a cross-validated fit: what of the error does not recur "
-                                     "at a place), bins_compared the fraction of bins at places both halves visited",
+                                     "at a place), bins_compared the fraction of bins at places both halves visited; "
+                                     "affine_r2, affine_residual and gain_change fit the whole run's place map less "
+                                     "its offset with an affine map of the travel (a fit): gain_change is how much "
+                                     "more (> 0) or less (< 0) the lattice moves per metre than built, along two axes",
         }
     learned_place: dict[str, Any] = {"place_model": "wired from the ideal code's known fields (Solstad et al. 2006)"
                                      if model != "attractor" else "wired from the sheets' predicted fields "

@@ -98,7 +98,8 @@ def path_integration(result: Any, bin_size: float = 0.1, fit_seconds: float = 60
     displacement = np.cumsum(result["velocity"], axis=0) * dt  # X at the end of each sample
     t, i = result[f"spikes_{population}_t"], result[f"spikes_{population}_i"]
     out: dict[str, Any] = {"decoded": [], "predicted": [], "error_m": [], "phase_error": []}
-    by_place: dict[str, list[float]] = {"offset": [], "place_map_rms": [], "after_place_map": [], "bins_compared": []}
+    by_place: dict[str, list[Any]] = {"offset": [], "place_map_rms": [], "after_place_map": [], "bins_compared": [],
+                                      "affine_r2": [], "affine_residual": [], "gain_change": []}
     position = np.asarray(result["position"], dtype=float)
     box = float(p["box"])
     rms_wrapped: list[float] = []
@@ -120,7 +121,8 @@ def path_integration(result: Any, bin_size: float = 0.1, fit_seconds: float = 60
         out["error_m"].append(err_m)
         out["phase_error"].append(np.linalg.norm(err_wrapped, axis=1) / a)
         where = position[np.clip((times / dt).astype(int), 0, position.shape[0] - 1)]
-        for key, value in phase_error_by_place(err, where, modes, a, box).items():
+        for key, value in phase_error_by_place(err, where, modes, a, box, neurons_per_m=scale,
+                                               rotation=rot).items():
             by_place[key].append(value)
         rms_wrapped.append(float(np.sqrt(np.mean(np.sum(err_wrapped**2, 1))) / a))
         rms.append(float(np.sqrt(np.mean(err_m**2))))
@@ -170,7 +172,9 @@ def _torus_mean(e: NDArray[np.float64], modes: NDArray[np.float64]) -> NDArray[n
 
 
 def phase_error_by_place(error: NDArray[np.float64], position: NDArray[np.float64], modes: NDArray[np.float64],
-                         lattice_neurons: float, box: float, bin_m: float = PLACE_BIN_M) -> dict[str, float]:
+                         lattice_neurons: float, box: float, bin_m: float = PLACE_BIN_M,
+                         neurons_per_m: float | None = None,
+                         rotation: NDArray[np.float64] | None = None) -> dict[str, Any]:
     r"""Split a module's path-integration error into a map fixed to places and what does not recur.
 
     The error :math:`e_b` of bin *b* (decoded minus predicted sheet displacement, neurons) is a
@@ -188,7 +192,16 @@ def phase_error_by_place(error: NDArray[np.float64], position: NDArray[np.float6
       not recur there (spike noise of the decoder, drift, slips). The place maps are fitted (a
       point of the torus per place and half): this is a fit, labelled so, not a prediction of the
       path-integration equation.
-    - ``bins_compared``: fraction of bins whose place the other half visited (the others are left out).
+    - ``bins_compared``: fraction of bins whose place the other half visited (the others are left out);
+    - ``affine_r2``, ``affine_residual`` and, with ``neurons_per_m`` (the lattice's built
+      movement per metre of travel, cα), ``gain_change``: the whole run's place map, less its
+      offset, fitted by least squares over places (weighted by their bins) with
+      :math:`M(x)\approx b+A\,R(\theta)x` (``rotation``: the module's :math:`R(\theta)`, which
+      the prediction applies to the travel; identity if None): the fraction of its variance the
+      affine map explains, what is left (RMS, fractions of a period), and the two eigenvalues of
+      the symmetric part of :math:`A/(c\alpha)`, ascending — how much more (> 0) or less (< 0)
+      the lattice moves per metre than built, along the fit's principal axes on the sheet. Also a
+      fit, labelled so.
 
     A lattice whose phase drifts freely has no place map that recurs, so ``after_place_map``
     stays near the total error; input that pins the phase to places brings it down to the
@@ -200,14 +213,18 @@ def phase_error_by_place(error: NDArray[np.float64], position: NDArray[np.float6
     if e.ndim != 2 or e.shape[1] != 2 or pos.shape != e.shape:
         raise ValueError(f"error and position must both be (bins, 2), got {e.shape} and {pos.shape}")
     n = e.shape[0]
-    nothing = {"offset": float("nan"), "place_map_rms": float("nan"), "after_place_map": float("nan"),
-               "bins_compared": 0.0}
+    nan = float("nan")
+    nothing: dict[str, Any] = {"offset": nan, "place_map_rms": nan, "after_place_map": nan, "bins_compared": 0.0,
+                               "affine_r2": nan, "affine_residual": nan, "gain_change": [nan, nan]}
     if n < 2:
         return nothing
     side = max(1, round(box / bin_m))
     cell = np.clip((pos / box * side).astype(int), 0, side - 1)
     place = cell[:, 0] * side + cell[:, 1]
-    offset = float(np.linalg.norm(_torus_mean(e, modes)) / lattice_neurons)
+    mean = _torus_mean(e, modes)
+    offset = float(np.linalg.norm(mean) / lattice_neurons)
+    turn = np.eye(2) if rotation is None else np.asarray(rotation, dtype=float)
+    affine = _affine_place_map(e, place, side, box, mean, modes, lattice_neurons, neurons_per_m, turn)
     half = np.arange(n) >= n // 2
     maps = np.full((2, side * side, 2), np.nan)  # each half's map: a displacement per visited place
     for h in (0, 1):
@@ -217,14 +234,40 @@ def phase_error_by_place(error: NDArray[np.float64], position: NDArray[np.float6
     other = np.where(half[:, None], maps[0][place], maps[1][place])  # the other half's map at each bin's place
     seen = ~np.isnan(other[:, 0])
     if not seen.any():
-        return {**nothing, "offset": offset}
+        return {**nothing, "offset": offset, **affine}
     left = wrap_to_lattice(e[seen] - other[seen], modes)
 
     def rms(d: NDArray[np.float64]) -> float:
         return float(np.sqrt(np.mean(np.sum(d**2, 1))) / lattice_neurons)
 
     return {"offset": offset, "place_map_rms": rms(other[seen]), "after_place_map": rms(left),
-            "bins_compared": float(seen.mean())}
+            "bins_compared": float(seen.mean()), **affine}
+
+
+def _affine_place_map(e: NDArray[np.float64], place: NDArray[np.int64], side: int, box: float,
+                      mean: NDArray[np.float64], modes: NDArray[np.float64], lattice_neurons: float,
+                      neurons_per_m: float | None, rotation: NDArray[np.float64]) -> dict[str, Any]:
+    """The affine fit of the whole run's place map less its offset (:func:`phase_error_by_place`)."""
+    nan = float("nan")
+    places = np.unique(place)
+    if places.size < 4:
+        return {"affine_r2": nan, "affine_residual": nan, "gain_change": [nan, nan]}
+    values = np.array([wrap_to_lattice((_torus_mean(e[place == x], modes) - mean)[None, :], modes)[0]
+                       for x in places])
+    weight = np.array([np.count_nonzero(place == x) for x in places], dtype=float)
+    centre = (np.column_stack([places // side, places % side]) + 0.5) * (box / side)
+    design = np.column_stack([np.ones(places.size), centre @ rotation.T])  # travel as the prediction turns it
+    root = np.sqrt(weight)[:, None]
+    coef, *_ = np.linalg.lstsq(design * root, values * root, rcond=None)
+    residual = values - design @ coef
+    spread = values - np.average(values, axis=0, weights=weight)
+    ss_res, ss_tot = float(np.sum(weight[:, None] * residual**2)), float(np.sum(weight[:, None] * spread**2))
+    gain = [nan, nan]
+    if neurons_per_m:
+        a = coef[1:].T / neurons_per_m  # fraction of the built movement per metre, rows: sheet axes
+        gain = [float(v) for v in np.linalg.eigvalsh(0.5 * (a + a.T))]
+    return {"affine_r2": 1 - ss_res / ss_tot if ss_tot > 0 else nan,
+            "affine_residual": float(np.sqrt(ss_res / weight.sum()) / lattice_neurons), "gain_change": gain}
 
 
 def _rotation(theta: float) -> NDArray[np.float64]:
