@@ -626,6 +626,7 @@ def test_phase_error_by_place_separates_a_map_fixed_to_places_from_what_does_not
     lattice's wrap): per 10 cm place, the other half's mean error.
     """
     from engramlab.analysis.path_integration import phase_error_by_place, wrap_to_lattice
+    from engramlab.errors import ConfigError
     from engramlab.models.grid_attractor import GridAttractorParams, lattice_modes
     p = GridAttractorParams()
     k, a = lattice_modes(p), p.lattice_neurons
@@ -685,6 +686,11 @@ def test_phase_error_by_place_separates_a_map_fixed_to_places_from_what_does_not
     assert fit["affine_r2"] > 0.95 and fit["affine_residual"] < 0.02
     assert got["affine_r2"] < 0.1  # the random map of above is no affine function of place
     assert np.isnan(got["gain_change"]).all()  # no neurons per metre given
+    # bad input: one line naming the parameter and its range
+    with pytest.raises(ConfigError, match=r"bin_m.*\(0, box\]"):
+        phase_error_by_place(error, position, k, a, box=1.0, bin_m=0.0)
+    with pytest.raises(ConfigError, match=r"position.*\(bins, 2\)"):
+        phase_error_by_place(error, position[:-1], k, a, box=1.0)
     # a drifting lattice: the error is a random walk in time, no function of place
     drift = np.cumsum(rng.normal(0, 0.05, (n, 2)), axis=0)
     drift -= drift.mean(0)

@@ -25,6 +25,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from engramlab.errors import ConfigError
+
 __all__ = ["PLACE_BIN_M", "decode_lattice_displacement", "graph_path_integration", "path_integration",
            "phase_error_by_place", "window_phases", "wrap_to_lattice"]
 
@@ -211,7 +213,9 @@ def phase_error_by_place(error: NDArray[np.float64], position: NDArray[np.float6
     e = np.asarray(error, dtype=float)
     pos = np.asarray(position, dtype=float)
     if e.ndim != 2 or e.shape[1] != 2 or pos.shape != e.shape:
-        raise ValueError(f"error and position must both be (bins, 2), got {e.shape} and {pos.shape}")
+        raise ConfigError("position", f"and error must both be (bins, 2), got {pos.shape} and {e.shape}")
+    if not (box > 0 and 0 < bin_m <= box):
+        raise ConfigError("bin_m", f"must lie in (0, box] with box > 0 (m), got bin_m = {bin_m}, box = {box}")
     n = e.shape[0]
     nan = float("nan")
     nothing: dict[str, Any] = {"offset": nan, "place_map_rms": nan, "after_place_map": nan, "bins_compared": 0.0,

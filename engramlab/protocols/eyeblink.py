@@ -35,7 +35,8 @@ from engramlab.resources import BYTES_PER_NEURON_VARIABLE, BYTES_PER_SYNAPSE
 from engramlab.results import Result, run_metadata
 from engramlab.schedules import PHASES
 
-__all__ = ["PHASES", "EyeblinkConfig", "memory_estimate", "prepare", "run_eyeblink", "schedule"]
+__all__ = ["MAX_WEIGHT_SAMPLES", "PHASES", "EyeblinkConfig", "memory_estimate", "prepare", "run_eyeblink", "schedule",
+           "weight_samples"]
 
 @dataclass(frozen=True)
 class EyeblinkConfig(TrialTiming):
@@ -135,10 +136,8 @@ def memory_estimate(circuit: MicrozoneConfig, protocol: TrialTiming) -> tuple[fl
     c = circuit
     synapses = c.r * c.k + c.r * c.m + 3 * c.m
     neurons = c.r * (6 + c.plasticity.kernel_order + 2) + 8 * c.m
-    monitor = 0.0
-    if isinstance(protocol, EyeblinkConfig):  # the PF→PC weight samples (run_eyeblink), 8 bytes each
-        samples = len(schedule(protocol)) // protocol.trials + 1
-        monitor = 8.0 * c.r * c.m * samples if samples <= MAX_WEIGHT_SAMPLES else 0.0
+    samples = weight_samples(protocol) if isinstance(protocol, EyeblinkConfig) else 0
+    monitor = 8.0 * c.r * c.m * samples  # the PF→PC weight samples (run_eyeblink), 8 bytes each
     return synapses * BYTES_PER_SYNAPSE + neurons * BYTES_PER_NEURON_VARIABLE + monitor, "r"
 
 
@@ -155,6 +154,15 @@ def prepare(circuit: MicrozoneConfig, protocol: EyeblinkConfig, quick: bool = Fa
 
 #: the most PF→PC weight samples (r × m each, every ``trials × trial period``) a run records
 MAX_WEIGHT_SAMPLES = 16
+
+
+def weight_samples(protocol: EyeblinkConfig) -> int:
+    """PF→PC weight samples a run records (at most, one per multiple of acquisition's length); 0: none.
+
+    A schedule more than ``MAX_WEIGHT_SAMPLES − 1`` times as long as acquisition records none.
+    """
+    samples = len(schedule(protocol)) // protocol.trials + 1
+    return samples if samples <= MAX_WEIGHT_SAMPLES else 0
 
 
 def run_eyeblink(circuit: MicrozoneConfig | None = None, protocol: EyeblinkConfig | None = None,
@@ -194,9 +202,8 @@ def run_eyeblink(circuit: MicrozoneConfig | None = None, protocol: EyeblinkConfi
     # MAX_WEIGHT_SAMPLES samples (r × m each); a longer schedule records none.
     dt = float(circuit.dt)
     acquisition = round(protocol.trials * period / dt) * dt
-    samples = len(plan) // protocol.trials + 1
     zone = CerebellarMicrozone(circuit, trial_period=period,
-                               record_weights_every=acquisition if samples <= MAX_WEIGHT_SAMPLES else None)
+                               record_weights_every=acquisition if weight_samples(protocol) else None)
     build_s = time.perf_counter() - t0
     onset = float(protocol.cs_onset)
     isis = [float(v) for v in protocol.isis()]
