@@ -579,7 +579,7 @@ def test_lattice_displacement_decoder_recovers_a_known_motion():
 def test_path_integration_error_against_the_built_and_the_fitted_lattice_speed():
     """A lattice that runs at 0.8 of the speed it was built for: a growing error against the built
     speed, none once the speed is fitted on the first 60 s and the rest is tested."""
-    from engramlab.analysis.path_integration import path_integration
+    from engramlab.analysis.path_integration import local_gain_change, path_integration
     from engramlab.models.grid_attractor import GridAttractorParams, lattice_modes, sheet
     p = GridAttractorParams()
     pos, _ = sheet(p)
@@ -611,6 +611,17 @@ def test_path_integration_error_against_the_built_and_the_fitted_lattice_speed()
     assert pi["rms_phase_error"][0] > 0.15  # the built speed: 20 % of every displacement, on the torus
     assert pi["rms_phase_error_fitted"][0] < 0.05  # the lattice's own speed: the decoder's noise
     assert pi["rms_error_fitted_m"][0] < 0.3 * pi["rms_error_m"][0]
+    # over short windows the lattice moves 0.8 of the built displacement, in every minute. This
+    # walk's velocity is white at 50 ms, so a 100 ms bin's decoded phase averages positions the
+    # prediction samples at one instant: that attenuates 0.5 s windows (-0.238 here) more than 2 s
+    # ones; a foraging trajectory turns smoothly (0.5-4 s windows agree within 0.01 on its runs)
+    assert len(pi["local_gain"]["gain_change_by_segment"][0]) == 3  # 150 s in minutes
+    assert -0.25 < pi["local_gain"]["gain_change"][0] < -0.2
+    decoded, predicted = pi["decoded"][0], pi["predicted"][0]
+    longer = local_gain_change(decoded - predicted, predicted, pi["times"], k, window_bins=20)
+    assert longer["gain_change"] == pytest.approx(-0.2, abs=0.015)
+    assert longer["gain_change_axes"] == pytest.approx([-0.2, -0.2], abs=0.03)
+    assert longer["gain_change_by_segment"] == pytest.approx([-0.2] * 3, abs=0.03)
     # consistency check of the units: errors this small never wrap, so the phase error (sheet
     # neurons / a) and the error in metres (sheet neurons / fitted neurons per metre) are one number
     neurons_per_m = pi["gain_ratio_fitted"][0] * p.pattern_speed * alpha
@@ -697,6 +708,51 @@ def test_phase_error_by_place_separates_a_map_fixed_to_places_from_what_does_not
     free = phase_error_by_place(drift, position, k, a, box=1.0)
     total = np.sqrt(np.mean(np.sum(drift**2, 1))) / a
     assert free["after_place_map"] > 0.9 * total
+
+
+def test_local_gain_sees_the_lattice_speed_now_and_not_where_it_has_drifted():
+    """A lattice that moves 10 % and 4 % too little per metre along two axes for 300 s, then at the
+    built speed, plus a drift that ignores the velocity, decoder noise and whole lattice periods:
+    the 0.5 s windows recover the gain matrix of each part (expected values from the construction)."""
+    from engramlab.analysis.path_integration import local_gain_change
+    from engramlab.errors import ConfigError
+    from engramlab.models.grid_attractor import GridAttractorParams, lattice_modes
+    k = lattice_modes(GridAttractorParams())
+    rng = np.random.default_rng(12)
+    # 600 s of 100 ms bins; sheet neurons per metre (c alpha: the smallest module's 15-neuron
+    # lattice per 0.3 m)
+    n, bin_s, per_m = 6000, 0.1, 50.0
+    times = (np.arange(n) + 0.5) * bin_s
+    theta = 0.8
+    turn = np.array([[np.cos(theta), -np.sin(theta)], [np.sin(theta), np.cos(theta)]])
+    keep = np.exp(-bin_s / 0.7)  # velocity: Ornstein-Uhlenbeck, 0.7 s, 0.15 m/s per axis
+    kicks = rng.normal(0, 0.15 * np.sqrt(1 - keep**2), (n, 2))
+    velocity = np.zeros((n, 2))
+    for b in range(1, n):
+        velocity[b] = keep * velocity[b - 1] + kicks[b]
+    step = velocity * bin_s  # m per bin
+    d_pred = per_m * step @ turn.T
+    axes = np.array([[np.cos(0.7), -np.sin(0.7)], [np.sin(0.7), np.cos(0.7)]])
+    slow = axes @ np.diag([-0.10, -0.04]) @ axes.T
+    d_err = np.where((times < 300)[:, None], d_pred @ slow.T, 0.0)
+    drift = np.cumsum(rng.normal(0, 0.05, (n, 2)), axis=0)  # neurons: a random walk, no function of velocity
+    periods = np.array([[15.0, 0.0], [7.5, 13.0]])
+    noise = rng.normal(0, 0.6, (n, 2))  # the decoder's ~0.04 of a period per bin
+    error = np.cumsum(d_err, axis=0) + drift + noise + rng.integers(-2, 3, (n, 2)) @ periods
+    got = local_gain_change(error, np.cumsum(d_pred, axis=0), times, k)
+    assert got["gain_change"] == pytest.approx(-0.035, abs=0.01)  # half the run at -0.07, half at 0
+    by = got["gain_change_by_segment"]
+    assert len(by) == 10
+    assert by[:4] == pytest.approx([-0.07] * 4, abs=0.02)
+    assert by[5:] == pytest.approx([0.0] * 5, abs=0.02)
+    first = local_gain_change(error[:2900], np.cumsum(d_pred, axis=0)[:2900], times[:2900], k)
+    assert first["gain_change_axes"] == pytest.approx([-0.10, -0.04], abs=0.01)
+    # too short for a window: NaN, not an error
+    assert np.isnan(local_gain_change(error[:3], d_pred[:3], times[:3], k)["gain_change"])
+    with pytest.raises(ConfigError, match=r"predicted.*\(bins, 2\)"):
+        local_gain_change(error, d_pred[:-1], times, k)
+    with pytest.raises(ConfigError, match=r"window_bins.*>= 1"):
+        local_gain_change(error, d_pred, times, k, window_bins=0)
 
 
 def test_phase_error_is_the_displacement_minus_the_nearest_lattice_vector():

@@ -204,6 +204,7 @@ def landmark_summary(a: ForagingAnalysis) -> dict[str, Any] | str:
         "control_pattern_speed_fitted_ratio": control["gain_ratio_fitted"],
         "control_phase_error_fitted_gain": control["rms_phase_error_fitted"],
         "control_phase_by_place": control["phase_by_place"],
+        "control_local_gain": control["local_gain"],
         "note": "the path_integration_* keys and the maps are the run with landmark cells; control_* are "
                 "the same sheets, velocity and seed without them (and without place cells)",
     }
@@ -234,6 +235,7 @@ def foraging_summary(a: ForagingAnalysis) -> dict[str, Any]:
             "path_integration_error_fitted_gain_m": pi["rms_error_fitted_m"],
             "path_integration_phase_error_fitted_gain": pi["rms_phase_error_fitted"],
             "path_integration_phase_by_place": pi["phase_by_place"],
+            "path_integration_local_gain": pi["local_gain"],
             "path_integration_note": "error = decoded lattice displacement minus c·alpha·R(theta)·(integrated "
                                      "velocity), RMS over the run, in m and in fractions of the spacing; "
                                      "'fitted' rows fit the gain on the first 60 s (a fit) and test on the rest; "
@@ -246,7 +248,11 @@ def foraging_summary(a: ForagingAnalysis) -> dict[str, Any]:
                                      "at a place), bins_compared the fraction of bins at places both halves visited; "
                                      "affine_r2, affine_residual and gain_change fit the whole run's place map less "
                                      "its offset with an affine map of the travel (a fit): gain_change is how much "
-                                     "more (> 0) or less (< 0) the lattice moves per metre than built, along two axes",
+                                     "more (> 0) or less (< 0) the lattice moves per metre than built, along two axes; "
+                                     "local_gain measures the same thing over 0.5 s windows (how fast the lattice "
+                                     "moves per unit of travel now, blind to where it has drifted): gain_change "
+                                     "over the run, gain_change_axes along two axes, gain_change_by_segment per "
+                                     "minute (a measurement, not a fit)",
         }
     learned_place: dict[str, Any] = {"place_model": "wired from the ideal code's known fields (Solstad et al. 2006)"
                                      if model != "attractor" else "wired from the sheets' predicted fields "
