@@ -239,6 +239,11 @@ labkit.exercise(5, prediction, revisit_fire_fraction_by_time_since_plateau=s["pl
 #    (does the held map move the lattice as far per metre as the velocity gain says?). (README,
 #    "what the rest is": 0.04–0.08 left with landmark cells, 0.17–0.35 without; offsets up to
 #    0.13; the held lattice moves 4–16 % too little per metre.)
+# 7. Does the held map settle? Read `path_integration_local_gain["gain_change_by_segment"]`
+#    (how fast each lattice moves per unit of travel, minute by minute, over 0.5 s windows)
+#    beside `landmarks["control_local_gain"]`. Predict first: if the landmarks only corrected
+#    drift, the slowdown would be the control's. (README: 2–7 % slower in minutes 1–2, 6–12 % in
+#    minutes 9–10; the controls 0–4 % with no common trend.)
 
 # %%
 labkit.finish(args.out, "Lab 4 — Grid cells from an attractor; place cells",
