@@ -407,6 +407,9 @@ def test_landmark_runs_carry_their_control_and_the_figure_draws_both():
     np.testing.assert_allclose(s["landmarks"]["control_phase_error"], without.summary["path_integration_phase_error"])
     for key, values in s["landmarks"]["control_phase_by_place"].items():
         np.testing.assert_allclose(values, without.summary["path_integration_phase_by_place"][key])
+    for key, values in s["landmarks"]["control_local_gain"].items():
+        np.testing.assert_allclose(values, without.summary["path_integration_local_gain"][key])
+    assert len(s["path_integration_local_gain"]["gain_change_by_segment"][0]) == 1  # 20 s: one segment
     a = with_lm.analysis
     bottom = path_integration_figure(a).axes[1]
     pi, control = a.extra["path_integration"], a.extra["control_path_integration"]
