@@ -243,7 +243,7 @@ labkit.exercise(5, prediction, revisit_fire_fraction_by_time_since_plateau=s["pl
 #    (how fast each lattice moves per unit of travel, minute by minute, over 0.5 s windows)
 #    beside `landmarks["control_local_gain"]`. Predict first: if the landmarks only corrected
 #    drift, the slowdown would be the control's. (README: 2–7 % slower in minutes 1–2, 6–12 % in
-#    minutes 9–10; the controls 0–4 % with no common trend.)
+#    minutes 9–10; the controls −1 to 4 % with no common trend.)
 
 # %%
 labkit.finish(args.out, "Lab 4 — Grid cells from an attractor; place cells",
