@@ -44,22 +44,29 @@ def on_every_run(ref: Ref) -> Callable[[Any], Any]:
     return call
 
 
+def _list_items(text: str) -> list[str]:
+    """The comma-separated items of an option's value; an empty item (``150,,400``, ``250ms,``) is an error."""
+    values = [p.strip() for p in text.split(",")]
+    if not any(values):
+        raise ValueError("no ISI given")
+    if not all(values):
+        raise ValueError("an empty item: give the ISIs separated by single commas")
+    return values
+
+
 def ms_list(text: str) -> list[float]:
     """``--mixed-isi 200ms,500ms`` (or ``200,0.5s``) → ``[200.0, 500.0]`` (ms); bare numbers are ms."""
     from brian2 import ms  # lazy: importing the registry stays free of Brian2
 
     from engramlab.models._params import parse_quantity
-    values = [p.strip() for p in text.split(",") if p.strip()]
-    if not values:
-        raise ValueError("no ISI given")
+    values = _list_items(text)
     return [float(parse_quantity(v if any(c.isalpha() for c in v) else f"{v} ms", ms, "--mixed-isi") / ms)
             for v in values]
 
 
 def isi_values(text: str) -> str | list[str]:
     """``--isi 250`` → ``"250 ms"``; ``--isi 150,250ms,0.4s`` → a list (one run per ISI)."""
-    values = [p.strip() for p in text.split(",") if p.strip()]
-    values = [v if any(c.isalpha() for c in v) else f"{v} ms" for v in values]
+    values = [v if any(c.isalpha() for c in v) else f"{v} ms" for v in _list_items(text)]
     return values[0] if len(values) == 1 else values
 
 

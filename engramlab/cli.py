@@ -14,9 +14,11 @@ from __future__ import annotations
 import argparse
 import math
 import re
+import signal
 import sys
+import threading
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, NoReturn
 
 from engramlab import __version__, registry
 from engramlab.errors import EngramlabError, RunInterrupted
@@ -79,9 +81,10 @@ def _option_parser(opt: registry.CliOption) -> Any:
         try:
             return parse(text)
         except EngramlabError as err:  # a parser that names what it expects
-            raise argparse.ArgumentTypeError(f"{opt.flag}: cannot read {text!r}: {err}") from None
-        except (TypeError, ValueError):
-            raise argparse.ArgumentTypeError(f"{opt.flag}: cannot read {text!r}") from None
+            raise argparse.ArgumentTypeError(f"cannot read {text!r}: {err}") from None
+        except (TypeError, ValueError) as err:  # argparse names the option before this
+            detail = ": must be a whole number" if parse is int else (f": {err}" if str(err) else "")
+            raise argparse.ArgumentTypeError(f"cannot read {text!r}{detail}") from None
     return convert
 
 
@@ -143,9 +146,27 @@ def _add_run(sub: Any) -> None:
         p.set_defaults(func=_lazy("run", "run_cmd"))
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised where the process is, so every ``finally`` and staged folder cleans up."""
+
+
+def _terminate(signum: int, frame: Any) -> None:
+    raise Terminated
+
+
+class _OneLineParser(argparse.ArgumentParser):
+    """An argument parser whose errors are one line (argparse prints its usage text first).
+
+    Subcommand parsers are made by the same class (argparse's default ``parser_class``).
+    """
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``engramlab`` command (protocols from the registry)."""
-    parser = argparse.ArgumentParser(
+    parser = _OneLineParser(
         prog="engramlab",
         description="Spiking cerebellar and hippocampal circuits held against Sparse Distributed "
                     "Memory, attention and Hopfield equations.",
@@ -240,6 +261,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     # invoked as the command (console script, python -m): the process is the command's own, which
     # lets a sweep freeze its heap (engramlab.sweep); main([...]) from Python leaves the caller's alone
     args.own_process = argv is None
+    if args.own_process and threading.current_thread() is threading.main_thread():
+        # `kill` or `timeout` sends SIGTERM: unwind like Ctrl+C, so a staged results folder is
+        # removed instead of left half-written (Python's default would exit without cleaning up)
+        signal.signal(signal.SIGTERM, _terminate)
     if args.command == "theory" and args.topic == "sdm" and args.d > args.n:
         parser.error(f"--d must satisfy 1 <= d <= n = {args.n}, got {args.d}")
     try:
@@ -247,7 +272,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except EngramlabError as exc:
         print(f"engramlab: error: {exc}", file=sys.stderr)
         return 130 if isinstance(exc, RunInterrupted) else 2
-    except KeyboardInterrupt:  # Ctrl+C outside a simulation (or twice): nothing half-written stays
+    except KeyboardInterrupt as exc:  # Ctrl+C outside a simulation (or twice), or SIGTERM: nothing half-written
+        if isinstance(exc, Terminated):
+            print("engramlab: terminated (SIGTERM): nothing was saved", file=sys.stderr)
+            return 143
         print("engramlab: interrupted: nothing was saved", file=sys.stderr)
         return 130
     except BrokenPipeError:  # e.g. `engramlab params sdm | head`

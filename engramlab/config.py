@@ -75,6 +75,8 @@ def parse_set(items: list[str] | tuple[str, ...] | None) -> dict[str, Any]:
             value = tomllib.loads(f"v = {raw}")["v"]
         except tomllib.TOMLDecodeError:
             value = raw
+        if key in flat:  # the last one would win without a word
+            raise ConfigError(key, f"is given twice with --set ({flat[key]!r} and {value!r}): give it once")
         flat[key] = value
     return nest(flat)
 

@@ -9,17 +9,23 @@ from typing import Any
 from engramlab import api, registry
 from engramlab.commands._common import print_table
 from engramlab.config import flatten_keys, parse_set
+from engramlab.errors import ConfigError
 
 __all__ = ["run_cmd"]
 
 
 def settings_from(args: argparse.Namespace) -> dict[str, Any]:
-    """The ``--set`` values and the protocol's own options, as dotted keys (options win)."""
+    """The ``--set`` values and the protocol's own options, as dotted keys.
+
+    A key given both ways is refused: one of the two would be ignored.
+    """
     flat = flatten_keys(parse_set(args.set))
     spec = registry.get(args.protocol)
     for opt in spec.options:
         value = getattr(args, f"opt_{opt.key}", None)
         if value is not None:
+            if opt.key in flat:
+                raise ConfigError(opt.key, f"is given by {opt.flag} and by --set: give it once")
             flat[opt.key] = value
     return flat
 
