@@ -30,11 +30,13 @@ import numpy as np
 
 from engramlab.errors import ConfigError, EngramlabError
 
-__all__ = ["MANIFEST", "OutputError", "add_to_manifest", "atomic_write", "atomic_write_json", "check_complete",
-           "check_target", "dir_mode", "file_mode", "invalidate", "new_run_id", "staged_folder", "to_jsonable",
-           "write_manifest_file"]
+__all__ = ["MANIFEST", "SWEEP_FILE", "OutputError", "add_to_manifest", "atomic_write", "atomic_write_json",
+           "check_complete", "check_target", "dir_mode", "file_mode", "invalidate", "new_run_id", "staged_folder",
+           "to_jsonable", "write_manifest_file"]
 
 MANIFEST = "manifest.json"
+#: the file that marks a folder as a sweep's (written first by ``engramlab sweep``)
+SWEEP_FILE = "sweep.json"
 _STAGE_RE = re.compile(r"^\.(?P<name>.+)\.(partial|old)-(?P<pid>\d+)-[0-9a-z_]+$")
 
 
@@ -146,6 +148,9 @@ def check_target(path: Path) -> None:
         return
     if not path.is_dir():
         raise ConfigError("out", f"{str(path)!r} is a file, not a folder")
+    if (path / SWEEP_FILE).is_file():  # a sweep's folder lists its files too: never replace it by one run
+        raise ConfigError("out", f"{str(path)!r} holds a sweep ({SWEEP_FILE}); a run would replace all its "
+                                 "points: choose a new or empty folder")
     present = [f for f in _files(path) if f != MANIFEST]
     if not present:
         return

@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from engramlab.errors import ConfigError, EngramlabError, RunInterrupted
+from engramlab.folders import SWEEP_FILE
 from engramlab.results import atomic_write_json
 
 __all__ = [
@@ -96,6 +97,8 @@ def split_values(text: str) -> list[str]:
     values.append("".join(current).strip())
     if depth != 0 or quote:
         raise ConfigError("--param", f"has unbalanced brackets or quotes: {text!r}")
+    if any(values) and not all(values):
+        raise ConfigError("--param", f"has an empty value in {text!r}: separate the values by single commas")
     return [v for v in values if v]
 
 
@@ -335,7 +338,7 @@ def _run_point_in_own_process(point: SweepPoint, out_dir: str, figures: bool = F
 
 
 def _run_in_turn(points: Sequence[SweepPoint], out_dir: str, figures: bool, own_process: bool,
-                 log: Callable[[str], None]) -> None:
+                 done: Callable[[SweepPoint], None]) -> None:
     """Run ``points`` one after the other; each is saved while the next one simulates.
 
     A standalone program simulates in its own process, so on two cores saving one point (its
@@ -352,7 +355,7 @@ def _run_in_turn(points: Sequence[SweepPoint], out_dir: str, figures: bool, own_
             run_point(p, out_dir, figures)
             if own_process:
                 _freeze_once()
-            log(f"  done {p.overrides} seed {p.seed}")
+            done(p)
         return
     pending: tuple[Future[dict[str, Any]], SweepPoint] | None = None
 
@@ -362,7 +365,7 @@ def _run_in_turn(points: Sequence[SweepPoint], out_dir: str, figures: bool, own_
             future, point = pending
             pending = None
             future.result()
-            log(f"  done {point.overrides} seed {point.seed}")
+            done(point)
 
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="engramlab-save") as saver:
         try:
@@ -389,8 +392,12 @@ def _done(point: SweepPoint, out: Path) -> bool:
 
 def run_sweep(points: list[SweepPoint], out: str | os.PathLike[str], workers: int = 1,
               scheduler: str | None = None, log: Callable[[str], None] = print,
-              figures: bool = False, own_process: bool = False) -> list[SweepPoint]:
+              figures: bool = False, own_process: bool = False,
+              on_done: Callable[[SweepPoint], None] | None = None) -> list[SweepPoint]:
     """Run the points not yet done; return the ones that ran now.
+
+    ``on_done(point)`` is called in this process as each point is saved; an exception it raises
+    stops the sweep (points not yet started are cancelled; finished ones stay done).
 
     ``scheduler``: None (local process pool), ``"local"`` (a Dask LocalCluster with ``workers``
     worker processes) or a Dask scheduler address. ``figures``: draw every point's figures
@@ -400,24 +407,34 @@ def run_sweep(points: list[SweepPoint], out: str | os.PathLike[str], workers: in
     """
     folder = Path(out)
     folder.mkdir(parents=True, exist_ok=True)
-    atomic_write_json(folder / "sweep.json", {"points": [
+    atomic_write_json(folder / SWEEP_FILE, {"points": [
         {"key": p.key, "protocol": p.protocol, "overrides": list(p.overrides), "seed": p.seed,
          "quick": p.quick} for p in points]})
     todo = [p for p in points if not _done(p, folder)]
     log(f"sweep: {len(points)} points, {len(points) - len(todo)} already done, {len(todo)} to run")
     if not todo:
         return []
+
+    def done(p: SweepPoint) -> None:
+        log(f"  done {p.overrides} seed {p.seed}")
+        if on_done is not None:
+            on_done(p)
+
     if scheduler is None:
         if workers <= 1:
-            _run_in_turn(todo, str(folder), figures, own_process, log)
+            _run_in_turn(todo, str(folder), figures, own_process, done)
         else:
             with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"),
                                      initializer=die_with_parent, initargs=(os.getpid(),)) as pool:
                 futures = {pool.submit(_run_point_in_own_process, p, str(folder), figures): p for p in todo}
-                for fut in as_completed(futures):
-                    fut.result()
-                    p = futures[fut]
-                    log(f"  done {p.overrides} seed {p.seed}")
+                try:
+                    for fut in as_completed(futures):
+                        fut.result()
+                        done(futures[fut])
+                except BaseException:
+                    for fut in futures:  # points not started yet are not run (running ones finish)
+                        fut.cancel()
+                    raise
         return todo
     try:
         from distributed import Client, LocalCluster
@@ -434,7 +451,7 @@ def run_sweep(points: list[SweepPoint], out: str | os.PathLike[str], workers: in
         dask_futures = client.map(run_point, todo, out_dir=str(folder), figures=figures, pure=False)
         for dask_future, p in zip(dask_futures, todo, strict=True):
             dask_future.result()
-            log(f"  done {p.overrides} seed {p.seed}")
+            done(p)
     finally:
         client.close()
         if cluster is not None:

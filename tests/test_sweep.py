@@ -247,7 +247,7 @@ def test_points_run_in_turn_are_saved_while_the_next_simulates_and_a_failed_save
     monkeypatch.setattr(S, "simulate_point", fake_simulate)
     monkeypatch.setattr(S, "save_point", fake_save)
     fail_at = [-1]
-    S._run_in_turn(points, "unused", figures=False, own_process=False, log=lambda s: None)
+    S._run_in_turn(points, "unused", figures=False, own_process=False, done=lambda p: None)
     order = [(kind, seed) for kind, seed, _ in events]
     assert [seed for kind, seed in order if kind == "save"] == [0, 1, 2]
     for k in range(3):  # saved after its simulation, and before the point after next starts
@@ -261,13 +261,13 @@ def test_points_run_in_turn_are_saved_while_the_next_simulates_and_a_failed_save
     events.clear()
     fail_at[0] = 0
     with pytest.raises(OSError, match="disk full"):
-        S._run_in_turn(points, "unused", figures=False, own_process=False, log=lambda s: None)
+        S._run_in_turn(points, "unused", figures=False, own_process=False, done=lambda p: None)
     assert ("save", 2) not in [(kind, seed) for kind, seed, _ in events]  # stopped: no later point saved
 
     events.clear()
     fail_at[0] = -1
     monkeypatch.setattr(S, "run_point", lambda p, out, figures: fake_save(fake_simulate(p, out), figures))
-    S._run_in_turn(points, "unused", figures=True, own_process=False, log=lambda s: None)
+    S._run_in_turn(points, "unused", figures=True, own_process=False, done=lambda p: None)
     assert [kind for kind, _, _ in events] == ["simulate", "save"] * 3
     assert all(name == main for _, _, name in events)
 
@@ -295,7 +295,7 @@ def test_a_failed_simulation_lets_the_point_being_saved_finish_and_paths_are_abs
     monkeypatch.setattr(S, "simulate_point", fake_simulate)
     monkeypatch.setattr(S, "save_point", fake_save)
     with pytest.raises(RuntimeError, match="the program crashed"):
-        S._run_in_turn(points, "unused", figures=False, own_process=False, log=lambda s: None)
+        S._run_in_turn(points, "unused", figures=False, own_process=False, done=lambda p: None)
     assert saved == [0]
     monkeypatch.undo()
 

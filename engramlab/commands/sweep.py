@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import argparse
 import csv
+import json
+import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +16,9 @@ from engramlab.analysis.figures.sweep import map_figure, sort_key
 from engramlab.commands._common import finish_run, print_table, write_table
 
 __all__ = ["sweep_cmd"]
+
+#: a Dask scheduler address: optional protocol, a host and a port (what ``distributed.Client`` takes)
+_SCHEDULER = re.compile(r"^(?:[a-z]+://)?(?:\[[0-9a-fA-F:.]+\]|[^\s/:\[\]]+):(?P<port>[1-9]\d{0,4})$")
 
 
 def _write_csv(path: Path, rows: list[dict[str, Any]]) -> None:
@@ -66,6 +72,29 @@ def _isnum(v: Any) -> bool:
         return False
 
 
+def _metric_check(metric: str | None, protocol: str, out: Path) -> Callable[[Any], None]:
+    """A check of ``--metric`` against the first finished point's summary.json (then no more).
+
+    A summary's keys are known only once a point has run: the sweep stops after its first point
+    (or at once, when resuming) instead of after all of them.
+    """
+    from engramlab.errors import ConfigError
+
+    state = {"checked": metric is None}
+
+    def check(point: Any) -> None:
+        if state["checked"]:
+            return
+        state["checked"] = True
+        summary = json.loads((out / "points" / point.key / "summary.json").read_text())
+        value = summary.get(metric)
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            numbers = [k for k, v in summary.items() if isinstance(v, int | float) and not isinstance(v, bool)]
+            raise ConfigError("--metric", f"{metric!r} is not a number in {protocol}'s summary.json (its numbers: "
+                                          f"{', '.join(numbers)}); the points already finished are kept")
+    return check
+
+
 def sweep_cmd(args: argparse.Namespace) -> int:
     """Plan, validate, run (resuming) and summarise a sweep."""
     from engramlab import registry
@@ -74,6 +103,12 @@ def sweep_cmd(args: argparse.Namespace) -> int:
     from engramlab.sweep import parse_params, plan_sweep, run_sweep, sweep_build_totals, sweep_table, validate_points
 
     spec = registry.get(args.protocol)
+    if args.dask == "local" and args.scheduler is not None:
+        raise ConfigError("--scheduler", "and --dask local both say where the points run: give one")
+    address = _SCHEDULER.match(args.scheduler) if args.scheduler is not None else None
+    if args.scheduler is not None and (address is None or int(address["port"]) > 65535):
+        raise ConfigError("--scheduler", f"must be a Dask scheduler address [PROTOCOL://]HOST:PORT (e.g. "
+                                         f"tcp://127.0.0.1:8786), got {args.scheduler!r}")
     params = parse_params(args.param or [])
     points = plan_sweep(args.protocol, params, args.seeds, args.quick, tuple(args.set or ()))
     scheduler = "local" if args.dask == "local" else args.scheduler
@@ -88,14 +123,20 @@ def sweep_cmd(args: argparse.Namespace) -> int:
     out = Path(args.out)
     if not str(args.out).strip() or (out.exists() and not out.is_dir()):
         raise ConfigError("--out", f"{str(args.out)!r} must name a folder (an existing sweep folder resumes)")
-    from engramlab.folders import invalidate
+    from engramlab.folders import SWEEP_FILE, invalidate
+    if out.is_dir() and any(out.iterdir()) and not (out / SWEEP_FILE).is_file():
+        raise ConfigError("--out", f"{str(args.out)!r} holds files but no {SWEEP_FILE}: it is not a sweep's "
+                                   "folder (a run's results would be lost); choose a new or empty folder, or "
+                                   "an existing sweep folder to resume")
+    check = _metric_check(args.metric, args.protocol, out)
+    finished = [p for p in points if (out / "points" / p.key / "done.json").is_file()]
+    if finished:  # resuming: the points already done say whether the metric exists
+        check(finished[0])
     invalidate(out)  # the sweep's own manifest is written again when it finishes
     run_sweep(points, out, workers=args.workers, scheduler=scheduler,
               log=(lambda s: None) if args.quiet else print, figures=args.point_figures,
-              own_process=getattr(args, "own_process", False))
+              own_process=getattr(args, "own_process", False), on_done=check)
     rows = sweep_table(points, out, headline)
-    if args.metric is not None and rows and all(r.get(args.metric) is None for r in rows):
-        raise ConfigError("--metric", f"{args.metric!r} is not a number in {args.protocol}'s summary.json")
     metrics = [m for m in headline if any(r.get(m) is not None for r in rows)]
     figures = []
     if params and metrics and rows:
