@@ -114,16 +114,17 @@ def _without(mapping: Mapping[str, Any], key: str) -> dict[str, Any]:
 def _mapping(spec: registry.ProtocolSpec, schedule_cls: type | None, quick: bool, config: str | Path | None,
              overrides: Mapping[str, Any], seed: int | None, device: str | None,
              threads: int | None) -> dict[str, Any]:
-    """Settings in precedence order: defaults < presets < quick preset < config file < overrides < arguments.
+    """Settings in precedence order: defaults < quick preset < chosen presets < config file < overrides < arguments.
 
     Every source is normalised on its own (one spelling per key) before they are merged, so a
-    bare ``trials`` in a file and ``protocol.trials`` on the command line are the same key.
+    bare ``trials`` in a file and ``protocol.trials`` on the command line are the same key. A
+    preset (``--set regime=ideal``) is a set of mechanism choices: it sits above the quick
+    preset, which sizes the run (``--quick --set regime=ideal`` is the quick size in the ideal
+    regime), and beneath every source that chose it.
     """
     from engramlab.config import load_toml, merge, nest, normalise
 
     sources: list[tuple[str, Mapping[str, Any]]] = []
-    if quick:
-        sources.append(("the quick preset", spec.quick))
     if config is not None:
         sources.append((f"config file {str(config)!r}", load_toml(config)))
     flat = {str(key).replace("__", "."): value for key, value in overrides.items()}
@@ -138,6 +139,8 @@ def _mapping(spec: registry.ProtocolSpec, schedule_cls: type | None, quick: bool
         if isinstance(value, str | int | float | bool) and value in table:
             preset = normalise(table[value], schedule_cls, f"the {key} = {value!r} preset")
             mapping = merge(preset, mapping)
+    if quick:  # beneath everything above, presets included
+        mapping = merge(normalise(spec.quick, schedule_cls, "the quick preset"), mapping)
     return mapping
 
 

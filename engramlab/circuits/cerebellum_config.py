@@ -142,9 +142,39 @@ class CerebellumConfig(Params):
                     raise self.fail(key, f"must be {ideal!r} in regime 'ideal' (got {value!r}); the ideal regime is "
                                          "noise-free: use regime='realistic', or CerebellumConfig.ideal() / "
                                          "--set regime=ideal, which set every ideal value")
+        self._check_applies()
         if self.dcn_per_line > 1 and float(self.nuclei.noise) <= 0:
             raise self.fail("dcn_per_line", f"> 1 (got {self.dcn_per_line}) needs nuclei.noise > 0: without "
                                             "private noise every copy of a line fires the same spikes")
+
+    def _check_applies(self) -> None:
+        """Refuse a setting that the chosen scheme, activation or mossy mode would ignore.
+
+        A value that differs from its default but has no effect would be ignored without a word.
+        """
+        default_k = next(f.default for f in dataclasses.fields(self) if f.name == "k")
+        golgi, mossy = GolgiParams(), MossyFibreParams()  # the defaults of the nested tables
+        unused = []
+        if self.scheme == "kanerva" and self.k != default_k:
+            unused.append(("k", "scheme='granule'"))
+        if self.scheme == "granule" and self.d is not None:
+            unused.append(("d", "scheme='kanerva'"))
+        if self.activation == "radius":
+            if self.topk_radius is not None:
+                unused.append(("topk_radius", "activation='topk'"))
+            if self.golgi.topk_lines != golgi.topk_lines:
+                unused.append(("golgi.topk_lines", "activation='topk'"))
+            if self.top_k is not None and not self.golgi_cells:  # with Golgi feedback it sets their threshold
+                unused.append(("top_k", "Golgi cells (activation='topk', or golgi.feedback_lines > 0)"))
+        if self.mossy.mode != "poisson" and self.mossy.burst_duration != mossy.burst_duration:
+            unused.append(("mossy.burst_duration", "mossy.mode='poisson'"))
+        if self.mossy.mode != "burst":
+            unused += [(f"mossy.{key}", "mossy.mode='burst'") for key in ("burst_spikes", "jitter", "spike_jitter")
+                       if getattr(self.mossy, key) != getattr(mossy, key)]
+        if unused:
+            key, where = unused[0]
+            raise self.fail(key, f"applies to {where} only: with scheme={self.scheme!r}, activation="
+                                 f"{self.activation!r} and mossy.mode={self.mossy.mode!r} it would be ignored")
 
     @classmethod
     def ideal(cls, **changes: Any) -> CerebellumConfig:

@@ -101,13 +101,14 @@ class MemoryPoolParams(Params):
                                  low=0, high=10)
     C: b2.Quantity = param(200 * pF, "membrane capacitance", unit=pF, low=1)
     g_L: b2.Quantity = param(10 * nS, "leak conductance (τm = 20 ms)", unit=nS, low=0, low_open=True)
-    E_L: b2.Quantity = param(-70 * mV, "leak reversal", unit=mV)
-    V_T: b2.Quantity = param(-50 * mV, "spike-initiation threshold of the exponential term", unit=mV)
+    E_L: b2.Quantity = param(-70 * mV, "leak reversal", unit=mV, low=-100, high=-40)
+    V_T: b2.Quantity = param(-50 * mV, "spike-initiation threshold of the exponential term", unit=mV, low=-80,
+                             high=-20)
     delta_T: b2.Quantity = param(0.5 * mV, "slope factor of spike initiation", unit=mV, low=0, low_open=True)
-    V_reset: b2.Quantity = param(-60 * mV, "reset after a spike", unit=mV)
+    V_reset: b2.Quantity = param(-60 * mV, "reset after a spike", unit=mV, low=-100, high=-30)
     refractory: b2.Quantity = param(2 * ms, "absolute refractory period", unit=ms, low=0, high=50)
-    E_e: b2.Quantity = param(0 * mV, "excitatory reversal", unit=mV)
-    E_i: b2.Quantity = param(-70 * mV, "inhibitory reversal (at rest: shunting)", unit=mV)
+    E_e: b2.Quantity = param(0 * mV, "excitatory reversal", unit=mV, low=-20, high=20)
+    E_i: b2.Quantity = param(-70 * mV, "inhibitory reversal (at rest: shunting)", unit=mV, low=-100, high=-40)
     tau_e: b2.Quantity = param(30 * ms, "excitatory conductance decay (AMPA + NMDA; at 5 ms the shot noise of "
                                       "the grid spikes halved the share of spikes on the right memory)",
                                unit=ms, low=0.1, high=200)
@@ -135,7 +136,17 @@ class MemoryPoolParams(Params):
         return self.pool // self.ensemble
 
     def check(self) -> None:
-        """Active context cells fit in the context population; the pool splits into whole ensembles."""
+        """Check the relations between parameters.
+
+        Active context cells fit in the context population; the pool splits into whole ensembles;
+        rest and reset lie below the spike threshold, which lies below the excitatory reversal.
+        """
+        for key in ("E_L", "V_reset"):
+            if getattr(self, key) >= self.V_T:
+                raise self.fail(key, f"must lie below V_T = {self.V_T} (else the neuron fires at rest or after "
+                                     f"every reset), got {getattr(self, key)}")
+        if self.V_T >= self.E_e:
+            raise self.fail("V_T", f"must lie below E_e = {self.E_e} (else excitation cannot fire it), got {self.V_T}")
         if self.read_delay >= self.step / 2:
             raise self.fail("read_delay", f"must be shorter than half a step ({self.step / 2}), got {self.read_delay}")
         if self.pool % self.ensemble:

@@ -139,6 +139,7 @@ def prepare(circuit: CerebellumConfig, protocol: ContinualConfig, quick: bool
             ) -> tuple[CerebellumConfig, ContinualConfig]:
     """Resolve the radius and check that the circuit fits the task, before anything is simulated."""
     circuit = _design(circuit)
+    sdm_memory.check_read_window(circuit, protocol.read_window, to_nuclei=True)
     data = class_incremental_task(circuit.n, protocol.tasks, protocol.test_fraction, protocol.seed)  # checks tasks
     for key, split in (("train_per_class", data.train), ("eval_per_class", ~data.train)):
         wanted = getattr(protocol, key)

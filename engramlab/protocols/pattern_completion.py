@@ -41,7 +41,9 @@ class PatternCompletionConfig(Params):
 
     n: int = param(200, "units", low=10, high=5000, structural=True)
     loads: tuple[float, ...] = param((0.05, 0.08, 0.1, 0.12, 0.14, 0.16, 0.18, 0.22, 0.3),
-                                     "loads P/N to test", low=0, high=2, low_open=True, structural=True)
+                                     "loads P/N to test (each stores P = round(load × n) >= 1 patterns; the "
+                                     "summary reports the loads stored, P/n, ascending, and pools the trials of "
+                                     "loads that store the same P)", low=0, high=2, low_open=True, structural=True)
     trials: int = param(2, "independent pattern sets per load", low=1, structural=True)
     cues: int = param(10, "patterns cued per trial", low=1, structural=True)
     cue_flip: float = param(0.05, "fraction of flipped cue bits", low=0, high=0.49)
@@ -61,6 +63,11 @@ class PatternCompletionConfig(Params):
         """At least one load; the parameters of the model not run are left at their defaults."""
         if not self.loads:
             raise self.fail("loads", "must be a non-empty list of loads in (0, 2]")
+        counts = [round(float(x) * self.n) for x in self.loads]
+        if min(counts) < 1:
+            raise self.fail("loads", f"must each store at least one pattern (round(load × n) >= 1 at n = "
+                                     f"{self.n}: load >= {1 / self.n:.4g} does), got {min(self.loads)}")
+
         if self.model == "ideal" and self.dale != DaleHopfieldParams():
             raise self.fail("dale", "applies to model = 'dale' only (set model=dale)")
         if self.model == "dale" and self.units != HopfieldUnitParams():

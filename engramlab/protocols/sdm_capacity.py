@@ -27,7 +27,7 @@ from engramlab.circuits.cerebellum import CerebellarSDM, CerebellumConfig
 from engramlab.errors import ConfigError
 from engramlab.models._params import Params, param
 from engramlab.protocols._result import config_params
-from engramlab.protocols.sdm_memory import design_circuit, memory_estimate
+from engramlab.protocols.sdm_memory import check_read_window, design_circuit, memory_estimate
 from engramlab.results import Result, run_metadata
 from engramlab.schedules import SLOT_KINDS
 
@@ -94,7 +94,8 @@ def prepare_capacity(circuit: CerebellumConfig, protocol: SDMCapacityConfig, qui
     """Check the designs can be built and the protocol fits the circuit."""
     if protocol.query_noise > circuit.n:
         raise ConfigError("protocol.query_noise", f"must lie in [0, n = {circuit.n}], got {protocol.query_noise}")
-    _designs(circuit, protocol)
+    for _, design in _designs(circuit, protocol):
+        check_read_window(design, protocol.read_window, to_nuclei=True)
     return circuit, protocol
 
 

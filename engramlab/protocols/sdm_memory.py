@@ -28,16 +28,8 @@ from engramlab.resources import BYTES_PER_NEURON_VARIABLE, BYTES_PER_SYNAPSE
 from engramlab.results import Result, run_metadata
 from engramlab.schedules import SLOT_KINDS
 
-__all__ = [
-    "SDMMemoryConfig",
-    "check_protocol",
-    "design_circuit",
-    "memory_estimate",
-    "prepare",
-    "run_sdm_memory",
-    "run_sdm_memory_series",
-    "sdm_circuit",
-]
+__all__ = ["SDMMemoryConfig", "check_protocol", "check_read_window", "design_circuit", "memory_estimate", "prepare",
+           "run_sdm_memory", "run_sdm_memory_series", "sdm_circuit"]
 
 #: Purkinje cells per output line and DCN cells per line of the SDM protocol's read-out
 #: (:func:`sdm_circuit`); the quick preset keeps 20 and 1 (engramlab.builtin_protocols)
@@ -136,8 +128,24 @@ def _flip(rng: np.random.Generator, x: np.ndarray, k: int) -> np.ndarray:
     return y
 
 
+def check_read_window(circuit: CerebellumConfig, window: b2.Quantity, to_nuclei: bool) -> None:
+    """Refuse a read window that would run past the slot's end (the analysis would cut it silently).
+
+    The window opens at the earliest arrival of the read's input: the volley, the mossy and
+    parallel-fibre delays and, for a DCN read (``to_nuclei``), the PC→DCN delay.
+    """
+    opens = circuit.volley_time + circuit.mossy.delay + circuit.plasticity.delay_pf
+    if to_nuclei:
+        opens = opens + circuit.nuclei.delay_pc
+    room = circuit.slot - opens
+    if window > room:
+        raise ConfigError("protocol.read_window", f"must lie in (0, {room}]: the slot ({circuit.slot}) ends that "
+                                                  f"long after the read's input arrives ({opens}), got {window}")
+
+
 def check_protocol(circuit: CerebellumConfig, protocol: SDMMemoryConfig) -> None:
     """Raise :class:`ConfigError` unless ``protocol`` can run on the (designed) ``circuit``."""
+    check_read_window(circuit, protocol.read_window, to_nuclei=protocol.readout == "dcn")
     if protocol.association == "auto" and circuit.m != circuit.n:
         raise ConfigError("protocol.association", f"'auto' stores value = address, so m must equal n; got "
                                                   f"m={circuit.m}, n={circuit.n} (use association='hetero')")
