@@ -409,6 +409,25 @@ def test_settings_are_validated_before_any_simulation(tmp_path, capsys):
         (["run", "eyeblink", "--quick", "--isi", "150,250,400", "--set", "protocol.trial_period=\"0.8 s\""],
          "trial_period"),
         (["run", "sdm", "--quick", "--set", "r=50000000"], "GiB (estimate)"),
+        # found by a fuzzing review (2026-12-05): each was accepted, silently changed or ignored
+        (["run", "sdm", "--quick", "--set", "r=-5", "--set", "r=3000"], "r is given twice with --set"),
+        (["run", "eyeblink", "--quick", "--trials", "10", "--set", "protocol.trials=20"],
+         "protocol.trials is given by --trials and by --set"),
+        (["run", "sdm", "--quick", "--set", "k=8"], "k applies to scheme='granule' only"),
+        (["run", "sdm", "--quick", "--set", "mossy.burst_duration=\"50 ms\""],
+         "mossy.burst_duration applies to mossy.mode='poisson' only"),
+        (["run", "sdm", "--quick", "--set", "golgi.topk_lines=3"], "golgi.topk_lines applies to activation='topk'"),
+        (["run", "sdm", "--quick", "--set", "protocol.read_window=\"500 ms\""],
+         "protocol.read_window must lie in (0, 85. ms]"),
+        (["run", "continual", "--quick", "--set", "protocol.read_window=\"95 ms\""], "protocol.read_window"),
+        (["run", "navigation", "--quick", "--set", "pool.V_T=\"500 mV\""], "pool.V_T must lie in [-80, -20] mV"),
+        (["run", "navigation", "--quick", "--set", "pool.E_L=\"-45 mV\""], "pool.E_L must lie below V_T"),
+        (["run", "pattern-completion", "--quick", "--set", "loads=[0.001]"], "at least one pattern"),
+        (["sweep", "pattern-completion", "--quick", "--param", "n=100,,120"], "--param has an empty value"),
+        (["sweep", "pattern-completion", "--quick", "--param", "n=100", "--scheduler", "notanaddress"],
+         "--scheduler must be a Dask scheduler address"),
+        (["sweep", "pattern-completion", "--quick", "--param", "n=100", "--scheduler", "tcp://127.0.0.1:1",
+          "--dask", "local"], "give one"),
     ]
     for argv, message in cases:
         out = tmp_path / "x"
@@ -426,6 +445,77 @@ def test_settings_are_validated_before_any_simulation(tmp_path, capsys):
 # ----------------------------------------------------------------------------------------------
 # resources
 # ----------------------------------------------------------------------------------------------
+
+
+def test_option_errors_are_one_line_and_name_the_option(capsys):
+    """argparse printed its usage text before the error; lists dropped their empty items."""
+    cases = [(["run", "sdm", "--seed", "-1"], "--seed must be >= 0"),
+             (["run", "sdm", "--device", "gpu"], "invalid choice: 'gpu'"),
+             (["run", "eyeblink", "--trials", "2.5"], "cannot read '2.5': must be a whole number"),
+             (["run", "eyeblink", "--isi", "150,,400"], "an empty item"),
+             (["run", "eyeblink", "--isi", "250ms,"], "an empty item"),
+             (["run", "eyeblink", "--mixed-isi", "200Hz,500Hz"], "wrong unit")]
+    for argv, message in cases:
+        with pytest.raises(SystemExit) as exit_:
+            main(argv)
+        assert exit_.value.code == 2
+        err = capsys.readouterr().err
+        assert message in err and err.count("\n") == 1 and "--help" in err, (argv, err)
+
+
+def test_a_sweep_and_a_run_never_replace_each_others_folders(count, tmp_path, capsys):
+    """A sweep into a finished run's folder deleted its manifest; a run into a sweep's replaced it."""
+    run_folder = tmp_path / "run"
+    assert main(["run", "count", "--out", str(run_folder), "-q"]) == 0
+    before = sorted(p.name for p in run_folder.iterdir())
+    assert main(["sweep", "count", "--param", "n=2,3", "--out", str(run_folder), "-q"]) == 2
+    assert "holds files but no sweep.json" in capsys.readouterr().err
+    assert sorted(p.name for p in run_folder.iterdir()) == before
+    check_complete(run_folder)  # still a whole run
+    sweep_folder = tmp_path / "sweep"
+    assert main(["sweep", "count", "--param", "n=2,3", "--out", str(sweep_folder), "-q"]) == 0
+    assert main(["run", "count", "--out", str(sweep_folder), "-q"]) == 2
+    assert "holds a sweep" in capsys.readouterr().err
+    assert (sweep_folder / "sweep.csv").is_file() and len(list((sweep_folder / "points").iterdir())) == 2
+
+
+def test_an_unknown_sweep_metric_stops_after_the_first_point(count, tmp_path, capsys):
+    """It was checked only after every point had run; now the first point's summary.json decides."""
+    out = tmp_path / "sweep"
+    assert main(["sweep", "count", "--param", "n=2,3,4,5", "--metric", "nosuch", "--out", str(out), "-q"]) == 2
+    err = capsys.readouterr().err
+    assert "--metric 'nosuch' is not a number in count's summary.json (its numbers: n" in err
+    done = sorted(out.glob("points/*/done.json"))
+    assert 1 <= len(done) <= 2  # the first point, and the one simulated while it was saved
+    assert main(["sweep", "count", "--param", "n=2,3,4,5", "--metric", "nosuch", "--out", str(out), "-q"]) == 2
+    assert sorted(out.glob("points/*/done.json")) == done  # resuming: refused before running anything
+    assert main(["sweep", "count", "--param", "n=2,3,4,5", "--metric", "n", "--out", str(out), "-q"]) == 0
+    assert len(list(out.glob("points/*/done.json"))) == 4
+
+
+def test_quick_with_the_ideal_regime_plans_the_ideal_circuit():
+    """The quick preset's 20 Purkinje cells per line beat the ideal preset's 1, which then refused the run."""
+    from engramlab import api
+    p = api.plan("sdm", {"regime": "ideal"}, quick=True)
+    assert p.circuit.regime == "ideal" and p.circuit.purkinje_per_dcn == 1 and p.circuit.r == 2000
+    assert api.plan("sdm", {}, quick=True).circuit.purkinje_per_dcn == 20
+
+
+@pytest.mark.slow
+def test_sigterm_while_saving_leaves_nothing_half_written(tmp_path):
+    """`kill` or `timeout` (SIGTERM) left a staged folder with half-written figures."""
+    out = tmp_path / "pc"
+    cmd = [sys.executable, "-m", "engramlab.cli", "run", "pattern-completion", "--quick", "--out", str(out), "-q"]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 120
+    while time.time() < deadline and proc.poll() is None and not list(tmp_path.glob(".pc.partial-*")):
+        time.sleep(0.005)
+    assert proc.poll() is None, proc.communicate()  # caught while the results were being saved
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 143, err
+    assert "terminated (SIGTERM): nothing was saved" in err and "Traceback" not in err
+    assert not out.exists() and not list(tmp_path.iterdir())
 
 
 def test_ball_fraction_for_huge_n_is_fast_and_small():
