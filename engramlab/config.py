@@ -33,6 +33,8 @@ __all__ = ["apply_mapping", "flatten_keys", "load_toml", "merge", "nest", "norma
 def load_toml(path: str | Path) -> dict[str, Any]:
     """Read a TOML config file, with a clear error naming the file when it is missing or malformed."""
     p = Path(path)
+    if p.is_dir():
+        raise ConfigError(f"config file {str(p)!r}", "is a folder: give a TOML file")
     if not p.is_file():
         raise ConfigError(f"config file {str(p)!r}", "does not exist")
     try:

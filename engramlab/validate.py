@@ -57,11 +57,12 @@ def _in_range(x: float, low: float | None, high: float | None, low_open: bool, h
 
 def integer(key: str, value: Any, low: int | None = None, high: int | None = None) -> int:
     """``value`` as an ``int`` after checking it is an integer (integral floats allowed) in ``[low, high]``."""
+    where = "" if low is None and high is None else f" in {describe_range(low, high)}"
     if isinstance(value, bool | np.bool_) or not isinstance(value, numbers.Real):
-        raise ConfigTypeError(key, f"must be an integer, got {value!r}")
+        raise ConfigTypeError(key, f"must be an integer{where}, got {value!r}")
     if not isinstance(value, numbers.Integral):
         if not (math.isfinite(float(value)) and float(value).is_integer()):
-            raise ConfigTypeError(key, f"must be an integer, got {value!r}")
+            raise ConfigTypeError(key, f"must be an integer{where}, got {value!r}")
     number = int(float(value)) if not isinstance(value, numbers.Integral) else int(value)
     if not _in_range(number, low, high, False, False):
         raise ConfigError(key, f"must lie in {describe_range(low, high)}, got {value!r}")
@@ -72,7 +73,8 @@ def real(key: str, value: Any, low: float | None = None, high: float | None = No
          low_open: bool = False, high_open: bool = False, unit: str = "") -> float:
     """``value`` as a finite ``float`` inside the interval (``low_open``/``high_open``: strict bounds)."""
     if isinstance(value, bool | np.bool_) or not isinstance(value, numbers.Real):
-        raise ConfigTypeError(key, f"must be a real number, got {value!r}")
+        rng = describe_range(low, high, low_open=low_open, high_open=high_open, unit=unit)
+        raise ConfigTypeError(key, f"must be a real number in {rng}, got {value!r}")
     number = float(value)
     shown = f"{value!r}" + (f" {unit}" if unit else "")
     if not math.isfinite(number):

@@ -32,9 +32,13 @@ def settings_from(args: argparse.Namespace) -> dict[str, Any]:
 
 def run_cmd(args: argparse.Namespace) -> int:
     """Run one protocol, save its results folder and print its key numbers."""
-    if not args.quiet:
+    settings = settings_from(args)
+    if not args.quiet:  # say where the results go only once the settings and the folder are accepted
+        api.plan(args.protocol, settings, quick=args.quick, seed=args.seed, device=args.device,
+                 threads=args.threads, config=args.config, repeats=getattr(args, "repeats", 1))
+        api.check_out(args.out)
         print(f"engramlab run {args.protocol}" + (" --quick" if args.quick else "") + f": results in {args.out}/")
-    result = api.run(args.protocol, settings_from(args), quick=args.quick, seed=args.seed, out=args.out,
+    result = api.run(args.protocol, settings, quick=args.quick, seed=args.seed, out=args.out,
                      device=args.device, threads=args.threads, config=args.config,
                      repeats=getattr(args, "repeats", 1), progress=not args.quiet)
     if not args.quiet:

@@ -162,7 +162,11 @@ def _check_value(key: str, value: Any, spec: ParamSpec) -> Any:
                unit=str(unit))
         return value
     if kind == "int":
-        number = V.integer(key, value, None, None)
+        try:
+            number = V.integer(key, value, None, None)
+        except ConfigTypeError:  # say the range too (bounds may be open or floats: V.real's notation)
+            rng = V.describe_range(spec.low, spec.high, low_open=spec.low_open, high_open=spec.high_open)
+            raise ConfigTypeError(key, f"must be an integer in {rng}, got {value!r}") from None
         if spec.low is not None or spec.high is not None:
             V.real(key, number, spec.low, spec.high, low_open=spec.low_open, high_open=spec.high_open)
         if spec.choices is not None:
