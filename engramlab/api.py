@@ -13,6 +13,7 @@ and ``el.run("sdm", r=3000)`` build the same configuration.
 
 from __future__ import annotations
 
+import os
 import tempfile
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -21,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from engramlab import registry
-from engramlab.errors import ConfigError
+from engramlab.errors import ConfigError, ConfigTypeError
 from engramlab.results import Result, run_metadata
 
 __all__ = ["ParamTable", "Plan", "check_out", "execute", "load", "params", "plan", "progress_bar", "protocols", "run"]
@@ -152,7 +153,22 @@ def plan(name: str, settings: Mapping[str, Any] | None = None, /, *, quick: bool
     from engramlab.config import apply_mapping
 
     spec = registry.get(name)
+    if not isinstance(quick, bool):
+        raise ConfigTypeError("quick", f"must be True or False, got {quick!r}")
+    if settings is not None and not isinstance(settings, Mapping):
+        raise ConfigTypeError("settings", f"must be a mapping of setting names to values (e.g. {{'r': 3000}}), "
+                                          f"got {settings!r}")
     merged = dict(settings or {})
+    given = {str(key).replace("__", "."): key for key in merged}
+    for keyword in overrides:  # one value per key: the last one would win without a word
+        dotted = keyword.replace("__", ".")
+        if dotted in given:
+            raise ConfigError(dotted, f"is given twice, in settings ({given[dotted]!r}) and as the keyword "
+                                      f"{keyword!r}: give it once")
+    for argument, value in (("seed", seed), ("device", device), ("threads", threads)):
+        if value is not None and (argument in given or argument in overrides):
+            raise ConfigError(argument, f"is given twice, as the argument {argument}= and in the settings: "
+                                        "give it once")
     merged.update(overrides)
     schedule_cls = registry.resolve(spec.schedule) if spec.schedule is not None else None
     mapping = _mapping(spec, schedule_cls, quick, config, merged, seed, device, threads)
@@ -207,7 +223,9 @@ def plan(name: str, settings: Mapping[str, Any] | None = None, /, *, quick: bool
         labels.append(_label(key, value) if key is not None else "")
     if len(set(labels)) != len(labels):
         raise ConfigError(key, f"lists a value twice ({', '.join(labels)}): each run of a series needs its own")
-    return Plan(spec, prepared_circuit, tuple(protocols_), tuple(labels), quick, seed, key, memory_bytes)
+    # the seed was validated with the circuit (an integral float is allowed): kept as the integer
+    return Plan(spec, prepared_circuit, tuple(protocols_), tuple(labels), quick, None if seed is None else int(seed),
+                key, memory_bytes)
 
 
 def check_out(out: str | Path | None) -> Path | None:
@@ -301,6 +319,12 @@ def run(name: str, settings: Mapping[str, Any] | None = None, /, *, quick: bool 
 
     Every setting is validated, and ``out`` checked, before anything is simulated.
     """
+    if out is not None and not isinstance(out, str | os.PathLike):
+        raise ConfigTypeError("out", f"must be a folder path, got {out!r}")
+    if not (isinstance(progress, bool) or callable(progress)):
+        raise ConfigTypeError("progress", f"must be True, False or a Brian2 report callback, got {progress!r}")
+    if not isinstance(figures, bool):
+        raise ConfigTypeError("figures", f"must be True or False, got {figures!r}")
     p = plan(name, settings, quick=quick, seed=seed, device=device, threads=threads, config=config,
              repeats=repeats, **overrides)
     folder = check_out(out)

@@ -43,8 +43,8 @@ def _neuron_count(text: str) -> int | float:
     except (ValueError, OverflowError):
         raise argparse.ArgumentTypeError(
             f"--r must be a positive number such as 10000, 1e6 or 2^64, got {text!r}") from None
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"--r must be > 0, got {text!r}")
+    if not value >= 1:  # a count of neurons: 0.5 gave a radius outside 1 <= d <= n
+        raise argparse.ArgumentTypeError(f"--r must be >= 1 (neurons), got {text!r}")
     return value
 
 

@@ -31,8 +31,8 @@ import numpy as np
 from engramlab.errors import ConfigError, EngramlabError
 
 __all__ = ["MANIFEST", "SWEEP_FILE", "OutputError", "add_to_manifest", "atomic_write", "atomic_write_json",
-           "check_complete", "check_target", "dir_mode", "file_mode", "invalidate", "new_run_id", "staged_folder",
-           "to_jsonable", "write_manifest_file"]
+           "check_complete", "check_target", "clear_results", "dir_mode", "file_mode", "invalidate", "new_run_id",
+           "staged_folder", "to_jsonable", "write_manifest_file"]
 
 MANIFEST = "manifest.json"
 #: the file that marks a folder as a sweep's (written first by ``engramlab sweep``)
@@ -211,6 +211,33 @@ def invalidate(folder: str | os.PathLike[str]) -> None:
     """
     with contextlib.suppress(FileNotFoundError):
         (Path(folder) / MANIFEST).unlink()
+
+
+def clear_results(folder: str | os.PathLike[str]) -> None:
+    """Remove a complete results folder's files (those its manifest lists), then the manifest.
+
+    Only for a folder :func:`check_target` accepted: nothing but those files is in it. Sub-folders
+    left empty go too; the folder itself stays.
+    """
+    path = Path(folder)
+    manifest = path / MANIFEST
+    if not manifest.is_file():
+        return
+    try:
+        listed = json.loads(manifest.read_text()).get("files", [])
+    except (OSError, ValueError, AttributeError):
+        listed = []
+    manifest.unlink()  # first: a folder being cleared is never read as complete
+    inside = path.resolve()
+    for name in listed:
+        target = (path / str(name)).resolve()
+        if target == inside or inside not in target.parents:  # a manifest naming files elsewhere: never
+            continue
+        with contextlib.suppress(FileNotFoundError, IsADirectoryError):
+            target.unlink()
+    for sub in sorted((p for p in path.rglob("*") if p.is_dir()), key=lambda p: -len(p.parts)):
+        with contextlib.suppress(OSError):
+            sub.rmdir()  # only when empty
 
 
 def add_to_manifest(folder: str | os.PathLike[str]) -> None:

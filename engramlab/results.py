@@ -376,8 +376,11 @@ class Result:
         written again last, so an interrupted redraw leaves a folder readers refuse rather than
         one that mixes two drawings.
         """
+        from engramlab import registry
+
         path = Path(folder)
         manifest = check_complete(path)
+        registry.get(self.protocol)  # an unknown protocol is refused before the folder is touched
         invalidate(path)
         try:
             self._write_into(path, str(manifest["run_id"]))
@@ -416,7 +419,8 @@ class Result:
         except FileNotFoundError:
             raise ConfigError(str(npz), "does not exist") from None
         except (OSError, ValueError, zipfile.BadZipFile, EOFError) as exc:
-            raise ConfigError(str(npz), f"cannot be read (truncated or not an .npz file: {exc})") from None
+            detail = str(exc).splitlines()[0][:120] if str(exc) else type(exc).__name__  # not the raw bytes
+            raise ConfigError(str(npz), f"cannot be read (truncated or not an .npz file: {detail})") from None
         for key in ("params", "metadata"):
             if not isinstance(meta.get(key), dict):
                 raise ConfigError(str(stem.with_suffix(".json")), f"has no {key!r} table")

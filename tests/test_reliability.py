@@ -31,7 +31,7 @@ from engramlab.analysis.attention import softmax
 from engramlab.analysis.grid import autocorrelogram, grid_spacing_orientation
 from engramlab.circuits._device import run_network
 from engramlab.cli import main
-from engramlab.errors import ConfigError, RunInterrupted
+from engramlab.errors import ConfigError, ConfigTypeError, RunInterrupted
 from engramlab.folders import check_complete, write_manifest_file
 from engramlab.models._params import Params, param
 from engramlab.registry import FigureSpec, ProtocolSpec
@@ -46,6 +46,7 @@ class CountConfig(Params):
     seed: int = param(0, "seed", low=0)
     fail: str = param("none", "where to fail: none, run, figure, interrupt", choices=("none", "run", "figure",
                                                                                         "interrupt"))
+    spikes: bool = param(True, "record a spike train (one cell firing every 10 ms)")
 
 
 def count_run(config, report=None):
@@ -53,8 +54,10 @@ def count_run(config, report=None):
         raise ZeroDivisionError("a bug in the model")
     if config.fail == "interrupt":
         raise RunInterrupted("interrupted at 1 s of 2 s of biology (Ctrl+C): nothing was saved")
-    return Result("count", {"x": np.arange(config.n)}, {"n": config.n, "fail": config.fail},
-                  run_metadata(config.seed, protocol="count"))
+    arrays = {"x": np.arange(config.n)}
+    if config.spikes:
+        arrays.update(spikes_cell_t=0.01 * np.arange(config.n), spikes_cell_i=np.zeros(config.n, dtype=np.int32))
+    return Result("count", arrays, {"n": config.n, "fail": config.fail}, run_metadata(config.seed, protocol="count"))
 
 
 def count_figure(result):
@@ -218,6 +221,75 @@ def test_exports_join_the_run_and_report_redraws_in_place(count, tmp_path):
     assert (out / "spikes.csv").exists() and check_complete(out)["run_id"] == before
     el.run("count", seed=4, out=out)  # a new run replaces the folder, its old export included
     assert not (out / "spikes.csv").exists()
+
+
+def _listing(folder):
+    return sorted((str(p.relative_to(folder)), p.stat().st_size) for p in folder.rglob("*") if p.is_file())
+
+
+def test_refusals_leave_results_folders_as_they_were(count, tmp_path, capsys):
+    """Found by a second fuzzing review (2026-12-05): a refused theory or report run deleted the
+    folder's manifest; export wrote its file, then failed; theory wrote into a run's folder."""
+    theory = tmp_path / "theory"
+    assert main(["theory", "sdm", "--n", "16", "--d", "4", "--m", "8", "--out", str(theory)]) == 0
+    before = _listing(theory)
+    assert main(["theory", "sdm", "--n", "30000", "--out", str(theory)]) == 2  # n <= 20000
+    assert _listing(theory) == before
+    check_complete(theory)
+    run = tmp_path / "run"
+    el.run("count", out=run)
+    text = (run / "result.json").read_text()
+    assert '"protocol": "count"' in text
+    (run / "result.json").write_text(text.replace('"protocol": "count"', '"protocol": "cxunt"'))  # same size
+    listing = _listing(run)
+    assert main(["report", str(run)]) == 2
+    assert "cxunt" in capsys.readouterr().err
+    assert _listing(run) == listing  # its manifest included
+    # theory written over a run's folder replaces it as a whole: no result.npz beside the figures
+    other = tmp_path / "other"
+    el.run("count", out=other)
+    assert main(["theory", "sdm", "--n", "16", "--d", "4", "--m", "8", "--out", str(other)]) == 0
+    assert not (other / "result.npz").exists() and (other / "sdm_weights.png").exists()
+    check_complete(other)
+    # export: a folder without its manifest is refused before anything is written
+    bare = tmp_path / "bare"
+    el.run("count", out=bare)
+    (bare / "manifest.json").unlink()
+    listing = _listing(bare)
+    assert main(["export", str(bare)]) == 2
+    assert _listing(bare) == listing
+    # export into another run's folder, or of a run without spike trains: refused
+    first, second = tmp_path / "first", tmp_path / "second"
+    el.run("count", out=first)
+    el.run("count", out=second)
+    listing = _listing(second)
+    assert main(["export", str(first), "--out", str(second)]) == 2
+    assert "holds files" in capsys.readouterr().err and _listing(second) == listing
+    silent = tmp_path / "silent"
+    el.run("count", out=silent, spikes=False)
+    assert main(["export", str(silent)]) == 2
+    assert "has no spike trains" in capsys.readouterr().err and not (silent / "spikes.csv").exists()
+
+
+def test_the_python_front_door_refuses_what_the_command_line_refuses(count, tmp_path):
+    """A key given twice, or a value of the wrong type, was resolved or accepted silently."""
+    from engramlab import api
+    with pytest.raises(ConfigError, match="n is given twice"):
+        api.plan("count", {"n": 5}, n=6)
+    with pytest.raises(ConfigError, match="seed is given twice"):
+        api.plan("count", {"seed": 3}, seed=4)
+    with pytest.raises(ConfigTypeError, match="quick must be True or False"):
+        api.plan("count", quick="no")
+    with pytest.raises(ConfigTypeError, match="settings must be a mapping"):
+        api.plan("count", "n=5")
+    with pytest.raises(ConfigTypeError, match="out must be a folder path"):
+        el.run("count", out=5)
+    with pytest.raises(ConfigTypeError, match="progress must be"):
+        el.run("count", progress="yes")
+    with pytest.raises(ConfigTypeError, match="figures must be True or False"):
+        el.run("count", out=tmp_path / "x", figures="no")
+    assert not (tmp_path / "x").exists()
+    assert isinstance(api.plan("count", seed=3.0).seed, int)
 
 
 def test_a_run_killed_between_the_two_renames_loses_nothing(count, tmp_path):

@@ -12,16 +12,19 @@ __all__ = ["finish_run", "format_value", "prepare_out", "print_table", "write_ta
 
 
 def prepare_out(out: str | Path) -> Path:
-    """Check an output folder before any work and mark it incomplete until the new manifest.
+    """Check an output folder, then clear the complete results it holds; :func:`finish_run` writes the new ones.
 
-    See :func:`engramlab.api.check_out`; :func:`finish_run` writes the new manifest last.
+    See :func:`engramlab.api.check_out`: the folder is new, empty, or holds exactly the files of
+    one complete results folder (its manifest's). Those files are removed, so the new results
+    replace the old as a whole instead of mixing with them (a theory run written over a
+    simulation's folder left its ``result.npz`` beside the new figures).
     """
     from engramlab.api import check_out
-    from engramlab.folders import invalidate
+    from engramlab.folders import clear_results
 
     folder = check_out(out)
     assert folder is not None
-    invalidate(folder)
+    clear_results(folder)
     return folder
 
 

@@ -165,8 +165,10 @@ def report_cmd(args: argparse.Namespace) -> int:
         page = Result.load(folder).redraw(folder)
     else:
         invalidate(folder)
-        page = build_report(folder)
-        write_manifest_file(folder, str(manifest["run_id"]), str(manifest.get("kind", "report")))
+        try:
+            page = build_report(folder)
+        finally:  # written again whether the page could be built or not: the files are the run's
+            write_manifest_file(folder, str(manifest["run_id"]), str(manifest.get("kind", "report")))
     print(f"report: {page}")
     return 0
 
@@ -182,10 +184,12 @@ def params_cmd(args: argparse.Namespace) -> int:
 def export_cmd(args: argparse.Namespace) -> int:
     """Export the spike trains of a saved Result as CSV or a Neo block, or the whole run as NWB."""
     from engramlab.export import spikes_to_csv, spikes_to_neo
-    from engramlab.folders import add_to_manifest
+    from engramlab.folders import add_to_manifest, check_complete
     from engramlab.results import Result
 
     folder = Path(args.folder)
+    if folder.is_dir() and not args.force:
+        check_complete(folder)  # before anything is written (``--force``: results without a manifest)
     source = folder / "result.npz" if folder.is_dir() else folder
     series = folder.is_dir() and not source.exists() and (folder / "result.json").exists()
     if series:  # a series folder: result.json names its parts, each in a sub-folder
@@ -201,6 +205,14 @@ def export_cmd(args: argparse.Namespace) -> int:
     out = Path(args.out) if args.out else source.parent
     if out.exists() and not out.is_dir():
         raise ConfigError("--out", f"{str(out)!r} is a file, not a folder")
+    own = out.resolve() == source.parent.resolve()
+    if not own and out.is_dir() and any(out.iterdir()) and not args.force:
+        raise ConfigError("--out", f"{str(out)!r} holds files: export into the run's own folder, a new or empty "
+                                   "one, or give --force")
+    spikes = [k for k in result.arrays if k.startswith("spikes_") and k.endswith("_t")] if not result.parts else [1]
+    if args.format != "nwb" and not spikes:
+        raise ConfigError(str(folder), f"has no spike trains to export as {args.format} (its result holds no "
+                                       "spikes_<population>_t arrays)")
     if args.format == "csv":
         path = spikes_to_csv(result, out / "spikes.csv")
     elif args.format == "neo":
@@ -208,7 +220,7 @@ def export_cmd(args: argparse.Namespace) -> int:
     else:
         from engramlab.nwb import result_to_nwb
         path = result_to_nwb(result, out / "run.nwb")
-    if out.resolve() == source.parent.resolve() and not args.force:
+    if own and not args.force:
         add_to_manifest(out)  # the export is part of the run now: replaced with it, never mixed
     print(f"{'run' if args.format == 'nwb' else 'spikes'}: {path}")
     return 0

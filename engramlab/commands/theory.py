@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from engramlab.api import check_out
 from engramlab.commands._common import finish_run, prepare_out, print_table
 
 __all__ = ["theory_hopfield", "theory_sdm"]
@@ -15,8 +16,9 @@ def theory_sdm(args: argparse.Namespace) -> int:
     from engramlab.analysis.theory import sdm_attention_comparison, sdm_theory
     from engramlab.results import run_metadata, save_figure
 
-    out = prepare_out(args.out)
+    check_out(args.out)  # the folder and the inputs are checked before the folder is touched
     summary = sdm_theory(args.n, args.d, args.r, args.m)
+    out = prepare_out(args.out)
     fig = sdm_weights_figure(sdm_attention_comparison(args.n, args.d, summary["beta_ols"]))
     figures = save_figure(fig, out, "sdm_weights")
     record = dict(summary)
@@ -54,9 +56,10 @@ def theory_hopfield(args: argparse.Namespace) -> int:
     from engramlab.analysis.theory import hopfield_capacity
     from engramlab.results import run_metadata, save_figure
 
-    out = prepare_out(args.out)
+    check_out(args.out)
     trials = 2 if args.quick else args.trials
     classic, modern, summary = hopfield_capacity(args.n, trials, args.cue_flip, args.seed)
+    out = prepare_out(args.out)
     figures = save_figure(capacity_figure([classic, modern]), out, "hopfield_capacity")
     record = dict(summary, figures=[p.name for p in figures],
                   metadata=run_metadata(args.seed, command="theory hopfield", quick=args.quick))
