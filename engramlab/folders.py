@@ -31,8 +31,8 @@ import numpy as np
 from engramlab.errors import ConfigError, EngramlabError
 
 __all__ = ["MANIFEST", "SWEEP_FILE", "OutputError", "add_to_manifest", "atomic_write", "atomic_write_json",
-           "check_complete", "check_target", "clear_results", "dir_mode", "file_mode", "invalidate", "new_run_id",
-           "staged_folder", "to_jsonable", "write_manifest_file"]
+           "check_complete", "check_own_files", "check_target", "clear_results", "dir_mode", "file_mode",
+           "invalidate", "new_run_id", "staged_folder", "to_jsonable", "write_manifest_file"]
 
 MANIFEST = "manifest.json"
 #: the file that marks a folder as a sweep's (written first by ``engramlab sweep``)
@@ -240,10 +240,26 @@ def clear_results(folder: str | os.PathLike[str]) -> None:
             sub.rmdir()  # only when empty
 
 
-def add_to_manifest(folder: str | os.PathLike[str]) -> None:
-    """Re-list a complete folder's files after adding some (e.g. an export of its spikes)."""
+def check_own_files(folder: str | os.PathLike[str], manifest: dict[str, Any], added: tuple[str, ...] = ()) -> None:
+    """Refuse to re-list a folder holding files that are neither its run's nor ``added`` by the caller.
+
+    Re-listing them would make a user's own file (notes added by hand) part of the run, to be
+    deleted when a new run replaces the folder.
+    """
+    path = Path(folder)
+    listed = {str(f) for f in manifest.get("files", [])} | set(added) | {MANIFEST}
+    foreign = [f for f in _files(path) if f not in listed]
+    if foreign:
+        raise ConfigError(str(path), f"holds files that are not part of its run ({', '.join(foreign[:3])}"
+                                     f"{', …' if len(foreign) > 3 else ''}): move them out first, or the run's "
+                                     "manifest would claim them")
+
+
+def add_to_manifest(folder: str | os.PathLike[str], added: tuple[str, ...] = ()) -> None:
+    """Re-list a complete folder's files after the caller added ``added`` (e.g. an export of its spikes)."""
     path = Path(folder)
     manifest = check_complete(path)
+    check_own_files(path, manifest, added)
     write_manifest_file(path, str(manifest["run_id"]), str(manifest.get("kind", "run")))
 
 

@@ -265,6 +265,13 @@ def test_refusals_leave_results_folders_as_they_were(count, tmp_path, capsys):
     listing = _listing(second)
     assert main(["export", str(first), "--out", str(second)]) == 2
     assert "holds files" in capsys.readouterr().err and _listing(second) == listing
+    # a file added by hand is never claimed by the run's manifest (a new run would delete it)
+    (first / "notes.txt").write_text("mine")
+    listing = _listing(first)
+    for argv in (["report", str(first)], ["export", str(first)]):
+        assert main(argv) == 2
+        assert "holds files that are not part of its run (notes.txt)" in capsys.readouterr().err
+        assert _listing(first) == listing
     silent = tmp_path / "silent"
     el.run("count", out=silent, spikes=False)
     assert main(["export", str(silent)]) == 2

@@ -104,7 +104,7 @@ def _run_as_notebook(number: int, path: Path, quick: bool, out: str | None, solu
             write_notebook(nb, folder / f"{path.stem}.failed.ipynb")
         raise
     write_notebook(nb, folder / f"{path.stem}.ipynb")
-    add_to_manifest(folder)  # the executed notebook belongs to the run (a re-run may replace it)
+    add_to_manifest(folder, (f"{path.stem}.ipynb",))  # the executed notebook belongs to the run
     print(f"lab {number}: executed notebook in {folder / f'{path.stem}.ipynb'}")
     if solutions_too:
         snb = script_notebook(solutions, {"LAB_OUT": str(folder)}, "the lab's results folder to check")
@@ -112,7 +112,7 @@ def _run_as_notebook(number: int, path: Path, quick: bool, out: str | None, solu
             execute_notebook(snb, Path.cwd())
         finally:
             write_notebook(snb, folder / solutions.with_suffix(".ipynb").name)
-            add_to_manifest(folder)
+            add_to_manifest(folder, (solutions.with_suffix(".ipynb").name,))
         print(f"lab {number}: solutions checked, {folder / solutions.with_suffix('.ipynb').name}")
     return 0
 
@@ -154,12 +154,13 @@ def report_cmd(args: argparse.Namespace) -> int:
     entry (summary, figures and page); any other engramlab folder (a lab, a sweep, a theory
     run) has its page rebuilt from the files it holds.
     """
-    from engramlab.folders import check_complete, invalidate, read_json, write_manifest_file
+    from engramlab.folders import check_complete, check_own_files, invalidate, read_json, write_manifest_file
     from engramlab.report import build_report
     from engramlab.results import Result
 
     folder = Path(args.folder)
     manifest = check_complete(folder)  # refuses interrupted, half-written or mixed folders
+    check_own_files(folder, manifest)  # the manifest written again must not claim a user's own files
     protocol = read_json(folder / "result.json").get("protocol") if (folder / "result.json").is_file() else None
     if protocol is not None and manifest.get("kind") in ("run", "part"):
         page = Result.load(folder).redraw(folder)
@@ -181,15 +182,18 @@ def params_cmd(args: argparse.Namespace) -> int:
     return 0
 
 
+#: the file each export format writes
+_EXPORT_FILES = {"csv": "spikes.csv", "neo": "spikes_neo.pkl", "nwb": "run.nwb"}
+
+
 def export_cmd(args: argparse.Namespace) -> int:
     """Export the spike trains of a saved Result as CSV or a Neo block, or the whole run as NWB."""
     from engramlab.export import spikes_to_csv, spikes_to_neo
-    from engramlab.folders import add_to_manifest, check_complete
+    from engramlab.folders import add_to_manifest, check_complete, check_own_files
     from engramlab.results import Result
 
     folder = Path(args.folder)
-    if folder.is_dir() and not args.force:
-        check_complete(folder)  # before anything is written (``--force``: results without a manifest)
+    manifest = check_complete(folder) if folder.is_dir() and not args.force else None  # before writing anything
     source = folder / "result.npz" if folder.is_dir() else folder
     series = folder.is_dir() and not source.exists() and (folder / "result.json").exists()
     if series:  # a series folder: result.json names its parts, each in a sub-folder
@@ -206,6 +210,8 @@ def export_cmd(args: argparse.Namespace) -> int:
     if out.exists() and not out.is_dir():
         raise ConfigError("--out", f"{str(out)!r} is a file, not a folder")
     own = out.resolve() == source.parent.resolve()
+    if own and manifest is not None:
+        check_own_files(out, manifest, (_EXPORT_FILES[args.format],))
     if not own and out.is_dir() and any(out.iterdir()) and not args.force:
         raise ConfigError("--out", f"{str(out)!r} holds files: export into the run's own folder, a new or empty "
                                    "one, or give --force")
@@ -213,14 +219,15 @@ def export_cmd(args: argparse.Namespace) -> int:
     if args.format != "nwb" and not spikes:
         raise ConfigError(str(folder), f"has no spike trains to export as {args.format} (its result holds no "
                                        "spikes_<population>_t arrays)")
+    target = out / _EXPORT_FILES[args.format]
     if args.format == "csv":
-        path = spikes_to_csv(result, out / "spikes.csv")
+        path = spikes_to_csv(result, target)
     elif args.format == "neo":
-        path = spikes_to_neo(result, out / "spikes_neo.pkl")
+        path = spikes_to_neo(result, target)
     else:
         from engramlab.nwb import result_to_nwb
-        path = result_to_nwb(result, out / "run.nwb")
+        path = result_to_nwb(result, target)
     if own and not args.force:
-        add_to_manifest(out)  # the export is part of the run now: replaced with it, never mixed
+        add_to_manifest(out, (path.name,))  # the export is part of the run now: replaced with it, never mixed
     print(f"{'run' if args.format == 'nwb' else 'spikes'}: {path}")
     return 0
