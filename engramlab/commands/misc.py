@@ -60,11 +60,22 @@ def _lab(number: int) -> tuple[Path, str]:
     return labs[number]
 
 
+def _check_lab_out(out: str | None) -> None:
+    """``--out`` of a lab: not empty text, not a file (a folder of other files is refused when the lab starts)."""
+    if out is None:
+        return
+    if not str(out).strip():
+        raise ConfigError("--out", "is empty; give a folder, or leave --out out (results/labs/<lab>)")
+    if Path(out).exists() and not Path(out).is_dir():
+        raise ConfigError("--out", f"{str(out)!r} is a file, not a folder")
+
+
 def lab_notebook_cmd(args: argparse.Namespace) -> int:
     """Write lab N as a Jupyter notebook (its settings cell set from ``--quick`` and ``--out``)."""
     from engramlab.notebooks import lab_notebook, write_notebook
 
     path, title = _lab(args.number)
+    _check_lab_out(args.out)
     dest = Path(args.to) if args.to else Path(f"{path.stem}.ipynb")
     if dest.suffix != ".ipynb":
         raise ConfigError("--to", f"must name an .ipynb file, got {str(dest)!r}")
@@ -123,6 +134,7 @@ def lab_run(args: argparse.Namespace) -> int:
     Each lab writes figures, summary.json and report.html.
     """
     path, title = _lab(args.number)
+    _check_lab_out(args.out)
     if getattr(args, "notebook", False):
         if getattr(args, "solutions", False) and not args.quick:
             raise ConfigError("--solutions", "needs --quick: the answers are checked at the quick size")
@@ -206,6 +218,8 @@ def export_cmd(args: argparse.Namespace) -> int:
         raise ConfigError(str(folder), f"is a series of {len(result.parts)} runs: export one part "
                                        f"({folder / next(iter(result.parts))}) as {args.format}, or the whole "
                                        "series with --format nwb")
+    if args.out is not None and not str(args.out).strip():
+        raise ConfigError("--out", "is empty; give a folder, or leave --out out to export into the run's folder")
     out = Path(args.out) if args.out else source.parent
     if out.exists() and not out.is_dir():
         raise ConfigError("--out", f"{str(out)!r} is a file, not a folder")
