@@ -30,13 +30,15 @@ import numpy as np
 
 from engramlab.errors import ConfigError, EngramlabError
 
-__all__ = ["MANIFEST", "SWEEP_FILE", "OutputError", "add_to_manifest", "atomic_write", "atomic_write_json",
-           "check_complete", "check_own_files", "check_target", "clear_results", "dir_mode", "file_mode",
-           "invalidate", "new_run_id", "staged_folder", "to_jsonable", "write_manifest_file"]
+__all__ = ["MANIFEST", "POINT_DONE", "SWEEP_FILE", "OutputError", "add_to_manifest", "atomic_write",
+           "atomic_write_json", "check_complete", "check_own_files", "check_target", "clear_results", "dir_mode",
+           "file_mode", "invalidate", "new_run_id", "staged_folder", "to_jsonable", "write_manifest_file"]
 
 MANIFEST = "manifest.json"
 #: the file that marks a folder as a sweep's (written first by ``engramlab sweep``)
 SWEEP_FILE = "sweep.json"
+#: the file a sweep writes into a point's folder once the point is saved (after its manifest)
+POINT_DONE = "done.json"
 _STAGE_RE = re.compile(r"^\.(?P<name>.+)\.(partial|old)-(?P<pid>\d+)-[0-9a-z_]+$")
 
 
@@ -248,6 +250,8 @@ def check_own_files(folder: str | os.PathLike[str], manifest: dict[str, Any], ad
     """
     path = Path(folder)
     listed = {str(f) for f in manifest.get("files", [])} | set(added) | {MANIFEST}
+    if path.parent.name == "points" and (path.parent.parent / SWEEP_FILE).is_file():
+        listed.add(POINT_DONE)  # a sweep point's marker, written after the point's own manifest
     foreign = [f for f in _files(path) if f not in listed]
     if foreign:
         raise ConfigError(str(path), f"holds files that are not part of its run ({', '.join(foreign[:3])}"

@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from engramlab.errors import ConfigError, EngramlabError, RunInterrupted
-from engramlab.folders import SWEEP_FILE
+from engramlab.folders import POINT_DONE, SWEEP_FILE
 from engramlab.results import atomic_write_json
 
 __all__ = [
@@ -295,7 +295,7 @@ def save_point(done: _Simulated, figures: bool = False) -> dict[str, Any]:
     with _naming_the_point(point, folder):
         result.save(folder, figures=figures)
         summary = result.summary
-    atomic_write_json(folder / "done.json", {"protocol": point.protocol, "overrides": list(point.overrides),
+    atomic_write_json(folder / POINT_DONE, {"protocol": point.protocol, "overrides": list(point.overrides),
                                              "seed": point.seed, "quick": point.quick,
                                              "seconds": done.seconds + time.perf_counter() - t0,
                                              **build_stats(run_timings(result.metadata))})
@@ -387,7 +387,7 @@ def _run_in_turn(points: Sequence[SweepPoint], out_dir: str, figures: bool, own_
 
 
 def _done(point: SweepPoint, out: Path) -> bool:
-    return (out / "points" / point.key / "done.json").is_file()
+    return (out / "points" / point.key / POINT_DONE).is_file()
 
 
 def run_sweep(points: list[SweepPoint], out: str | os.PathLike[str], workers: int = 1,
@@ -469,7 +469,7 @@ def sweep_table(points: list[SweepPoint], out: str | os.PathLike[str],
     rows = []
     for p in points:
         folder = Path(out) / "points" / p.key
-        if not (folder / "done.json").is_file():
+        if not (folder / POINT_DONE).is_file():
             continue
         summary = json.loads((folder / "summary.json").read_text())
         row: dict[str, Any] = {"point": p.key, "seed": p.seed}
@@ -489,7 +489,7 @@ def sweep_build_totals(points: list[SweepPoint], out: str | os.PathLike[str]) ->
     totals: dict[str, Any] = {"compiles": 0, "compiled_sources": 0, "compile_seconds": 0.0,
                               "simulate_seconds": 0.0, "points_without_build_stats": 0}
     for p in points:
-        done = Path(out) / "points" / p.key / "done.json"
+        done = Path(out) / "points" / p.key / POINT_DONE
         if not done.is_file():
             continue
         record = json.loads(done.read_text())

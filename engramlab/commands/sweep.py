@@ -123,13 +123,13 @@ def sweep_cmd(args: argparse.Namespace) -> int:
     out = Path(args.out)
     if not str(args.out).strip() or (out.exists() and not out.is_dir()):
         raise ConfigError("--out", f"{str(args.out)!r} must name a folder (an existing sweep folder resumes)")
-    from engramlab.folders import SWEEP_FILE, invalidate
+    from engramlab.folders import POINT_DONE, SWEEP_FILE, invalidate
     if out.is_dir() and any(out.iterdir()) and not (out / SWEEP_FILE).is_file():
         raise ConfigError("--out", f"{str(args.out)!r} holds files but no {SWEEP_FILE}: it is not a sweep's "
                                    "folder (a run's results would be lost); choose a new or empty folder, or "
                                    "an existing sweep folder to resume")
     check = _metric_check(args.metric, args.protocol, out)
-    finished = [p for p in points if (out / "points" / p.key / "done.json").is_file()]
+    finished = [p for p in points if (out / "points" / p.key / POINT_DONE).is_file()]
     if finished:  # resuming: the points already done say whether the metric exists
         check(finished[0])
     invalidate(out)  # the sweep's own manifest is written again when it finishes
