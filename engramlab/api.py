@@ -202,7 +202,11 @@ def plan(name: str, settings: Mapping[str, Any] | None = None, /, *, quick: bool
         if key is not None and repeats > 1 and base is not None:
             field = key.split(".", 1)[1]
             value = getattr(base, field) + k
-            proto = apply_mapping(base, {field: value}, "protocol.")
+            try:
+                proto = apply_mapping(base, {field: value}, "protocol.")
+            except ConfigError as exc:  # the repeat's own seed is out of range: say where it came from
+                raise ConfigError(key, f"{exc.problem} (repeat {k + 1} of {repeats} uses {key} + {k}: lower "
+                                       f"{key} or --repeats)") from None
         elif key is not None:
             if key.startswith("protocol."):
                 proto = apply_mapping(base, {key.split(".", 1)[1]: value}, "protocol.")

@@ -94,7 +94,8 @@ def _add_theory(sub: Any) -> None:
     tsub = theory.add_subparsers(dest="topic", metavar="TOPIC")
     tsub.required = True
     t_sdm = tsub.add_parser("sdm", help="circle intersection vs softmax: fitted beta, p(d), optimal radii, figure")
-    t_sdm.add_argument("--n", type=_positive_int("--n", 3), default=64, help="address dimension (default 64)")
+    t_sdm.add_argument("--n", type=_positive_int("--n", 3), default=64,
+                       help="address dimension, 3 <= n <= 20000 (default 64)")
     t_sdm.add_argument("--d", type=_positive_int("--d", 1), default=11, help="Hamming radius, 1 <= d <= n (default 11)")
     t_sdm.add_argument("--r", type=_neuron_count, default=None,
                        help="number of neurons, e.g. 10000, 1e6 or 2^64 (default 2^n)")

@@ -502,6 +502,8 @@ def test_settings_are_validated_before_any_simulation(tmp_path, capsys):
         (["run", "navigation", "--quick", "--set", "pool.V_T=\"500 mV\""], "pool.V_T must lie in [-80, -20] mV"),
         (["run", "navigation", "--quick", "--set", "pool.E_L=\"-45 mV\""], "pool.E_L must lie below V_T"),
         (["run", "pattern-completion", "--quick", "--set", "loads=[0.001]"], "at least one pattern"),
+        (["run", "sdm", "--quick", "--repeats", "2", "--set", "protocol.seed=4294967295"],
+         "repeat 2 of 2 uses protocol.seed + 1: lower protocol.seed or --repeats"),
         (["sweep", "pattern-completion", "--quick", "--param", "n=100,,120"], "--param has an empty value"),
         (["sweep", "pattern-completion", "--quick", "--param", "n=100", "--scheduler", "notanaddress"],
          "--scheduler must be a Dask scheduler address"),
