@@ -44,6 +44,7 @@ __all__ = [
     "die_with_parent",
     "parse_params",
     "plan_sweep",
+    "point_done",
     "run_point",
     "run_sweep",
     "split_values",
@@ -386,7 +387,8 @@ def _run_in_turn(points: Sequence[SweepPoint], out_dir: str, figures: bool, own_
             raise
 
 
-def _done(point: SweepPoint, out: Path) -> bool:
+def point_done(point: SweepPoint, out: Path) -> bool:
+    """Whether ``point`` of the sweep in ``out`` is finished (its marker is written last)."""
     return (out / "points" / point.key / POINT_DONE).is_file()
 
 
@@ -410,7 +412,7 @@ def run_sweep(points: list[SweepPoint], out: str | os.PathLike[str], workers: in
     atomic_write_json(folder / SWEEP_FILE, {"points": [
         {"key": p.key, "protocol": p.protocol, "overrides": list(p.overrides), "seed": p.seed,
          "quick": p.quick} for p in points]})
-    todo = [p for p in points if not _done(p, folder)]
+    todo = [p for p in points if not point_done(p, folder)]
     log(f"sweep: {len(points)} points, {len(points) - len(todo)} already done, {len(todo)} to run")
     if not todo:
         return []

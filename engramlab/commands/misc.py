@@ -200,7 +200,7 @@ _EXPORT_FILES = {"csv": "spikes.csv", "neo": "spikes_neo.pkl", "nwb": "run.nwb"}
 
 def export_cmd(args: argparse.Namespace) -> int:
     """Export the spike trains of a saved Result as CSV or a Neo block, or the whole run as NWB."""
-    from engramlab.export import spikes_to_csv, spikes_to_neo
+    from engramlab.export import populations, spikes_to_csv, spikes_to_neo
     from engramlab.folders import add_to_manifest, check_complete, check_own_files
     from engramlab.results import Result
 
@@ -229,8 +229,7 @@ def export_cmd(args: argparse.Namespace) -> int:
     if not own and out.is_dir() and any(out.iterdir()) and not args.force:
         raise ConfigError("--out", f"{str(out)!r} holds files: export into the run's own folder, a new or empty "
                                    "one, or give --force")
-    spikes = [k for k in result.arrays if k.startswith("spikes_") and k.endswith("_t")] if not result.parts else [1]
-    if args.format != "nwb" and not spikes:
+    if args.format != "nwb" and not populations(result):  # a series reached here only as nwb (above)
         raise ConfigError(str(folder), f"has no spike trains to export as {args.format} (its result holds no "
                                        "spikes_<population>_t arrays)")
     target = out / _EXPORT_FILES[args.format]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import json
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -79,6 +78,7 @@ def _metric_check(metric: str | None, protocol: str, out: Path) -> Callable[[Any
     (or at once, when resuming) instead of after all of them.
     """
     from engramlab.errors import ConfigError
+    from engramlab.folders import read_json
 
     state = {"checked": metric is None}
 
@@ -86,7 +86,7 @@ def _metric_check(metric: str | None, protocol: str, out: Path) -> Callable[[Any
         if state["checked"]:
             return
         state["checked"] = True
-        summary = json.loads((out / "points" / point.key / "summary.json").read_text())
+        summary = read_json(out / "points" / point.key / "summary.json")
         value = summary.get(metric)
         if isinstance(value, bool) or not isinstance(value, int | float):
             numbers = [k for k, v in summary.items() if isinstance(v, int | float) and not isinstance(v, bool)]
@@ -100,7 +100,15 @@ def sweep_cmd(args: argparse.Namespace) -> int:
     from engramlab import registry
     from engramlab.errors import ConfigError
     from engramlab.results import run_metadata, save_figure
-    from engramlab.sweep import parse_params, plan_sweep, run_sweep, sweep_build_totals, sweep_table, validate_points
+    from engramlab.sweep import (
+        parse_params,
+        plan_sweep,
+        point_done,
+        run_sweep,
+        sweep_build_totals,
+        sweep_table,
+        validate_points,
+    )
 
     spec = registry.get(args.protocol)
     if args.dask == "local" and args.scheduler is not None:
@@ -123,13 +131,13 @@ def sweep_cmd(args: argparse.Namespace) -> int:
     out = Path(args.out)
     if not str(args.out).strip() or (out.exists() and not out.is_dir()):
         raise ConfigError("--out", f"{str(args.out)!r} must name a folder (an existing sweep folder resumes)")
-    from engramlab.folders import POINT_DONE, SWEEP_FILE, invalidate
+    from engramlab.folders import SWEEP_FILE, invalidate
     if out.is_dir() and any(out.iterdir()) and not (out / SWEEP_FILE).is_file():
         raise ConfigError("--out", f"{str(args.out)!r} holds files but no {SWEEP_FILE}: it is not a sweep's "
                                    "folder (a run's results would be lost); choose a new or empty folder, or "
                                    "an existing sweep folder to resume")
     check = _metric_check(args.metric, args.protocol, out)
-    finished = [p for p in points if (out / "points" / p.key / POINT_DONE).is_file()]
+    finished = [p for p in points if point_done(p, out)]
     if finished:  # resuming: the points already done say whether the metric exists
         check(finished[0])
     invalidate(out)  # the sweep's own manifest is written again when it finishes
