@@ -186,13 +186,17 @@ def build_parser() -> argparse.ArgumentParser:
     sw.add_argument("--param", action="append", metavar="NAME=V1,V2,...",
                     help="values of one parameter (repeat for a grid), e.g. --param d=18,21,24")
     sw.add_argument("--set", action="append", metavar="KEY=VALUE", help="a fixed override applied to every point")
-    sw.add_argument("--metric", default=None, help="summary key plotted (default: the protocol's headline)")
+    sw.add_argument("--metric", default=None,
+                    help="a number in the points' summary.json, plotted (default: the protocol's headline); "
+                         "checked when the first point is saved")
     sw.add_argument("--seeds", type=_positive_int("--seeds"), default=1, help="seeds per point (0 … N-1)")
     sw.add_argument("--workers", type=_positive_int("--workers"), default=1, help="parallel workers")
-    sw.add_argument("--scheduler", default=None, help="Dask scheduler address (tcp://host:8786)")
-    sw.add_argument("--dask", choices=("local",), default=None, help="run on a Dask LocalCluster")
+    sw.add_argument("--scheduler", default=None,
+                    help="Dask scheduler address [PROTOCOL://]HOST:PORT, e.g. tcp://host:8786 (not with --dask)")
+    sw.add_argument("--dask", choices=("local",), default=None,
+                    help="run on a Dask LocalCluster (not with --scheduler)")
     sw.add_argument("--quick", action="store_true", help="quick version of every point")
-    sw.add_argument("--out", required=True, help="sweep folder (re-use it to resume)")
+    sw.add_argument("--out", required=True, help="sweep folder: new, empty, or a sweep's folder to resume")
     sw.add_argument("--point-figures", action="store_true",
                     help="draw every point's figures too (default: each point keeps its data, summary and "
                          "report; engramlab report OUT/points/KEY draws them later)")
@@ -236,7 +240,7 @@ def build_parser() -> argparse.ArgumentParser:
     exp.add_argument("--format", choices=("csv", "neo", "nwb"), default="csv",
                      help="csv: population,neuron,time_s rows; neo: a pickled neo.Block; nwb: run.nwb, read back "
                           "by engramlab.load_nwb (needs pip install 'engramlab[nwb]')")
-    exp.add_argument("--out", default=None, help="output folder (default: beside the result)")
+    exp.add_argument("--out", default=None, help="output folder: the run's own (default), or a new or empty one")
     exp.add_argument("--force", action="store_true", help="read a folder without a manifest (written by an "
                                                          "older engramlab)")
     exp.set_defaults(func=_lazy("misc", "export_cmd"))
