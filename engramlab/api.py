@@ -345,8 +345,6 @@ def load(path: str | Path) -> Result:
         raise ConfigTypeError("path", f"must name a results folder (or its result.npz), got {path!r}")
     p = Path(path)
     target = p / "result.json" if p.is_dir() else p
-    if p.is_dir() and (p / "manifest.json").is_file() and not target.exists():
-        raise ConfigError(str(path), "is incomplete: result.json missing")
     if not target.exists() and not target.with_suffix(".json").exists():
         raise ConfigError(str(path), "is not an engramlab results folder (no result.json)")
     return Result.load(p)

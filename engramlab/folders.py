@@ -156,19 +156,21 @@ def check_target(path: Path) -> None:
     present = [f for f in _files(path) if f != MANIFEST]
     if not present:
         return
-    manifest_path = path / MANIFEST
-    listed: set[str] = set()
-    if manifest_path.is_file():
-        try:
-            data = json.loads(manifest_path.read_text())
-            listed = {str(f) for f in data.get("files", [])} if isinstance(data, dict) else set()
-        except (OSError, ValueError):
-            listed = set()
+    listed = _listed(path)
     foreign = [f for f in present if f not in listed]
     if foreign:
         raise ConfigError("out", f"{str(path)!r} holds files that are not part of one engramlab run "
                                  f"({', '.join(foreign[:3])}{', …' if len(foreign) > 3 else ''}); choose a new or "
                                  "empty folder: a results folder is replaced as a whole")
+
+
+def _listed(path: Path) -> set[str]:
+    """The files ``path``'s manifest lists; none when it has no readable manifest."""
+    try:
+        data = json.loads((path / MANIFEST).read_text())
+    except (OSError, ValueError):
+        return set()
+    return {str(f) for f in data.get("files", [])} if isinstance(data, dict) else set()
 
 
 def _pid_alive(pid: int) -> bool:
@@ -225,10 +227,7 @@ def clear_results(folder: str | os.PathLike[str]) -> None:
     manifest = path / MANIFEST
     if not manifest.is_file():
         return
-    try:
-        listed = json.loads(manifest.read_text()).get("files", [])
-    except (OSError, ValueError, AttributeError):
-        listed = []
+    listed = _listed(path)
     manifest.unlink()  # first: a folder being cleared is never read as complete
     inside = path.resolve()
     for name in listed:

@@ -471,7 +471,7 @@ def sweep_table(points: list[SweepPoint], out: str | os.PathLike[str],
     rows = []
     for p in points:
         folder = Path(out) / "points" / p.key
-        if not (folder / POINT_DONE).is_file():
+        if not point_done(p, Path(out)):
             continue
         summary = json.loads((folder / "summary.json").read_text())
         row: dict[str, Any] = {"point": p.key, "seed": p.seed}

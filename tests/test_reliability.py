@@ -268,7 +268,7 @@ def test_refusals_leave_results_folders_as_they_were(count, tmp_path, capsys):
     # a file added by hand is never claimed by the run's manifest (a new run would delete it)
     (first / "notes.txt").write_text("mine")
     listing = _listing(first)
-    for argv in (["report", str(first)], ["export", str(first)]):
+    for argv in (["report", str(first)], ["export", str(first)], ["export", str(first / "result.npz")]):
         assert main(argv) == 2
         assert "holds files that are not part of its run (notes.txt)" in capsys.readouterr().err
         assert _listing(first) == listing
@@ -297,6 +297,25 @@ def test_the_python_front_door_refuses_what_the_command_line_refuses(count, tmp_
         el.run("count", out=tmp_path / "x", figures="no")
     assert not (tmp_path / "x").exists()
     assert isinstance(api.plan("count", seed=3.0).seed, int)
+
+
+def test_topk_settings_reach_the_topk_designs_of_the_capacity_protocol():
+    """sdm-capacity builds radius and top-k designs from one circuit: a top-k setting is not refused
+    for the radius designs (they keep the defaults), and reaches the top-k ones."""
+    from engramlab import api
+    both = {"protocol": {"activations": ["radius", "topk"]}}
+    p = api.plan("sdm-capacity", {"activation": "topk", "topk_radius": 10, "golgi": {"topk_lines": 3}, **both},
+                 quick=True)
+    from engramlab.protocols.sdm_capacity import _designs
+    designs = dict(_designs(p.circuit, p.protocols[0]))
+    assert {label.split("-")[-1] for label in designs} == {"radius", "topk"}
+    for label, design in designs.items():
+        topk = label.endswith("topk")
+        assert design.topk_radius == (10 if topk else None) and design.golgi.topk_lines == (3 if topk else 8.0)
+    with pytest.raises(ConfigError, match="topk_radius applies to activation='topk' only"):
+        api.plan("sdm-capacity", {"topk_radius": 10, **both}, quick=True)
+    with pytest.raises(ConfigError, match="applies to the top-k designs only"):  # the quick preset builds none
+        api.plan("sdm-capacity", {"activation": "topk", "topk_radius": 10}, quick=True)
 
 
 def test_a_run_killed_between_the_two_renames_loses_nothing(count, tmp_path):
@@ -498,7 +517,8 @@ def test_settings_are_validated_before_any_simulation(tmp_path, capsys):
         (["run", "sdm", "--quick", "--set", "golgi.topk_lines=3"], "golgi.topk_lines applies to activation='topk'"),
         (["run", "sdm", "--quick", "--set", "protocol.read_window=\"500 ms\""],
          "protocol.read_window must lie in (0, 85. ms]"),
-        (["run", "continual", "--quick", "--set", "protocol.read_window=\"95 ms\""], "protocol.read_window"),
+        (["run", "continual", "--quick", "--set", "protocol.read_window=\"95 ms\""],
+         "protocol.read_window must lie in (0, 85. ms]"),
         (["run", "navigation", "--quick", "--set", "pool.V_T=\"500 mV\""], "pool.V_T must lie in [-80, -20] mV"),
         (["run", "navigation", "--quick", "--set", "pool.E_L=\"-45 mV\""], "pool.E_L must lie below V_T"),
         (["run", "pattern-completion", "--quick", "--set", "loads=[0.001]"], "at least one pattern"),

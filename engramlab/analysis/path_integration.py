@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from engramlab import validate as V
 from engramlab.errors import ConfigError
 
 __all__ = ["LOCAL_GAIN_WINDOW_BINS", "PLACE_BIN_M", "decode_lattice_displacement", "graph_path_integration",
@@ -317,10 +318,9 @@ def local_gain_change(error: NDArray[np.float64], predicted: NDArray[np.float64]
     pred = np.asarray(predicted, dtype=float)
     t = np.asarray(times, dtype=float)
     if e.ndim != 2 or e.shape[1] != 2 or pred.shape != e.shape or t.shape != (e.shape[0],):
-        raise ConfigError("error", f"error and predicted must be (bins, 2) with one time per bin, got "
+        raise ConfigError("error", f"and predicted must be (bins, 2) with one time per bin, got "
                           f"{e.shape}, {pred.shape} and {t.shape}")
-    if window_bins < 1:
-        raise ConfigError("window_bins", f"must be >= 1, got {window_bins}")
+    window_bins = V.integer("window_bins", window_bins, 1)
     if not segment_s > 0:
         raise ConfigError("segment_s", f"must be > 0 (s), got {segment_s}")
     nan = float("nan")

@@ -152,6 +152,7 @@ class CerebellumConfig(Params):
 
         A value that differs from its default but has no effect would be ignored without a word.
         """
+        # the field's declared default: building a default CerebellumConfig here would check itself again
         default_k = next(f.default for f in dataclasses.fields(self) if f.name == "k")
         golgi, mossy = GolgiParams(), MossyFibreParams()  # the defaults of the nested tables
         unused = []

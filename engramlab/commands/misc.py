@@ -205,7 +205,6 @@ def export_cmd(args: argparse.Namespace) -> int:
     from engramlab.results import Result
 
     folder = Path(args.folder)
-    manifest = check_complete(folder) if folder.is_dir() and not args.force else None  # before writing anything
     source = folder / "result.npz" if folder.is_dir() else folder
     series = folder.is_dir() and not source.exists() and (folder / "result.json").exists()
     if series:  # a series folder: result.json names its parts, each in a sub-folder
@@ -224,8 +223,8 @@ def export_cmd(args: argparse.Namespace) -> int:
     if out.exists() and not out.is_dir():
         raise ConfigError("--out", f"{str(out)!r} is a file, not a folder")
     own = out.resolve() == source.parent.resolve()
-    if own and manifest is not None:
-        check_own_files(out, manifest, (_EXPORT_FILES[args.format],))
+    if own and not args.force:  # before writing anything, however the run was named (folder or result.npz)
+        check_own_files(out, check_complete(out), (_EXPORT_FILES[args.format],))
     if not own and out.is_dir() and any(out.iterdir()) and not args.force:
         raise ConfigError("--out", f"{str(out)!r} holds files: export into the run's own folder, a new or empty "
                                    "one, or give --force")

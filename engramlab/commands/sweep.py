@@ -88,7 +88,8 @@ def _metric_check(metric: str | None, protocol: str, out: Path) -> Callable[[Any
         state["checked"] = True
         summary = read_json(out / "points" / point.key / "summary.json")
         value = summary.get(metric)
-        if isinstance(value, bool) or not isinstance(value, int | float):
+        number = value is None or (isinstance(value, int | float) and not isinstance(value, bool))  # NaN -> null
+        if metric not in summary or not number:
             numbers = [k for k, v in summary.items() if isinstance(v, int | float) and not isinstance(v, bool)]
             raise ConfigError("--metric", f"{metric!r} is not a number in {protocol}'s summary.json (its numbers: "
                                           f"{', '.join(numbers)}); the points already finished are kept")

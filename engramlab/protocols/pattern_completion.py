@@ -66,7 +66,7 @@ class PatternCompletionConfig(Params):
         counts = [round(float(x) * self.n) for x in self.loads]
         if min(counts) < 1:
             raise self.fail("loads", f"must each store at least one pattern (round(load × n) >= 1 at n = "
-                                     f"{self.n}: load >= {1 / self.n:.4g} does), got {min(self.loads)}")
+                                     f"{self.n}: load > {0.5 / self.n:.4g}), got {min(self.loads)}")
 
         if self.model == "ideal" and self.dale != DaleHopfieldParams():
             raise self.fail("dale", "applies to model = 'dale' only (set model=dale)")
@@ -76,7 +76,7 @@ class PatternCompletionConfig(Params):
 
 def memory_estimate(cfg: PatternCompletionConfig, protocol: None = None) -> tuple[float, str]:
     """Estimated peak bytes: every cued network is its own all-to-all block of n units."""
-    blocks = sum(cfg.trials * min(max(1, round(float(x) * cfg.n)), cfg.cues) for x in cfg.loads)
+    blocks = sum(cfg.trials * min(round(float(x) * cfg.n), cfg.cues) for x in cfg.loads)
     weights = len(cfg.loads) * cfg.trials * cfg.n * cfg.n * 8
     per_block = cfg.n * (cfg.n - 1)
     if cfg.model == "dale":  # about half the clipped weights are zero; memory cells <-> interneurons both ways
@@ -97,7 +97,7 @@ def run_pattern_completion(config: PatternCompletionConfig | None = None, report
     rng = np.random.default_rng([cfg.seed, 51])
     weights, cues, stored, loads = [], [], [], []
     for load in cfg.loads:
-        p = max(1, round(float(load) * cfg.n))
+        p = round(float(load) * cfg.n)  # >= 1: checked by PatternCompletionConfig
         for _ in range(cfg.trials):
             x = hopfield.random_patterns(p, cfg.n, rng)
             idx = rng.choice(p, size=min(p, cfg.cues), replace=False)

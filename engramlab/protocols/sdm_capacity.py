@@ -26,6 +26,7 @@ from engramlab.analysis import sdm
 from engramlab.circuits.cerebellum import CerebellarSDM, CerebellumConfig
 from engramlab.errors import ConfigError
 from engramlab.models._params import Params, param
+from engramlab.models.golgi import GolgiParams
 from engramlab.protocols._result import config_params
 from engramlab.protocols.sdm_memory import check_read_window, design_circuit, memory_estimate
 from engramlab.results import Result, run_metadata
@@ -84,7 +85,11 @@ def _designs(circuit: CerebellumConfig, protocol: SDMCapacityConfig) -> list[tup
     for criterion in protocol.radii:
         d = min(circuit.n - 1, sdm.optimal_radius(circuit.n, circuit.design_patterns, circuit.r, criterion))  # type: ignore[arg-type]
         for activation in protocol.activations:
-            designed = design_circuit(dataclasses.replace(circuit, d=d, activation=activation, top_k=None))
+            base = circuit
+            if activation == "radius":  # top-k settings belong to the top-k designs: the radius ones keep defaults
+                golgi = dataclasses.replace(circuit.golgi, topk_lines=GolgiParams().topk_lines)
+                base = dataclasses.replace(circuit, topk_radius=None, golgi=golgi)
+            designed = design_circuit(dataclasses.replace(base, d=d, activation=activation, top_k=None))
             out.append((f"{criterion}-{activation}", designed))
     return out
 
@@ -94,6 +99,11 @@ def prepare_capacity(circuit: CerebellumConfig, protocol: SDMCapacityConfig, qui
     """Check the designs can be built and the protocol fits the circuit."""
     if protocol.query_noise > circuit.n:
         raise ConfigError("protocol.query_noise", f"must lie in [0, n = {circuit.n}], got {protocol.query_noise}")
+    if "topk" not in protocol.activations and (circuit.topk_radius is not None
+                                               or circuit.golgi.topk_lines != GolgiParams().topk_lines):
+        key = "topk_radius" if circuit.topk_radius is not None else "golgi.topk_lines"
+        raise ConfigError(key, f"applies to the top-k designs only, and protocol.activations = "
+                               f"{list(protocol.activations)} builds none: add 'topk' there")
     for _, design in _designs(circuit, protocol):
         check_read_window(design, protocol.read_window, to_nuclei=True)
     return circuit, protocol
