@@ -722,7 +722,7 @@ def test_local_gain_sees_the_lattice_speed_now_and_not_where_it_has_drifted():
     built speed, plus a drift that ignores the velocity, decoder noise and whole lattice periods:
     the 0.5 s windows recover the gain matrix of each part (expected values from the construction)."""
     from engramlab.analysis.path_integration import local_gain_change
-    from engramlab.errors import ConfigError
+    from engramlab.errors import ConfigError, ConfigTypeError
     from engramlab.models.grid_attractor import GridAttractorParams, lattice_modes
     k = lattice_modes(GridAttractorParams())
     rng = np.random.default_rng(12)
@@ -769,8 +769,10 @@ def test_local_gain_sees_the_lattice_speed_now_and_not_where_it_has_drifted():
         got["gain_change"], abs=0.002)
     with pytest.raises(ConfigError, match=r"error.*\(bins, 2\)"):
         local_gain_change(error, d_pred[:-1], times, k)
-    with pytest.raises(ConfigError, match=r"window_bins.*>= 1"):
+    with pytest.raises(ConfigError, match=r"window_bins must lie in \[1, inf\)"):
         local_gain_change(error, d_pred, times, k, window_bins=0)
+    with pytest.raises(ConfigTypeError, match=r"window_bins must be an integer in \[1, inf\)"):
+        local_gain_change(error, d_pred, times, k, window_bins=2.5)
 
 
 def test_phase_error_is_the_displacement_minus_the_nearest_lattice_vector():
