@@ -196,10 +196,11 @@ def small_runs():
     }
 
 
-def _synthetic_continual_result(decoy: bool = False):
+def _synthetic_continual_result(decoy: bool = False, rival: bool = False):
     """A continual Result built by hand: its granule cells fire exactly the Top-K sets and its
     DCN cells fire on the digit's line inside the read window (and, with ``decoy``, on another
-    line just before the window opens and just after it closes)."""
+    line just before the window opens and just after it closes; with ``rival``, the line before
+    the digit's fires as many spikes in the window, each 1 ms after the digit line's)."""
     from engramlab.analysis.continual import topk_sets
     from engramlab.results import Result
 
@@ -235,6 +236,9 @@ def _synthetic_continual_result(decoy: bool = False):
         if kd == 2:
             nt += [start[s] + arrival + 0.01 + 0.005 * j for j in range(3)]
             ni += [labels[ex]] * 3
+            if rival:
+                nt += [start[s] + arrival + 0.011 + 0.005 * j for j in range(3)]
+                ni += [(labels[ex] - 1) % m] * 3
             if decoy:  # more spikes of the next line just outside [arrival, arrival + width) on each side
                 nt += [start[s] + arrival - 0.001] * 4 + [start[s] + arrival + width + 0.001] * 4
                 ni += [(labels[ex] + 1) % m] * 8

@@ -3,7 +3,10 @@ r"""Continual learning of the class-incremental digits task: spikes against the 
 Three learners see the same encoded addresses in the same order, each training example once:
 
 * **the spiking cerebellum** (the Result's spikes): the class of a read is the output line whose
-  DCN cell fired most in the read window (ties broken at random, seeded) — the circuit's own output;
+  DCN cells fired most in the read window — the circuit's own output; lines with the same count
+  are told apart by when they reached it (the first to get there wins; exact ties in time, which
+  a 0.1 ms step makes rare, at random, seeded). The earlier rule, every count tie at random, is
+  kept beside it (``final_mean_accuracy_random_ties``) for the same spikes;
 * **the NumPy SDM** (the equation; Kanerva 1988, with Top-K activation as in Bricken et al. 2023):
   the ``k`` hard locations with the most matching bits are active; a write adds the one-hot label
   to their counters, a read sums the counters of its own active set and takes the largest,
@@ -35,14 +38,14 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from engramlab.analysis.readout import window_counts
+from engramlab.analysis.readout import window_counts, window_reach_times
 from engramlab.analysis.spikes import counts_per_window
 from engramlab.errors import ConfigError
 from engramlab.results import Result
 from engramlab.schedules import SLOT_KINDS
 
 __all__ = ["BackgroundBaselines", "BaselinesCancelled", "ContinualAnalysis",
-           "accuracy_matrix", "analyse_continual", "choose_lines", "continual_summary",
+           "accuracy_matrix", "analyse_continual", "choose_lines", "choose_lines_by_time", "continual_summary",
            "continual_table", "forgetting", "mlp_accuracy_matrices", "mlp_inputs", "sdm_predictions", "topk_sets"]
 
 REST, WRITE, READ = SLOT_KINDS["rest"], SLOT_KINDS["write"], SLOT_KINDS["read"]
@@ -121,6 +124,25 @@ def choose_lines(counts: NDArray[np.int64], rng: np.random.Generator) -> tuple[N
     tied = counts == top
     jitter = rng.random(counts.shape)  # < 1: breaks ties between equal integer counts only
     return np.argmax(counts + jitter, axis=1), float(np.mean(tied.sum(axis=1) > 1))
+
+
+def choose_lines_by_time(counts: NDArray[np.int64], reach: NDArray[np.float64], rng: np.random.Generator
+                         ) -> tuple[NDArray[np.int64], float]:
+    """The line with the most spikes in each row; between equal counts, the one that reached it first.
+
+    ``reach[s, l]`` is when line ``l`` reached row ``s``'s largest count
+    (:func:`engramlab.analysis.readout.window_reach_times`). A reader that counts spikes until the
+    window closes and, on a tie, goes with the line that got there first uses nothing but the
+    DCN spikes: the rule has no parameter, and unlike a coin it reads the same spikes the same
+    way. Lines tied in count *and* time are broken uniformly at random. Returns the choices and
+    the fraction of rows still tied after timing.
+    """
+    top = counts.max(axis=1, keepdims=True)
+    timed = np.where(counts == top, reach, np.inf)
+    first = timed.min(axis=1, keepdims=True)
+    tied = (counts == top) & (timed == first)
+    jitter = rng.random(counts.shape)
+    return np.argmax(tied + jitter, axis=1), float(np.mean(tied.sum(axis=1) > 1))  # tied rows: 1 + jitter
 
 
 def mlp_accuracy_matrices(train_x: NDArray[np.bool_], train_y: NDArray[np.int64], train_task: NDArray[np.int64],
@@ -265,6 +287,8 @@ class ContinualAnalysis:
     weights_at_zero: float
     weights_at_max: float
     tie_fraction: float = 0.0
+    spiking_random_ties: NDArray[np.float64] | None = None
+    time_tie_fraction: float = 0.0
 
 
 def _param(result: Result, key: str) -> Any:
@@ -308,9 +332,15 @@ def analyse_continual(result: Result) -> ContinualAnalysis:
     test = read_example[per_eval[0]]
     test_y = labels[test]
     tie_rng = np.random.default_rng([int(p["protocol.seed"]), 17])
-    chosen = [choose_lines(dcn[reads[idx]], tie_rng) for idx in per_eval]
-    spiking_pred = np.array([c for c, _ in chosen])
+    chosen = [choose_lines(dcn[reads[idx]], tie_rng) for idx in per_eval]  # the earlier rule, kept beside
+    random_pred = np.array([c for c, _ in chosen])
     tie_fraction = float(np.mean([t for _, t in chosen]))
+    reach = window_reach_times(result["spikes_nuclei_t"], result["spikes_nuclei_i"], start[reads], arrival, width,
+                               m, dcn_cells, dcn[reads].max(axis=1))
+    time_rng = np.random.default_rng([int(p["protocol.seed"]), 18])
+    timed = [choose_lines_by_time(dcn[reads[idx]], reach[idx], time_rng) for idx in per_eval]
+    spiking_pred = np.array([c for c, _ in timed])
+    time_tie_fraction = float(np.mean([t for _, t in timed]))
 
     # the equation on the same addresses and hard locations, and on the measured active sets
     write_example = example[writes]
@@ -340,7 +370,8 @@ def analyse_continual(result: Result) -> ContinualAnalysis:
         active_mean=float(fired[reads].sum(axis=1).mean()),
         dcn_increase=increase[per_eval[-1]], read_labels=test_y, dcn_baseline_hz=dcn_rate,
         weights_at_zero=float(p["weights_at_zero"]), weights_at_max=float(p["weights_at_max"]),
-        tie_fraction=tie_fraction)
+        tie_fraction=tie_fraction, spiking_random_ties=accuracy_matrix(random_pred, test_y, task_of_class),
+        time_tie_fraction=time_tie_fraction)
 
 
 def _final(matrix: NDArray[np.float64]) -> float:
@@ -369,6 +400,9 @@ def continual_summary(a: ContinualAnalysis) -> dict[str, Any]:
         "weights_at_zero": a.weights_at_zero,
         "weights_at_max": a.weights_at_max,
         "read_tie_fraction": a.tie_fraction,
+        "read_time_tie_fraction": a.time_tie_fraction,
+        "final_mean_accuracy_random_ties": (_final(a.spiking_random_ties) if a.spiking_random_ties is not None
+                                            else float("nan")),
     }
 
 
@@ -378,6 +412,9 @@ def continual_table(s: Mapping[str, Any]) -> dict[str, Any]:
         "tasks × classes": f"{s['tasks']} × {10 // s['tasks']}, {s['train_examples']} writes, "
                            f"{s['test_examples']} test digits",
         "final mean accuracy (DCN spikes)": f"{s['final_mean_accuracy']:.3f}",
+        "the same spikes, count ties at random": f"{s['final_mean_accuracy_random_ties']:.3f} "
+                                                 f"({100 * s['read_tie_fraction']:.1f} % of reads tied in count, "
+                                                 f"{100 * s['read_time_tie_fraction']:.1f} % in count and time)",
         "NumPy SDM, same Top-K": f"{s['numpy_sdm_final_mean_accuracy']:.3f}",
         "NumPy SDM on the fired granule cells (consistency)": f"{s['numpy_sdm_measured_final_mean_accuracy']:.3f}",
         "online MLP (forgets)": f"{s['mlp_final_mean_accuracy']:.3f}",

@@ -13,10 +13,10 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from engramlab import validate as V
-from engramlab.analysis.spikes import counts_per_window, spike_trains
+from engramlab.analysis.spikes import EDGE_TOLERANCE, counts_per_window, spike_trains
 from engramlab.errors import ConfigError
 
-__all__ = ["decode_bits", "isi_cv", "window_counts"]
+__all__ = ["decode_bits", "isi_cv", "window_counts", "window_reach_times"]
 
 
 def window_counts(t: ArrayLike, i: ArrayLike, starts: ArrayLike, offset: float, width: float, lines: int,
@@ -34,6 +34,48 @@ def window_counts(t: ArrayLike, i: ArrayLike, starts: ArrayLike, offset: float, 
         raise ConfigError("i", f"(spike indices) must lie in [0, {lines * c}), got [{ii.min()}, {ii.max()}]")
     # a line's cells are pooled by counting each spike under its line's index
     return counts_per_window(t, ii // c, V.finite_array("starts", starts, 1) + offset, width, lines)
+
+
+def window_reach_times(t: ArrayLike, i: ArrayLike, starts: ArrayLike, offset: float, width: float, lines: int,
+                       cells_per_line: int, needed: ArrayLike) -> NDArray[np.float64]:
+    """When each line's pooled spike count in a slot's window reached that slot's ``needed`` count.
+
+    The windows and pooling are those of :func:`window_counts`. Returns shape (slots, lines):
+    the time of the line's ``needed[s]``-th spike after ``start + offset`` of slot ``s``, ``inf``
+    when the line fired fewer in the window, and 0 where ``needed[s] <= 0`` (no spike is needed).
+    A reader that takes the line with the most spikes can use it to decide between lines with the
+    same count: the one that got there first had the higher rate over the part it needed.
+    """
+    tt = V.finite_array("t", t, 1)
+    ii = V.integer_array("i", V.finite_array("i", i, 1))
+    s = V.finite_array("starts", starts, 1) + V.real("offset", offset)
+    width = V.real("width", width, 0.0, None, low_open=True)
+    lines = V.integer("lines", lines, 1)
+    c = V.integer("cells_per_line", cells_per_line, 1)
+    need = V.integer_array("needed", V.finite_array("needed", needed, 1))
+    if need.shape != s.shape:
+        raise ConfigError("needed", f"must give one count per slot ({s.size}), got {need.size}")
+    if tt.shape != ii.shape:
+        raise ConfigError("i", f"(spike indices) and t (spike times) differ in length: {ii.shape} vs {tt.shape}")
+    if ii.size and (ii.min() < 0 or ii.max() >= lines * c):
+        raise ConfigError("i", f"(spike indices) must lie in [0, {lines * c}), got [{ii.min()}, {ii.max()}]")
+    if s.size > 1 and np.any(np.diff(s) < width - EDGE_TOLERANCE):
+        raise ConfigError("starts", "must be sorted and the windows must not overlap (spacing >= width)")
+    out = np.full((s.size, lines), np.inf)
+    if tt.size and s.size:
+        lo = s - EDGE_TOLERANCE  # the edges of counts_per_window, so a counted spike is a timed one
+        w = np.searchsorted(lo, tt, side="right") - 1
+        ok = (w >= 0) & (tt < lo[np.clip(w, 0, None)] + width)
+        w, line, dt = w[ok], ii[ok] // c, tt[ok] - s[w[ok]]
+        order = np.lexsort((dt, line, w))  # by slot, then line, then time
+        w, line, dt = w[order], line[order], dt[order]
+        group = w * lines + line
+        first = np.flatnonzero(np.r_[True, group[1:] != group[:-1]])
+        rank = np.arange(group.size) - np.repeat(first, np.diff(np.r_[first, group.size]))  # 0 = first spike
+        hit = rank == need[w] - 1
+        out[w[hit], line[hit]] = np.maximum(dt[hit], 0.0)  # a spike within the edge tolerance: at the start
+    out[need <= 0] = 0.0
+    return out
 
 
 def decode_bits(counts: ArrayLike, baseline: ArrayLike, higher_is_one: bool) -> NDArray[np.bool_]:
