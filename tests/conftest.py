@@ -200,7 +200,8 @@ def _synthetic_continual_result(decoy: bool = False, rival: bool = False):
     """A continual Result built by hand: its granule cells fire exactly the Top-K sets and its
     DCN cells fire on the digit's line inside the read window (and, with ``decoy``, on another
     line just before the window opens and just after it closes; with ``rival``, the line before
-    the digit's fires as many spikes in the window, each 1 ms after the digit line's)."""
+    the digit's fires as many spikes in the window, its first 1 ms before the digit line's first
+    and its last 1 ms after the digit line's last)."""
     from engramlab.analysis.continual import topk_sets
     from engramlab.results import Result
 
@@ -236,8 +237,8 @@ def _synthetic_continual_result(decoy: bool = False, rival: bool = False):
         if kd == 2:
             nt += [start[s] + arrival + 0.01 + 0.005 * j for j in range(3)]
             ni += [labels[ex]] * 3
-            if rival:
-                nt += [start[s] + arrival + 0.011 + 0.005 * j for j in range(3)]
+            if rival:  # first spike 1 ms before the digit line's, later ones 1 ms after
+                nt += [start[s] + arrival + t for t in (0.009, 0.016, 0.021)]
                 ni += [(labels[ex] - 1) % m] * 3
             if decoy:  # more spikes of the next line just outside [arrival, arrival + width) on each side
                 nt += [start[s] + arrival - 0.001] * 4 + [start[s] + arrival + width + 0.001] * 4
@@ -254,5 +255,5 @@ def _synthetic_continual_result(decoy: bool = False, rival: bool = False):
 
 @pytest.fixture(scope="session")
 def synthetic_continual():
-    """Builds a hand-made continual Result (no simulation): ``synthetic_continual(decoy=False)``."""
+    """Builds a hand-made continual Result (no simulation): ``synthetic_continual(decoy=False, rival=False)``."""
     return _synthetic_continual_result

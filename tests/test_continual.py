@@ -98,9 +98,10 @@ def test_window_reach_times_match_a_loop_over_every_slot_and_line():
 
     rng = np.random.default_rng(11)
     lines, cells, starts, offset, width = 4, 3, np.arange(30) * 0.1, 0.013, 0.06
-    t = np.sort(rng.uniform(0, 3.0, 2000))
+    t = rng.uniform(0, 3.0, 2000)  # not sorted: the count-th spike is found by time, not by position
     t[:5] = starts[1:6] + offset  # spikes exactly on a window's opening edge count, at time 0
-    t.sort()
+    t[5:10] = starts[6:11] + offset - 0.5e-9  # within the 1 ns edge tolerance: counted, at time 0
+    t[10:15] = starts[11:16] + offset - 2e-9  # before it: not counted
     i = rng.integers(0, lines * cells, t.size)
     counts = window_counts(t, i, starts, offset, width, lines, cells)
     needed = counts.max(axis=1)
@@ -115,6 +116,8 @@ def test_window_reach_times_match_a_loop_over_every_slot_and_line():
             assert reach[s, line] == pytest.approx(expected, abs=1e-12)
     with pytest.raises(ValueError, match="needed"):
         window_reach_times(t, i, starts, offset, width, lines, cells, needed[:-1])
+    none = window_reach_times([], [], starts, offset, width, lines, cells, needed)
+    assert np.all(none[3] == 0.0) and np.all(np.isinf(np.delete(none, 3, axis=0)))
 
 
 def test_schedule_writes_task_by_task_and_reads_the_same_shuffled_digits_after_each():
@@ -271,9 +274,9 @@ def test_analysis_reads_the_dcn_line_in_its_window_and_the_equation_on_the_same_
 
 
 def test_a_line_that_ties_in_count_but_fires_later_loses_the_read(synthetic_continual):
-    """Every read: the digit's line and its neighbour fire 3 spikes each in the window, the
-    neighbour 1 ms later each time. Counted and timed, every read is right; by a coin on the same
-    spikes about half are."""
+    """Every read: the digit's line and its neighbour fire 3 spikes each in the window; the
+    neighbour fires first but reaches 3 a millisecond later. Counted and timed (by the count-th
+    spike, not the first), every read is right; by a coin on the same spikes about half are."""
     from engramlab.analysis.continual import analyse_continual, continual_summary
 
     a = analyse_continual(synthetic_continual(False, rival=True))

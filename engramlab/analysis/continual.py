@@ -5,8 +5,9 @@ Three learners see the same encoded addresses in the same order, each training e
 * **the spiking cerebellum** (the Result's spikes): the class of a read is the output line whose
   DCN cells fired most in the read window — the circuit's own output; lines with the same count
   are told apart by when they reached it (the first to get there wins; exact ties in time, which
-  a 0.1 ms step makes rare, at random, seeded). The earlier rule, every count tie at random, is
-  kept beside it (``final_mean_accuracy_random_ties``) for the same spikes;
+  a 0.1 ms step makes rare, at random, seeded; their fraction is reported). Every spiking number
+  (accuracy matrix, forgetting, agreement) uses this rule; the earlier one, every count tie at
+  random, gives ``final_mean_accuracy_random_ties`` on the same spikes;
 * **the NumPy SDM** (the equation; Kanerva 1988, with Top-K activation as in Bricken et al. 2023):
   the ``k`` hard locations with the most matching bits are active; a write adds the one-hot label
   to their counters, a read sums the counters of its own active set and takes the largest,
@@ -131,11 +132,12 @@ def choose_lines_by_time(counts: NDArray[np.int64], reach: NDArray[np.float64], 
     """The line with the most spikes in each row; between equal counts, the one that reached it first.
 
     ``reach[s, l]`` is when line ``l`` reached row ``s``'s largest count
-    (:func:`engramlab.analysis.readout.window_reach_times`). A reader that counts spikes until the
+    (:func:`engramlab.analysis.readout.window_reach_times` with ``needed = counts.max(axis=1)``;
+    not checked here). A reader that counts spikes until the
     window closes and, on a tie, goes with the line that got there first uses nothing but the
     DCN spikes: the rule has no parameter, and unlike a coin it reads the same spikes the same
-    way. Lines tied in count *and* time are broken uniformly at random. Returns the choices and
-    the fraction of rows still tied after timing.
+    way (but for ties in count and time). Lines tied in count *and* time are broken uniformly at
+    random. Returns the choices and the fraction of rows still tied after timing.
     """
     top = counts.max(axis=1, keepdims=True)
     timed = np.where(counts == top, reach, np.inf)

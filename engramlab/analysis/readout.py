@@ -41,8 +41,10 @@ def window_reach_times(t: ArrayLike, i: ArrayLike, starts: ArrayLike, offset: fl
     """When each line's pooled spike count in a slot's window reached that slot's ``needed`` count.
 
     The windows and pooling are those of :func:`window_counts`. Returns shape (slots, lines):
-    the time of the line's ``needed[s]``-th spike after ``start + offset`` of slot ``s``, ``inf``
-    when the line fired fewer in the window, and 0 where ``needed[s] <= 0`` (no spike is needed).
+    the time of the line's ``needed[s]``-th spike in slot ``s``'s window, measured from the
+    window's opening ``start + offset`` (a spike within the 1 ns edge tolerance before it: 0),
+    ``inf`` when the line fired fewer in the window, and 0 where ``needed[s] <= 0`` (no spike is
+    needed).
     A reader that takes the line with the most spikes can use it to decide between lines with the
     same count: the one that got there first had the higher rate over the part it needed.
     """
