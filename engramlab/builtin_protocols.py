@@ -391,6 +391,6 @@ register(ProtocolSpec(
     summary_keys=("tasks", "accuracy_matrix", "final_mean_accuracy", "numpy_sdm_final_mean_accuracy",
                   "numpy_sdm_measured_final_mean_accuracy", "mlp_final_mean_accuracy", "iid_upper_bound", "top_k",
                   "r", "forgetting", "mlp_forgetting", "spiking_numpy_agreement", "active_granule_mean",
-                  "weights_at_zero", "weights_at_max", "final_mean_accuracy_random_ties", "read_tie_fraction",
+                  "weights_at_zero", "weights_at_max", "final_mean_accuracy_first_to_count", "read_tie_fraction",
                   "read_time_tie_fraction"),
 ))

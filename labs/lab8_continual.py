@@ -58,8 +58,8 @@ save_figure(figures["dcn_evidence"], args.out, "dcn_evidence")
 # %%
 import numpy as np
 
-from engramlab.analysis.continual import choose_lines_by_time
-from engramlab.analysis.readout import window_counts, window_reach_times
+from engramlab.analysis.continual import choose_lines
+from engramlab.analysis.readout import window_counts
 from engramlab.analysis.spikes import counts_per_window
 from engramlab.schedules import SLOT_KINDS
 
@@ -104,8 +104,7 @@ labkit.exercise(3, prediction, mlp_accuracy_after_last_task=s["mlp_accuracy_matr
 # %% [markdown]
 # ### Exercise 4 — how long must the nuclei be read?
 # The class of a read is the output line whose DCN cells (four per line, summed) fire most in a
-# window that starts when the read's input can first reach the nuclei (60 ms long by default);
-# between lines with the same count, the one that reached it first.
+# window that starts when the read's input can first reach the nuclei (60 ms long by default).
 # **Predict** the shortest of 10, 20, 40 and 60 ms that still reads ≥ 80 % of the digits right
 # after the last task.
 
@@ -117,15 +116,11 @@ final_reads = reads[result["slot_eval"][reads] == result["slot_eval"][reads].max
 truth = result["labels"][result["slot_example"][final_reads]]
 by_window = {}
 for width_ms in (10, 20, 40, 60):
-    window = (start[final_reads], arrival, min(width_ms * 1e-3, slot - arrival), m,
-              int(p.get("circuit.dcn_per_line", 1)))
-    counts = window_counts(result["spikes_nuclei_t"], result["spikes_nuclei_i"], *window)
-    # the protocol's rule: most spikes; equal counts go to the line that reached its count first
-    reach = window_reach_times(result["spikes_nuclei_t"], result["spikes_nuclei_i"], *window, counts.max(axis=1))
-    chosen, ties = choose_lines_by_time(counts, reach, np.random.default_rng(0))
+    counts = window_counts(result["spikes_nuclei_t"], result["spikes_nuclei_i"], start[final_reads], arrival,
+                           min(width_ms * 1e-3, slot - arrival), m, int(p.get("circuit.dcn_per_line", 1)))
+    chosen, ties = choose_lines(counts, np.random.default_rng(0))
     by_window[f"accuracy_{width_ms}ms"] = float(np.mean(chosen == truth))
-    by_window[f"ties_{width_ms}ms"] = float(np.mean((counts == counts.max(axis=1, keepdims=True)).sum(axis=1) > 1))
-    by_window[f"ties_in_count_and_time_{width_ms}ms"] = ties
+    by_window[f"ties_{width_ms}ms"] = ties
 labkit.exercise(4, prediction, **by_window)
 
 # %% [markdown]
