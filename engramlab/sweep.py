@@ -33,6 +33,7 @@ from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
+from engramlab.beside import die_with_parent
 from engramlab.errors import ConfigError, EngramlabError, RunInterrupted
 from engramlab.folders import POINT_DONE, SWEEP_FILE
 from engramlab.results import atomic_write_json
@@ -161,31 +162,6 @@ def plan_sweep(protocol: str, params: dict[str, list[str]], seeds: int, quick: b
         for seed in range(seeds):
             points.append(SweepPoint(protocol, overrides, seed, quick))
     return points
-
-
-def die_with_parent(parent: int) -> None:
-    """Worker initialiser: end this worker when the sweep process that started it goes away.
-
-    On Linux the kernel sends SIGTERM when the parent dies (``prctl(PR_SET_PDEATHSIG)``); as a
-    portable fallback a daemon thread checks every second that the parent is still there.
-    """
-    import ctypes
-    import signal
-    import threading
-
-    try:
-        libc = ctypes.CDLL("libc.so.6", use_errno=True)
-        libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG = 1
-    except (OSError, AttributeError):
-        pass
-
-    def watch() -> None:
-        while True:
-            time.sleep(1.0)
-            if os.getppid() != parent:
-                os._exit(1)
-
-    threading.Thread(target=watch, daemon=True, name="engramlab-parent-watch").start()
 
 
 class SweepPointError(EngramlabError):

@@ -30,6 +30,7 @@ import numpy as np
 from brian2 import ms, second
 
 from engramlab.analysis.grid import grid_rates
+from engramlab.beside import Beside, start_beside
 from engramlab.circuits._device import DEVICES
 from engramlab.circuits.grid_attractor import GridAttractorCircuit, attractor_bytes
 from engramlab.circuits.hippocampus import PLATEAU_STEP, ForagingCircuit
@@ -344,29 +345,49 @@ def _run_attractor(cfg: ForagingConfig, pos: np.ndarray, rng: np.random.Generato
     plateaus = plateau_times(cfg, rng)
     lm = cfg.grid.landmarks
     rates, centres = landmark_rates(pos, cfg.box, lm) if lm.cells_per_side else (None, np.zeros((0, 2)))
+    # the control: the same sheets, velocity and seed without landmark cells (or place cells):
+    # what path integration alone does on this run, simulated in a second process at the same time
+    sheets: dict[str, Any] = {"velocity": velocity, "rate_dt": cfg.trajectory_dt, "gains": list(gains),
+                              "orientations": list(orientations), "order": order, "initial_drive": drive0,
+                              "params": a}
+    device = {"dt": cfg.dt, "target": cfg.target, "seed": cfg.seed, "device": cfg.device, "threads": cfg.threads}
+    control = start_beside(run_control, sheets, device) if rates is not None else None
+    try:
+        return _run_with_control(cfg, pos, plateaus, rates, centres, sheets, device, control, report, spacings,
+                                 offsets)
+    except BaseException:
+        if control is not None:
+            control.cancel()
+        raise
+
+
+ControlRun = tuple[tuple[np.ndarray, np.ndarray], dict[str, Any]]
+
+
+def run_control(sheets: dict[str, Any], device: dict[str, Any]) -> ControlRun:
+    """The sheets alone (no landmark or place cells): grid spikes and the circuit's timings."""
+    control = GridAttractorCircuit(**sheets, plateau_times=np.zeros(0), place=None, **device)
+    return control.run()["grid"], dict(control.timings)
+
+
+def _run_with_control(cfg: ForagingConfig, pos: np.ndarray, plateaus: np.ndarray, rates: np.ndarray | None,
+                      centres: np.ndarray, sheets: dict[str, Any], device: dict[str, Any],
+                      control: Beside[ControlRun] | None, report: Any,
+                      spacings: np.ndarray, offsets: np.ndarray) -> tuple[dict[str, np.ndarray], Any, float, float]:
+    a, lm = cfg.grid.attractor, cfg.grid.landmarks
+    velocity, dt, order = sheets["velocity"], float(cfg.trajectory_dt), sheets["order"]
+    gains, orientations = np.asarray(sheets["gains"]), np.asarray(sheets["orientations"])
     t0 = time.perf_counter()
-    circuit = GridAttractorCircuit(velocity, cfg.trajectory_dt, list(gains), list(orientations), order, drive0, a,
-                                   plateaus, cfg.place, dt=cfg.dt, target=cfg.target, seed=cfg.seed,
-                                   device=cfg.device, threads=cfg.threads, landmark_rates=rates,
+    circuit = GridAttractorCircuit(**sheets, plateau_times=plateaus, place=cfg.place, **device, landmark_rates=rates,
                                    landmark=lm if rates is not None else None)
     build_s = time.perf_counter() - t0
     t1 = time.perf_counter()
     spikes = circuit.run(report=report)
     run_s = time.perf_counter() - t1
-    # read now: building the control replaces a standalone device
     place_weights, landmark_weights = circuit.place_weights(), circuit.landmark_weights()
     timings: dict[str, Any] = dict(circuit.timings)
-    if rates is not None:
-        # the control: the same sheets, velocity and seed without landmark cells (or place cells):
-        # what path integration alone does on this run. The first circuit is dropped first, so a
-        # standalone build of the control re-uses its program cache (fixed object names)
-        del circuit
-        control = GridAttractorCircuit(velocity, cfg.trajectory_dt, list(gains), list(orientations), order, drive0,
-                                       a, np.zeros(0), None, dt=cfg.dt, target=cfg.target, seed=cfg.seed,
-                                       device=cfg.device, threads=cfg.threads)
-        spikes["control_grid"] = control.run(report=report)["grid"]
-        timings["control"] = dict(control.timings)  # nested: a sweep sums every circuit's build and run
-        del control
+    if control is not None:  # its timings nested: a sweep sums every circuit's build and run
+        spikes["control_grid"], timings["control"] = control.result()
     module, sheet_position = recorded_positions(a, order)
     # the spacing the sheets are built for: a / (c α) = spacings / velocity_gain (none without input)
     spacing = spacings / cfg.grid.velocity_gain if cfg.grid.velocity_gain > 0 else np.full_like(spacings, np.inf)

@@ -19,6 +19,7 @@ import brian2 as b2
 import numpy as np
 from brian2 import ms
 
+from engramlab.beside import Beside, start_beside
 from engramlab.circuits._device import DEVICES
 from engramlab.circuits.grid_attractor import GridAttractorCircuit, attractor_bytes
 from engramlab.circuits.hippocampus import MemoryNeuronCircuit
@@ -234,12 +235,34 @@ def action_displacements(world: Any) -> np.ndarray:
     return out
 
 
-def _path_integration(cfg: NavigationConfig, world: Any, walks: list[Walk], report: Any
-                      ) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
-    """:func:`_run_path_integration` when ``grid.path_integration`` resolves to 'attractor', else nothing."""
+PathIntegration = tuple[dict[str, np.ndarray], dict[str, Any]]
+
+
+def _path_integration(cfg: NavigationConfig, world: Any, walks: list[Walk]) -> Beside[PathIntegration]:
+    """:func:`_run_path_integration` started in a second process (it does not feed the memory).
+
+    Nothing to run when ``grid.path_integration`` resolves to 'off'. The attractor's program and
+    the memory's then build and simulate at the same time, one core each
+    (:mod:`engramlab.beside`); the attractor's seed is its own, so its spikes are those of a run
+    in this process.
+    """
     if cfg.path_integration_model() != "attractor":
-        return {}, {}
-    return _run_path_integration(cfg, world, walks, report)
+        return Beside(_no_path_integration, here=True)
+    return start_beside(_run_path_integration, cfg, world, walks, None)
+
+
+def _no_path_integration() -> PathIntegration:
+    return {}, {}
+
+
+def _beside_the_memory(pi: Beside[PathIntegration], run: Any) -> tuple[Any, PathIntegration]:
+    """``run()`` (the memory circuit) while ``pi`` runs; stop ``pi`` if ``run`` fails or is interrupted."""
+    try:
+        value = run()
+    except BaseException:
+        pi.cancel()
+        raise
+    return value, pi.result()
 
 
 def _run_path_integration(cfg: NavigationConfig, world: Any, walks: list[Walk], report: Any
@@ -325,20 +348,24 @@ def run_navigation(config: NavigationConfig | None = None, report: Any = None) -
     if cfg.memory.model == "pool":
         return _run_pool(cfg, report)
     world, codebook, walks = _walk(cfg)
-    pi_arrays, pi_timings = _path_integration(cfg, world, walks, report)
+    pi = _path_integration(cfg, world, walks)
     walk = _walk_arrays(walks, codebook)
     starts = np.arange(cfg.environments) * cfg.steps
     write_step = np.arange(cfg.environments * cfg.steps)
     end_step = np.repeat(starts + cfg.steps, cfg.steps)
     k, q, v = walk["keys"], walk["queries"], walk["values"]
-    t0 = time.perf_counter()
-    circuit = MemoryNeuronCircuit(q, k, v, write_step, end_step,
-                                  cfg.memory, dt=cfg.dt, target=cfg.target, seed=cfg.seed,
-                                  device=cfg.device, threads=cfg.threads)
-    build_s = time.perf_counter() - t0
-    t1 = time.perf_counter()
-    spikes = circuit.run(report=report)
-    run_s = time.perf_counter() - t1
+
+    def memory() -> tuple[MemoryNeuronCircuit, dict[str, tuple[np.ndarray, np.ndarray]], float, float]:
+        t0 = time.perf_counter()
+        circuit = MemoryNeuronCircuit(q, k, v, write_step, end_step,
+                                      cfg.memory, dt=cfg.dt, target=cfg.target, seed=cfg.seed,
+                                      device=cfg.device, threads=cfg.threads)
+        build_s = time.perf_counter() - t0
+        t1 = time.perf_counter()
+        spikes = circuit.run(report=report)
+        return circuit, spikes, build_s, time.perf_counter() - t1
+
+    (circuit, spikes, build_s, run_s), (pi_arrays, pi_timings) = _beside_the_memory(pi, memory)
     arrays: dict[str, np.ndarray] = {**walk, "codebook": codebook, "node_codes": world.codes, **pi_arrays}
     arrays.update(spike_arrays(spikes))
     values_flat, units = config_params(cfg)
@@ -364,7 +391,7 @@ def _run_pool(cfg: NavigationConfig, report: Any = None) -> Result:
     """
     p = cfg.pool
     world, codebook, walks = _walk(cfg)
-    pi_arrays, pi_timings = _path_integration(cfg, world, walks, report)
+    pi = _path_integration(cfg, world, walks)
     ctx_rng = np.random.default_rng([cfg.seed, 32])
     grid_rows, ctx_rows, lec_rows, slot_step, slot_env = [], [], [], [], []
     for e, (nodes, _, obs_of_node, rates) in enumerate(walks):
@@ -382,13 +409,17 @@ def _run_pool(cfg: NavigationConfig, report: Any = None) -> Result:
     # write would end after the run, so it is not made
     writer = np.arange(slots) % p.slots
     writer[-1] = -1
-    t0 = time.perf_counter()
-    circuit = MemoryPoolCircuit(grid_rates, np.concatenate(ctx_rows), np.concatenate(lec_rows), writer, p,
-                                target=cfg.target, seed=cfg.seed, device=cfg.device, threads=cfg.threads)
-    build_s = time.perf_counter() - t0
-    t1 = time.perf_counter()
-    spikes = circuit.run(report=report)
-    run_s = time.perf_counter() - t1
+
+    def memory() -> tuple[MemoryPoolCircuit, dict[str, tuple[np.ndarray, np.ndarray]], float, float]:
+        t0 = time.perf_counter()
+        circuit = MemoryPoolCircuit(grid_rates, np.concatenate(ctx_rows), np.concatenate(lec_rows), writer, p,
+                                    target=cfg.target, seed=cfg.seed, device=cfg.device, threads=cfg.threads)
+        build_s = time.perf_counter() - t0
+        t1 = time.perf_counter()
+        spikes = circuit.run(report=report)
+        return circuit, spikes, build_s, time.perf_counter() - t1
+
+    (circuit, spikes, build_s, run_s), (pi_arrays, pi_timings) = _beside_the_memory(pi, memory)
     arrays: dict[str, np.ndarray] = {
         **_walk_arrays(walks, codebook), "codebook": codebook, "node_codes": world.codes,
         "slot_inputs": np.concatenate([grid_rates * p.grid_rate_gain, np.concatenate(ctx_rows)], axis=1),
