@@ -10,6 +10,7 @@ the points are every value × ``seeds``.
 Usage::
 
     python benchmarks/bench_sweep.py '{"protocol": "sdm", "quick": true, "seeds": 8}'
+    python benchmarks/bench_sweep.py '{"protocol": "sdm", "quick": true, "seeds": 8, "workers": 2}'
     python benchmarks/bench_sweep.py '{"protocol": "eyeblink", "quick": true, "seeds": 2,
                                        "param": ["granule.C=6pF,7pF,8pF,9pF"]}'
     python benchmarks/bench_sweep.py '{"protocol": "eyeblink", "seeds": 8,
@@ -38,6 +39,8 @@ def sweep(cfg: dict) -> dict:
             cmd += ["--set", setting]
         for grid in cfg.get("param", ()):  # e.g. "granule.C=6pF,7pF,8pF,9pF": points × seeds
             cmd += ["--param", grid]
+        if cfg.get("workers", 1) > 1:  # points at once (the first alone: it compiles)
+            cmd += ["--workers", str(cfg["workers"])]
         t0 = time.perf_counter()
         subprocess.run(cmd, check=True, env=env)
         wall = time.perf_counter() - t0
@@ -50,6 +53,7 @@ def sweep(cfg: dict) -> dict:
     simulate = [p["simulate_seconds"] for p in points]
     bound = first["compile_seconds"] + len(points) * (sum(simulate) / len(simulate)) * 1.2
     return dict(protocol=cfg["protocol"], seeds=seeds, points=len(points), param=list(cfg.get("param", ())),
+                workers=int(cfg.get("workers", 1)),
                 wall_s=wall, compiles=summary["compiles"],
                 compile_s=summary["compile_seconds"], simulate_s=summary["simulate_seconds"],
                 first_point_s=first["seconds"], first_compile_s=first["compile_seconds"],

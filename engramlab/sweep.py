@@ -402,9 +402,14 @@ def run_sweep(points: list[SweepPoint], out: str | os.PathLike[str], workers: in
         if workers <= 1:
             _run_in_turn(todo, str(folder), figures, own_process, done)
         else:
+            # the first point alone, here: it compiles the program, and the workers then start their
+            # own copies of it (a program cache slot is copied while no build or run holds it), where
+            # workers starting together would each compile it. A later point of another structure is
+            # compiled by the worker that takes it.
+            _run_in_turn(todo[:1], str(folder), figures, False, done)
             with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"),
                                      initializer=die_with_parent, initargs=(os.getpid(),)) as pool:
-                futures = {pool.submit(_run_point_in_own_process, p, str(folder), figures): p for p in todo}
+                futures = {pool.submit(_run_point_in_own_process, p, str(folder), figures): p for p in todo[1:]}
                 try:
                     for fut in as_completed(futures):
                         fut.result()

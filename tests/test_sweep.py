@@ -304,3 +304,22 @@ def test_a_failed_simulation_lets_the_point_being_saved_finish_and_paths_are_abs
     simulated = S.simulate_point(points[0], "relative/sweep")
     assert simulated.folder.is_absolute()
     assert simulated.folder == tmp_path / "relative" / "sweep" / "points" / points[0].key
+
+
+@pytest.mark.slow
+def test_two_local_workers_reuse_the_first_points_program(tmp_path, monkeypatch):
+    """With ``--workers 2`` the first point runs alone and compiles; the workers then start from
+    copies of its program, so no later point compiles a source file (two workers starting
+    together used to compile the same program each: ``compiles: 2``). An empty program cache."""
+    from engramlab.cli import main
+
+    monkeypatch.setenv("ENGRAMLAB_PROGRAM_CACHE", str(tmp_path / "programs"))
+
+    out = tmp_path / "sweep"
+    assert main(["sweep", "eyeblink", "--quick", "--seeds", "3", "--workers", "2", "--set", "r=300",
+                 "--set", "trials=4", "--set", 'device="cpp_standalone"', "--out", str(out), "-q"]) == 0
+    done = {json.loads(p.read_text())["seed"]: json.loads(p.read_text()) for p in _points_done(out)}
+    assert sorted(done) == [0, 1, 2]
+    assert done[1]["compiled_sources"] == done[2]["compiled_sources"] == 0
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["finished"] == 3 and summary["compiles"] == 1
