@@ -3,37 +3,43 @@
 A compiled (cpp_standalone) program runs on one core. When a protocol simulates two networks
 that do not feed each other — navigation's attractor path integration and its memory pool — the
 second core can run one while this process builds and runs the other. :func:`start_beside`
-calls a module-level function in a freshly spawned process and returns a :class:`Beside`
-handle; :meth:`Beside.result` waits for it and returns what it returned (or raises what it
-raised, here). The child's randomness is its own seed's, so its spikes are those it would give
-in this process.
+calls a module-level function in a new Python process (``python -m engramlab.beside``: it
+imports only the function's module, never the caller's script, so a script or notebook without
+a ``__main__`` guard is safe) and returns a :class:`Beside` handle; :meth:`Beside.result` waits
+for it and returns what it returned (or raises what it raised, here). The child's randomness is
+its own seed's, so its spikes are those it would give in this process.
 
 The child ends with this process: SIGTERM from the kernel when the parent dies (Linux), and
 :meth:`Beside.cancel` (called when the caller's own part fails or is interrupted) sends it
 SIGTERM, which it turns into ``KeyboardInterrupt`` so that a compiled program it is running is
 killed by :func:`subprocess.call` on the way out. Where a second process cannot help or is not
-allowed — one core, or inside a daemonic worker process (Dask's), which may not have
-children — the function runs here, at :meth:`Beside.result`.
+wanted — one core, or inside a daemonic worker process (Dask's) — the function runs here, at
+:meth:`Beside.result`.
 """
 
 from __future__ import annotations
 
 import multiprocessing
 import os
+import pickle
 import signal
+import subprocess
+import sys
+import tempfile
 import threading
 import time
+import traceback
 from collections.abc import Callable
-from concurrent.futures import Future, ProcessPoolExecutor
+from pathlib import Path
 from typing import Any, Generic, TypeVar
 
-__all__ = ["Beside", "can_run_beside", "die_with_parent", "start_beside"]
+__all__ = ["Beside", "BesideFailed", "can_run_beside", "die_with_parent", "run_here_only", "start_beside"]
 
 T = TypeVar("T")
 
 
-def _interrupt(signum: int, frame: Any) -> None:
-    raise KeyboardInterrupt
+class BesideFailed(RuntimeError):
+    """The second process ended without a result (killed, or its error could not be sent back)."""
 
 
 def die_with_parent(parent: int) -> None:
@@ -60,70 +66,135 @@ def die_with_parent(parent: int) -> None:
     threading.Thread(target=watch, daemon=True, name="engramlab-parent-watch").start()
 
 
-def _child_start(parent: int) -> None:
-    """Initialiser of the child: die with the parent; SIGTERM unwinds (kills a running program)."""
-    die_with_parent(parent)
-    signal.signal(signal.SIGTERM, _interrupt)
+_HERE_ONLY = False
+
+
+def run_here_only() -> None:
+    """From now on this process runs every call here (a sweep's worker: the cores are in use)."""
+    global _HERE_ONLY
+    _HERE_ONLY = True
 
 
 def can_run_beside() -> bool:
-    """True when a second process can run beside this one: two or more cores, and not a daemon."""
-    return (os.cpu_count() or 1) >= 2 and not multiprocessing.current_process().daemon
+    """True when a second process can run beside this one.
+
+    Two or more cores this process may use (its CPU affinity, e.g. a Slurm allocation), and not a
+    daemon (Dask's workers) or a sweep's worker.
+    """
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return cores >= 2 and not _HERE_ONLY and not multiprocessing.current_process().daemon
 
 
 class Beside(Generic[T]):
-    """A function call running in a spawned process.
+    """A function call running in a second Python process.
 
     With ``here``, or where a second process cannot help, the call is deferred to :meth:`result`.
     """
 
     def __init__(self, function: Callable[..., T], *args: Any, here: bool = False) -> None:
         self._function, self._args = function, args
-        self._pool: ProcessPoolExecutor | None = None
-        self._future: Future[T] | None = None
-        if not here and can_run_beside():
-            self._pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"),
-                                             initializer=_child_start, initargs=(os.getpid(),))
-            self._future = self._pool.submit(function, *args)
+        self._process: subprocess.Popen[bytes] | None = None
+        self._folder: tempfile.TemporaryDirectory[str] | None = None
+        if here or not can_run_beside():
+            return
+        self._folder = tempfile.TemporaryDirectory(prefix="engramlab_beside_")
+        folder = Path(self._folder.name)
+        (folder / "call.pickle").write_bytes(pickle.dumps((function, args), protocol=pickle.HIGHEST_PROTOCOL))
+        # a session of its own, so cancel() reaches the compiler or program it runs as well
+        self._process = subprocess.Popen([sys.executable, "-m", "engramlab.beside", str(folder), str(os.getpid())],
+                                         start_new_session=True)
 
     @property
     def pid(self) -> int | None:
-        """The child's process id while it runs (None: deferred, or ended)."""
-        processes = list(getattr(self._pool, "_processes", None) or {})  # no public handle
-        return int(processes[0]) if processes else None
+        """The child's process id (None: the call runs here)."""
+        return None if self._process is None else self._process.pid
 
     @property
     def in_another_process(self) -> bool:
         """Whether the call runs in a second process (else it runs here, at :meth:`result`)."""
-        return self._future is not None
+        return self._process is not None
 
     def result(self) -> T:
         """Wait for the call and return its value; its exception is raised here. Once only."""
-        if self._future is None:
+        if self._folder is None:
             return self._function(*self._args)
+        process, folder = self._process, Path(self._folder.name)
+        assert process is not None
         try:
-            value = self._future.result()
+            status = process.wait()
+            answer = folder / "answer.pickle"
+            if not answer.is_file():
+                raise BesideFailed(f"the second process ({getattr(self._function, '__name__', 'a call')}) ended "
+                                   f"with status {status} and no result (killed?)")
+            kind, value, told = pickle.loads(answer.read_bytes())
         except BaseException:
             self.cancel()
             raise
-        self._close(wait=True)
+        self._close()
+        if kind == "error":
+            value.add_note(f"in the second process:\n{told}")
+            raise value
         return value
 
     def cancel(self) -> None:
-        """Stop the child now (SIGTERM) and forget its result; nothing if it already ended."""
-        if self._pool is None:
-            return
-        for process in list(getattr(self._pool, "_processes", {}).values()):  # no public handle
-            if process.is_alive():
-                process.terminate()
-        self._close(wait=False)
+        """Stop the child and everything it started (``make``, the compiler, its program) now.
 
-    def _close(self, wait: bool) -> None:
-        pool, self._pool = self._pool, None
-        if pool is not None:
-            pool.shutdown(wait=wait, cancel_futures=True)
+        SIGTERM to its process group (the child unwinds), then SIGKILL to the group after 10 s;
+        its result is forgotten.
+        """
+        process = self._process
+        if process is not None and process.poll() is None:
+            for sig, wait in ((signal.SIGTERM, 10.0), (signal.SIGKILL, None)):
+                try:
+                    os.killpg(process.pid, sig)
+                except ProcessLookupError:  # already gone
+                    break
+                try:
+                    process.wait(timeout=wait)
+                    break
+                except subprocess.TimeoutExpired:
+                    continue
+        if process is not None and process.poll() is not None:
+            try:  # whatever it started and left (its group), once it has gone
+                os.killpg(process.pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+        self._close()
+
+    def _close(self) -> None:
+        folder, self._folder = self._folder, None
+        self._process = None
+        if folder is not None:
+            folder.cleanup()
 
 
 def start_beside(function: Callable[..., T], *args: Any) -> Beside[T]:
     """Start ``function(*args)`` in a second process (``function`` and ``args`` must pickle)."""
     return Beside(function, *args)
+
+
+def _interrupt(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt
+
+
+def _child(folder: Path, parent: int) -> int:
+    """The child: run the pickled call, write ``(kind, value, traceback)`` atomically."""
+    die_with_parent(parent)
+    signal.signal(signal.SIGTERM, _interrupt)
+    function, args = pickle.loads((folder / "call.pickle").read_bytes())
+    try:
+        outcome: tuple[str, Any, str] = ("value", function(*args), "")
+    except Exception as error:  # handed to the parent, raised there
+        outcome = ("error", error, traceback.format_exc())
+    try:
+        data = pickle.dumps(outcome, protocol=pickle.HIGHEST_PROTOCOL)
+    except Exception:  # an exception that does not pickle: its text instead
+        data = pickle.dumps(("error", BesideFailed(repr(outcome[1])), outcome[2]))
+    partial = folder / "answer.pickle.part"
+    partial.write_bytes(data)
+    partial.replace(folder / "answer.pickle")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(_child(Path(sys.argv[1]), int(sys.argv[2])))

@@ -164,6 +164,17 @@ def plan_sweep(protocol: str, params: dict[str, list[str]], seeds: int, quick: b
     return points
 
 
+def _worker_start(parent: int) -> None:
+    """Initialiser of a sweep's pool worker: it ends with the sweep.
+
+    A protocol's independent programs run in it one after the other (the workers use the cores).
+    """
+    from engramlab import beside
+
+    die_with_parent(parent)
+    beside.run_here_only()
+
+
 class SweepPointError(EngramlabError):
     """A sweep point failed; the message names the point and its real exception."""
 
@@ -407,8 +418,13 @@ def run_sweep(points: list[SweepPoint], out: str | os.PathLike[str], workers: in
             # workers starting together would each compile it. A later point of another structure is
             # compiled by the worker that takes it.
             _run_in_turn(todo[:1], str(folder), figures, False, done)
+            from engramlab.circuits._device import CACHE_SLOTS, forget_program
+
+            # its memory freed; its cache folder stays locked (a build no one else runs in, to copy)
+            # unless the workers need every folder of the structure
+            forget_program(keep_slot=workers + 1 <= CACHE_SLOTS)
             with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"),
-                                     initializer=die_with_parent, initargs=(os.getpid(),)) as pool:
+                                     initializer=_worker_start, initargs=(os.getpid(),)) as pool:
                 futures = {pool.submit(_run_point_in_own_process, p, str(folder), figures): p for p in todo[1:]}
                 try:
                     for fut in as_completed(futures):

@@ -91,6 +91,17 @@ def _give_up_program() -> None:
 atexit.register(_give_up_program)
 
 
+def forget_program(keep_slot: bool) -> None:
+    """Free the last standalone program's memory (its arrays and objects).
+
+    With ``keep_slot`` its program-cache folder stays locked, so other processes copy its build
+    from there instead of finding it busy (a sweep's own process after its first point).
+    """
+    all_devices["cpp_standalone"].reinit()
+    if not keep_slot:
+        _give_up_program()
+
+
 def _structure_key(network: b2.Network) -> str:
     """A name for the network's structure: objects, names, sizes, dt, compiler settings, environment.
 

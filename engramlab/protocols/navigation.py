@@ -255,8 +255,13 @@ def _no_path_integration() -> PathIntegration:
     return {}, {}
 
 
-def _beside_the_memory(pi: Beside[PathIntegration], run: Any) -> tuple[Any, PathIntegration]:
-    """``run()`` (the memory circuit) while ``pi`` runs; stop ``pi`` if ``run`` fails or is interrupted."""
+def _beside_the_memory(cfg: NavigationConfig, world: Any, walks: list[Walk], run: Any
+                       ) -> tuple[Any, PathIntegration]:
+    """``run()`` (the memory circuit) while the path integration runs beside it.
+
+    The path integration is stopped if ``run`` fails or is interrupted.
+    """
+    pi = _path_integration(cfg, world, walks)
     try:
         value = run()
     except BaseException:
@@ -348,7 +353,6 @@ def run_navigation(config: NavigationConfig | None = None, report: Any = None) -
     if cfg.memory.model == "pool":
         return _run_pool(cfg, report)
     world, codebook, walks = _walk(cfg)
-    pi = _path_integration(cfg, world, walks)
     walk = _walk_arrays(walks, codebook)
     starts = np.arange(cfg.environments) * cfg.steps
     write_step = np.arange(cfg.environments * cfg.steps)
@@ -365,7 +369,7 @@ def run_navigation(config: NavigationConfig | None = None, report: Any = None) -
         spikes = circuit.run(report=report)
         return circuit, spikes, build_s, time.perf_counter() - t1
 
-    (circuit, spikes, build_s, run_s), (pi_arrays, pi_timings) = _beside_the_memory(pi, memory)
+    (circuit, spikes, build_s, run_s), (pi_arrays, pi_timings) = _beside_the_memory(cfg, world, walks, memory)
     arrays: dict[str, np.ndarray] = {**walk, "codebook": codebook, "node_codes": world.codes, **pi_arrays}
     arrays.update(spike_arrays(spikes))
     values_flat, units = config_params(cfg)
@@ -391,7 +395,6 @@ def _run_pool(cfg: NavigationConfig, report: Any = None) -> Result:
     """
     p = cfg.pool
     world, codebook, walks = _walk(cfg)
-    pi = _path_integration(cfg, world, walks)
     ctx_rng = np.random.default_rng([cfg.seed, 32])
     grid_rows, ctx_rows, lec_rows, slot_step, slot_env = [], [], [], [], []
     for e, (nodes, _, obs_of_node, rates) in enumerate(walks):
@@ -419,7 +422,7 @@ def _run_pool(cfg: NavigationConfig, report: Any = None) -> Result:
         spikes = circuit.run(report=report)
         return circuit, spikes, build_s, time.perf_counter() - t1
 
-    (circuit, spikes, build_s, run_s), (pi_arrays, pi_timings) = _beside_the_memory(pi, memory)
+    (circuit, spikes, build_s, run_s), (pi_arrays, pi_timings) = _beside_the_memory(cfg, world, walks, memory)
     arrays: dict[str, np.ndarray] = {
         **_walk_arrays(walks, codebook), "codebook": codebook, "node_codes": world.codes,
         "slot_inputs": np.concatenate([grid_rates * p.grid_rate_gain, np.concatenate(ctx_rows)], axis=1),
