@@ -164,6 +164,14 @@ def plan_sweep(protocol: str, params: dict[str, list[str]], seeds: int, quick: b
     return points
 
 
+def _compiled(point: SweepPoint) -> bool:
+    """Whether ``point`` runs as a compiled (cpp_standalone) program."""
+    from engramlab import api
+
+    return getattr(api.plan(point.protocol, point.settings(), quick=point.quick, seed=point.seed).circuit,
+                   "device", None) == "cpp_standalone"
+
+
 def _worker_start(parent: int) -> None:
     """Initialiser of a sweep's pool worker: it ends with the sweep.
 
@@ -413,19 +421,24 @@ def run_sweep(points: list[SweepPoint], out: str | os.PathLike[str], workers: in
         if workers <= 1:
             _run_in_turn(todo, str(folder), figures, own_process, done)
         else:
-            # the first point alone, here: it compiles the program, and the workers then start their
-            # own copies of it (a program cache slot is copied while no build or run holds it), where
-            # workers starting together would each compile it. A later point of another structure is
-            # compiled by the worker that takes it.
-            _run_in_turn(todo[:1], str(folder), figures, False, done)
-            from engramlab.circuits._device import CACHE_SLOTS, forget_program
+            first = 0
+            if _compiled(todo[0]):
+                # the first point alone, here: it compiles the program, and the workers then start
+                # their own copies of it (a program cache slot is copied while no build or run holds
+                # it), where workers starting together would each compile it. A later point of
+                # another structure is compiled by the worker that takes it. (A point on the
+                # runtime device compiles no program: nothing to wait for.)
+                _run_in_turn(todo[:1], str(folder), figures, False, done)
+                from engramlab.circuits._device import CACHE_SLOTS, forget_program
 
-            # its memory freed; its cache folder stays locked (a build no one else runs in, to copy)
-            # unless the workers need every folder of the structure
-            forget_program(keep_slot=workers + 1 <= CACHE_SLOTS)
+                # its memory freed; its cache folder stays locked (a build no one else runs in, to
+                # copy) unless the workers need every folder of the structure
+                forget_program(keep_slot=workers + 1 <= CACHE_SLOTS)
+                first = 1
             with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"),
                                      initializer=_worker_start, initargs=(os.getpid(),)) as pool:
-                futures = {pool.submit(_run_point_in_own_process, p, str(folder), figures): p for p in todo[1:]}
+                futures = {pool.submit(_run_point_in_own_process, p, str(folder), figures): p
+                           for p in todo[first:]}
                 try:
                     for fut in as_completed(futures):
                         fut.result()
