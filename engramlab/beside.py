@@ -89,6 +89,8 @@ class Beside(Generic[T]):
     """A function call running in a second Python process.
 
     With ``here``, or where a second process cannot help, the call is deferred to :meth:`result`.
+    As a context manager it is cancelled when its block raises (``with start_beside(...) as b:``
+    … ``b.result()``).
     """
 
     def __init__(self, function: Callable[..., T], *args: Any, here: bool = False) -> None:
@@ -135,6 +137,14 @@ class Beside(Generic[T]):
             value.add_note(f"in the second process:\n{told}")
             raise value
         return value
+
+    def __enter__(self) -> Beside[T]:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, trace: Any) -> None:
+        """Leaving the ``with`` block by an exception (the caller's own part failed) stops the child."""
+        if kind is not None:
+            self.cancel()
 
     def cancel(self) -> None:
         """Stop the child and everything it started (``make``, the compiler, its program) now.

@@ -90,3 +90,13 @@ def test_here_defers_the_call_to_result_in_this_process():
     job = Beside(os.getpid, here=True)
     assert not job.in_another_process and job.pid is None
     assert job.result() == os.getpid()
+
+
+def test_a_with_block_that_raises_cancels_the_child():
+    with pytest.raises(ZeroDivisionError):
+        with start_beside(time.sleep, 60) as job:
+            pid = job.pid
+            assert pid is not None
+            _ = 1 / 0
+    with pytest.raises(ProcessLookupError):
+        os.kill(pid, 0)

@@ -13,7 +13,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from engramlab import validate as V
-from engramlab.analysis.spikes import EDGE_TOLERANCE, counts_per_window, spike_trains
+from engramlab.analysis.spikes import EDGE_TOLERANCE, counts_per_window, spike_trains, spike_windows
 from engramlab.errors import ConfigError
 
 __all__ = ["decode_bits", "isi_cv", "window_counts", "window_reach_times"]
@@ -65,9 +65,7 @@ def window_reach_times(t: ArrayLike, i: ArrayLike, starts: ArrayLike, offset: fl
         raise ConfigError("starts", "must be sorted and the windows must not overlap (spacing >= width)")
     out = np.full((s.size, lines), np.inf)
     if tt.size and s.size:
-        lo = s - EDGE_TOLERANCE  # the edges of counts_per_window, so a counted spike is a timed one
-        w = np.searchsorted(lo, tt, side="right") - 1
-        ok = (w >= 0) & (tt < lo[np.clip(w, 0, None)] + width)
+        w, ok = spike_windows(tt, s, width)  # the windows of counts_per_window: a counted spike is timed
         w, line, dt = w[ok], ii[ok] // c, tt[ok] - s[w[ok]]
         order = np.lexsort((dt, line, w))  # by slot, then line, then time
         w, line, dt = w[order], line[order], dt[order]

@@ -32,6 +32,7 @@ __all__ = [
     "phase_shift",
     "population_counts",
     "spike_trains",
+    "spike_windows",
     "step_counts",
     "tonic_period",
 ]
@@ -58,6 +59,18 @@ def spike_trains(t: ArrayLike, i: ArrayLike, n: int) -> list[NDArray[np.float64]
     return [tt[bounds[k]:bounds[k + 1]] for k in range(n)]
 
 
+def spike_windows(t: NDArray[np.float64], starts: NDArray[np.float64], width: float
+                  ) -> tuple[NDArray[np.intp], NDArray[np.bool_]]:
+    """Which window ``[start, start + width)`` each spike falls in, and whether it falls in one.
+
+    ``starts`` sorted, windows not overlapping (callers check); edges shifted back by
+    :data:`EDGE_TOLERANCE`. Returns ``(w, ok)``: ``w[k]`` the window of spike ``k`` where ``ok[k]``.
+    """
+    lo = starts - EDGE_TOLERANCE
+    w = np.searchsorted(lo, t, side="right") - 1
+    return w, (w >= 0) & (t < lo[np.clip(w, 0, None)] + width)
+
+
 def counts_per_window(t: ArrayLike, i: ArrayLike, starts: ArrayLike, width: float, n: int
                       ) -> NDArray[np.int64]:
     """Spike counts of each of ``n`` neurons in windows ``[start, start + width)``.
@@ -79,9 +92,7 @@ def counts_per_window(t: ArrayLike, i: ArrayLike, starts: ArrayLike, width: floa
         raise ConfigError("starts", "must be sorted and the windows must not overlap (spacing >= width)")
     if tt.size == 0 or s.size == 0:
         return np.zeros((s.size, n), dtype=np.int64)
-    lo = s - EDGE_TOLERANCE
-    w = np.searchsorted(lo, tt, side="right") - 1
-    ok = (w >= 0) & (tt < lo[np.clip(w, 0, None)] + width)
+    w, ok = spike_windows(tt, s, width)
     # one flat histogram (np.bincount) instead of np.add.at, which is several times slower
     flat = np.bincount(w[ok] * n + ii[ok], minlength=s.size * n)
     return flat.reshape(s.size, n).astype(np.int64, copy=False)

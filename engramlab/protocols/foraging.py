@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import math
 import time
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from types import SimpleNamespace
 from typing import Any
@@ -351,14 +352,9 @@ def _run_attractor(cfg: ForagingConfig, pos: np.ndarray, rng: np.random.Generato
                               "orientations": list(orientations), "order": order, "initial_drive": drive0,
                               "params": a}
     device = {"dt": cfg.dt, "target": cfg.target, "seed": cfg.seed, "device": cfg.device, "threads": cfg.threads}
-    control = start_beside(run_control, sheets, device) if rates is not None else None
-    try:
+    with (start_beside(run_control, sheets, device) if rates is not None else nullcontext()) as control:
         return _run_with_control(cfg, pos, plateaus, rates, centres, sheets, device, control, report, spacings,
                                  offsets)
-    except BaseException:
-        if control is not None:
-            control.cancel()
-        raise
 
 
 ControlRun = tuple[tuple[np.ndarray, np.ndarray], dict[str, Any]]

@@ -261,13 +261,8 @@ def _beside_the_memory(cfg: NavigationConfig, world: Any, walks: list[Walk], run
 
     The path integration is stopped if ``run`` fails or is interrupted.
     """
-    pi = _path_integration(cfg, world, walks)
-    try:
-        value = run()
-    except BaseException:
-        pi.cancel()
-        raise
-    return value, pi.result()
+    with _path_integration(cfg, world, walks) as pi:
+        return run(), pi.result()
 
 
 def _run_path_integration(cfg: NavigationConfig, world: Any, walks: list[Walk], report: Any
