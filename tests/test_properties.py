@@ -422,6 +422,23 @@ def test_apply_mapping_only_raises_engramlab_errors(mapping):
 
 
 #: names in the modules' ``__all__`` that are constants or result types, not functions to call
+@settings(max_examples=40, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.integers(1, 12), st.floats(0.01, 0.1))
+def test_spike_windows_match_a_loop_and_count_like_counts_per_window(seed, windows, width):
+    """Each spike's window against a loop over windows (edges 1 ns early), spikes on and just
+    before the edges included; counting them gives counts_per_window's counts."""
+    rng = np.random.default_rng(seed)
+    starts = np.arange(windows) * 0.1 + 0.02
+    t = np.concatenate([rng.uniform(0, 0.1 * windows + 0.1, 50), starts - 0.5e-9, starts - 2e-9, starts + width])
+    w, ok = spikes.spike_windows(t, starts, width)
+    lo = starts - spikes.EDGE_TOLERANCE
+    for k, tk in enumerate(t):
+        inside = np.flatnonzero((tk >= lo) & (tk < lo + width))
+        assert ok[k] == (inside.size == 1) and (not ok[k] or w[k] == inside[0])
+    counts = spikes.counts_per_window(t, np.zeros(t.size, dtype=int), starts, width, 1)[:, 0]
+    assert np.array_equal(counts, np.bincount(w[ok], minlength=windows))
+
+
 NOT_FUNCTIONS = {"EXACT_LIMIT_N", "FLOAT_LIMIT_N", "CRITICAL_MAX_N", "EDGE_TOLERANCE", "CLASSIC_LOADS",
                  "MODERN_LOADS", "CapacityCurve", "MemoryNeuronTrajectory", "SDMAttentionComparison", "GridModule"}
 
