@@ -20,7 +20,7 @@ import time
 from typing import Any
 
 import numpy as np
-from _yardstick import circuit_arguments, main
+from _yardstick import circuit_arguments, main, simulate_seconds
 
 
 def _circuit_arguments(cfg: dict) -> tuple[tuple[Any, ...], dict[str, Any]]:
@@ -50,7 +50,7 @@ def bench_engramlab(cfg: dict) -> dict:
     net.run()
     p = net.params
     duration = float(p.cue + p.settle)
-    simulate = float(net.timings["simulate"])
+    simulate = simulate_seconds(net.timings)
     spikes = int(net.monitor.num_spikes)
     return dict(build_s=build, compile_s=float(net.timings.get("compile", 0.0)), simulate_s=simulate,
                 biological_s=duration, memory_spikes=spikes, synapses=len(net.ee) + len(net.ei) + len(net.ie),

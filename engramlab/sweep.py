@@ -224,7 +224,8 @@ def build_stats(timings: Any) -> dict[str, float]:
     simulation — for a standalone build (``build_and_run`` in its timings) the code generation
     Brian2 does inside ``Network.run`` (state updaters, code objects: ``run_call``) plus writing,
     compiling, linking and starting the program, as ``benchmarks/`` count it; on the runtime
-    device ``run_call`` *is* the simulation; ``simulate_seconds``: simulated time's cost.
+    device ``run_call`` *is* the simulation; ``simulate_seconds``: simulated time's cost, for a
+    standalone program the wall time of its simulation loop (:func:`~engramlab.circuits._device.simulation_seconds`).
     """
     stats = {"compiles": 0.0, "compiled_sources": 0.0, "compile_seconds": 0.0, "simulate_seconds": 0.0}
 

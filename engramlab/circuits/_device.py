@@ -524,6 +524,67 @@ def _duration_read_at_start_up(device: CPPStandaloneDevice, network: b2.Network,
     os.environ[DURATION_VARIABLE] = repr(float(duration))  # else Brian2 logs that it overwrites another value
 
 
+#: File in a standalone program's results folder that holds its simulation loop's wall-clock seconds
+LOOP_SECONDS_FILE = "engramlab_loop_seconds.txt"
+
+
+def _loop_timed(device: CPPStandaloneDevice) -> None:
+    """Make the program write the wall-clock time of its one ``Network.run`` to :data:`LOOP_SECONDS_FILE`.
+
+    Brian2's ``_last_run_time`` is the program's processor time (``std::clock()``), which falls
+    short of the wall time whenever the program waits for a core. Measured (2026-12-05, quick
+    continual, two at once on 2 cores, each beside its own MLP thread): 59 s of wall time in the
+    loop, 42 s of processor time, and the 17 s between were booked as compiling. POSIX
+    ``clock_gettime(CLOCK_MONOTONIC)`` (``<time.h>``, which Brian2's ``main.cpp`` includes); where
+    it is missing the program writes nothing and :func:`simulation_seconds` falls back to
+    Brian2's value. Only a program with exactly one run is changed, as in
+    :func:`_duration_read_at_start_up`.
+    """
+    runs = [k for k, (func, _) in enumerate(device.main_queue) if func == "run_network"]
+    if len(runs) != 1:
+        return
+    net, lines = device.main_queue[runs[0]][1]
+    at = [n for n, line in enumerate(lines) if line.startswith(f"{net.name}.run(")]
+    if len(at) != 1:
+        return
+    start = """#ifdef CLOCK_MONOTONIC
+    struct timespec _engramlab_loop_start;
+    clock_gettime(CLOCK_MONOTONIC, &_engramlab_loop_start);
+    #endif"""
+    end = f"""#ifdef CLOCK_MONOTONIC
+    {{
+        struct timespec _engramlab_loop_end;
+        clock_gettime(CLOCK_MONOTONIC, &_engramlab_loop_end);
+        std::ofstream _engramlab_loop_file((brian::results_dir + "{LOOP_SECONDS_FILE}").c_str());
+        _engramlab_loop_file.precision(17);
+        _engramlab_loop_file << (double)(_engramlab_loop_end.tv_sec - _engramlab_loop_start.tv_sec)
+            + 1e-9 * (double)(_engramlab_loop_end.tv_nsec - _engramlab_loop_start.tv_nsec) << std::endl;
+    }}
+    #endif"""
+    lines = [*lines[:at[0]], start, lines[at[0]], end, *lines[at[0] + 1:]]
+    device.main_queue[runs[0]] = ("run_network", (net, lines))
+
+
+def simulation_seconds(device: CPPStandaloneDevice, since: float) -> tuple[float, float]:
+    """Wall-clock and processor seconds of the standalone program's simulation loop, run after ``since``.
+
+    The wall time is what :func:`_loop_timed` made the program write, if it wrote it at or after
+    ``since`` (``time.time()``); otherwise (a program built before, or no monotonic clock) it is
+    Brian2's processor time, as before.
+    """
+    cpu = float(getattr(device, "_last_run_time", 0.0) or 0.0)
+    results = getattr(device, "results_dir", None)
+    if not results:
+        return cpu, cpu
+    path = Path(results, LOOP_SECONDS_FILE)
+    try:
+        if path.stat().st_mtime < since:
+            return cpu, cpu
+        return float(path.read_text()), cpu
+    except (OSError, ValueError):
+        return cpu, cpu
+
+
 def run_network(network: b2.Network, duration: b2.Quantity, build_dir: str | None,
                 report: object = None) -> dict[str, float]:
     """Run ``network`` for ``duration`` on the active device; return wall-time parts (seconds).
@@ -557,6 +618,7 @@ def run_network(network: b2.Network, duration: b2.Quantity, build_dir: str | Non
             try:
                 _clock_starts_in_name_order(device)
                 _duration_read_at_start_up(device, network, float(duration))
+                _loop_timed(device)
                 with _building(project), _faster_make(project):
                     (project / _CODE_FILE).unlink(missing_ok=True)  # stale until this build succeeds
                     b2.device.build(directory=str(project), compile=True, run=True, debug=False,
@@ -569,9 +631,10 @@ def run_network(network: b2.Network, duration: b2.Quantity, build_dir: str | Non
                                          "nothing was saved") from None
                 raise
             total = time.perf_counter() - t1
-            simulated = float(getattr(b2.device, "_last_run_time", 0.0) or 0.0)
+            simulated, processor = simulation_seconds(b2.device, started)
             sources, code_objects = _compiled_sources(project, started)
-            timings.update(build_and_run=total, simulate=simulated, compile=max(0.0, total - simulated),
+            timings.update(build_and_run=total, simulate=simulated, simulate_processor=processor,
+                           compile=max(0.0, total - simulated),
                            compiled_sources=float(sources), compiled_code_objects=float(code_objects))
             reached = float(duration)
     b2.Network._globally_stopped = False

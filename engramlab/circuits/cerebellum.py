@@ -48,7 +48,7 @@ import numpy as np
 from brian2 import second
 
 from engramlab import validate as V
-from engramlab.circuits._device import seed_brian, stop_on_interrupt
+from engramlab.circuits._device import seed_brian, simulation_seconds, stop_on_interrupt
 from engramlab.circuits._run_time_constants import run_time_constants
 from engramlab.circuits.cerebellum_config import CerebellumConfig, CerebellumRecord  # re-exported: one import for users
 from engramlab.circuits.layers import (
@@ -413,7 +413,7 @@ class CerebellarSDM(CerebellarCircuit):
                     self._mossy_slots.table: mf, self._olive_slots.table: cf,
                     # the table as set_gate laid it out (gate_table: on its grid, padded)
                     self.molecular.gate: gate_table(self._gate_table(), float(self.config.slot / second))[0]}
-        t0 = time.perf_counter()
+        t0, started = time.perf_counter(), time.time()
         state: dict[str, bool] = {}
         with stop_on_interrupt(state):
             try:
@@ -426,8 +426,8 @@ class CerebellarSDM(CerebellarCircuit):
         if state.get("interrupted"):
             raise RunInterrupted("interrupted (Ctrl+C) while the compiled program ran: nothing was saved")
         # a re-run has no build or compile step: only its own timings
-        self.timings = {"rerun": time.perf_counter() - t0,
-                        "simulate": float(getattr(self.device, "_last_run_time", 0.0) or 0.0)}
+        simulated, processor = simulation_seconds(self.device, started)
+        self.timings = {"rerun": time.perf_counter() - t0, "simulate": simulated, "simulate_processor": processor}
         self._pending = 0
         self._record = self.record()
         return self._record
