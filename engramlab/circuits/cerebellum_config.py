@@ -90,7 +90,8 @@ class CerebellumConfig(Params):
     device: str = param("runtime", "'runtime' (numpy/cython target) or 'cpp_standalone' (one compiled C++ "
                                    "program for the whole schedule: build ~10 s, then several times faster)",
                         choices=DEVICES)
-    threads: int = param(0, "OpenMP threads of cpp_standalone (0: none)", low=0, high=256)
+    threads: int = param(0, "OpenMP threads of cpp_standalone (0: none; another compiled program, and other "
+                             "spikes: each thread draws its own random numbers)", low=0, high=256, structural=True)
     seed: int = param(0, "seed of the connectivity (and of Poisson input); same seed → same spikes", low=0,
                       high=2**32 - 1)
     mossy: MossyFibreParams = field(default_factory=MossyFibreParams)

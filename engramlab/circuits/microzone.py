@@ -144,7 +144,8 @@ class MicrozoneConfig(Params):
                         choices=("numpy", "cython", "auto"))
     device: str = param("runtime", "'runtime' or 'cpp_standalone' (the whole protocol as one compiled C++ "
                                    "program)", choices=DEVICES)
-    threads: int = param(0, "OpenMP threads of cpp_standalone (0: none)", low=0, high=256)
+    threads: int = param(0, "OpenMP threads of cpp_standalone (0: none; another compiled program, and other "
+                             "spikes: each thread draws its own random numbers)", low=0, high=256, structural=True)
     seed: int = param(0, "seed of connectivity, timing spectrum, Poisson inputs and initial potentials",
                       low=0, high=2**32 - 1)
     granule: GranuleParams = field(default_factory=GranuleParams)
