@@ -88,8 +88,9 @@ def simulate_seconds(timings: dict[str, float]) -> float:
     """The processor seconds of an engramlab circuit's simulation loop, like :func:`plain_run`'s.
 
     engramlab's ``timings["simulate"]`` is the loop's wall-clock time since 2026-12-05 (Brian2's
-    ``_last_run_time``, which plain runs report, is processor time); the benchmarks compare like
-    with like. Alone on a core the two agree (quick SDM: 7.4436 against 7.4426 s).
+    ``_last_run_time``, which plain runs report, is processor time, ``std::clock``, or wall time
+    with OpenMP threads); the benchmarks compare like with like. Alone on a core the two agree
+    (quick SDM: 7.4436 against 7.4426 s).
     """
     return float(timings.get("simulate_processor", timings["simulate"]))
 

@@ -1,11 +1,14 @@
 """The spiking cerebellar SDM held against the SDM equations (slow: runs Brian2)."""
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
 from engramlab.analysis import sdm
 from engramlab.analysis.cerebellar_sdm import analyse_sdm
 from engramlab.analysis.sdm_summary import sdm_summary
+from engramlab.circuits._device import LOOP_SECONDS_FILE
 from engramlab.circuits.cerebellum import CerebellarSDM, CerebellumConfig
 from engramlab.errors import ConfigTypeError
 from engramlab.protocols.sdm_memory import SDMMemoryConfig, design_circuit, run_sdm_memory
@@ -431,7 +434,8 @@ def test_cpp_standalone_gives_the_same_spikes_as_runtime_and_reruns_without_comp
     _schedule(net, second)
     rec_second = net.run()
     assert set(net.timings) == {"rerun", "simulate", "simulate_processor"} and net.timings["rerun"] < first_build
-    assert 0 < net.timings["simulate"] < net.timings["rerun"]  # the re-run wrote its loop's wall time
+    assert 0 < net.timings["simulate"] < net.timings["rerun"]
+    assert Path(net.device.results_dir, LOOP_SECONDS_FILE).exists()  # the re-run wrote its loop's wall time
     for ref, rec in ((ref_first, rec_first), (ref_second, rec_second)):
         for pop in ("mossy", "granule", "purkinje", "olive", "nuclei"):
             np.testing.assert_array_equal(ref.spikes[pop][1], rec.spikes[pop][1], err_msg=pop)

@@ -531,14 +531,14 @@ LOOP_SECONDS_FILE = "engramlab_loop_seconds.txt"
 def _loop_timed(device: CPPStandaloneDevice) -> None:
     """Make the program write the wall-clock time of its one ``Network.run`` to :data:`LOOP_SECONDS_FILE`.
 
-    Brian2's ``_last_run_time`` is the program's processor time (``std::clock()``), which falls
-    short of the wall time whenever the program waits for a core. Measured (2026-12-05, quick
-    continual, two at once on 2 cores, each beside its own MLP thread): 59 s of wall time in the
-    loop, 42 s of processor time, and the 17 s between were booked as compiling. POSIX
-    ``clock_gettime(CLOCK_MONOTONIC)`` (``<time.h>``, which Brian2's ``main.cpp`` includes); where
-    it is missing the program writes nothing and :func:`simulation_seconds` falls back to
-    Brian2's value. Only a program with exactly one run is changed, as in
-    :func:`_duration_read_at_start_up`.
+    Brian2's ``_last_run_time`` is the program's processor time (``std::clock()``; wall time only
+    with OpenMP threads), which falls short of the wall time whenever the program waits for a
+    core. Measured (2026-12-05, quick continual, two at once on 2 cores, each beside its own MLP
+    thread): 59 s of wall time in the loop, 42 s of processor time, and the 17 s between were
+    booked as compiling. The clock is POSIX ``clock_gettime(CLOCK_MONOTONIC)`` (``<time.h>``,
+    which Brian2's ``main.cpp`` includes); where it is missing the program writes nothing and
+    :func:`simulation_seconds` falls back to Brian2's value. Only a program with exactly one run
+    is changed, as in :func:`_duration_read_at_start_up`.
     """
     runs = [k for k, (func, _) in enumerate(device.main_queue) if func == "run_network"]
     if len(runs) != 1:
@@ -565,24 +565,31 @@ def _loop_timed(device: CPPStandaloneDevice) -> None:
     device.main_queue[runs[0]] = ("run_network", (net, lines))
 
 
-def simulation_seconds(device: CPPStandaloneDevice, since: float) -> tuple[float, float]:
-    """Wall-clock and processor seconds of the standalone program's simulation loop, run after ``since``.
+def simulation_seconds(device: CPPStandaloneDevice) -> tuple[float, float]:
+    """Wall-clock seconds of the standalone program's last simulation loop, and Brian2's ``_last_run_time``.
 
-    The wall time is what :func:`_loop_timed` made the program write, if it wrote it at or after
-    ``since`` (``time.time()``); otherwise (a program built before, or no monotonic clock) it is
-    Brian2's processor time, as before.
+    The wall time is what :func:`_loop_timed` made the program write (the caller deletes the file
+    before each run: :func:`forget_loop_seconds`); without it (a program built before, or no
+    monotonic clock) it is Brian2's value, as before: processor time (``std::clock``), or wall
+    time with OpenMP threads.
     """
-    cpu = float(getattr(device, "_last_run_time", 0.0) or 0.0)
+    brian = float(getattr(device, "_last_run_time", 0.0) or 0.0)
     results = getattr(device, "results_dir", None)
     if not results:
-        return cpu, cpu
-    path = Path(results, LOOP_SECONDS_FILE)
+        return brian, brian
     try:
-        if path.stat().st_mtime < since:
-            return cpu, cpu
-        return float(path.read_text()), cpu
+        return float(Path(results, LOOP_SECONDS_FILE).read_text()), brian
     except (OSError, ValueError):
-        return cpu, cpu
+        return brian, brian
+
+
+def forget_loop_seconds(results_dir: str | Path | None) -> None:
+    """Delete a previous run's :data:`LOOP_SECONDS_FILE`, so a run that writes none is never read as its own.
+
+    (A modification-time check could not tell them apart on file systems with 1 s timestamps.)
+    """
+    if results_dir:
+        Path(results_dir, LOOP_SECONDS_FILE).unlink(missing_ok=True)
 
 
 def run_network(network: b2.Network, duration: b2.Quantity, build_dir: str | None,
@@ -621,6 +628,7 @@ def run_network(network: b2.Network, duration: b2.Quantity, build_dir: str | Non
                 _loop_timed(device)
                 with _building(project), _faster_make(project):
                     (project / _CODE_FILE).unlink(missing_ok=True)  # stale until this build succeeds
+                    forget_loop_seconds(project / "results")
                     b2.device.build(directory=str(project), compile=True, run=True, debug=False,
                                     run_args=constants)
                     if fingerprint is not None and project == _Claim.directory:
@@ -631,7 +639,7 @@ def run_network(network: b2.Network, duration: b2.Quantity, build_dir: str | Non
                                          "nothing was saved") from None
                 raise
             total = time.perf_counter() - t1
-            simulated, processor = simulation_seconds(b2.device, started)
+            simulated, processor = simulation_seconds(b2.device)
             sources, code_objects = _compiled_sources(project, started)
             timings.update(build_and_run=total, simulate=simulated, simulate_processor=processor,
                            compile=max(0.0, total - simulated),

@@ -48,7 +48,7 @@ import numpy as np
 from brian2 import second
 
 from engramlab import validate as V
-from engramlab.circuits._device import seed_brian, simulation_seconds, stop_on_interrupt
+from engramlab.circuits._device import forget_loop_seconds, seed_brian, simulation_seconds, stop_on_interrupt
 from engramlab.circuits._run_time_constants import run_time_constants
 from engramlab.circuits.cerebellum_config import CerebellumConfig, CerebellumRecord  # re-exported: one import for users
 from engramlab.circuits.layers import (
@@ -413,7 +413,8 @@ class CerebellarSDM(CerebellarCircuit):
                     self._mossy_slots.table: mf, self._olive_slots.table: cf,
                     # the table as set_gate laid it out (gate_table: on its grid, padded)
                     self.molecular.gate: gate_table(self._gate_table(), float(self.config.slot / second))[0]}
-        t0, started = time.perf_counter(), time.time()
+        forget_loop_seconds(self.device.results_dir)
+        t0 = time.perf_counter()
         state: dict[str, bool] = {}
         with stop_on_interrupt(state):
             try:
@@ -426,7 +427,7 @@ class CerebellarSDM(CerebellarCircuit):
         if state.get("interrupted"):
             raise RunInterrupted("interrupted (Ctrl+C) while the compiled program ran: nothing was saved")
         # a re-run has no build or compile step: only its own timings
-        simulated, processor = simulation_seconds(self.device, started)
+        simulated, processor = simulation_seconds(self.device)
         self.timings = {"rerun": time.perf_counter() - t0, "simulate": simulated, "simulate_processor": processor}
         self._pending = 0
         self._record = self.record()
