@@ -95,6 +95,7 @@ class Beside(Generic[T]):
 
     def __init__(self, function: Callable[..., T], *args: Any, here: bool = False) -> None:
         self._function, self._args = function, args
+        self._collected = False
         self._process: subprocess.Popen[bytes] | None = None
         self._folder: tempfile.TemporaryDirectory[str] | None = None
         if here or not can_run_beside():
@@ -118,6 +119,9 @@ class Beside(Generic[T]):
 
     def result(self) -> T:
         """Wait for the call and return its value; its exception is raised here. Once only."""
+        if self._collected:  # else a second call would silently run the function again, here
+            raise RuntimeError("Beside.result() was already called (or the call was cancelled)")
+        self._collected = True
         if self._folder is None:
             return self._function(*self._args)
         process, folder = self._process, Path(self._folder.name)
@@ -152,6 +156,7 @@ class Beside(Generic[T]):
         SIGTERM to its process group (the child unwinds), then SIGKILL to the group after 10 s;
         its result is forgotten.
         """
+        self._collected = True
         process = self._process
         if process is not None and process.poll() is None:
             for sig, wait in ((signal.SIGTERM, 10.0), (signal.SIGKILL, None)):

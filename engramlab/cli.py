@@ -135,7 +135,8 @@ def _add_run(sub: Any) -> None:
                             "C++ program: a build of ~10-30 s, then several times faster); default: the "
                             "protocol's (engramlab params NAME shows it)")
         p.add_argument("--threads", type=_positive_int("--threads", 0), default=None,
-                       help="OpenMP threads of cpp_standalone (default 0: none)")
+                       help="OpenMP threads of cpp_standalone (default 0: none; another compiled program, "
+                            "and other spikes)")
         if spec.repeat_key is not None:
             p.add_argument("--repeats", type=_positive_int("--repeats"), default=1,
                            help=f"run N sets ({spec.repeat_key} = seed … seed+N-1) on the same circuit and report "

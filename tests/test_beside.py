@@ -16,6 +16,8 @@ def test_the_value_comes_back_from_another_process():
     job = start_beside(math.factorial, 20)
     assert job.in_another_process and job.pid not in (None, os.getpid())
     assert job.result() == 2432902008176640000
+    with pytest.raises(RuntimeError, match="already"):  # not a silent second run, here
+        job.result()
 
 
 def test_the_childs_error_is_raised_here_with_its_type():
@@ -87,9 +89,14 @@ def test_a_script_without_a_main_guard_is_not_run_again_in_the_child(tmp_path):
 
 
 def test_here_defers_the_call_to_result_in_this_process():
-    job = Beside(os.getpid, here=True)
+    calls = []
+    job = Beside(calls.append, "ran", here=True)
     assert not job.in_another_process and job.pid is None
-    assert job.result() == os.getpid()
+    assert calls == []  # deferred: nothing ran yet
+    assert job.result() is None and calls == ["ran"]
+    with pytest.raises(RuntimeError, match="already"):
+        job.result()
+    assert calls == ["ran"]  # once only
 
 
 def test_a_with_block_that_raises_cancels_the_child():

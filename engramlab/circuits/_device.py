@@ -42,8 +42,21 @@ from brian2.input.timedarray import TimedArray
 from engramlab.circuits import _make_rules as make_rules
 from engramlab.circuits._run_time_constants import constants_read_at_start_up, initial_values_as_data
 from engramlab.errors import ConfigError, RunInterrupted
+from engramlab.models._params import param
 
 DEVICES = ("runtime", "cpp_standalone")
+
+
+def threads_param() -> Any:
+    """The ``threads`` parameter every circuit and protocol configuration declares (one declaration).
+
+    OpenMP threads change the compiled program (structural), and Brian2 gives each thread its own
+    random generator, so the spikes differ from a run without threads. Measured (2026-12-05,
+    2 cores, warm caches): quick continual with 2 threads took 175 s against 65 s and read 0.88
+    against 0.90.
+    """
+    return param(0, "OpenMP threads of cpp_standalone (0: none; another compiled program, and other "
+                    "spikes: each thread draws its own random numbers)", low=0, high=256, structural=True)
 
 #: ``build_dir`` value meaning "the program cache chooses the project directory at build time".
 PROGRAM_CACHE = "<engramlab program cache>"
@@ -486,6 +499,22 @@ def _clock_starts_in_name_order(device: CPPStandaloneDevice) -> None:
 DURATION_VARIABLE = "ENGRAMLAB_RUN_DURATION"
 
 
+def _the_one_run(device: CPPStandaloneDevice) -> tuple[int, Any, list[str], int] | None:
+    """The program's one ``Network.run`` in the device's queue, or None.
+
+    Returns (queue index, network, a copy of its lines, index of its ``<net>.run(`` line); None
+    unless there is exactly one run with exactly one such line.
+    """
+    runs = [k for k, (func, _) in enumerate(device.main_queue) if func == "run_network"]
+    if len(runs) != 1:
+        return None
+    net, lines = device.main_queue[runs[0]][1]
+    at = [n for n, line in enumerate(lines) if line.startswith(f"{net.name}.run(")]
+    if len(at) != 1:
+        return None
+    return runs[0], net, list(lines), at[0]
+
+
 def _duration_read_at_start_up(device: CPPStandaloneDevice, network: b2.Network, duration: float) -> None:
     """Make the program read the duration of its one ``Network.run`` from ``$ENGRAMLAB_RUN_DURATION``.
 
@@ -496,20 +525,15 @@ def _duration_read_at_start_up(device: CPPStandaloneDevice, network: b2.Network,
     (:func:`seed_brian`). Only a program with exactly one run is changed (every engramlab
     protocol runs its program once); the run's other arguments are kept as Brian2 wrote them.
     """
-    runs = [k for k, (func, _) in enumerate(device.main_queue) if func == "run_network"]
-    if len(runs) != 1:
+    found = _the_one_run(device)
+    if found is None:
         return
-    k = runs[0]
-    net, lines = device.main_queue[k][1]
+    k, net, lines, at = found
     prefix = f"{net.name}.run("
-    at = [n for n, line in enumerate(lines) if line.startswith(prefix)]
-    if len(at) != 1:
-        return
-    rest = lines[at[0]][len(prefix):].split(",", 1)
+    rest = lines[at][len(prefix):].split(",", 1)
     if len(rest) != 2:
         return
-    lines = list(lines)
-    lines[at[0]] = f"{prefix}_engramlab_duration,{rest[1]}"
+    lines[at] = f"{prefix}_engramlab_duration,{rest[1]}"
     device.main_queue[k] = ("run_network", (net, lines))
     device.main_queue.insert(k, ("insert_code", f"""double _engramlab_duration = 0.0;
     {{
@@ -540,13 +564,10 @@ def _loop_timed(device: CPPStandaloneDevice) -> None:
     :func:`simulation_seconds` falls back to Brian2's value. Only a program with exactly one run
     is changed, as in :func:`_duration_read_at_start_up`.
     """
-    runs = [k for k, (func, _) in enumerate(device.main_queue) if func == "run_network"]
-    if len(runs) != 1:
+    found = _the_one_run(device)
+    if found is None:
         return
-    net, lines = device.main_queue[runs[0]][1]
-    at = [n for n, line in enumerate(lines) if line.startswith(f"{net.name}.run(")]
-    if len(at) != 1:
-        return
+    k, net, lines, at = found
     start = """#ifdef CLOCK_MONOTONIC
     struct timespec _engramlab_loop_start;
     clock_gettime(CLOCK_MONOTONIC, &_engramlab_loop_start);
@@ -561,8 +582,7 @@ def _loop_timed(device: CPPStandaloneDevice) -> None:
             + 1e-9 * (double)(_engramlab_loop_end.tv_nsec - _engramlab_loop_start.tv_nsec) << std::endl;
     }}
     #endif"""
-    lines = [*lines[:at[0]], start, lines[at[0]], end, *lines[at[0] + 1:]]
-    device.main_queue[runs[0]] = ("run_network", (net, lines))
+    device.main_queue[k] = ("run_network", (net, [*lines[:at], start, lines[at], end, *lines[at + 1:]]))
 
 
 def simulation_seconds(device: CPPStandaloneDevice) -> tuple[float, float]:

@@ -15,7 +15,7 @@ import brian2 as b2
 import numpy as np
 from brian2 import ms
 
-from engramlab.circuits._device import DEVICES
+from engramlab.circuits._device import DEVICES, threads_param
 from engramlab.circuits.regimes import IDEAL_SDM
 from engramlab.errors import ConfigError
 from engramlab.models._params import Params, param
@@ -90,8 +90,7 @@ class CerebellumConfig(Params):
     device: str = param("runtime", "'runtime' (numpy/cython target) or 'cpp_standalone' (one compiled C++ "
                                    "program for the whole schedule: build ~10 s, then several times faster)",
                         choices=DEVICES)
-    threads: int = param(0, "OpenMP threads of cpp_standalone (0: none; another compiled program, and other "
-                             "spikes: each thread draws its own random numbers)", low=0, high=256, structural=True)
+    threads: int = threads_param()
     seed: int = param(0, "seed of the connectivity (and of Poisson input); same seed → same spikes", low=0,
                       high=2**32 - 1)
     mossy: MossyFibreParams = field(default_factory=MossyFibreParams)

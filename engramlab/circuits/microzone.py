@@ -36,7 +36,7 @@ import numpy as np
 from brian2 import Hz, ms, pA, second
 
 from engramlab import validate as V
-from engramlab.circuits._device import DEVICES, seed_brian
+from engramlab.circuits._device import DEVICES, seed_brian, threads_param
 from engramlab.circuits.layers import (
     CerebellarCircuit,
     MolecularLayer,
@@ -144,8 +144,7 @@ class MicrozoneConfig(Params):
                         choices=("numpy", "cython", "auto"))
     device: str = param("runtime", "'runtime' or 'cpp_standalone' (the whole protocol as one compiled C++ "
                                    "program)", choices=DEVICES)
-    threads: int = param(0, "OpenMP threads of cpp_standalone (0: none; another compiled program, and other "
-                             "spikes: each thread draws its own random numbers)", low=0, high=256, structural=True)
+    threads: int = threads_param()
     seed: int = param(0, "seed of connectivity, timing spectrum, Poisson inputs and initial potentials",
                       low=0, high=2**32 - 1)
     granule: GranuleParams = field(default_factory=GranuleParams)

@@ -32,7 +32,7 @@ from brian2 import ms, second
 
 from engramlab.analysis.grid import grid_rates
 from engramlab.beside import Beside, start_beside
-from engramlab.circuits._device import DEVICES
+from engramlab.circuits._device import DEVICES, threads_param
 from engramlab.circuits.grid_attractor import GridAttractorCircuit, attractor_bytes
 from engramlab.circuits.hippocampus import PLATEAU_STEP, ForagingCircuit
 from engramlab.errors import EngramlabError
@@ -94,8 +94,7 @@ class ForagingConfig(Params):
                                 "6.6 M synapses are slow on numpy)", choices=("numpy", "cython", "auto"))
     device: str = param("runtime", "'runtime' (numpy/cython target) or 'cpp_standalone' "
                         "(one compiled C++ program)", choices=DEVICES)
-    threads: int = param(0, "OpenMP threads of cpp_standalone (0: none; another compiled program, and other "
-                             "spikes: each thread draws its own random numbers)", low=0, high=256, structural=True)
+    threads: int = threads_param()
     dt: b2.Quantity = param(1 * ms, "simulation step", unit=ms, low=0, high=10, low_open=True, structural=True)
     seed: int = param(0, "seed of trajectory, grids and spikes", low=0, high=2**32 - 1)
     grid: ForagingGridParams = field(default_factory=ForagingGridParams)

@@ -20,7 +20,7 @@ import numpy as np
 from brian2 import ms
 
 from engramlab.beside import Beside, start_beside
-from engramlab.circuits._device import DEVICES
+from engramlab.circuits._device import DEVICES, threads_param
 from engramlab.circuits.grid_attractor import GridAttractorCircuit, attractor_bytes
 from engramlab.circuits.hippocampus import MemoryNeuronCircuit
 from engramlab.circuits.memory_pool import MemoryPoolCircuit
@@ -91,8 +91,7 @@ class NavigationConfig(Params):
                                 "memory.model 'ideal')", choices=("numpy", "cython", "auto"))
     device: str = param("runtime", "'runtime' (numpy/cython target) or 'cpp_standalone' "
                         "(one compiled C++ program)", choices=DEVICES)
-    threads: int = param(0, "OpenMP threads of cpp_standalone (0: none; another compiled program, and other "
-                             "spikes: each thread draws its own random numbers)", low=0, high=256, structural=True)
+    threads: int = threads_param()
     dt: b2.Quantity = param(1 * ms, "simulation step (rate-driven Poisson cells)", unit=ms, low=0, high=10,
                             low_open=True, structural=True)
     seed: int = param(0, "seed of the world, walks, codes and spikes", low=0, high=2**32 - 1)

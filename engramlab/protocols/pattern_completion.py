@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from engramlab.analysis import hopfield
-from engramlab.circuits._device import DEVICES
+from engramlab.circuits._device import DEVICES, threads_param
 from engramlab.circuits.dale_hopfield import DaleHopfield
 from engramlab.circuits.hippocampus import SpikingHopfield
 from engramlab.models._params import Params, param
@@ -50,8 +50,7 @@ class PatternCompletionConfig(Params):
     target: str = param("numpy", "Brian2 target", choices=("numpy", "cython", "auto"))
     device: str = param("runtime", "'runtime' (numpy/cython target) or 'cpp_standalone' "
                         "(one compiled C++ program)", choices=DEVICES)
-    threads: int = param(0, "OpenMP threads of cpp_standalone (0: none; another compiled program, and other "
-                             "spikes: each thread draws its own random numbers)", low=0, high=256, structural=True)
+    threads: int = threads_param()
     seed: int = param(0, "seed of patterns, cues and spikes", low=0, high=2**32 - 1)
     model: str = param("dale", "'dale': excitatory LIF memory cells, clipped Hebbian synapses, "
                                "interneurons (Dale's law); 'ideal': units fire at the sign of their ±1 "
