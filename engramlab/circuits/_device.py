@@ -41,6 +41,7 @@ from brian2.input.timedarray import TimedArray
 
 from engramlab.circuits import _make_rules as make_rules
 from engramlab.circuits._run_time_constants import constants_read_at_start_up, initial_values_as_data
+from engramlab.circuits._subnormals import flush_in_program, flushing_subnormals
 from engramlab.errors import ConfigError, RunInterrupted
 from engramlab.models._params import param
 
@@ -630,8 +631,9 @@ def run_network(network: b2.Network, duration: b2.Quantity, build_dir: str | Non
         # standalone: scalar parameters become values the program reads at start-up, so another
         # value of one re-uses the compiled code (_run_time_constants)
         constants = constants_read_at_start_up(network, b2.get_device()) if build_dir is not None else {}
-        network.run(duration, report=None if build_dir is not None else report, namespace={},
-                    profile=True if PROFILE else None)
+        with flushing_subnormals():  # the runtime device simulates in this thread (_subnormals)
+            network.run(duration, report=None if build_dir is not None else report, namespace={},
+                        profile=True if PROFILE else None)
         timings = {"run_call": time.perf_counter() - t0}
         if build_dir is None:
             timings["simulate"] = timings["run_call"]
@@ -646,6 +648,7 @@ def run_network(network: b2.Network, duration: b2.Quantity, build_dir: str | Non
                 _clock_starts_in_name_order(device)
                 _duration_read_at_start_up(device, network, float(duration))
                 _loop_timed(device)
+                flush_in_program(device)
                 with _building(project), _faster_make(project):
                     (project / _CODE_FILE).unlink(missing_ok=True)  # stale until this build succeeds
                     forget_loop_seconds(project / "results")
