@@ -98,6 +98,13 @@ def simulate_seconds(timings: dict[str, float]) -> float:
 def main(engines: dict[str, Callable[[dict], dict]]) -> None:
     """Run the engine named in the JSON config (argv[1]); print one ``RESULT {...}`` line."""
     cfg = json.loads(sys.argv[1]) if len(sys.argv) > 1 else {}
+    if cfg.get("link_fast_math"):
+        # what a Brian2 user does to flush subnormals in a standalone program: link with
+        # -ffast-math, whose start-up file (GCC's crtfastmath.o) sets the MXCSR flags that
+        # engramlab's programs set since 2026-12-05 (engramlab/circuits/_subnormals.py)
+        import brian2 as b2
+
+        b2.prefs.codegen.cpp.extra_link_args = [*b2.prefs.codegen.cpp.extra_link_args, "-ffast-math"]
     out = engines[cfg.get("engine", "engramlab")](cfg)
     out["neuron_steps_per_s"] = out["neuron_steps"] / out["simulate_s"]
     out["synaptic_events_per_s"] = out["synaptic_events"] / out["simulate_s"]
