@@ -4,7 +4,7 @@ One configuration per process (prints one ``RESULT {...}`` line)::
 
     python benchmarks/bench_microzone.py '{"engine": "engramlab"}'   # engramlab's CerebellarMicrozone
     python benchmarks/bench_microzone.py '{"engine": "plain"}'       # the same network, bare Brian2
-    python benchmarks/bench_microzone.py '{"engine": "plain", "link_fast_math": true}'  # subnormals flushed, as engramlab
+    python benchmarks/bench_microzone.py '{"engine": "plain", "link_fast_math": true}'  # flushes subnormals
 
 Both run the default ``engramlab run eyeblink`` schedule (ISI 250 ms, 100 acquisition trials with
 probes, 10 lesion trials; seed 0) as one cpp_standalone program: 100 Poisson mossy lines, 400

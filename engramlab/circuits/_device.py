@@ -631,7 +631,8 @@ def run_network(network: b2.Network, duration: b2.Quantity, build_dir: str | Non
         # standalone: scalar parameters become values the program reads at start-up, so another
         # value of one re-uses the compiled code (_run_time_constants)
         constants = constants_read_at_start_up(network, b2.get_device()) if build_dir is not None else {}
-        with flushing_subnormals():  # the runtime device simulates in this thread (_subnormals)
+        # the runtime device simulates in this thread (_subnormals); a standalone run only records here
+        with flushing_subnormals() if build_dir is None else contextlib.nullcontext(False):
             network.run(duration, report=None if build_dir is not None else report, namespace={},
                         profile=True if PROFILE else None)
         timings = {"run_call": time.perf_counter() - t0}

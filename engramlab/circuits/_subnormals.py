@@ -8,8 +8,8 @@ simulated its 45 s of biology in 72.2 s, 83 % of the machine's samples (``perf``
 cells' nine-stage eligibility chain, which decays between tones; with the flags below set, in
 7.7 s, with every spike and every summary number the same. Numbers that small are zero for any
 physiological quantity. Compilers set the same flags for ``-ffast-math`` executables (GCC links
-``crtfastmath.o``); Brian2 compiles with ``-ffast-math`` but does not link with it, and a Python
-process never sets them.
+``crtfastmath.o``); Brian2 compiles with ``-ffast-math`` but does not link with it, and neither
+Python nor Brian2's Cython modules set them.
 
 The flags are the x86 MXCSR's flush-to-zero (bit 15: subnormal results become 0) and
 denormals-are-zero (bit 6: subnormal inputs are read as 0). Other architectures keep IEEE
@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import functools
 import platform
 import struct
 from collections.abc import Iterator
@@ -38,21 +39,28 @@ __builtin_ia32_ldmxcsr(__builtin_ia32_stmxcsr() | {MXCSR_FLUSH_BITS:#06x});  // 
 
 
 def flush_in_program(device: Any) -> None:
-    """Make a cpp_standalone program set the flags before anything else it runs (its threads inherit them)."""
+    """Make a cpp_standalone program set the flags before ``brian_start()`` and the simulation (threads inherit them).
+
+    Linux copies a thread's SSE state into the threads it creates (``clone``; POSIX asks the
+    same of ``pthread_create``), and OpenMP starts its threads later, inside the run.
+    """
     lines = device.code_lines["before_start"]
     if PROGRAM_CODE not in lines:
         lines.insert(0, PROGRAM_CODE)
 
 
+@functools.lru_cache(maxsize=1)
 def _libm() -> Any | None:
     """The C maths library of glibc on x86-64 Linux (``fegetmode``/``fesetmode``, glibc ≥ 2.25), else None."""
-    if platform.system() != "Linux" or platform.machine() not in ("x86_64", "AMD64"):
+    if platform.system() != "Linux" or platform.machine() != "x86_64":
         return None
-    try:
-        libm = ctypes.CDLL(ctypes.util.find_library("m") or "libm.so.6")
+    for name in ("libm.so.6", ctypes.util.find_library("m")):
+        try:
+            libm = ctypes.CDLL(name)
+        except (OSError, TypeError):
+            continue
         return libm if hasattr(libm, "fegetmode") and hasattr(libm, "fesetmode") else None
-    except OSError:
-        return None
+    return None
 
 
 @contextmanager
@@ -62,8 +70,11 @@ def flushing_subnormals() -> Iterator[bool]:
     Hand-written because no maintained Python library exposes the MXCSR: glibc's C2x
     ``fegetmode``/``fesetmode`` through ctypes, on ``femode_t`` as x86-64 glibc lays it out
     (``unsigned short`` control word, ``unsigned short`` reserved, ``unsigned int`` MXCSR). The
-    thread's previous modes are restored afterwards, so NumPy outside the block keeps IEEE
-    subnormals; other threads are never touched. Elsewhere the block runs unchanged (yields False).
+    thread's previous modes are restored afterwards, even on an exception, so NumPy outside the
+    block keeps IEEE subnormals. Threads that exist already are never touched; a thread started
+    inside the block inherits the flags for good (nothing in engramlab starts one during a run).
+    Elsewhere (musl, glibc < 2.25, macOS, Windows, other processors) the block runs unchanged
+    and yields False.
     """
     libm = _libm()
     saved = ctypes.create_string_buffer(8)
@@ -72,10 +83,8 @@ def flushing_subnormals() -> Iterator[bool]:
         return
     control, reserved, mxcsr = struct.unpack("<HHI", saved.raw)
     flushed = ctypes.create_string_buffer(struct.pack("<HHI", control, reserved, mxcsr | MXCSR_FLUSH_BITS), 8)
-    if libm.fesetmode(flushed) != 0:  # pragma: no cover - glibc's x86-64 fesetmode always succeeds
-        yield False
-        return
-    try:
-        yield True
+    try:  # set inside the try: an interrupt right after setting them still restores the thread
+        set_ok = libm.fesetmode(flushed) == 0  # glibc's x86-64 fesetmode always returns 0
+        yield set_ok
     finally:
         libm.fesetmode(saved)
