@@ -2,9 +2,9 @@
 
 A variable that decays exponentially through a long silence reaches the subnormal range (below
 2.2e-308: ``exp(-709)``, 709 time constants), and on x86 each arithmetic operation with a
-subnormal operand or result takes a microcode assist of ~100 cycles instead of ~4. Measured
+subnormal operand or result can take a microcode assist, many times a normal operation. Measured
 (2026-12-05, evening, this project's 2-core VM, warm caches): the quick eyeblink program
-simulated its 45 s of biology in 72.2 s, 83 % of the machine's samples (``perf``) in the granule
+simulated its 45 s of biology in 72.2 s, 94 % of the program's ``perf`` samples in the granule
 cells' nine-stage eligibility chain, which decays between tones; with the flags below set, in
 7.7 s, with every spike and every summary number the same. Numbers that small are zero for any
 physiological quantity. Compilers set the same flags for ``-ffast-math`` executables (GCC links
