@@ -19,7 +19,6 @@ subnormals: slower only where they occur, the same numbers otherwise.
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import functools
 import platform
 import struct
@@ -32,7 +31,7 @@ __all__ = ["MXCSR_FLUSH_BITS", "flush_in_program", "flushing_subnormals"]
 #: MXCSR bits: flush-to-zero (0x8000) | denormals-are-zero (0x0040)
 MXCSR_FLUSH_BITS = 0x8040
 
-#: C++ run first in a standalone program's ``main`` (GCC and Clang builtins: no header needed)
+#: C++ a standalone program runs before ``brian_start()`` (GCC and Clang builtins: no header needed)
 PROGRAM_CODE = f"""#if defined(__GNUC__) && (defined(__x86_64__) || (defined(__i386__) && defined(__SSE__)))
 __builtin_ia32_ldmxcsr(__builtin_ia32_stmxcsr() | {MXCSR_FLUSH_BITS:#06x});  // engramlab: subnormals flushed to zero
 #endif"""
@@ -54,13 +53,11 @@ def _libm() -> Any | None:
     """The C maths library of glibc on x86-64 Linux (``fegetmode``/``fesetmode``, glibc ≥ 2.25), else None."""
     if platform.system() != "Linux" or platform.machine() != "x86_64":
         return None
-    for name in ("libm.so.6", ctypes.util.find_library("m")):
-        try:
-            libm = ctypes.CDLL(name)
-        except (OSError, TypeError):
-            continue
-        return libm if hasattr(libm, "fegetmode") and hasattr(libm, "fesetmode") else None
-    return None
+    try:
+        libm = ctypes.CDLL("libm.so.6")  # glibc's soname on every x86-64 Linux
+    except OSError:
+        return None
+    return libm if hasattr(libm, "fegetmode") and hasattr(libm, "fesetmode") else None
 
 
 @contextmanager
