@@ -4,8 +4,8 @@
 # Kept apart from the lab so students predict before they see answers. This notebook reads what
 # the lab's exercise cells measured (`summary.json` → `exercises`) and checks the answers below
 # against it; CI runs the lab (`--quick`, seed 0) and then this notebook, so they cannot drift.
-# The numbers quoted are that quick run's (r = 2,000 granule cells, Top-K 40, 10 test digits per
-# class).
+# The numbers quoted are that quick run's (r = 2,000 granule cells, Top-K 40, 60 training and 10
+# test digits per class; measured 2026-12-05).
 #
 # **Instructor note.** One spiking run: `--quick` took 156 s with its solutions in
 # 2026-12-01's CI on 2 cores (2 min 57 s beside a test run; 52 s alone from an empty program cache on 2026-12-02, the full lab ~3.5 min); the exercises re-read its spikes in seconds. Pitfalls: "Top-K
@@ -30,8 +30,8 @@ ex = labkit.load_exercises(LAB_OUT)  # what the lab's exercise cells measured (a
 
 # %% [markdown]
 # ### Exercise 1 — do digits share granule cells?
-# They do: two writes of the same class share ≈ 15 of their ≈ 74 active cells, two writes of
-# different tasks ≈ 9 — fewer, but far from none. The sets are not disjoint; a digit's own class
+# They do: two writes of the same class share ≈ 15 of their ≈ 73 active cells, two writes of
+# different tasks ≈ 8 — fewer, but far from none. The sets are not disjoint; a digit's own class
 # simply wins the overlap.
 
 # %%
@@ -42,7 +42,7 @@ assert e["shared_different_tasks"] > 0.05 * e["active_per_write"]
 
 # %% [markdown]
 # ### Exercise 2 — does task 5 reuse task 1's cells?
-# Most of them: ≈ 83 % of the cells that fired for a 0 or a 1 fire again for an 8 or a 9. So
+# Most of them: ≈ 78 % of the cells that fired for a 0 or a 1 fire again for an 8 or a 9. So
 # the SDM does not keep old tasks by giving them private cells. It keeps them because a write
 # depresses only its own class's line: task 5's writes touch the synapses of lines 8 and 9 (LTD)
 # and only nudge lines 0 and 1 (a small LTP).
@@ -54,21 +54,23 @@ assert e["reused_by_task_5_fraction"] > 0.5
 
 # %% [markdown]
 # ### Exercise 3 — what the online MLP answers at the end
-# 0 on tasks 1–4 and 1.0 on task 5: it answers "8 or 9" to every digit (catastrophic
-# forgetting). The spiking cerebellum keeps 0.8–1.0 on every task.
+# 0 on tasks 1–4 and 0.6 on task 5: it answers "8 or 9" to every digit (catastrophic
+# forgetting), and after the quick run's 120 writes of 8s and 9s it tells those two apart only
+# 60 % of the time (with every training digit, before 2026-12-05: 1.0). The spiking cerebellum
+# keeps 0.75–1.0 on every task.
 
 # %%
 e = ex["3"]
 print(e)
 mlp, spikes = e["mlp_accuracy_after_last_task"], e["spiking_accuracy_after_last_task"]
-assert max(mlp[:-1]) < 0.1 and mlp[-1] > 0.9
+assert max(mlp[:-1]) < 0.1 and mlp[-1] > 0.5
 assert min(spikes) > 0.6
 
 # %% [markdown]
 # ### Exercise 4 — how long must the nuclei be read?
-# 40 ms: 10 ms reads 0.09 (40 % of reads tie — a line's four DCN cells fire about one spike in
-# total in 10 ms, and which line fires it is mostly their noise), 20 ms 0.66, 40 ms and 60 ms 0.90
-# (2 % tie). A DCN cell fires at tens of Hz, so a rate difference needs tens of ms to show in
+# 40 ms: 10 ms reads 0.07 (34 % of reads tie — a line's four DCN cells fire about one spike in
+# total in 10 ms, and which line fires it is mostly their noise), 20 ms 0.61, 40 ms and 60 ms 0.91
+# (7 % and 2 % tie). A DCN cell fires at tens of Hz, so a rate difference needs tens of ms to show in
 # spike counts. (With one noise-free DCN cell per line, before 2026-12-02: 0.12, 0.60, 0.90, 0.92;
 # 84 % of 10 ms reads tied.)
 
