@@ -93,7 +93,9 @@ class Beside(Generic[T]):
     … ``b.result()``).
     """
 
-    def __init__(self, function: Callable[..., T], *args: Any, here: bool = False) -> None:
+    def __init__(self, function: Callable[..., T], *args: Any, here: bool = False, nice: int = 0) -> None:
+        if not isinstance(nice, int) or not 0 <= nice <= 19:
+            raise ValueError(f"nice must be an integer in [0, 19], got {nice!r}")
         self._function, self._args = function, args
         self._collected = False
         self._process: subprocess.Popen[bytes] | None = None
@@ -104,8 +106,8 @@ class Beside(Generic[T]):
         folder = Path(self._folder.name)
         (folder / "call.pickle").write_bytes(pickle.dumps((function, args), protocol=pickle.HIGHEST_PROTOCOL))
         # a session of its own, so cancel() reaches the compiler or program it runs as well
-        self._process = subprocess.Popen([sys.executable, "-m", "engramlab.beside", str(folder), str(os.getpid())],
-                                         start_new_session=True)
+        self._process = subprocess.Popen([sys.executable, "-m", "engramlab.beside", str(folder), str(os.getpid()),
+                                          str(nice)], start_new_session=True)
 
     @property
     def pid(self) -> int | None:
@@ -183,18 +185,44 @@ class Beside(Generic[T]):
             folder.cleanup()
 
 
-def start_beside(function: Callable[..., T], *args: Any) -> Beside[T]:
-    """Start ``function(*args)`` in a second process (``function`` and ``args`` must pickle)."""
-    return Beside(function, *args)
+def start_beside(function: Callable[..., T], *args: Any, nice: int = 0) -> Beside[T]:
+    """Start ``function(*args)`` in a second process (``function`` and ``args`` must pickle).
+
+    ``nice`` (0–19) lowers the second process's CPU priority, and that of the compiler and
+    program it starts, so that where both processes want the two cores at once (both compiling)
+    this one gets them first; where they do not, the lower priority costs nothing.
+    """
+    return Beside(function, *args, nice=nice)
+
+
+def _lower_priority(nice: int) -> None:
+    """Raise this process's nice value by ``nice`` (inherited by what it starts).
+
+    On Linux with autogroup scheduling (``/proc/sys/kernel/sched_autogroup_enabled``), nice
+    values only rank processes within one session's group, and the child runs in a session of
+    its own: its group's nice value (``/proc/self/autogroup``, see sched(7)) is raised too.
+    Where neither can be set (Windows; a kernel without autogroup), nothing changes.
+    """
+    if nice <= 0:
+        return
+    try:
+        os.nice(nice)
+    except (AttributeError, OSError):
+        return
+    try:
+        Path("/proc/self/autogroup").write_text(str(min(19, os.nice(0))))
+    except OSError:
+        pass
 
 
 def _interrupt(signum: int, frame: Any) -> None:
     raise KeyboardInterrupt
 
 
-def _child(folder: Path, parent: int) -> int:
+def _child(folder: Path, parent: int, nice: int = 0) -> int:
     """The child: run the pickled call, write ``(kind, value, traceback)`` atomically."""
     die_with_parent(parent)
+    _lower_priority(nice)
     signal.signal(signal.SIGTERM, _interrupt)
     function, args = pickle.loads((folder / "call.pickle").read_bytes())
     try:
@@ -212,4 +240,4 @@ def _child(folder: Path, parent: int) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(_child(Path(sys.argv[1]), int(sys.argv[2])))
+    sys.exit(_child(Path(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]) if len(sys.argv) > 3 else 0))
