@@ -94,7 +94,7 @@ class Beside(Generic[T]):
     """
 
     def __init__(self, function: Callable[..., T], *args: Any, here: bool = False, nice: int = 0) -> None:
-        if not isinstance(nice, int) or not 0 <= nice <= 19:
+        if isinstance(nice, bool) or not isinstance(nice, int) or not 0 <= nice <= 19:
             raise ValueError(f"nice must be an integer in [0, 19], got {nice!r}")
         self._function, self._args = function, args
         self._collected = False
@@ -200,19 +200,32 @@ def _lower_priority(nice: int) -> None:
 
     On Linux with autogroup scheduling (``/proc/sys/kernel/sched_autogroup_enabled``), nice
     values only rank processes within one session's group, and the child runs in a session of
-    its own: its group's nice value (``/proc/self/autogroup``, see sched(7)) is raised too.
-    Where neither can be set (Windows; a kernel without autogroup), nothing changes.
+    its own: its group's nice value (``/proc/self/autogroup``, see sched(7)) is set to ``nice``
+    too. Without autogroup only the process's nice value changes; on Windows nothing does.
     """
     if nice <= 0:
         return
     try:
         os.nice(nice)
-    except (AttributeError, OSError):
+    except (AttributeError, OSError):  # Windows has no nice
         return
-    try:
-        Path("/proc/self/autogroup").write_text(str(min(19, os.nice(0))))
-    except OSError:
-        pass
+    group = Path("/proc/self/autogroup")
+    if not group.is_file():  # not Linux, or a kernel without autogroup: the process's nice is enough
+        return
+    # The kernel refuses an unprivileged change of any group's nice value within ~100 ms of the
+    # previous one, machine-wide (EAGAIN, kernel/sched/autogroup.c): two runs starting at once.
+    for _attempt in range(20):
+        try:
+            group.write_text(str(nice))  # a new session's group starts at 0
+            return
+        except BlockingIOError:
+            time.sleep(0.1)
+        except OSError as error:
+            print(f"engramlab: the second process keeps its session group's CPU priority ({error})",
+                  file=sys.stderr)
+            return
+    print("engramlab: the second process keeps its session group's CPU priority (the kernel refused "
+          "for 2 s)", file=sys.stderr)
 
 
 def _interrupt(signum: int, frame: Any) -> None:

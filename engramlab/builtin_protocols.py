@@ -390,7 +390,7 @@ register(ProtocolSpec(
     # granule cells fire per read here (~396 at full size, 0.5 pA); with every training digit
     # 0.5 pA read 0.66 and 2 pA 0.90 (NumPy SDM 0.91); with 60 per class 3 pA read 0.87 and 4 pA
     # 0.91 (NumPy SDM 0.91). Out of sample (2026-12-05), seeds 1–6: spikes 0.92 / 0.88 / 0.82 /
-    # 0.80 / 0.83 / 0.81, NumPy SDM 0.90 / 0.89 / 0.79 / 0.84 / 0.89 / 0.86 (mean gap 0.018 over
+    # 0.80 / 0.83 / 0.81, NumPy SDM 0.90 / 0.89 / 0.79 / 0.84 / 0.89 / 0.86 (mean gap 0.016 over
     # seeds 0–6); the previous preset on seeds 1–6: 0.87 / 0.86 / 0.81 / 0.84 / 0.82 / 0.83 against
     # 0.90 / 0.90 / 0.80 / 0.83 / 0.88 / 0.87 (mean gap 0.023 over seeds 0–6)
     quick={"r": 2000, "top_k": 40, "plasticity": {"a_plus": "4 pA"},

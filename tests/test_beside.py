@@ -109,7 +109,6 @@ def test_a_with_block_that_raises_cancels_the_child():
         os.kill(pid, 0)
 
 
-
 def test_a_lower_priority_child_and_its_session_group_yield_the_cores():
     """nice raises the child's nice value and, where autogroup scheduling puts it in a group of
     its own (its own session), the group's too: else the two groups would still share the cores
@@ -123,6 +122,7 @@ def test_a_lower_priority_child_and_its_session_group_yield_the_cores():
     group = Path("/proc/self/autogroup")
     if group.is_file():  # Linux with autogroup scheduling: the child's session group yields too
         child_group = start_beside(group.read_text, nice=7).result().strip()
-        assert child_group.endswith(f"nice {min(19, mine + 7)}") and child_group != group.read_text().strip()
-    with pytest.raises(ValueError, match="nice must be an integer in \\[0, 19\\]"):
-        start_beside(os.nice, 0, nice=-1)
+        assert child_group.endswith("nice 7") and child_group != group.read_text().strip()
+    for bad in (-1, 20, True):  # refused before any process starts
+        with pytest.raises(ValueError, match="nice must be an integer in \\[0, 19\\]"):
+            start_beside(os.nice, 0, nice=bad)

@@ -245,10 +245,10 @@ def _path_integration(cfg: NavigationConfig, world: Any, walks: list[Walk]) -> B
     the memory's then build and simulate at the same time, one core each
     (:mod:`engramlab.beside`); the attractor's seed is its own, so its spikes are those of a run
     in this process. The second process runs at a lower priority (nice 10): the memory's program
-    is the longer part, so its compilation gets both cores first and the attractor's build fills
-    the core the memory's simulation leaves. Quick runs from an empty home folder, alternating
-    (2026-12-05, 2 cores): 47.5 / 51.4 s at nice 10 (13.0 / 16.0 s compiling the memory's
-    program) against 66.3 / 58.2 s at equal priority (23.6 / 21.2 s), the same accuracy.
+    is the longer part, and its compilation should not wait on the attractor's. Quick runs from
+    an empty home folder, alternating (2026-12-05, 2 cores): 47.5 / 51.4 s at nice 10 (13.0 /
+    16.0 s compiling the memory's program) against 66.3 / 58.2 s at equal priority (23.6 /
+    21.2 s), the same accuracy; two later runs at nice 10: 53.8 and 64.5 s.
     """
     if cfg.path_integration_model() != "attractor":
         return Beside(_no_path_integration, here=True)

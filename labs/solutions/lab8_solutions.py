@@ -11,7 +11,7 @@
 # 2026-12-01's CI on 2 cores (2 min 57 s beside a test run; 52 s alone from an empty program cache on 2026-12-02, the full lab ~3.5 min); the exercises re-read its spikes in seconds. Pitfalls: "Top-K
 # 40" is the Golgi loop's target, not a hard cap — ~75 cells fire per read, because the Golgi
 # feedback arrives a few ms after the first granule spikes; the MLP is *online* (each example
-# once, in task order) — its i.i.d. bound (≈ 0.98) shows the network can learn all ten digits.
+# once, in task order) — its i.i.d. bound (0.96 in the quick run) shows the network can learn all ten digits.
 # Each line is read from four DCN cells with private membrane noise, summed: one noise-free cell
 # per line tied on ≈ 24 % of full-size reads (broken at random), four noisy ones on 6–9 %
 # (seeds 0–12). Figures:
