@@ -232,7 +232,7 @@ def _interrupt(signum: int, frame: Any) -> None:
     raise KeyboardInterrupt
 
 
-def _child(folder: Path, parent: int, nice: int = 0) -> int:
+def _child(folder: Path, parent: int, nice: int) -> int:
     """The child: run the pickled call, write ``(kind, value, traceback)`` atomically."""
     die_with_parent(parent)
     _lower_priority(nice)
@@ -253,4 +253,4 @@ def _child(folder: Path, parent: int, nice: int = 0) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(_child(Path(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]) if len(sys.argv) > 3 else 0))
+    sys.exit(_child(Path(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])))

@@ -9,8 +9,8 @@
 # per digit), and PF→Purkinje LTD stores the class. The classes come in five tasks (0–1, 2–3,
 # …, 8–9), each example once; after every task every test digit is read from the DCN cells.
 #
-# Run: `engramlab lab run 8 --quick` (43 s with its solutions, programs kept, on 2026-12-05's 2-core
-# machine), or without `--quick` for the README's numbers (3.5–10 min alone).
+# Run: `engramlab lab run 8 --quick` (65 s with its solutions, programs kept, on 2026-12-05's 2-core
+# machine; 56–76 s inside the test suite), or without `--quick` for the README's numbers (3.5–10 min alone).
 
 # %% tags=["parameters"]
 # QUICK = True: the small, fast version (CI, a first look); OUT: where figures and report.html go

@@ -54,8 +54,8 @@ assert e["reused_by_task_5_fraction"] > 0.5
 
 # %% [markdown]
 # ### Exercise 3 — what the online MLP answers at the end
-# 0 on tasks 1–4 and 0.6 on task 5: it answers "8 or 9" to every digit (catastrophic
-# forgetting), and after the quick run's 120 writes of 8s and 9s it tells those two apart only
+# 0 on tasks 1–4 and 0.6 on task 5: it gets no digit of the first four tasks right
+# (catastrophic forgetting), and after the quick run's 120 writes of 8s and 9s it tells those two apart only
 # 60 % of the time (with every training digit, before 2026-12-05: 1.0). The spiking cerebellum
 # keeps 0.75–1.0 on every task.
 
