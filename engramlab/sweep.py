@@ -24,8 +24,10 @@ import hashlib
 import itertools
 import json
 import os
+import pickle
 import time
 import tomllib
+import traceback
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
@@ -258,7 +260,24 @@ def _naming_the_point(point: SweepPoint, folder: Path) -> Iterator[None]:
         raise SweepPointError(f"{where} failed: {type(exc).__name__}: {exc}") from exc
     except Exception as exc:  # a bug: keep its type and traceback, say which point hit it
         exc.add_note(f"in {where} (folder {folder})")
-        raise
+        if _pickles(exc):
+            raise
+        # a worker process sends its exception back pickled: one holding Brian2 objects (a
+        # KeyError on a Variable) would arrive as pickling's own error, naming neither the point
+        # nor the failure, so it travels as text
+        raise PointCrashed("".join(traceback.format_exception(exc)).rstrip()) from None
+
+
+class PointCrashed(RuntimeError):
+    """A sweep point's exception that could not leave its worker as itself: its traceback as text."""
+
+
+def _pickles(exc: BaseException) -> bool:
+    try:
+        pickle.loads(pickle.dumps(exc))
+    except Exception:
+        return False
+    return True
 
 
 @dataclass

@@ -177,3 +177,23 @@ def test_the_attractor_code_tells_nodes_apart_over_a_short_walk(small_runs):
     s = res.summary
     # over 40 steps the attractor's code serves NumPy attention as well as the ideal code
     assert abs(s["path_integration_attention_accuracy"] - s["path_integration_attention_accuracy_ideal"]) <= 0.05
+
+
+def test_a_run_on_one_core_equals_the_run_with_a_second_process(small_runs, monkeypatch):
+    """On one core (or in a sweep's or Dask's worker) the path integration runs in this process,
+    first: the same arrays as the run that simulated it beside the memory, both programs re-used.
+    (Run after the memory, it reset the standalone device and the memory's weights could not be
+    read: a KeyError, until 2026-12-05.)"""
+    import engramlab as el
+    from engramlab import beside
+
+    monkeypatch.setattr(beside, "_HERE_ONLY", True)
+    here = el.run("navigation", graph="grid5x5", steps=120, environments=2, seed=1, device="cpp_standalone",
+                  pool__pool=1024, pool__ensemble=8, grid__path_integration_steps=40)
+    ref = small_runs["navigation"]
+    assert sorted(here.arrays) == sorted(ref.arrays)
+    assert any(k.startswith("pi_") for k in ref.arrays) and "key_weights" in ref.arrays
+    for k, v in ref.arrays.items():
+        np.testing.assert_array_equal(here.arrays[k], v, err_msg=k)
+    assert here.metadata["timings"]["compiled_sources"] == 0
+    assert here.metadata["path_integration_timings"]["path_integration"]["compiled_sources"] == 0

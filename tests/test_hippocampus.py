@@ -368,7 +368,7 @@ def test_landmark_keys_need_landmark_cells_and_the_attractor():
 
 
 @pytest.mark.slow
-def test_landmark_runs_carry_their_control_and_the_figure_draws_both():
+def test_landmark_runs_carry_their_control_and_the_figure_draws_both(monkeypatch):
     """With landmark cells the run also holds the same sheets without them, spike for spike.
 
     The control has neither landmark nor place cells; place cells draw no random numbers, so its
@@ -384,6 +384,17 @@ def test_landmark_runs_carry_their_control_and_the_figure_draws_both():
     with_lm = el.run("foraging", duration="20 s", seed=2, device="cpp_standalone", grid__landmarks__cells_per_side=4,
                      grid__landmarks__field_sigma=0.1)
     without = el.run("foraging", duration="20 s", seed=2, device="cpp_standalone")
+    # on one core (or in a sweep's or Dask's worker) the control runs in this process, before
+    # the landmark run: the same arrays, and both programs re-used (no compilation)
+    from engramlab import beside
+    with monkeypatch.context() as m:
+        m.setattr(beside, "_HERE_ONLY", True)
+        here = el.run("foraging", duration="20 s", seed=2, device="cpp_standalone",
+                      grid__landmarks__cells_per_side=4, grid__landmarks__field_sigma=0.1)
+    assert sorted(here.arrays) == sorted(with_lm.arrays)
+    for k, v in with_lm.arrays.items():
+        np.testing.assert_array_equal(here.arrays[k], v, err_msg=k)
+    assert here.metadata["timings"]["compiled_sources"] == 0 == here.metadata["timings"]["control"]["compiled_sources"]
     np.testing.assert_array_equal(with_lm["spikes_control_grid_t"], without["spikes_grid_t"])
     np.testing.assert_array_equal(with_lm["spikes_control_grid_i"], without["spikes_grid_i"])
     assert not np.array_equal(with_lm["spikes_grid_i"], without["spikes_grid_i"])

@@ -62,6 +62,34 @@ def test_a_failing_point_reports_its_real_exception(tmp_path):
         registry.unregister("broken")
 
 
+class _Unpicklable:
+    """Stands for a Brian2 object an exception may hold (pickling a code object's state fails)."""
+
+    def __reduce__(self):
+        raise KeyError("vel_x")
+
+    def __repr__(self):
+        return "<DynamicArrayVariable>"
+
+
+def test_an_exception_that_cannot_pickle_leaves_a_worker_as_text(tmp_path):
+    """A worker's failure reaches the sweep naming the point and the failure, not pickling's own error."""
+    import pickle
+
+    from engramlab.sweep import PointCrashed, SweepPoint, _naming_the_point
+
+    point = SweepPoint("navigation", ("steps=10",), 3, True)
+    with pytest.raises(PointCrashed) as info:
+        with _naming_the_point(point, tmp_path):
+            raise KeyError(_Unpicklable())
+    text = str(pickle.loads(pickle.dumps(info.value)))  # it travels
+    assert "KeyError: <DynamicArrayVariable>" in text and "sweep point steps=10 seed 3" in text
+    assert "test_an_exception_that_cannot_pickle" in text  # where it was raised
+    with pytest.raises(ZeroDivisionError):  # one that pickles keeps its type
+        with _naming_the_point(point, tmp_path):
+            raise ZeroDivisionError("x")
+
+
 def _points_done(out):
     return sorted((out / "points").glob("*/done.json")) if (out / "points").exists() else []
 

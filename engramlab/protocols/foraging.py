@@ -373,6 +373,11 @@ def _run_with_control(cfg: ForagingConfig, pos: np.ndarray, plateaus: np.ndarray
     a, lm = cfg.grid.attractor, cfg.grid.landmarks
     velocity, dt, order = sheets["velocity"], float(cfg.trajectory_dt), sheets["order"]
     gains, orientations = np.asarray(sheets["gains"]), np.asarray(sheets["orientations"])
+    # where the control cannot run beside (one core, a sweep's or Dask's worker) it runs here first,
+    # its circuit gone before this one is built: a standalone device holds one program's arrays, so
+    # building it while this circuit was alive would give its code new names (a full compile at
+    # every sweep point). Its seed is its own: the order changes no spike.
+    control_here = control.result() if control is not None and not control.in_another_process else None
     t0 = time.perf_counter()
     circuit = GridAttractorCircuit(**sheets, plateau_times=plateaus, place=cfg.place, **device, landmark_rates=rates,
                                    landmark=lm if rates is not None else None)
@@ -383,7 +388,7 @@ def _run_with_control(cfg: ForagingConfig, pos: np.ndarray, plateaus: np.ndarray
     place_weights, landmark_weights = circuit.place_weights(), circuit.landmark_weights()
     timings: dict[str, Any] = dict(circuit.timings)
     if control is not None:  # its timings nested: a sweep sums every circuit's build and run
-        spikes["control_grid"], timings["control"] = control.result()
+        spikes["control_grid"], timings["control"] = control_here if control_here is not None else control.result()
     module, sheet_position = recorded_positions(a, order)
     # the spacing the sheets are built for: a / (c α) = spacings / velocity_gain (none without input)
     spacing = spacings / cfg.grid.velocity_gain if cfg.grid.velocity_gain > 0 else np.full_like(spacings, np.inf)

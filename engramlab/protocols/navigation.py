@@ -263,9 +263,18 @@ def _beside_the_memory(cfg: NavigationConfig, world: Any, walks: list[Walk], run
                        ) -> tuple[Any, PathIntegration]:
     """``run()`` (the memory circuit) while the path integration runs beside it.
 
-    The path integration is stopped if ``run`` fails or is interrupted.
+    The path integration is stopped if ``run`` fails or is interrupted. Where it cannot run beside
+    (one core, a sweep's or Dask's worker) it runs here *first*, its circuit gone before the
+    memory's is built: a standalone device holds one program's arrays, so building the attractor
+    while the memory circuit was alive gave its code new names (a full compile at every sweep
+    point) and left the memory's weights unreadable (a KeyError in ``key_weights``; every quick
+    run on one core failed so, until 2026-12-05). Each part has its own seed: the order changes
+    no spike.
     """
     with _path_integration(cfg, world, walks) as pi:
+        if not pi.in_another_process:
+            path_integration = pi.result()
+            return run(), path_integration
         return run(), pi.result()
 
 
