@@ -245,7 +245,7 @@ def _copy_sibling_build(root: Path, key: str, directory: Path) -> None:
 
 @contextlib.contextmanager
 def _building(project: Path) -> Iterator[None]:
-    """Hold the project's ``.build`` lock while Brian2 writes, compiles and runs in it."""
+    """Hold the project's ``.build`` lock while Brian2 writes and compiles in it (not while it runs)."""
     if project != _Claim.directory:
         yield
         return
@@ -653,10 +653,15 @@ def run_network(network: b2.Network, duration: b2.Quantity, build_dir: str | Non
                 with _building(project), _faster_make(project):
                     (project / _CODE_FILE).unlink(missing_ok=True)  # stale until this build succeeds
                     forget_loop_seconds(project / "results")
-                    b2.device.build(directory=str(project), compile=True, run=True, debug=False,
-                                    run_args=constants)
+                    b2.device.build(directory=str(project), compile=True, run=False, debug=False)
                     if fingerprint is not None and project == _Claim.directory:
                         (project / _CODE_FILE).write_text(fingerprint)
+                # run outside the build lock: the program's sources and objects no longer change (it
+                # writes only static_arrays/ and results/, which a copy leaves out), so another
+                # process may copy this build while it runs — two sweep workers that start the same
+                # program together compiled it twice before, one waiting on the other's run
+                b2.device.run(directory=str(project), results_directory="results", with_output=True,
+                              run_args=constants)
             except RuntimeError:
                 if state.get("interrupted"):
                     raise RunInterrupted("interrupted (Ctrl+C) while the compiled program ran: "
