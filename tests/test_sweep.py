@@ -351,3 +351,25 @@ def test_two_local_workers_reuse_the_first_points_program(tmp_path, monkeypatch)
     assert done[1]["compiled_sources"] == done[2]["compiled_sources"] == 0
     summary = json.loads((out / "summary.json").read_text())
     assert summary["finished"] == 3 and summary["compiles"] == 1
+
+
+def test_points_of_a_new_structure_wait_for_its_first_to_compile():
+    """With several workers a structure's program is compiled once: its other points start after
+    its first has finished (and copy its build), while points of built structures run at once."""
+    from engramlab.sweep import _first_of_each_structure, structure_key
+
+    points = plan_sweep("eyeblink", {"r": ["800", "1000"], "protocol.isi": ["200ms", "300ms"]}, 2, True)
+    keys = {p.key: structure_key(p) for p in points}
+    by_r = {}
+    for p in points:
+        by_r.setdefault(dict(o.split("=") for o in p.overrides)["r"], set()).add(keys[p.key])
+    assert [len(v) for v in by_r.values()] == [1, 1] and by_r["800"] != by_r["1000"]  # ISI and seed: data
+    on, off, other = (structure_key(plan_sweep("eyeblink", {"nuclei.mf_eta": [v]}, 1, True)[0])
+                      for v in ("3pA", "0pA", "6pA"))
+    assert on != off and on == other  # a switch (°): zero or not
+    first, *rest = points
+    ready, waiting = _first_of_each_structure(rest, keys, {keys[first.key]})
+    small = [p for p in rest if keys[p.key] == keys[first.key]]
+    large = [p for p in rest if keys[p.key] != keys[first.key]]
+    assert ready == small + large[:1]  # the built structure's points, and the new one's first
+    assert waiting == {keys[large[0].key]: large[1:]}
