@@ -192,7 +192,8 @@ def structure_key(point: SweepPoint) -> Structure:
     plan = api.plan(point.protocol, point.settings(), quick=point.quick, seed=point.seed)
     rows = param_rows(plan.circuit)
     for k, proto in enumerate(plan.protocols):
-        rows += param_rows(proto, f"protocol[{k}].")
+        if proto is not None:  # None: a protocol without a schedule (navigation, foraging, …)
+            rows += param_rows(proto, f"protocol[{k}].")
     key = [("protocol", point.protocol)]
     for r in rows:
         if r.structural or r.key in ("device", "target"):
@@ -215,7 +216,7 @@ def _first_of_each_structure(points: Sequence[SweepPoint], keys: dict[str, Struc
     waiting: dict[Structure, list[SweepPoint]] = {}
     for p in points:
         key = keys[p.key]
-        if key in compiled:
+        if key in compiled or ("device", "'runtime'") in key:  # the runtime device compiles no program
             ready.append(p)
         elif key in waiting:
             waiting[key].append(p)
@@ -316,7 +317,7 @@ def _naming_the_point(point: SweepPoint, folder: Path) -> Iterator[None]:
         # a worker process sends its exception back pickled: one holding Brian2 objects (a
         # KeyError on a Variable) would arrive as pickling's own error, naming neither the point
         # nor the failure, so it travels as text
-        raise PointCrashed("".join(traceback.format_exception(exc)).rstrip()) from None
+        raise PointCrashed("".join(traceback.format_exception(exc)).rstrip()) from exc  # the cause stays here
 
 
 class PointCrashed(RuntimeError):

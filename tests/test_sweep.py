@@ -373,3 +373,13 @@ def test_points_of_a_new_structure_wait_for_its_first_to_compile():
     large = [p for p in rest if keys[p.key] != keys[first.key]]
     assert ready == small + large[:1]  # the built structure's points, and the new one's first
     assert waiting == {keys[large[0].key]: large[1:]}
+    # on the runtime device nothing compiles: nothing waits
+    runtime = plan_sweep("eyeblink", {"r": ["900"]}, 2, False)
+    runtime_keys = {p.key: structure_key(p) for p in runtime}
+    assert ("device", "'runtime'") in runtime_keys[runtime[0].key]
+    assert _first_of_each_structure(runtime, runtime_keys, set()) == (runtime, {})
+    # every protocol has a key, those without a schedule (navigation, foraging, ...) included
+    from engramlab import registry
+    for name in registry.names():
+        for quick in (False, True):
+            assert ("protocol", name) in structure_key(plan_sweep(name, {}, 1, quick)[0])
