@@ -544,10 +544,29 @@ def run_sweep(points: list[SweepPoint], out: str | os.PathLike[str], workers: in
     else:
         client = Client(scheduler)
     try:
-        dask_futures = client.map(run_point, todo, out_dir=str(folder), figures=figures, pure=False)
-        for dask_future, p in zip(dask_futures, todo, strict=True):
+        from distributed import as_completed as dask_completed
+
+        # as with local workers, a structure's other points start once its first has finished, so
+        # that workers sharing a program cache (one machine, or a shared home folder) copy its
+        # program instead of each compiling it
+        keys = {p.key: structure_key(p) for p in todo}
+        ready, waiting = _first_of_each_structure(todo, keys, set())
+        running: dict[Any, SweepPoint] = {}
+        completed = dask_completed()
+
+        def submit(batch: list[SweepPoint]) -> None:
+            for fut, p in zip(client.map(run_point, batch, out_dir=str(folder), figures=figures, pure=False),
+                              batch, strict=True):
+                running[fut] = p
+                completed.add(fut)
+
+        submit(ready)
+        for dask_future in completed:
+            p = running.pop(dask_future)
             dask_future.result()
             done(p)
+            if waiting:
+                submit(waiting.pop(keys[p.key], []))
     finally:
         client.close()
         if cluster is not None:
