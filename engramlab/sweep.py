@@ -166,14 +166,6 @@ def plan_sweep(protocol: str, params: dict[str, list[str]], seeds: int, quick: b
     return points
 
 
-def _compiled(point: SweepPoint) -> bool:
-    """Whether ``point`` runs as a compiled (cpp_standalone) program."""
-    from engramlab import api
-
-    return getattr(api.plan(point.protocol, point.settings(), quick=point.quick, seed=point.seed).circuit,
-                   "device", None) == "cpp_standalone"
-
-
 #: a point's structure key (:func:`structure_key`): (name, value) pairs
 Structure = tuple[tuple[str, str], ...]
 
@@ -203,6 +195,11 @@ def structure_key(point: SweepPoint) -> Structure:
     return tuple(key)
 
 
+def _compiles(key: Structure) -> bool:
+    """Whether points of this structure run as a compiled (cpp_standalone) program."""
+    return dict(key).get("device") == repr("cpp_standalone")
+
+
 def _first_of_each_structure(points: Sequence[SweepPoint], keys: dict[str, Structure], compiled: set[Structure]
                              ) -> tuple[list[SweepPoint], dict[Structure, list[SweepPoint]]]:
     """Points that may start now, and per structure the points that wait for its first to finish.
@@ -216,7 +213,7 @@ def _first_of_each_structure(points: Sequence[SweepPoint], keys: dict[str, Struc
     waiting: dict[Structure, list[SweepPoint]] = {}
     for p in points:
         key = keys[p.key]
-        if key in compiled or ("device", "'runtime'") in key:  # the runtime device compiles no program
+        if key in compiled or not _compiles(key):  # the runtime device compiles no program
             ready.append(p)
         elif key in waiting:
             waiting[key].append(p)
@@ -493,8 +490,9 @@ def run_sweep(points: list[SweepPoint], out: str | os.PathLike[str], workers: in
         if workers <= 1:
             _run_in_turn(todo, str(folder), figures, own_process, done)
         else:
+            keys = {p.key: structure_key(p) for p in todo}
             first = 0
-            if _compiled(todo[0]):
+            if _compiles(keys[todo[0].key]):
                 # the first point alone, here: it compiles the program, and the workers then start
                 # their own copies of it (a program cache slot is copied while no build or run holds
                 # it), where workers starting together would each compile it. A later point of
@@ -508,9 +506,7 @@ def run_sweep(points: list[SweepPoint], out: str | os.PathLike[str], workers: in
                 # copy) unless the workers need every folder of the structure
                 forget_program(keep_slot=workers + 1 <= CACHE_SLOTS)
                 first = 1
-            keys = {p.key: structure_key(p) for p in todo} if first else {}
-            compiled = {keys[todo[0].key]} if first else set()
-            ready, waiting = _first_of_each_structure(todo[first:], keys, compiled) if first else (list(todo), {})
+            ready, waiting = _first_of_each_structure(todo[first:], keys, {keys[todo[0].key]} if first else set())
             with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"),
                                      initializer=_worker_start, initargs=(os.getpid(),)) as pool:
                 futures: dict[Future[dict[str, Any]], SweepPoint] = {}
@@ -525,8 +521,7 @@ def run_sweep(points: list[SweepPoint], out: str | os.PathLike[str], workers: in
                             fut.result()
                             done(p)
                             # its structure's program is built and kept: the rest of it may start
-                            if waiting:
-                                ready += waiting.pop(keys[p.key], [])
+                            ready += waiting.pop(keys[p.key], [])
                 except BaseException:
                     for fut in futures:  # points not started yet are not run (running ones finish)
                         fut.cancel()
@@ -565,8 +560,7 @@ def run_sweep(points: list[SweepPoint], out: str | os.PathLike[str], workers: in
             p = running.pop(dask_future)
             dask_future.result()
             done(p)
-            if waiting:
-                submit(waiting.pop(keys[p.key], []))
+            submit(waiting.pop(keys[p.key], []))
     finally:
         client.close()
         if cluster is not None:
