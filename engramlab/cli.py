@@ -192,7 +192,8 @@ def build_parser() -> argparse.ArgumentParser:
                          "checked when the first point is saved")
     sw.add_argument("--seeds", type=_positive_int("--seeds"), default=1, help="seeds per point (0 … N-1)")
     sw.add_argument("--workers", type=_positive_int("--workers"), default=1,
-                    help="parallel workers (the first point runs alone and compiles; the others re-use its program)")
+                    help="parallel workers (the first point of each network structure compiles before the rest of it "
+                         "starts; the others re-use its program)")
     sw.add_argument("--scheduler", default=None,
                     help="Dask scheduler address [PROTOCOL://]HOST:PORT, e.g. tcp://host:8786 (not with --dask)")
     sw.add_argument("--dask", choices=("local",), default=None,
