@@ -270,11 +270,14 @@ register(ProtocolSpec(
                    "over the walk without landmarks.", on_analysis(f"{_HC}:graph_path_integration_figure")),
     ),
     # one C++ build (~20 s) instead of compiling the pool's Cython code objects (~100 s when cold)
-    # 250 steps of 400 ms into 256 memories of 16 neurons: half the default pool, whose membrane
-    # noise draws dominate the simulation (300 steps into the full pool took 102 s from an empty
-    # program cache on 2026-12-03's slow VM, 76 s of it simulating)
+    # 250 steps of 400 ms into 256 memories of 8 neurons: a quarter of the default pool, whose
+    # membrane-noise draws dominate the simulation. 16 neurons per memory (pool 4,096, until
+    # 2026-12-06) simulated 40.2 s against 18.4 s on one slow spell of the VM and missed 60 s from
+    # an empty home folder (61-74 s); seed 0 then scored accuracy 0.756 / zero-shot 0.939 / beta 29.8
+    # against 0.704 / 0.866 / 26.1 with 8 (README, quick presets)
     # path integration: 100 actions (50 s of attractor time, ~12 s of simulation) instead of 200
-    quick={"steps": 250, "environments": 1, "graph": "grid8x8", "device": "cpp_standalone", "pool": {"pool": 4096},
+    quick={"steps": 250, "environments": 1, "graph": "grid8x8", "device": "cpp_standalone",
+           "pool": {"pool": 2048, "ensemble": 8},
            "grid": {"path_integration_steps": 100}},
     headline=("accuracy", "node_agent_accuracy", "zero_shot_accuracy"),
     lab=6,

@@ -32,7 +32,7 @@ from engramlab.results import save_figure
 from engramlab import labkit
 
 args = labkit.settings(QUICK, OUT)  # on a script's command line, --quick / --out win
-# --quick: the protocol's quick preset (grid8x8, one environment, 250 steps, 256 memories, one C++ build)
+# --quick: the protocol's quick preset (grid8x8, one environment, 250 steps, 256 memories of 8 neurons, one C++ build)
 result = el.run("navigation", quick=args.quick, seed=0, out=f"{args.out}/run")
 s = result.summary
 print(f"accuracy {s['accuracy']:.2f}  node agent {s['node_agent_accuracy']:.2f}  edge agent "
