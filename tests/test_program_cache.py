@@ -81,19 +81,25 @@ def test_another_seed_generates_the_same_code_objects(name, tmp_path, monkeypatc
 
 
 def test_another_interval_generates_the_same_code_objects(tmp_path, monkeypatch):
-    """Eyeblink at ISI 150 and 600 ms (issue 17's example sweep): the schedule's length is data.
+    """Quick eyeblink at ISI 150, 250, 400 and 600 ms (issue 17's example sweep): the schedule's length is data.
 
     The run's duration is read at start-up, the plasticity and Purkinje→DCN gates lie on a fixed
-    grid padded to a power-of-two length, and spike lists are padded to a power-of-two capacity;
-    before, every other ISI recompiled main.cpp, objects.cpp and three synapse code objects. The
-    limit of padding: schedules whose tables fall on two sides of a power of two still differ
-    (with 4 acquisition trials the gate tables of ISI 150 and 600 ms are 256 and 512 long).
+    grid padded to 64 · 4^k entries, and spike lists are padded to 1,024 · 4^k; before, every
+    other ISI recompiled main.cpp, objects.cpp and three synapse code objects, and until
+    2026-12-06 (2^k) ISI 400 ms recompiled main.cpp and objects.cpp and 600 ms those and three
+    code objects (a sweep of the four compiled three programs). The limit of padding: schedules
+    whose tables fall on two sides of a boundary still differ.
     """
-    first = _generated_code("eyeblink", 1, tmp_path / "a", monkeypatch, protocol__isi="150 ms", trials=10)
-    second = _generated_code("eyeblink", 1, tmp_path / "b", monkeypatch, protocol__isi="600 ms", trials=10)
-    assert sorted(first) == sorted(second) and len(first) >= 10
-    changed = sorted(f for f in first if first[f] != second[f])
-    assert not changed, f"the ISI is compiled into {changed}"
+    from engramlab import registry
+    trials = registry.get("eyeblink").quick["protocol"]["trials"]  # the quick preset's (SMALL has 4)
+    code = {isi: _generated_code("eyeblink", 1, tmp_path / str(isi), monkeypatch, protocol__isi=f"{isi} ms",
+                                 trials=trials) for isi in (150, 250, 400, 600)}
+    first = code[150]
+    assert len(first) >= 10
+    for isi in (250, 400, 600):
+        assert sorted(code[isi]) == sorted(first)
+        changed = sorted(f for f in first if first[f] != code[isi][f])
+        assert not changed, f"ISI {isi} ms is compiled into {changed}"
 
 
 def test_gate_tables_give_the_per_trial_gate_at_every_step_and_keep_their_shape_across_periods():
@@ -109,7 +115,7 @@ def test_gate_tables_give_the_per_trial_gate_at_every_step_and_keep_their_shape_
     for period in (1.5, 1.6, 2.3):
         values = np.append(rng.integers(0, 2, 21).astype(float), 1.0)
         table, step = gate_table(values, period)
-        assert step == GATE_STEP and table.size == 512  # 22 trials × 15–23 steps: 330–506 → 512
+        assert step == GATE_STEP and table.size == 1024  # 22 trials × 15–23 steps: 330–506 → 64 · 4^k = 1,024
         per_trial = b2.TimedArray(values, dt=period * b2.second)
         on_grid = b2.TimedArray(table, dt=step * b2.second)
         t = np.arange(round(values.size * period / 2e-4)) * 2e-4 * b2.second  # every 0.2 ms step
@@ -120,6 +126,16 @@ def test_gate_tables_give_the_per_trial_gate_at_every_step_and_keep_their_shape_
     # spike lists: 20,480 and 23,552 (two ISIs' lists in 1,024 steps) now share one capacity
     assert spike_capacity(19000) == spike_capacity(22000) == 32768
     assert spike_capacity(0) == 1024 and spike_capacity(5000) >= 5000 + 10 * np.sqrt(5000)
+    # growth 4 (the microzone's): the quick eyeblink preset's mossy lists at ISI 150 and 600 ms
+    # (expected 23,280 and 41,580 spikes) share 65,536; at growth 2 they fell on 32,768 and 65,536
+    assert spike_capacity(23280) == 32768 != spike_capacity(41580) == 65536
+    assert spike_capacity(23280, growth=4) == spike_capacity(41580, growth=4) == 65536
+    for growth in (2, 4):  # every capacity is 1,024 · growth^k and holds the bound
+        for expected in (0.0, 1.0, 959.0, 960.0, 1e4, 123456.7, 5e6):
+            cap = spike_capacity(expected, growth=growth)
+            k = round(np.log(cap / 1024) / np.log(growth))
+            assert cap == 1024 * growth**k and cap >= expected + 10 * np.sqrt(expected) + 64
+            assert k == 0 or 1024 * growth ** (k - 1) < expected + 10 * np.sqrt(expected) + 64
 
 
 def test_an_unwritable_program_cache_is_named_and_the_run_still_compiles(tmp_path, monkeypatch):

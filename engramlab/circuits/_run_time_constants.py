@@ -24,7 +24,8 @@ TimedArray's step and length. Scanned on 2026-12-04 (code generated for each num
 non-structural parameter at its default and +10 %): eyeblink 77 of 81, the SDM 66 of 70, the
 memory pool 39 of 40 and foraging 19 of 19 give byte-identical sources; the rest are 0 against
 non-zero for the parameters marked ``switch`` (a mechanism switched on), tables or spike lists
-that grow past a power of two, and the memory pool's step (marked structural).
+that grow past a padding boundary (``layers.spike_capacity``, ``layers.gate_table``), and the
+memory pool's step (marked structural).
 """
 
 from __future__ import annotations

@@ -87,26 +87,31 @@ def grid_spikes(idx: Sequence[np.ndarray], times: Sequence[np.ndarray], dt: floa
     return key % lines, (key // lines) * dt * second
 
 
-def _power_of_two_at_least(count: float, smallest: int) -> int:
-    """The smallest ``smallest · 2^k`` (k ≥ 0) that is at least ``count``."""
-    return smallest * 2 ** max(0, int(np.ceil(np.log2(max(count, 1.0) / smallest))))
+def _bucket_at_least(count: float, smallest: int, growth: int) -> int:
+    """The smallest ``smallest · growth^k`` (k ≥ 0) that is at least ``count``."""
+    k = int(np.ceil(np.log(max(count, 1.0) / smallest) / np.log(growth) - 1e-12))
+    return smallest * growth ** max(0, k)
 
 
-def spike_capacity(expected: float) -> int:
-    """A spike list's length that a seed's draw will not exceed: ``expected`` + 10 SD + 64, rounded up to 1,024 · 2^k.
+def spike_capacity(expected: float, growth: int = 2) -> int:
+    """A spike list's length a seed's draw will not exceed: ``expected`` + 10 SD + 64, rounded up to 1,024 · growth^k.
 
     ``expected`` is the mean count of the list (a sum of Poisson counts: SD = √expected). A
     standalone program holds each SpikeGeneratorGroup's list length as a constant of its compiled
     array code (``objects.cpp``: 6.4 s of a microzone's 7 s rebuild), so a list padded to a
     capacity that follows the schedule but not the seed (:func:`padded_spikes`) lets a new seed
-    re-use every compiled file. Rounding up to a power of two (at most twice the memory of the
-    list) also lets schedules of somewhat different lengths share one program: four eyeblink ISIs
-    of 150–600 ms (20,480 and 23,552 spikes with the earlier 1,024 steps) recompiled five files
-    each. A count above the capacity (P ≈ 10⁻²³ for a large Poisson count) is kept whole: that
-    run recompiles, with the right spikes.
+    re-use every compiled file. Rounding up to a power of ``growth`` (at most ``growth`` times
+    the memory of the list) also lets schedules of somewhat different lengths share one program:
+    four eyeblink ISIs of 150–600 ms (20,480 and 23,552 spikes with the earlier 1,024 steps)
+    recompiled five files each. Any rounding leaves boundaries: at growth 2 the quick eyeblink
+    preset's mossy lists at ISI 150–600 ms (bounds 25,000–43,700) fell on 32,768 and 65,536 and
+    a sweep of those ISIs compiled three programs; at growth 4 all fall on 65,536 (the
+    microzone's lists are ≤ 10⁶ spikes; the cerebellar SDM's reach ~5·10⁶ and keep growth 2).
+    A count above the capacity (P ≈ 10⁻²³ for a large Poisson count) is kept whole: that run
+    recompiles, with the right spikes.
     """
     bound = expected + 10.0 * np.sqrt(max(expected, 0.0)) + 64.0
-    return _power_of_two_at_least(bound, 1024)
+    return _bucket_at_least(bound, 1024, growth)
 
 
 #: the grid of per-trial gate tables (s): a TimedArray's step and length are constants of its compiled code
@@ -114,12 +119,14 @@ GATE_STEP = 0.1
 
 
 def gate_table(values: np.ndarray, dt: float) -> tuple[np.ndarray, float]:
-    """Gate values that hold from ``k·dt`` on, as a table on the :data:`GATE_STEP` grid padded to 64 · 2^k entries.
+    """Gate values that hold from ``k·dt`` on, as a table on the :data:`GATE_STEP` grid padded to 64 · 4^k entries.
 
     A standalone program compiles a TimedArray's step and length into every code object that
     reads it, so a gate with one value per trial (step: the trial period) recompiled three files
     for every other trial period (another ISI). On a fixed grid, padded with its last value to a
-    power-of-two length, the table is data only. The same gate at every time step: the grid's
+    length of 64 · 4^k, the table is data only (4^k, not 2^k: the quick eyeblink preset's tables
+    at ISI 150–600 ms, 434–558 entries, fell on 512 and 1,024 and recompiled three code objects;
+    a table holds a few thousand floats). The same gate at every time step: the grid's
     boundaries include every ``k·dt``, and a TimedArray reads ``values[int(t/step + 1/(2K))]``
     with K ≥ 8·step/dt a power of two, whatever its step (tested at every 0.2 ms step). A
     ``dt`` that is not a whole number of grid steps keeps its own table (such periods stay
@@ -130,7 +137,7 @@ def gate_table(values: np.ndarray, dt: float) -> tuple[np.ndarray, float]:
     if values.ndim != 1 or values.size == 0 or per < 1 or abs(per - round(per)) > 1e-9:
         return values, dt
     grid = np.repeat(values, round(per))
-    size = _power_of_two_at_least(grid.size, 64)
+    size = _bucket_at_least(grid.size, 64, 4)
     return np.concatenate([grid, np.full(size - grid.size, grid[-1])]), GATE_STEP
 
 

@@ -446,14 +446,15 @@ class CerebellarMicrozone(CerebellarCircuit):
                         io_t.append(tt)
             mossy, olive = grid_spikes(mf_i, mf_t, dt, t0), grid_spikes(io_i, io_t, dt, t0)
             if self.standalone:
-                # lists as long for every seed (spike_capacity), so a new seed compiles nothing
+                # lists as long for every seed (spike_capacity), so a new seed compiles nothing;
+                # rounded up to 1,024 · 4^k, so that ISIs of 150–600 ms share one program too
                 cs_spikes = sum(float(c.cs_rate) * tr.cs_duration * self.cs_line_sets[tr.cs].size
                                 for tr in todo if tr.cs is not None)
                 us_spikes = sum(us_times.size * len(tr.us_targets) for tr in todo)
                 mossy = padded_spikes(*mossy, spike_capacity(c.n_mf * float(c.mf_background) * duration
-                                                             + cs_spikes), duration, dt)
+                                                             + cs_spikes, growth=4), duration, dt)
                 olive = padded_spikes(*olive, spike_capacity(c.m * float(c.olive.background_rate) * duration
-                                                             + us_spikes), duration, dt)
+                                                             + us_spikes, growth=4), duration, dt)
             self.mossy.set_spikes(*mossy, sorted=True)
             self.olive_layer.input.set_spikes(*olive, sorted=True)
             self._simulate(duration, report)
