@@ -89,8 +89,10 @@ def grid_spikes(idx: Sequence[np.ndarray], times: Sequence[np.ndarray], dt: floa
 
 def _bucket_at_least(count: float, smallest: int, growth: int) -> int:
     """The smallest ``smallest · growth^k`` (k ≥ 0) that is at least ``count``."""
-    k = int(np.ceil(np.log(max(count, 1.0) / smallest) / np.log(growth) - 1e-12))
-    return smallest * growth ** max(0, k)
+    size = smallest  # multiplied out in integers: a ceil of logarithms can round across a boundary
+    while size < count:
+        size *= growth
+    return size
 
 
 def spike_capacity(expected: float, growth: int = 2) -> int:
