@@ -51,7 +51,7 @@ class ParamTable(list[Any]):
                  "or engramlab.run(name, KEY=VALUE)); * = changes the network's structure (another compiled "
                  "program); ° = 0 switches its mechanism off (zero and non-zero values are two programs); the "
                  "others are data a compiled program reads at start-up, unless a schedule or spike list grows "
-                 "past a power of two"]
+                 "past a padding boundary"]
         for r in self:
             allowed = f"  (allowed: {r.allowed})" if r.allowed else ""
             mark = "*" if r.structural else "°" if r.switch else " "

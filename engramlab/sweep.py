@@ -175,7 +175,7 @@ def structure_key(point: SweepPoint) -> Structure:
 
     Its structural parameters (``*`` in ``engramlab params``), whether each switch (``°``) is
     zero, and its device and target. Points with equal keys run the same program (a schedule or
-    spike list that grows past a power of two may still need another; then a worker compiles it
+    spike list that grows past a padding boundary may still need another; then a worker compiles it
     once more, nothing worse).
     """
     from engramlab import api

@@ -109,8 +109,9 @@ labkit.exercise(4, prediction, load_bins=load["load_bins"], softmax_error_heldou
 # 1. Remove the interneurons' synapses (`pool__inhibition=False`): how do the fitted β, the memory
 #    spikes per step and the accuracy change? (Full run, seed 0: β 34.0 → 8.2, memory spikes per
 #    window 72 → 14,274, accuracy 0.87 → 0.05.)
-# 2. Write each memory into fewer neurons (`pool__ensemble=4, pool__pool=2048`): the same
-#    interneurons now hold fewer neurons per memory at the same total rate. What happens to β?
+# 2. Write each memory into fewer neurons (`pool__ensemble=4, pool__pool=2048`: 512 memories, as at
+#    full size; with --quick, `pool__pool=1024` keeps its 256): the same interneurons now hold fewer
+#    neurons per memory at the same total rate. What happens to β?
 # 3. Silence the grid cells (`grid__max_rate="0.001 Hz"`): is anything left to recall from?
 # 4. Set `straight_bias=0.9`: the agent explores edges more slowly than nodes — compare the two curves.
 

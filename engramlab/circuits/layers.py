@@ -89,6 +89,8 @@ def grid_spikes(idx: Sequence[np.ndarray], times: Sequence[np.ndarray], dt: floa
 
 def _bucket_at_least(count: float, smallest: int, growth: int) -> int:
     """The smallest ``smallest · growth^k`` (k ≥ 0) that is at least ``count``."""
+    if not np.isfinite(count):
+        raise ValueError(f"a padded length must be finite, got {count}")
     size = smallest  # multiplied out in integers: a ceil of logarithms can round across a boundary
     while size < count:
         size *= growth

@@ -8,7 +8,7 @@
 # memories of 8 neurons, 45 observations; 16 neurons until 2026-12-06).
 #
 # **Instructor note.** One navigation run as one C++ standalone program (`--quick`: 44 s from an
-# empty home folder on 2026-12-06's 2-core VM, 15 s of it compiling; 29 s for the lab and its
+# empty home folder on 2026-12-06's 2-core VM, 15–16 s of it compiling; 29 s for the lab and its
 # solutions with the programs kept); the
 # exercises re-read its spikes in seconds. Pitfalls: the node agent (it remembers what it saw at
 # each node) is the bound the pool approaches, the edge agent (it needs the exact edge) learns
