@@ -108,9 +108,11 @@ def spike_capacity(expected: float, growth: int = 2) -> int:
     the memory of the list) also lets schedules of somewhat different lengths share one program:
     four eyeblink ISIs of 150–600 ms (20,480 and 23,552 spikes with the earlier 1,024 steps)
     recompiled five files each. Any rounding leaves boundaries: at growth 2 the quick eyeblink
-    preset's mossy lists at ISI 150–600 ms (bounds 25,000–43,700) fell on 32,768 and 65,536 and
-    a sweep of those ISIs compiled three programs; at growth 4 all fall on 65,536 (the
-    microzone's lists are ≤ 10⁶ spikes; the cerebellar SDM's reach ~5·10⁶ and keep growth 2).
+    preset's mossy lists at ISI 150–600 ms (expected 23,280–41,580 spikes) fell on 32,768 and
+    65,536, and a sweep of those ISIs rebuilt its program twice; at growth 4 all fall on 65,536.
+    The microzone pads by 4 (the default eyeblink run's mossy list: 1.2–1.9·10⁵ spikes at ISI
+    150–600 ms); the cerebellar SDM by 2 (the default continual run's: 9.9·10⁶, where growth 4
+    could pad to four times that, ~10⁹ bytes). Measured 2026-12-06 from the expected counts.
     A count above the capacity (P ≈ 10⁻²³ for a large Poisson count) is kept whole: that run
     recompiles, with the right spikes.
     """
