@@ -693,9 +693,19 @@ def test_sweep_workers_die_with_a_killed_parent(tmp_path):
 def test_ctrl_c_on_a_real_protocol_exits_130_and_saves_nothing(tmp_path):
     out = tmp_path / "pc"
     cmd = [sys.executable, "-m", "engramlab.cli", "run", "pattern-completion", "--set", "n=20", *LONG_POINT,
-           "--out", str(out), "-q"]
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    time.sleep(12)  # imports, build, and well into the 300 s of biology
+           "--out", str(out)]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env={**os.environ, "PYTHONUNBUFFERED": "1"})  # the bar (stderr) unbuffered
+    # wait for the simulation's progress bar, not a fixed time: a fixed 12 s was still in the
+    # build on a busy 2-core machine (the message was then the pre-run "interrupted: nothing was
+    # saved", correct but not what this test is about)
+    assert proc.stderr is not None
+    shown = ""
+    while "% of 300.0 s biology" not in shown:
+        char = proc.stderr.read(1)
+        assert char, (shown, proc.communicate())  # the command ended before its run started
+        shown += char
+    time.sleep(2)  # well into the 300 s of biology
     assert proc.poll() is None, proc.communicate()
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=120)
