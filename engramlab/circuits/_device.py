@@ -39,6 +39,7 @@ from brian2.devices.cpp_standalone.device import CPPStandaloneDevice
 from brian2.devices.device import all_devices
 from brian2.input.timedarray import TimedArray
 
+from engramlab.circuits import _exact_solutions as exact_solutions
 from engramlab.circuits import _make_rules as make_rules
 from engramlab.circuits._run_time_constants import constants_read_at_start_up, initial_values_as_data
 from engramlab.circuits._subnormals import flush_in_program, flushing_subnormals
@@ -289,6 +290,7 @@ def _mend_brian2_interrupt_handler() -> None:
 
 
 _mend_brian2_interrupt_handler()
+exact_solutions.install()  # linear integration steps derived once, not in every process
 
 #: Collect Brian2's per-code-object run times (``network.profiling_info``) in every run; the
 #: benchmarks switch it on to show where the time goes. Off by default: it adds a timer call
