@@ -9,8 +9,8 @@
 # per digit), and PF→Purkinje LTD stores the class. The classes come in five tasks (0–1, 2–3,
 # …, 8–9), each example once; after every task every test digit is read from the DCN cells.
 #
-# Run: `engramlab lab run 8 --quick` (65 s with its solutions, programs kept, on 2026-12-05's 2-core
-# machine; 56–76 s inside the test suite), or without `--quick` for the README's numbers (3.5–10 min alone).
+# Run: `engramlab lab run 8 --quick` (64 s with its solutions from an empty home folder on 2026-12-06's
+# 2-core machine; 56–76 s inside the test suite with the earlier, larger preset), or without `--quick` for the README's numbers (3.5–10 min alone).
 
 # %% tags=["parameters"]
 # QUICK = True: the small, fast version (CI, a first look); OUT: where figures and report.html go
@@ -23,7 +23,7 @@ from engramlab.results import save_figure
 from engramlab import labkit
 
 args = labkit.settings(QUICK, OUT)  # on a script's command line, --quick / --out win
-# --quick: the protocol's quick preset (2,000 granule cells, Top-K 40, 60 training and 10 test digits per class)
+# --quick: the protocol's quick preset (2,000 granule cells, Top-K 40, 50 training and 8 test digits per class)
 result = el.run("continual", quick=args.quick, seed=0, out=f"{args.out}/run")
 s = result.summary
 print(f"after all {s['tasks']} tasks, mean accuracy over the tasks: spikes {s['final_mean_accuracy']:.3f}, "

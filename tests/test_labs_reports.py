@@ -115,9 +115,9 @@ def _lab7(s):
 
 
 def _lab8(s):
-    # class-incremental digits (quick: r = 2000, Top-K 40, 60 training and 10 test digits per class,
-    # seed 0; measured 2026-12-05: spikes 0.91, NumPy SDM 0.91, online MLP 0.12, i.i.d. bound 0.96,
-    # forgetting -0.05 vs 0.90)
+    # class-incremental digits (quick: r = 2000, Top-K 40, 50 training and 8 test digits per class,
+    # seed 0; measured 2026-12-06: spikes 0.8875, NumPy SDM 0.8875, online MLP 0.125, i.i.d. bound
+    # 0.925, forgetting 0.0 vs 0.98)
     assert s["tasks"] == 5 and len(s["accuracy_matrix"]) == 5
     assert s["final_mean_accuracy"] >= 0.7
     assert s["final_mean_accuracy"] >= s["mlp_final_mean_accuracy"] + 0.3  # the SDM keeps the old tasks ...

@@ -4,14 +4,14 @@
 # Kept apart from the lab so students predict before they see answers. This notebook reads what
 # the lab's exercise cells measured (`summary.json` → `exercises`) and checks the answers below
 # against it; CI runs the lab (`--quick`, seed 0) and then this notebook, so they cannot drift.
-# The numbers quoted are that quick run's (r = 2,000 granule cells, Top-K 40, 60 training and 10
-# test digits per class; measured 2026-12-05).
+# The numbers quoted are that quick run's (r = 2,000 granule cells, Top-K 40, 50 training and 8
+# test digits per class; measured 2026-12-06).
 #
 # **Instructor note.** One spiking run: `--quick` took 156 s with its solutions in
 # 2026-12-01's CI on 2 cores (2 min 57 s beside a test run; 52 s alone from an empty program cache on 2026-12-02, the full lab ~3.5 min); the exercises re-read its spikes in seconds. Pitfalls: "Top-K
 # 40" is the Golgi loop's target, not a hard cap — ~75 cells fire per read, because the Golgi
 # feedback arrives a few ms after the first granule spikes; the MLP is *online* (each example
-# once, in task order) — its i.i.d. bound (0.96 in the quick run) shows the network can learn all ten digits.
+# once, in task order) — its i.i.d. bound (0.925 in the quick run) shows the network can learn all ten digits.
 # Each line is read from four DCN cells with private membrane noise, summed: one noise-free cell
 # per line tied on ≈ 24 % of full-size reads (broken at random), four noisy ones on 6–9 %
 # (seeds 0–12). Figures:
@@ -55,8 +55,8 @@ assert e["reused_by_task_5_fraction"] > 0.5
 # %% [markdown]
 # ### Exercise 3 — what the online MLP answers at the end
 # 0 on tasks 1–4 and 0.6 on task 5: it gets no digit of the first four tasks right
-# (catastrophic forgetting), and after the quick run's 120 writes of 8s and 9s it tells those two apart only
-# 60 % of the time (with every training digit, before 2026-12-05: 1.0). The spiking cerebellum
+# (catastrophic forgetting), and after the quick run's 100 writes of 8s and 9s it tells those two apart only
+# 62.5 % of the time (16 test digits; with every training digit, before 2026-12-05: 1.0). The spiking cerebellum
 # keeps 0.75–1.0 on every task.
 
 # %%
@@ -68,9 +68,9 @@ assert min(spikes) > 0.6
 
 # %% [markdown]
 # ### Exercise 4 — how long must the nuclei be read?
-# 40 ms: 10 ms reads 0.07 (34 % of reads tie — a line's four DCN cells fire about one spike in
-# total in 10 ms, and which line fires it is mostly their noise), 20 ms 0.61, 40 ms and 60 ms 0.91
-# (7 % and 2 % tie). A DCN cell fires at tens of Hz, so a rate difference needs tens of ms to show in
+# 40 ms: 10 ms reads 0.10 (41 % of reads tie — a line's four DCN cells fire about one spike in
+# total in 10 ms, and which line fires it is mostly their noise), 20 ms 0.60, 40 ms 0.90 and 60 ms 0.875
+# (5 % and 1 % tie; 80 test digits, so 0.0125 is one digit). A DCN cell fires at tens of Hz, so a rate difference needs tens of ms to show in
 # spike counts. (With one noise-free DCN cell per line, before 2026-12-02: 0.12, 0.60, 0.90, 0.92;
 # 84 % of 10 ms reads tied.)
 
