@@ -218,6 +218,15 @@ def test_the_shared_header_is_precompiled_once_and_make_deps_is_rebuilt_only_for
     assert log.count("-x c++-header objects.h") == 1 and log.count("! ./objects.h.gch") + log.count(
         "! objects.h.gch") == 3
     assert subprocess.run(["./main"], cwd=tmp_path, capture_output=True, text=True).stdout == "5\n"
+    # code run once (objects.cpp, main.cpp) at -O1, after the makefile's own -O; the loop's code as asked
+
+    def compile_line(source: str) -> list[str]:
+        return next(line.split() for line in log.splitlines() if f"{source} -o" in line)
+
+    for once in ("objects.cpp", "main.cpp"):
+        flags = compile_line(once)
+        assert "-O1" in flags and flags.index("-O1") > flags.index("-O2")
+    assert "-O1" not in compile_line("code_objects/a.cpp")
     # make.deps, assembled from one part per source, is the file Brian2's own recipe writes
     brian2_way = tmp_path / "brian2_way"
     shutil.copytree(tmp_path, brian2_way, ignore=shutil.ignore_patterns("*.o", "*.gch", "make.deps", "main",
