@@ -2,7 +2,8 @@
 
 A sweep of ``seeds`` points that differ only in the seed runs through ``engramlab sweep`` (one
 worker) with an empty program cache of its own (``ENGRAMLAB_PROGRAM_CACHE``), so the first point
-compiles the program and the others find it kept. Reported: the sweep's wall time, its
+compiles the program and the others find it kept; Brian2's integration steps are derived afresh
+too (an empty ``ENGRAMLAB_EXACT_CACHE``) unless ``"exact_cache": "kept"``. Reported: the sweep's wall time, its
 ``compiles``, ``compile_seconds`` and ``simulate_seconds`` (summary.json), and the issue's bound
 ``the compiling point's compile + points × mean simulate × 1.2``. With ``param`` (``--param`` grids)
 the points are every value × ``seeds``.
@@ -32,6 +33,8 @@ def sweep(cfg: dict) -> dict:
     seeds = int(cfg.get("seeds", 8))
     with tempfile.TemporaryDirectory(prefix="bench_sweep_") as tmp:
         env = dict(os.environ, ENGRAMLAB_PROGRAM_CACHE=str(Path(tmp) / "programs"))
+        if cfg.get("exact_cache", "empty") == "empty":  # "kept": Brian2's integration steps from earlier runs
+            env["ENGRAMLAB_EXACT_CACHE"] = str(Path(tmp) / "exact")
         out = Path(tmp) / "sweep"
         cmd = [sys.executable, "-m", "engramlab.cli", "sweep", cfg["protocol"], "--seeds", str(seeds),
                "--out", str(out), "-q"] + (["--quick"] if cfg.get("quick") else [])
@@ -58,7 +61,7 @@ def sweep(cfg: dict) -> dict:
     alone = in_order[0]
     bound_alone = alone["compile_seconds"] + len(points) * alone["simulate_seconds"] * 1.2
     return dict(protocol=cfg["protocol"], seeds=seeds, points=len(points), param=list(cfg.get("param", ())),
-                workers=int(cfg.get("workers", 1)),
+                workers=int(cfg.get("workers", 1)), exact_cache=cfg.get("exact_cache", "empty"),
                 wall_s=wall, compiles=summary["compiles"],
                 compile_s=summary["compile_seconds"], simulate_s=summary["simulate_seconds"],
                 first_point_s=first["seconds"], first_compile_s=first["compile_seconds"],
