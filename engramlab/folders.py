@@ -31,8 +31,8 @@ import numpy as np
 from engramlab.errors import ConfigError, EngramlabError
 
 __all__ = ["MANIFEST", "POINT_DONE", "SWEEP_FILE", "OutputError", "add_to_manifest", "atomic_write",
-           "atomic_write_json", "check_complete", "check_own_files", "check_target", "clear_results", "dir_mode",
-           "file_mode", "invalidate", "new_run_id", "staged_folder", "to_jsonable", "write_manifest_file"]
+           "atomic_write_json", "cache_folder", "check_complete", "check_own_files", "check_target", "clear_results",
+           "dir_mode", "file_mode", "invalidate", "new_run_id", "staged_folder", "to_jsonable", "write_manifest_file"]
 
 MANIFEST = "manifest.json"
 #: the file that marks a folder as a sweep's (written first by ``engramlab sweep``)
@@ -68,6 +68,19 @@ def file_mode() -> int:
 def dir_mode() -> int:
     """Permissions of a new results folder: 0777 less the process umask."""
     return 0o777 & ~_umask()
+
+
+def cache_folder(variable: str, name: str) -> Path | None:
+    """A cache's folder: ``$variable`` if set (``off``: None, no cache), else ``$XDG_CACHE_HOME/engramlab/name``.
+
+    ``$XDG_CACHE_HOME`` defaults to ``~/.cache``.
+    """
+    setting = os.environ.get(variable, "")
+    if setting.lower() == "off":
+        return None
+    if setting:
+        return Path(setting).expanduser()
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "engramlab" / name
 
 
 def atomic_write(path: str | os.PathLike[str], write: Callable[[IO[bytes]], object]) -> Path:

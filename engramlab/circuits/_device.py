@@ -44,6 +44,7 @@ from engramlab.circuits import _make_rules as make_rules
 from engramlab.circuits._run_time_constants import constants_read_at_start_up, initial_values_as_data
 from engramlab.circuits._subnormals import flush_in_program, flushing_subnormals
 from engramlab.errors import ConfigError, RunInterrupted
+from engramlab.folders import cache_folder
 from engramlab.models._params import param
 
 DEVICES = ("runtime", "cpp_standalone")
@@ -77,12 +78,7 @@ def program_cache_root() -> Path | None:
     directory, deleted at exit), else ``$XDG_CACHE_HOME/engramlab/programs`` (default
     ``~/.cache/engramlab/programs``).
     """
-    setting = os.environ.get("ENGRAMLAB_PROGRAM_CACHE", "")
-    if setting.lower() == "off":
-        return None
-    if setting:
-        return Path(setting).expanduser()
-    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "engramlab" / "programs"
+    return cache_folder("ENGRAMLAB_PROGRAM_CACHE", "programs")
 
 
 class _Claim:

@@ -30,8 +30,6 @@ from __future__ import annotations
 import contextlib
 import functools
 import hashlib
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +40,8 @@ from brian2.core.functions import DEFAULT_FUNCTIONS
 from brian2.equations.codestrings import CodeString
 from brian2.units.fundamentalunits import Dimension
 from brian2.utils.caching import _hashable
+
+from engramlab.folders import atomic_write, cache_folder
 
 __all__ = ["cache_dir", "install", "step_digest"]
 
@@ -56,12 +56,7 @@ _DEFAULT_FUNCTION_NAMES = {id(f): name for name, f in DEFAULT_FUNCTIONS.items()}
 
 def cache_dir() -> Path | None:
     """Where derived steps are kept, or None when ``$ENGRAMLAB_EXACT_CACHE`` is ``off``."""
-    setting = os.environ.get("ENGRAMLAB_EXACT_CACHE", "")
-    if setting.lower() == "off":
-        return None
-    if setting:
-        return Path(setting).expanduser()
-    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "engramlab" / "exact"
+    return cache_folder("ENGRAMLAB_EXACT_CACHE", "exact")
 
 
 def _text(obj: Any) -> str | None:
@@ -106,18 +101,8 @@ def _read(path: Path) -> str | None:
 
 def _write(path: Path, text: str) -> None:
     """Write ``text`` whole or not at all (another process may be writing the same step)."""
-    part: str | None = None
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=path.parent, prefix=".part-",
-                                         delete=False) as handle:
-            part = handle.name
-            handle.write(text)
-        os.replace(part, path)
-    except OSError:
-        if part is not None:
-            with contextlib.suppress(OSError):
-                os.unlink(part)
+    with contextlib.suppress(OSError):
+        atomic_write(path, lambda handle: handle.write(text.encode("utf-8")))
 
 
 def install() -> None:
