@@ -57,26 +57,27 @@ def test_a_kept_step_is_brian2s_text_and_is_read_back(tmp_path: Path, monkeypatc
     assert _step(_group()).endswith("# read from disk")
 
 
-def test_the_key_is_the_same_in_every_process() -> None:
+def test_the_key_is_the_same_in_every_process(tmp_path: Path) -> None:
+    # through Brian2's own path (the variables it resolves for the run: dt, constants and its
+    # built-in functions such as int() of "unless refractory"), in two processes
     script = (
         "import engramlab.circuits._device\n"
-        "from engramlab.circuits import _exact_solutions as xs\n"
-        "import brian2 as b2\n"
-        "from tests.test_exact_solutions import _group, _updater\n"
-        "g = _group()\n"
-        "print(xs.step_digest(_updater(), g.equations, g.variables, None))\n"
+        "from tests.test_exact_solutions import _group\n"
+        "group = _group()\n"
+        "group.state_updater.update_abstract_code(run_namespace={})\n"
     )
-    digests = set()
+    kept = []
     for hash_seed in ("1", "2"):  # string hashes, and so frozenset orders, differ between these
-        env = dict(os.environ, PYTHONHASHSEED=hash_seed)
-        out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, check=True,
-                             cwd=Path(__file__).resolve().parent.parent)
-        digests.add(out.stdout.strip())
-    assert len(digests) == 1
-    assert len(digests.pop()) == 64
+        folder = tmp_path / hash_seed
+        env = dict(os.environ, PYTHONHASHSEED=hash_seed, ENGRAMLAB_EXACT_CACHE=str(folder))
+        subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, check=True,
+                       cwd=Path(__file__).resolve().parent.parent)
+        kept.append(sorted(p.name for p in folder.glob("*.txt")))
+    assert len(kept[0]) == 1 and kept[0] == kept[1]
+    assert (tmp_path / "1" / kept[0][0]).read_text() == (tmp_path / "2" / kept[0][0]).read_text()
 
 
-def test_another_equation_or_unit_is_another_key() -> None:
+def test_another_equation_or_method_option_is_another_key() -> None:
     group = _group()
     digest = xs.step_digest(_updater(), group.equations, group.variables, None)
     other = b2.NeuronGroup(3, EQS.replace("- I_b", "+ I_b"), method="exact", namespace=NAMESPACE)
@@ -93,6 +94,16 @@ def test_a_key_without_a_stable_text_is_not_kept(tmp_path: Path, monkeypatch: py
     assert xs.step_digest(_updater(), group.equations, variables, None) is None
     assert _updater()(group.equations, variables, None) == _derive_fresh(group)
     assert not list(tmp_path.glob("*"))
+
+
+def test_an_empty_kept_file_is_derived_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ENGRAMLAB_EXACT_CACHE", str(tmp_path))
+    group = _group()
+    _step(group)
+    (kept,) = tmp_path.glob("*.txt")
+    kept.write_text("")  # a full disk, say
+    assert _step(_group()) == _derive_fresh(group)
+    assert kept.read_text() == _derive_fresh(group)
 
 
 def test_off_and_an_unwritable_folder_derive_as_before(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

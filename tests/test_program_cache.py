@@ -183,9 +183,11 @@ _FAKE_PROJECT = {
     "code_objects/a.h": "#ifndef A_H\n#define A_H\ndouble run_a();\n#endif\n",
     "code_objects/a.cpp": '#include "code_objects/a.h"\n#include "objects.h"\n'
                           "double run_a() { return values[0] + values[2]; }\n",
+    "code_objects/before_run_a.cpp": '#include "objects.h"\nvoid before_run_a() { values[1] = 2.5; }\n',
     "main.cpp": '#include <cstdio>\n#include "objects.h"\n#include "code_objects/a.h"\n'
                 'int main() { std::printf("%g\\n", run_a()); return 0; }\n',
-    "makefile": "PROGRAM = main\nSRCS = objects.cpp code_objects/a.cpp main.cpp\nH_SRCS = objects.h code_objects/a.h\n"
+    "makefile": "PROGRAM = main\nSRCS = objects.cpp code_objects/a.cpp code_objects/before_run_a.cpp main.cpp\n"
+                "H_SRCS = objects.h code_objects/a.h\n"
                 "OBJS = ${SRCS:.cpp=.o}\nOPTIMISATIONS = -O2 -H\nCXXFLAGS = -c $(OPTIMISATIONS) -I.\nDEPS = make.deps\n"
                 "all: $(PROGRAM)\n$(PROGRAM): $(OBJS) $(DEPS) makefile\n\t$(CXX) $(OBJS) -o $(PROGRAM)\n"
                 "make.deps: $(SRCS) $(H_SRCS)\n\t$(CXX) $(CXXFLAGS) -MM $(SRCS) > make.deps\n"
@@ -214,16 +216,16 @@ def test_the_shared_header_is_precompiled_once_and_make_deps_is_rebuilt_only_for
         return done.stdout + done.stderr
 
     log = make()
-    # built once, then used (GCC's -H marks a used precompiled header with "!") by both C++ files
+    # built once, then used (GCC's -H marks a used precompiled header with "!") by every C++ file
     assert log.count("-x c++-header objects.h") == 1 and log.count("! ./objects.h.gch") + log.count(
-        "! objects.h.gch") == 3
+        "! objects.h.gch") == 4
     assert subprocess.run(["./main"], cwd=tmp_path, capture_output=True, text=True).stdout == "5\n"
     # code run once (objects.cpp, main.cpp) at -O1, after the makefile's own -O; the loop's code as asked
 
     def compile_line(source: str) -> list[str]:
         return next(line.split() for line in log.splitlines() if f"{source} -o" in line)
 
-    for once in ("objects.cpp", "main.cpp"):
+    for once in ("objects.cpp", "main.cpp", "code_objects/before_run_a.cpp"):
         flags = compile_line(once)
         assert "-O1" in flags and flags.index("-O1") > flags.index("-O2")
     assert "-O1" not in compile_line("code_objects/a.cpp")
@@ -253,7 +255,7 @@ def test_the_shared_header_is_precompiled_once_and_make_deps_is_rebuilt_only_for
     touch_later("makefile")  # new flags, say: the header is precompiled again, and every file compiled with it
     log = make()
     assert log.count("-x c++-header objects.h") == 1 and log.count("! ./objects.h.gch") + log.count(
-        "! objects.h.gch") == 3
+        "! objects.h.gch") == 4
 
 
 def test_the_make_rules_are_given_to_make_only_during_a_build_and_the_header_is_emptied_even_after_a_failure(

@@ -114,13 +114,16 @@ def install() -> None:
 
     @functools.wraps(derive)
     def call(self: Any, equations: Any, variables: Any = None, method_options: Any = None) -> Any:
-        root = cache_dir()
+        try:
+            root = cache_dir()
+        except (RuntimeError, OSError):  # no home folder to put it in: derive as Brian2 does
+            root = None
         digest = step_digest(self, equations, variables, method_options) if root is not None else None
         if digest is None or root is None:
             return derive(self, equations, variables, method_options)
         path = root / f"{digest}.txt"
         kept = _read(path)
-        if kept is not None:
+        if kept:  # an empty file (a full disk, a hand-made one) is no step: derive it again
             return kept
         step = derive(self, equations, variables, method_options)
         if isinstance(step, str):

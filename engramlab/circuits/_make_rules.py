@@ -35,8 +35,8 @@ continual program). make warns that the recipe is overridden; Brian2 hides make'
 
 **Code that runs once is compiled at ``-O1``.** ``objects.cpp`` (allocating, loading and saving
 the arrays: element copies and whole-buffer reads and writes), ``main.cpp`` (the calls in order)
-and the code objects run before and after the run (spike queues set up, thresholds' last
-spikes) are not in the time-step loop, and ``-O3`` doubles their compile time: with the
+and the code objects run before and after the run (spike queues set up, thresholds' spike
+counts zeroed) are not in the time-step loop, and ``-O3`` doubles their compile time: with the
 precompiled header, on the continual program, ``objects.cpp`` 5.0 → 2.7 s, ``main.cpp``
 0.9 → 0.4 s, a ``before_run`` spike-queue object 0.9 → 0.4–0.5 s (GCC 12; the last ``-O`` wins, and
 ``-O1`` still uses the ``-O3`` header, which ``-O0`` would not). The whole continual program

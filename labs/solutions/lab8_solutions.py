@@ -30,8 +30,8 @@ ex = labkit.load_exercises(LAB_OUT)  # what the lab's exercise cells measured (a
 
 # %% [markdown]
 # ### Exercise 1 — do digits share granule cells?
-# They do: two writes of the same class share ≈ 15 of their ≈ 73 active cells, two writes of
-# different tasks ≈ 8 — fewer, but far from none. The sets are not disjoint; a digit's own class
+# They do: two writes of the same class share ≈ 15 of their ≈ 74 active cells, two writes of
+# different tasks ≈ 9 — fewer, but far from none. The sets are not disjoint; a digit's own class
 # simply wins the overlap.
 
 # %%
@@ -54,7 +54,7 @@ assert e["reused_by_task_5_fraction"] > 0.5
 
 # %% [markdown]
 # ### Exercise 3 — what the online MLP answers at the end
-# 0 on tasks 1–4 and 0.6 on task 5: it gets no digit of the first four tasks right
+# 0 on tasks 1–4 and 0.625 on task 5: it gets no digit of the first four tasks right
 # (catastrophic forgetting), and after the quick run's 100 writes of 8s and 9s it tells those two apart only
 # 62.5 % of the time (16 test digits; with every training digit, before 2026-12-05: 1.0). The spiking cerebellum
 # keeps 0.75–1.0 on every task.
