@@ -10,7 +10,8 @@
 # …, 8–9), each example once; after every task every test digit is read from the DCN cells.
 #
 # Run: `engramlab lab run 8 --quick` (64 s with its solutions from an empty home folder on 2026-12-06's
-# 2-core machine; 56–76 s inside the test suite with the earlier, larger preset), or without `--quick` for the README's numbers (3.5–10 min alone).
+# 2-core machine; 84 s inside that day's test suite, beside other tests), or without `--quick` for
+# the README's numbers (3.5–10 min alone).
 
 # %% tags=["parameters"]
 # QUICK = True: the small, fast version (CI, a first look); OUT: where figures and report.html go

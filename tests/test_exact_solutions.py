@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import warnings
 from pathlib import Path
 
 import brian2 as b2
@@ -106,12 +107,19 @@ def test_an_empty_kept_file_is_derived_again(tmp_path: Path, monkeypatch: pytest
     assert kept.read_text() == _derive_fresh(group)
 
 
-def test_off_and_an_unwritable_folder_derive_as_before(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_off_and_an_unwritable_folder_derive_as_before_and_the_folder_is_named_once(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ENGRAMLAB_EXACT_CACHE", "off")
     assert xs.cache_dir() is None
     assert _step(_group()) == _derive_fresh(_group())
     blocker = tmp_path / "a_file"
     blocker.write_text("")
     monkeypatch.setenv("ENGRAMLAB_EXACT_CACHE", str(blocker / "exact"))
-    assert _step(_group()) == _derive_fresh(_group())
+    monkeypatch.setitem(xs._WARNED, "unwritable", False)
+    with pytest.warns(UserWarning, match=r"ENGRAMLAB_EXACT_CACHE: cannot write .*a_file/exact"):
+        assert _step(_group()) == _derive_fresh(_group())
+    with warnings.catch_warnings(record=True) as caught:  # named once per process, not at every group
+        warnings.simplefilter("always")
+        assert _step(_group()) == _derive_fresh(_group())
+    assert not [w for w in caught if "ENGRAMLAB_EXACT_CACHE" in str(w.message)]
     assert blocker.read_text() == ""

@@ -220,7 +220,8 @@ def test_the_shared_header_is_precompiled_once_and_make_deps_is_rebuilt_only_for
     assert log.count("-x c++-header objects.h") == 1 and log.count("! ./objects.h.gch") + log.count(
         "! objects.h.gch") == 4
     assert subprocess.run(["./main"], cwd=tmp_path, capture_output=True, text=True).stdout == "5\n"
-    # code run once (objects.cpp, main.cpp) at -O1, after the makefile's own -O; the loop's code as asked
+    # code run once (objects.cpp, main.cpp, before/after-run objects) at -O1, after the makefile's own -O;
+    # the loop's code as asked
 
     def compile_line(source: str) -> list[str]:
         return next(line.split() for line in log.splitlines() if f"{source} -o" in line)

@@ -13,8 +13,8 @@ cache identities without their owner, the method options) and of the Brian2 and 
 so it is stored under a digest of exactly those, in
 ``$ENGRAMLAB_EXACT_CACHE`` (``off``: not kept) or ``$XDG_CACHE_HOME/engramlab/exact``
 (default ``~/.cache/engramlab/exact``). A key holding anything whose text is not the same in
-every process (an object hashed by identity) is not kept, and a file that cannot be read or
-written is skipped: the step is then derived as before, never guessed. The text of a kept step
+every process (an object hashed by identity) is not kept, and a file that cannot be read is
+derived again, never guessed; a folder that cannot be written is named once (a warning). The text of a kept step
 is what Brian2 returned, byte for byte, so the generated code, the compiled program and the
 spikes are the same (tests/test_exact_solutions.py; every array of a quick associative run is
 equal with the cache off, filled and read). Measured 2026-12-06, quick associative with its
@@ -27,9 +27,9 @@ per-process dictionary); :func:`install` wraps the class's ``__call__`` once, ou
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import hashlib
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -73,10 +73,8 @@ def _text(obj: Any) -> str | None:
         return None if any(p is None for p in parts) else "{" + ",".join(sorted(parts)) + "}"  # type: ignore[arg-type]
     if isinstance(obj, _STABLE):
         return f"{type(obj).__qualname__}:{obj!r}"
-    name = _DEFAULT_FUNCTION_NAMES.get(id(obj))
-    if name is not None and DEFAULT_FUNCTIONS[name] is obj:
-        return f"brian2 function:{name}"
-    return None
+    name = _DEFAULT_FUNCTION_NAMES.get(id(obj))  # those objects live as long as Brian2: an id is theirs
+    return None if name is None else f"brian2 function:{name}"
 
 
 def step_digest(updater: Any, equations: Any, variables: Any, method_options: Any) -> str | None:
@@ -99,10 +97,24 @@ def _read(path: Path) -> str | None:
         return None
 
 
+#: whether this process has said that the folder cannot be written (said once, not per group)
+_WARNED = {"unwritable": False}
+
+
 def _write(path: Path, text: str) -> None:
-    """Write ``text`` whole or not at all (another process may be writing the same step)."""
-    with contextlib.suppress(OSError):
+    """Write ``text`` whole or not at all (another process may be writing the same step).
+
+    A folder that cannot be written is named once per process, like the program cache's; the
+    step is used all the same, and derived again by the next process.
+    """
+    try:
         atomic_write(path, lambda handle: handle.write(text.encode("utf-8")))
+    except OSError as exc:
+        if not _WARNED["unwritable"]:
+            _WARNED["unwritable"] = True
+            warnings.warn(f"ENGRAMLAB_EXACT_CACHE: cannot write {path.parent} ({exc.strerror or exc}); Brian2's "
+                          "integration steps are derived again in every process (set a writable folder, or 'off')",
+                          stacklevel=2)
 
 
 def install() -> None:
