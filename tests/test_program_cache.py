@@ -360,6 +360,50 @@ def test_a_program_returns_to_the_slot_built_from_its_own_code(tmp_path, monkeyp
         D._give_up_program()
 
 
+def test_an_empty_slot_waits_for_a_sibling_that_is_building_and_copies_it(tmp_path):
+    """Every sibling busy building (its ``.build`` held): the empty slot waits for the most recent
+    one and copies its finished build, instead of compiling everything anew (two sweep workers
+    starting one program together); a sibling free of builds is copied without waiting."""
+    import fcntl
+    import os
+    import threading
+    import time
+
+    from engramlab.circuits import _device as D
+
+    key = "k"
+    sibling = tmp_path / f"{key}-0"
+    sibling.mkdir()
+    (sibling / "main").write_text("old build")
+    os.utime(sibling, (1000, 1000))
+    building = open(sibling / ".build", "a")
+    fcntl.flock(building, fcntl.LOCK_EX)
+
+    def finish_build() -> None:
+        time.sleep(0.5)
+        (sibling / "main").write_text("new build")
+        (sibling / "code.o").write_text("object")
+        fcntl.flock(building, fcntl.LOCK_UN)
+        building.close()
+
+    builder = threading.Thread(target=finish_build)
+    t0 = time.perf_counter()
+    builder.start()
+    empty = tmp_path / f"{key}-1"
+    empty.mkdir()
+    D._copy_sibling_build(tmp_path, key, empty)
+    builder.join()
+    assert time.perf_counter() - t0 >= 0.5  # it waited for the build
+    assert (empty / "main").read_text() == "new build" and (empty / "code.o").is_file()
+    assert not (empty / ".build").exists()
+
+    other = tmp_path / f"{key}-2"
+    other.mkdir()
+    t0 = time.perf_counter()
+    D._copy_sibling_build(tmp_path, key, other)  # nothing building: copied at once
+    assert time.perf_counter() - t0 < 0.5 and (other / "main").read_text() == "new build"
+
+
 def test_the_code_fingerprint_sees_constants_brian2_writes_in_only_at_generation():
     """Brian2 freezes namespace constants into the sources only when it writes the project, so
     the fingerprint reads them from the code objects' variables: another constant (a radius, a
