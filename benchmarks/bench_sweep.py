@@ -1,17 +1,19 @@
 """Compile once, run many: what a standalone sweep of seeds costs (prints one ``RESULT {...}`` line).
 
-A sweep of ``seeds`` points that differ only in the seed runs through ``engramlab sweep`` (one
-worker) with an empty program cache of its own (``ENGRAMLAB_PROGRAM_CACHE``), so the first point
-compiles the program and the others find it kept; Brian2's integration steps are derived afresh
-too (an empty ``ENGRAMLAB_EXACT_CACHE``) unless ``"exact_cache": "kept"``. Reported: the sweep's wall time, its
-``compiles``, ``compile_seconds`` and ``simulate_seconds`` (summary.json), and the issue's bound
-``the compiling point's compile + points × mean simulate × 1.2``. With ``param`` (``--param`` grids)
+A sweep of ``seeds`` points that differ only in the seed runs through ``engramlab sweep`` (with
+the command's default ``--workers auto``, or ``"workers": N``) with an empty program cache of its
+own (``ENGRAMLAB_PROGRAM_CACHE``), so the first point compiles the program and the others find it
+kept; Brian2's integration steps are derived afresh too (an empty ``ENGRAMLAB_EXACT_CACHE``)
+unless ``"exact_cache": "kept"``. Reported: the sweep's wall time, its ``compiles``,
+``compile_seconds`` and ``simulate_seconds`` (summary.json), and the issue's bound ``the compiling
+point's compile + points × mean simulate × 1.2`` (``bound_s``) and, with the first point's own
+simulation, which runs alone, ``bound_alone_s``. With ``param`` (``--param`` grids)
 the points are every value × ``seeds``.
 
 Usage::
 
     python benchmarks/bench_sweep.py '{"protocol": "sdm", "quick": true, "seeds": 8}'
-    python benchmarks/bench_sweep.py '{"protocol": "sdm", "quick": true, "seeds": 8, "workers": 2}'
+    python benchmarks/bench_sweep.py '{"protocol": "sdm", "quick": true, "seeds": 8, "workers": 1}'
     python benchmarks/bench_sweep.py '{"protocol": "eyeblink", "quick": true, "seeds": 2,
                                        "param": ["granule.C=6pF,7pF,8pF,9pF"]}'
     python benchmarks/bench_sweep.py '{"protocol": "eyeblink", "seeds": 8,
@@ -42,8 +44,7 @@ def sweep(cfg: dict) -> dict:
             cmd += ["--set", setting]
         for grid in cfg.get("param", ()):  # e.g. "granule.C=6pF,7pF,8pF,9pF": points × seeds
             cmd += ["--param", grid]
-        if cfg.get("workers", 1) > 1:  # points at once (the first alone: it compiles)
-            cmd += ["--workers", str(cfg["workers"])]
+        cmd += ["--workers", str(cfg.get("workers", "auto"))]  # points at once (the first alone: it compiles)
         t0 = time.perf_counter()
         subprocess.run(cmd, check=True, env=env)
         wall = time.perf_counter() - t0
@@ -61,7 +62,7 @@ def sweep(cfg: dict) -> dict:
     alone = in_order[0]
     bound_alone = alone["compile_seconds"] + len(points) * alone["simulate_seconds"] * 1.2
     return dict(protocol=cfg["protocol"], seeds=seeds, points=len(points), param=list(cfg.get("param", ())),
-                workers=int(cfg.get("workers", 1)), exact_cache=cfg.get("exact_cache", "empty"),
+                workers=cfg.get("workers", "auto"), exact_cache=cfg.get("exact_cache", "empty"),
                 wall_s=wall, compiles=summary["compiles"],
                 compile_s=summary["compile_seconds"], simulate_s=summary["simulate_seconds"],
                 first_point_s=first["seconds"], first_compile_s=first["compile_seconds"],

@@ -60,6 +60,19 @@ def _positive_int(name: str, low: int = 1) -> Any:
     return parse
 
 
+def _workers(text: str) -> int | str:
+    """``--workers``: a whole number >= 1, or ``auto``."""
+    if text.strip().lower() == "auto":
+        return "auto"
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"--workers must be a whole number >= 1 or 'auto', got {text!r}")
+    return value
+
+
 def _fraction(name: str) -> Any:
     def parse(text: str) -> float:
         try:
@@ -191,9 +204,10 @@ def build_parser() -> argparse.ArgumentParser:
                     help="a number in the points' summary.json, plotted (default: the protocol's headline); "
                          "checked when the first point is saved")
     sw.add_argument("--seeds", type=_positive_int("--seeds"), default=1, help="seeds per point (0 … N-1)")
-    sw.add_argument("--workers", type=_positive_int("--workers"), default=1,
-                    help="parallel workers (the first point of each network structure compiles before the rest of it "
-                         "starts; the others re-use its program)")
+    sw.add_argument("--workers", type=_workers, default="auto",
+                    help="parallel workers, or 'auto' (default): one per core for compiled programs (as many as fit "
+                         "in memory), one on the runtime device. The first point of each network structure compiles "
+                         "before the rest of it starts; the others re-use its program")
     sw.add_argument("--scheduler", default=None,
                     help="Dask scheduler address [PROTOCOL://]HOST:PORT, e.g. tcp://host:8786 (not with --dask)")
     sw.add_argument("--dask", choices=("local",), default=None,

@@ -160,6 +160,8 @@ class ProtocolSpec:
 
 
 _REGISTRY: dict[str, ProtocolSpec] = {}
+#: the protocols engramlab ships, as registered (:func:`ships`)
+_SHIPPED: dict[str, ProtocolSpec] = {}
 _BUILTINS_LOADED = False
 
 
@@ -168,6 +170,16 @@ def _load_builtins() -> None:
     if not _BUILTINS_LOADED:
         _BUILTINS_LOADED = True
         importlib.import_module("engramlab.builtin_protocols")
+        _SHIPPED.update(_REGISTRY)
+
+
+def ships(name: str) -> bool:
+    """Whether protocol ``name`` is one engramlab ships, unchanged: a new process knows it too.
+
+    A protocol registered (or replaced) in this process is unknown to a sweep's worker process.
+    """
+    spec = get(name)
+    return _SHIPPED.get(spec.name) is spec
 
 
 def register(spec: ProtocolSpec, *, replace: bool = False) -> ProtocolSpec:

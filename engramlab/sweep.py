@@ -238,21 +238,57 @@ class SweepPointError(EngramlabError):
     """A sweep point failed; the message names the point and its real exception."""
 
 
-def validate_points(points: Sequence[SweepPoint], workers: int = 1, local: bool = True) -> None:
+#: ``--workers auto``: one worker per usable core for compiled programs (:func:`validate_points`)
+AUTO_WORKERS = "auto"
+
+
+def usable_cores() -> int:
+    """Cores this process may run on (its CPU affinity; the machine's count where that is unknown)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        return os.cpu_count() or 1
+
+
+def validate_points(points: Sequence[SweepPoint], workers: int | str = 1, local: bool = True) -> int:
     """Build every point's configuration (no simulation): a bad setting fails before any point runs.
 
     On this machine (``local``) ``workers`` points run at once, so the ``workers`` largest
-    network estimates must fit in the memory available together.
+    network estimates must fit in the memory available together. Returns the number of workers
+    to use: ``workers`` itself, or for ``"auto"`` (:data:`AUTO_WORKERS`, the command's default)
+    one per usable core when the points run as compiled (cpp_standalone) programs, no more than
+    there are points after the first (which compiles alone) and no more than fit in memory
+    together. One worker otherwise: for points on the runtime device (pattern completion, the
+    only shipped protocol there, simulates a quick point in 2.2 s, about what a new worker
+    spends importing Brian2, 1.8 s; ``--workers 2`` may still pay at its default size, 10.1 s a
+    point), and for a protocol registered in this process, which a worker process would not
+    know. Measured with two workers on 2 cores (2026-12-06, 8-seed quick sweeps, empty program
+    cache): associative 50.6 s against 71.9 s with one, and every protocol within issue 17's
+    bound (benchmarks/README.md).
     """
     from engramlab import api
     from engramlab.resources import available_memory, gib
 
-    sizes = [api.plan(p.protocol, p.settings(), quick=p.quick, seed=p.seed).memory_bytes for p in points]
-    together = sum(sorted(sizes, reverse=True)[:max(1, workers)])
+    sizes = sorted((api.plan(p.protocol, p.settings(), quick=p.quick, seed=p.seed).memory_bytes for p in points),
+                   reverse=True)
     have = available_memory()
+    if workers == AUTO_WORKERS:
+        from engramlab import registry
+
+        if not points or not registry.ships(points[0].protocol) or not _compiles(structure_key(points[0])):
+            return 1
+        n = max(1, min(usable_cores(), len(points) - 1))
+        if local:
+            while n > 1 and sum(sizes[:n]) > have:
+                n -= 1
+        return n
+    if not isinstance(workers, int) or isinstance(workers, bool) or workers < 1:
+        raise ConfigError("--workers", f"must be a whole number >= 1 or {AUTO_WORKERS!r}, got {workers!r}")
+    together = sum(sizes[:workers])
     if local and workers > 1 and together > have:
         raise ConfigError("--workers", f"{workers} points at once need about {gib(together)} (estimate), "
                                        f"more than the {gib(have)} available; use fewer workers")
+    return workers
 
 
 def run_timings(metadata: dict[str, Any]) -> dict[str, Any]:

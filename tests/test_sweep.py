@@ -118,6 +118,7 @@ def test_killed_sweep_resumes_without_redoing_points(tmp_path):
     # the NumPy target compiles nothing; the points killed and resumed all report their costs
     assert summary["compiles"] == 0 and summary["simulate_seconds"] > 0
     assert summary["points_without_build_stats"] == 0
+    assert summary["workers"] == 1  # --workers auto: the runtime device runs its points in turn
     # every finished point has its whole result (done.json is written last)
     for marker in done:
         assert (marker.parent / "summary.json").exists() and (marker.parent / "result.npz").exists()
@@ -185,6 +186,51 @@ def test_workers_that_do_not_fit_in_memory_are_refused(monkeypatch):
     validate_points(points, workers=2, local=False)  # a remote cluster: each worker has its own memory
     with pytest.raises(ConfigError, match="--workers"):
         validate_points(points, workers=2)
+
+
+def test_auto_workers_use_every_core_for_compiled_programs_as_far_as_memory_allows(monkeypatch, capsys):
+    """``--workers auto`` (the default): one worker per usable core when the points run as compiled
+    programs, no more than the points after the first (which compiles alone) and no more than fit
+    in memory together; one on the runtime device. A bad ``--workers`` is refused in one line."""
+    from engramlab import api, resources
+    from engramlab import sweep as S
+    from engramlab.cli import build_parser
+
+    assert build_parser().parse_args(["sweep", "sdm", "--out", "x"]).workers == "auto"
+    for bad in ("0", "-1", "two", "1.5"):
+        with pytest.raises(SystemExit):
+            build_parser().parse_args(["sweep", "sdm", "--workers", bad, "--out", "x"])
+        assert "--workers must be a whole number >= 1 or 'auto'" in capsys.readouterr().err
+
+    runtime = plan_sweep("pattern-completion", {"n": ["30", "40"]}, seeds=2, quick=True)
+    compiled = plan_sweep("eyeblink", {}, seeds=3, quick=True)
+    monkeypatch.setattr(S, "usable_cores", lambda: 4)
+    assert S.validate_points(runtime, workers="auto") == 1
+    assert S.validate_points(compiled, workers="auto") == 2  # 3 points: the first alone, then 2 at once
+    assert S.validate_points(compiled + plan_sweep("eyeblink", {}, seeds=6, quick=True)[3:],
+                             workers="auto") == 4  # 6 points, 4 cores
+    assert S.validate_points(compiled[:1], workers="auto") == 1
+    size = api.plan("eyeblink", {}, quick=True, seed=0).memory_bytes
+    monkeypatch.setattr(resources, "available_memory", lambda: int(size * 1.5))
+    assert S.validate_points(compiled, workers="auto") == 1  # two at once would not fit
+    assert S.validate_points(compiled, workers="auto", local=False) == 2  # a cluster's workers: their own memory
+    assert S.validate_points(compiled, workers=3, local=False) == 3  # a number is taken as given
+
+    # a protocol registered in this process (a worker process would not know it): one worker
+    import dataclasses
+
+    from engramlab import registry
+
+    assert registry.ships("eyeblink") and registry.ships("pattern-completion")
+    registry.register(dataclasses.replace(registry.get("eyeblink"), name="my-eyeblink", aliases=()))
+    try:
+        assert not registry.ships("my-eyeblink")
+        mine = plan_sweep("my-eyeblink", {}, seeds=3, quick=True)
+        monkeypatch.setattr(resources, "available_memory", lambda: int(size * 10))
+        assert S.validate_points(mine, workers="auto") == 1
+        assert S.validate_points(compiled, workers="auto") == 2
+    finally:
+        registry.unregister("my-eyeblink")
 
 
 def test_two_parameter_map_draws_the_mean_of_every_cell():
@@ -350,7 +396,7 @@ def test_two_local_workers_reuse_the_first_points_program(tmp_path, monkeypatch)
     assert sorted(done) == [0, 1, 2]
     assert done[1]["compiled_sources"] == done[2]["compiled_sources"] == 0
     summary = json.loads((out / "summary.json").read_text())
-    assert summary["finished"] == 3 and summary["compiles"] == 1
+    assert summary["finished"] == 3 and summary["compiles"] == 1 and summary["workers"] == 2
 
 
 def test_points_of_a_new_structure_wait_for_its_first_to_compile():

@@ -121,7 +121,7 @@ def sweep_cmd(args: argparse.Namespace) -> int:
     params = parse_params(args.param or [])
     points = plan_sweep(args.protocol, params, args.seeds, args.quick, tuple(args.set or ()))
     scheduler = "local" if args.dask == "local" else args.scheduler
-    validate_points(points, workers=args.workers, local=scheduler in (None, "local"))
+    workers = validate_points(points, workers=args.workers, local=scheduler in (None, "local"))
     headline = list(spec.headline)
     if args.metric is not None:
         if args.metric not in headline:
@@ -142,7 +142,7 @@ def sweep_cmd(args: argparse.Namespace) -> int:
     if finished:  # resuming: the points already done say whether the metric exists
         check(finished[0])
     invalidate(out)  # the sweep's own manifest is written again when it finishes
-    run_sweep(points, out, workers=args.workers, scheduler=scheduler,
+    run_sweep(points, out, workers=workers, scheduler=scheduler,
               log=(lambda s: None) if args.quiet else print, figures=args.point_figures,
               own_process=getattr(args, "own_process", False), on_done=check)
     rows = sweep_table(points, out, headline)
@@ -160,7 +160,7 @@ def sweep_cmd(args: argparse.Namespace) -> int:
                                          + (" and the other parameters." if len(params) > 2 else ".")))
     _write_csv(out / "sweep.csv", rows)
     summary = {"protocol": args.protocol, "points": len(points), "finished": len(rows),
-               "params": params, "seeds": args.seeds, "metrics": metrics, "rows": rows,
+               "params": params, "seeds": args.seeds, "workers": workers, "metrics": metrics, "rows": rows,
                **sweep_build_totals(points, out),
                "metadata": run_metadata(None, command="sweep", scheduler=scheduler or "process-pool")}
     table = {f"{r['point']} seed {r['seed']} " + " ".join(f"{k}={r[k]}" for k in params): ", ".join(
