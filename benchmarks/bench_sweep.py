@@ -62,7 +62,7 @@ def sweep(cfg: dict) -> dict:
     alone = in_order[0]
     bound_alone = alone["compile_seconds"] + len(points) * alone["simulate_seconds"] * 1.2
     return dict(protocol=cfg["protocol"], seeds=seeds, points=len(points), param=list(cfg.get("param", ())),
-                workers=cfg.get("workers", "auto"), exact_cache=cfg.get("exact_cache", "empty"),
+                workers=summary.get("workers"), exact_cache=cfg.get("exact_cache", "empty"),
                 wall_s=wall, compiles=summary["compiles"],
                 compile_s=summary["compile_seconds"], simulate_s=summary["simulate_seconds"],
                 first_point_s=first["seconds"], first_compile_s=first["compile_seconds"],

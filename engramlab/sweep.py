@@ -43,6 +43,7 @@ from engramlab.results import atomic_write_json
 __all__ = [
     "SweepPoint",
     "SweepPointError",
+    "auto_workers",
     "canonical_value",
     "die_with_parent",
     "parse_params",
@@ -250,21 +251,15 @@ def usable_cores() -> int:
         return os.cpu_count() or 1
 
 
-def validate_points(points: Sequence[SweepPoint], workers: int | str = 1, local: bool = True) -> int:
+def validate_points(points: Sequence[SweepPoint], workers: int | str = 1, local: bool = True,
+                    to_run: Sequence[SweepPoint] | None = None) -> int:
     """Build every point's configuration (no simulation): a bad setting fails before any point runs.
 
     On this machine (``local``) ``workers`` points run at once, so the ``workers`` largest
     network estimates must fit in the memory available together. Returns the number of workers
     to use: ``workers`` itself, or for ``"auto"`` (:data:`AUTO_WORKERS`, the command's default)
-    one per usable core when the points run as compiled (cpp_standalone) programs, no more than
-    there are points after the first (which compiles alone) and no more than fit in memory
-    together. One worker otherwise: for points on the runtime device (pattern completion, the
-    only shipped protocol there, simulates a quick point in 2.2 s, about what a new worker
-    spends importing Brian2, 1.8 s; ``--workers 2`` may still pay at its default size, 10.1 s a
-    point), and for a protocol registered in this process, which a worker process would not
-    know. Measured with two workers on 2 cores (2026-12-06, 8-seed quick sweeps, empty program
-    cache): associative 50.6 s against 71.9 s with one, and every protocol within issue 17's
-    bound (benchmarks/README.md).
+    :func:`auto_workers` for the points ``to_run`` (default: all; a resumed sweep passes those
+    not done).
     """
     from engramlab import api
     from engramlab.resources import available_memory, gib
@@ -273,15 +268,7 @@ def validate_points(points: Sequence[SweepPoint], workers: int | str = 1, local:
                    reverse=True)
     have = available_memory()
     if workers == AUTO_WORKERS:
-        from engramlab import registry
-
-        if not points or not registry.ships(points[0].protocol) or not _compiles(structure_key(points[0])):
-            return 1
-        n = max(1, min(usable_cores(), len(points) - 1))
-        if local:
-            while n > 1 and sum(sizes[:n]) > have:
-                n -= 1
-        return n
+        return auto_workers(list(points if to_run is None else to_run), sizes, have if local else None)
     if not isinstance(workers, int) or isinstance(workers, bool) or workers < 1:
         raise ConfigError("--workers", f"must be a whole number >= 1 or {AUTO_WORKERS!r}, got {workers!r}")
     together = sum(sizes[:workers])
@@ -289,6 +276,39 @@ def validate_points(points: Sequence[SweepPoint], workers: int | str = 1, local:
         raise ConfigError("--workers", f"{workers} points at once need about {gib(together)} (estimate), "
                                        f"more than the {gib(have)} available; use fewer workers")
     return workers
+
+
+def auto_workers(points: Sequence[SweepPoint], sizes: Sequence[float], memory: float | None) -> int:
+    """How many workers ``--workers auto`` runs ``points`` with.
+
+    One per usable core (divided by the programs' OpenMP threads) when every point is a compiled
+    (cpp_standalone) program of a shipped protocol; no more than the points after the first
+    (which compiles alone), no more than the program cache's slots minus the one the sweep's
+    process keeps as a copy source (a worker finding every slot busy would compile on its own),
+    and no more than fit in ``memory`` together (``sizes``: the networks' estimates, largest
+    first; ``None``: a cluster's workers have their own). One worker otherwise: on the runtime
+    device (pattern completion, the only shipped protocol there, simulates a quick point in
+    2.2 s, about what a new worker spends importing Brian2, 1.8 s; ``--workers 2`` may still pay
+    at its default size, 10.1 s a point), and for a protocol registered in this process, which a
+    worker process would not know. Measured with two workers on 2 cores (2026-12-06, 8-seed quick
+    sweeps, empty program cache): associative 50.6 s against 59.0-67.6 s with one, and every
+    protocol within issue 17's bound (benchmarks/README.md).
+    """
+    from engramlab import registry
+    from engramlab.circuits._device import CACHE_SLOTS
+
+    if len(points) < 2 or not all(registry.ships(p.protocol) for p in points):
+        return 1
+    # points that differ only in the seed share a structure: one plan per set of overrides
+    keys = {structure_key(p) for p in {p.overrides: p for p in points}.values()}
+    if not all(_compiles(key) for key in keys):
+        return 1
+    threads = max(max(1, int(dict(key).get("threads", "0"))) for key in keys)
+    n = max(1, min(usable_cores() // threads, len(points) - 1, CACHE_SLOTS - 1))
+    if memory is not None:
+        while n > 1 and sum(sizes[:n]) > memory:
+            n -= 1
+    return n
 
 
 def run_timings(metadata: dict[str, Any]) -> dict[str, Any]:

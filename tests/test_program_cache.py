@@ -360,12 +360,14 @@ def test_a_program_returns_to_the_slot_built_from_its_own_code(tmp_path, monkeyp
         D._give_up_program()
 
 
-def test_an_empty_slot_waits_for_a_sibling_that_is_building_and_copies_it(tmp_path):
-    """Every sibling busy building (its ``.build`` held): the empty slot waits for the most recent
-    one and copies its finished build, instead of compiling everything anew (two sweep workers
-    starting one program together); a sibling free of builds is copied without waiting."""
+def test_an_empty_slot_waits_for_a_sibling_that_is_building_and_copies_it(tmp_path, monkeypatch):
+    """Every sibling busy building (its ``.build`` held): the empty slot waits for it and copies
+    its finished build, instead of compiling everything anew (two sweep workers starting one
+    program together); a sibling free of builds is copied without waiting; a build that never
+    ends is waited for only so long; a sibling that vanishes while copied is passed over."""
     import fcntl
     import os
+    import shutil
     import threading
     import time
 
@@ -397,11 +399,30 @@ def test_an_empty_slot_waits_for_a_sibling_that_is_building_and_copies_it(tmp_pa
     assert (empty / "main").read_text() == "new build" and (empty / "code.o").is_file()
     assert not (empty / ".build").exists()
 
+    slept: list[float] = []
+    real_sleep = time.sleep
+    monkeypatch.setattr(D.time, "sleep", lambda s: (slept.append(s), real_sleep(s)))
     other = tmp_path / f"{key}-2"
     other.mkdir()
-    t0 = time.perf_counter()
-    D._copy_sibling_build(tmp_path, key, other)  # nothing building: copied at once
-    assert time.perf_counter() - t0 < 0.5 and (other / "main").read_text() == "new build"
+    D._copy_sibling_build(tmp_path, key, other)  # nothing building: copied without waiting
+    assert slept == [] and (other / "main").read_text() == "new build"
+
+    for d in (empty, other):  # one sibling left, building for ever
+        shutil.rmtree(d)
+    with open(sibling / ".build", "a") as stuck:
+        fcntl.flock(stuck, fcntl.LOCK_EX)
+        alone = tmp_path / f"{key}-3"
+        alone.mkdir()
+        t0 = time.perf_counter()
+        D._copy_sibling_build(tmp_path, key, alone, wait_seconds=0.3)
+        assert 0.3 <= time.perf_counter() - t0 and slept and list(alone.iterdir()) == []
+
+    def vanished(*args, **kwargs):
+        raise FileNotFoundError("the sibling was given up meanwhile")
+
+    monkeypatch.setattr(D.shutil, "copytree", vanished)
+    D._copy_sibling_build(tmp_path, key, alone, wait_seconds=0.3)  # passed over: no error, no copy
+    assert list(alone.iterdir()) == []
 
 
 def test_the_code_fingerprint_sees_constants_brian2_writes_in_only_at_generation():

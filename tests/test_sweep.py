@@ -207,9 +207,13 @@ def test_auto_workers_use_every_core_for_compiled_programs_as_far_as_memory_allo
     monkeypatch.setattr(S, "usable_cores", lambda: 4)
     assert S.validate_points(runtime, workers="auto") == 1
     assert S.validate_points(compiled, workers="auto") == 2  # 3 points: the first alone, then 2 at once
-    assert S.validate_points(compiled + plan_sweep("eyeblink", {}, seeds=6, quick=True)[3:],
-                             workers="auto") == 4  # 6 points, 4 cores
+    six = compiled + plan_sweep("eyeblink", {}, seeds=6, quick=True)[3:]
+    # 6 points, 4 cores: 3, the program cache's slots but the one the sweep's process keeps to copy
+    assert S.validate_points(six, workers="auto") == 3
     assert S.validate_points(compiled[:1], workers="auto") == 1
+    assert S.validate_points(six, workers="auto", to_run=six[4:]) == 1  # resumed: 2 points left
+    threaded = plan_sweep("eyeblink", {}, seeds=6, quick=True, fixed=("threads=2",))
+    assert S.validate_points(threaded, workers="auto") == 2  # 4 cores / 2 OpenMP threads each
     size = api.plan("eyeblink", {}, quick=True, seed=0).memory_bytes
     monkeypatch.setattr(resources, "available_memory", lambda: int(size * 1.5))
     assert S.validate_points(compiled, workers="auto") == 1  # two at once would not fit

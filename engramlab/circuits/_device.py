@@ -221,31 +221,45 @@ def _claim_project(network: b2.Network, fingerprint: str | None = None) -> Path:
     return directory
 
 
-def _copy_sibling_build(root: Path, key: str, directory: Path) -> None:
+#: longest wait for a busy sibling's build before an empty slot compiles on its own (seconds)
+SIBLING_WAIT_SECONDS = 300.0
+
+
+def _copy_sibling_build(root: Path, key: str, directory: Path, wait_seconds: float | None = None) -> None:
     """Start an empty slot from a sibling's compiled files (sources, objects, mtimes kept).
 
     The sibling is read under a shared lock on its ``.build`` file, which a build holds
     exclusively, so a half-written build is never copied. A sibling that is not building is
-    copied at once; when every sibling is building, this waits for the most recent one and copies
-    it then: its build is the program this one needs, or a neighbour of it (two sweep workers
-    starting navigation's path integration together: the second found the first re-using the
-    kept build and compiled all 17 of its files anew, 7.1 s; measured 2026-12-06). No deadlock:
-    a process waits here only while claiming a slot, before it holds any ``.build`` lock.
+    copied at once; when every sibling is building, this waits for one to finish (up to
+    ``wait_seconds``, :data:`SIBLING_WAIT_SECONDS`; then the slot compiles on its own, as before)
+    and copies it: its build is the program this one needs, or a neighbour of it (two sweep
+    workers starting navigation's path integration together: the second found the first re-using
+    the kept build and compiled all 17 of its files anew, 7.1 s; measured 2026-12-06). No
+    deadlock: a process waits here only while claiming a slot, before it holds any ``.build``
+    lock. A sibling given up (pruned) meanwhile is passed over.
     """
     siblings = sorted((d for d in root.glob(f"{key}-*") if d != directory and (d / "main").exists()),
                       key=lambda d: d.stat().st_mtime, reverse=True)
-    for wait in (False, True):
-        for sibling in siblings:
-            with open(sibling / ".build", "a") as building:
-                try:
-                    fcntl.flock(building, fcntl.LOCK_SH | (0 if wait else fcntl.LOCK_NB))
-                except OSError:
-                    continue
-                if not (sibling / "main").exists():  # given up (pruned) while this waited
-                    continue
-                shutil.copytree(sibling, directory, dirs_exist_ok=True,
-                                ignore=shutil.ignore_patterns(".lock", ".build", *_RUN_FILES))
-                return
+    deadline = time.monotonic() + (SIBLING_WAIT_SECONDS if wait_seconds is None else wait_seconds)
+    while siblings:
+        for sibling in list(siblings):
+            try:
+                with open(sibling / ".build", "a") as building:
+                    try:
+                        fcntl.flock(building, fcntl.LOCK_SH | fcntl.LOCK_NB)
+                    except BlockingIOError:
+                        continue  # building now
+                    if not (sibling / "main").exists():
+                        siblings.remove(sibling)
+                        continue
+                    shutil.copytree(sibling, directory, dirs_exist_ok=True,
+                                    ignore=shutil.ignore_patterns(".lock", ".build", *_RUN_FILES))
+                    return
+            except OSError:  # pruned while this looked at it
+                siblings.remove(sibling)
+        if time.monotonic() >= deadline:
+            return
+        time.sleep(0.05)
 
 
 @contextlib.contextmanager

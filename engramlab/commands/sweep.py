@@ -121,7 +121,10 @@ def sweep_cmd(args: argparse.Namespace) -> int:
     params = parse_params(args.param or [])
     points = plan_sweep(args.protocol, params, args.seeds, args.quick, tuple(args.set or ()))
     scheduler = "local" if args.dask == "local" else args.scheduler
-    workers = validate_points(points, workers=args.workers, local=scheduler in (None, "local"))
+    local = scheduler in (None, "local")
+    out = Path(args.out)
+    to_run = [p for p in points if not point_done(p, out)]  # a resumed sweep: the points not done
+    workers = validate_points(points, workers=args.workers, local=local, to_run=to_run)
     headline = list(spec.headline)
     if args.metric is not None:
         if args.metric not in headline:
@@ -129,7 +132,6 @@ def sweep_cmd(args: argparse.Namespace) -> int:
         else:
             headline.remove(args.metric)
             headline.insert(0, args.metric)
-    out = Path(args.out)
     if not str(args.out).strip() or (out.exists() and not out.is_dir()):
         raise ConfigError("--out", f"{str(args.out)!r} must name a folder (an existing sweep folder resumes)")
     from engramlab.folders import SWEEP_FILE, invalidate
@@ -160,7 +162,9 @@ def sweep_cmd(args: argparse.Namespace) -> int:
                                          + (" and the other parameters." if len(params) > 2 else ".")))
     _write_csv(out / "sweep.csv", rows)
     summary = {"protocol": args.protocol, "points": len(points), "finished": len(rows),
-               "params": params, "seeds": args.seeds, "workers": workers, "metrics": metrics, "rows": rows,
+               "params": params, "seeds": args.seeds,
+               "workers": workers if local else None,  # a remote cluster has the workers it has
+               "metrics": metrics, "rows": rows,
                **sweep_build_totals(points, out),
                "metadata": run_metadata(None, command="sweep", scheduler=scheduler or "process-pool")}
     table = {f"{r['point']} seed {r['seed']} " + " ".join(f"{k}={r[k]}" for k in params): ", ".join(
