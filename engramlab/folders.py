@@ -19,7 +19,6 @@ import math
 import os
 import re
 import shutil
-import tempfile
 import uuid
 from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime
@@ -100,13 +99,15 @@ def atomic_write(path: str | os.PathLike[str], write: Callable[[IO[bytes]], obje
     """
     dest = Path(path)
     dest.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".tmp", dir=dest.parent)
+    # named before it is created (as in staged_folder): a signal just after creation still removes it
+    tmp = str(dest.parent / f".{dest.name}.{uuid.uuid4().hex}.tmp")
     try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "wb") as fh:
             write(fh)
             fh.flush()
             os.fsync(fh.fileno())
-        # mkstemp makes 0600 files; results get the permissions the umask allows, like open()
+        # created 0600; results get the permissions the umask allows, like open()
         os.chmod(tmp, file_mode())
         os.replace(tmp, dest)
     except BaseException:
@@ -289,14 +290,21 @@ def staged_folder(target: str | os.PathLike[str], kind: str = "run") -> Iterator
     dest = Path(target)
     check_target(dest)
     parent = dest.parent
+    # named before it is created, so that a SIGTERM or Ctrl+C landing just after the folder
+    # appears still removes it (with tempfile.mkdtemp the name came back only after; a signal in
+    # that gap, or in the chmod after it, left a staged folder behind: seen once in CI, 2026-12-06)
+    stage = parent / f".{dest.name}.partial-{os.getpid()}-{uuid.uuid4().hex}"
     try:
         parent.mkdir(parents=True, exist_ok=True)
         _clean_stale(parent, dest.name)
-        stage = Path(tempfile.mkdtemp(prefix=f".{dest.name}.partial-{os.getpid()}-", dir=parent))
+        os.mkdir(stage, 0o700)
         os.chmod(stage, dir_mode())
-    except OSError as exc:
-        raise OutputError(f"cannot write results to {str(dest)!r}: {exc.strerror or exc}") from exc
-    run_id = new_run_id()
+        run_id = new_run_id()
+    except BaseException as exc:
+        shutil.rmtree(stage, ignore_errors=True)
+        if isinstance(exc, OSError):
+            raise OutputError(f"cannot write results to {str(dest)!r}: {exc.strerror or exc}") from exc
+        raise
     try:
         yield stage, run_id
         write_manifest_file(stage, run_id, kind)

@@ -619,6 +619,41 @@ def test_sigterm_while_saving_leaves_nothing_half_written(tmp_path):
     assert not out.exists() and not list(tmp_path.iterdir())
 
 
+def test_an_interrupt_just_after_a_staged_folder_or_temporary_file_appears_removes_it(tmp_path, monkeypatch):
+    """A SIGTERM or Ctrl+C landing right after the staged folder (or an atomic write's temporary
+    file) is created still removes it: the name is chosen before the folder exists. With
+    ``tempfile.mkdtemp`` a signal in the chmod after it left ``.pc.partial-*`` behind (CI,
+    2026-12-06, test above)."""
+    from engramlab import folders
+
+    real_chmod = os.chmod
+
+    def interrupted_chmod(path, mode, *args, **kwargs):
+        real_chmod(path, mode, *args, **kwargs)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(folders.os, "chmod", interrupted_chmod)
+    with pytest.raises(KeyboardInterrupt):
+        with folders.staged_folder(tmp_path / "pc"):
+            pass  # pragma: no cover - never reached
+    assert list(tmp_path.iterdir()) == []
+
+    monkeypatch.setattr(folders.os, "chmod", real_chmod)
+    real_fdopen = os.fdopen
+
+    def interrupted_fdopen(fd, *args, **kwargs):
+        os.close(fd)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(folders.os, "fdopen", interrupted_fdopen)
+    with pytest.raises(KeyboardInterrupt):
+        folders.atomic_write(tmp_path / "summary.json", lambda fh: fh.write(b"{}"))
+    assert list(tmp_path.iterdir()) == []
+    monkeypatch.setattr(folders.os, "fdopen", real_fdopen)
+    assert folders.atomic_write(tmp_path / "summary.json", lambda fh: fh.write(b"{}")).read_bytes() == b"{}"
+    assert [p.name for p in tmp_path.iterdir()] == ["summary.json"]
+
+
 def test_ball_fraction_for_huge_n_is_fast_and_small():
     tracemalloc.start()
     try:
