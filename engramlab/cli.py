@@ -205,8 +205,8 @@ def build_parser() -> argparse.ArgumentParser:
                          "checked when the first point is saved")
     sw.add_argument("--seeds", type=_positive_int("--seeds"), default=1, help="seeds per point (0 … N-1)")
     sw.add_argument("--workers", type=_workers, default="auto",
-                    help="parallel workers, or 'auto' (default): one per core for compiled programs (as many as fit "
-                         "in memory), one on the runtime device. The first point of each network structure compiles "
+                    help="parallel workers, or 'auto' (default): one per core for a shipped protocol, as many as fit "
+                         "in memory (compiled programs: at most 3). The first point of each network structure compiles "
                          "before the rest of it starts; the others re-use its program")
     sw.add_argument("--scheduler", default=None,
                     help="Dask scheduler address [PROTOCOL://]HOST:PORT, e.g. tcp://host:8786 (not with --dask)")

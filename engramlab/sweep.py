@@ -281,18 +281,18 @@ def validate_points(points: Sequence[SweepPoint], workers: int | str = 1, local:
 def auto_workers(points: Sequence[SweepPoint], sizes: Sequence[float], memory: float | None) -> int:
     """How many workers ``--workers auto`` runs ``points`` with.
 
-    One per usable core (divided by the programs' OpenMP threads) when every point is a compiled
-    (cpp_standalone) program of a shipped protocol; no more than the points after the first
-    (which compiles alone), no more than the program cache's slots minus the one the sweep's
-    process keeps as a copy source (a worker finding every slot busy would compile on its own),
-    and no more than fit in ``memory`` together (``sizes``: the networks' estimates, largest
-    first; ``None``: a cluster's workers have their own). One worker otherwise: on the runtime
-    device (pattern completion, the only shipped protocol there, simulates a quick point in
-    2.2 s, about what a new worker spends importing Brian2, 1.8 s; ``--workers 2`` may still pay
-    at its default size, 10.1 s a point), and for a protocol registered in this process, which a
-    worker process would not know. Measured with two workers on 2 cores (2026-12-06, 8-seed quick
-    sweeps, empty program cache): associative 50.6 s against 59.0-67.6 s with one, and every
-    protocol within issue 17's bound (benchmarks/README.md).
+    For a shipped protocol, one per usable core, and no more than fit in ``memory`` together
+    (``sizes``: the networks' estimates, largest first; ``None``: a cluster's workers have their
+    own). When every point is a compiled (cpp_standalone) program, the cores are divided by the
+    programs' OpenMP threads, and there are no more workers than the points after the first
+    (which compiles alone) nor than the program cache's slots minus the one the sweep's process
+    keeps as a copy source (a worker finding every slot busy would compile on its own). When
+    every point runs on the runtime device, no more than the points. One worker for a protocol
+    registered in this process (a worker process would not know it) and for a grid over the
+    device. Measured on 2 cores (2026-12-06): 8-seed quick sweeps with two workers met issue 17's
+    bound on every compiled protocol (associative 50.6 s against 59.0-67.6 s with one;
+    benchmarks/README.md); pattern completion's 8 seeds took 67.1 s against 122.0 s with one
+    (16.5 against 19.5 s quick).
     """
     from engramlab import registry
     from engramlab.circuits._device import CACHE_SLOTS
@@ -301,10 +301,14 @@ def auto_workers(points: Sequence[SweepPoint], sizes: Sequence[float], memory: f
         return 1
     # points that differ only in the seed share a structure: one plan per set of overrides
     keys = {structure_key(p) for p in {p.overrides: p for p in points}.values()}
-    if not all(_compiles(key) for key in keys):
+    compiled = [_compiles(key) for key in keys]
+    if all(compiled):
+        threads = max(max(1, int(dict(key).get("threads", "0"))) for key in keys)
+        n = max(1, min(usable_cores() // threads, len(points) - 1, CACHE_SLOTS - 1))
+    elif not any(compiled):
+        n = min(usable_cores(), len(points))
+    else:
         return 1
-    threads = max(max(1, int(dict(key).get("threads", "0"))) for key in keys)
-    n = max(1, min(usable_cores() // threads, len(points) - 1, CACHE_SLOTS - 1))
     if memory is not None:
         while n > 1 and sum(sizes[:n]) > memory:
             n -= 1

@@ -97,7 +97,8 @@ def _points_done(out):
 @pytest.mark.slow
 def test_killed_sweep_resumes_without_redoing_points(tmp_path):
     out = tmp_path / "sweep"
-    cmd = [sys.executable, "-m", "engramlab.cli", "sweep", "pattern-completion", *TINY, "--out", str(out), "-q"]
+    cmd = [sys.executable, "-m", "engramlab.cli", "sweep", "pattern-completion", *TINY, "--workers", "1",
+           "--out", str(out), "-q"]
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.time() + 300
     while time.time() < deadline and not _points_done(out) and proc.poll() is None:
@@ -118,7 +119,7 @@ def test_killed_sweep_resumes_without_redoing_points(tmp_path):
     # the NumPy target compiles nothing; the points killed and resumed all report their costs
     assert summary["compiles"] == 0 and summary["simulate_seconds"] > 0
     assert summary["points_without_build_stats"] == 0
-    assert summary["workers"] == 1  # --workers auto: the runtime device runs its points in turn
+    assert summary["workers"] == 1
     # every finished point has its whole result (done.json is written last)
     for marker in done:
         assert (marker.parent / "summary.json").exists() and (marker.parent / "result.npz").exists()
@@ -189,9 +190,10 @@ def test_workers_that_do_not_fit_in_memory_are_refused(monkeypatch):
 
 
 def test_auto_workers_use_every_core_for_compiled_programs_as_far_as_memory_allows(monkeypatch, capsys):
-    """``--workers auto`` (the default): one worker per usable core when the points run as compiled
-    programs, no more than the points after the first (which compiles alone) and no more than fit
-    in memory together; one on the runtime device. A bad ``--workers`` is refused in one line."""
+    """``--workers auto`` (the default): one worker per usable core; for compiled programs no more
+    than the points after the first (which compiles alone) and the program cache's slots less one;
+    no more than fit in memory together; one for a protocol registered in this process. A bad
+    ``--workers`` is refused in one line."""
     from engramlab import api, resources
     from engramlab import sweep as S
     from engramlab.cli import build_parser
@@ -205,7 +207,8 @@ def test_auto_workers_use_every_core_for_compiled_programs_as_far_as_memory_allo
     runtime = plan_sweep("pattern-completion", {"n": ["30", "40"]}, seeds=2, quick=True)
     compiled = plan_sweep("eyeblink", {}, seeds=3, quick=True)
     monkeypatch.setattr(S, "usable_cores", lambda: 4)
-    assert S.validate_points(runtime, workers="auto") == 1
+    assert S.validate_points(runtime, workers="auto") == 4  # the runtime device: no program to compile first
+    assert S.validate_points(runtime[:3], workers="auto") == 3
     assert S.validate_points(compiled, workers="auto") == 2  # 3 points: the first alone, then 2 at once
     six = compiled + plan_sweep("eyeblink", {}, seeds=6, quick=True)[3:]
     # 6 points, 4 cores: 3, the program cache's slots but the one the sweep's process keeps to copy
