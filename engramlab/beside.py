@@ -33,6 +33,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
+from engramlab.resources import usable_cores
+
 __all__ = ["Beside", "BesideFailed", "can_run_beside", "die_with_parent", "run_here_only", "start_beside"]
 
 T = TypeVar("T")
@@ -81,8 +83,7 @@ def can_run_beside() -> bool:
     Two or more cores this process may use (its CPU affinity, e.g. a Slurm allocation), and not a
     daemon (Dask's workers) or a sweep's worker.
     """
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    return cores >= 2 and not _HERE_ONLY and not multiprocessing.current_process().daemon
+    return usable_cores() >= 2 and not _HERE_ONLY and not multiprocessing.current_process().daemon
 
 
 class Beside(Generic[T]):

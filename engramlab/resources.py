@@ -36,6 +36,13 @@ def _cgroup_room() -> int | None:
     return None
 
 
+def usable_cores() -> int:
+    """Cores this process may run on (its CPU affinity, e.g. a Slurm allocation; else the machine's count)."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1  # pragma: no cover - not Linux
+
+
 def available_memory() -> int:
     """Bytes of memory available to a new allocation now.
 

@@ -239,16 +239,8 @@ class SweepPointError(EngramlabError):
     """A sweep point failed; the message names the point and its real exception."""
 
 
-#: ``--workers auto``: one worker per usable core for compiled programs (:func:`validate_points`)
+#: ``--workers auto``: as many workers as the cores and memory allow (:func:`auto_workers`)
 AUTO_WORKERS = "auto"
-
-
-def usable_cores() -> int:
-    """Cores this process may run on (its CPU affinity; the machine's count where that is unknown)."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # pragma: no cover - not Linux
-        return os.cpu_count() or 1
 
 
 def validate_points(points: Sequence[SweepPoint], workers: int | str = 1, local: bool = True,
@@ -296,6 +288,7 @@ def auto_workers(points: Sequence[SweepPoint], sizes: Sequence[float], memory: f
     """
     from engramlab import registry
     from engramlab.circuits._device import CACHE_SLOTS
+    from engramlab.resources import usable_cores
 
     if len(points) < 2 or not all(registry.ships(p.protocol) for p in points):
         return 1

@@ -206,7 +206,7 @@ def test_auto_workers_use_every_core_for_compiled_programs_as_far_as_memory_allo
 
     runtime = plan_sweep("pattern-completion", {"n": ["30", "40"]}, seeds=2, quick=True)
     compiled = plan_sweep("eyeblink", {}, seeds=3, quick=True)
-    monkeypatch.setattr(S, "usable_cores", lambda: 4)
+    monkeypatch.setattr(resources, "usable_cores", lambda: 4)
     assert S.validate_points(runtime, workers="auto") == 4  # the runtime device: no program to compile first
     assert S.validate_points(runtime[:3], workers="auto") == 3
     assert S.validate_points(compiled, workers="auto") == 2  # 3 points: the first alone, then 2 at once
@@ -217,6 +217,8 @@ def test_auto_workers_use_every_core_for_compiled_programs_as_far_as_memory_allo
     assert S.validate_points(six, workers="auto", to_run=six[4:]) == 1  # resumed: 2 points left
     threaded = plan_sweep("eyeblink", {}, seeds=6, quick=True, fixed=("threads=2",))
     assert S.validate_points(threaded, workers="auto") == 2  # 4 cores / 2 OpenMP threads each
+    both = plan_sweep("eyeblink", {"device": ['"runtime"', '"cpp_standalone"']}, seeds=2, quick=True)
+    assert S.validate_points(both, workers="auto") == 1  # a grid over the device: in turn
     size = api.plan("eyeblink", {}, quick=True, seed=0).memory_bytes
     monkeypatch.setattr(resources, "available_memory", lambda: int(size * 1.5))
     assert S.validate_points(compiled, workers="auto") == 1  # two at once would not fit
