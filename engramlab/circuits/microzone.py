@@ -10,7 +10,7 @@ Pathways (one explicit Brian2 Network, built once):
 * granule cells: ``k`` ≈ 4 inputs each, drawn from the mossy lines and the UBC axons (mossy-like
   rosettes); every input is a fast EPSC, delivered through one synapse group for both kinds
   (its size does not depend on the seed's draw, so a new seed compiles nothing);
-* PF→PC synapses with CF-gated LTD through a gamma eligibility kernel (50 ms peak here) and PF LTP
+* PF→PC synapses with CF-gated LTD through a gamma eligibility kernel (20 ms peak here) and PF LTP
   (:mod:`engramlab.models.plasticity`); lumped MLI feed-forward inhibition keeps an unlearned
   Purkinje cell on its tonic rhythm;
 * inferior olive cells (one per Purkinje cell) driven by the US (500 Hz for 30 ms) and by
@@ -61,27 +61,27 @@ __all__ = ["CerebellarMicrozone", "MicrozoneConfig", "MicrozoneRecord", "Trial"]
 
 
 def _conditioning_plasticity() -> PFPlasticityParams:
-    # The LTD kernel peaks 50 ms before the complex spike: between the ~100 ms look-back of the
-    # timing studies behind the kernel (Safo & Regehr 2008; Wetmore et al. 2008; models/
-    # plasticity.py) and a rule matched to the ~5-15 ms US->olive delay (the best delay differs
-    # between regions: Suvrathan, Payne & Raymond 2016). A fit, not a measurement: chosen on
-    # seed 0 from 20 / 50 / 100 ms with the trailing-average CR rule (ISI 150-600 ms), at the
-    # LTP step and olive of before 2026-12-05 (0.15 pA; 150 pA per DCN spike, kicks at 1 Hz): 20 ms
-    # (the earlier default, matched to the US->olive delay) gives a pause timed at the US but a
-    # DCN burst only in its last ~75 ms (last-block CRs 40-80 %, onsets 7.5-22.5 ms before the US);
-    # 100 ms gives CRs from ~120 ms whatever the ISI and pauses that lead it (probe minimum at
-    # 0.75-0.8 x ISI at 250 and 400 ms); 50 ms gives 90-100 % CRs with onsets 117-462 ms and
-    # probe minima at 0.84-1.08 x ISI (README). A narrow kernel makes few PF spikes eligible, so
-    # LTD:LTP is 20:1 per event (published spiking models: 8-40:1; Antonietti et al. 2016,
-    # Geminiani et al. 2022; measured at 6:1 PF-alone LTP wins and the Purkinje rate rises during
-    # the CS). Soft bounds keep every weight at its LTP/LTD balance.
-    # LTP steps of 0.015 pA (LTD 0.3 pA per eligible event): at 0.15 pA, the default until
+    # The LTD kernel peaks 20 ms before the complex spike: the circuit's own feedback delay, the
+    # measured US onset -> complex spike latency (median 18-20 ms), as Suvrathan, Payne & Raymond
+    # (2016) found each region's best delay matched to its feedback delay. Order 8 (integral
+    # 17.9 ms); LTD:LTP is 50:1 per event so that ratio x integral, and with it the LTP/LTD
+    # balance, equals that of the 50 ms kernel at 20:1 (44.8 ms) that was the default from
+    # 2026-12-03 to 2026-12-06 (published spiking models: 8-40:1 with wider windows; Antonietti
+    # et al. 2016, Geminiani et al. 2022). Measured on seeds 0-9 x ISI 150/250/400/600 ms, same
+    # day, both kernels set before the runs (README): the 50 ms kernel depresses the fibres
+    # active ~30 ms before the US, so the probe minimum led it (mean 0.845 x ISI at 150 ms; 30 of
+    # 40 runs within +-15 %); at 20 ms the minimum sits at the US (0.98-1.02 x ISI; 37 of 40) and
+    # the DCN burst it leaves comes later (last-block CRs 12 points lower on average, 31 of 40
+    # runs meeting the CR target against 37). 20 ms at 20:1, the default before 2026-12-03, was
+    # left then for its late CRs (onsets 7.5-22.5 ms before the US; seed 0, at the LTP step and
+    # olive of then). Soft bounds keep every weight at its LTP/LTD balance.
+    # LTP steps of 0.015 pA (LTD 0.75 pA per eligible event): at 0.15 pA, the default until
     # 2026-12-05, the first CR came on the 2nd paired trial (ISI 250 ms, seed 0) and every savings
     # test hit the 20-trial floor of its criterion in both phases; at 0.015 pA (with the olive
     # below) the first CR comes on trial 10-16 and the criterion after 30-40 (seeds 0-4; chosen on
     # seed 0 from 0.15, 0.03, 0.015 and 0.005 pA; README, savings). Rabbits need a few hundred pairings.
     return PFPlasticityParams(eligibility="kernel", bounds="soft", w0=75 * pA, w_max=150 * pA,
-                              a_plus=0.015 * pA, ltd_ltp_ratio=20.0, kernel_peak=50 * ms)
+                              a_plus=0.015 * pA, ltd_ltp_ratio=50.0, kernel_peak=20 * ms)
 
 
 def _conditioning_nuclei() -> NucleiParams:

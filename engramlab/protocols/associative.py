@@ -56,7 +56,7 @@ def associative_circuit(**changes: Any) -> MicrozoneConfig:
     synapses, 150 pA per DCN spike; eyeblink's microzone uses 300 pA), so once a tone makes the taught
     side's Purkinje cells pause and its DCN cell burst, the US evokes one complex spike instead
     of two and LTD stops where LTP balances it. A 10:1 LTD:LTP ratio with the 100 ms kernel makes
-    that burst (eyeblink conditioning: 20:1 with a 50 ms kernel). Measured (defaults, seed 0):
+    that burst (eyeblink conditioning: 50:1 with a 20 ms kernel). Measured (defaults, seed 0):
     at 3:1 the taught side's weights never fall below ``w0`` (the choice came only from LTP on
     the other side), its DCN cell did not burst and the olive fired 2.0 complex spikes per trial
     throughout; at 10:1 without nucleo-olivary inhibition the weights over-learn (60 → 39 pA) and
