@@ -403,8 +403,9 @@ def test_ltd_targets_cells_active_before_the_us(small_eyeblink):
     r = small_eyeblink
     dw = (r["weights_final"] - r["weights_initial"]).mean(1)
     start, end = r["granule_window_start"], r["granule_window_end"]
-    # cells on from before 200 ms until after 240 ms (inside the 50 ms kernel's look-back before
-    # a 250 ms US) vs cells whose UBC windows start only after the tone of a paired trial ended
+    # cells on from before 200 ms until after 240 ms (reaching into the 20 ms kernel's look-back
+    # from the complex spike ~20 ms after a 250 ms US) vs cells whose UBC windows start only after
+    # the tone of a paired trial ended
     eligible = (start < 0.2) & (end > 0.24)
     late = start > 0.3
     silent = np.isnan(start)
