@@ -142,7 +142,8 @@ labkit.exercise(4, prediction, lesion_trials=int(lesion.size),
 # ### More to explore (a spiking run each)
 # 1. Change the ISI (`isi="400 ms"`; the trial period follows it): does the pause follow the US?
 #    And on the probes, does it end after the ISI?
-# 2. Set `plasticity__kernel_peak="100 ms"` (the flocculus's timing rule): where does the pause
+# 2. Set `plasticity__kernel_peak="100 ms", plasticity__ltd_ltp_ratio=10` (the flocculus's timing
+#    rule; the ratio keeps ratio x kernel integral, the LTP/LTD balance): where does the pause
 #    move, and why? (Hint: LTD hits the parallel fibres active one kernel-peak before the
 #    climbing fibre.)
 # 3. Set `olive__w_no="0 pA"`: do CRs come sooner or later, and what happens to the olive's US

@@ -504,7 +504,7 @@ def probe_drive_change(t: NDArray[np.float64], i: NDArray[np.int64], trial_start
     is the last acquisition trial and extinction follows; exact for that probe, close for the one
     before it at the default step (nine paired trials between them). No Purkinje cell is simulated:
     where its minimum lies says where the weights place the pause, independently of the Purkinje
-    spikes (docs/equations.md §5.9, "why the pause leads").
+    spikes (docs/equations.md §5.9, the probe's drive change).
     """
     weight_change = np.asarray(dw, dtype=float)
     cells = np.asarray(i, dtype=np.int64)

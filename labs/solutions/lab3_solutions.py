@@ -31,9 +31,10 @@ ex = labkit.load_exercises(LAB_OUT)  # what the lab's exercise cells measured (a
 
 # %% [markdown]
 # ### Exercise 1 — how fast is a CR acquired?
-# On the 6th paired trial. At 20 times the default learning rate, a few CS–US pairings lower
-# the parallel-fibre weights of the granule and UBC cells active just before the US enough for a
-# pause; from then on 40–60 % of trials are CRs (20, 40, 40, 60 % per block of 5). Far faster
+# On the 6th paired trial (trial 7; the CS-alone probe on trial 5 already scored one, which is
+# all of block 1's 20 %). At 20 times the default learning rate, a few CS–US pairings lower the
+# parallel-fibre weights of the granule and UBC cells active just before the US enough for a
+# pause; from then on 40–60 % of trials are CRs (40, 40, 60 % in blocks 2–4 of 5 trials). Far faster
 # than a rabbit: read it as a property of the quick preset, not of the animal (with the default
 # rate the first CR comes on paired trial 13–29; README, eyeblink).
 
@@ -44,7 +45,7 @@ assert e["first_cr_on_paired_trial"] is not None and e["first_cr_on_paired_trial
 
 # %% [markdown]
 # ### Exercise 2 — when does the eyelid start to close?
-# Only just before the US: median 7.5 ms, the earliest 27.5 ms (5 CRs) — far later than a
+# Only just before the US: median 7.5 ms, the earliest 27.5 ms (5 CRs on paired trials) — far later than a
 # rabbit's, whose eyelid is already closing by the US (the default run, seed 0, ISI 250 ms:
 # 37.5 ms before it; seeds 0–9: 12.5–47.5 ms; README). This is a documented failure of the
 # model. The CR is the DCN rate, averaged over the trailing 100 ms, crossing its threshold. The
