@@ -529,8 +529,9 @@ def test_probe_drive_change_is_the_weight_weighted_granule_rate():
 def test_probe_pause_lies_where_the_learned_weights_put_it(small_eyeblink):
     """The Purkinje minimum on a probe follows the minimum of the learned PF drive change on that
     probe (weights x granule spikes, no Purkinje cell): -2.5 to +30 ms apart (median +3.75 ms) on
-    40 full default runs, seeds 0-9 x 4 ISIs (README, eyeblink, "What holds"). Here the last probe, whose weights are the run's final ones
-    (plasticity is frozen on it and on the lesion trials after it): 205 against 200 ms."""
+    40 full default runs, seeds 0-9 x 4 ISIs (README, eyeblink, "What holds"). Here the last
+    probe, whose weights are the run's final ones (plasticity is frozen on it and on the lesion
+    trials after it): 205 against 200 ms."""
     r = small_eyeblink
     a = analyse_eyeblink(r, block=6)
     assert eyeblink_summary(a)["probe_drive_change_min_ms"] is not None
