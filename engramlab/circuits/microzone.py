@@ -80,7 +80,7 @@ def _conditioning_plasticity() -> PFPlasticityParams:
     # test hit the 20-trial floor of its criterion in both phases; at 0.015 pA (with the olive
     # below) the first CR came on trial 10-16 and the criterion after 30-40 with the 50 ms kernel
     # (seeds 0-4; chosen on seed 0 from 0.15, 0.03, 0.015 and 0.005 pA; README, savings); with the
-    # 20 ms kernel on paired trial 13-29 (seeds 0-9) and after 40-70 (seeds 0-4). Rabbits need a
+    # 20 ms kernel on paired trial 13-29 (seeds 0-9) and after 40-100+ (seeds 0-8). Rabbits need a
     # few hundred pairings.
     return PFPlasticityParams(eligibility="kernel", bounds="soft", w0=75 * pA, w_max=150 * pA,
                               a_plus=0.015 * pA, ltd_ltp_ratio=50.0, kernel_peak=20 * ms)
