@@ -62,7 +62,7 @@ __all__ = ["CerebellarMicrozone", "MicrozoneConfig", "MicrozoneRecord", "Trial"]
 
 def _conditioning_plasticity() -> PFPlasticityParams:
     # The LTD kernel peaks 20 ms before the complex spike: the circuit's own feedback delay, the
-    # measured US onset -> complex spike latency (median 18-20 ms), as Suvrathan, Payne & Raymond
+    # measured US onset -> complex spike latency (per-run medians 15-21 ms), as Suvrathan, Payne & Raymond
     # (2016) found each region's best delay matched to its feedback delay. Order 8 (integral
     # 17.9 ms); LTD:LTP is 50:1 per event so that ratio x integral, and with it the LTP/LTD
     # balance, equals that of the 50 ms kernel at 20:1 (44.8 ms) that was the default from

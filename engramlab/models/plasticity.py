@@ -58,7 +58,7 @@ class PFPlasticityParams(Params):
     kernel_peak: b2.Quantity = param(100 * ms, "time after a PF spike at which a CF depresses "
                                                "most (Safo & Regehr 2008; Wetmore et al. 2008)", unit=ms, low=0,
                                      low_open=True)
-    kernel_order: int = param(8, "order q of the gamma kernel (half-height at ≈ 64 and 148 ms for q = 8)",
+    kernel_order: int = param(8, "order q of the gamma kernel (half-height at ≈ 0.64 and 1.48 × kernel_peak for q = 8)",
                               low=1, high=30, structural=True)
     bounds: str = param("hard", "'hard': additive steps clipped to [0, w_max] (exact counters); "
                                 "'soft': steps scaled by the distance to the bound, LTP × "
